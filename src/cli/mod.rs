@@ -1,0 +1,89 @@
+//! The command line: each subcommand parses its arguments and calls one library flow.
+
+mod attendees;
+mod event;
+mod users;
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+
+use crate::{app, config::Settings, context::Context, demo, jobs};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "badgetrail",
+    version,
+    about = "Conference check-in that turns session visits into tiered sales leads"
+)]
+pub struct Cli {
+    /// Configuration file (TOML). Defaults to ./badgetrail.toml when it exists.
+    #[arg(long, global = true, env = "BADGETRAIL_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server (registration, badges, kiosk, staff pages) and the mailer.
+    Serve,
+    /// Bring the database schema up to date.
+    Migrate,
+    /// Print the effective configuration, secrets hidden.
+    Config,
+    /// Event programmes: import and export.
+    #[command(subcommand)]
+    Event(event::EventCommand),
+    /// Attendees registered elsewhere.
+    #[command(subcommand)]
+    Attendees(attendees::AttendeesCommand),
+    /// Staff accounts.
+    #[command(subcommand)]
+    User(users::UserCommand),
+    /// Send the queued badge emails now, then exit.
+    SendMail,
+    /// Create a sample event with registered attendees, email their badges to the outbox, and serve.
+    Demo(demo::DemoArgs),
+}
+
+/// Runs one command to completion.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = Settings::load(cli.config.as_deref()).map_err(anyhow::Error::msg)?;
+    match cli.command {
+        Command::Config => {
+            print!("{}", settings.redacted_toml());
+            Ok(())
+        }
+        Command::Migrate => {
+            Context::build(settings).await?;
+            println!("database is up to date");
+            Ok(())
+        }
+        Command::Serve => {
+            let ctx = Context::build(settings).await?;
+            let server = app::Application::build(ctx).await?;
+            println!(
+                "badgetrail listening on {}",
+                server.context().settings.public_url
+            );
+            server.run_until_stopped(app::shutdown_signal()).await
+        }
+        Command::Event(cmd) => event::run(Context::build(settings).await?, cmd).await,
+        Command::Attendees(cmd) => attendees::run(Context::build(settings).await?, cmd).await,
+        Command::User(cmd) => users::run(Context::build(settings).await?, cmd).await,
+        Command::SendMail => {
+            let ctx = Context::build(settings).await?;
+            let run = jobs::badge_mail::run_once(&ctx)
+                .await
+                .context("sending mail")?;
+            println!(
+                "sent {}, will retry {}, failed {}",
+                run.sent, run.retrying, run.failed
+            );
+            Ok(())
+        }
+        Command::Demo(args) => demo::run(settings, args).await,
+    }
+}

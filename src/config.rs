@@ -1,0 +1,162 @@
+//! The one settings struct: defaults, then an optional TOML file, then `BADGETRAIL_*` variables.
+
+use std::path::{Path, PathBuf};
+
+use figment::{
+    Figment,
+    providers::{Env, Format, Serialized, Toml},
+};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+use crate::mail::MailSettings;
+
+/// Where the secret halves of event signing keys are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyStorage {
+    /// In the database, beside the public keys: nothing to set up, and every app instance
+    /// sharing the database can sign. Whoever can read the database can forge badges.
+    Database,
+    /// One file per key in `keys_dir` (mode 0600); the database holds only public keys.
+    Directory,
+}
+
+/// Everything configurable, loaded once at start.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// `sqlite://FILE` (the default, created on first run) or `postgres://...`.
+    #[serde(serialize_with = "redacted")]
+    pub database_url: SecretString,
+    /// Upper bound on pooled database connections.
+    pub database_max_connections: u32,
+    /// Address the web server listens on.
+    pub bind: String,
+    /// The address people use to reach the server; links in emails and QR pages use it.
+    pub public_url: String,
+    pub key_storage: KeyStorage,
+    pub keys_dir: PathBuf,
+    /// Registrations accepted per client address per minute; 0 turns the limit off.
+    pub registration_per_minute: u32,
+    /// Read the client address from `X-Forwarded-For` (only behind a trusted proxy).
+    pub trust_forwarded_for: bool,
+    /// Largest accepted form or JSON body, in bytes.
+    pub max_body_bytes: usize,
+    /// How long a staff login lasts, in hours.
+    pub login_hours: u32,
+    /// How often the background mailer looks for queued messages, in milliseconds (0: never).
+    pub mail_poll_ms: u64,
+    pub mail: MailSettings,
+}
+
+fn redacted<S: serde::Serializer>(url: &SecretString, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&redact_url(url.expose_secret()))
+}
+
+/// Hides the password of a connection URL.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            database_url: SecretString::from("sqlite://badgetrail.db"),
+            database_max_connections: 8,
+            bind: "127.0.0.1:8080".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+            key_storage: KeyStorage::Database,
+            keys_dir: PathBuf::from("keys"),
+            registration_per_minute: 30,
+            trust_forwarded_for: false,
+            max_body_bytes: 64 * 1024,
+            login_hours: 12,
+            mail_poll_ms: 500,
+            mail: MailSettings::default(),
+        }
+    }
+}
+
+impl Settings {
+    /// Defaults, then `file` (or `badgetrail.toml` when it exists), then `DATABASE_URL`, then
+    /// `BADGETRAIL_*` variables (`__` separates nested keys: `BADGETRAIL_MAIL__TRANSPORT=smtp`).
+    pub fn load(file: Option<&Path>) -> Result<Settings, String> {
+        let mut fig = Figment::from(Serialized::defaults(Settings::default()));
+        match file {
+            Some(f) if !f.exists() => {
+                return Err(format!("configuration file {} does not exist", f.display()));
+            }
+            Some(f) => fig = fig.merge(Toml::file(f)),
+            None if Path::new("badgetrail.toml").exists() => {
+                fig = fig.merge(Toml::file("badgetrail.toml"))
+            }
+            None => {}
+        }
+        fig = fig
+            .merge(
+                Env::raw()
+                    .only(&["DATABASE_URL"])
+                    .map(|_| "database_url".into()),
+            )
+            .merge(Env::prefixed("BADGETRAIL_").split("__"));
+        let mut s: Settings = fig.extract().map_err(|e| format!("configuration: {e}"))?;
+        s.public_url = s.public_url.trim_end_matches('/').to_owned();
+        s.check()?;
+        Ok(s)
+    }
+
+    fn check(&self) -> Result<(), String> {
+        crate::store::Backend::from_url(self.database_url.expose_secret())?;
+        if !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://")) {
+            return Err("public_url must start with http:// or https://".into());
+        }
+        Ok(())
+    }
+
+    /// Cookies are marked `Secure` whenever the public address is https.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    /// The settings as TOML with secrets hidden, for `badgetrail config`.
+    pub fn redacted_toml(&self) -> String {
+        toml::to_string_pretty(self).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_hidden_in_urls() {
+        assert_eq!(
+            redact_url("postgres://app:s3cret@db:5432/bt"),
+            "postgres://app:***@db:5432/bt"
+        );
+        assert_eq!(
+            redact_url("sqlite://badgetrail.db"),
+            "sqlite://badgetrail.db"
+        );
+    }
+
+    #[test]
+    fn printed_settings_hold_no_secret() {
+        let s = Settings {
+            database_url: SecretString::from("postgres://u:hunter22@h/d"),
+            ..Settings::default()
+        };
+        let printed = format!("{} {:?}", s.redacted_toml(), s);
+        assert!(!printed.contains("hunter22"), "{printed}");
+    }
+}

@@ -1,0 +1,46 @@
+//! Everything the flows share, built once from the settings: store, badge keys, mail transport.
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use secrecy::ExposeSecret;
+
+use crate::{badges::BadgeIssuer, config::Settings, mail::MailTransport, store::Store};
+
+/// Shared by the web server, the CLI commands and the background jobs. Cheap to clone.
+#[derive(Clone)]
+pub struct Context {
+    pub settings: Arc<Settings>,
+    pub store: Store,
+    pub badges: Arc<BadgeIssuer>,
+    pub mail: Arc<MailTransport>,
+}
+
+impl Context {
+    /// Connects to the database (migrating it) and sets up the mail transport.
+    pub async fn build(settings: Settings) -> anyhow::Result<Context> {
+        let store = Store::connect(
+            settings.database_url.expose_secret(),
+            settings.database_max_connections,
+        )
+        .await
+        .with_context(|| {
+            format!(
+                "opening database {}",
+                crate::config::redact_url(settings.database_url.expose_secret())
+            )
+        })?;
+        let mail = MailTransport::from_settings(&settings.mail).context("setting up mail")?;
+        let badges = BadgeIssuer::new(
+            store.clone(),
+            settings.key_storage,
+            settings.keys_dir.clone(),
+        );
+        Ok(Context {
+            settings: Arc::new(settings),
+            store,
+            badges: Arc::new(badges),
+            mail: Arc::new(mail),
+        })
+    }
+}

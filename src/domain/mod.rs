@@ -1,0 +1,8 @@
+//! The pure business core: values in, values out, no I/O and no clock reads.
+
+pub mod attendee;
+pub mod badge;
+pub mod email;
+pub mod programme;
+pub mod slug;
+pub mod user;

@@ -1,0 +1,20 @@
+//! The files organisers exchange with badgetrail: event programme files (TOML or YAML),
+//! the sessions CSV and the attendee CSV. Pure: text in, values or located errors out.
+
+pub mod attendees_csv;
+mod csv_table;
+pub mod event_file;
+mod event_locate;
+mod event_read;
+mod event_sessions;
+mod line_index;
+mod loose;
+pub mod row_error;
+mod session_text;
+pub mod sessions_csv;
+
+pub use attendees_csv::parse_attendees_csv;
+pub use csv_table::CsvOutcome;
+pub use event_file::{EventFileFormat, ParsedEventFile, parse_event_file, write_event_file};
+pub use row_error::RowError;
+pub use sessions_csv::{merge_sessions, parse_sessions_csv, write_sessions_csv};

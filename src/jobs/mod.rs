@@ -1,0 +1,3 @@
+//! Background work: jobs with a `run_once()` that tests call directly and a loop for the server.
+
+pub mod badge_mail;

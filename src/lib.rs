@@ -1,0 +1,18 @@
+//! badgetrail: registration, signed QR badges, door scans and the leads they turn into.
+
+pub mod accounts;
+pub mod app;
+pub mod badges;
+pub mod cli;
+pub mod config;
+pub mod context;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod formats;
+pub mod jobs;
+pub mod mail;
+pub mod qr;
+pub mod registration;
+pub mod store;
+pub mod web;

@@ -1,0 +1,111 @@
+//! Registration: checked answers become an attendee with a signed badge and a queued badge email.
+
+use jiff::Timestamp;
+
+use crate::{
+    context::Context,
+    domain::attendee::{FieldErrors, Registration, RegistrationInput},
+    store::{EventRecord, RegisterOptions, RegistrationOutcome},
+};
+
+/// Where registrations come from, recorded with the attendee and their consent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Web,
+    Import,
+    Demo,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Web => "web",
+            Source::Import => "import",
+            Source::Demo => "demo",
+        }
+    }
+}
+
+/// Why a registration was not recorded.
+#[derive(Debug, thiserror::Error)]
+pub enum RegisterError {
+    #[error("{0}")]
+    Invalid(FieldErrors),
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
+}
+
+/// Checks and records one registration. Registering again with the same email updates the
+/// attendee and queues the same badge again.
+pub async fn register(
+    ctx: &Context,
+    event: &EventRecord,
+    input: &RegistrationInput,
+    source: Source,
+    now: Timestamp,
+) -> Result<RegistrationOutcome, RegisterError> {
+    let topics = ctx
+        .store
+        .event_topics(event.id)
+        .await
+        .map_err(anyhow::Error::from)?;
+    let known: Vec<&str> = topics.iter().map(|t| t.slug.as_str()).collect();
+    let reg = Registration::parse(input, &known).map_err(RegisterError::Invalid)?;
+    let mut outcomes = record(ctx, event, std::slice::from_ref(&reg), source, true, now).await?;
+    Ok(outcomes.remove(0))
+}
+
+/// Records already checked registrations in one transaction (all or nothing).
+pub async fn record(
+    ctx: &Context,
+    event: &EventRecord,
+    registrations: &[Registration],
+    source: Source,
+    send_badge_mail: bool,
+    now: Timestamp,
+) -> anyhow::Result<Vec<RegistrationOutcome>> {
+    let keys = ctx.badges.keys_for(event.id, now).await?;
+    let outcomes = ctx
+        .store
+        .register_attendees(
+            event.id,
+            registrations,
+            RegisterOptions {
+                source: source.as_str(),
+                send_badge_mail,
+            },
+            now,
+            &|attendee_id, serial| keys.sign(attendee_id, serial),
+        )
+        .await?;
+    for o in &outcomes {
+        tracing::debug!(
+            attendee_id = o.attendee_id,
+            created = o.created,
+            "registration recorded"
+        );
+    }
+    tracing::info!(
+        event = %event.info.slug,
+        count = outcomes.len(),
+        source = source.as_str(),
+        "registrations recorded"
+    );
+    Ok(outcomes)
+}
+
+/// Replaces an attendee's badge: the old token stops working and the new one is emailed.
+pub async fn reissue_badge(
+    ctx: &Context,
+    event: &EventRecord,
+    attendee_id: i64,
+    now: Timestamp,
+) -> anyhow::Result<RegistrationOutcome> {
+    let keys = ctx.badges.keys_for(event.id, now).await?;
+    let outcome = ctx
+        .store
+        .reissue_badge(attendee_id, now, &|a, s| keys.sign(a, s))
+        .await?;
+    tracing::info!(attendee_id, serial = outcome.serial, "badge re-issued");
+    Ok(outcome)
+}

@@ -1,0 +1,160 @@
+//! The storage seam: the only place SQL lives, with one backend per database.
+//!
+//! Statements are written once, in SQL both SQLite and PostgreSQL accept (`$n` parameters,
+//! `ON CONFLICT`, `RETURNING`, times as unix milliseconds). `on_pool!` and `in_tx!` compile each
+//! statement against both drivers; what truly differs per database (connection set-up,
+//! migrations, transaction start, row locking) lives in `sqlite.rs` and `postgres.rs`.
+
+mod attendees;
+mod events;
+mod keys;
+mod mail_queue;
+pub mod postgres;
+pub mod sqlite;
+mod users;
+
+pub use attendees::{
+    AttendeeRecord, AttendeeSummary, BadgeRecord, NewBadge, RegisterOptions, RegistrationOutcome,
+};
+pub use events::{EventRecord, ImportSummary};
+pub use keys::StoredKey;
+pub use mail_queue::MailJob;
+pub use users::{NewUser, UserRecord};
+
+use sqlx::{PgPool, SqlitePool};
+
+/// What went wrong in storage, in terms callers can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Which database a URL points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Result<Backend, String> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err("database URL must start with sqlite:// or postgres://".into())
+        }
+    }
+}
+
+#[derive(Clone)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// A handle on the database; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool,
+}
+
+/// Runs `$body` with `$p` bound to whichever pool is configured.
+macro_rules! on_pool {
+    ($store:expr, $p:ident => $body:expr) => {
+        match &$store.pool {
+            $crate::store::Pool::Sqlite($p) => $body,
+            $crate::store::Pool::Postgres($p) => $body,
+        }
+    };
+}
+
+/// Runs `$body` inside one write transaction, with `$tx` bound to it; commits when `$body`
+/// completes, rolls back when it returns early with an error.
+macro_rules! in_tx {
+    ($store:expr, $tx:ident => $body:expr) => {
+        match &$store.pool {
+            $crate::store::Pool::Sqlite(p) => {
+                let mut $tx = $crate::store::sqlite::begin_write(p).await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+            $crate::store::Pool::Postgres(p) => {
+                let mut $tx = p.begin().await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+        }
+    };
+}
+
+pub(crate) use {in_tx, on_pool};
+
+impl Store {
+    /// Connects to the database named by `url`, creating an SQLite file if needed, and
+    /// brings the schema up to date.
+    pub async fn connect(url: &str, max_connections: u32) -> StoreResult<Store> {
+        let store = Store::connect_without_migrating(url, max_connections).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub async fn connect_without_migrating(url: &str, max_connections: u32) -> StoreResult<Store> {
+        let backend = Backend::from_url(url).map_err(StoreError::Conflict)?;
+        let pool = match backend {
+            Backend::Sqlite => Pool::Sqlite(sqlite::connect(url, max_connections).await?),
+            Backend::Postgres => Pool::Postgres(postgres::connect(url, max_connections).await?),
+        };
+        Ok(Store { pool })
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Applies pending migrations of this backend.
+    pub async fn migrate(&self) -> StoreResult<()> {
+        match &self.pool {
+            Pool::Sqlite(p) => sqlite::MIGRATOR.run(p).await?,
+            Pool::Postgres(p) => postgres::MIGRATOR.run(p).await?,
+        }
+        Ok(())
+    }
+
+    /// A cheap round trip, for health checks.
+    pub async fn ping(&self) -> StoreResult<()> {
+        on_pool!(self, p => sqlx::query("SELECT 1").execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        on_pool!(self, p => p.close().await)
+    }
+}
+
+/// Turns a unique-constraint violation into a `Conflict` with a message for people.
+pub(crate) fn conflict_on_unique(e: sqlx::Error, message: &str) -> StoreError {
+    match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            StoreError::Conflict(message.to_owned())
+        }
+        _ => StoreError::Database(e),
+    }
+}

@@ -1,0 +1,294 @@
+//! Staff pages: events, attendee lists and details, badge re-issue and the badge print sheet.
+
+use askama::Template;
+use axum::{
+    Router,
+    extract::{Path, Query, State},
+    response::{Html, Redirect},
+    routing::{get, post},
+};
+use axum_extra::extract::Form;
+use jiff::Timestamp;
+use serde::Deserialize;
+
+use super::{
+    AppState,
+    auth::CurrentUser,
+    csrf::CsrfToken,
+    format::{self, EventLine},
+};
+use crate::{
+    domain::user::Role,
+    error::{Error, WebResult},
+    qr, registration,
+    store::{AttendeeSummary, EventRecord},
+};
+
+/// Who may look at attendees.
+const VIEW: &[Role] = &[Role::Admin, Role::Marketer, Role::Staff];
+/// Who may replace and print badges (the help desk on site).
+const BADGES: &[Role] = &[Role::Admin, Role::Staff];
+const PAGE_SIZE: i64 = 50;
+const PRINT_PAGE_SIZE: i64 = 200;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(dashboard))
+        .route("/events/{slug}", get(event_page))
+        .route("/events/{slug}/attendees/{id}", get(attendee_page))
+        .route("/events/{slug}/attendees/{id}/reissue", post(reissue))
+        .route("/events/{slug}/badges/print", get(print_sheet))
+}
+
+#[derive(Template)]
+#[template(path = "admin/dashboard.html")]
+struct Dashboard {
+    user: CurrentUser,
+    csrf: String,
+    events: Vec<EventLine>,
+}
+
+async fn dashboard(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    csrf: CsrfToken,
+) -> WebResult<Html<String>> {
+    user.require(VIEW)?;
+    let events = state
+        .ctx
+        .store
+        .list_events()
+        .await?
+        .into_iter()
+        .map(EventLine::from)
+        .collect();
+    Ok(Html(
+        Dashboard {
+            user,
+            csrf: csrf.0,
+            events,
+        }
+        .render()?,
+    ))
+}
+
+async fn event_or_404(state: &AppState, slug: &str) -> WebResult<EventRecord> {
+    state
+        .ctx
+        .store
+        .event_by_slug(slug)
+        .await?
+        .ok_or(Error::NotFound)
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    page: i64,
+}
+
+#[derive(Template)]
+#[template(path = "admin/event.html")]
+struct EventPage {
+    user: CurrentUser,
+    csrf: String,
+    slug: String,
+    name: String,
+    dates: String,
+    query: String,
+    attendees: Vec<AttendeeSummary>,
+    total: i64,
+    page: i64,
+    pages: i64,
+    can_print: bool,
+}
+
+async fn event_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    csrf: CsrfToken,
+    Path(slug): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> WebResult<Html<String>> {
+    user.require(VIEW)?;
+    let event = event_or_404(&state, &slug).await?;
+    let page = q.page.max(0);
+    let (attendees, total) = state
+        .ctx
+        .store
+        .list_attendees(event.id, &q.q, PAGE_SIZE, page * PAGE_SIZE)
+        .await?;
+    let view = EventPage {
+        can_print: BADGES.contains(&user.role),
+        user,
+        csrf: csrf.0,
+        slug,
+        dates: format::event_dates(&event.info),
+        name: event.info.name,
+        query: q.q,
+        attendees,
+        total,
+        page,
+        pages: (total + PAGE_SIZE - 1) / PAGE_SIZE,
+    };
+    Ok(Html(view.render()?))
+}
+
+struct BadgeLine {
+    serial: i64,
+    issued: String,
+    revoked: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/attendee.html")]
+struct AttendeePage {
+    user: CurrentUser,
+    csrf: String,
+    slug: String,
+    event_name: String,
+    attendee: crate::store::AttendeeRecord,
+    registered: String,
+    badges: Vec<BadgeLine>,
+    can_reissue: bool,
+    reissued: bool,
+}
+
+#[derive(Deserialize)]
+struct AttendeeQuery {
+    reissued: Option<String>,
+}
+
+async fn attendee_of_event(
+    state: &AppState,
+    event: &EventRecord,
+    id: i64,
+) -> WebResult<crate::store::AttendeeRecord> {
+    let a = state.ctx.store.attendee(id).await?.ok_or(Error::NotFound)?;
+    if a.event_id != event.id {
+        return Err(Error::NotFound);
+    }
+    Ok(a)
+}
+
+async fn attendee_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    csrf: CsrfToken,
+    Path((slug, id)): Path<(String, i64)>,
+    Query(q): Query<AttendeeQuery>,
+) -> WebResult<Html<String>> {
+    user.require(VIEW)?;
+    let event = event_or_404(&state, &slug).await?;
+    let attendee = attendee_of_event(&state, &event, id).await?;
+    let tz = event
+        .info
+        .tz()
+        .map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
+    let badges = state
+        .ctx
+        .store
+        .attendee_badges(id)
+        .await?
+        .into_iter()
+        .map(|b| BadgeLine {
+            serial: b.serial,
+            issued: format::local_time(b.issued_at, &tz),
+            revoked: b.revoked_at.map(|r| format::local_time(r, &tz)),
+        })
+        .collect();
+    let page = AttendeePage {
+        can_reissue: BADGES.contains(&user.role),
+        user,
+        csrf: csrf.0,
+        slug,
+        event_name: event.info.name,
+        registered: format::local_time(attendee.registered_at, &tz),
+        attendee,
+        badges,
+        reissued: q.reissued.is_some(),
+    };
+    Ok(Html(page.render()?))
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn reissue(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    csrf: CsrfToken,
+    Path((slug, id)): Path<(String, i64)>,
+    Form(form): Form<CsrfForm>,
+) -> WebResult<Redirect> {
+    csrf.verify(&form.csrf)?;
+    user.require(BADGES)?;
+    let event = event_or_404(&state, &slug).await?;
+    attendee_of_event(&state, &event, id).await?;
+    registration::reissue_badge(&state.ctx, &event, id, Timestamp::now()).await?;
+    tracing::info!(user = user.id, attendee = id, "badge re-issued by staff");
+    Ok(Redirect::to(&format!(
+        "/admin/events/{slug}/attendees/{id}?reissued=1"
+    )))
+}
+
+struct PrintBadge {
+    name: String,
+    company: String,
+    svg: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/print.html")]
+struct PrintSheet {
+    event_name: String,
+    badges: Vec<PrintBadge>,
+    page: i64,
+    pages: i64,
+    slug: String,
+}
+
+#[derive(Deserialize)]
+struct PrintQuery {
+    #[serde(default)]
+    page: i64,
+}
+
+async fn print_sheet(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(slug): Path<String>,
+    Query(q): Query<PrintQuery>,
+) -> WebResult<Html<String>> {
+    user.require(BADGES)?;
+    let event = event_or_404(&state, &slug).await?;
+    let page = q.page.max(0);
+    let (attendees, total) = state
+        .ctx
+        .store
+        .list_attendees(event.id, "", PRINT_PAGE_SIZE, page * PRINT_PAGE_SIZE)
+        .await?;
+    let badges = attendees
+        .into_iter()
+        .map(|a| {
+            Ok(PrintBadge {
+                svg: qr::render_svg(&a.token).map_err(|e| Error::Internal(e.into()))?,
+                name: a.name,
+                company: a.company,
+            })
+        })
+        .collect::<WebResult<Vec<_>>>()?;
+    let sheet = PrintSheet {
+        event_name: event.info.name,
+        badges,
+        page,
+        pages: (total + PRINT_PAGE_SIZE - 1) / PRINT_PAGE_SIZE,
+        slug,
+    };
+    Ok(Html(sheet.render()?))
+}

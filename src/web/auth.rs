@@ -1,0 +1,189 @@
+//! Signing in and out, and the `CurrentUser` every staff page asks for.
+
+use std::net::SocketAddr;
+
+use askama::Template;
+use axum::{
+    Router,
+    extract::{ConnectInfo, FromRequestParts, Query, State},
+    http::{HeaderMap, request::Parts},
+    response::{Html, IntoResponse, Redirect, Response},
+    routing::{get, post},
+};
+use axum_extra::extract::{
+    Form,
+    cookie::{Cookie, CookieJar, SameSite},
+};
+use jiff::Timestamp;
+use serde::Deserialize;
+
+use super::{AppState, csrf::CsrfToken, rate_limit::client_ip};
+use crate::{
+    accounts,
+    domain::user::Role,
+    error::{Error, WebResult},
+};
+
+pub const SESSION_COOKIE: &str = "bt_session";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login_form).post(login))
+        .route("/logout", post(logout))
+}
+
+/// The signed-in staff member. Extracting it from a request without a valid login sends the
+/// person to the login page.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
+impl CurrentUser {
+    /// Refuses the request unless the user has one of `roles`.
+    pub fn require(&self, roles: &[Role]) -> Result<(), Error> {
+        if roles.contains(&self.role) {
+            Ok(())
+        } else {
+            tracing::warn!(user = self.id, role = %self.role, "refused: role not allowed");
+            Err(Error::Forbidden)
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        let next = parts.uri.path().to_owned();
+        let jar = CookieJar::from_headers(&parts.headers);
+        let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()) else {
+            return Err(Error::Unauthorized { next });
+        };
+        let hash = accounts::login_token_hash(&token);
+        let user = state
+            .ctx
+            .store
+            .user_by_login(&hash, Timestamp::now())
+            .await?
+            .ok_or(Error::Unauthorized { next })?;
+        let role = Role::parse(&user.role).map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
+        Ok(CurrentUser {
+            id: user.id,
+            username: user.username,
+            display_name: user.display_name,
+            role,
+        })
+    }
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    csrf: String,
+    /// Where to go after signing in; always a local path.
+    next: String,
+    username: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+/// Only local paths are followed after login, never another site.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        _ => "/admin".to_owned(),
+    }
+}
+
+async fn login_form(csrf: CsrfToken, Query(q): Query<NextQuery>) -> WebResult<Html<String>> {
+    let page = LoginPage {
+        csrf: csrf.0,
+        next: safe_next(q.next.as_deref()),
+        username: String::new(),
+        error: None,
+    };
+    Ok(Html(page.render()?))
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    next: Option<String>,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    csrf: CsrfToken,
+    jar: CookieJar,
+    Form(form): Form<LoginForm>,
+) -> WebResult<Response> {
+    csrf.verify(&form.csrf)?;
+    let settings = &state.ctx.settings;
+    state
+        .login_limit
+        .check(client_ip(&headers, peer, settings.trust_forwarded_for))?;
+    let next = safe_next(form.next.as_deref());
+    let user = accounts::check_login(&state.ctx.store, &form.username, &form.password).await?;
+    let Some(user) = user else {
+        tracing::info!("failed login");
+        let page = LoginPage {
+            csrf: csrf.0,
+            next,
+            username: form.username,
+            error: Some("That username and password do not match an account.".into()),
+        };
+        return Ok((axum::http::StatusCode::UNAUTHORIZED, Html(page.render()?)).into_response());
+    };
+    let token = accounts::start_login(
+        &state.ctx.store,
+        user.id,
+        settings.login_hours,
+        Timestamp::now(),
+    )
+    .await?;
+    tracing::info!(user = user.id, "signed in");
+    let cookie = Cookie::build((SESSION_COOKIE, token))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(settings.secure_cookies())
+        // A browser-session cookie; the server ends the login after `login_hours` regardless.
+        .build();
+    Ok((jar.add(cookie), Redirect::to(&next)).into_response())
+}
+
+#[derive(Deserialize)]
+struct LogoutForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    csrf: CsrfToken,
+    jar: CookieJar,
+    Form(form): Form<LogoutForm>,
+) -> WebResult<Response> {
+    csrf.verify(&form.csrf)?;
+    if let Some(c) = jar.get(SESSION_COOKIE) {
+        let hash = accounts::login_token_hash(c.value());
+        state.ctx.store.delete_login_session(&hash).await?;
+    }
+    let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/"));
+    Ok((jar, Redirect::to("/login")).into_response())
+}

@@ -1,0 +1,79 @@
+//! How dates, times and choices are written for people.
+
+use jiff::{Timestamp, tz::TimeZone};
+
+use crate::domain::programme::EventInfo;
+
+/// An event as lists show it.
+pub struct EventLine {
+    pub slug: String,
+    pub name: String,
+    pub dates: String,
+    pub venue: String,
+}
+
+impl From<crate::store::EventRecord> for EventLine {
+    fn from(e: crate::store::EventRecord) -> EventLine {
+        EventLine {
+            dates: event_dates(&e.info),
+            slug: e.info.slug.to_string(),
+            name: e.info.name,
+            venue: e.info.venue,
+        }
+    }
+}
+
+/// "12 May 2026" or "12-13 May 2026" or "30 May - 2 June 2026".
+pub fn event_dates(e: &EventInfo) -> String {
+    let (a, b) = (e.starts_on, e.ends_on);
+    if a == b {
+        a.strftime("%-d %B %Y").to_string()
+    } else if (a.year(), a.month()) == (b.year(), b.month()) {
+        format!("{}-{}", a.day(), b.strftime("%-d %B %Y"))
+    } else if a.year() == b.year() {
+        format!("{} - {}", a.strftime("%-d %B"), b.strftime("%-d %B %Y"))
+    } else {
+        format!("{} - {}", a.strftime("%-d %B %Y"), b.strftime("%-d %B %Y"))
+    }
+}
+
+/// A stored time (unix milliseconds) in the event's zone: "2026-05-12 09:30".
+pub fn local_time(ms: i64, tz: &TimeZone) -> String {
+    Timestamp::from_millisecond(ms)
+        .map(|t| {
+            t.to_zoned(tz.clone())
+                .strftime("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::slug::Slug;
+
+    fn ev(a: &str, b: &str) -> EventInfo {
+        EventInfo {
+            slug: Slug::parse("x").unwrap(),
+            name: "X".into(),
+            time_zone: "UTC".into(),
+            venue: "V".into(),
+            starts_on: a.parse().unwrap(),
+            ends_on: b.parse().unwrap(),
+        }
+    }
+
+    #[test]
+    fn date_ranges_read_naturally() {
+        assert_eq!(event_dates(&ev("2026-05-12", "2026-05-12")), "12 May 2026");
+        assert_eq!(
+            event_dates(&ev("2026-05-12", "2026-05-13")),
+            "12-13 May 2026"
+        );
+        assert_eq!(
+            event_dates(&ev("2026-05-30", "2026-06-02")),
+            "30 May - 2 June 2026"
+        );
+    }
+}

@@ -1,0 +1,106 @@
+//! The HTTP surface: each module owns one audience's pages and exposes a `router()`.
+
+pub mod admin;
+pub mod auth;
+pub mod csrf;
+pub mod format;
+pub mod public;
+pub mod rate_limit;
+
+use std::sync::Arc;
+
+use axum::{Router, extract::DefaultBodyLimit, http::header, routing::get};
+use tower_http::{set_header::SetResponseHeaderLayer, trace::TraceLayer};
+
+use crate::context::Context;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub ctx: Context,
+    pub registration_limit: Arc<rate_limit::PerClientLimit>,
+    pub login_limit: Arc<rate_limit::PerClientLimit>,
+}
+
+impl AppState {
+    pub fn new(ctx: Context) -> AppState {
+        let per_minute = ctx.settings.registration_per_minute;
+        AppState {
+            ctx,
+            registration_limit: Arc::new(rate_limit::PerClientLimit::per_minute(per_minute)),
+            login_limit: Arc::new(rate_limit::PerClientLimit::per_minute(10)),
+        }
+    }
+}
+
+/// The whole application router.
+pub fn router(state: AppState) -> Router {
+    let body_limit = state.ctx.settings.max_body_bytes;
+    Router::new()
+        .route("/healthz", get(healthz))
+        .merge(public::router())
+        .merge(auth::router())
+        .nest("/admin", admin::router())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            csrf::ensure_cookie,
+        ))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            header::HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            header::HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            header::HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            header::HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \
+                 script-src 'self'; frame-ancestors 'none'; form-action 'self'",
+            ),
+        ))
+        .layer(TraceLayer::new_for_http().make_span_with(
+            |req: &axum::http::Request<_>| {
+                tracing::info_span!("http", method = %req.method(), path = %loggable_path(req.uri().path()))
+            },
+        ))
+        .with_state(state)
+}
+
+async fn healthz(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> Result<&'static str, crate::error::Error> {
+    state.ctx.store.ping().await?;
+    Ok("ok")
+}
+
+/// The request path as logs may show it: query strings can hold personal data and a badge
+/// path holds the badge token, so both are left out.
+fn loggable_path(path: &str) -> String {
+    match path.strip_prefix("/b/") {
+        Some(rest) => match rest.split_once('/') {
+            Some((_, tail)) => format!("/b/***/{tail}"),
+            None => "/b/***".to_owned(),
+        },
+        None => path.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn badge_tokens_stay_out_of_logs() {
+        assert_eq!(
+            super::loggable_path("/b/ABCDEF/badge.png"),
+            "/b/***/badge.png"
+        );
+        assert_eq!(super::loggable_path("/b/ABCDEF"), "/b/***");
+        assert_eq!(super::loggable_path("/admin"), "/admin");
+    }
+}

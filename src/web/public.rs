@@ -1,0 +1,481 @@
+//! Pages for attendees: the event list, the registration form and the badge page with its images.
+
+use std::net::SocketAddr;
+
+use askama::Template;
+use axum::{
+    Router,
+    extract::{ConnectInfo, Path, Query, State},
+    http::{HeaderMap, StatusCode, header},
+    response::{Html, IntoResponse, Redirect, Response},
+    routing::get,
+};
+use axum_extra::extract::Form;
+use jiff::Timestamp;
+use serde::Deserialize;
+
+use super::{
+    AppState,
+    csrf::CsrfToken,
+    format::{self, EventLine},
+    rate_limit::client_ip,
+};
+use crate::{
+    domain::{
+        attendee::{
+            CONSENT_WORDING, CompanySize, DecisionRole, FieldErrors, Industry, PurchaseStage,
+            RegistrationInput,
+        },
+        badge::{self, BadgeError},
+    },
+    error::{Error, WebResult},
+    qr,
+    registration::{self, RegisterError, Source},
+    store::{AttendeeRecord, EventRecord},
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(index))
+        .route("/e/{event}/register", get(register_form).post(register))
+        .route("/b/{token}", get(badge_page))
+        .route("/b/{token}/badge.png", get(badge_png))
+        .route("/b/{token}/badge.svg", get(badge_svg))
+}
+
+#[derive(Template)]
+#[template(path = "index.html")]
+struct IndexPage {
+    events: Vec<EventLine>,
+}
+
+async fn index(State(state): State<AppState>) -> WebResult<Html<String>> {
+    let events = state
+        .ctx
+        .store
+        .list_events()
+        .await?
+        .into_iter()
+        .map(EventLine::from)
+        .collect();
+    Ok(Html(IndexPage { events }.render()?))
+}
+
+/// A text input of the form, with its value and error.
+struct TextField {
+    name: &'static str,
+    label: &'static str,
+    kind: &'static str,
+    autocomplete: &'static str,
+    required: bool,
+    value: String,
+    error: Option<String>,
+}
+
+/// A select of the form.
+struct SelectField {
+    name: &'static str,
+    label: &'static str,
+    options: Vec<(&'static str, &'static str, bool)>,
+    error: Option<String>,
+}
+
+struct TopicChoice {
+    slug: String,
+    name: String,
+    checked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "register.html")]
+struct RegisterPage {
+    event_slug: String,
+    event_name: String,
+    dates: String,
+    venue: String,
+    csrf: String,
+    fields: Vec<TextField>,
+    selects: Vec<SelectField>,
+    topics: Vec<TopicChoice>,
+    interests_error: Option<String>,
+    consent_checked: bool,
+    consent_wording: &'static str,
+    error_count: usize,
+}
+
+fn select<T: Copy>(
+    name: &'static str,
+    label: &'static str,
+    all: &'static [T],
+    key: fn(T) -> &'static str,
+    text: fn(T) -> &'static str,
+    chosen: &str,
+    errors: &FieldErrors,
+) -> SelectField {
+    SelectField {
+        name,
+        label,
+        options: all
+            .iter()
+            .map(|v| (key(*v), text(*v), key(*v) == chosen))
+            .collect(),
+        error: errors.get(name).map(str::to_owned),
+    }
+}
+
+async fn render_form(
+    state: &AppState,
+    event: &EventRecord,
+    csrf: String,
+    input: &RegistrationInput,
+    errors: &FieldErrors,
+) -> WebResult<String> {
+    let topics = state.ctx.store.event_topics(event.id).await?;
+    let err = |f: &str| errors.get(f).map(str::to_owned);
+    let text = |name, label, kind, autocomplete, required, value: &str| TextField {
+        name,
+        label,
+        kind,
+        autocomplete,
+        required,
+        value: value.to_owned(),
+        error: err(name),
+    };
+    let page = RegisterPage {
+        event_slug: event.info.slug.to_string(),
+        event_name: event.info.name.clone(),
+        dates: format::event_dates(&event.info),
+        venue: event.info.venue.clone(),
+        csrf,
+        fields: vec![
+            text("name", "Full name", "text", "name", true, &input.name),
+            text("email", "Email", "email", "email", true, &input.email),
+            text(
+                "company",
+                "Company",
+                "text",
+                "organization",
+                true,
+                &input.company,
+            ),
+            text(
+                "job_title",
+                "Job title",
+                "text",
+                "organization-title",
+                true,
+                &input.job_title,
+            ),
+            text(
+                "country",
+                "Country or region",
+                "text",
+                "country-name",
+                true,
+                &input.country,
+            ),
+            text(
+                "phone",
+                "Phone (optional)",
+                "tel",
+                "tel",
+                false,
+                &input.phone,
+            ),
+        ],
+        selects: vec![
+            select(
+                "decision_role",
+                "Your part in buying decisions",
+                DecisionRole::ALL,
+                DecisionRole::key,
+                DecisionRole::label,
+                &input.decision_role,
+                errors,
+            ),
+            select(
+                "purchase_stage",
+                "Where is your company with this?",
+                PurchaseStage::ALL,
+                PurchaseStage::key,
+                PurchaseStage::label,
+                &input.purchase_stage,
+                errors,
+            ),
+            select(
+                "industry",
+                "Industry",
+                Industry::ALL,
+                Industry::key,
+                Industry::label,
+                &input.industry,
+                errors,
+            ),
+            select(
+                "company_size",
+                "Company size (people)",
+                CompanySize::ALL,
+                CompanySize::key,
+                CompanySize::label,
+                &input.company_size,
+                errors,
+            ),
+        ],
+        topics: topics
+            .into_iter()
+            .map(|t| TopicChoice {
+                checked: input.interests.iter().any(|i| i == t.slug.as_str()),
+                slug: t.slug.to_string(),
+                name: t.name,
+            })
+            .collect(),
+        interests_error: err("interests"),
+        consent_checked: input.marketing_consent,
+        consent_wording: CONSENT_WORDING,
+        error_count: errors.0.len(),
+    };
+    Ok(page.render()?)
+}
+
+async fn event_or_404(state: &AppState, slug: &str) -> WebResult<EventRecord> {
+    state
+        .ctx
+        .store
+        .event_by_slug(slug)
+        .await?
+        .ok_or(Error::NotFound)
+}
+
+async fn register_form(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    csrf: CsrfToken,
+) -> WebResult<Html<String>> {
+    let event = event_or_404(&state, &slug).await?;
+    let html = render_form(
+        &state,
+        &event,
+        csrf.0,
+        &RegistrationInput::default(),
+        &FieldErrors::default(),
+    )
+    .await?;
+    Ok(Html(html))
+}
+
+#[derive(Deserialize)]
+struct RegisterForm {
+    #[serde(default)]
+    csrf: String,
+    /// Hidden from people; bots that fill every field fill this one too.
+    #[serde(default)]
+    website: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    company: String,
+    #[serde(default)]
+    job_title: String,
+    #[serde(default)]
+    decision_role: String,
+    #[serde(default)]
+    purchase_stage: String,
+    #[serde(default)]
+    industry: String,
+    #[serde(default)]
+    company_size: String,
+    #[serde(default)]
+    country: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    interests: Vec<String>,
+    #[serde(default)]
+    marketing_consent: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "registered_bot.html")]
+struct ThanksPage {}
+
+async fn register(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+    csrf: CsrfToken,
+    Form(form): Form<RegisterForm>,
+) -> WebResult<Response> {
+    csrf.verify(&form.csrf)?;
+    let settings = &state.ctx.settings;
+    state
+        .registration_limit
+        .check(client_ip(&headers, peer, settings.trust_forwarded_for))?;
+    let event = event_or_404(&state, &slug).await?;
+    if !form.website.is_empty() {
+        tracing::info!("registration refused: honeypot field filled");
+        return Ok(Html(ThanksPage {}.render()?).into_response());
+    }
+    let input = RegistrationInput {
+        email: form.email,
+        name: form.name,
+        company: form.company,
+        job_title: form.job_title,
+        decision_role: form.decision_role,
+        purchase_stage: form.purchase_stage,
+        industry: form.industry,
+        company_size: form.company_size,
+        country: form.country,
+        phone: form.phone,
+        interests: form.interests,
+        marketing_consent: form.marketing_consent.is_some(),
+    };
+    match registration::register(&state.ctx, &event, &input, Source::Web, Timestamp::now()).await {
+        Ok(outcome) => {
+            Ok(Redirect::to(&format!("/b/{}?registered=1", outcome.token)).into_response())
+        }
+        Err(RegisterError::Invalid(errors)) => {
+            let html = render_form(&state, &event, csrf.0, &input, &errors).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())
+        }
+        Err(RegisterError::Failed(e)) => Err(Error::Internal(e)),
+    }
+}
+
+/// A badge the token names, after its signature has been checked with the event's keys.
+async fn valid_badge(
+    state: &AppState,
+    token: &str,
+) -> WebResult<(AttendeeRecord, EventRecord, bool)> {
+    let claims = badge::read_unverified(token).map_err(|_| Error::NotFound)?;
+    let event = state
+        .ctx
+        .store
+        .event_by_id(i64::from(claims.event_id))
+        .await?
+        .ok_or(Error::NotFound)?;
+    let keys = state
+        .ctx
+        .badges
+        .keys_for(event.id, Timestamp::now())
+        .await?;
+    match badge::verify(token, &keys.verifying) {
+        Ok(_) => {}
+        Err(
+            BadgeError::Forged
+            | BadgeError::UnknownKey(_)
+            | BadgeError::Malformed(_)
+            | BadgeError::WrongEvent { .. },
+        ) => {
+            return Err(Error::NotFound);
+        }
+    }
+    let (badge, attendee) = state
+        .ctx
+        .store
+        .badge_by_token(token)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let current = badge.revoked_at.is_none() && badge.serial == attendee.badge_serial;
+    Ok((attendee, event, current))
+}
+
+#[derive(Template)]
+#[template(path = "badge.html")]
+struct BadgePage {
+    token: String,
+    name: String,
+    company: String,
+    job_title: String,
+    event_name: String,
+    dates: String,
+    venue: String,
+    just_registered: bool,
+    /// "a6" or "4x3": the stock the print layout targets.
+    stock: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "badge_replaced.html")]
+struct ReplacedPage {
+    event_name: String,
+}
+
+#[derive(Deserialize)]
+struct BadgeQuery {
+    registered: Option<String>,
+    stock: Option<String>,
+}
+
+async fn badge_page(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Query(q): Query<BadgeQuery>,
+) -> WebResult<Response> {
+    let (attendee, event, current) = valid_badge(&state, &token).await?;
+    if !current {
+        let page = ReplacedPage {
+            event_name: event.info.name,
+        };
+        return Ok((StatusCode::GONE, Html(page.render()?)).into_response());
+    }
+    let page = BadgePage {
+        token,
+        name: attendee.name,
+        company: attendee.company,
+        job_title: attendee.job_title,
+        dates: format::event_dates(&event.info),
+        event_name: event.info.name,
+        venue: event.info.venue,
+        just_registered: q.registered.is_some(),
+        stock: if q.stock.as_deref() == Some("4x3") {
+            "4x3"
+        } else {
+            "a6"
+        },
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+async fn badge_png(state: State<AppState>, token: Path<String>) -> WebResult<Response> {
+    badge_image(state, token, ImageKind::Png).await
+}
+
+async fn badge_svg(state: State<AppState>, token: Path<String>) -> WebResult<Response> {
+    badge_image(state, token, ImageKind::Svg).await
+}
+
+enum ImageKind {
+    Png,
+    Svg,
+}
+
+/// The QR image of a valid badge. PNGs are decoded back before they are sent (see `qr`).
+async fn badge_image(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    kind: ImageKind,
+) -> WebResult<Response> {
+    let (_, _, current) = valid_badge(&state, &token).await?;
+    if !current {
+        return Err(Error::NotFound);
+    }
+    let internal = |e: qr::QrError| Error::Internal(e.into());
+    let (content_type, body) = match kind {
+        ImageKind::Png => ("image/png", qr::render_png(&token).map_err(internal)?),
+        ImageKind::Svg => (
+            "image/svg+xml",
+            qr::render_svg(&token).map_err(internal)?.into_bytes(),
+        ),
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "private, max-age=3600"),
+        ],
+        body,
+    )
+        .into_response())
+}

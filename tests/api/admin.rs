@@ -1,0 +1,179 @@
+//! Staff pages: login, logout, and least privilege on every admin route.
+
+use badgetrail::domain::user::Role;
+
+use crate::{
+    helpers::{Db, post_registration, spawn_app, valid_form},
+    on_both_backends,
+};
+
+on_both_backends!(
+    anonymous_requests_are_sent_to_login,
+    each_role_sees_only_what_it_may,
+    wrong_password_is_refused_and_logout_ends_the_login,
+);
+
+async fn admin_paths(app: &crate::helpers::TestApp) -> Vec<(String, &'static [Role])> {
+    let event = app.seed_event().await;
+    post_registration(app, &valid_form("ada@example.com")).await;
+    let (rows, _) = app
+        .ctx
+        .store
+        .list_attendees(event.id, "", 1, 0)
+        .await
+        .unwrap();
+    let slug = event.info.slug;
+    let view: &'static [Role] = &[Role::Admin, Role::Marketer, Role::Staff];
+    let badges: &'static [Role] = &[Role::Admin, Role::Staff];
+    vec![
+        ("/admin".to_owned(), view),
+        (format!("/admin/events/{slug}"), view),
+        (
+            format!("/admin/events/{slug}/attendees/{}", rows[0].id),
+            view,
+        ),
+        (format!("/admin/events/{slug}/badges/print"), badges),
+    ]
+}
+
+async fn anonymous_requests_are_sent_to_login(db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    for (path, _) in admin_paths(&app).await {
+        let r = app.client.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(r.status(), 303, "{path}");
+        assert!(
+            r.headers()["location"]
+                .to_str()
+                .unwrap()
+                .starts_with("/login?next="),
+            "{path}"
+        );
+    }
+    let event = app
+        .ctx
+        .store
+        .event_by_slug(badgetrail::demo::programme::SLUG)
+        .await
+        .unwrap()
+        .unwrap();
+    let (rows, _) = app
+        .ctx
+        .store
+        .list_attendees(event.id, "", 1, 0)
+        .await
+        .unwrap();
+    let csrf = app.csrf("/login").await;
+    let r = app
+        .client
+        .post(app.url(&format!(
+            "/admin/events/{}/attendees/{}/reissue",
+            event.info.slug, rows[0].id
+        )))
+        .form(&[("csrf", csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/login")
+    );
+    let attendee = app.ctx.store.attendee(rows[0].id).await.unwrap().unwrap();
+    assert_eq!(
+        attendee.badge_serial, 1,
+        "an anonymous re-issue changes nothing"
+    );
+}
+
+async fn each_role_sees_only_what_it_may(db: Db) {
+    for role in Role::ALL {
+        let Some(app) = spawn_app(db).await else {
+            return;
+        };
+        let paths_here = admin_paths(&app).await;
+        app.login_as(role).await;
+        for (path, allowed) in &paths_here {
+            let status = app.client.get(app.url(path)).send().await.unwrap().status();
+            let expected = if allowed.contains(&role) { 200 } else { 403 };
+            assert_eq!(status, expected, "{role} on {path}");
+        }
+        // Re-issue is a state change: only admin and staff.
+        let (path, _) = &paths_here[2];
+        let csrf = app.csrf("/login").await;
+        let r = app
+            .client
+            .post(app.url(&format!("{path}/reissue")))
+            .form(&[("csrf", csrf)])
+            .send()
+            .await
+            .unwrap();
+        let expected = if matches!(role, Role::Admin | Role::Staff) {
+            303
+        } else {
+            403
+        };
+        assert_eq!(r.status(), expected, "{role} re-issue");
+    }
+}
+
+async fn wrong_password_is_refused_and_logout_ends_the_login(db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    app.login_as(Role::Admin).await;
+    assert_eq!(
+        app.client
+            .get(app.url("/admin"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let csrf = app.csrf("/admin").await;
+    let r = app
+        .client
+        .post(app.url("/logout"))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        app.client
+            .get(app.url("/admin"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        303
+    );
+
+    let csrf = app.csrf("/login").await;
+    let r = app
+        .client
+        .post(app.url("/login"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("username", "admin-user"),
+            ("password", "wrong password!!"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let r = app
+        .client
+        .post(app.url("/login"))
+        .form(&[
+            ("username", "admin-user"),
+            ("password", "correct horse battery"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "login without CSRF token");
+}

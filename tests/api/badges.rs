@@ -1,0 +1,182 @@
+//! Badge pages and tokens: tampering, other events' keys, re-issue and revocation.
+
+use badgetrail::{
+    domain::{badge, programme::Programme, slug::Slug, user::Role},
+    jobs::badge_mail,
+};
+
+use crate::{
+    helpers::{Db, post_registration, spawn_app, token_from_redirect, valid_form},
+    on_both_backends,
+};
+
+on_both_backends!(
+    a_token_with_one_character_changed_is_refused,
+    a_token_signed_by_another_events_key_is_refused,
+    reissue_revokes_the_old_badge,
+    key_rotation_keeps_old_badges_valid,
+);
+
+async fn a_token_with_one_character_changed_is_refused(db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    app.seed_event().await;
+    let token = token_from_redirect(&post_registration(&app, &valid_form("ada@example.com")).await);
+    for i in [0, token.len() / 2, token.len() - 1] {
+        let mut chars: Vec<char> = token.chars().collect();
+        chars[i] = if chars[i] == 'A' { 'B' } else { 'A' };
+        let forged: String = chars.into_iter().collect();
+        let r = app
+            .client
+            .get(app.url(&format!("/b/{forged}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404, "position {i}");
+        let r = app
+            .client
+            .get(app.url(&format!("/b/{forged}/badge.png")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404);
+    }
+    let r = app
+        .client
+        .get(app.url("/b/not-a-token"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}
+
+async fn a_token_signed_by_another_events_key_is_refused(db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let event = app.seed_event().await;
+    let mut other: Programme = badgetrail::demo::programme::cloud_summit();
+    other.event.slug = Slug::parse("other-event").unwrap();
+    app.ctx
+        .store
+        .import_programme(&other, jiff::Timestamp::now())
+        .await
+        .unwrap();
+    let other = app
+        .ctx
+        .store
+        .event_by_slug("other-event")
+        .await
+        .unwrap()
+        .unwrap();
+    let token = token_from_redirect(&post_registration(&app, &valid_form("ada@example.com")).await);
+    let claims = badge::read_unverified(&token).unwrap();
+
+    // The same claims signed with the other event's key: the signature is valid, but not ours.
+    let other_keys = app
+        .ctx
+        .badges
+        .keys_for(other.id, jiff::Timestamp::now())
+        .await
+        .unwrap();
+    let foreign = other_keys.sign(i64::from(claims.attendee_id), 1).token;
+    let ours = app
+        .ctx
+        .badges
+        .keys_for(event.id, jiff::Timestamp::now())
+        .await
+        .unwrap();
+    assert!(badge::verify(&foreign, &ours.verifying).is_err());
+    let r = app
+        .client
+        .get(app.url(&format!("/b/{foreign}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}
+
+async fn reissue_revokes_the_old_badge(db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let event = app.seed_event().await;
+    let old = token_from_redirect(&post_registration(&app, &valid_form("ada@example.com")).await);
+    let (rows, _) = app
+        .ctx
+        .store
+        .list_attendees(event.id, "", 1, 0)
+        .await
+        .unwrap();
+    app.login_as(Role::Staff).await;
+    let path = format!("/admin/events/{}/attendees/{}", event.info.slug, rows[0].id);
+    let csrf = app.csrf(&path).await;
+    let r = app
+        .client
+        .post(app.url(&format!("{path}/reissue")))
+        .form(&[("csrf", csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        app.client
+            .get(app.url(&format!("/b/{old}")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        410
+    );
+    let attendee = app.ctx.store.attendee(rows[0].id).await.unwrap().unwrap();
+    assert_ne!(attendee.token, old);
+    assert_eq!(attendee.badge_serial, 2);
+    assert_eq!(
+        app.client
+            .get(app.url(&format!("/b/{}", attendee.token)))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        app.ctx.store.badge_revocations(event.id).await.unwrap(),
+        vec![(rows[0].id, 2)]
+    );
+    let old_claims = badge::read_unverified(&old).unwrap();
+    assert!(badge::is_revoked(&old_claims, 2));
+    assert_eq!(badge_mail::run_once(&app.ctx).await.unwrap().sent, 2);
+}
+
+async fn key_rotation_keeps_old_badges_valid(db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let event = app.seed_event().await;
+    let now = jiff::Timestamp::now();
+    let old = token_from_redirect(&post_registration(&app, &valid_form("ada@example.com")).await);
+    let new_key = app.ctx.badges.rotate(event.id, now).await.unwrap();
+    assert_eq!(new_key, 2);
+    let fresh =
+        token_from_redirect(&post_registration(&app, &valid_form("grace@example.com")).await);
+    let keys = app.ctx.badges.keys_for(event.id, now).await.unwrap();
+    assert_eq!(badge::verify(&old, &keys.verifying).unwrap().key_id, 1);
+    assert_eq!(badge::verify(&fresh, &keys.verifying).unwrap().key_id, 2);
+    app.ctx.badges.retire(event.id, 1, now).await.unwrap();
+    let keys = app.ctx.badges.keys_for(event.id, now).await.unwrap();
+    assert!(
+        badge::verify(&old, &keys.verifying).is_err(),
+        "retired key no longer verifies"
+    );
+    assert_eq!(
+        app.client
+            .get(app.url(&format!("/b/{old}")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+}

@@ -1,0 +1,219 @@
+//! Real headless Chromium, driven over WebDriver: a person registering and getting a badge.
+
+use std::{
+    net::TcpListener,
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use badgetrail::{demo::programme::SLUG, domain::badge, qr};
+use fantoccini::{Client, ClientBuilder, Locator};
+
+use crate::helpers::{Db, spawn_app};
+
+/// A chromedriver process and a browser session; both end when dropped.
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+/// Starts headless Chromium, or returns `None` (loudly) when it is not installed outside CI.
+pub async fn browser(extra_args: &[&str]) -> Option<Browser> {
+    if Command::new("chromedriver")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        if std::env::var_os("CI").is_some() {
+            panic!(
+                "chromedriver must be installed in CI (apt-get install chromium chromium-driver)"
+            );
+        }
+        eprintln!(
+            "\n!!! chromedriver not found: SKIPPING the browser test. scripts/test installs it.\n"
+        );
+        return None;
+    }
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let driver = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let profile = tempfile::tempdir().unwrap();
+    let mut args = vec![
+        "--headless=new".to_owned(),
+        "--no-sandbox".into(),
+        "--disable-gpu".into(),
+        "--disable-dev-shm-usage".into(),
+        "--disable-quic".into(),
+        "--no-first-run".into(),
+        "--disable-background-networking".into(),
+        "--disable-component-update".into(),
+        "--disable-sync".into(),
+        "--window-size=1000,1600".into(),
+        format!("--user-data-dir={}", profile.path().display()),
+    ];
+    args.extend(extra_args.iter().map(|s| (*s).to_owned()));
+    let caps = serde_json::json!({
+        "goog:chromeOptions": { "binary": "/usr/bin/chromium", "args": args }
+    });
+    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps.as_object().unwrap().clone())
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("WebDriver session");
+    Some(Browser {
+        client,
+        driver,
+        _profile: profile,
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_registers_in_chromium_and_the_badge_on_screen_decodes_and_verifies() {
+    let Some(app) = spawn_app(Db::Sqlite).await else {
+        return;
+    };
+    let event = app.seed_event().await;
+    let Some(b) = browser(&[]).await else { return };
+    let c = &b.client;
+    c.goto(&app.url(&format!("/e/{SLUG}/register")))
+        .await
+        .unwrap();
+
+    // Submitting an incomplete form shows the errors and keeps what was typed.
+    c.find(Locator::Id("f-name"))
+        .await
+        .unwrap()
+        .send_keys("Grace <b>Hopper</b>")
+        .await
+        .unwrap();
+    c.find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let alert = c
+        .wait()
+        .for_element(Locator::Id("form-errors"))
+        .await
+        .unwrap();
+    assert!(alert.text().await.unwrap().contains("highlighted"));
+    let name = c.find(Locator::Id("f-name")).await.unwrap();
+    assert_eq!(
+        name.prop("value").await.unwrap().as_deref(),
+        Some("Grace <b>Hopper</b>")
+    );
+
+    for (id, value) in [
+        ("f-email", "grace@navy.example"),
+        ("f-company", "US Navy"),
+        ("f-job_title", "Rear Admiral"),
+        ("f-country", "United States"),
+    ] {
+        c.find(Locator::Id(id))
+            .await
+            .unwrap()
+            .send_keys(value)
+            .await
+            .unwrap();
+    }
+    for (id, value) in [
+        ("f-decision_role", "decision_maker"),
+        ("f-purchase_stage", "call_for_proposals"),
+        ("f-industry", "public"),
+        ("f-company_size", "5000_plus"),
+    ] {
+        c.find(Locator::Id(id))
+            .await
+            .unwrap()
+            .select_by_value(value)
+            .await
+            .unwrap();
+    }
+    c.find(Locator::Css("input[name=interests][value=ai]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Id("f-marketing_consent"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+
+    let img = c.wait().for_element(Locator::Css("img.qr")).await.unwrap();
+    let url = c.current_url().await.unwrap();
+    let token = url.path().trim_start_matches("/b/").to_owned();
+    let page = c.source().await.unwrap();
+    assert!(
+        page.contains("Grace &#60;b&#62;Hopper&#60;/b&#62;")
+            || page.contains("Grace &lt;b&gt;Hopper&lt;/b&gt;")
+    );
+    c.wait()
+        .for_element(Locator::XPath("//img[contains(@class,'qr') and @alt]"))
+        .await
+        .unwrap();
+    for _ in 0..50 {
+        let loaded = c
+            .execute("const i = document.querySelector('img.qr'); return i.complete && i.naturalWidth > 0;", vec![])
+            .await
+            .unwrap();
+        if loaded == serde_json::Value::Bool(true) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // What the person sees is a QR code that decodes to a token this event's key verifies.
+    let shot = img.screenshot().await.unwrap();
+    let decoded = qr::decode_png(&shot, 20 << 20, 20_000_000).expect("the on-screen QR decodes");
+    assert_eq!(decoded, vec![token.clone()]);
+    let keys = app
+        .ctx
+        .badges
+        .keys_for(event.id, jiff::Timestamp::now())
+        .await
+        .unwrap();
+    let claims = badge::verify(&token, &keys.verifying).expect("the token verifies");
+    let attendee = app
+        .ctx
+        .store
+        .attendee(i64::from(claims.attendee_id))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(attendee.email, "grace@navy.example");
+    assert!(attendee.marketing_consent);
+    assert_eq!(attendee.interests, ["ai"]);
+    b.client.clone().close().await.unwrap();
+}

@@ -1,0 +1,280 @@
+//! The `badgetrail` command: event import/export round trips, all-or-nothing imports, users.
+
+use std::{path::Path, process::Command};
+
+use crate::helpers::{Db, fresh_database};
+
+const BIN: &str = env!("CARGO_BIN_EXE_badgetrail");
+
+fn examples() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/examples"))
+}
+
+/// Runs the binary against `db_url` with everything else local to `dir`.
+fn run(dir: &Path, db_url: &str, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .env("BADGETRAIL_DATABASE_URL", db_url)
+        .env("BADGETRAIL_MAIL__OUTBOX_DIR", dir.join("outbox"))
+        .env("BADGETRAIL_KEYS_DIR", dir.join("keys"))
+        .env("BADGETRAIL_NEW_PASSWORD", "correct horse battery")
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("binary runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+crate::on_both_backends!(
+    event_import_export_round_trips,
+    a_file_with_a_bad_row_changes_nothing,
+    attendees_import_is_all_or_nothing,
+    user_add_creates_an_account_that_can_sign_in,
+);
+
+async fn event_import_export_round_trips(db: Db) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((url, _schema)) = fresh_database(db, dir.path()).await else {
+        return;
+    };
+    let file = examples().join("cloud-summit.toml");
+    let (ok, out, err) = run(
+        dir.path(),
+        &url,
+        &["event", "import", file.to_str().unwrap()],
+    );
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("created event cloud-summit-2026"), "{out}");
+
+    for ext in ["toml", "yaml", "csv"] {
+        let target = dir.path().join(format!("export.{ext}"));
+        let (ok, _, err) = run(
+            dir.path(),
+            &url,
+            &[
+                "event",
+                "export",
+                "cloud-summit-2026",
+                "--out",
+                target.to_str().unwrap(),
+            ],
+        );
+        assert!(ok, "{err}");
+    }
+    // Re-importing the export updates in place and changes nothing.
+    let (ok, out, err) = run(
+        dir.path(),
+        &url,
+        &[
+            "event",
+            "import",
+            dir.path().join("export.yaml").to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("updated event cloud-summit-2026"), "{out}");
+    let (ok, _, err) = run(
+        dir.path(),
+        &url,
+        &[
+            "event",
+            "export",
+            "cloud-summit-2026",
+            "--out",
+            dir.path().join("again.toml").to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{err}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("export.toml")).unwrap(),
+        std::fs::read_to_string(dir.path().join("again.toml")).unwrap()
+    );
+    // A sessions CSV re-imported into the event is accepted too.
+    let csv = dir.path().join("export.csv");
+    let (ok, _, err) = run(
+        dir.path(),
+        &url,
+        &[
+            "event",
+            "import",
+            csv.to_str().unwrap(),
+            "--event",
+            "cloud-summit-2026",
+        ],
+    );
+    assert!(ok, "{err}");
+}
+
+async fn a_file_with_a_bad_row_changes_nothing(db: Db) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((url, _schema)) = fresh_database(db, dir.path()).await else {
+        return;
+    };
+    let file = examples().join("cloud-summit.toml");
+    assert!(
+        run(
+            dir.path(),
+            &url,
+            &["event", "import", file.to_str().unwrap()]
+        )
+        .0
+    );
+    let good = std::fs::read_to_string(examples().join("cloud-summit-sessions.csv")).unwrap();
+    let mut lines: Vec<String> = good.lines().map(str::to_owned).collect();
+    lines[1] = lines[1].replace("2026-05-12T13:45", "not-a-time");
+    lines.push("NEW-1,A new talk,No Such Room,2026-05-12T10:00,2026-05-12T11:00,talk,ai,".into());
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, lines.join("\n")).unwrap();
+    let (ok, _, err) = run(
+        dir.path(),
+        &url,
+        &[
+            "event",
+            "import",
+            bad.to_str().unwrap(),
+            "--event",
+            "cloud-summit-2026",
+        ],
+    );
+    assert!(!ok);
+    assert!(err.contains("line 2"), "{err}");
+    assert!(err.contains("No Such Room"), "{err}");
+    assert!(err.contains("nothing was imported"), "{err}");
+    let (_, out, _) = run(dir.path(), &url, &["event", "export", "cloud-summit-2026"]);
+    assert!(!out.contains("NEW-1"));
+}
+
+async fn attendees_import_is_all_or_nothing(db: Db) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((url, _schema)) = fresh_database(db, dir.path()).await else {
+        return;
+    };
+    assert!(
+        run(
+            dir.path(),
+            &url,
+            &[
+                "event",
+                "import",
+                examples().join("cloud-summit.toml").to_str().unwrap()
+            ]
+        )
+        .0
+    );
+    let good = std::fs::read_to_string(examples().join("attendees.csv")).unwrap();
+    let rows = good.lines().count() - 1;
+
+    let mut broken = good.clone();
+    broken
+        .push_str("not-an-email,Bad Row,Co,Title,user,analyse_need,software,1_10,Germany,,ai,no\n");
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, &broken).unwrap();
+    let (ok, _, err) = run(
+        dir.path(),
+        &url,
+        &[
+            "attendees",
+            "import",
+            bad.to_str().unwrap(),
+            "--event",
+            "cloud-summit-2026",
+        ],
+    );
+    assert!(!ok);
+    assert!(
+        err.contains(&format!("line {}", rows + 2)) && err.contains("email"),
+        "{err}"
+    );
+
+    let latin1 = dir.path().join("latin1.csv");
+    let mut bytes = good.as_bytes().to_vec();
+    bytes.extend_from_slice(
+        b"jose@example.com,Jos\xe9,Co,T,user,analyse_need,software,1_10,Spain,,ai,no\n",
+    );
+    std::fs::write(&latin1, bytes).unwrap();
+    let (ok, _, err) = run(
+        dir.path(),
+        &url,
+        &[
+            "attendees",
+            "import",
+            latin1.to_str().unwrap(),
+            "--event",
+            "cloud-summit-2026",
+        ],
+    );
+    assert!(!ok);
+    assert!(err.contains("UTF-8"), "{err}");
+
+    let extra = dir.path().join("extra.csv");
+    let with_extra: Vec<String> = good
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                format!("{l},shoe_size")
+            } else {
+                format!("{l},44")
+            }
+        })
+        .collect();
+    std::fs::write(&extra, with_extra.join("\n")).unwrap();
+    let (ok, out, err) = run(
+        dir.path(),
+        &url,
+        &[
+            "attendees",
+            "import",
+            extra.to_str().unwrap(),
+            "--event",
+            "cloud-summit-2026",
+        ],
+    );
+    assert!(ok, "{err}");
+    assert!(err.contains("shoe_size"), "unknown column reported: {err}");
+    assert!(
+        out.contains(&format!("imported {rows} attendees ({rows} new")),
+        "{out}"
+    );
+
+    let (ok, out, err) = run(dir.path(), &url, &["send-mail"]);
+    assert!(ok, "{err}");
+    assert!(out.contains(&format!("sent {rows}")), "{out}");
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("outbox"))
+            .unwrap()
+            .count(),
+        rows
+    );
+}
+
+async fn user_add_creates_an_account_that_can_sign_in(db: Db) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((url, _schema)) = fresh_database(db, dir.path()).await else {
+        return;
+    };
+    let (ok, out, err) = run(
+        dir.path(),
+        &url,
+        &["user", "add", "Maria", "--role", "marketer"],
+    );
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("created user maria with role marketer"),
+        "{out}"
+    );
+    let (ok, _, err) = run(dir.path(), &url, &["user", "add", "x", "--role", "king"]);
+    assert!(!ok);
+    assert!(err.contains("unknown role"), "{err}");
+    let store = badgetrail::store::Store::connect(&url, 1).await.unwrap();
+    let user = badgetrail::accounts::check_login(&store, "maria", "correct horse battery")
+        .await
+        .unwrap();
+    assert_eq!(user.unwrap().role, "marketer");
+    let (_, out, _) = run(dir.path(), &url, &["config"]);
+    assert!(!out.contains("correct horse battery"));
+}

@@ -1,0 +1,280 @@
+//! Spawning the app for a test: a fresh SQLite file or PostgreSQL schema, port 0, outbox mail.
+
+use std::path::PathBuf;
+
+use badgetrail::{app::Application, config::Settings, context::Context, demo, store::EventRecord};
+use secrecy::SecretString;
+use tokio::sync::oneshot;
+
+/// Which database a test runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs one async test body against both backends as two `#[tokio::test]`s.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {
+        $(mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::helpers::Db::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::helpers::Db::Postgres).await
+            }
+        })+
+    };
+}
+
+pub fn postgres_admin_url() -> String {
+    std::env::var("BADGETRAIL_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+}
+
+/// A running app. Dropping it stops the server and removes its database.
+pub struct TestApp {
+    pub address: String,
+    pub ctx: Context,
+    pub client: reqwest::Client,
+    pub dir: tempfile::TempDir,
+    shutdown: Option<oneshot::Sender<()>>,
+    schema: Option<String>,
+}
+
+/// A fresh database URL for one test, or `None` when PostgreSQL is unreachable outside CI.
+pub async fn fresh_database(db: Db, dir: &std::path::Path) -> Option<(String, Option<String>)> {
+    match db {
+        Db::Sqlite => Some((
+            format!("sqlite://{}", dir.join("badgetrail.db").display()),
+            None,
+        )),
+        Db::Postgres => {
+            let admin = postgres_admin_url();
+            let conn = sqlx::PgPool::connect(&admin).await;
+            let pool = match conn {
+                Ok(p) => p,
+                Err(e) if std::env::var_os("CI").is_none() => {
+                    eprintln!(
+                        "\n!!! PostgreSQL is not reachable at {admin} ({e}): SKIPPING the PostgreSQL run of this test. CI always runs it.\n"
+                    );
+                    return None;
+                }
+                Err(e) => panic!("PostgreSQL must be reachable in CI at {admin}: {e}"),
+            };
+            let mut bytes = [0u8; 8];
+            getrandom::fill(&mut bytes).unwrap();
+            let schema = format!("t_{}", data_encoding::HEXLOWER.encode(&bytes));
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+                .execute(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+            let sep = if admin.contains('?') { '&' } else { '?' };
+            Some((
+                format!("{admin}{sep}options=-c%20search_path%3D{schema}"),
+                Some(schema),
+            ))
+        }
+    }
+}
+
+/// Settings for a test app: everything local to `dir`.
+pub fn test_settings(database_url: String, dir: &std::path::Path, port: u16) -> Settings {
+    let mut s = Settings {
+        database_url: SecretString::from(database_url),
+        database_max_connections: 4,
+        bind: format!("127.0.0.1:{port}"),
+        public_url: format!("http://127.0.0.1:{port}"),
+        keys_dir: dir.join("keys"),
+        mail_poll_ms: 0,
+        registration_per_minute: 0,
+        ..Settings::default()
+    };
+    s.mail.outbox_dir = dir.join("outbox");
+    s.mail.from = "Cloud Summit <badges@badgetrail.example>".into();
+    s
+}
+
+pub async fn spawn_app(db: Db) -> Option<TestApp> {
+    spawn_app_with(db, |_| {}).await
+}
+
+pub async fn spawn_app_with(db: Db, adjust: impl FnOnce(&mut Settings)) -> Option<TestApp> {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, schema) = fresh_database(db, dir.path()).await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let mut settings = test_settings(url, dir.path(), port);
+    adjust(&mut settings);
+    let ctx = Context::build(settings).await.expect("context");
+    let app = Application::with_listener(ctx.clone(), listener);
+    let (tx, rx) = oneshot::channel();
+    tokio::spawn(app.run_until_stopped(async {
+        let _ = rx.await;
+    }));
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    Some(TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        ctx,
+        client,
+        dir,
+        shutdown: Some(tx),
+        schema,
+    })
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(schema) = self.schema.take() {
+            // Dropping runs outside the test's runtime: use a small one of our own.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                rt.block_on(async {
+                    if let Ok(pool) = sqlx::PgPool::connect(&postgres_admin_url()).await {
+                        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                            "DROP SCHEMA {schema} CASCADE"
+                        )))
+                        .execute(&pool)
+                        .await;
+                    }
+                })
+            })
+            .join();
+        }
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// Imports the demo programme and returns the event.
+    pub async fn seed_event(&self) -> EventRecord {
+        let p = demo::programme::cloud_summit();
+        self.ctx
+            .store
+            .import_programme(&p, jiff::Timestamp::now())
+            .await
+            .unwrap();
+        self.ctx
+            .store
+            .event_by_slug(demo::programme::SLUG)
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
+    /// The CSRF token this client's cookie holds, fetched from a form page.
+    pub async fn csrf(&self, path: &str) -> String {
+        let html = self
+            .client
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        extract_csrf(&html)
+    }
+
+    /// Creates a staff user and signs this client in as them.
+    pub async fn login_as(&self, role: badgetrail::domain::user::Role) {
+        let name = format!("{}-user", role.as_str());
+        badgetrail::accounts::upsert_user(
+            &self.ctx.store,
+            &name,
+            &name,
+            role,
+            "correct horse battery",
+            jiff::Timestamp::now(),
+        )
+        .await
+        .unwrap();
+        let csrf = self.csrf("/login").await;
+        let r = self
+            .client
+            .post(self.url("/login"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("username", &name),
+                ("password", "correct horse battery"),
+                ("next", "/admin"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "login as {role}");
+    }
+
+    pub fn outbox(&self) -> PathBuf {
+        self.dir.path().join("outbox")
+    }
+}
+
+pub fn extract_csrf(html: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker).expect("page has a CSRF field") + marker.len();
+    html[start..start + 43].to_owned()
+}
+
+/// A complete, valid registration form.
+pub fn valid_form(email: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("name", "Ada Lovelace".into()),
+        ("email", email.into()),
+        ("company", "Analytical Engines".into()),
+        ("job_title", "CTO".into()),
+        ("country", "United Kingdom".into()),
+        ("phone", "".into()),
+        ("decision_role", "decision_maker".into()),
+        ("purchase_stage", "look_for_suppliers".into()),
+        ("industry", "software".into()),
+        ("company_size", "51_200".into()),
+        ("interests", "ai".into()),
+        ("interests", "big-data".into()),
+        ("marketing_consent", "yes".into()),
+    ]
+}
+
+/// Posts a registration form with this client's CSRF token.
+pub async fn post_registration(
+    app: &TestApp,
+    fields: &[(&'static str, String)],
+) -> reqwest::Response {
+    let path = format!("/e/{}/register", demo::programme::SLUG);
+    let csrf = app.csrf(&path).await;
+    let mut form: Vec<(&str, String)> = vec![("csrf", csrf)];
+    form.extend(fields.iter().cloned());
+    app.client
+        .post(app.url(&path))
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The badge token from a registration redirect.
+pub fn token_from_redirect(r: &reqwest::Response) -> String {
+    let loc = r.headers()["location"].to_str().unwrap();
+    loc.trim_start_matches("/b/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned()
+}

@@ -1,0 +1,10 @@
+//! One integration-test binary: the real app on port 0, a fresh database per test, both backends.
+
+mod helpers;
+
+mod admin;
+mod badges;
+mod browser;
+mod cli;
+mod email_smtp;
+mod registration;
