@@ -151,9 +151,35 @@ struct AttendeePage {
     event_name: String,
     attendee: crate::store::AttendeeRecord,
     registered: String,
+    /// Choice answers in words, in the order the page shows them.
+    answers: Vec<(&'static str, &'static str)>,
     badges: Vec<BadgeLine>,
     can_reissue: bool,
     reissued: bool,
+}
+
+/// The stored choice keys as the words the attendee picked.
+fn answers(a: &crate::store::AttendeeRecord) -> Vec<(&'static str, &'static str)> {
+    use crate::domain::attendee::{CompanySize, DecisionRole, Industry, PurchaseStage};
+    let label = |r: Result<&'static str, String>| r.unwrap_or("(unknown)");
+    vec![
+        (
+            "Decision role",
+            label(DecisionRole::parse(&a.decision_role).map(|v| v.label())),
+        ),
+        (
+            "Purchase stage",
+            label(PurchaseStage::parse(&a.purchase_stage).map(|v| v.label())),
+        ),
+        (
+            "Industry",
+            label(Industry::parse(&a.industry).map(|v| v.label())),
+        ),
+        (
+            "Company size",
+            label(CompanySize::parse(&a.company_size).map(|v| v.label())),
+        ),
+    ]
 }
 
 #[derive(Deserialize)]
@@ -206,6 +232,7 @@ async fn attendee_page(
         slug,
         event_name: event.info.name,
         registered: format::local_time(attendee.registered_at, &tz),
+        answers: answers(&attendee),
         attendee,
         badges,
         reissued: q.reissued.is_some(),

@@ -26,7 +26,7 @@ use crate::{
             CONSENT_WORDING, CompanySize, DecisionRole, FieldErrors, Industry, PurchaseStage,
             RegistrationInput,
         },
-        badge::{self, BadgeError},
+        badge,
     },
     error::{Error, WebResult},
     qr,
@@ -344,7 +344,7 @@ async fn register(
     }
 }
 
-/// A badge the token names, after its signature has been checked with the event's keys.
+/// A badge the (upper-case) token names, after its signature has been checked with the event's keys.
 async fn valid_badge(
     state: &AppState,
     token: &str,
@@ -361,17 +361,8 @@ async fn valid_badge(
         .badges
         .keys_for(event.id, Timestamp::now())
         .await?;
-    match badge::verify(token, &keys.verifying) {
-        Ok(_) => {}
-        Err(
-            BadgeError::Forged
-            | BadgeError::UnknownKey(_)
-            | BadgeError::Malformed(_)
-            | BadgeError::WrongEvent { .. },
-        ) => {
-            return Err(Error::NotFound);
-        }
-    }
+    // Forged, retired-key and malformed tokens all look like a page that does not exist.
+    badge::verify(token, &keys.verifying).map_err(|_| Error::NotFound)?;
     let (badge, attendee) = state
         .ctx
         .store
@@ -414,6 +405,7 @@ async fn badge_page(
     Path(token): Path<String>,
     Query(q): Query<BadgeQuery>,
 ) -> WebResult<Response> {
+    let token = token.trim().to_ascii_uppercase();
     let (attendee, event, current) = valid_badge(&state, &token).await?;
     if !current {
         let page = ReplacedPage {
@@ -458,6 +450,7 @@ async fn badge_image(
     Path(token): Path<String>,
     kind: ImageKind,
 ) -> WebResult<Response> {
+    let token = token.trim().to_ascii_uppercase();
     let (_, _, current) = valid_badge(&state, &token).await?;
     if !current {
         return Err(Error::NotFound);

@@ -7,4 +7,5 @@ mod badges;
 mod browser;
 mod cli;
 mod email_smtp;
+mod health;
 mod registration;
