@@ -3,7 +3,7 @@
 use jiff::Timestamp;
 use sqlx::FromRow;
 
-use super::{Store, StoreResult, on_pool};
+use super::{Store, StoreResult, on_pool, on_writer};
 
 /// One signing key of an event. `secret_key` is `None` when secrets live in a key directory.
 #[derive(Debug, Clone, FromRow)]
@@ -36,7 +36,7 @@ impl Store {
         secret_key: Option<&[u8]>,
         now: Timestamp,
     ) -> StoreResult<bool> {
-        let done = on_pool!(self, p => sqlx::query(
+        let done = on_writer!(self, p => sqlx::query(
             "INSERT INTO event_keys (event_id, key_id, public_key, secret_key, created_at) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (event_id, key_id) DO NOTHING",
         )
@@ -58,7 +58,7 @@ impl Store {
         key_id: i64,
         now: Timestamp,
     ) -> StoreResult<()> {
-        on_pool!(self, p => sqlx::query(
+        on_writer!(self, p => sqlx::query(
             "UPDATE event_keys SET retired_at = $3 WHERE event_id = $1 AND key_id = $2 AND retired_at IS NULL",
         )
         .bind(event_id)

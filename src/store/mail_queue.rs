@@ -3,7 +3,7 @@
 use jiff::Timestamp;
 use sqlx::FromRow;
 
-use super::{Pool, Store, StoreResult, on_pool};
+use super::{Pool, Store, StoreResult, on_pool, on_writer};
 
 /// A claimed message to send. The claim is a lease: if the sender dies, the message is
 /// claimed again once `lease_until` passes.
@@ -46,7 +46,7 @@ impl Store {
         // Several app instances may share PostgreSQL: SKIP LOCKED lets each claim different
         // rows. SQLite has one writer at a time, so the plain sub-select is already exclusive.
         let jobs = match &self.pool {
-            Pool::Sqlite(p) => claim!(p, "", now, lease_ms, limit),
+            Pool::Sqlite(pools) => claim!(&pools.write, "", now, lease_ms, limit),
             Pool::Postgres(p) => claim!(p, "FOR UPDATE SKIP LOCKED", now, lease_ms, limit),
         };
         Ok(jobs)
@@ -58,7 +58,7 @@ impl Store {
         message_id: &str,
         now: Timestamp,
     ) -> StoreResult<()> {
-        on_pool!(self, p => sqlx::query(
+        on_writer!(self, p => sqlx::query(
             "UPDATE mail_queue SET state = 'sent', message_id = $2, sent_at = $3, lease_until = NULL, last_error = NULL
              WHERE id = $1",
         )
@@ -82,7 +82,7 @@ impl Store {
             Some(t) => ("queued", t.as_millisecond()),
             None => ("failed", 0),
         };
-        on_pool!(self, p => sqlx::query(
+        on_writer!(self, p => sqlx::query(
             "UPDATE mail_queue SET state = $2, last_error = $3, lease_until = NULL,
                run_after = CASE WHEN $4 > 0 THEN $4 ELSE run_after END
              WHERE id = $1",

@@ -1,7 +1,7 @@
 //! The storage seam: the only place SQL lives, with one backend per database.
 //!
 //! Statements are written once, in SQL both SQLite and PostgreSQL accept (`$n` parameters,
-//! `ON CONFLICT`, `RETURNING`, times as unix milliseconds). `on_pool!` and `in_tx!` compile each
+//! `ON CONFLICT`, `RETURNING`, times as unix milliseconds). `on_pool!`, `on_writer!` and `in_tx!` compile each
 //! statement against both drivers; what truly differs per database (connection set-up,
 //! migrations, transaction start, row locking) lives in `sqlite.rs` and `postgres.rs`.
 
@@ -21,7 +21,7 @@ pub use keys::StoredKey;
 pub use mail_queue::MailJob;
 pub use users::{NewUser, UserRecord};
 
-use sqlx::{PgPool, SqlitePool};
+use sqlx::PgPool;
 
 /// What went wrong in storage, in terms callers can act on.
 #[derive(Debug, thiserror::Error)]
@@ -61,7 +61,7 @@ impl Backend {
 
 #[derive(Clone)]
 enum Pool {
-    Sqlite(SqlitePool),
+    Sqlite(sqlite::Pools),
     Postgres(PgPool),
 }
 
@@ -71,11 +71,27 @@ pub struct Store {
     pool: Pool,
 }
 
-/// Runs `$body` with `$p` bound to whichever pool is configured.
+/// Runs a read-only `$body` with `$p` bound to whichever pool is configured.
 macro_rules! on_pool {
     ($store:expr, $p:ident => $body:expr) => {
         match &$store.pool {
-            $crate::store::Pool::Sqlite($p) => $body,
+            $crate::store::Pool::Sqlite(pools) => {
+                let $p = &pools.read;
+                $body
+            }
+            $crate::store::Pool::Postgres($p) => $body,
+        }
+    };
+}
+
+/// Runs a single writing statement `$body` with `$p` bound to the pool writers use.
+macro_rules! on_writer {
+    ($store:expr, $p:ident => $body:expr) => {
+        match &$store.pool {
+            $crate::store::Pool::Sqlite(pools) => {
+                let $p = &pools.write;
+                $body
+            }
             $crate::store::Pool::Postgres($p) => $body,
         }
     };
@@ -86,8 +102,8 @@ macro_rules! on_pool {
 macro_rules! in_tx {
     ($store:expr, $tx:ident => $body:expr) => {
         match &$store.pool {
-            $crate::store::Pool::Sqlite(p) => {
-                let mut $tx = $crate::store::sqlite::begin_write(p).await?;
+            $crate::store::Pool::Sqlite(pools) => {
+                let mut $tx = $crate::store::sqlite::begin_write(&pools.write).await?;
                 let out = $body;
                 $tx.commit().await?;
                 out
@@ -102,7 +118,7 @@ macro_rules! in_tx {
     };
 }
 
-pub(crate) use {in_tx, on_pool};
+pub(crate) use {in_tx, on_pool, on_writer};
 
 impl Store {
     /// Connects to the database named by `url`, creating an SQLite file if needed, and
@@ -132,7 +148,7 @@ impl Store {
     /// Applies pending migrations of this backend.
     pub async fn migrate(&self) -> StoreResult<()> {
         match &self.pool {
-            Pool::Sqlite(p) => sqlite::MIGRATOR.run(p).await?,
+            Pool::Sqlite(pools) => sqlite::MIGRATOR.run(&pools.write).await?,
             Pool::Postgres(p) => postgres::MIGRATOR.run(p).await?,
         }
         Ok(())
@@ -145,7 +161,13 @@ impl Store {
     }
 
     pub async fn close(&self) {
-        on_pool!(self, p => p.close().await)
+        match &self.pool {
+            Pool::Sqlite(pools) => {
+                pools.write.close().await;
+                pools.read.close().await;
+            }
+            Pool::Postgres(p) => p.close().await,
+        }
     }
 }
 

@@ -1,4 +1,4 @@
-//! The SQLite backend: one file, WAL mode, writers serialised by `BEGIN IMMEDIATE`.
+//! The SQLite backend: one file in WAL mode, many readers and one writer connection.
 
 use std::{str::FromStr, time::Duration};
 
@@ -9,7 +9,17 @@ use sqlx::{
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
-pub async fn connect(url: &str, max_connections: u32) -> Result<SqlitePool, sqlx::Error> {
+/// SQLite allows one writer at a time. Writers that contend for the file lock wait in
+/// SQLite's busy handler, which sleeps in steps of up to 100 ms: fine for correctness, bad
+/// for tail latency. So all writes go through one pooled connection, where waiting writers
+/// queue in order and wake as soon as it is free; reads use the other connections.
+#[derive(Clone)]
+pub struct Pools {
+    pub read: SqlitePool,
+    pub write: SqlitePool,
+}
+
+pub async fn connect(url: &str, max_connections: u32) -> Result<Pools, sqlx::Error> {
     let options = SqliteConnectOptions::from_str(url)?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
@@ -18,10 +28,17 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<SqlitePool, sqlx
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10));
-    SqlitePoolOptions::new()
+    // The writer connects first so that it creates the file and switches it to WAL.
+    let write = SqlitePoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(Duration::from_secs(30))
+        .connect_with(options.clone())
+        .await?;
+    let read = SqlitePoolOptions::new()
         .max_connections(max_connections.max(1))
         .connect_with(options)
-        .await
+        .await?;
+    Ok(Pools { read, write })
 }
 
 /// Starts a transaction that takes the write lock at once. A deferred transaction that reads

@@ -3,7 +3,7 @@
 use jiff::Timestamp;
 use sqlx::FromRow;
 
-use super::{Store, StoreResult, conflict_on_unique, on_pool};
+use super::{Store, StoreResult, conflict_on_unique, on_pool, on_writer};
 
 /// A staff account. The password hash is an Argon2id PHC string.
 #[derive(Debug, Clone, FromRow)]
@@ -26,7 +26,7 @@ pub struct NewUser<'a> {
 
 impl Store {
     pub async fn create_user(&self, u: &NewUser<'_>, now: Timestamp) -> StoreResult<i64> {
-        let id = on_pool!(self, p => sqlx::query_scalar(
+        let id = on_writer!(self, p => sqlx::query_scalar(
             "INSERT INTO users (username, display_name, role, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)
              RETURNING id",
         )
@@ -43,7 +43,7 @@ impl Store {
 
     /// Replaces password and role of an existing account.
     pub async fn update_user(&self, u: &NewUser<'_>) -> StoreResult<bool> {
-        let done = on_pool!(self, p => sqlx::query(
+        let done = on_writer!(self, p => sqlx::query(
             "UPDATE users SET display_name = $2, role = $3, password_hash = $4, disabled_at = NULL WHERE username = $1",
         )
         .bind(u.username)
@@ -74,7 +74,7 @@ impl Store {
         now: Timestamp,
         expires: Timestamp,
     ) -> StoreResult<()> {
-        on_pool!(self, p => sqlx::query(
+        on_writer!(self, p => sqlx::query(
             "INSERT INTO login_sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
         )
         .bind(token_hash)
@@ -106,7 +106,7 @@ impl Store {
     }
 
     pub async fn delete_login_session(&self, token_hash: &str) -> StoreResult<()> {
-        on_pool!(self, p => sqlx::query("DELETE FROM login_sessions WHERE token_hash = $1")
+        on_writer!(self, p => sqlx::query("DELETE FROM login_sessions WHERE token_hash = $1")
             .bind(token_hash)
             .execute(p)
             .await

@@ -20,12 +20,14 @@ pub struct AppState {
     pub ctx: Context,
     pub registration_limit: Arc<rate_limit::PerClientLimit>,
     pub login_limit: Arc<rate_limit::PerClientLimit>,
+    pub registrations: crate::registration::RegistrationWriter,
 }
 
 impl AppState {
     pub fn new(ctx: Context) -> AppState {
         let per_minute = ctx.settings.registration_per_minute;
         AppState {
+            registrations: crate::registration::RegistrationWriter::start(ctx.clone()),
             ctx,
             registration_limit: Arc::new(rate_limit::PerClientLimit::per_minute(per_minute)),
             login_limit: Arc::new(rate_limit::PerClientLimit::per_minute(10)),

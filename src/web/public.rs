@@ -332,7 +332,15 @@ async fn register(
         interests: form.interests,
         marketing_consent: form.marketing_consent.is_some(),
     };
-    match registration::register(&state.ctx, &event, &input, Source::Web, Timestamp::now()).await {
+    match registration::register(
+        &state.ctx,
+        &state.registrations,
+        &event,
+        &input,
+        Source::Web,
+    )
+    .await
+    {
         Ok(outcome) => {
             Ok(Redirect::to(&format!("/b/{}?registered=1", outcome.token)).into_response())
         }

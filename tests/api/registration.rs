@@ -16,6 +16,7 @@ on_both_backends!(
     honeypot_and_csrf_and_rate_limit_stop_bots,
     oversized_body_is_refused,
     unknown_event_is_404,
+    concurrent_registrations_are_all_kept_once,
 );
 
 async fn form_renders_with_every_field(db: Db) {
@@ -339,4 +340,51 @@ async fn unknown_event_is_404(db: Db) {
         .await
         .unwrap();
     assert_eq!(r.status(), 404);
+}
+
+async fn concurrent_registrations_are_all_kept_once(db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let event = app.seed_event().await;
+    let app = std::sync::Arc::new(app);
+    // 40 people, each registering twice at the same moment: batches mix new and repeat
+    // registrations, and the same email may appear twice in one transaction.
+    let path = format!("/e/{SLUG}/register");
+    let csrf = app.csrf(&path).await;
+    let mut tasks = Vec::new();
+    for i in 0..80 {
+        let (app, path, csrf) = (app.clone(), path.clone(), csrf.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut form = valid_form(&format!("person{}@example.com", i % 40));
+            form.push(("csrf", csrf));
+            let r = app
+                .client
+                .post(app.url(&path))
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 303);
+            (i % 40, token_from_redirect(&r))
+        }));
+    }
+    let mut tokens = std::collections::HashMap::new();
+    for t in tasks {
+        let (person, token) = t.await.unwrap();
+        if let Some(first) = tokens.insert(person, token.clone()) {
+            assert_eq!(
+                first, token,
+                "both registrations of person {person} got the same badge"
+            );
+        }
+    }
+    let (_, total) = app
+        .ctx
+        .store
+        .list_attendees(event.id, "", 1, 0)
+        .await
+        .unwrap();
+    assert_eq!(total, 40);
+    assert_eq!(badge_mail::run_once(&app.ctx).await.unwrap().sent, 80);
 }

@@ -1,5 +1,9 @@
 //! Registration: checked answers become an attendee with a signed badge and a queued badge email.
 
+mod group_commit;
+
+pub use group_commit::RegistrationWriter;
+
 use jiff::Timestamp;
 
 use crate::{
@@ -9,7 +13,7 @@ use crate::{
 };
 
 /// Where registrations come from, recorded with the attendee and their consent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Source {
     Web,
     Import,
@@ -35,14 +39,14 @@ pub enum RegisterError {
     Failed(#[from] anyhow::Error),
 }
 
-/// Checks and records one registration. Registering again with the same email updates the
-/// attendee and queues the same badge again.
+/// Checks and records one registration through the group-commit writer. Registering again
+/// with the same email updates the attendee and queues the same badge again.
 pub async fn register(
     ctx: &Context,
+    writer: &RegistrationWriter,
     event: &EventRecord,
     input: &RegistrationInput,
     source: Source,
-    now: Timestamp,
 ) -> Result<RegistrationOutcome, RegisterError> {
     let topics = ctx
         .store
@@ -51,8 +55,7 @@ pub async fn register(
         .map_err(anyhow::Error::from)?;
     let known: Vec<&str> = topics.iter().map(|t| t.slug.as_str()).collect();
     let reg = Registration::parse(input, &known).map_err(RegisterError::Invalid)?;
-    let mut outcomes = record(ctx, event, std::slice::from_ref(&reg), source, true, now).await?;
-    Ok(outcomes.remove(0))
+    Ok(writer.submit(event, reg, source).await?)
 }
 
 /// Records already checked registrations in one transaction (all or nothing).
