@@ -72,6 +72,15 @@ pub struct AttendeeSummary {
     pub token: String,
 }
 
+/// One consent given or withdrawn, with the words the person saw.
+#[derive(Debug, Clone, FromRow)]
+pub struct ConsentRecord {
+    pub granted: bool,
+    pub source: String,
+    pub wording: String,
+    pub at: i64,
+}
+
 /// One issued badge, valid or revoked.
 #[derive(Debug, Clone, FromRow)]
 pub struct BadgeRecord {
@@ -302,6 +311,17 @@ impl Store {
         let rows = on_pool!(self, p => sqlx::query_as(
             "SELECT attendee_id, serial, key_id, token, issued_at, revoked_at FROM badges
              WHERE attendee_id = $1 ORDER BY serial DESC",
+        )
+        .bind(attendee_id)
+        .fetch_all(p)
+        .await)?;
+        Ok(rows)
+    }
+
+    /// The attendee's consent history, oldest first.
+    pub async fn attendee_consents(&self, attendee_id: i64) -> StoreResult<Vec<ConsentRecord>> {
+        let rows = on_pool!(self, p => sqlx::query_as(
+            "SELECT granted, source, wording, at FROM consents WHERE attendee_id = $1 ORDER BY id",
         )
         .bind(attendee_id)
         .fetch_all(p)

@@ -14,7 +14,8 @@ pub mod sqlite;
 mod users;
 
 pub use attendees::{
-    AttendeeRecord, AttendeeSummary, BadgeRecord, NewBadge, RegisterOptions, RegistrationOutcome,
+    AttendeeRecord, AttendeeSummary, BadgeRecord, ConsentRecord, NewBadge, RegisterOptions,
+    RegistrationOutcome,
 };
 pub use events::{EventRecord, ImportSummary};
 pub use keys::StoredKey;

@@ -136,6 +136,13 @@ async fn event_page(
     Ok(Html(view.render()?))
 }
 
+struct ConsentLine {
+    granted: bool,
+    at: String,
+    source: String,
+    wording: String,
+}
+
 struct BadgeLine {
     serial: i64,
     issued: String,
@@ -154,6 +161,7 @@ struct AttendeePage {
     /// Choice answers in words, in the order the page shows them.
     answers: Vec<(&'static str, &'static str)>,
     badges: Vec<BadgeLine>,
+    consents: Vec<ConsentLine>,
     can_reissue: bool,
     reissued: bool,
 }
@@ -225,7 +233,21 @@ async fn attendee_page(
             revoked: b.revoked_at.map(|r| format::local_time(r, &tz)),
         })
         .collect();
+    let consents = state
+        .ctx
+        .store
+        .attendee_consents(id)
+        .await?
+        .into_iter()
+        .map(|c| ConsentLine {
+            granted: c.granted,
+            at: format::local_time(c.at, &tz),
+            source: c.source,
+            wording: c.wording,
+        })
+        .collect();
     let page = AttendeePage {
+        consents,
         can_reissue: BADGES.contains(&user.role),
         user,
         csrf: csrf.0,

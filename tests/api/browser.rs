@@ -217,3 +217,69 @@ async fn a_person_registers_in_chromium_and_the_badge_on_screen_decodes_and_veri
     assert_eq!(attendee.interests, ["ai"]);
     b.client.clone().close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_form_works_from_the_keyboard() {
+    use fantoccini::key::Key;
+    let Some(app) = spawn_app(Db::Sqlite).await else {
+        return;
+    };
+    let event = app.seed_event().await;
+    let Some(b) = browser(&[]).await else { return };
+    let c = &b.client;
+    c.goto(&app.url(&format!("/e/{SLUG}/register")))
+        .await
+        .unwrap();
+    // The honeypot is out of the tab order: Tab walks the visible fields in reading order.
+    let order = [
+        ("f-name", "Katherine Johnson"),
+        ("f-email", "katherine@nasa.example"),
+        ("f-company", "NASA"),
+        ("f-job_title", "Mathematician"),
+        ("f-country", "United States"),
+    ];
+    c.find(Locator::Id("f-name"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    for (i, (id, text)) in order.iter().enumerate() {
+        let active = c.active_element().await.unwrap();
+        assert_eq!(
+            active.attr("id").await.unwrap().as_deref(),
+            Some(*id),
+            "focus at step {i}"
+        );
+        active.send_keys(text).await.unwrap();
+        active.send_keys(&Key::Tab.to_string()).await.unwrap();
+    }
+    let phone = c.active_element().await.unwrap();
+    assert_eq!(phone.attr("id").await.unwrap().as_deref(), Some("f-phone"));
+    for (id, value) in [
+        ("f-decision_role", "user"),
+        ("f-purchase_stage", "just_learning"),
+        ("f-industry", "public"),
+        ("f-company_size", "5000_plus"),
+    ] {
+        c.find(Locator::Id(id))
+            .await
+            .unwrap()
+            .select_by_value(value)
+            .await
+            .unwrap();
+    }
+    // Enter in a text field submits the form.
+    let phone = c.find(Locator::Id("f-phone")).await.unwrap();
+    phone.send_keys(&Key::Enter.to_string()).await.unwrap();
+    c.wait().for_element(Locator::Css("img.qr")).await.unwrap();
+    let (rows, total) = app
+        .ctx
+        .store
+        .list_attendees(event.id, "", 5, 0)
+        .await
+        .unwrap();
+    assert_eq!(total, 1);
+    assert_eq!(rows[0].email, "katherine@nasa.example");
+    b.client.clone().close().await.unwrap();
+}

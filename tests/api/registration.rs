@@ -122,6 +122,9 @@ async fn registering_again_updates_and_resends_the_same_badge(db: Db) {
     let r = post_registration(&app, &form).await;
     assert_eq!(r.status(), 303);
     assert_eq!(token_from_redirect(&r), first, "same badge");
+    // Consent given at the first registration, withdrawn at the second (box left unticked).
+    form.retain(|(k, _)| *k != "marketing_consent");
+    post_registration(&app, &form).await;
     let (rows, total) = app
         .ctx
         .store
@@ -130,10 +133,21 @@ async fn registering_again_updates_and_resends_the_same_badge(db: Db) {
         .unwrap();
     assert_eq!(total, 1, "never a duplicate attendee");
     assert_eq!(rows[0].company, "Difference Engines Ltd");
+    let consents = app.ctx.store.attendee_consents(rows[0].id).await.unwrap();
+    let history: Vec<(bool, &str)> = consents
+        .iter()
+        .map(|c| (c.granted, c.source.as_str()))
+        .collect();
+    assert_eq!(history, [(true, "web"), (false, "web")]);
+    assert_eq!(
+        consents[0].wording,
+        badgetrail::domain::attendee::CONSENT_WORDING
+    );
+    assert!(consents[0].at > 0);
     assert_eq!(
         badge_mail::run_once(&app.ctx).await.unwrap().sent,
-        2,
-        "badge re-sent"
+        3,
+        "badge re-sent each time"
     );
 }
 
