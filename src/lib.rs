@@ -8,6 +8,7 @@ pub mod config;
 pub mod context;
 pub mod demo;
 pub mod domain;
+pub mod door;
 pub mod error;
 pub mod formats;
 pub mod jobs;

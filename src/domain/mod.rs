@@ -4,5 +4,7 @@ pub mod attendee;
 pub mod badge;
 pub mod email;
 pub mod programme;
+pub mod scan;
 pub mod slug;
+pub mod trail;
 pub mod user;

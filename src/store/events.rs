@@ -79,7 +79,7 @@ struct SessionTopicRow {
     weight: f64,
 }
 
-pub(crate) fn ts(ms: i64) -> Timestamp {
+pub fn ts(ms: i64) -> Timestamp {
     Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH)
 }
 

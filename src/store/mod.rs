@@ -6,10 +6,12 @@
 //! migrations, transaction start, row locking) lives in `sqlite.rs` and `postgres.rs`.
 
 mod attendees;
+mod devices;
 mod events;
 mod keys;
 mod mail_queue;
 pub mod postgres;
+mod scans;
 pub mod sqlite;
 mod users;
 
@@ -17,9 +19,11 @@ pub use attendees::{
     AttendeeRecord, AttendeeSummary, BadgeRecord, ConsentRecord, NewBadge, RegisterOptions,
     RegistrationOutcome,
 };
-pub use events::{EventRecord, ImportSummary};
+pub use devices::DeviceRecord;
+pub use events::{EventRecord, ImportSummary, ts};
 pub use keys::StoredKey;
 pub use mail_queue::MailJob;
+pub use scans::{Finish, PendingScan, ScanRow, ScanVerdict};
 pub use users::{NewUser, UserRecord};
 
 use sqlx::PgPool;

@@ -3,7 +3,9 @@
 pub mod admin;
 pub mod auth;
 pub mod csrf;
+pub mod devices;
 pub mod format;
+pub mod kiosk_api;
 pub mod public;
 pub mod rate_limit;
 
@@ -42,7 +44,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .merge(public::router())
         .merge(auth::router())
-        .nest("/admin", admin::router())
+        .merge(kiosk_api::router())
+        .nest("/admin", admin::router().merge(devices::router()))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             csrf::ensure_cookie,

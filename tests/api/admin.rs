@@ -33,6 +33,7 @@ async fn admin_paths(app: &crate::helpers::TestApp) -> Vec<(String, &'static [Ro
             view,
         ),
         (format!("/admin/events/{slug}/badges/print"), badges),
+        (format!("/admin/events/{slug}/devices"), badges),
     ]
 }
 

@@ -9,3 +9,4 @@ mod cli;
 mod email_smtp;
 mod health;
 mod registration;
+mod scans;

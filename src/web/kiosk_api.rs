@@ -1,0 +1,229 @@
+//! The JSON API kiosks talk to: pairing, and posting batches of scans.
+
+use axum::{
+    Json, Router,
+    extract::{DefaultBodyLimit, State, rejection::JsonRejection},
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::post,
+};
+use data_encoding::BASE64_NOPAD;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use super::AppState;
+use crate::{
+    domain::scan::Refusal,
+    door::{self, DeviceAuth, ScanBatch},
+    error::Error,
+};
+
+/// Largest scan batch body; a kiosk sends at most `MAX_BATCH` scans of ~250 bytes.
+const MAX_BATCH_BYTES: usize = 1 << 20;
+/// Most scans accepted in one batch.
+pub const MAX_BATCH: usize = 1000;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/devices/pair", post(pair))
+        .route(
+            "/api/v1/scans",
+            post(scans).layer(DefaultBodyLimit::max(MAX_BATCH_BYTES)),
+        )
+}
+
+/// An API error as JSON: `{"error": "..."}` with the matching status.
+pub struct ApiError(StatusCode, String);
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        let status = e.status();
+        if let Error::Internal(cause) = &e {
+            tracing::error!(error = ?cause, "API request failed");
+            return ApiError(status, "internal error".into());
+        }
+        ApiError(status, e.to_string())
+    }
+}
+
+impl From<anyhow::Error> for ApiError {
+    fn from(e: anyhow::Error) -> Self {
+        Error::Internal(e).into()
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(r: JsonRejection) -> Self {
+        ApiError(r.status(), r.body_text())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(serde_json::json!({ "error": self.1 }))).into_response()
+    }
+}
+
+#[derive(Deserialize)]
+struct PairRequest {
+    code: String,
+}
+
+#[derive(Serialize)]
+struct PublicKey {
+    key_id: u16,
+    /// Ed25519 public key, standard base64 without padding.
+    public_key: String,
+}
+
+#[derive(Serialize)]
+struct PairResponse {
+    token: String,
+    device_id: i64,
+    event_id: i64,
+    event_slug: String,
+    event_name: String,
+    room: Option<String>,
+    public_keys: Vec<PublicKey>,
+    /// `[attendee_id, current_serial]`: refuse that attendee's badges with a lower serial.
+    revocations: Vec<(i64, i64)>,
+}
+
+async fn pair(
+    State(state): State<AppState>,
+    body: Result<Json<PairRequest>, JsonRejection>,
+) -> Result<Json<PairResponse>, ApiError> {
+    let Json(req) = body?;
+    let now = Timestamp::now();
+    let paired = door::pair(&state.ctx, &req.code, now)
+        .await?
+        .ok_or_else(|| {
+            ApiError(
+                StatusCode::NOT_FOUND,
+                "unknown or expired pairing code".into(),
+            )
+        })?;
+    let d = &paired.device;
+    let event = state
+        .ctx
+        .store
+        .event_by_id(d.event_id)
+        .await
+        .map_err(Error::from)?
+        .ok_or(Error::NotFound)?;
+    let keys = state.ctx.badges.keys_for(d.event_id, now).await?;
+    let room = match d.room_id {
+        Some(id) => state
+            .ctx
+            .store
+            .event_rooms(d.event_id)
+            .await
+            .map_err(Error::from)?
+            .into_iter()
+            .find(|(rid, _)| *rid == id)
+            .map(|(_, n)| n),
+        None => None,
+    };
+    tracing::info!(device = d.id, event = d.event_id, "device paired");
+    Ok(Json(PairResponse {
+        token: paired.token,
+        device_id: d.id,
+        event_id: d.event_id,
+        event_slug: event.info.slug.to_string(),
+        event_name: event.info.name,
+        room,
+        public_keys: keys
+            .verifying
+            .keys
+            .iter()
+            .map(|(key_id, k)| PublicKey {
+                key_id: *key_id,
+                public_key: BASE64_NOPAD.encode(k.as_bytes()),
+            })
+            .collect(),
+        revocations: state
+            .ctx
+            .store
+            .badge_revocations(d.event_id)
+            .await
+            .map_err(Error::from)?,
+    }))
+}
+
+#[derive(Serialize)]
+struct ScanResult {
+    nonce: String,
+    decision: String,
+    reason: Option<String>,
+    /// Plain words for the door screen.
+    message: &'static str,
+    session_id: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct ScansResponse {
+    server_time: Timestamp,
+    results: Vec<ScanResult>,
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+}
+
+async fn scans(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Json<ScanBatch>, JsonRejection>,
+) -> Result<Json<ScansResponse>, ApiError> {
+    let token = bearer(&headers)
+        .ok_or_else(|| ApiError(StatusCode::UNAUTHORIZED, "device token required".into()))?;
+    let device = match door::authenticate(&state.ctx, token).await? {
+        DeviceAuth::Active(d) => d,
+        DeviceAuth::Revoked => {
+            return Err(ApiError(
+                StatusCode::FORBIDDEN,
+                "this device was revoked; pair it again".into(),
+            ));
+        }
+        DeviceAuth::Unknown => {
+            return Err(ApiError(
+                StatusCode::UNAUTHORIZED,
+                "unknown device token".into(),
+            ));
+        }
+    };
+    let Json(mut batch) = body?;
+    if batch.scans.len() > MAX_BATCH {
+        return Err(ApiError(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("at most {MAX_BATCH} scans per batch; send the rest in further batches"),
+        ));
+    }
+    door::check_nonces(&batch).map_err(|e| ApiError(StatusCode::UNPROCESSABLE_ENTITY, e))?;
+    door::dedupe_nonces(&mut batch);
+    let now = Timestamp::now();
+    let verdicts = door::ingest(&state.ctx, &device, &batch, now).await?;
+    let results = verdicts
+        .into_iter()
+        .map(|v| ScanResult {
+            message: match (v.decision.as_str(), v.reason.as_deref()) {
+                ("accepted", _) => "Welcome",
+                ("duplicate", _) => "Already scanned in",
+                (_, Some(r)) => Refusal::parse(r).map(Refusal::message).unwrap_or("Refused"),
+                _ => "Refused",
+            },
+            nonce: v.nonce,
+            decision: v.decision,
+            reason: v.reason,
+            session_id: v.session_id,
+        })
+        .collect();
+    Ok(Json(ScansResponse {
+        server_time: now,
+        results,
+    }))
+}

@@ -1,0 +1,387 @@
+//! Scan ingestion over the kiosk API: pairing, every decision, retries, skew and bad input.
+
+use badgetrail::{demo::programme::SLUG, door, store::EventRecord};
+use jiff::{Timestamp, ToSpan};
+use serde_json::{Value, json};
+
+use crate::{
+    helpers::{Db, TestApp, post_registration, spawn_app, token_from_redirect, valid_form},
+    on_both_backends,
+};
+
+on_both_backends!(
+    pairing_gives_a_token_once,
+    every_decision_is_made_and_kept,
+    a_retried_batch_is_stored_once,
+    clock_skew_is_corrected,
+    revoked_and_rotated_device_tokens_are_refused,
+    bad_input_gets_clear_errors,
+    staff_create_and_revoke_kiosks_in_the_ui,
+);
+
+/// A session of the demo programme: K1 runs 09:00-09:45 Berlin time in the Main Hall.
+fn during_k1() -> Timestamp {
+    "2026-05-12T09:10:00+02:00".parse().unwrap()
+}
+
+async fn paired(app: &TestApp, event: &EventRecord, room: Option<&str>) -> String {
+    let d = door::create_device(&app.ctx, event, room, "Door 1", Timestamp::now())
+        .await
+        .unwrap();
+    let r = app
+        .client
+        .post(app.url("/api/v1/devices/pair"))
+        .json(&json!({ "code": d.pairing_code }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    body["token"].as_str().unwrap().to_owned()
+}
+
+async fn send(app: &TestApp, token: &str, sent_at: Timestamp, scans: Value) -> (u16, Value) {
+    let r = app
+        .client
+        .post(app.url("/api/v1/scans"))
+        .bearer_auth(token)
+        .json(
+            &json!({ "sent_at": sent_at, "app_version": "test", "queue_size": 0, "scans": scans }),
+        )
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+fn scan(nonce: &str, badge: &str, at: Timestamp, direction: &str, room: &str) -> Value {
+    json!({ "nonce": nonce, "badge": badge, "device_time": at, "direction": direction, "room": room })
+}
+
+fn decisions(body: &Value) -> Vec<(String, Option<String>)> {
+    body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["decision"].as_str().unwrap().to_owned(),
+                r["reason"].as_str().map(str::to_owned),
+            )
+        })
+        .collect()
+}
+
+async fn pairing_gives_a_token_once(db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let event = app.seed_event().await;
+    let d = door::create_device(
+        &app.ctx,
+        &event,
+        Some("Room A"),
+        "Room A door",
+        Timestamp::now(),
+    )
+    .await
+    .unwrap();
+    let pair = |code: String| {
+        let app = &app;
+        async move {
+            app.client
+                .post(app.url("/api/v1/devices/pair"))
+                .json(&json!({ "code": code }))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(pair("WRONGCODE1".into()).await.status(), 404);
+    let r = pair(d.pairing_code.to_lowercase()).await;
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["room"], "Room A");
+    assert_eq!(body["event_slug"], SLUG);
+    assert_eq!(body["public_keys"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        pair(d.pairing_code.clone()).await.status(),
+        404,
+        "a code works once"
+    );
+}
+
+async fn every_decision_is_made_and_kept(db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let event = app.seed_event().await;
+    let token = paired(&app, &event, None).await;
+    let ada = token_from_redirect(&post_registration(&app, &valid_form("ada@example.com")).await);
+    let grace =
+        token_from_redirect(&post_registration(&app, &valid_form("grace@example.com")).await);
+    // Grace's badge is replaced: her first badge is revoked.
+    let attendee = app
+        .ctx
+        .store
+        .badge_by_token(&grace)
+        .await
+        .unwrap()
+        .unwrap()
+        .1;
+    badgetrail::registration::reissue_badge(&app.ctx, &event, attendee.id, Timestamp::now())
+        .await
+        .unwrap();
+    let mut forged: Vec<char> = ada.chars().collect();
+    forged[60] = if forged[60] == 'A' { 'B' } else { 'A' };
+    let forged: String = forged.into_iter().collect();
+
+    let t = during_k1();
+    let (status, body) = send(
+        &app,
+        &token,
+        Timestamp::now(),
+        json!([
+            scan("n1", &ada, t, "entry", "Main Hall"),
+            scan("n2", &ada, t + 2.minutes(), "entry", "Main Hall"),
+            scan("n3", &ada, t + 20.minutes(), "exit", "Main Hall"),
+            scan("n4", &forged, t, "entry", "Main Hall"),
+            scan("n5", &grace, t, "entry", "Main Hall"),
+            scan("n6", &ada, t, "entry", "Broom Cupboard"),
+            scan(
+                "n7",
+                &ada,
+                "2026-05-12T07:00:00+02:00".parse::<Timestamp>().unwrap(),
+                "entry",
+                "Main Hall"
+            ),
+            scan("n8", "hello world", t, "entry", "Main Hall"),
+        ]),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let got = decisions(&body);
+    let want: Vec<(&str, Option<&str>)> = vec![
+        ("accepted", None),
+        ("duplicate", None),
+        ("accepted", None),
+        ("refused", Some("forged")),
+        ("refused", Some("revoked")),
+        ("refused", Some("unknown_room")),
+        ("refused", Some("outside_session")),
+        ("refused", Some("malformed")),
+    ];
+    let got_ref: Vec<(&str, Option<&str>)> = got
+        .iter()
+        .map(|(d, r)| (d.as_str(), r.as_deref()))
+        .collect();
+    assert_eq!(got_ref, want);
+    let stored = app.ctx.store.event_scans(event.id).await.unwrap();
+    assert_eq!(stored.len(), 8, "refused scans are kept too");
+}
+
+async fn a_retried_batch_is_stored_once(db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let event = app.seed_event().await;
+    let token = paired(&app, &event, Some("Main Hall")).await;
+    let ada = token_from_redirect(&post_registration(&app, &valid_form("ada@example.com")).await);
+    let batch = json!([
+        scan("r1", &ada, during_k1(), "entry", ""),
+        scan("r2", &ada, during_k1() + 30.minutes(), "exit", "")
+    ]);
+    let (_, first) = send(&app, &token, Timestamp::now(), batch.clone()).await;
+    let (_, again) = send(&app, &token, Timestamp::now(), batch).await;
+    assert_eq!(decisions(&first), decisions(&again));
+    assert_eq!(decisions(&first)[0].0, "accepted");
+    assert_eq!(app.ctx.store.event_scans(event.id).await.unwrap().len(), 2);
+}
+
+async fn clock_skew_is_corrected(db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let event = app.seed_event().await;
+    let token = paired(&app, &event, Some("Main Hall")).await;
+    let ada = token_from_redirect(&post_registration(&app, &valid_form("ada@example.com")).await);
+    // The device's clock is three hours behind: its times would fall before any session.
+    let behind = 3.hours();
+    let (_, body) = send(
+        &app,
+        &token,
+        Timestamp::now() - behind,
+        json!([scan("s1", &ada, during_k1() - behind, "entry", "")]),
+    )
+    .await;
+    assert_eq!(decisions(&body)[0].0, "accepted", "{body}");
+    let stored = app.ctx.store.event_scans(event.id).await.unwrap();
+    let corrected = stored[0].scanned_at;
+    assert!(
+        (corrected - during_k1().as_millisecond()).abs() < 60_000,
+        "{corrected}"
+    );
+    let devices = app.ctx.store.list_devices(event.id).await.unwrap();
+    let skew = devices[0].clock_skew_ms.unwrap();
+    assert!((skew - 3 * 3_600_000).abs() < 60_000, "skew {skew}");
+}
+
+async fn revoked_and_rotated_device_tokens_are_refused(db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let event = app.seed_event().await;
+    let token = paired(&app, &event, Some("Main Hall")).await;
+    let device = app.ctx.store.list_devices(event.id).await.unwrap()[0].clone();
+    let fresh = door::rotate_token(&app.ctx, device.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let (status, _) = send(&app, &token, Timestamp::now(), json!([])).await;
+    assert_eq!(status, 401, "the old token stops at once");
+    let (status, _) = send(&app, &fresh, Timestamp::now(), json!([])).await;
+    assert_eq!(status, 200);
+    app.ctx
+        .store
+        .revoke_device(device.id, Timestamp::now())
+        .await
+        .unwrap();
+    let (status, body) = send(&app, &fresh, Timestamp::now(), json!([])).await;
+    assert_eq!(status, 403);
+    assert!(body["error"].as_str().unwrap().contains("revoked"));
+}
+
+async fn bad_input_gets_clear_errors(db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let event = app.seed_event().await;
+    let token = paired(&app, &event, Some("Main Hall")).await;
+    let post = |body: String| {
+        let (app, token) = (&app, &token);
+        async move {
+            app.client
+                .post(app.url("/api/v1/scans"))
+                .bearer_auth(token)
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+        }
+    };
+    let r = post("{not json".into()).await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.json::<Value>().await.unwrap()["error"].is_string());
+    let r = post(json!({"sent_at": "yesterday", "scans": []}).to_string())
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+
+    let many: Vec<Value> = (0..1001)
+        .map(|i| scan(&format!("m{i}"), "X", during_k1(), "entry", ""))
+        .collect();
+    let (status, body) = send(&app, &token, Timestamp::now(), Value::Array(many)).await;
+    assert_eq!(status, 413, "{body}");
+
+    // 100,000 scans (about 10 MB) and a 100 MB body are refused by size, unread.
+    for n in [100_000usize, 0] {
+        let body = if n > 0 {
+            let scans: Vec<Value> = (0..n)
+                .map(|i| scan(&format!("b{i}"), "X", during_k1(), "entry", ""))
+                .collect();
+            json!({"sent_at": Timestamp::now(), "scans": scans}).to_string()
+        } else {
+            format!(
+                "{{\"sent_at\":\"{}\",\"scans\":[],\"pad\":\"{}\"}}",
+                Timestamp::now(),
+                "x".repeat(100 << 20)
+            )
+        };
+        match post(body).await {
+            Ok(r) => assert_eq!(r.status(), 413),
+            Err(e) => assert!(e.is_request(), "{e}"),
+        }
+    }
+    // Oversized and garbage badge texts are refused per scan, and kept (cut to size).
+    let (status, body) = send(
+        &app,
+        &token,
+        Timestamp::now(),
+        json!([
+            scan("g1", &"Z".repeat(5000), during_k1(), "entry", ""),
+            scan("g2", "\u{0}<script>", during_k1(), "entry", "")
+        ]),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        decisions(&body),
+        vec![("refused".to_owned(), Some("malformed".to_owned())); 2]
+    );
+    assert_eq!(app.ctx.store.event_scans(event.id).await.unwrap().len(), 2);
+}
+
+async fn staff_create_and_revoke_kiosks_in_the_ui(db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let event = app.seed_event().await;
+    app.login_as(badgetrail::domain::user::Role::Staff).await;
+    let path = format!("/admin/events/{SLUG}/devices");
+    let csrf = app.csrf(&path).await;
+    let html = app
+        .client
+        .post(app.url(&path))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", "Hall <b>door</b>"),
+            ("room", "Main Hall"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("<b>door</b>"));
+    let marker = "id=\"pairing-code\">";
+    let at = html.find(marker).expect("pairing code shown") + marker.len();
+    let code = &html[at..at + 10];
+    let r = app
+        .client
+        .post(app.url("/api/v1/devices/pair"))
+        .json(&json!({ "code": code }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let token = r.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, _) = send(&app, &token, Timestamp::now(), json!([])).await;
+    assert_eq!(status, 200);
+
+    let device = app.ctx.store.list_devices(event.id).await.unwrap()[0].clone();
+    let html = app
+        .client
+        .get(app.url(&path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("active") && html.contains("Main Hall"));
+    let r = app
+        .client
+        .post(app.url(&format!("{path}/{}/revoke", device.id)))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let (status, _) = send(&app, &token, Timestamp::now(), json!([])).await;
+    assert_eq!(status, 403, "a revoked device is refused at once");
+}
