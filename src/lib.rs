@@ -16,4 +16,5 @@ pub mod mail;
 pub mod qr;
 pub mod registration;
 pub mod store;
+pub mod trails;
 pub mod web;

@@ -135,6 +135,33 @@ impl Store {
         Ok(rows)
     }
 
+    /// The accepted scans of one attendee, oldest first.
+    pub async fn attendee_accepted_scans(&self, attendee_id: i64) -> StoreResult<Vec<ScanRow>> {
+        let rows = on_pool!(self, p => sqlx::query_as(
+            "SELECT attendee_id, room_id, session_id, direction, scanned_at, decision, reason
+             FROM scans WHERE attendee_id = $1 AND decision = 'accepted' ORDER BY scanned_at, id",
+        )
+        .bind(attendee_id)
+        .fetch_all(p)
+        .await)?;
+        Ok(rows)
+    }
+
+    /// Sessions of an event as (id, stable id, title, room name), for showing trails.
+    pub async fn event_session_names(
+        &self,
+        event_id: i64,
+    ) -> StoreResult<Vec<(i64, String, String, String)>> {
+        let rows = on_pool!(self, p => sqlx::query_as(
+            "SELECT s.id, s.external_id, s.title, r.name FROM sessions s JOIN rooms r ON r.id = s.room_id
+             WHERE s.event_id = $1",
+        )
+        .bind(event_id)
+        .fetch_all(p)
+        .await)?;
+        Ok(rows)
+    }
+
     /// Rooms of an event as (id, name).
     pub async fn event_rooms(&self, event_id: i64) -> StoreResult<Vec<(i64, String)>> {
         let rows = on_pool!(self, p => sqlx::query_as(

@@ -136,6 +136,15 @@ async fn event_page(
     Ok(Html(view.render()?))
 }
 
+struct VisitLine {
+    title: String,
+    room: String,
+    entered: String,
+    left: String,
+    minutes: u32,
+    how: &'static str,
+}
+
 struct ConsentLine {
     granted: bool,
     at: String,
@@ -162,6 +171,8 @@ struct AttendeePage {
     answers: Vec<(&'static str, &'static str)>,
     badges: Vec<BadgeLine>,
     consents: Vec<ConsentLine>,
+    visits: Vec<VisitLine>,
+    minutes_total: u32,
     can_reissue: bool,
     reissued: bool,
 }
@@ -246,7 +257,26 @@ async fn attendee_page(
             wording: c.wording,
         })
         .collect();
+    let trail = crate::trails::attendee_trail(&state.ctx, event.id, id).await?;
+    let minutes_total = trail.iter().map(|v| v.minutes).sum();
+    let visits = trail
+        .into_iter()
+        .map(|v| VisitLine {
+            entered: format::local_time(v.entered_at.as_millisecond(), &tz),
+            left: format::local_time(v.left_at.as_millisecond(), &tz),
+            how: match v.exit {
+                crate::domain::trail::ExitFrom::ExitScan => "exit scanned",
+                crate::domain::trail::ExitFrom::EntryElsewhere => "went to another session",
+                crate::domain::trail::ExitFrom::SessionEnd => "stayed to the end",
+            },
+            minutes: v.minutes,
+            title: v.title,
+            room: v.room,
+        })
+        .collect();
     let page = AttendeePage {
+        visits,
+        minutes_total,
         consents,
         can_reissue: BADGES.contains(&user.role),
         user,

@@ -8,6 +8,7 @@ pub mod format;
 pub mod kiosk_api;
 pub mod public;
 pub mod rate_limit;
+pub mod trails;
 
 use std::sync::Arc;
 
@@ -45,7 +46,7 @@ pub fn router(state: AppState) -> Router {
         .merge(public::router())
         .merge(auth::router())
         .merge(kiosk_api::router())
-        .nest("/admin", admin::router().merge(devices::router()))
+        .nest("/admin", admin::router().merge(devices::router()).merge(trails::router()))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             csrf::ensure_cookie,

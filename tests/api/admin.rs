@@ -34,6 +34,11 @@ async fn admin_paths(app: &crate::helpers::TestApp) -> Vec<(String, &'static [Ro
         ),
         (format!("/admin/events/{slug}/badges/print"), badges),
         (format!("/admin/events/{slug}/devices"), badges),
+        (format!("/admin/events/{slug}/trails.csv"), view),
+        (
+            format!("/admin/events/{slug}/attendees/{}/trail.json", rows[0].id),
+            view,
+        ),
     ]
 }
 

@@ -17,6 +17,7 @@ on_both_backends!(
     revoked_and_rotated_device_tokens_are_refused,
     bad_input_gets_clear_errors,
     staff_create_and_revoke_kiosks_in_the_ui,
+    trails_come_from_scans_in_json_csv_and_page,
 );
 
 /// A session of the demo programme: K1 runs 09:00-09:45 Berlin time in the Main Hall.
@@ -384,4 +385,105 @@ async fn staff_create_and_revoke_kiosks_in_the_ui(db: Db) {
     assert_eq!(r.status(), 303);
     let (status, _) = send(&app, &token, Timestamp::now(), json!([])).await;
     assert_eq!(status, 403, "a revoked device is refused at once");
+}
+
+async fn trails_come_from_scans_in_json_csv_and_page(db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let event = app.seed_event().await;
+    let token = paired(&app, &event, None).await;
+    let mut form = valid_form("ada@example.com");
+    form[0].1 = "=HYPERLINK(\"http://evil.example\")".into();
+    let ada = token_from_redirect(&post_registration(&app, &form).await);
+    let k1 = during_k1();
+    // Sent out of order, as an offline kiosk would: K1 09:10 in, T01 at 11:05 in (Room A),
+    // out of T01 at 11:30; the trail must not depend on arrival order.
+    let (status, body) = send(
+        &app,
+        &token,
+        Timestamp::now(),
+        json!([
+            scan(
+                "t3",
+                &ada,
+                "2026-05-12T11:30:00+02:00".parse::<Timestamp>().unwrap(),
+                "exit",
+                "Room A"
+            ),
+            scan("t1", &ada, k1, "entry", "Main Hall"),
+            scan(
+                "t2",
+                &ada,
+                "2026-05-12T11:05:00+02:00".parse::<Timestamp>().unwrap(),
+                "entry",
+                "Room A"
+            ),
+        ]),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    app.login_as(badgetrail::domain::user::Role::Marketer).await;
+    let attendee = app.ctx.store.badge_by_token(&ada).await.unwrap().unwrap().1;
+    let trail: Value = app
+        .client
+        .get(app.url(&format!(
+            "/admin/events/{SLUG}/attendees/{}/trail.json",
+            attendee.id
+        )))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let visits: Vec<(String, u64, String)> = trail
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["session_id"].as_str().unwrap().to_owned(),
+                v["minutes"].as_u64().unwrap(),
+                v["exit"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        visits,
+        [
+            ("K1".to_owned(), 35, "session_end".to_owned()),
+            ("T01".to_owned(), 25, "exit_scan".to_owned())
+        ]
+    );
+    let csv = app
+        .client
+        .get(app.url(&format!("/admin/events/{SLUG}/trails.csv")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 3, "{csv}");
+    assert!(lines[0].starts_with("email,name,session_id"));
+    assert!(
+        lines[1].contains("\"'=HYPERLINK("),
+        "formula neutralised: {}",
+        lines[1]
+    );
+    let page = app
+        .client
+        .get(app.url(&format!("/admin/events/{SLUG}/attendees/{}", attendee.id)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("60 minutes") && page.contains("Lakehouse architectures"),
+        "{page}"
+    );
 }
