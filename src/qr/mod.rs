@@ -1,8 +1,10 @@
 //! Badge QR images: a token drawn as PNG and SVG, every PNG read back before it is handed out.
 
+mod photo;
 mod png;
 mod symbol;
 
+pub use photo::decode_photo;
 pub use png::{check_rendering, decode_png, encode_png};
 pub use symbol::BadgeCode;
 
@@ -61,7 +63,7 @@ pub enum QrError {
     TooManyBytes { len: usize, max: usize },
     #[error("image is {width}x{height} pixels, more than the {max} pixels accepted")]
     TooManyPixels { width: u32, height: u32, max: u64 },
-    #[error("not a PNG image")]
+    #[error("not a PNG or JPEG image")]
     NotPng,
     #[error("unreadable PNG image: {0}")]
     PngDecode(image::ImageError),

@@ -131,7 +131,7 @@ pub fn decode_png(bytes: &[u8], max_bytes: usize, max_pixels: u64) -> Result<Vec
 }
 
 /// Width and height from the IHDR chunk, which the PNG format requires to come first.
-fn png_dimensions(bytes: &[u8]) -> Result<(u32, u32), QrError> {
+pub(super) fn png_dimensions(bytes: &[u8]) -> Result<(u32, u32), QrError> {
     const SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
     if bytes.len() < 24 || !bytes.starts_with(SIGNATURE) || &bytes[12..16] != b"IHDR" {
         return Err(QrError::NotPng);

@@ -16,6 +16,8 @@ use crate::{
     domain::scan::Refusal,
     door::{self, DeviceAuth, ScanBatch},
     error::Error,
+    qr,
+    store::DeviceRecord,
 };
 
 /// Largest scan batch body; a kiosk sends at most `MAX_BATCH` scans of ~250 bytes.
@@ -23,8 +25,16 @@ const MAX_BATCH_BYTES: usize = 1 << 20;
 /// Most scans accepted in one batch.
 pub const MAX_BATCH: usize = 1000;
 
+/// Largest photo accepted for decoding, in bytes and in pixels (a 12 MP phone photo fits).
+const MAX_PHOTO_BYTES: usize = 8 << 20;
+const MAX_PHOTO_PIXELS: u64 = 16_000_000;
+
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route(
+            "/api/v1/decode",
+            post(decode).layer(DefaultBodyLimit::max(MAX_PHOTO_BYTES)),
+        )
         .route("/api/v1/devices/pair", post(pair))
         .route(
             "/api/v1/scans",
@@ -174,28 +184,60 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .strip_prefix("Bearer ")
 }
 
+/// The active device presenting the request's bearer token.
+async fn device(state: &AppState, headers: &HeaderMap) -> Result<DeviceRecord, ApiError> {
+    let token = bearer(headers)
+        .ok_or_else(|| ApiError(StatusCode::UNAUTHORIZED, "device token required".into()))?;
+    match door::authenticate(&state.ctx, token).await? {
+        DeviceAuth::Active(d) => Ok(d),
+        DeviceAuth::Revoked => Err(ApiError(
+            StatusCode::FORBIDDEN,
+            "this device was revoked; pair it again".into(),
+        )),
+        DeviceAuth::Unknown => Err(ApiError(
+            StatusCode::UNAUTHORIZED,
+            "unknown device token".into(),
+        )),
+    }
+}
+
+#[derive(Serialize)]
+struct DecodeResponse {
+    codes: Vec<String>,
+}
+
+/// Reads QR codes from a photo or camera frame (PNG or JPEG body), for devices that cannot
+/// decode themselves. Decoding runs off the async threads.
+async fn decode(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Json<DecodeResponse>, ApiError> {
+    device(&state, &headers).await?;
+    let decoded = tokio::task::spawn_blocking(move || {
+        qr::decode_photo(&body, MAX_PHOTO_BYTES, MAX_PHOTO_PIXELS)
+    })
+    .await
+    .map_err(|e| ApiError::from(anyhow::Error::from(e)))?;
+    let codes = decoded.map_err(|e| {
+        let status = match e {
+            qr::QrError::TooManyBytes { .. } | qr::QrError::TooManyPixels { .. } => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
+            qr::QrError::NotPng => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        ApiError(status, e.to_string())
+    })?;
+    Ok(Json(DecodeResponse { codes }))
+}
+
 async fn scans(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Result<Json<ScanBatch>, JsonRejection>,
 ) -> Result<Json<ScansResponse>, ApiError> {
-    let token = bearer(&headers)
-        .ok_or_else(|| ApiError(StatusCode::UNAUTHORIZED, "device token required".into()))?;
-    let device = match door::authenticate(&state.ctx, token).await? {
-        DeviceAuth::Active(d) => d,
-        DeviceAuth::Revoked => {
-            return Err(ApiError(
-                StatusCode::FORBIDDEN,
-                "this device was revoked; pair it again".into(),
-            ));
-        }
-        DeviceAuth::Unknown => {
-            return Err(ApiError(
-                StatusCode::UNAUTHORIZED,
-                "unknown device token".into(),
-            ));
-        }
-    };
+    let device = device(&state, &headers).await?;
     let Json(mut batch) = body?;
     if batch.scans.len() > MAX_BATCH {
         return Err(ApiError(

@@ -18,6 +18,7 @@ on_both_backends!(
     bad_input_gets_clear_errors,
     staff_create_and_revoke_kiosks_in_the_ui,
     trails_come_from_scans_in_json_csv_and_page,
+    photos_are_decoded_with_limits,
 );
 
 /// A session of the demo programme: K1 runs 09:00-09:45 Berlin time in the Main Hall.
@@ -486,4 +487,42 @@ async fn trails_come_from_scans_in_json_csv_and_page(db: Db) {
         page.contains("60 minutes") && page.contains("Lakehouse architectures"),
         "{page}"
     );
+}
+
+async fn photos_are_decoded_with_limits(db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let event = app.seed_event().await;
+    let token = paired(&app, &event, Some("Main Hall")).await;
+    let ada = token_from_redirect(&post_registration(&app, &valid_form("ada@example.com")).await);
+    let png = badgetrail::qr::render_png(&ada).unwrap();
+    let post = |body: Vec<u8>, auth: bool| {
+        let (app, token) = (&app, &token);
+        async move {
+            let mut rq = app.client.post(app.url("/api/v1/decode")).body(body);
+            if auth {
+                rq = rq.bearer_auth(token);
+            }
+            rq.send().await
+        }
+    };
+    let r = post(png.clone(), false).await.unwrap();
+    assert_eq!(r.status(), 401, "devices only");
+    let r = post(png, true).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().await.unwrap()["codes"], json!([ada]));
+    let r = post(b"definitely not an image".to_vec(), true)
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 415);
+    // An image bomb: a tiny PNG whose header claims 100000 x 100000 pixels.
+    let mut bomb = badgetrail::qr::render_png("X").unwrap();
+    bomb[16..24].copy_from_slice(&[0, 1, 0x86, 0xA0, 0, 1, 0x86, 0xA0]);
+    let r = post(bomb, true).await.unwrap();
+    assert_eq!(r.status(), 413);
+    match post(vec![0u8; 9 << 20], true).await {
+        Ok(r) => assert_eq!(r.status(), 413),
+        Err(e) => assert!(e.is_request(), "{e}"),
+    }
 }

@@ -1,0 +1,124 @@
+//! Reading QR codes from camera photos (PNG or JPEG), with size limits checked before decoding.
+
+use std::io::Cursor;
+
+use image::{ImageFormat, ImageReader, Limits};
+
+use super::QrError;
+
+/// Decodes every QR code in a PNG or JPEG photo. The byte size is checked first, then the
+/// width and height from the file header (nothing is decompressed yet), so an oversized
+/// photo or a decompression bomb is refused before any pixel memory is allocated.
+pub fn decode_photo(
+    bytes: &[u8],
+    max_bytes: usize,
+    max_pixels: u64,
+) -> Result<Vec<String>, QrError> {
+    if bytes.len() > max_bytes {
+        return Err(QrError::TooManyBytes {
+            len: bytes.len(),
+            max: max_bytes,
+        });
+    }
+    let reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| QrError::PngDecode(e.into()))?;
+    if !matches!(reader.format(), Some(ImageFormat::Png | ImageFormat::Jpeg)) {
+        return Err(QrError::NotPng);
+    }
+    // PNG: read IHDR directly, so even a header with a bad checksum is measured first.
+    let (width, height) = match reader.format() {
+        Some(ImageFormat::Png) => super::png::png_dimensions(bytes)?,
+        _ => ImageReader::new(Cursor::new(bytes))
+            .with_guessed_format()
+            .map_err(|e| QrError::PngDecode(e.into()))?
+            .into_dimensions()
+            .map_err(QrError::PngDecode)?,
+    };
+    if u64::from(width) * u64::from(height) > max_pixels {
+        return Err(QrError::TooManyPixels {
+            width,
+            height,
+            max: max_pixels,
+        });
+    }
+    let mut reader = reader;
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(width);
+    limits.max_image_height = Some(height);
+    limits.max_alloc = Some(max_pixels.saturating_mul(8).saturating_add(1 << 20));
+    reader.limits(limits);
+    let image = reader.decode().map_err(QrError::PngDecode)?.into_luma8();
+    let (w, h) = (image.width() as usize, image.height() as usize);
+    let pixels = image.as_raw();
+    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| pixels[y * w + x]);
+    Ok(prepared
+        .detect_grids()
+        .into_iter()
+        .filter_map(|grid| grid.decode().ok().map(|(_, text)| text))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::{GrayImage, codecs::jpeg::JpegEncoder};
+
+    const TOKEN: &str = "HELLO BADGE 123";
+
+    fn badge_image() -> GrayImage {
+        crate::qr::BadgeCode::encode(TOKEN).unwrap().render()
+    }
+
+    #[test]
+    fn reads_png_and_jpeg_photos() {
+        let img = badge_image();
+        let png = crate::qr::encode_png(&img).unwrap();
+        assert_eq!(decode_photo(&png, 1 << 20, 1 << 22).unwrap(), [TOKEN]);
+        let mut jpeg = Vec::new();
+        JpegEncoder::new_with_quality(&mut jpeg, 80)
+            .encode_image(&img)
+            .unwrap();
+        assert_eq!(decode_photo(&jpeg, 1 << 20, 1 << 22).unwrap(), [TOKEN]);
+    }
+
+    #[test]
+    fn refuses_big_and_foreign_input_before_decoding() {
+        let png = crate::qr::encode_png(&badge_image()).unwrap();
+        assert!(matches!(
+            decode_photo(&png, 100, 1 << 22),
+            Err(QrError::TooManyBytes { .. })
+        ));
+        assert!(matches!(
+            decode_photo(&png, 1 << 20, 1_000),
+            Err(QrError::TooManyPixels { .. })
+        ));
+        assert!(matches!(
+            decode_photo(b"GIF89a....", 1 << 20, 1 << 22),
+            Err(QrError::NotPng)
+        ));
+        assert!(decode_photo(b"\xff\xd8\xff garbage", 1 << 20, 1 << 22).is_err());
+    }
+
+    #[test]
+    fn a_jpeg_claiming_huge_dimensions_is_refused_cheaply() {
+        // A real JPEG whose frame header (SOF0) is patched to claim 60000 x 60000 pixels.
+        let mut jpeg = Vec::new();
+        JpegEncoder::new_with_quality(&mut jpeg, 80)
+            .encode_image(&badge_image())
+            .unwrap();
+        let sof = jpeg
+            .windows(2)
+            .position(|w| w == [0xFF, 0xC0])
+            .expect("baseline JPEG");
+        jpeg[sof + 5..sof + 9].copy_from_slice(&[0xEA, 0x60, 0xEA, 0x60]);
+        assert!(matches!(
+            decode_photo(&jpeg, 1 << 20, 1 << 24),
+            Err(QrError::TooManyPixels {
+                width: 60000,
+                height: 60000,
+                ..
+            })
+        ));
+    }
+}
