@@ -2,6 +2,7 @@
 
 mod attendees;
 mod event;
+mod scans;
 mod users;
 
 use std::path::PathBuf;
@@ -39,6 +40,9 @@ pub enum Command {
     /// Attendees registered elsewhere.
     #[command(subcommand)]
     Attendees(attendees::AttendeesCommand),
+    /// Door scans exported by handheld scanners.
+    #[command(subcommand)]
+    Scans(scans::ScansCommand),
     /// Staff accounts.
     #[command(subcommand)]
     User(users::UserCommand),
@@ -72,6 +76,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Event(cmd) => event::run(Context::build(settings).await?, cmd).await,
         Command::Attendees(cmd) => attendees::run(Context::build(settings).await?, cmd).await,
+        Command::Scans(cmd) => scans::run(Context::build(settings).await?, cmd).await,
         Command::User(cmd) => users::run(Context::build(settings).await?, cmd).await,
         Command::SendMail => {
             let ctx = Context::build(settings).await?;

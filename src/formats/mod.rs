@@ -10,6 +10,7 @@ mod event_sessions;
 mod line_index;
 mod loose;
 pub mod row_error;
+pub mod scans_csv;
 mod session_text;
 pub mod sessions_csv;
 
@@ -17,4 +18,5 @@ pub use attendees_csv::parse_attendees_csv;
 pub use csv_table::CsvOutcome;
 pub use event_file::{EventFileFormat, ParsedEventFile, parse_event_file, write_event_file};
 pub use row_error::RowError;
+pub use scans_csv::parse_scans_csv;
 pub use sessions_csv::{merge_sessions, parse_sessions_csv, write_sessions_csv};

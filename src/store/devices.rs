@@ -50,6 +50,32 @@ impl Store {
         Ok(id)
     }
 
+    /// The pseudo-device that file imports record their scans under (no token, never paired),
+    /// created on first use. Its nonces keep re-imports of the same file harmless.
+    pub async fn import_device(&self, event_id: i64, now: Timestamp) -> StoreResult<i64> {
+        const NAME: &str = "file import";
+        let existing: Option<i64> = on_pool!(self, p => sqlx::query_scalar(
+            "SELECT id FROM devices WHERE event_id = $1 AND name = $2 AND token_hash IS NULL
+               AND pairing_code_hash IS NULL AND paired_at IS NULL ORDER BY id LIMIT 1",
+        )
+        .bind(event_id)
+        .bind(NAME)
+        .fetch_optional(p)
+        .await)?;
+        if let Some(id) = existing {
+            return Ok(id);
+        }
+        let id = on_writer!(self, p => sqlx::query_scalar(
+            "INSERT INTO devices (event_id, name, created_at) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(event_id)
+        .bind(NAME)
+        .bind(now.as_millisecond())
+        .fetch_one(p)
+        .await)?;
+        Ok(id)
+    }
+
     /// Exchanges a valid, unexpired pairing code for a device token; the code is used up.
     pub async fn pair_device(
         &self,

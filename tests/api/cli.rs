@@ -34,6 +34,7 @@ crate::on_both_backends!(
     a_file_with_a_bad_row_changes_nothing,
     attendees_import_is_all_or_nothing,
     user_add_creates_an_account_that_can_sign_in,
+    scans_import_decides_each_row_and_is_idempotent,
 );
 
 async fn event_import_export_round_trips(db: Db) {
@@ -277,4 +278,111 @@ async fn user_add_creates_an_account_that_can_sign_in(db: Db) {
     assert_eq!(user.unwrap().role, "marketer");
     let (_, out, _) = run(dir.path(), &url, &["config"]);
     assert!(!out.contains("correct horse battery"));
+}
+
+async fn scans_import_decides_each_row_and_is_idempotent(db: Db) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((url, _schema)) = fresh_database(db, dir.path()).await else {
+        return;
+    };
+    assert!(
+        run(
+            dir.path(),
+            &url,
+            &[
+                "event",
+                "import",
+                examples().join("cloud-summit.toml").to_str().unwrap()
+            ]
+        )
+        .0
+    );
+    let attendees = examples().join("attendees.csv");
+    assert!(
+        run(
+            dir.path(),
+            &url,
+            &[
+                "attendees",
+                "import",
+                attendees.to_str().unwrap(),
+                "--event",
+                "cloud-summit-2026",
+                "--no-email"
+            ]
+        )
+        .0
+    );
+    let store = badgetrail::store::Store::connect(&url, 1).await.unwrap();
+    let event = store
+        .event_by_slug("cloud-summit-2026")
+        .await
+        .unwrap()
+        .unwrap();
+    let (people, _) = store.list_attendees(event.id, "", 2, 0).await.unwrap();
+    let (a, b) = (&people[0].token, &people[1].token);
+
+    let bad = dir.path().join("bad-scans.csv");
+    std::fs::write(
+        &bad,
+        format!("nonce,badge,room,scanned_at,direction\nx1,{a},Hall A,not-a-time,entry\n"),
+    )
+    .unwrap();
+    let (ok, _, err) = run(
+        dir.path(),
+        &url,
+        &[
+            "scans",
+            "import",
+            bad.to_str().unwrap(),
+            "--event",
+            "cloud-summit-2026",
+        ],
+    );
+    assert!(!ok);
+    assert!(
+        err.contains("line 2") && err.contains("scanned_at"),
+        "{err}"
+    );
+    assert!(
+        store.event_scans(event.id).await.unwrap().is_empty(),
+        "nothing half-applied"
+    );
+
+    let good = dir.path().join("scans.csv");
+    std::fs::write(
+        &good,
+        format!(
+            "nonce,badge,room,scanned_at,direction\n\
+             s1,{a},Hall A,2026-05-12T09:05,entry\n\
+             s2,{a},Hall A,2026-05-12T09:06,entry\n\
+             s3,{b},Hall A,2026-05-12T09:07,entry\n\
+             s4,{b},Nowhere,2026-05-12T09:07,entry\n\
+             s5,FORGED,Hall A,2026-05-12T09:07,entry\n"
+        ),
+    )
+    .unwrap();
+    for _ in 0..2 {
+        let (ok, out, err) = run(
+            dir.path(),
+            &url,
+            &[
+                "scans",
+                "import",
+                good.to_str().unwrap(),
+                "--event",
+                "cloud-summit-2026",
+            ],
+        );
+        assert!(ok, "{err}");
+        assert!(out.contains("accepted: 2"), "{out}");
+        assert!(out.contains("duplicate: 1"), "{out}");
+        assert!(out.contains("refused (unknown_room): 1"), "{out}");
+        assert!(out.contains("refused (malformed): 1"), "{out}");
+    }
+    assert_eq!(
+        store.event_scans(event.id).await.unwrap().len(),
+        5,
+        "a re-import stores nothing twice"
+    );
 }
