@@ -166,18 +166,7 @@ pub async fn ingest(
         .into_iter()
         .map(|(id, name)| (name, id))
         .collect();
-    let slots: Vec<SessionSlot> = ctx
-        .store
-        .event_session_slots(event_id)
-        .await?
-        .into_iter()
-        .map(|(session_id, room_id, s, e)| SessionSlot {
-            session_id,
-            room_id,
-            starts_at: crate::store::ts(s),
-            ends_at: crate::store::ts(e),
-        })
-        .collect();
+    let slots = session_slots(ctx, event_id).await?;
     let serials: HashMap<i64, i64> = ctx
         .store
         .badge_revocations(event_id)
@@ -269,6 +258,22 @@ pub async fn ingest(
         )
         .await?;
     Ok(verdicts)
+}
+
+/// The event's sessions as doors see them.
+pub async fn session_slots(ctx: &Context, event_id: i64) -> anyhow::Result<Vec<SessionSlot>> {
+    Ok(ctx
+        .store
+        .event_session_slots(event_id)
+        .await?
+        .into_iter()
+        .map(|(session_id, room_id, s, e)| SessionSlot {
+            session_id,
+            room_id,
+            starts_at: crate::store::ts(s),
+            ends_at: crate::store::ts(e),
+        })
+        .collect())
 }
 
 /// Signature, event and revocation of a scanned badge text.

@@ -36,18 +36,7 @@ pub struct ProgrammeIndex {
 
 impl ProgrammeIndex {
     pub async fn load(ctx: &Context, event_id: i64) -> anyhow::Result<ProgrammeIndex> {
-        let slots = ctx
-            .store
-            .event_session_slots(event_id)
-            .await?
-            .into_iter()
-            .map(|(session_id, room_id, s, e)| SessionSlot {
-                session_id,
-                room_id,
-                starts_at: ts(s),
-                ends_at: ts(e),
-            })
-            .collect();
+        let slots = crate::door::session_slots(ctx, event_id).await?;
         let names = ctx
             .store
             .event_session_names(event_id)

@@ -49,14 +49,7 @@ pub fn decode_photo(
     limits.max_alloc = Some(max_pixels.saturating_mul(8).saturating_add(1 << 20));
     reader.limits(limits);
     let image = reader.decode().map_err(QrError::PngDecode)?.into_luma8();
-    let (w, h) = (image.width() as usize, image.height() as usize);
-    let pixels = image.as_raw();
-    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| pixels[y * w + x]);
-    Ok(prepared
-        .detect_grids()
-        .into_iter()
-        .filter_map(|grid| grid.decode().ok().map(|(_, text)| text))
-        .collect())
+    Ok(super::png::read_codes(&image))
 }
 
 #[cfg(test)]

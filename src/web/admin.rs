@@ -72,15 +72,6 @@ async fn dashboard(
     ))
 }
 
-async fn event_or_404(state: &AppState, slug: &str) -> WebResult<EventRecord> {
-    state
-        .ctx
-        .store
-        .event_by_slug(slug)
-        .await?
-        .ok_or(Error::NotFound)
-}
-
 #[derive(Deserialize)]
 struct ListQuery {
     #[serde(default)]
@@ -113,7 +104,7 @@ async fn event_page(
     Query(q): Query<ListQuery>,
 ) -> WebResult<Html<String>> {
     user.require(VIEW)?;
-    let event = event_or_404(&state, &slug).await?;
+    let event = super::event_or_404(&state, &slug).await?;
     let page = q.page.max(0);
     let (attendees, total) = state
         .ctx
@@ -226,7 +217,7 @@ async fn attendee_page(
     Query(q): Query<AttendeeQuery>,
 ) -> WebResult<Html<String>> {
     user.require(VIEW)?;
-    let event = event_or_404(&state, &slug).await?;
+    let event = super::event_or_404(&state, &slug).await?;
     let attendee = attendee_of_event(&state, &event, id).await?;
     let tz = event
         .info
@@ -292,22 +283,16 @@ async fn attendee_page(
     Ok(Html(page.render()?))
 }
 
-#[derive(Deserialize)]
-struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 async fn reissue(
     State(state): State<AppState>,
     user: CurrentUser,
     csrf: CsrfToken,
     Path((slug, id)): Path<(String, i64)>,
-    Form(form): Form<CsrfForm>,
+    Form(form): Form<super::CsrfForm>,
 ) -> WebResult<Redirect> {
     csrf.verify(&form.csrf)?;
     user.require(BADGES)?;
-    let event = event_or_404(&state, &slug).await?;
+    let event = super::event_or_404(&state, &slug).await?;
     attendee_of_event(&state, &event, id).await?;
     registration::reissue_badge(&state.ctx, &event, id, Timestamp::now()).await?;
     tracing::info!(user = user.id, attendee = id, "badge re-issued by staff");
@@ -345,7 +330,7 @@ async fn print_sheet(
     Query(q): Query<PrintQuery>,
 ) -> WebResult<Html<String>> {
     user.require(BADGES)?;
-    let event = event_or_404(&state, &slug).await?;
+    let event = super::event_or_404(&state, &slug).await?;
     let page = q.page.max(0);
     let (attendees, total) = state
         .ctx

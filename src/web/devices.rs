@@ -57,15 +57,6 @@ struct DevicesPage {
     pairing: Option<PairingView>,
 }
 
-async fn event_or_404(state: &AppState, slug: &str) -> WebResult<EventRecord> {
-    state
-        .ctx
-        .store
-        .event_by_slug(slug)
-        .await?
-        .ok_or(Error::NotFound)
-}
-
 async fn render(
     state: &AppState,
     user: CurrentUser,
@@ -126,7 +117,7 @@ async fn list(
     Path(slug): Path<String>,
 ) -> WebResult<Html<String>> {
     user.require(DEVICES)?;
-    let event = event_or_404(&state, &slug).await?;
+    let event = super::event_or_404(&state, &slug).await?;
     render(&state, user, csrf.0, event, None).await
 }
 
@@ -149,7 +140,7 @@ async fn create(
 ) -> WebResult<Html<String>> {
     csrf.verify(&form.csrf)?;
     user.require(DEVICES)?;
-    let event = event_or_404(&state, &slug).await?;
+    let event = super::event_or_404(&state, &slug).await?;
     let name = form.name.trim();
     if name.is_empty() || name.chars().count() > 80 {
         return Err(Error::BadRequest(
@@ -173,22 +164,16 @@ async fn create(
     render(&state, user, csrf.0, event, Some(pairing)).await
 }
 
-#[derive(Deserialize)]
-struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 async fn revoke(
     State(state): State<AppState>,
     user: CurrentUser,
     csrf: CsrfToken,
     Path((slug, id)): Path<(String, i64)>,
-    Form(form): Form<CsrfForm>,
+    Form(form): Form<super::CsrfForm>,
 ) -> WebResult<Redirect> {
     csrf.verify(&form.csrf)?;
     user.require(DEVICES)?;
-    let event = event_or_404(&state, &slug).await?;
+    let event = super::event_or_404(&state, &slug).await?;
     let devices = state.ctx.store.list_devices(event.id).await?;
     if !devices.iter().any(|d| d.id == id) {
         return Err(Error::NotFound);

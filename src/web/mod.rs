@@ -79,6 +79,26 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The event a path names, or 404.
+async fn event_or_404(
+    state: &AppState,
+    slug: &str,
+) -> crate::error::WebResult<crate::store::EventRecord> {
+    state
+        .ctx
+        .store
+        .event_by_slug(slug)
+        .await?
+        .ok_or(crate::error::Error::NotFound)
+}
+
+/// A form that carries nothing but its CSRF token (buttons that change state).
+#[derive(serde::Deserialize)]
+struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
 async fn healthz(
     axum::extract::State(state): axum::extract::State<AppState>,
 ) -> Result<&'static str, crate::error::Error> {

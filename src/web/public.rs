@@ -237,21 +237,12 @@ async fn render_form(
     Ok(page.render()?)
 }
 
-async fn event_or_404(state: &AppState, slug: &str) -> WebResult<EventRecord> {
-    state
-        .ctx
-        .store
-        .event_by_slug(slug)
-        .await?
-        .ok_or(Error::NotFound)
-}
-
 async fn register_form(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     csrf: CsrfToken,
 ) -> WebResult<Html<String>> {
-    let event = event_or_404(&state, &slug).await?;
+    let event = super::event_or_404(&state, &slug).await?;
     let html = render_form(
         &state,
         &event,
@@ -313,7 +304,7 @@ async fn register(
     state
         .registration_limit
         .check(client_ip(&headers, peer, settings.trust_forwarded_for))?;
-    let event = event_or_404(&state, &slug).await?;
+    let event = super::event_or_404(&state, &slug).await?;
     if !form.website.is_empty() {
         tracing::info!("registration refused: honeypot field filled");
         return Ok(Html(ThanksPage {}.render()?).into_response());
