@@ -5,6 +5,7 @@ pub mod auth;
 pub mod csrf;
 pub mod devices;
 pub mod format;
+pub mod kiosk;
 pub mod kiosk_api;
 pub mod public;
 pub mod rate_limit;
@@ -46,6 +47,7 @@ pub fn router(state: AppState) -> Router {
         .merge(public::router())
         .merge(auth::router())
         .merge(kiosk_api::router())
+        .merge(kiosk::router())
         .nest("/admin", admin::router().merge(devices::router()).merge(trails::router()))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -8,5 +8,6 @@ mod browser;
 mod cli;
 mod email_smtp;
 mod health;
+mod kiosk;
 mod registration;
 mod scans;

@@ -1,0 +1,303 @@
+//! The kiosk web app in headless Chromium: pairing, a keyboard-wedge scan verified on the
+//! device and synced to the server, and a forged badge refused on the spot.
+
+use std::time::Duration;
+
+use badgetrail::door;
+use fantoccini::{Client, Locator, key::Key};
+use jiff::Timestamp;
+use serde_json::Value;
+
+use crate::{
+    browser::browser,
+    helpers::{Db, post_registration, spawn_app, token_from_redirect, valid_form},
+};
+
+/// Polls `script` (a function body returning a value) until `done` holds, for at most 15 s.
+async fn eventually(c: &Client, script: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let mut last = Value::Null;
+    for _ in 0..150 {
+        last = c.execute(script, vec![]).await.unwrap();
+        if done(&last) {
+            return last;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting for `{script}`; last value {last}");
+}
+
+const RESULT: &str = "const r = document.getElementById('result'); \
+    return { state: r.dataset.state, source: r.dataset.source, text: r.innerText };";
+
+fn field<'a>(v: &'a Value, name: &str) -> &'a str {
+    v[name].as_str().unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kiosk_pairs_scans_offline_first_and_refuses_a_forged_badge() {
+    let Some(app) = spawn_app(Db::Sqlite).await else {
+        return;
+    };
+    let event = app.seed_event().await;
+    let badge = token_from_redirect(&post_registration(&app, &valid_form("ada@example.com")).await);
+    let device = door::create_device(
+        &app.ctx,
+        &event,
+        Some("Main Hall"),
+        "Door",
+        Timestamp::now(),
+    )
+    .await
+    .unwrap();
+
+    // The app shell is served with its content types, revalidated on every load.
+    for (path, ty) in [
+        ("/kiosk", "text/html"),
+        ("/kiosk/kiosk.js", "text/javascript"),
+        ("/kiosk/kiosk.css", "text/css"),
+        ("/kiosk/manifest.webmanifest", "application/manifest+json"),
+        ("/kiosk/sw.js", "text/javascript"),
+    ] {
+        let r = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        assert!(
+            r.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with(ty),
+            "{path}"
+        );
+        assert_eq!(r.headers()["cache-control"], "no-cache", "{path}");
+    }
+
+    let Some(b) = browser(&[]).await else { return };
+    let c = &b.client;
+    c.goto(&app.url("/kiosk")).await.unwrap();
+
+    // Pairing.
+    let code = c
+        .wait()
+        .for_element(Locator::Css("#pairing:not([hidden]) #pair-code"))
+        .await
+        .unwrap();
+    code.send_keys(&device.pairing_code).await.unwrap();
+    c.find(Locator::Id("pair-submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("#scanning:not([hidden])"))
+        .await
+        .unwrap();
+    let header = c
+        .find(Locator::Css("#scanning header"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(header.contains("Main Hall"), "{header}");
+    assert!(header.contains(&event.info.name), "{header}");
+
+    // Every verdict the panel shows, in order, with where it came from.
+    c.execute(
+        "const r = document.getElementById('result'); window.verdicts = []; \
+         new MutationObserver(() => window.verdicts.push(r.dataset.source + ':' + r.dataset.state)) \
+           .observe(r, { attributes: true, attributeFilter: ['data-nonce', 'data-state', 'data-source'] });",
+        vec![],
+    )
+    .await
+    .unwrap();
+
+    // A handheld scanner types into the focused wedge input and presses Enter.
+    let wedge = c.active_element().await.unwrap();
+    assert_eq!(wedge.attr("id").await.unwrap().as_deref(), Some("wedge"));
+    wedge.send_keys(&badge).await.unwrap();
+    wedge.send_keys(&Key::Enter.to_string()).await.unwrap();
+    eventually(c, RESULT, |v| field(v, "state") != "idle").await;
+
+    // The scan reaches the server; now is outside every session of the demo programme.
+    let mut stored = Vec::new();
+    for _ in 0..150 {
+        stored = app.ctx.store.event_scans(event.id).await.unwrap();
+        if !stored.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].decision, "refused");
+    assert_eq!(stored[0].reason.as_deref(), Some("outside_session"));
+    assert_eq!(stored[0].direction, "entry");
+    let shown = eventually(c, RESULT, |v| field(v, "source") == "server").await;
+    assert_eq!(field(&shown, "state"), "refused");
+    assert!(
+        field(&shown, "text").contains("No session here now"),
+        "{shown}"
+    );
+    let seen = c.execute("return window.verdicts;", vec![]).await.unwrap();
+    let seen: Vec<&str> = seen
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(
+        seen.first(),
+        Some(&"local:accepted"),
+        "the signature verifies on the device first: {seen:?}"
+    );
+    assert_eq!(seen.last(), Some(&"server:refused"), "{seen:?}");
+    eventually(
+        c,
+        "return document.getElementById('queue-count').textContent;",
+        |v| v == "0",
+    )
+    .await;
+
+    // One character changed: refused on the device before any answer from the server.
+    let mut forged: Vec<char> = badge.chars().collect();
+    forged[60] = if forged[60] == 'A' { 'B' } else { 'A' };
+    let forged: String = forged.into_iter().collect();
+    let wedge = c.active_element().await.unwrap();
+    assert_eq!(wedge.attr("id").await.unwrap().as_deref(), Some("wedge"));
+    c.execute("window.verdicts = [];", vec![]).await.unwrap();
+    wedge.send_keys(&forged).await.unwrap();
+    wedge.send_keys(&Key::Enter.to_string()).await.unwrap();
+    eventually(c, RESULT, |v| {
+        field(v, "state") == "refused" && field(v, "text").contains("Forged badge")
+    })
+    .await;
+    let seen = c.execute("return window.verdicts;", vec![]).await.unwrap();
+    assert_eq!(seen[0], "local:refused", "refused on the device: {seen}");
+
+    // The refusal is still sent, so the server keeps it too.
+    let mut stored = Vec::new();
+    for _ in 0..150 {
+        stored = app.ctx.store.event_scans(event.id).await.unwrap();
+        if stored.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(stored.len(), 2);
+    assert!(stored.iter().any(|s| s.reason.as_deref() == Some("forged")));
+
+    // The app shell is registered for offline use.
+    eventually(
+        c,
+        "return navigator.serviceWorker.getRegistration('/kiosk')\
+           .then(r => !!(r && (r.active || r.waiting || r.installing)));",
+        |v| v == &Value::Bool(true),
+    )
+    .await;
+    b.client.clone().close().await.unwrap();
+}
+
+/// Chromium's network emulation (a chromedriver extension): `offline` cuts the page off.
+#[derive(Debug)]
+struct NetworkConditions {
+    offline: bool,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for NetworkConditions {
+    fn endpoint(
+        &self,
+        base_url: &reqwest::Url,
+        session_id: Option<&str>,
+    ) -> Result<reqwest::Url, UrlParseError> {
+        base_url.join(&format!(
+            "session/{}/chromium/network_conditions",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &reqwest::Url) -> (axum::http::Method, Option<String>) {
+        let body = serde_json::json!({ "network_conditions": {
+            "offline": self.offline, "latency": 0,
+            "download_throughput": -1, "upload_throughput": -1,
+        }});
+        (axum::http::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// `url::ParseError`, named through reqwest's re-export of `Url`.
+type UrlParseError = <reqwest::Url as std::str::FromStr>::Err;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scans_made_offline_are_kept_and_sent_when_the_network_returns() {
+    let Some(app) = spawn_app(Db::Sqlite).await else {
+        return;
+    };
+    let event = app.seed_event().await;
+    let badge = token_from_redirect(&post_registration(&app, &valid_form("ada@example.com")).await);
+    let device = door::create_device(
+        &app.ctx,
+        &event,
+        Some("Main Hall"),
+        "Door",
+        Timestamp::now(),
+    )
+    .await
+    .unwrap();
+    let Some(b) = browser(&[]).await else { return };
+    let c = &b.client;
+    c.goto(&app.url("/kiosk")).await.unwrap();
+    c.wait()
+        .for_element(Locator::Css("#pairing:not([hidden]) #pair-code"))
+        .await
+        .unwrap()
+        .send_keys(&format!("{}{}", device.pairing_code, Key::Enter))
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("#scanning:not([hidden])"))
+        .await
+        .unwrap();
+
+    c.issue_cmd(NetworkConditions { offline: true })
+        .await
+        .unwrap();
+    for _ in 0..3 {
+        let wedge = c.active_element().await.unwrap();
+        assert_eq!(wedge.attr("id").await.unwrap().as_deref(), Some("wedge"));
+        wedge
+            .send_keys(&format!("{badge}{}", Key::Enter))
+            .await
+            .unwrap();
+        let shown = eventually(c, RESULT, |v| field(v, "state") == "accepted").await;
+        assert_eq!(field(&shown, "source"), "local", "{shown}");
+    }
+    eventually(
+        c,
+        "return document.getElementById('queue-count').textContent;",
+        |v| v == "3",
+    )
+    .await;
+    assert!(
+        app.ctx
+            .store
+            .event_scans(event.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    c.issue_cmd(NetworkConditions { offline: false })
+        .await
+        .unwrap();
+    c.execute("window.dispatchEvent(new Event('online'));", vec![])
+        .await
+        .unwrap();
+    eventually(
+        c,
+        "return document.getElementById('queue-count').textContent;",
+        |v| v == "0",
+    )
+    .await;
+    let stored = app.ctx.store.event_scans(event.id).await.unwrap();
+    assert_eq!(stored.len(), 3, "every queued scan is sent once");
+    b.client.clone().close().await.unwrap();
+}
