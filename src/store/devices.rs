@@ -132,29 +132,6 @@ impl Store {
         Ok(())
     }
 
-    /// Records a device's latest contact: app version, pending queue and clock skew.
-    pub async fn touch_device(
-        &self,
-        device_id: i64,
-        now: Timestamp,
-        app_version: &str,
-        queue_size: i64,
-        clock_skew_ms: i64,
-    ) -> StoreResult<()> {
-        on_writer!(self, p => sqlx::query(
-            "UPDATE devices SET last_seen_at = $2, app_version = $3, queue_size = $4, clock_skew_ms = $5 WHERE id = $1",
-        )
-        .bind(device_id)
-        .bind(now.as_millisecond())
-        .bind(app_version)
-        .bind(queue_size)
-        .bind(clock_skew_ms)
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected()))?;
-        Ok(())
-    }
-
     pub async fn list_devices(&self, event_id: i64) -> StoreResult<Vec<DeviceRecord>> {
         let sql = format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE event_id = $1 ORDER BY id");
         let d = on_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))

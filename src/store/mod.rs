@@ -23,7 +23,7 @@ pub use devices::DeviceRecord;
 pub use events::{EventRecord, ImportSummary, ts};
 pub use keys::StoredKey;
 pub use mail_queue::MailJob;
-pub use scans::{Finish, PendingScan, ScanRow, ScanVerdict};
+pub use scans::{Finish, PendingScan, ScanGroup, ScanRow, ScanVerdict};
 pub use users::{NewUser, UserRecord};
 
 use sqlx::PgPool;

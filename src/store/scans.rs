@@ -18,6 +18,18 @@ pub struct PendingScan {
     pub direction: &'static str,
     pub device_time: i64,
     pub scanned_at: i64,
+    /// The caller's own index for this scan, handed back to `Finish`.
+    pub key: usize,
+}
+
+/// The scans of one device's request, and the device state it reported.
+#[derive(Debug, Clone)]
+pub struct ScanGroup {
+    pub device_id: i64,
+    pub scans: Vec<PendingScan>,
+    pub app_version: String,
+    pub queue_size: i64,
+    pub clock_skew_ms: i64,
 }
 
 /// What was decided, as stored.
@@ -49,76 +61,90 @@ pub type Finish<'a> = dyn Fn(&PendingScan, Option<i64>) -> (&'static str, Option
     + 'a;
 
 impl Store {
-    /// Stores a batch of scans in one transaction and returns each scan's verdict in input
-    /// order. A nonce this device already sent returns its first verdict unchanged, so a
-    /// retried batch never stores or counts anything twice.
+    /// Stores the scans of several device requests in one transaction (group commit) and
+    /// returns each scan's verdict, per group in input order. A nonce a device already sent
+    /// returns its first verdict unchanged, so a retried batch never stores or counts
+    /// anything twice. Each device's last contact is updated in the same transaction.
     pub async fn record_scans(
         &self,
         event_id: i64,
-        device_id: i64,
-        scans: &[PendingScan],
+        groups: &[ScanGroup],
         now: Timestamp,
         finish: &Finish<'_>,
-    ) -> StoreResult<Vec<ScanVerdict>> {
+    ) -> StoreResult<Vec<Vec<ScanVerdict>>> {
         let now = now.as_millisecond();
         let verdicts = in_tx!(self, tx => {
-            let mut out = Vec::with_capacity(scans.len());
-            for s in scans {
-                let earlier: Option<ScanVerdict> = sqlx::query_as(
-                    "SELECT nonce, decision, reason, session_id, attendee_id FROM scans WHERE device_id = $1 AND nonce = $2",
-                )
-                .bind(device_id)
-                .bind(&s.nonce)
-                .fetch_optional(&mut *tx)
-                .await?;
-                if let Some(v) = earlier {
-                    out.push(v);
-                    continue;
-                }
-                let nearest: Option<i64> = match (s.attendee_id, s.session_id) {
-                    (Some(a), Some(session)) => sqlx::query_scalar(
-                        "SELECT scanned_at FROM scans
-                         WHERE attendee_id = $1 AND session_id = $2 AND direction = $3 AND decision = 'accepted'
-                         ORDER BY ABS(scanned_at - $4) LIMIT 1",
+            let mut all = Vec::with_capacity(groups.len());
+            for g in groups {
+                let mut out = Vec::with_capacity(g.scans.len());
+                for s in &g.scans {
+                    let earlier: Option<ScanVerdict> = sqlx::query_as(
+                        "SELECT nonce, decision, reason, session_id, attendee_id FROM scans WHERE device_id = $1 AND nonce = $2",
                     )
-                    .bind(a)
-                    .bind(session)
-                    .bind(s.direction)
-                    .bind(s.scanned_at)
+                    .bind(g.device_id)
+                    .bind(&s.nonce)
                     .fetch_optional(&mut *tx)
-                    .await?,
-                    _ => None,
-                };
-                let (decision, reason, session_id) = finish(s, nearest);
+                    .await?;
+                    if let Some(v) = earlier {
+                        out.push(v);
+                        continue;
+                    }
+                    let nearest: Option<i64> = match (s.attendee_id, s.session_id) {
+                        (Some(a), Some(session)) => sqlx::query_scalar(
+                            "SELECT scanned_at FROM scans
+                             WHERE attendee_id = $1 AND session_id = $2 AND direction = $3 AND decision = 'accepted'
+                             ORDER BY ABS(scanned_at - $4) LIMIT 1",
+                        )
+                        .bind(a)
+                        .bind(session)
+                        .bind(s.direction)
+                        .bind(s.scanned_at)
+                        .fetch_optional(&mut *tx)
+                        .await?,
+                        _ => None,
+                    };
+                    let (decision, reason, session_id) = finish(s, nearest);
+                    sqlx::query(
+                        "INSERT INTO scans (event_id, device_id, nonce, badge, attendee_id, room_id, session_id, direction,
+                           device_time, scanned_at, received_at, decision, reason)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                    )
+                    .bind(event_id)
+                    .bind(g.device_id)
+                    .bind(&s.nonce)
+                    .bind(&s.badge)
+                    .bind(s.attendee_id)
+                    .bind(s.room_id)
+                    .bind(session_id)
+                    .bind(s.direction)
+                    .bind(s.device_time)
+                    .bind(s.scanned_at)
+                    .bind(now)
+                    .bind(decision)
+                    .bind(reason)
+                    .execute(&mut *tx)
+                    .await?;
+                    out.push(ScanVerdict {
+                        nonce: s.nonce.clone(),
+                        decision: decision.to_owned(),
+                        reason: reason.map(str::to_owned),
+                        session_id,
+                        attendee_id: s.attendee_id,
+                    });
+                }
                 sqlx::query(
-                    "INSERT INTO scans (event_id, device_id, nonce, badge, attendee_id, room_id, session_id, direction,
-                       device_time, scanned_at, received_at, decision, reason)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                    "UPDATE devices SET last_seen_at = $2, app_version = $3, queue_size = $4, clock_skew_ms = $5 WHERE id = $1",
                 )
-                .bind(event_id)
-                .bind(device_id)
-                .bind(&s.nonce)
-                .bind(&s.badge)
-                .bind(s.attendee_id)
-                .bind(s.room_id)
-                .bind(session_id)
-                .bind(s.direction)
-                .bind(s.device_time)
-                .bind(s.scanned_at)
+                .bind(g.device_id)
                 .bind(now)
-                .bind(decision)
-                .bind(reason)
+                .bind(&g.app_version)
+                .bind(g.queue_size)
+                .bind(g.clock_skew_ms)
                 .execute(&mut *tx)
                 .await?;
-                out.push(ScanVerdict {
-                    nonce: s.nonce.clone(),
-                    decision: decision.to_owned(),
-                    reason: reason.map(str::to_owned),
-                    session_id,
-                    attendee_id: s.attendee_id,
-                });
+                all.push(out);
             }
-            out
+            all
         });
         Ok(verdicts)
     }

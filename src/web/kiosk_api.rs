@@ -248,7 +248,7 @@ async fn scans(
     door::check_nonces(&batch).map_err(|e| ApiError(StatusCode::UNPROCESSABLE_ENTITY, e))?;
     door::dedupe_nonces(&mut batch);
     let now = Timestamp::now();
-    let verdicts = door::ingest(&state.ctx, &device, &batch, now).await?;
+    let verdicts = state.scans.submit(device, batch).await?;
     let results = verdicts
         .into_iter()
         .map(|v| ScanResult {

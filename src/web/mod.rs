@@ -25,6 +25,7 @@ pub struct AppState {
     pub registration_limit: Arc<rate_limit::PerClientLimit>,
     pub login_limit: Arc<rate_limit::PerClientLimit>,
     pub registrations: crate::registration::RegistrationWriter,
+    pub scans: crate::door::ScanWriter,
 }
 
 impl AppState {
@@ -32,6 +33,7 @@ impl AppState {
         let per_minute = ctx.settings.registration_per_minute;
         AppState {
             registrations: crate::registration::RegistrationWriter::start(ctx.clone()),
+            scans: crate::door::ScanWriter::start(ctx.clone()),
             ctx,
             registration_limit: Arc::new(rate_limit::PerClientLimit::per_minute(per_minute)),
             login_limit: Arc::new(rate_limit::PerClientLimit::per_minute(10)),

@@ -19,6 +19,7 @@ on_both_backends!(
     staff_create_and_revoke_kiosks_in_the_ui,
     trails_come_from_scans_in_json_csv_and_page,
     photos_are_decoded_with_limits,
+    concurrent_requests_and_racing_retries_are_stored_once,
 );
 
 /// A session of the demo programme: K1 runs 09:00-09:45 Berlin time in the Main Hall.
@@ -525,4 +526,48 @@ async fn photos_are_decoded_with_limits(db: Db) {
         Ok(r) => assert_eq!(r.status(), 413),
         Err(e) => assert!(e.is_request(), "{e}"),
     }
+}
+
+async fn concurrent_requests_and_racing_retries_are_stored_once(db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let event = app.seed_event().await;
+    let ada = token_from_redirect(&post_registration(&app, &valid_form("ada@example.com")).await);
+    let mut tokens = Vec::new();
+    for _ in 0..4 {
+        tokens.push(paired(&app, &event, Some("Main Hall")).await);
+    }
+    let app = std::sync::Arc::new(app);
+    // Four kiosks each send the same batch three times at once (a retry racing the original):
+    // requests share transactions, and each nonce must still be stored once per kiosk.
+    let mut tasks = Vec::new();
+    for (k, token) in tokens.iter().enumerate() {
+        for _ in 0..3 {
+            let (app, token, ada) = (app.clone(), token.clone(), ada.clone());
+            tasks.push(tokio::spawn(async move {
+                let batch = json!([scan(
+                    &format!("k{k}"),
+                    &ada,
+                    during_k1() + (k as i64).minutes(),
+                    "entry",
+                    ""
+                )]);
+                let (status, body) = send(&app, &token, Timestamp::now(), batch).await;
+                assert_eq!(status, 200, "{body}");
+                decisions(&body)[0].0.clone()
+            }));
+        }
+    }
+    let mut got = Vec::new();
+    for t in tasks {
+        got.push(t.await.unwrap());
+    }
+    assert_eq!(app.ctx.store.event_scans(event.id).await.unwrap().len(), 4);
+    // The first kiosk's scan is accepted; the others fall within the duplicate window.
+    assert_eq!(
+        got.iter().filter(|d| *d == "accepted").count(),
+        3,
+        "{got:?}"
+    );
 }

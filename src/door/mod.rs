@@ -1,6 +1,10 @@
 //! Door scanning: pairing kiosks, authenticating them, and turning reported scans into
 //! stored decisions. Every scan is kept, refused ones included.
 
+mod group_commit;
+
+pub use group_commit::ScanWriter;
+
 use std::collections::HashMap;
 
 use anyhow::Context as _;
@@ -14,7 +18,7 @@ use crate::{
         badge::{self, BadgeError},
         scan::{self, BadgeCheck, Decision, Direction, Refusal, ScanFacts, ScanRules, SessionSlot},
     },
-    store::{DeviceRecord, EventRecord, PendingScan, ScanVerdict},
+    store::{DeviceRecord, EventRecord, PendingScan, ScanGroup, ScanVerdict},
 };
 
 /// How long a pairing code can be used.
@@ -148,15 +152,25 @@ pub struct ScanBatch {
     pub scans: Vec<ReportedScan>,
 }
 
-/// Decides and stores a batch, returning a verdict per scan in order. Acknowledge only
-/// after this returns: the verdicts are committed.
+/// Decides and stores one device's batch, returning a verdict per scan in order. Acknowledge
+/// only after this returns: the verdicts are committed.
 pub async fn ingest(
     ctx: &Context,
     device: &DeviceRecord,
     batch: &ScanBatch,
     now: Timestamp,
 ) -> anyhow::Result<Vec<ScanVerdict>> {
-    let event_id = device.event_id;
+    let mut out = ingest_many(ctx, device.event_id, &[(device, batch)], now).await?;
+    Ok(out.remove(0))
+}
+
+/// Decides and stores the batches of several devices of one event in one transaction.
+pub async fn ingest_many(
+    ctx: &Context,
+    event_id: i64,
+    jobs: &[(&DeviceRecord, &ScanBatch)],
+    now: Timestamp,
+) -> anyhow::Result<Vec<Vec<ScanVerdict>>> {
     let rules = ScanRules::default();
     let keys = ctx.badges.keys_for(event_id, now).await?;
     let rooms: HashMap<String, i64> = ctx
@@ -173,60 +187,60 @@ pub async fn ingest(
         .await?
         .into_iter()
         .collect();
-    let skew = now.duration_since(batch.sent_at);
 
-    let mut pending = Vec::with_capacity(batch.scans.len());
-    let mut facts = Vec::with_capacity(batch.scans.len());
-    for s in &batch.scans {
-        let at = scan::corrected_time(s.device_time, batch.sent_at, now);
-        let badge_check = check_badge(&s.badge, &keys.verifying, &serials);
-        let room_id = match device.room_id {
-            Some(r) => Some(r),
-            None => s.room.as_deref().and_then(|r| rooms.get(r).copied()),
-        };
-        let candidate = scan::decide(
-            &ScanFacts {
-                badge: badge_check,
+    let mut groups = Vec::with_capacity(jobs.len());
+    let mut facts = Vec::new();
+    for (device, batch) in jobs {
+        let skew = now.duration_since(batch.sent_at);
+        let mut pending = Vec::with_capacity(batch.scans.len());
+        for s in &batch.scans {
+            let at = scan::corrected_time(s.device_time, batch.sent_at, now);
+            let badge_check = check_badge(&s.badge, &keys.verifying, &serials);
+            let room_id = match device.room_id {
+                Some(r) => Some(r),
+                None => s.room.as_deref().and_then(|r| rooms.get(r).copied()),
+            };
+            let candidate = scan::decide(
+                &ScanFacts {
+                    badge: badge_check,
+                    room_id,
+                    at,
+                    direction: s.direction,
+                    slots: &slots,
+                    previous_accepted: None,
+                },
+                &rules,
+            );
+            pending.push(PendingScan {
+                nonce: s.nonce.clone(),
+                // Kept for the record of refused scans; control characters (NUL above all)
+                // are dropped because no database text column should hold them.
+                badge: s
+                    .badge
+                    .chars()
+                    .filter(|c| !c.is_control())
+                    .take(MAX_BADGE_CHARS)
+                    .collect(),
+                attendee_id: badge_check.ok().map(|b| b.attendee_id),
                 room_id,
-                at,
-                direction: s.direction,
-                slots: &slots,
-                previous_accepted: None,
-            },
-            &rules,
-        );
-        let session_id = match candidate {
-            Decision::Accepted { session_id } | Decision::Duplicate { session_id } => {
-                Some(session_id)
-            }
-            Decision::Refused(_) => None,
-        };
-        pending.push(PendingScan {
-            nonce: s.nonce.clone(),
-            // Kept for the record of refused scans; control characters (NUL above all) are
-            // dropped because no database text column should hold them.
-            badge: s
-                .badge
-                .chars()
-                .filter(|c| !c.is_control())
-                .take(MAX_BADGE_CHARS)
-                .collect(),
-            attendee_id: badge_check.ok().map(|b| b.attendee_id),
-            room_id,
-            session_id,
-            direction: s.direction.as_str(),
-            device_time: s.device_time.as_millisecond(),
-            scanned_at: at.as_millisecond(),
+                session_id: candidate.session_id(),
+                direction: s.direction.as_str(),
+                device_time: s.device_time.as_millisecond(),
+                scanned_at: at.as_millisecond(),
+                key: facts.len(),
+            });
+            facts.push((badge_check, room_id, at, s.direction));
+        }
+        groups.push(ScanGroup {
+            device_id: device.id,
+            scans: pending,
+            app_version: batch.app_version.chars().take(64).collect(),
+            queue_size: batch.queue_size,
+            clock_skew_ms: skew.as_millis() as i64,
         });
-        facts.push((badge_check, room_id, at, s.direction));
     }
-    let index: HashMap<&str, usize> = pending
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.nonce.as_str(), i))
-        .collect();
     let finish = |p: &PendingScan, nearest: Option<i64>| {
-        let (badge_check, room_id, at, direction) = facts[index[p.nonce.as_str()]];
+        let (badge_check, room_id, at, direction) = facts[p.key];
         let decision = scan::decide(
             &ScanFacts {
                 badge: badge_check,
@@ -244,20 +258,10 @@ pub async fn ingest(
             Decision::Refused(r) => ("refused", Some(r.as_str()), None),
         }
     };
-    let verdicts = ctx
+    Ok(ctx
         .store
-        .record_scans(event_id, device.id, &pending, now, &finish)
-        .await?;
-    ctx.store
-        .touch_device(
-            device.id,
-            now,
-            &batch.app_version,
-            batch.queue_size,
-            skew.as_millis() as i64,
-        )
-        .await?;
-    Ok(verdicts)
+        .record_scans(event_id, &groups, now, &finish)
+        .await?)
 }
 
 /// The event's sessions as doors see them.
