@@ -29,6 +29,13 @@ fn run(dir: &Path, db_url: &str, args: &[&str]) -> (bool, String, String) {
     )
 }
 
+/// Imports the example programme, which several tests start from.
+fn import_example_event(dir: &Path, url: &str) {
+    let file = examples().join("cloud-summit.toml");
+    let (ok, out, err) = run(dir, url, &["event", "import", file.to_str().unwrap()]);
+    assert!(ok, "{out}{err}");
+}
+
 crate::on_both_backends!(
     event_import_export_round_trips,
     a_file_with_a_bad_row_changes_nothing,
@@ -39,9 +46,10 @@ crate::on_both_backends!(
 
 async fn event_import_export_round_trips(db: Db) {
     let dir = tempfile::tempdir().unwrap();
-    let Some((url, _schema)) = fresh_database(db, dir.path()).await else {
+    let Some(fresh) = fresh_database(db, dir.path()).await else {
         return;
     };
+    let url = fresh.url.clone();
     let file = examples().join("cloud-summit.toml");
     let (ok, out, err) = run(
         dir.path(),
@@ -112,9 +120,10 @@ async fn event_import_export_round_trips(db: Db) {
 
 async fn a_file_with_a_bad_row_changes_nothing(db: Db) {
     let dir = tempfile::tempdir().unwrap();
-    let Some((url, _schema)) = fresh_database(db, dir.path()).await else {
+    let Some(fresh) = fresh_database(db, dir.path()).await else {
         return;
     };
+    let url = fresh.url.clone();
     let file = examples().join("cloud-summit.toml");
     assert!(
         run(
@@ -151,21 +160,11 @@ async fn a_file_with_a_bad_row_changes_nothing(db: Db) {
 
 async fn attendees_import_is_all_or_nothing(db: Db) {
     let dir = tempfile::tempdir().unwrap();
-    let Some((url, _schema)) = fresh_database(db, dir.path()).await else {
+    let Some(fresh) = fresh_database(db, dir.path()).await else {
         return;
     };
-    assert!(
-        run(
-            dir.path(),
-            &url,
-            &[
-                "event",
-                "import",
-                examples().join("cloud-summit.toml").to_str().unwrap()
-            ]
-        )
-        .0
-    );
+    let url = fresh.url.clone();
+    import_example_event(dir.path(), &url);
     let good = std::fs::read_to_string(examples().join("attendees.csv")).unwrap();
     let rows = good.lines().count() - 1;
 
@@ -255,9 +254,10 @@ async fn attendees_import_is_all_or_nothing(db: Db) {
 
 async fn user_add_creates_an_account_that_can_sign_in(db: Db) {
     let dir = tempfile::tempdir().unwrap();
-    let Some((url, _schema)) = fresh_database(db, dir.path()).await else {
+    let Some(fresh) = fresh_database(db, dir.path()).await else {
         return;
     };
+    let url = fresh.url.clone();
     let (ok, out, err) = run(
         dir.path(),
         &url,
@@ -282,21 +282,11 @@ async fn user_add_creates_an_account_that_can_sign_in(db: Db) {
 
 async fn scans_import_decides_each_row_and_is_idempotent(db: Db) {
     let dir = tempfile::tempdir().unwrap();
-    let Some((url, _schema)) = fresh_database(db, dir.path()).await else {
+    let Some(fresh) = fresh_database(db, dir.path()).await else {
         return;
     };
-    assert!(
-        run(
-            dir.path(),
-            &url,
-            &[
-                "event",
-                "import",
-                examples().join("cloud-summit.toml").to_str().unwrap()
-            ]
-        )
-        .0
-    );
+    let url = fresh.url.clone();
+    import_example_event(dir.path(), &url);
     let attendees = examples().join("attendees.csv");
     assert!(
         run(

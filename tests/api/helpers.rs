@@ -42,16 +42,47 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub dir: tempfile::TempDir,
     shutdown: Option<oneshot::Sender<()>>,
+    _db: FreshDb,
+}
+
+/// A database for one test: an SQLite file in the test's directory, or a PostgreSQL schema
+/// that is dropped with this value.
+pub struct FreshDb {
+    pub url: String,
     schema: Option<String>,
 }
 
+impl Drop for FreshDb {
+    fn drop(&mut self) {
+        let Some(schema) = self.schema.take() else {
+            return;
+        };
+        // Dropping may run outside any runtime: use a small one of our own.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                if let Ok(pool) = sqlx::PgPool::connect(&postgres_admin_url()).await {
+                    let _ =
+                        sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+                            .execute(&pool)
+                            .await;
+                }
+            })
+        })
+        .join();
+    }
+}
+
 /// A fresh database URL for one test, or `None` when PostgreSQL is unreachable outside CI.
-pub async fn fresh_database(db: Db, dir: &std::path::Path) -> Option<(String, Option<String>)> {
+pub async fn fresh_database(db: Db, dir: &std::path::Path) -> Option<FreshDb> {
     match db {
-        Db::Sqlite => Some((
-            format!("sqlite://{}", dir.join("badgetrail.db").display()),
-            None,
-        )),
+        Db::Sqlite => Some(FreshDb {
+            url: format!("sqlite://{}", dir.join("badgetrail.db").display()),
+            schema: None,
+        }),
         Db::Postgres => {
             let admin = postgres_admin_url();
             let conn = sqlx::PgPool::connect(&admin).await;
@@ -74,10 +105,10 @@ pub async fn fresh_database(db: Db, dir: &std::path::Path) -> Option<(String, Op
                 .unwrap();
             pool.close().await;
             let sep = if admin.contains('?') { '&' } else { '?' };
-            Some((
-                format!("{admin}{sep}options=-c%20search_path%3D{schema}"),
-                Some(schema),
-            ))
+            Some(FreshDb {
+                url: format!("{admin}{sep}options=-c%20search_path%3D{schema}"),
+                schema: Some(schema),
+            })
         }
     }
 }
@@ -105,10 +136,10 @@ pub async fn spawn_app(db: Db) -> Option<TestApp> {
 
 pub async fn spawn_app_with(db: Db, adjust: impl FnOnce(&mut Settings)) -> Option<TestApp> {
     let dir = tempfile::tempdir().unwrap();
-    let (url, schema) = fresh_database(db, dir.path()).await?;
+    let fresh = fresh_database(db, dir.path()).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
-    let mut settings = test_settings(url, dir.path(), port);
+    let mut settings = test_settings(fresh.url.clone(), dir.path(), port);
     adjust(&mut settings);
     let ctx = Context::build(settings).await.expect("context");
     let app = Application::with_listener(ctx.clone(), listener);
@@ -127,7 +158,7 @@ pub async fn spawn_app_with(db: Db, adjust: impl FnOnce(&mut Settings)) -> Optio
         client,
         dir,
         shutdown: Some(tx),
-        schema,
+        _db: fresh,
     })
 }
 
@@ -135,25 +166,6 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
-        }
-        if let Some(schema) = self.schema.take() {
-            // Dropping runs outside the test's runtime: use a small one of our own.
-            let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .unwrap();
-                rt.block_on(async {
-                    if let Ok(pool) = sqlx::PgPool::connect(&postgres_admin_url()).await {
-                        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                            "DROP SCHEMA {schema} CASCADE"
-                        )))
-                        .execute(&pool)
-                        .await;
-                    }
-                })
-            })
-            .join();
         }
     }
 }
