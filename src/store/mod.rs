@@ -9,6 +9,7 @@ mod attendees;
 mod devices;
 mod events;
 mod keys;
+mod leads;
 mod mail_queue;
 pub mod postgres;
 mod scans;
@@ -22,6 +23,7 @@ pub use attendees::{
 pub use devices::DeviceRecord;
 pub use events::{EventRecord, ImportSummary, ts};
 pub use keys::StoredKey;
+pub use leads::LeadSummary;
 pub use mail_queue::MailJob;
 pub use scans::{Finish, PendingScan, ScanGroup, ScanRow, ScanVerdict};
 pub use users::{NewUser, UserRecord};
