@@ -1,20 +1,20 @@
-// The badgetrail door kiosk: pairing, badge scanning with a keyboard-wedge scanner, local
-// verification of badge signatures, and an offline-first queue synced to the server.
+// The badgetrail door kiosk: pairing, scanning with a keyboard-wedge scanner or the camera,
+// decisions on the device (store.js, badge.js), and an offline-first queue synced to the
+// server in batches, with the scans it refuses to read set aside.
 "use strict";
 
-const APP_VERSION = "0.1.0";
+const APP_VERSION = "0.2.0";
 const BATCH_SIZE = 50;
 const SYNC_INTERVAL_MS = 5000;
+/// How often a kiosk online fetches its event's keys, revocations, rooms and sessions.
+const REFRESH_INTERVAL_MS = 60000;
 const MAX_BACKOFF_MS = 60000;
+/// While the server cannot be reached, try again at least this often.
+const MAX_UNREACHABLE_BACKOFF_MS = 8000;
 /// Longer input cannot be a badge (124 characters); it is cut so a batch stays small.
 const MAX_BADGE_CHARS = 512;
-
-const STORAGE = {
-  device: "bt.kiosk.device",
-  room: "bt.kiosk.room",
-  direction: "bt.kiosk.direction",
-  lastSync: "bt.kiosk.lastSync",
-};
+/// Answers that mean the server will never read this batch as it is: split it to find why.
+const UNREADABLE = new Set([400, 413, 422]);
 
 const MESSAGES = {
   malformed: "Badge not recognised",
@@ -26,199 +26,9 @@ const MESSAGES = {
 };
 
 const REVOKED_DEVICE = "This kiosk was revoked — pair it again";
+const UNPAIRED_DEVICE = "This kiosk is no longer paired — pair it again";
 
 const $ = (id) => document.getElementById(id);
-
-// ---------------------------------------------------------------------------------------
-// Storage: the paired device in localStorage, the scan queue in IndexedDB.
-
-function loadDevice() {
-  try {
-    const raw = localStorage.getItem(STORAGE.device);
-    return raw ? JSON.parse(raw) : null;
-  } catch {
-    return null;
-  }
-}
-
-function saveDevice(device) {
-  localStorage.setItem(STORAGE.device, JSON.stringify(device));
-}
-
-function forgetDevice() {
-  localStorage.removeItem(STORAGE.device);
-}
-
-let dbPromise = null;
-
-function openDb() {
-  if (!dbPromise) {
-    dbPromise = new Promise((resolve, reject) => {
-      const req = indexedDB.open("badgetrail-kiosk", 1);
-      req.onupgradeneeded = () => {
-        const store = req.result.createObjectStore("queue", { keyPath: "nonce" });
-        store.createIndex("seq", "seq");
-      };
-      req.onsuccess = () => resolve(req.result);
-      req.onerror = () => reject(req.error);
-    });
-  }
-  return dbPromise;
-}
-
-function txDone(tx) {
-  return new Promise((resolve, reject) => {
-    tx.oncomplete = () => resolve();
-    tx.onerror = () => reject(tx.error);
-    tx.onabort = () => reject(tx.error || new Error("transaction aborted"));
-  });
-}
-
-async function queuePut(scan) {
-  const db = await openDb();
-  const tx = db.transaction("queue", "readwrite");
-  tx.objectStore("queue").put(scan);
-  await txDone(tx);
-}
-
-/// The oldest `limit` queued scans, and how many are queued in all.
-async function queuePeek(limit) {
-  const db = await openDb();
-  const tx = db.transaction("queue", "readonly");
-  const store = tx.objectStore("queue");
-  const countReq = store.count();
-  const itemsReq = store.index("seq").getAll(null, limit);
-  await txDone(tx);
-  return { items: itemsReq.result, total: countReq.result };
-}
-
-async function queueRemove(nonces) {
-  const db = await openDb();
-  const tx = db.transaction("queue", "readwrite");
-  const store = tx.objectStore("queue");
-  for (const n of nonces) store.delete(n);
-  await txDone(tx);
-}
-
-async function queueCount() {
-  const db = await openDb();
-  const tx = db.transaction("queue", "readonly");
-  const req = tx.objectStore("queue").count();
-  await txDone(tx);
-  return req.result;
-}
-
-// ---------------------------------------------------------------------------------------
-// Badge tokens (docs/formats.md, "Badge token"), verified with the event's public keys.
-
-const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-const TOKEN_CHARS = 124;
-const TOKEN_BYTES = 77;
-const PAYLOAD_LEN = 13;
-const SIGNATURE_CONTEXT = new TextEncoder().encode("badgetrail/badge/v1\0");
-
-/// RFC 4648 base32 without padding; null for anything that is not a well-formed token.
-function base32Decode(text) {
-  if (text.length !== TOKEN_CHARS) return null;
-  const out = new Uint8Array(TOKEN_BYTES);
-  let bits = 0;
-  let value = 0;
-  let n = 0;
-  for (const ch of text) {
-    const v = BASE32.indexOf(ch);
-    if (v < 0) return null;
-    value = (value << 5) | v;
-    bits += 5;
-    if (bits >= 8) {
-      bits -= 8;
-      if (n < TOKEN_BYTES) out[n++] = (value >> bits) & 0xff;
-      value &= (1 << bits) - 1;
-    }
-  }
-  // The last character carries unused bits, which must be zero.
-  if (n !== TOKEN_BYTES || value !== 0) return null;
-  return out;
-}
-
-function base64Decode(text) {
-  const padded = text + "=".repeat((4 - (text.length % 4)) % 4);
-  const bin = atob(padded);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
-const importedKeys = new Map();
-
-async function publicKey(device, keyId) {
-  const cacheKey = `${device.event_id}/${keyId}`;
-  if (importedKeys.has(cacheKey)) return importedKeys.get(cacheKey);
-  const entry = (device.public_keys || []).find((k) => k.key_id === keyId);
-  if (!entry) return null;
-  const key = await crypto.subtle.importKey(
-    "raw",
-    base64Decode(entry.public_key),
-    { name: "Ed25519" },
-    false,
-    ["verify"],
-  );
-  importedKeys.set(cacheKey, key);
-  return key;
-}
-
-/// What the kiosk can tell on its own: `{decision, reason}`, or decision `unknown` when this
-/// browser cannot verify signatures.
-async function verifyLocally(device, text) {
-  const token = text.trim().toUpperCase();
-  const bytes = base32Decode(token);
-  if (!bytes) return { decision: "refused", reason: "malformed" };
-  const view = new DataView(bytes.buffer);
-  if (view.getUint8(0) !== 1) return { decision: "refused", reason: "malformed" };
-  const eventId = view.getUint32(1);
-  if (eventId !== device.event_id) return { decision: "refused", reason: "wrong_event" };
-  const keyId = view.getUint16(5);
-  const attendeeId = view.getUint32(7);
-  const serial = view.getUint16(11);
-  let key;
-  try {
-    key = await publicKey(device, keyId);
-  } catch {
-    return { decision: "unknown" };
-  }
-  if (!key) return { decision: "refused", reason: "forged" };
-  const message = new Uint8Array(SIGNATURE_CONTEXT.length + PAYLOAD_LEN);
-  message.set(SIGNATURE_CONTEXT, 0);
-  message.set(bytes.subarray(0, PAYLOAD_LEN), SIGNATURE_CONTEXT.length);
-  let valid;
-  try {
-    valid = await crypto.subtle.verify(
-      { name: "Ed25519" },
-      key,
-      bytes.subarray(PAYLOAD_LEN),
-      message,
-    );
-  } catch {
-    return { decision: "unknown" };
-  }
-  if (!valid) return { decision: "refused", reason: "forged" };
-  const current = revocations(device).get(attendeeId);
-  if (current !== undefined && serial < current) {
-    return { decision: "refused", reason: "revoked" };
-  }
-  return { decision: "accepted" };
-}
-
-let revocationCache = { device: null, map: new Map() };
-
-function revocations(device) {
-  if (revocationCache.device !== device) {
-    revocationCache = { device, map: new Map(device.revocations || []) };
-  }
-  return revocationCache.map;
-}
-
-// ---------------------------------------------------------------------------------------
-// Screens.
 
 let device = null;
 let direction = localStorage.getItem(STORAGE.direction) === "exit" ? "exit" : "entry";
@@ -227,7 +37,45 @@ let latestNonce = null;
 /// Whether the verdict on screen came from the server (a local one never replaces it).
 let latestFromServer = false;
 
+// ---------------------------------------------------------------------------------------
+// Latency from the input (Enter key, camera frame) to the result on screen, for the
+// diagnostics and benchmarks: `window.kiosk.latencies`.
+
+const latencies = [];
+const timings = new Map();
+
+function recordShown(nonce, source) {
+  const t = timings.get(nonce);
+  if (!t) return;
+  const now = performance.now();
+  if (source === "local" && t.localMs === undefined) {
+    t.localMs = now - t.startedAt;
+    const entry = {
+      nonce,
+      input: t.input,
+      online: t.online,
+      shownMs: t.localMs,
+      capturedAt: t.capturedAt,
+      shownAt: now,
+    };
+    latencies.push(entry);
+    if (latencies.length > 5000) latencies.shift();
+    // The panel is on screen once the next frame is drawn.
+    requestAnimationFrame(() => setTimeout(() => (entry.paintedMs = performance.now() - t.startedAt), 0));
+  } else if (source === "server" && t.serverMs === undefined) {
+    t.serverMs = now - t.startedAt;
+    const entry = latencies.find((l) => l.nonce === nonce);
+    if (entry) entry.serverMs = t.serverMs;
+    timings.delete(nonce);
+  }
+  if (timings.size > 1000) timings.delete(timings.keys().next().value);
+}
+
+// ---------------------------------------------------------------------------------------
+// Screens.
+
 function showPairing(message) {
+  KioskCamera.stop();
   $("scanning").hidden = true;
   $("pairing").hidden = false;
   $("pair-message").textContent = message || "";
@@ -238,6 +86,16 @@ function showPairing(message) {
 function showScanning() {
   $("pairing").hidden = true;
   $("scanning").hidden = false;
+  renderDevice();
+  renderDirection();
+  showResult("idle", "Ready", "Scan a badge", null, "local");
+  refreshStatus();
+  focusWedge();
+}
+
+/// Event, room (bound, or a choice from the event's rooms) and the session running now.
+function renderDevice() {
+  if (!device) return;
   $("event-name").textContent = device.event_name;
   if (device.room) {
     $("room-name").textContent = device.room;
@@ -245,12 +103,58 @@ function showScanning() {
   } else {
     $("room-name").textContent = "";
     $("room-picker").hidden = false;
-    $("room-input").value = localStorage.getItem(STORAGE.room) || "";
+    const select = $("room-select");
+    const saved = localStorage.getItem(STORAGE.room) || "";
+    const rooms = device.rooms || [];
+    const options = [new Option("Choose a room…", "")].concat(
+      rooms.map((r) => new Option(r.name, r.name)),
+    );
+    if (saved && !rooms.some((r) => r.name === saved)) options.push(new Option(saved, saved));
+    select.replaceChildren(...options);
+    select.value = saved;
   }
-  renderDirection();
-  showResult("idle", "Ready", "Scan a badge", null, "local");
-  refreshStatus();
-  focusWedge();
+  renderSession();
+}
+
+function formatTime(iso) {
+  try {
+    return new Intl.DateTimeFormat(undefined, {
+      hour: "2-digit",
+      minute: "2-digit",
+      timeZone: device.time_zone || undefined,
+    }).format(new Date(iso));
+  } catch {
+    return new Date(iso).toLocaleTimeString();
+  }
+}
+
+/// The session of the chosen room at `now` (device clock), or the next one today.
+function sessionNow(room, now) {
+  const sessions = (device.sessions || []).filter((s) => s.room === room);
+  const running = sessions.find((s) => Date.parse(s.starts_at) <= now && now < Date.parse(s.ends_at));
+  if (running) return { running };
+  const next = sessions.find((s) => Date.parse(s.starts_at) > now);
+  return { next };
+}
+
+function renderSession() {
+  const line = $("session-line");
+  const room = currentRoom();
+  if (!device || !room) {
+    line.textContent = device && !device.room ? "Choose the room of this door" : "";
+    line.dataset.session = "";
+    return;
+  }
+  const { running, next } = sessionNow(room, Date.now());
+  if (running) {
+    line.textContent = `Now: ${running.title} (${formatTime(running.starts_at)}–${formatTime(running.ends_at)})`;
+    line.dataset.session = String(running.id);
+  } else {
+    line.textContent = next
+      ? `No session now · next: ${next.title} at ${formatTime(next.starts_at)}`
+      : "No session now";
+    line.dataset.session = "";
+  }
 }
 
 function renderDirection() {
@@ -266,6 +170,7 @@ function showResult(state, title, detail, nonce, source) {
   panel.dataset.nonce = nonce || "";
   $("result-title").textContent = title;
   $("result-detail").textContent = detail;
+  if (nonce) recordShown(nonce, source);
 }
 
 function messageFor(reason, fallback) {
@@ -274,7 +179,7 @@ function messageFor(reason, fallback) {
 
 function showLocalVerdict(nonce, verdict) {
   if (nonce !== latestNonce || latestFromServer) return;
-  const pending = navigator.onLine ? "Checking…" : "Offline — saved, will sync";
+  const pending = navigator.onLine && reachable ? "Checking…" : "Offline — saved, will sync";
   if (verdict.decision === "accepted") {
     showResult("accepted", "Badge accepted", pending, nonce, "local");
     beep("accepted");
@@ -338,10 +243,12 @@ function beep(decision) {
 let seq = Date.now() * 1000;
 
 function currentRoom() {
-  return device.room || ($("room-input").value || "").trim();
+  if (!device) return "";
+  return device.room || ($("room-select").value || "").trim();
 }
 
-async function handleScan(raw) {
+/// One badge read by the wedge or the camera. `timing`: `{input, startedAt}` (performance.now()).
+async function handleScan(raw, timing) {
   if (!device) return;
   const badge = raw.trim().slice(0, MAX_BADGE_CHARS);
   if (!badge) return;
@@ -356,6 +263,9 @@ async function handleScan(raw) {
   };
   latestNonce = nonce;
   latestFromServer = false;
+  if (timing) {
+    timings.set(nonce, { ...timing, online: navigator.onLine && reachable });
+  }
   // The scan is safe on the device before anyone is told it went through.
   try {
     await queuePut(scan);
@@ -364,9 +274,9 @@ async function handleScan(raw) {
     console.error("queueing a scan failed", e);
     return;
   }
-  refreshStatus();
   const verdict = await verifyLocally(device, badge);
   showLocalVerdict(nonce, verdict);
+  refreshStatus();
   syncNow();
 }
 
@@ -395,6 +305,76 @@ let failures = 0;
 let nextAttemptAt = 0;
 let reachable = true;
 
+class Unreachable extends Error {}
+class DeviceGone extends Error {}
+
+function authHeaders() {
+  return { Authorization: `Bearer ${device.token}` };
+}
+
+/// Answers 401/403 mean this kiosk's token no longer works.
+function checkDevice(res) {
+  if (res.status === 403 || res.status === 401) {
+    deviceLost(res.status === 403 ? REVOKED_DEVICE : UNPAIRED_DEVICE);
+    throw new DeviceGone();
+  }
+}
+
+async function post(items, remaining) {
+  const body = {
+    sent_at: new Date().toISOString(),
+    app_version: APP_VERSION,
+    queue_size: remaining,
+    scans: items.map((s) => ({
+      nonce: s.nonce,
+      badge: s.badge,
+      device_time: s.device_time,
+      direction: s.direction,
+      room: s.room,
+    })),
+  };
+  try {
+    return await fetch("/api/v1/scans", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", ...authHeaders() },
+      body: JSON.stringify(body),
+      cache: "no-store",
+    });
+  } catch {
+    throw new Unreachable();
+  }
+}
+
+/// Sends scans. When the server will not read the batch (400, 413, 422), sends each half on
+/// its own until the scans it refuses are found; those are set aside, the rest go through.
+async function sendBatch(items, remaining) {
+  const res = await post(items, remaining);
+  reachable = true;
+  checkDevice(res);
+  if (res.status === 200) {
+    const answer = await res.json();
+    await queueRemove(items.map((s) => s.nonce));
+    localStorage.setItem(STORAGE.lastSync, new Date().toISOString());
+    for (const r of answer.results || []) showServerVerdict(r);
+    return;
+  }
+  if (!UNREADABLE.has(res.status)) throw new Error(`server answered ${res.status}`);
+  if (items.length === 1) {
+    let error = "";
+    try {
+      error = (await res.json()).error || "";
+    } catch {
+      error = "";
+    }
+    await queueReject(items[0], res.status, error);
+    console.warn(`a scan was refused by the server (${res.status}) and set aside`);
+    return;
+  }
+  const half = Math.ceil(items.length / 2);
+  await sendBatch(items.slice(0, half), remaining + items.length - half);
+  await sendBatch(items.slice(half), remaining);
+}
+
 async function syncNow() {
   if (!device) return;
   if (syncing) {
@@ -406,56 +386,64 @@ async function syncNow() {
   try {
     for (;;) {
       const { items, total } = await queuePeek(BATCH_SIZE);
-      if (items.length === 0) break;
-      const token = device.token;
-      const body = {
-        sent_at: new Date().toISOString(),
-        app_version: APP_VERSION,
-        queue_size: total - items.length,
-        scans: items.map((s) => ({
-          nonce: s.nonce,
-          badge: s.badge,
-          device_time: s.device_time,
-          direction: s.direction,
-          room: s.room,
-        })),
-      };
-      let res;
-      try {
-        res = await fetch("/api/v1/scans", {
-          method: "POST",
-          headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
-          body: JSON.stringify(body),
-          cache: "no-store",
-        });
-      } catch {
-        reachable = false;
-        throw new Error("network");
-      }
-      reachable = true;
-      if (res.status === 403 || res.status === 401) {
-        deviceLost(res.status === 403 ? REVOKED_DEVICE : "This kiosk is no longer paired — pair it again");
-        return;
-      }
-      if (res.status !== 200) throw new Error(`server answered ${res.status}`);
-      const answer = await res.json();
-      await queueRemove(items.map((s) => s.nonce));
-      localStorage.setItem(STORAGE.lastSync, new Date().toISOString());
+      if (items.length === 0 || !device) break;
+      await sendBatch(items, total - items.length);
       failures = 0;
       nextAttemptAt = 0;
-      for (const r of answer.results || []) showServerVerdict(r);
       refreshStatus();
     }
   } catch (e) {
-    failures += 1;
-    const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(failures, 6));
-    nextAttemptAt = Date.now() + delay * (0.75 + Math.random() * 0.5);
-    if (e && e.message !== "network") console.warn("sync failed:", e.message);
+    if (!(e instanceof DeviceGone)) {
+      if (e instanceof Unreachable) reachable = false;
+      failures += 1;
+      const cap = e instanceof Unreachable ? MAX_UNREACHABLE_BACKOFF_MS : MAX_BACKOFF_MS;
+      const delay = Math.min(cap, 1000 * 2 ** Math.min(failures, 6));
+      nextAttemptAt = Date.now() + delay * (0.75 + Math.random() * 0.5);
+      if (!(e instanceof Unreachable)) console.warn("sync failed:", e.message);
+    }
   } finally {
     syncing = false;
     refreshStatus();
     if (syncAgain && device && Date.now() >= nextAttemptAt) setTimeout(syncNow, 0);
   }
+}
+
+/// Fetches this device's state and its event's keys, revocations, rooms and sessions
+/// (`GET /api/v1/devices/self`) and keeps them, so later offline decisions use them.
+async function refreshDevice() {
+  if (!device) return false;
+  let res;
+  try {
+    res = await fetch("/api/v1/devices/self", { headers: authHeaders(), cache: "no-store" });
+  } catch {
+    return false;
+  }
+  try {
+    checkDevice(res);
+  } catch {
+    return false;
+  }
+  if (!res.ok) return false;
+  const s = await res.json();
+  if (!device || s.device_id !== device.device_id) return false;
+  device = {
+    ...device,
+    event_id: s.event_id,
+    event_slug: s.event_slug,
+    event_name: s.event_name,
+    time_zone: s.time_zone,
+    room: s.room || null,
+    public_keys: s.public_keys || [],
+    revocations: s.revocations || [],
+    rooms: s.rooms || [],
+    sessions: s.sessions || [],
+    refreshed_at: new Date().toISOString(),
+  };
+  saveDevice(device);
+  importedKeys.clear();
+  localStorage.setItem(STORAGE.lastRefresh, device.refreshed_at);
+  if (!$("scanning").hidden) renderDevice();
+  return true;
 }
 
 function deviceLost(message) {
@@ -475,7 +463,10 @@ async function refreshStatus() {
   const last = localStorage.getItem(STORAGE.lastSync);
   $("last-sync").textContent = last ? new Date(last).toLocaleTimeString() : "never";
   try {
-    $("queue-count").textContent = String(await queueCount());
+    const counts = await storeCounts();
+    $("queue-count").textContent = String(counts.queued);
+    $("rejected-count").textContent = String(counts.rejected);
+    $("rejected").className = `rejected${counts.rejected > 0 ? " warn" : ""}`;
   } catch {
     $("queue-count").textContent = "?";
   }
@@ -515,12 +506,15 @@ async function pair(event) {
       room: p.room || null,
       public_keys: p.public_keys || [],
       revocations: p.revocations || [],
+      rooms: [],
+      sessions: [],
       paired_at: new Date().toISOString(),
     };
     saveDevice(device);
     $("pair-code").value = "";
     reachable = true;
     showScanning();
+    await refreshDevice();
     syncNow();
   } catch {
     showPairing("No connection — pairing needs the network");
@@ -534,10 +528,11 @@ function start() {
   $("pair-form").addEventListener("submit", pair);
   $("wedge").addEventListener("keydown", (e) => {
     if (e.key === "Enter") {
+      const startedAt = performance.now();
       e.preventDefault();
       const text = e.target.value;
       e.target.value = "";
-      handleScan(text);
+      handleScan(text, { input: "wedge", startedAt });
     }
   });
   $("wedge").addEventListener("blur", () => setTimeout(keepFocus, 0));
@@ -549,16 +544,11 @@ function start() {
       focusWedge();
     });
   }
-  $("room-input").addEventListener("input", (e) => {
-    localStorage.setItem(STORAGE.room, e.target.value.trim());
+  $("room-select").addEventListener("change", (e) => {
+    localStorage.setItem(STORAGE.room, e.target.value);
+    renderSession();
+    focusWedge();
   });
-  $("room-input").addEventListener("keydown", (e) => {
-    if (e.key === "Enter") {
-      e.preventDefault();
-      focusWedge();
-    }
-  });
-  $("room-input").addEventListener("change", focusWedge);
   $("unpair").addEventListener("click", () => {
     if (confirm("Unpair this kiosk? It needs a new pairing code afterwards.")) {
       deviceLost("");
@@ -569,22 +559,32 @@ function start() {
   document.addEventListener("click", (e) => {
     if (!e.target.closest("input, button, label, select")) focusWedge();
   });
+  KioskCamera.init({ onCode: (text, timing) => handleScan(text, timing) });
 
   window.addEventListener("online", () => {
     failures = 0;
     nextAttemptAt = 0;
     refreshStatus();
     syncNow();
+    refreshDevice();
   });
   window.addEventListener("offline", refreshStatus);
   setInterval(() => {
     if (Date.now() >= nextAttemptAt) syncNow();
   }, SYNC_INTERVAL_MS);
+  setInterval(() => {
+    if (navigator.onLine) refreshDevice();
+  }, REFRESH_INTERVAL_MS);
+  setInterval(renderSession, 30000);
   setInterval(keepFocus, 1000);
 
   device = loadDevice();
-  if (device) showScanning();
-  else showPairing("");
+  if (device) {
+    showScanning();
+    refreshDevice();
+  } else {
+    showPairing("");
+  }
   syncNow();
 
   if ("serviceWorker" in navigator) {
@@ -593,5 +593,16 @@ function start() {
     });
   }
 }
+
+/// What tests, benchmarks and support staff can read from the console.
+window.kiosk = {
+  latencies,
+  decodeStats: () => KioskCamera.stats(),
+  camera: KioskCamera,
+  refresh: refreshDevice,
+  sync: syncNow,
+  rejected: rejectedScans,
+  device: () => device && { ...device, token: undefined },
+};
 
 start();

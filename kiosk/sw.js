@@ -1,10 +1,16 @@
 // Keeps the kiosk app shell so the page opens without a network. API calls are never cached.
 "use strict";
 
-const CACHE = "badgetrail-kiosk-v1";
+const CACHE = "badgetrail-kiosk-v2";
 const SHELL = [
   "/kiosk",
   "/kiosk/kiosk.js",
+  "/kiosk/store.js",
+  "/kiosk/badge.js",
+  "/kiosk/camera.js",
+  "/kiosk/decoder.js",
+  "/kiosk/vendor/jsQR.js",
+  "/kiosk/vendor/jsQR.LICENSE",
   "/kiosk/kiosk.css",
   "/kiosk/manifest.webmanifest",
 ];

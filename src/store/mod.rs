@@ -9,6 +9,7 @@ mod attendees;
 mod devices;
 mod events;
 mod keys;
+mod kiosk_sync;
 mod leads;
 mod mail_queue;
 pub mod postgres;
@@ -23,6 +24,7 @@ pub use attendees::{
 pub use devices::DeviceRecord;
 pub use events::{EventRecord, ImportSummary, ts};
 pub use keys::StoredKey;
+pub use kiosk_sync::{KioskRoom, KioskSession};
 pub use leads::LeadSummary;
 pub use mail_queue::MailJob;
 pub use scans::{Finish, PendingScan, ScanGroup, ScanRow, ScanVerdict};

@@ -1,11 +1,11 @@
-//! The JSON API kiosks talk to: pairing, and posting batches of scans.
+//! The JSON API kiosks talk to: pairing, what a kiosk needs offline, and posting batches of scans.
 
 use axum::{
     Json, Router,
     extract::{DefaultBodyLimit, State, rejection::JsonRejection},
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
-    routing::post,
+    routing::{get, post},
 };
 use data_encoding::BASE64_NOPAD;
 use jiff::Timestamp;
@@ -36,6 +36,7 @@ pub fn router() -> Router<AppState> {
             post(decode).layer(DefaultBodyLimit::max(MAX_PHOTO_BYTES)),
         )
         .route("/api/v1/devices/pair", post(pair))
+        .route("/api/v1/devices/self", get(device_self))
         .route(
             "/api/v1/scans",
             post(scans).layer(DefaultBodyLimit::max(MAX_BATCH_BYTES)),
@@ -268,4 +269,114 @@ async fn scans(
         server_time: now,
         results,
     }))
+}
+
+#[derive(Serialize)]
+struct SyncRoom {
+    id: i64,
+    name: String,
+    capacity: i64,
+}
+
+#[derive(Serialize)]
+struct SyncSession {
+    id: i64,
+    /// The programme's own session id.
+    key: String,
+    title: String,
+    room: String,
+    starts_at: Timestamp,
+    ends_at: Timestamp,
+}
+
+/// Everything a kiosk keeps to decide on its own while offline.
+#[derive(Serialize)]
+struct DeviceSelfResponse {
+    device_id: i64,
+    device_name: String,
+    /// Always false here: a revoked device gets 403 instead.
+    revoked: bool,
+    /// The room this device is bound to, or none (staff choose the room on the kiosk).
+    room: Option<String>,
+    event_id: i64,
+    event_slug: String,
+    event_name: String,
+    time_zone: String,
+    server_time: Timestamp,
+    public_keys: Vec<PublicKey>,
+    /// `[attendee_id, current_serial]`: refuse that attendee's badges with a lower serial.
+    revocations: Vec<(i64, i64)>,
+    rooms: Vec<SyncRoom>,
+    sessions: Vec<SyncSession>,
+}
+
+/// `GET /api/v1/devices/self`: the device's own state and its event's current keys,
+/// revocations, rooms and sessions, refreshed by kiosks on start and while online.
+async fn device_self(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let d = device(&state, &headers).await?;
+    let now = Timestamp::now();
+    let store = &state.ctx.store;
+    let event = store
+        .event_by_id(d.event_id)
+        .await
+        .map_err(Error::from)?
+        .ok_or(Error::NotFound)?;
+    let keys = state.ctx.badges.keys_for(d.event_id, now).await?;
+    let rooms = store.kiosk_rooms(d.event_id).await.map_err(Error::from)?;
+    let sessions = store.kiosk_sessions(d.event_id).await.map_err(Error::from)?;
+    let revocations = store
+        .badge_revocations(d.event_id)
+        .await
+        .map_err(Error::from)?;
+    let room_name = |id: i64| {
+        rooms
+            .iter()
+            .find(|r| r.id == id)
+            .map(|r| r.name.clone())
+            .unwrap_or_default()
+    };
+    let body = DeviceSelfResponse {
+        device_id: d.id,
+        device_name: d.name.clone(),
+        revoked: d.revoked_at.is_some(),
+        room: d.room_id.map(room_name),
+        event_id: d.event_id,
+        event_slug: event.info.slug.to_string(),
+        event_name: event.info.name,
+        time_zone: event.info.time_zone,
+        server_time: now,
+        public_keys: keys
+            .verifying
+            .keys
+            .iter()
+            .map(|(key_id, k)| PublicKey {
+                key_id: *key_id,
+                public_key: BASE64_NOPAD.encode(k.as_bytes()),
+            })
+            .collect(),
+        revocations,
+        sessions: sessions
+            .into_iter()
+            .map(|s| SyncSession {
+                id: s.id,
+                key: s.external_id,
+                title: s.title,
+                room: room_name(s.room_id),
+                starts_at: crate::store::ts(s.starts_at),
+                ends_at: crate::store::ts(s.ends_at),
+            })
+            .collect(),
+        rooms: rooms
+            .into_iter()
+            .map(|r| SyncRoom {
+                id: r.id,
+                name: r.name,
+                capacity: r.capacity,
+            })
+            .collect(),
+    };
+    Ok(([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response())
 }

@@ -1,0 +1,291 @@
+// Camera scanning for the kiosk: frames of the chosen camera, scaled to 640x480 and decoded
+// in a Web Worker (decoder.js), with the same badge held in view reported once, and the
+// decode time of every frame measured on this device.
+"use strict";
+
+const KioskCamera = (() => {
+  const WIDTH = 640;
+  const HEIGHT = 480;
+  /// The same code is reported again only after this many decoded frames without it.
+  const ABSENT_FRAMES_TO_REPEAT = 5;
+  /// Decode times kept for the rolling percentiles.
+  const WINDOW = 200;
+
+  const CHOSEN = "bt.kiosk.camera";
+
+  let onCode = () => {};
+  let worker = null;
+  let workerReady = null;
+  let decoder = null;
+  let stream = null;
+  let running = false;
+  let inFlight = false;
+  let frameId = 0;
+  const pending = new Map();
+  let lastCode = null;
+  let absentFrames = 0;
+  const decodeTimes = [];
+  let frames = 0;
+  let diagTimer = null;
+
+  const $ = (id) => document.getElementById(id);
+
+  function percentile(sorted, p) {
+    if (sorted.length === 0) return null;
+    const rank = Math.ceil((p / 100) * sorted.length);
+    return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
+  }
+
+  /// Decode time per frame over the last frames: `{decoder, frames, window, p50, p95}` in ms.
+  function stats() {
+    const sorted = [...decodeTimes].sort((a, b) => a - b);
+    return {
+      decoder,
+      frames,
+      window: sorted.length,
+      p50: percentile(sorted, 50),
+      p95: percentile(sorted, 95),
+    };
+  }
+
+  function renderDiag() {
+    const s = stats();
+    const fmt = (v) => (v === null ? "–" : `${v.toFixed(1)} ms`);
+    $("camera-diag").textContent = s.decoder
+      ? `${s.decoder} in a worker · 640×480 · decode p50 ${fmt(s.p50)} · p95 ${fmt(s.p95)} · ${s.frames} frames`
+      : "";
+  }
+
+  function startWorker(prefer) {
+    const w = new Worker("/kiosk/decoder.js");
+    const ready = new Promise((resolve, reject) => {
+      w.addEventListener("message", function first(e) {
+        if (e.data.type === "ready") {
+          w.removeEventListener("message", first);
+          resolve(e.data.decoder);
+        }
+      });
+      w.addEventListener("error", (e) => reject(e.message || "decoder failed to start"));
+    });
+    w.postMessage({ type: "init", prefer });
+    return { worker: w, ready };
+  }
+
+  function ensureWorker() {
+    if (!worker) {
+      const started = startWorker(null);
+      worker = started.worker;
+      workerReady = started.ready.then((name) => {
+        decoder = name;
+        return name;
+      });
+      worker.addEventListener("message", onResult);
+    }
+    return workerReady;
+  }
+
+  function onResult(e) {
+    const m = e.data;
+    if (m.type !== "result") return;
+    const frame = pending.get(m.id);
+    pending.delete(m.id);
+    inFlight = false;
+    if (m.decodeMs !== null && m.decodeMs !== undefined) {
+      frames += 1;
+      decodeTimes.push(m.decodeMs);
+      if (decodeTimes.length > WINDOW) decodeTimes.shift();
+    }
+    if (!running) return;
+    if (m.text) {
+      const again = m.text === lastCode;
+      absentFrames = 0;
+      lastCode = m.text;
+      if (!again) onCode(m.text, { input: "camera", startedAt: frame ? frame.grabbedAt : performance.now(), capturedAt: frame ? frame.capturedAt : null });
+    } else if (++absentFrames >= ABSENT_FRAMES_TO_REPEAT) {
+      lastCode = null;
+    }
+  }
+
+  function nextFrame() {
+    if (!running) return;
+    const video = $("camera-video");
+    if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(grab);
+    else setTimeout(() => grab(performance.now(), null), 33);
+  }
+
+  /// Sends the newest frame to the worker unless it is still busy with the previous one.
+  async function grab(now, meta) {
+    if (!running) return;
+    const video = $("camera-video");
+    if (inFlight || video.readyState < 2) {
+      nextFrame();
+      return;
+    }
+    inFlight = true;
+    const grabbedAt = performance.now();
+    let bitmap;
+    try {
+      bitmap = await createImageBitmap(video, {
+        resizeWidth: WIDTH,
+        resizeHeight: HEIGHT,
+        resizeQuality: "low",
+      });
+    } catch {
+      inFlight = false;
+      nextFrame();
+      return;
+    }
+    const id = ++frameId;
+    pending.set(id, { grabbedAt, capturedAt: meta && meta.captureTime ? meta.captureTime : null });
+    worker.postMessage({ type: "frame", id, bitmap }, [bitmap]);
+    nextFrame();
+  }
+
+  function explain(error) {
+    switch (error && error.name) {
+      case "NotAllowedError":
+      case "SecurityError":
+        return "Camera access was refused. Allow the camera for this page in the browser settings, or use the handheld scanner.";
+      case "NotFoundError":
+      case "OverconstrainedError":
+        return "No camera was found on this device. Use the handheld scanner.";
+      case "NotReadableError":
+      case "AbortError":
+        return "The camera is busy in another app. Close that app and try again.";
+      default:
+        return "The camera could not start. Use the handheld scanner.";
+    }
+  }
+
+  async function listCameras() {
+    const select = $("camera-select");
+    let cams = [];
+    try {
+      cams = (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === "videoinput");
+    } catch {
+      cams = [];
+    }
+    const current = stream ? stream.getVideoTracks()[0].getSettings().deviceId : null;
+    select.replaceChildren(
+      ...cams.map((c, i) => {
+        const o = document.createElement("option");
+        o.value = c.deviceId;
+        o.textContent = c.label || `Camera ${i + 1}`;
+        o.selected = c.deviceId === current;
+        return o;
+      }),
+    );
+    $("camera-choice").hidden = cams.length < 2;
+  }
+
+  function renderButton() {
+    const b = $("camera-toggle");
+    b.textContent = running ? "Stop camera" : "Start camera";
+    b.setAttribute("aria-pressed", String(running));
+  }
+
+  async function start(deviceId) {
+    const message = $("camera-message");
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+      message.textContent = "This browser cannot use a camera on this page. Use the handheld scanner.";
+      return false;
+    }
+    stop();
+    message.textContent = "Starting the camera…";
+    const chosen = deviceId || localStorage.getItem(CHOSEN) || undefined;
+    const video = { width: { ideal: WIDTH }, height: { ideal: HEIGHT }, facingMode: "environment" };
+    if (chosen) video.deviceId = { exact: chosen };
+    try {
+      await ensureWorker();
+      try {
+        stream = await navigator.mediaDevices.getUserMedia({ video, audio: false });
+      } catch (e) {
+        // A remembered camera that is gone: take any camera instead.
+        if (!chosen || e.name !== "OverconstrainedError" && e.name !== "NotFoundError") throw e;
+        delete video.deviceId;
+        stream = await navigator.mediaDevices.getUserMedia({ video, audio: false });
+      }
+    } catch (e) {
+      stream = null;
+      message.textContent = explain(e);
+      renderButton();
+      return false;
+    }
+    const el = $("camera-video");
+    el.srcObject = stream;
+    el.hidden = false;
+    try {
+      await el.play();
+    } catch {
+      // Muted inline video plays without a gesture; if not, frames still arrive.
+    }
+    running = true;
+    lastCode = null;
+    absentFrames = 0;
+    const id = stream.getVideoTracks()[0].getSettings().deviceId;
+    if (id) localStorage.setItem(CHOSEN, id);
+    message.textContent = "Hold the badge in front of the camera";
+    renderButton();
+    listCameras();
+    clearInterval(diagTimer);
+    diagTimer = setInterval(renderDiag, 500);
+    nextFrame();
+    return true;
+  }
+
+  function stop() {
+    running = false;
+    inFlight = false;
+    pending.clear();
+    if (stream) for (const t of stream.getTracks()) t.stop();
+    stream = null;
+    const el = $("camera-video");
+    if (el) {
+      el.srcObject = null;
+      el.hidden = true;
+    }
+    const message = $("camera-message");
+    if (message) message.textContent = "";
+    clearInterval(diagTimer);
+    renderDiag();
+    renderButton();
+  }
+
+  /// Decodes grey frames (one byte a pixel) one at a time in a fresh worker, with the
+  /// decoder asked for (`"jsQR"`, or null for the best this browser has): what was read and
+  /// how long each decode took. For benchmarks on frames also given to other decoders.
+  async function measureGreyFrames(greyFrames, width, height, prefer) {
+    const { worker: w, ready } = startWorker(prefer);
+    const name = await ready;
+    const out = [];
+    for (let i = 0; i < greyFrames.length; i++) {
+      const grey = greyFrames[i];
+      const answer = await new Promise((resolve) => {
+        w.onmessage = (e) => {
+          if (e.data.type === "result") resolve(e.data);
+        };
+        w.postMessage({ type: "frame", id: i, grey, width, height });
+      });
+      out.push({ text: answer.text, decodeMs: answer.decodeMs });
+    }
+    w.terminate();
+    return { decoder: name, frames: out };
+  }
+
+  function init(handlers) {
+    onCode = handlers.onCode;
+    $("camera-toggle").addEventListener("click", () => (running ? stop() : start()));
+    $("camera-select").addEventListener("change", (e) => start(e.target.value));
+    renderButton();
+  }
+
+  return {
+    init,
+    start,
+    stop,
+    stats,
+    measureGreyFrames,
+    isRunning: () => running,
+    hasBarcodeDetector: () => typeof BarcodeDetector !== "undefined",
+  };
+})();

@@ -1,0 +1,118 @@
+// What the kiosk keeps on the device: the paired device (with its event's keys, revocations,
+// rooms and sessions) in localStorage; scans waiting to be sent and scans the server refused
+// to read in IndexedDB, so nothing scanned is lost to a reload, a crash or a lost network.
+"use strict";
+
+const STORAGE = {
+  device: "bt.kiosk.device",
+  room: "bt.kiosk.room",
+  direction: "bt.kiosk.direction",
+  lastSync: "bt.kiosk.lastSync",
+  lastRefresh: "bt.kiosk.lastRefresh",
+};
+
+function loadDevice() {
+  try {
+    const raw = localStorage.getItem(STORAGE.device);
+    return raw ? JSON.parse(raw) : null;
+  } catch {
+    return null;
+  }
+}
+
+function saveDevice(device) {
+  localStorage.setItem(STORAGE.device, JSON.stringify(device));
+}
+
+function forgetDevice() {
+  localStorage.removeItem(STORAGE.device);
+}
+
+let dbPromise = null;
+
+/// Version 1 had the queue; version 2 adds `rejected`: scans the server would not read (a
+/// 400, 413 or 422 for that scan alone), kept for staff instead of being dropped.
+function openDb() {
+  if (!dbPromise) {
+    dbPromise = new Promise((resolve, reject) => {
+      const req = indexedDB.open("badgetrail-kiosk", 2);
+      req.onupgradeneeded = (event) => {
+        const db = req.result;
+        if (event.oldVersion < 1) {
+          db.createObjectStore("queue", { keyPath: "nonce" }).createIndex("seq", "seq");
+        }
+        if (event.oldVersion < 2) {
+          db.createObjectStore("rejected", { keyPath: "nonce" });
+        }
+      };
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+  }
+  return dbPromise;
+}
+
+function txDone(tx) {
+  return new Promise((resolve, reject) => {
+    tx.oncomplete = () => resolve();
+    tx.onerror = () => reject(tx.error);
+    tx.onabort = () => reject(tx.error || new Error("transaction aborted"));
+  });
+}
+
+async function queuePut(scan) {
+  const db = await openDb();
+  const tx = db.transaction("queue", "readwrite");
+  tx.objectStore("queue").put(scan);
+  await txDone(tx);
+}
+
+/// The oldest `limit` queued scans, and how many are queued in all.
+async function queuePeek(limit) {
+  const db = await openDb();
+  const tx = db.transaction("queue", "readonly");
+  const store = tx.objectStore("queue");
+  const countReq = store.count();
+  const itemsReq = store.index("seq").getAll(null, limit);
+  await txDone(tx);
+  return { items: itemsReq.result, total: countReq.result };
+}
+
+async function queueRemove(nonces) {
+  const db = await openDb();
+  const tx = db.transaction("queue", "readwrite");
+  const store = tx.objectStore("queue");
+  for (const n of nonces) store.delete(n);
+  await txDone(tx);
+}
+
+/// Moves one scan from the queue to the rejected scans, in one transaction.
+async function queueReject(scan, status, error) {
+  const db = await openDb();
+  const tx = db.transaction(["queue", "rejected"], "readwrite");
+  tx.objectStore("rejected").put({
+    ...scan,
+    rejected_at: new Date().toISOString(),
+    status,
+    error: String(error || "").slice(0, 500),
+  });
+  tx.objectStore("queue").delete(scan.nonce);
+  await txDone(tx);
+}
+
+async function storeCounts() {
+  const db = await openDb();
+  const tx = db.transaction(["queue", "rejected"], "readonly");
+  const queued = tx.objectStore("queue").count();
+  const rejected = tx.objectStore("rejected").count();
+  await txDone(tx);
+  return { queued: queued.result, rejected: rejected.result };
+}
+
+async function rejectedScans() {
+  const db = await openDb();
+  const tx = db.transaction("rejected", "readonly");
+  const req = tx.objectStore("rejected").getAll();
+  await txDone(tx);
+  return req.result;
+}
