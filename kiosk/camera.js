@@ -94,6 +94,7 @@ const KioskCamera = (() => {
       frames += 1;
       decodeTimes.push(m.decodeMs);
       if (decodeTimes.length > WINDOW) decodeTimes.shift();
+      if (frames === 1) renderDiag();
     }
     if (!running) return;
     if (m.text) {

@@ -42,6 +42,9 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub dir: tempfile::TempDir,
     shutdown: Option<oneshot::Sender<()>>,
+    /// The running server, and the settings it was built from (for `restart`).
+    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    settings: Settings,
     _db: FreshDb,
 }
 
@@ -141,12 +144,8 @@ pub async fn spawn_app_with(db: Db, adjust: impl FnOnce(&mut Settings)) -> Optio
     let port = listener.local_addr().unwrap().port();
     let mut settings = test_settings(fresh.url.clone(), dir.path(), port);
     adjust(&mut settings);
-    let ctx = Context::build(settings).await.expect("context");
-    let app = Application::with_listener(ctx.clone(), listener);
-    let (tx, rx) = oneshot::channel();
-    tokio::spawn(app.run_until_stopped(async {
-        let _ = rx.await;
-    }));
+    let ctx = Context::build(settings.clone()).await.expect("context");
+    let (tx, server) = serve(ctx.clone(), listener);
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .cookie_store(true)
@@ -158,8 +157,21 @@ pub async fn spawn_app_with(db: Db, adjust: impl FnOnce(&mut Settings)) -> Optio
         client,
         dir,
         shutdown: Some(tx),
+        server: Some(server),
+        settings,
         _db: fresh,
     })
+}
+
+type Server = tokio::task::JoinHandle<anyhow::Result<()>>;
+
+fn serve(ctx: Context, listener: tokio::net::TcpListener) -> (oneshot::Sender<()>, Server) {
+    let app = Application::with_listener(ctx, listener);
+    let (tx, rx) = oneshot::channel();
+    let server = tokio::spawn(app.run_until_stopped(async {
+        let _ = rx.await;
+    }));
+    (tx, server)
 }
 
 impl Drop for TestApp {
@@ -171,6 +183,47 @@ impl Drop for TestApp {
 }
 
 impl TestApp {
+    /// Stops the server as a shutdown would (its port closed, its database let go of), keeping
+    /// the database for `restart`. Requests still open after 10 s are cut.
+    pub async fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(mut server) = self.server.take() {
+            if tokio::time::timeout(std::time::Duration::from_secs(10), &mut server)
+                .await
+                .is_err()
+            {
+                server.abort();
+                let _ = server.await;
+            }
+        }
+    }
+
+    /// Starts a new server on the same port and the same database after `stop`.
+    pub async fn restart(&mut self) {
+        assert!(self.server.is_none(), "stop the app before restarting it");
+        let addr = self.settings.bind.clone();
+        let mut listener = None;
+        for _ in 0..100 {
+            match tokio::net::TcpListener::bind(&addr).await {
+                Ok(l) => {
+                    listener = Some(l);
+                    break;
+                }
+                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+            }
+        }
+        let listener = listener.unwrap_or_else(|| panic!("port {addr} did not come free"));
+        let ctx = Context::build(self.settings.clone())
+            .await
+            .expect("context");
+        let (tx, server) = serve(ctx.clone(), listener);
+        self.ctx = ctx;
+        self.shutdown = Some(tx);
+        self.server = Some(server);
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }

@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use crate::{
     browser::browser,
+    kiosk_support::NetworkConditions,
     helpers::{Db, post_registration, spawn_app, token_from_redirect, valid_form},
 };
 
@@ -196,35 +197,6 @@ async fn a_kiosk_pairs_scans_offline_first_and_refuses_a_forged_badge() {
     b.client.clone().close().await.unwrap();
 }
 
-/// Chromium's network emulation (a chromedriver extension): `offline` cuts the page off.
-#[derive(Debug)]
-struct NetworkConditions {
-    offline: bool,
-}
-
-impl fantoccini::wd::WebDriverCompatibleCommand for NetworkConditions {
-    fn endpoint(
-        &self,
-        base_url: &reqwest::Url,
-        session_id: Option<&str>,
-    ) -> Result<reqwest::Url, UrlParseError> {
-        base_url.join(&format!(
-            "session/{}/chromium/network_conditions",
-            session_id.unwrap_or_default()
-        ))
-    }
-
-    fn method_and_body(&self, _: &reqwest::Url) -> (axum::http::Method, Option<String>) {
-        let body = serde_json::json!({ "network_conditions": {
-            "offline": self.offline, "latency": 0,
-            "download_throughput": -1, "upload_throughput": -1,
-        }});
-        (axum::http::Method::POST, Some(body.to_string()))
-    }
-}
-
-/// `url::ParseError`, named through reqwest's re-export of `Url`.
-type UrlParseError = <reqwest::Url as std::str::FromStr>::Err;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scans_made_offline_are_kept_and_sent_when_the_network_returns() {

@@ -1,0 +1,151 @@
+//! Scanning through the camera in headless Chromium, its camera fed a video of a real badge,
+//! and the plain-words message when the camera is refused.
+
+use std::time::Duration;
+
+use badgetrail::door;
+use fantoccini::Locator;
+use jiff::Timestamp;
+use serde_json::Value;
+
+use crate::{
+    browser::browser,
+    helpers::{Db, spawn_app},
+    kiosk_support::{RESULT, eventually, field, pair_kiosk, register, seed_event_now, stored_scans},
+    kiosk_video::{badge_frame, write_y4m},
+};
+
+const DECODER: &str = "return { has: 'BarcodeDetector' in window, stats: window.kiosk.decodeStats(), \
+     diag: document.getElementById('camera-diag').textContent };";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_badge_held_to_the_camera_is_scanned_once_and_stored_for_its_attendee() {
+    let Some(app) = spawn_app(Db::Sqlite).await else {
+        return;
+    };
+    let event = seed_event_now(&app).await;
+    let people = register(&app, 2).await;
+    let (badge, attendee_id) = people[1].clone();
+    let device = door::create_device(&app.ctx, &event, Some("Main Hall"), "Door", Timestamp::now())
+        .await
+        .unwrap();
+
+    // Ten frames of the badge, off centre on grey; Chromium loops the file as its camera.
+    let video = app.dir.path().join("badge.y4m");
+    let frames: Vec<Vec<u8>> = (0..10).map(|_| badge_frame(&badge, 150, 50, 140)).collect();
+    write_y4m(&video, &frames, 30);
+    let capture = format!("--use-file-for-fake-video-capture={}", video.display());
+    let Some(b) = browser(&[
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+        &capture,
+    ])
+    .await
+    else {
+        return;
+    };
+    let c = &b.client;
+    pair_kiosk(c, &app, &device.pairing_code).await;
+
+    c.find(Locator::Id("camera-toggle"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let stored = stored_scans(&app, event.id, 1, 30).await;
+    assert_eq!(stored.len(), 1, "the badge in front of the camera is scanned");
+    assert_eq!(stored[0].attendee_id, Some(attendee_id), "{stored:?}");
+    assert_eq!(stored[0].decision, "accepted", "{stored:?}");
+    let shown = eventually(c, 15, RESULT, |v| field(v, "source") == "server").await;
+    assert_eq!(field(&shown, "state"), "accepted", "{shown}");
+
+    // Which decoder really ran: headless Chromium on Linux has no BarcodeDetector, so this
+    // is the vendored jsQR in the worker; where the browser has one, the test says so.
+    let d = eventually(c, 10, DECODER, |v| v["stats"]["frames"].as_u64() >= Some(5)).await;
+    let has_detector = d["has"] == Value::Bool(true);
+    let decoder = d["stats"]["decoder"].as_str().unwrap().to_owned();
+    eprintln!("camera decoder in this Chromium: {decoder} (BarcodeDetector present: {has_detector})");
+    if !has_detector {
+        assert_eq!(decoder, "jsQR");
+    }
+    assert!(d["stats"]["p50"].as_f64().unwrap() > 0.0, "{d}");
+    assert!(d["stats"]["p95"].as_f64() >= d["stats"]["p50"].as_f64(), "{d}");
+    assert!(field(&d, "diag").contains("decode p50"), "{d}");
+    assert!(field(&d, "diag").contains(&decoder), "{d}");
+
+    // The badge stays in view for more frames: it is not scanned again.
+    let frames_then = d["stats"]["frames"].as_u64().unwrap();
+    eventually(c, 20, DECODER, |v| {
+        v["stats"]["frames"].as_u64() >= Some(frames_then + 20)
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(app.ctx.store.event_scans(event.id).await.unwrap().len(), 1);
+
+    // Stopping the camera ends the stream and hides the preview.
+    c.find(Locator::Id("camera-toggle"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let state = c
+        .execute(
+            "return { text: document.getElementById('camera-toggle').textContent, \
+               hidden: document.getElementById('camera-video').hidden, \
+               running: window.kiosk.camera.isRunning() };",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(state["text"], "Start camera", "{state}");
+    assert_eq!(state["hidden"], true, "{state}");
+    assert_eq!(state["running"], false, "{state}");
+    b.client.clone().close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_camera_is_explained_in_plain_words() {
+    let Some(app) = spawn_app(Db::Sqlite).await else {
+        return;
+    };
+    let event = app.seed_event().await;
+    let device = door::create_device(&app.ctx, &event, Some("Main Hall"), "Door", Timestamp::now())
+        .await
+        .unwrap();
+    let Some(b) = browser(&["--use-fake-device-for-media-stream", "--deny-permission-prompts"]).await
+    else {
+        return;
+    };
+    let c = &b.client;
+    pair_kiosk(c, &app, &device.pairing_code).await;
+    c.find(Locator::Id("camera-toggle"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let message = eventually(
+        c,
+        15,
+        "return document.getElementById('camera-message').textContent;",
+        |v| v.as_str().is_some_and(|s| s.contains("refused")),
+    )
+    .await;
+    assert!(
+        message.as_str().unwrap().contains("Allow the camera"),
+        "{message}"
+    );
+    let running = c
+        .execute("return window.kiosk.camera.isRunning();", vec![])
+        .await
+        .unwrap();
+    assert_eq!(running, false);
+    // The wedge still works: the scanning screen is unchanged.
+    assert!(
+        c.find(Locator::Css("#scanning:not([hidden])")).await.is_ok(),
+        "the kiosk keeps scanning by wedge"
+    );
+    b.client.clone().close().await.unwrap();
+}
