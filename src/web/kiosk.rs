@@ -21,8 +21,16 @@ pub const FILES: &[(&str, &str, &str)] = &[
     ("/kiosk/kiosk.js", JS, include_str!("../../kiosk/kiosk.js")),
     ("/kiosk/store.js", JS, include_str!("../../kiosk/store.js")),
     ("/kiosk/badge.js", JS, include_str!("../../kiosk/badge.js")),
-    ("/kiosk/camera.js", JS, include_str!("../../kiosk/camera.js")),
-    ("/kiosk/decoder.js", JS, include_str!("../../kiosk/decoder.js")),
+    (
+        "/kiosk/camera.js",
+        JS,
+        include_str!("../../kiosk/camera.js"),
+    ),
+    (
+        "/kiosk/decoder.js",
+        JS,
+        include_str!("../../kiosk/decoder.js"),
+    ),
     (
         "/kiosk/vendor/jsQR.js",
         JS,

@@ -326,7 +326,10 @@ async fn device_self(
         .ok_or(Error::NotFound)?;
     let keys = state.ctx.badges.keys_for(d.event_id, now).await?;
     let rooms = store.kiosk_rooms(d.event_id).await.map_err(Error::from)?;
-    let sessions = store.kiosk_sessions(d.event_id).await.map_err(Error::from)?;
+    let sessions = store
+        .kiosk_sessions(d.event_id)
+        .await
+        .map_err(Error::from)?;
     let revocations = store
         .badge_revocations(d.event_id)
         .await

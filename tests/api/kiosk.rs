@@ -10,8 +10,8 @@ use serde_json::Value;
 
 use crate::{
     browser::browser,
-    kiosk_support::NetworkConditions,
     helpers::{Db, post_registration, spawn_app, token_from_redirect, valid_form},
+    kiosk_support::NetworkConditions,
 };
 
 /// Polls `script` (a function body returning a value) until `done` holds, for at most 15 s.
@@ -196,7 +196,6 @@ async fn a_kiosk_pairs_scans_offline_first_and_refuses_a_forged_badge() {
     .await;
     b.client.clone().close().await.unwrap();
 }
-
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scans_made_offline_are_kept_and_sent_when_the_network_returns() {

@@ -11,7 +11,9 @@ use serde_json::Value;
 use crate::{
     browser::browser,
     helpers::{Db, spawn_app},
-    kiosk_support::{RESULT, eventually, field, pair_kiosk, register, seed_event_now, stored_scans},
+    kiosk_support::{
+        RESULT, eventually, field, pair_kiosk, register, seed_event_now, stored_scans,
+    },
     kiosk_video::{badge_frame, write_y4m},
 };
 
@@ -26,9 +28,15 @@ async fn a_badge_held_to_the_camera_is_scanned_once_and_stored_for_its_attendee(
     let event = seed_event_now(&app).await;
     let people = register(&app, 2).await;
     let (badge, attendee_id) = people[1].clone();
-    let device = door::create_device(&app.ctx, &event, Some("Main Hall"), "Door", Timestamp::now())
-        .await
-        .unwrap();
+    let device = door::create_device(
+        &app.ctx,
+        &event,
+        Some("Main Hall"),
+        "Door",
+        Timestamp::now(),
+    )
+    .await
+    .unwrap();
 
     // Ten frames of the badge, off centre on grey; Chromium loops the file as its camera.
     let video = app.dir.path().join("badge.y4m");
@@ -54,7 +62,11 @@ async fn a_badge_held_to_the_camera_is_scanned_once_and_stored_for_its_attendee(
         .await
         .unwrap();
     let stored = stored_scans(&app, event.id, 1, 30).await;
-    assert_eq!(stored.len(), 1, "the badge in front of the camera is scanned");
+    assert_eq!(
+        stored.len(),
+        1,
+        "the badge in front of the camera is scanned"
+    );
     assert_eq!(stored[0].attendee_id, Some(attendee_id), "{stored:?}");
     assert_eq!(stored[0].decision, "accepted", "{stored:?}");
     let shown = eventually(c, 15, RESULT, |v| field(v, "source") == "server").await;
@@ -65,12 +77,17 @@ async fn a_badge_held_to_the_camera_is_scanned_once_and_stored_for_its_attendee(
     let d = eventually(c, 10, DECODER, |v| v["stats"]["frames"].as_u64() >= Some(5)).await;
     let has_detector = d["has"] == Value::Bool(true);
     let decoder = d["stats"]["decoder"].as_str().unwrap().to_owned();
-    eprintln!("camera decoder in this Chromium: {decoder} (BarcodeDetector present: {has_detector})");
+    eprintln!(
+        "camera decoder in this Chromium: {decoder} (BarcodeDetector present: {has_detector})"
+    );
     if !has_detector {
         assert_eq!(decoder, "jsQR");
     }
     assert!(d["stats"]["p50"].as_f64().unwrap() > 0.0, "{d}");
-    assert!(d["stats"]["p95"].as_f64() >= d["stats"]["p50"].as_f64(), "{d}");
+    assert!(
+        d["stats"]["p95"].as_f64() >= d["stats"]["p50"].as_f64(),
+        "{d}"
+    );
     assert!(field(&d, "diag").contains("decode p50"), "{d}");
     assert!(field(&d, "diag").contains(&decoder), "{d}");
 
@@ -111,10 +128,20 @@ async fn a_refused_camera_is_explained_in_plain_words() {
         return;
     };
     let event = app.seed_event().await;
-    let device = door::create_device(&app.ctx, &event, Some("Main Hall"), "Door", Timestamp::now())
-        .await
-        .unwrap();
-    let Some(b) = browser(&["--use-fake-device-for-media-stream", "--deny-permission-prompts"]).await
+    let device = door::create_device(
+        &app.ctx,
+        &event,
+        Some("Main Hall"),
+        "Door",
+        Timestamp::now(),
+    )
+    .await
+    .unwrap();
+    let Some(b) = browser(&[
+        "--use-fake-device-for-media-stream",
+        "--deny-permission-prompts",
+    ])
+    .await
     else {
         return;
     };
@@ -144,7 +171,9 @@ async fn a_refused_camera_is_explained_in_plain_words() {
     assert_eq!(running, false);
     // The wedge still works: the scanning screen is unchanged.
     assert!(
-        c.find(Locator::Css("#scanning:not([hidden])")).await.is_ok(),
+        c.find(Locator::Css("#scanning:not([hidden])"))
+            .await
+            .is_ok(),
         "the kiosk keeps scanning by wedge"
     );
     b.client.clone().close().await.unwrap();

@@ -24,7 +24,10 @@ async fn scan_all_offline(c: &Client, badges: &[(String, i64)], queued: usize) {
         let shown = wedge_scan(c, badge).await;
         assert_eq!(field(&shown, "state"), "accepted", "scan {i}: {shown}");
         assert_eq!(field(&shown, "source"), "local", "scan {i}: {shown}");
-        assert!(field(&shown, "text").contains("Offline"), "scan {i}: {shown}");
+        assert!(
+            field(&shown, "text").contains("Offline"),
+            "scan {i}: {shown}"
+        );
     }
     let want = (queued + badges.len()).to_string();
     eventually(c, 15, QUEUED, |v| v.as_str() == Some(want.as_str())).await;
@@ -38,7 +41,10 @@ async fn all_stored_once(c: &Client, app: &TestApp, event_id: i64, badges: &[(St
     let attendees: HashSet<i64> = stored.iter().filter_map(|s| s.attendee_id).collect();
     let expected: HashSet<i64> = badges.iter().map(|(_, a)| *a).collect();
     assert_eq!(attendees, expected);
-    assert!(stored.iter().all(|s| s.decision == "accepted"), "{stored:?}");
+    assert!(
+        stored.iter().all(|s| s.decision == "accepted"),
+        "{stored:?}"
+    );
 }
 
 async fn server_is_down(app: &TestApp) -> bool {
@@ -56,9 +62,15 @@ async fn fifty_badges_scanned_with_the_network_cut_are_stored_once_each() {
     };
     let event = seed_event_now(&app).await;
     let badges = register(&app, 50).await;
-    let device = door::create_device(&app.ctx, &event, Some("Main Hall"), "Door", Timestamp::now())
-        .await
-        .unwrap();
+    let device = door::create_device(
+        &app.ctx,
+        &event,
+        Some("Main Hall"),
+        "Door",
+        Timestamp::now(),
+    )
+    .await
+    .unwrap();
     let Some(b) = browser(&[]).await else { return };
     let c = &b.client;
     pair_kiosk(c, &app, &device.pairing_code).await;
@@ -68,7 +80,14 @@ async fn fifty_badges_scanned_with_the_network_cut_are_stored_once_each() {
         .await
         .unwrap();
     scan_all_offline(c, &badges, 0).await;
-    assert!(app.ctx.store.event_scans(event.id).await.unwrap().is_empty());
+    assert!(
+        app.ctx
+            .store
+            .event_scans(event.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     set_offline(c, false).await;
     all_stored_once(c, &app, event.id, &badges).await;
@@ -82,9 +101,15 @@ async fn fifty_badges_scanned_while_the_server_is_stopped_are_stored_after_its_r
     };
     let event = seed_event_now(&app).await;
     let badges = register(&app, 50).await;
-    let device = door::create_device(&app.ctx, &event, Some("Main Hall"), "Door", Timestamp::now())
-        .await
-        .unwrap();
+    let device = door::create_device(
+        &app.ctx,
+        &event,
+        Some("Main Hall"),
+        "Door",
+        Timestamp::now(),
+    )
+    .await
+    .unwrap();
     let Some(b) = browser(&[]).await else { return };
     let c = &b.client;
     pair_kiosk(c, &app, &device.pairing_code).await;
@@ -115,9 +140,15 @@ async fn a_forged_badge_is_refused_offline_and_its_refusal_uploaded_later() {
     };
     let event = seed_event_now(&app).await;
     let badges = register(&app, 1).await;
-    let device = door::create_device(&app.ctx, &event, Some("Main Hall"), "Door", Timestamp::now())
-        .await
-        .unwrap();
+    let device = door::create_device(
+        &app.ctx,
+        &event,
+        Some("Main Hall"),
+        "Door",
+        Timestamp::now(),
+    )
+    .await
+    .unwrap();
     let Some(b) = browser(&[]).await else { return };
     let c = &b.client;
     pair_kiosk(c, &app, &device.pairing_code).await;
@@ -152,9 +183,15 @@ async fn a_tab_reloaded_while_the_server_is_down_opens_offline_and_keeps_its_que
     };
     let event = seed_event_now(&app).await;
     let badges = register(&app, 3).await;
-    let device = door::create_device(&app.ctx, &event, Some("Main Hall"), "Door", Timestamp::now())
-        .await
-        .unwrap();
+    let device = door::create_device(
+        &app.ctx,
+        &event,
+        Some("Main Hall"),
+        "Door",
+        Timestamp::now(),
+    )
+    .await
+    .unwrap();
     let Some(b) = browser(&[]).await else { return };
     let c = &b.client;
     pair_kiosk(c, &app, &device.pairing_code).await;
@@ -181,7 +218,10 @@ async fn a_tab_reloaded_while_the_server_is_down_opens_offline_and_keeps_its_que
         .for_element(Locator::Css("#scanning:not([hidden])"))
         .await
         .unwrap();
-    assert!(server_is_down(&app).await, "the page came from the service worker");
+    assert!(
+        server_is_down(&app).await,
+        "the page came from the service worker"
+    );
     let page = c
         .execute(
             "return { controlled: !!navigator.serviceWorker.controller, \

@@ -97,13 +97,7 @@ pub async fn register(app: &TestApp, n: usize) -> Vec<(String, i64)> {
     for i in 0..n {
         let r = post_registration(app, &valid_form(&format!("guest{i}@example.com"))).await;
         let token = token_from_redirect(&r);
-        let (_, attendee) = app
-            .ctx
-            .store
-            .badge_by_token(&token)
-            .await
-            .unwrap()
-            .unwrap();
+        let (_, attendee) = app.ctx.store.badge_by_token(&token).await.unwrap().unwrap();
         out.push((token, attendee.id));
     }
     out
