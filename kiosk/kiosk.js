@@ -266,7 +266,9 @@ async function handleScan(raw, timing) {
   if (timing) {
     timings.set(nonce, { ...timing, online: navigator.onLine && reachable });
   }
-  // The scan is safe on the device before anyone is told it went through.
+  // The scan is safe on the device before anyone is told it went through; the signature
+  // is checked while it is written.
+  const checked = verifyLocally(device, badge);
   try {
     await queuePut(scan);
   } catch (e) {
@@ -274,8 +276,7 @@ async function handleScan(raw, timing) {
     console.error("queueing a scan failed", e);
     return;
   }
-  const verdict = await verifyLocally(device, badge);
-  showLocalVerdict(nonce, verdict);
+  showLocalVerdict(nonce, await checked);
   refreshStatus();
   syncNow();
 }

@@ -71,6 +71,27 @@ async fn a_kiosk_pairs_scans_offline_first_and_refuses_a_forged_badge() {
         assert_eq!(r.headers()["cache-control"], "no-cache", "{path}");
     }
 
+    // Every file of the shell is served and kept by the service worker for offline use.
+    let worker = app
+        .client
+        .get(app.url("/kiosk/sw.js"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for (path, ty, body) in badgetrail::web::kiosk::FILES {
+        let r = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        assert_eq!(r.headers()["content-type"], *ty, "{path}");
+        assert_eq!(r.text().await.unwrap(), *body, "{path}");
+        assert!(
+            worker.contains(&format!("\"{path}\"")),
+            "{path} is cached offline"
+        );
+    }
+
     let Some(b) = browser(&[]).await else { return };
     let c = &b.client;
     c.goto(&app.url("/kiosk")).await.unwrap();

@@ -14,7 +14,7 @@ use crate::{
     kiosk_support::{
         RESULT, eventually, field, pair_kiosk, register, seed_event_now, stored_scans,
     },
-    kiosk_video::{badge_frame, write_y4m},
+    kiosk_video::{add_noise, badge_frame, shrunk, write_y4m},
 };
 
 const DECODER: &str = "return { has: 'BarcodeDetector' in window, stats: window.kiosk.decodeStats(), \
@@ -38,9 +38,16 @@ async fn a_badge_held_to_the_camera_is_scanned_once_and_stored_for_its_attendee(
     .await
     .unwrap();
 
-    // Ten frames of the badge, off centre on grey; Chromium loops the file as its camera.
+    // Ten frames of the badge, off centre and smaller on grey, with sensor noise; Chromium
+    // loops the file as its camera.
     let video = app.dir.path().join("badge.y4m");
-    let frames: Vec<Vec<u8>> = (0..10).map(|_| badge_frame(&badge, 150, 50, 140)).collect();
+    let frames: Vec<Vec<u8>> = (0..10)
+        .map(|i| {
+            let mut f = shrunk(&badge_frame(&badge, 100, 40, 140), 150, 120, 140);
+            add_noise(&mut f, i, 10);
+            f
+        })
+        .collect();
     write_y4m(&video, &frames, 30);
     let capture = format!("--use-file-for-fake-video-capture={}", video.display());
     let Some(b) = browser(&[

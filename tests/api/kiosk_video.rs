@@ -6,6 +6,7 @@ use std::{io::Write, path::Path};
 pub const WIDTH: usize = 640;
 pub const HEIGHT: usize = 480;
 /// Side of the corner square that tells benchmarks a frame shows a badge.
+#[allow(dead_code)] // used by benches/kiosk_latency.rs
 pub const MARK: usize = 16;
 
 /// A 640x480 grey frame of `background`.
@@ -29,7 +30,40 @@ pub fn badge_frame(token: &str, x: usize, y: usize, background: u8) -> Vec<u8> {
     frame
 }
 
+/// The frame at half size (2x2 pixels averaged), pasted at (`x`, `y`) on `background`: a
+/// badge farther from the camera.
+pub fn shrunk(frame: &[u8], x: usize, y: usize, background: u8) -> Vec<u8> {
+    let mut out = blank_frame(background);
+    for row in 0..HEIGHT / 2 {
+        for col in 0..WIDTH / 2 {
+            let at = |r: usize, c: usize| u16::from(frame[r * WIDTH + c]);
+            let (r, c) = (row * 2, col * 2);
+            let v = (at(r, c) + at(r, c + 1) + at(r + 1, c) + at(r + 1, c + 1)) / 4;
+            if y + row < HEIGHT && x + col < WIDTH {
+                out[(y + row) * WIDTH + x + col] = v as u8;
+            }
+        }
+    }
+    out
+}
+
+/// Adds sensor-like noise of up to `amplitude` levels, the same for the same `seed`.
+pub fn add_noise(frame: &mut [u8], seed: u64, amplitude: u8) {
+    let mut state = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    let span = 2 * u32::from(amplitude) + 1;
+    for p in frame.iter_mut() {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let delta = ((state >> 33) as u32 % span) as i32 - i32::from(amplitude);
+        *p = (i32::from(*p) + delta).clamp(0, 255) as u8;
+    }
+}
+
 /// Paints the corner marker: white in badge frames, black in the others.
+#[allow(dead_code)] // used by benches/kiosk_latency.rs, which includes this file
 pub fn mark(frame: &mut [u8], badge: bool) {
     for row in 0..MARK {
         frame[row * WIDTH..row * WIDTH + MARK].fill(if badge { 255 } else { 0 });
@@ -53,6 +87,7 @@ pub fn write_y4m(path: &Path, frames: &[Vec<u8>], fps: u32) {
 }
 
 /// Writes one grey frame as a binary PGM (P5), which zbarimg reads.
+#[allow(dead_code)] // used by benches/kiosk_latency.rs
 pub fn write_pgm(path: &Path, frame: &[u8]) {
     let mut bytes = format!("P5\n{WIDTH} {HEIGHT}\n255\n").into_bytes();
     bytes.extend_from_slice(frame);
