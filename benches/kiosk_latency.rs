@@ -348,15 +348,10 @@ async fn main() -> anyhow::Result<()> {
     for s in got["scans"].as_array().unwrap() {
         let shown_at = s["shownAt"].as_f64().unwrap();
         from_grab.push(s["shownMs"].as_f64().unwrap());
-        if let Some((i, at)) = marks
-            .iter()
-            .enumerate()
-            .filter(|(_, m)| **m <= shown_at)
-            .last()
+        if let Some((i, at)) = marks.iter().enumerate().rfind(|(_, m)| **m <= shown_at)
+            && used.insert(i)
         {
-            if used.insert(i) {
-                from_frame.push(shown_at - at);
-            }
+            from_frame.push(shown_at - at);
         }
     }
     println!(

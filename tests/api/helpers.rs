@@ -189,14 +189,13 @@ impl TestApp {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        if let Some(mut server) = self.server.take() {
-            if tokio::time::timeout(std::time::Duration::from_secs(10), &mut server)
+        if let Some(mut server) = self.server.take()
+            && tokio::time::timeout(std::time::Duration::from_secs(10), &mut server)
                 .await
                 .is_err()
-            {
-                server.abort();
-                let _ = server.await;
-            }
+        {
+            server.abort();
+            let _ = server.await;
         }
     }
 

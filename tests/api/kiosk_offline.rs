@@ -199,8 +199,9 @@ async fn a_tab_reloaded_while_the_server_is_down_opens_offline_and_keeps_its_que
     eventually(
         c,
         15,
-        "return caches.open('badgetrail-kiosk-v2').then(c => c.keys()).then(k => \
-           !!navigator.serviceWorker.controller && k.length);",
+        "return caches.keys().then(names => names.find(n => n.startsWith('badgetrail-kiosk-'))) \
+           .then(name => name ? caches.open(name).then(c => c.keys()) : []) \
+           .then(k => !!navigator.serviceWorker.controller && k.length);",
         |v| v.as_u64() >= Some(10),
     )
     .await;

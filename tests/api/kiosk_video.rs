@@ -75,7 +75,7 @@ pub fn mark(frame: &mut [u8], badge: bool) {
 pub fn write_y4m(path: &Path, frames: &[Vec<u8>], fps: u32) {
     let file = std::fs::File::create(path).expect("video file");
     let mut out = std::io::BufWriter::new(file);
-    write!(out, "YUV4MPEG2 W{WIDTH} H{HEIGHT} F{fps}:1 Ip A1:1 C420\n").unwrap();
+    writeln!(out, "YUV4MPEG2 W{WIDTH} H{HEIGHT} F{fps}:1 Ip A1:1 C420").unwrap();
     let chroma = vec![128u8; WIDTH * HEIGHT / 2];
     for f in frames {
         assert_eq!(f.len(), WIDTH * HEIGHT);
