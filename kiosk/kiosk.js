@@ -561,6 +561,9 @@ function start() {
     if (!e.target.closest("input, button, label, select")) focusWedge();
   });
   KioskCamera.init({ onCode: (text, timing) => handleScan(text, timing) });
+  // After using a camera control, the handheld scanner types into the wedge again.
+  $("camera-toggle").addEventListener("click", () => setTimeout(focusWedge, 0));
+  $("camera-select").addEventListener("change", () => setTimeout(focusWedge, 0));
 
   window.addEventListener("online", () => {
     failures = 0;

@@ -12,7 +12,7 @@ use crate::{
     browser::browser,
     helpers::{Db, spawn_app},
     kiosk_support::{
-        RESULT, eventually, field, pair_kiosk, register, seed_event_now, stored_scans,
+        RESULT, eventually, field, pair_kiosk, register, seed_event_now, stored_scans, wedge_scan,
     },
     kiosk_video::{add_noise, badge_frame, shrunk, write_y4m},
 };
@@ -135,6 +135,7 @@ async fn a_refused_camera_is_explained_in_plain_words() {
         return;
     };
     let event = app.seed_event().await;
+    let people = register(&app, 1).await;
     let device = door::create_device(
         &app.ctx,
         &event,
@@ -176,12 +177,9 @@ async fn a_refused_camera_is_explained_in_plain_words() {
         .await
         .unwrap();
     assert_eq!(running, false);
-    // The wedge still works: the scanning screen is unchanged.
-    assert!(
-        c.find(Locator::Css("#scanning:not([hidden])"))
-            .await
-            .is_ok(),
-        "the kiosk keeps scanning by wedge"
-    );
+    // The handheld scanner still works, focus back on the wedge after the camera button.
+    let shown = wedge_scan(c, &people[0].0).await;
+    assert_eq!(field(&shown, "source"), "local", "{shown}");
+    assert_ne!(field(&shown, "state"), "idle", "{shown}");
     b.client.clone().close().await.unwrap();
 }
