@@ -183,3 +183,78 @@ async fn a_refused_camera_is_explained_in_plain_words() {
     assert_ne!(field(&shown, "state"), "idle", "{shown}");
     b.client.clone().close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_choose_among_several_cameras() {
+    let Some(app) = spawn_app(Db::Sqlite).await else {
+        return;
+    };
+    let event = app.seed_event().await;
+    let device = door::create_device(
+        &app.ctx,
+        &event,
+        Some("Main Hall"),
+        "Door",
+        Timestamp::now(),
+    )
+    .await
+    .unwrap();
+    let Some(b) = browser(&[
+        "--use-fake-device-for-media-stream=device-count=2",
+        "--use-fake-ui-for-media-stream",
+    ])
+    .await
+    else {
+        return;
+    };
+    let c = &b.client;
+    pair_kiosk(c, &app, &device.pairing_code).await;
+    c.find(Locator::Id("camera-toggle"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    const CHOICE: &str = "const s = document.getElementById('camera-select'); \
+        return { hidden: document.getElementById('camera-choice').hidden, \
+                 options: [...s.options].map(o => o.value), chosen: s.value };";
+    let first = eventually(c, 15, CHOICE, |v| {
+        v["options"].as_array().is_some_and(|o| o.len() == 2)
+    })
+    .await;
+    assert_eq!(first["hidden"], false, "{first}");
+    let other = first["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| **o != first["chosen"])
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_owned();
+    c.find(Locator::Css(&format!("#camera-select option[value='{other}']")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let now = eventually(
+        c,
+        15,
+        "const v = document.getElementById('camera-video'); \
+         const t = v.srcObject && v.srcObject.getVideoTracks()[0]; \
+         return t ? t.getSettings().deviceId : null;",
+        |v| v.as_str() == Some(other.as_str()),
+    )
+    .await;
+    assert_eq!(now, other.as_str());
+    let chosen = c.execute(CHOICE, vec![]).await.unwrap();
+    assert_eq!(chosen["chosen"], other.as_str(), "{chosen}");
+    // The choice is remembered for the next start.
+    let saved = c
+        .execute("return localStorage.getItem('bt.kiosk.camera');", vec![])
+        .await
+        .unwrap();
+    assert_eq!(saved, other.as_str());
+    b.client.clone().close().await.unwrap();
+}
