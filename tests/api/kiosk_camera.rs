@@ -232,12 +232,14 @@ async fn staff_choose_among_several_cameras() {
         .as_str()
         .unwrap()
         .to_owned();
-    c.find(Locator::Css(&format!("#camera-select option[value='{other}']")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    c.find(Locator::Css(&format!(
+        "#camera-select option[value='{other}']"
+    )))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
     let now = eventually(
         c,
         15,
