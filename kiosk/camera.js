@@ -105,24 +105,47 @@ const KioskCamera = (() => {
     } else if (++absentFrames >= ABSENT_FRAMES_TO_REPEAT) {
       lastCode = null;
     }
+    if (framesSeen !== frameSent) grab();
   }
 
-  function nextFrame() {
-    if (!running) return;
+  /// Video frames seen by the page, and the one last sent to the worker.
+  let framesSeen = 0;
+  let frameSent = 0;
+  let lastMeta = null;
+  let watching = false;
+
+  /// Counts the camera's frames as the page gets them; a frame that arrives while the worker
+  /// is idle goes to it at once.
+  function watchFrames() {
+    if (watching) return;
+    watching = true;
     const video = $("camera-video");
-    if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(grab);
-    else setTimeout(() => grab(performance.now(), null), 33);
+    const schedule = () => {
+      if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(onFrame);
+      else setTimeout(() => onFrame(performance.now(), null), 33);
+    };
+    const onFrame = (now, meta) => {
+      if (!running) {
+        watching = false;
+        return;
+      }
+      framesSeen += 1;
+      lastMeta = meta;
+      if (!inFlight) grab();
+      schedule();
+    };
+    schedule();
   }
 
-  /// Sends the newest frame to the worker unless it is still busy with the previous one.
-  async function grab(now, meta) {
-    if (!running) return;
+  /// Sends the newest frame to the worker, scaled to 640x480, unless it is busy: called when
+  /// a frame arrives, and when the worker answers while a newer frame is waiting, so a badge
+  /// shown during a decode is taken as soon as the worker is free.
+  async function grab() {
     const video = $("camera-video");
-    if (inFlight || video.readyState < 2) {
-      nextFrame();
-      return;
-    }
+    if (!running || inFlight || video.readyState < 2) return;
     inFlight = true;
+    frameSent = framesSeen;
+    const meta = lastMeta;
     const grabbedAt = performance.now();
     let bitmap;
     try {
@@ -133,13 +156,16 @@ const KioskCamera = (() => {
       });
     } catch {
       inFlight = false;
-      nextFrame();
+      return;
+    }
+    if (!running) {
+      bitmap.close();
+      inFlight = false;
       return;
     }
     const id = ++frameId;
     pending.set(id, { grabbedAt, capturedAt: meta && meta.captureTime ? meta.captureTime : null });
     worker.postMessage({ type: "frame", id, bitmap }, [bitmap]);
-    nextFrame();
   }
 
   function explain(error) {
@@ -230,7 +256,7 @@ const KioskCamera = (() => {
     listCameras();
     clearInterval(diagTimer);
     diagTimer = setInterval(renderDiag, 500);
-    nextFrame();
+    watchFrames();
     return true;
   }
 
