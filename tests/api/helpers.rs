@@ -43,7 +43,7 @@ pub struct TestApp {
     pub dir: tempfile::TempDir,
     shutdown: Option<oneshot::Sender<()>>,
     /// The running server, and the settings it was built from (for `restart`).
-    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    server: Option<Server>,
     settings: Settings,
     _db: FreshDb,
 }
