@@ -2,7 +2,9 @@
 
 pub mod attendee;
 pub mod badge;
+pub mod door_activity;
 pub mod email;
+pub mod occupancy;
 pub mod programme;
 pub mod scan;
 pub mod slug;
