@@ -7,6 +7,7 @@ pub mod email;
 pub mod occupancy;
 pub mod programme;
 pub mod scan;
+pub mod scan_group;
 pub mod slug;
 pub mod trail;
 pub mod user;

@@ -12,6 +12,7 @@ mod keys;
 mod leads;
 mod mail_queue;
 pub mod postgres;
+mod scan_write;
 mod scans;
 pub mod sqlite;
 mod users;
@@ -25,7 +26,8 @@ pub use events::{EventRecord, ImportSummary, ts};
 pub use keys::StoredKey;
 pub use leads::LeadSummary;
 pub use mail_queue::MailJob;
-pub use scans::{Finish, PendingScan, ScanGroup, ScanRow, ScanVerdict};
+pub use scan_write::{AcceptedScan, DeviceContact, NewScan, ScanWrite};
+pub use scans::{ScanRow, ScanVerdict};
 pub use users::{NewUser, UserRecord};
 
 use sqlx::PgPool;

@@ -10,4 +10,5 @@ mod email_smtp;
 mod health;
 mod kiosk;
 mod registration;
+mod scan_groups;
 mod scans;
