@@ -6,6 +6,7 @@ mod admin;
 mod badges;
 mod browser;
 mod cli;
+mod crash;
 mod email_smtp;
 mod health;
 mod kiosk;
