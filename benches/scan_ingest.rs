@@ -1,15 +1,35 @@
 //! Scan ingestion over HTTP: 200 kiosks sending single scans, then kiosks sending batches of
-//! 50; throughput in scans per second and request latency percentiles. Each response is
-//! sent only after its scans are committed.
+//! 50; throughput in scans per second, request latency percentiles, and the CPU time the
+//! server and the load generator each used. Each response is sent only after its scans are
+//! committed.
+//!
+//! The server is the real `badgetrail serve` in its own process, so its CPU time can be told
+//! apart from the load generator's (a lean hyper client, one HTTP/1.1 connection per kiosk);
+//! both share the machine's cores.
 //!
 //! `cargo bench --bench scan_ingest [-- SECONDS KIOSKS]`; set `BENCH_DATABASE_URL` to a
-//! `postgres://` URL (an empty database) to measure PostgreSQL instead of an SQLite file.
+//! `postgres://` URL to measure PostgreSQL instead of an SQLite file: the benchmark creates
+//! its own schema there and drops it at the end.
 
-use std::time::{Duration, Instant};
+use std::{
+    net::SocketAddr,
+    process::{Child, Command, Stdio},
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
-use badgetrail::{app::Application, config::Settings, context::Context, demo, door, registration};
-use jiff::Timestamp;
+use badgetrail::{config::Settings, context::Context, demo, door, registration};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::{Request, header};
+use hyper_util::rt::TokioIo;
+use jiff::{SignedDuration, Timestamp};
 use secrecy::SecretString;
+
+/// Seconds of load before measuring starts (connections, caches, first groups).
+const WARM_UP: Duration = Duration::from_secs(1);
+/// One scan in this many carries a forged badge, so refusals are part of the mix.
+const FORGED_EVERY: usize = 50;
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {
@@ -18,27 +38,218 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1e3
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+/// User + system CPU seconds of a process, from `/proc/PID/stat` (in 1/100 s).
+fn cpu_seconds(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // Fields after the command name start at field 3 (state): utime is 14, stime 15.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// Busy and total CPU seconds of the whole machine, from `/proc/stat`.
+fn machine_seconds() -> (f64, f64) {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let cpu: Vec<f64> = stat
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    let total: f64 = cpu.iter().take(8).sum();
+    let idle = cpu.get(3).copied().unwrap_or(0.0) + cpu.get(4).copied().unwrap_or(0.0);
+    ((total - idle) / 100.0, total / 100.0)
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The URL to use and, on PostgreSQL, the schema made for this run.
+async fn database(dir: &std::path::Path) -> anyhow::Result<(String, Option<(String, String)>)> {
+    let Ok(url) = std::env::var("BENCH_DATABASE_URL") else {
+        return Ok((format!("sqlite://{}", dir.join("bench.db").display()), None));
+    };
+    if !url.starts_with("postgres") {
+        return Ok((url, None));
+    }
+    let schema = format!("bench_scan_ingest_{}", std::process::id());
+    let pool = sqlx::PgPool::connect(&url).await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP SCHEMA IF EXISTS {schema} CASCADE"
+    )))
+    .execute(&pool)
+    .await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+        .execute(&pool)
+        .await?;
+    pool.close().await;
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let scoped = format!("{url}{sep}options=-c%20search_path%3D{schema}");
+    Ok((scoped, Some((url, schema))))
+}
+
+async fn drop_schema(admin_url: &str, schema: &str) {
+    if let Ok(pool) = sqlx::PgPool::connect(admin_url).await {
+        let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+            .execute(&pool)
+            .await;
+        pool.close().await;
+    }
+}
+
+/// What one kiosk saw while measuring.
+#[derive(Default)]
+struct KioskResult {
+    latencies: Vec<Duration>,
+    scans: usize,
+    errors: usize,
+    /// Scans acknowledged at any time, warm-up included.
+    acknowledged: usize,
+}
+
+/// One kiosk: its own connection, one request at a time, until `stop`.
+async fn kiosk(
+    addr: SocketAddr,
+    token: String,
+    badges: Arc<Vec<String>>,
+    k: usize,
+    batch: usize,
+    measure_from: Instant,
+    stop: Instant,
+) -> anyhow::Result<KioskResult> {
+    let stream = tokio::net::TcpStream::connect(addr).await?;
+    stream.set_nodelay(true)?;
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+    tokio::spawn(conn);
+    let bearer = format!("Bearer {token}");
+    let host = addr.to_string();
+    // During the opening keynote, in the Main Hall.
+    let k1: Timestamp = "2026-05-12T09:05:00+02:00".parse()?;
+    let mut out = KioskResult::default();
+    let mut n = 0usize;
+    let mut body = String::with_capacity(256 * batch);
+    loop {
+        let started = Instant::now();
+        if started >= stop {
+            return Ok(out);
+        }
+        body.clear();
+        body.push_str("{\"sent_at\":\"");
+        body.push_str(&Timestamp::now().to_string());
+        body.push_str("\",\"app_version\":\"bench\",\"queue_size\":0,\"scans\":[");
+        for i in 0..batch {
+            n += 1;
+            let mut badge = badges[(k * 7919 + n * 31 + i) % badges.len()].clone();
+            if n.is_multiple_of(FORGED_EVERY) {
+                // One character of the signature changed.
+                let c = if &badge[100..101] == "A" { "B" } else { "A" };
+                badge.replace_range(100..101, c);
+            }
+            if i > 0 {
+                body.push(',');
+            }
+            let at = k1 + SignedDuration::from_millis(n as i64);
+            body.push_str(&format!(
+                "{{\"nonce\":\"b{batch}-{n}\",\"badge\":\"{badge}\",\"device_time\":\"{at}\",\"direction\":\"entry\"}}"
+            ));
+        }
+        body.push_str("]}");
+        let req = Request::post("/api/v1/scans")
+            .header(header::HOST, &host)
+            .header(header::AUTHORIZATION, &bearer)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Full::new(Bytes::from(body.clone())))?;
+        let t0 = Instant::now();
+        let ok = match sender.send_request(req).await {
+            Ok(resp) => {
+                let status = resp.status();
+                let bytes = resp.into_body().collect().await?.to_bytes();
+                status == 200 && bytes.starts_with(b"{\"server_time\"")
+            }
+            Err(_) => false,
+        };
+        let took = t0.elapsed();
+        if ok {
+            out.acknowledged += batch;
+        }
+        if t0 >= measure_from && t0 < stop {
+            out.latencies.push(took);
+            if ok {
+                out.scans += batch;
+            } else {
+                out.errors += 1;
+            }
+        }
+        if !ok {
+            return Ok(out);
+        }
+    }
+}
+
+fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| !a.starts_with("--"))
         .collect();
-    let seconds: u64 = args.first().and_then(|s| s.parse().ok()).unwrap_or(10);
+    let seconds: u64 = args.first().and_then(|s| s.parse().ok()).unwrap_or(8);
     let kiosks: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(200);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    rt.block_on(run(seconds, kiosks))
+}
+
+async fn run(seconds: u64, kiosks: usize) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    let url = std::env::var("BENCH_DATABASE_URL")
-        .unwrap_or_else(|_| format!("sqlite://{}", dir.path().join("bench.db").display()));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let port = listener.local_addr()?.port();
+    let (url, schema) = database(dir.path()).await?;
+    let result = measure(dir.path(), &url, seconds, kiosks).await;
+    if let Some((admin, schema)) = schema {
+        drop_schema(&admin, &schema).await;
+    }
+    result
+}
+
+async fn measure(
+    dir: &std::path::Path,
+    url: &str,
+    seconds: u64,
+    kiosks: usize,
+) -> anyhow::Result<()> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
     let mut s = Settings {
-        database_url: SecretString::from(url.clone()),
+        database_url: SecretString::from(url.to_owned()),
         public_url: format!("http://127.0.0.1:{port}"),
         mail_poll_ms: 0,
         database_max_connections: 16,
         ..Settings::default()
     };
-    s.mail.outbox_dir = dir.path().join("outbox");
+    s.mail.outbox_dir = dir.join("outbox");
     let ctx = Context::build(s).await?;
     let p = demo::programme::cloud_summit();
     let now = Timestamp::now();
@@ -61,62 +272,80 @@ async fn main() -> anyhow::Result<()> {
             badges.push(o.token);
         }
     }
+    let badges = Arc::new(badges);
     let mut tokens = Vec::new();
     for k in 0..kiosks {
         let d =
             door::create_device(&ctx, &event, Some("Main Hall"), &format!("Door {k}"), now).await?;
         tokens.push(door::pair(&ctx, &d.pairing_code, now).await?.unwrap().token);
     }
-    tokio::spawn(
-        Application::with_listener(ctx.clone(), listener).run_until_stopped(std::future::pending()),
-    );
-    let url = format!("http://127.0.0.1:{port}/api/v1/scans");
-    // During the opening keynote, in the Main Hall.
-    let k1: Timestamp = "2026-05-12T09:05:00+02:00".parse()?;
+
+    let child = Command::new(env!("CARGO_BIN_EXE_badgetrail"))
+        .arg("serve")
+        .current_dir(dir)
+        .env("BADGETRAIL_DATABASE_URL", url)
+        .env("BADGETRAIL_BIND", format!("127.0.0.1:{port}"))
+        .env("BADGETRAIL_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
+        .env("BADGETRAIL_MAIL_POLL_MS", "0")
+        .env("BADGETRAIL_DATABASE_MAX_CONNECTIONS", "16")
+        .env("BADGETRAIL_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()?;
+    let server = Server(child);
+    let pid = server.0.id().to_string();
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse()?;
+    let ready = Instant::now();
+    while tokio::net::TcpStream::connect(addr).await.is_err() {
+        anyhow::ensure!(
+            ready.elapsed() < Duration::from_secs(30),
+            "server did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let backend = if url.starts_with("postgres") {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
     println!(
-        "scan_ingest: {kiosks} kiosks, {seconds} s per mode, {}",
-        if url.contains("postgres") {
-            "PostgreSQL"
-        } else {
-            "database from BENCH_DATABASE_URL or SQLite"
-        }
+        "scan_ingest: {backend}, {kiosks} kiosks, {seconds} s per mode after {} s warm-up; load average before: {}",
+        WARM_UP.as_secs(),
+        load_average()
     );
+    let mut acknowledged = 0usize;
     for batch in [1usize, 50] {
-        let deadline = Instant::now() + Duration::from_secs(seconds);
-        let started = Instant::now();
+        let measure_from = Instant::now() + WARM_UP;
+        let stop = measure_from + Duration::from_secs(seconds);
         let mut tasks = Vec::new();
         for (k, token) in tokens.iter().enumerate() {
-            let (url, token, badges) = (url.clone(), token.clone(), badges.clone());
-            tasks.push(tokio::spawn(async move {
-                let client = reqwest::Client::new();
-                let (mut lat, mut scans, mut errors, mut n) = (Vec::new(), 0usize, 0usize, 0usize);
-                while Instant::now() < deadline {
-                    let items: Vec<serde_json::Value> = (0..batch)
-                        .map(|i| {
-                            n += 1;
-                            let b = &badges[(k * 7919 + n * 31 + i) % badges.len()];
-                            serde_json::json!({"nonce": format!("b{batch}-{n}"), "badge": b,
-                                "device_time": k1 + jiff::SignedDuration::from_millis(n as i64), "direction": "entry"})
-                        })
-                        .collect();
-                    let body = serde_json::json!({"sent_at": Timestamp::now(), "app_version": "bench", "queue_size": 0, "scans": items});
-                    let t0 = Instant::now();
-                    let ok = matches!(client.post(&url).bearer_auth(&token).json(&body).send().await, Ok(r) if r.status() == 200);
-                    lat.push(t0.elapsed());
-                    if ok { scans += batch } else { errors += 1 }
-                }
-                (lat, scans, errors)
-            }));
+            tasks.push(tokio::spawn(kiosk(
+                addr,
+                token.clone(),
+                badges.clone(),
+                k,
+                batch,
+                measure_from,
+                stop,
+            )));
         }
+        tokio::time::sleep_until(measure_from.into()).await;
+        let (server0, client0, machine0) =
+            (cpu_seconds(&pid), cpu_seconds("self"), machine_seconds());
+        let started = Instant::now();
         let (mut all, mut scans, mut errors) = (Vec::new(), 0, 0);
         for t in tasks {
-            let (l, s, e) = t.await?;
-            all.extend(l);
-            scans += s;
-            errors += e;
+            let r = t.await??;
+            all.extend(r.latencies);
+            scans += r.scans;
+            errors += r.errors;
+            acknowledged += r.acknowledged;
         }
         let secs = started.elapsed().as_secs_f64();
+        let (server1, client1, machine1) =
+            (cpu_seconds(&pid), cpu_seconds("self"), machine_seconds());
         all.sort();
+        let (server_cpu, client_cpu) = (server1 - server0, client1 - client0);
+        let others = (machine1.0 - machine0.0) - server_cpu - client_cpu;
         println!(
             "  batch {batch:>2}: {:.0} scans/s, {} requests, {errors} errors; request latency p50 {:.1} ms p90 {:.1} ms p99 {:.1} ms max {:.1} ms",
             scans as f64 / secs,
@@ -126,10 +355,20 @@ async fn main() -> anyhow::Result<()> {
             percentile(&all, 0.99),
             all.last().map_or(0.0, |d| d.as_secs_f64() * 1e3)
         );
+        println!(
+            "            CPU: server {:.2} cores ({:.0} us/scan), load generator {:.2} cores ({:.0} us/scan), other processes {:.2} cores (of {:.0})",
+            server_cpu / secs,
+            server_cpu * 1e6 / scans.max(1) as f64,
+            client_cpu / secs,
+            client_cpu * 1e6 / scans.max(1) as f64,
+            (others / secs).max(0.0),
+            (machine1.1 - machine0.1) / secs,
+        );
     }
-    println!(
-        "  stored scans: {}",
-        ctx.store.event_scans(event.id).await?.len()
-    );
+    let stored = ctx.store.event_scans(event.id).await?.len();
+    println!("  stored scans: {stored}, acknowledged (warm-up included): {acknowledged}");
+    anyhow::ensure!(stored >= acknowledged, "acknowledged scans are missing");
+    drop(server);
+    ctx.store.close().await;
     Ok(())
 }

@@ -2,9 +2,12 @@
 
 pub mod attendee;
 pub mod badge;
+pub mod door_activity;
 pub mod email;
+pub mod occupancy;
 pub mod programme;
 pub mod scan;
+pub mod scan_group;
 pub mod slug;
 pub mod trail;
 pub mod user;

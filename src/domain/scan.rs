@@ -208,7 +208,7 @@ pub struct ScanFacts<'a> {
 }
 
 /// The accepted scan `decide` must know about: the latest one with this key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PreviousLookup {
     pub attendee_id: i64,
     pub session_id: i64,

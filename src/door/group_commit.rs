@@ -1,17 +1,24 @@
 //! Group commit for scan batches: requests that arrive together share one transaction.
 //!
 //! Two hundred kiosks sending one scan each would otherwise pay for two hundred
-//! transactions queued behind one writer. The writer takes every request waiting, loads the
-//! event's programme and keys once, and commits them together; each request is answered
-//! only after that commit.
+//! transactions queued behind one writer. Each request checks its own badges first, in its
+//! own task; the writer then takes every request waiting and decides and commits them
+//! together (`write::write_group`). Each request is answered only after that commit.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use jiff::Timestamp;
 use tokio::sync::{mpsc, oneshot};
 
-use super::{ScanBatch, ingest_many};
+use super::{
+    DeviceAuth, ScanBatch, authenticate,
+    devices::DeviceTokens,
+    prepare::PreparedBatch,
+    state::DoorStates,
+    write::{Written, write_group},
+};
 use crate::{
+    accounts::login_token_hash,
     context::Context,
     store::{DeviceRecord, ScanVerdict},
 };
@@ -19,86 +26,134 @@ use crate::{
 /// Most requests written in one transaction.
 const MAX_REQUESTS: usize = 256;
 
-type Reply = oneshot::Sender<anyhow::Result<Vec<ScanVerdict>>>;
+type Reply = oneshot::Sender<anyhow::Result<Written>>;
 
 struct Job {
-    device: DeviceRecord,
-    batch: ScanBatch,
+    batch: PreparedBatch,
     reply: Reply,
+}
+
+/// What became of a submitted batch.
+pub enum Submitted {
+    /// Committed: one verdict per scan, in order.
+    Stored(Vec<ScanVerdict>),
+    /// Nothing stored: the device is not (or no longer) allowed to send scans.
+    Refused(DeviceAuth),
 }
 
 /// The handle the scan API submits batches through; cheap to clone.
 #[derive(Clone)]
 pub struct ScanWriter {
+    ctx: Context,
     queue: mpsc::Sender<Job>,
+    states: Arc<DoorStates>,
+    devices: Arc<DeviceTokens>,
 }
 
 impl ScanWriter {
     /// Starts the writer task; it ends when every handle has been dropped.
     pub fn start(ctx: Context) -> ScanWriter {
         let (queue, rx) = mpsc::channel(4 * MAX_REQUESTS);
-        tokio::spawn(write_batches(ctx, rx));
-        ScanWriter { queue }
+        let states = Arc::new(DoorStates::new(ctx.store.clone()));
+        tokio::spawn(write_batches(ctx.clone(), states.clone(), rx));
+        ScanWriter {
+            ctx,
+            queue,
+            states,
+            devices: Arc::new(DeviceTokens::default()),
+        }
     }
 
-    /// Decides and stores one device's batch; returns once it is committed.
+    /// The device a token belongs to. Active devices are remembered; the writer checks in
+    /// its transaction that the device still holds the token and is not revoked, so a
+    /// remembered device that was revoked meanwhile stores nothing.
+    pub async fn authenticate(&self, token: &str) -> anyhow::Result<DeviceAuth> {
+        let hash = login_token_hash(token);
+        if let Some(d) = self.devices.get(&hash) {
+            return Ok(DeviceAuth::Active(d));
+        }
+        let auth = authenticate(&self.ctx, token).await?;
+        if let DeviceAuth::Active(d) = &auth {
+            self.devices.remember(hash, d.clone());
+        }
+        Ok(auth)
+    }
+
+    /// Checks the batch's badges here, in the caller's task, then has the writer decide and
+    /// store it; returns once it is committed.
     pub async fn submit(
         &self,
         device: DeviceRecord,
+        token: &str,
         batch: ScanBatch,
-    ) -> anyhow::Result<Vec<ScanVerdict>> {
+        received: Timestamp,
+    ) -> anyhow::Result<Submitted> {
+        let hash = login_token_hash(token);
+        let state = self.states.get(device.event_id).await?;
+        let prepared = PreparedBatch::new(device, Some(hash.clone()), batch, received, &state);
+        drop(state);
         let (reply, answer) = oneshot::channel();
         self.queue
             .send(Job {
-                device,
-                batch,
+                batch: prepared,
                 reply,
             })
             .await
             .map_err(|_| anyhow::anyhow!("the scan writer has stopped"))?;
-        answer
+        match answer
             .await
-            .map_err(|_| anyhow::anyhow!("the scan writer stopped before answering"))?
+            .map_err(|_| anyhow::anyhow!("the scan writer stopped before answering"))??
+        {
+            Written::Stored(v) => Ok(Submitted::Stored(v)),
+            Written::DeviceGone => {
+                self.devices.forget(&hash);
+                Ok(Submitted::Refused(authenticate(&self.ctx, token).await?))
+            }
+        }
     }
 }
 
-async fn write_batches(ctx: Context, mut rx: mpsc::Receiver<Job>) {
+async fn write_batches(ctx: Context, states: Arc<DoorStates>, mut rx: mpsc::Receiver<Job>) {
     let mut jobs = Vec::with_capacity(MAX_REQUESTS);
     while rx.recv_many(&mut jobs, MAX_REQUESTS).await > 0 {
         let mut by_event: HashMap<i64, Vec<Job>> = HashMap::new();
         for j in jobs.drain(..) {
-            by_event.entry(j.device.event_id).or_default().push(j);
+            by_event.entry(j.batch.device.event_id).or_default().push(j);
         }
         for (event_id, group) in by_event {
-            write_group(&ctx, event_id, group).await;
+            write_event_group(&ctx, &states, event_id, group).await;
         }
     }
 }
 
 /// Writes one event's requests together; if that fails, each is retried alone so one bad
 /// request cannot fail the others.
-async fn write_group(ctx: &Context, event_id: i64, group: Vec<Job>) {
-    let now = Timestamp::now();
-    let pairs: Vec<(&DeviceRecord, &ScanBatch)> =
-        group.iter().map(|j| (&j.device, &j.batch)).collect();
-    match ingest_many(ctx, event_id, &pairs, now).await {
-        Ok(verdicts) => {
-            for (job, v) in group.into_iter().zip(verdicts) {
-                let _ = job.reply.send(Ok(v));
+async fn write_event_group(ctx: &Context, states: &DoorStates, event_id: i64, group: Vec<Job>) {
+    let (mut batches, replies): (Vec<PreparedBatch>, Vec<Reply>) =
+        group.into_iter().map(|j| (j.batch, j.reply)).unzip();
+    match write_group(&ctx.store, states, event_id, &mut batches).await {
+        Ok(written) => {
+            for (reply, w) in replies.into_iter().zip(written) {
+                let _ = reply.send(Ok(w));
             }
         }
-        Err(e) if group.len() > 1 => {
-            tracing::warn!(error = %e, size = group.len(), "scan group failed; writing one by one");
-            for job in group {
-                let result = ingest_many(ctx, event_id, &[(&job.device, &job.batch)], now)
-                    .await
-                    .map(|mut v| v.remove(0));
-                let _ = job.reply.send(result);
+        Err(e) if batches.len() > 1 => {
+            tracing::warn!(error = %e, size = batches.len(), "scan group failed; writing one by one");
+            for (mut batch, reply) in batches.into_iter().zip(replies) {
+                let result = write_group(
+                    &ctx.store,
+                    states,
+                    event_id,
+                    std::slice::from_mut(&mut batch),
+                )
+                .await
+                .map(|mut w| w.remove(0));
+                let _ = reply.send(result);
             }
         }
         Err(e) => {
-            if let Some(job) = group.into_iter().next() {
-                let _ = job.reply.send(Err(e));
+            if let Some(reply) = replies.into_iter().next() {
+                let _ = reply.send(Err(e));
             }
         }
     }

@@ -1,11 +1,16 @@
 //! Door scanning: pairing kiosks, authenticating them, and turning reported scans into
 //! stored decisions. Every scan is kept, refused ones included.
 
+mod devices;
 mod group_commit;
+mod prepare;
+mod state;
+mod write;
 
-pub use group_commit::ScanWriter;
-
-use std::collections::HashMap;
+pub use group_commit::{ScanWriter, Submitted};
+pub use prepare::{PreparedBatch, PreparedScan};
+pub use state::{DoorState, DoorStates};
+pub use write::Written;
 
 use anyhow::Context as _;
 use data_encoding::{BASE32_NOPAD, BASE64URL_NOPAD};
@@ -14,17 +19,12 @@ use jiff::{Timestamp, ToSpan};
 use crate::{
     accounts::login_token_hash,
     context::Context,
-    domain::{
-        badge::{self, BadgeError},
-        scan::{self, BadgeCheck, Decision, Direction, Refusal, ScanFacts, ScanRules, SessionSlot},
-    },
-    store::{DeviceRecord, EventRecord, PendingScan, ScanGroup, ScanVerdict},
+    domain::scan::{Direction, SessionSlot},
+    store::{DeviceRecord, EventRecord, ScanVerdict},
 };
 
 /// How long a pairing code can be used.
 const PAIRING_MINUTES: i64 = 15;
-/// Longest badge text kept with a refused scan; real tokens are 124 characters.
-const MAX_BADGE_CHARS: usize = 256;
 
 fn random_bytes<const N: usize>() -> [u8; N] {
     let mut b = [0u8; N];
@@ -152,151 +152,35 @@ pub struct ScanBatch {
     pub scans: Vec<ReportedScan>,
 }
 
-/// Decides and stores one device's batch, returning a verdict per scan in order. Acknowledge
-/// only after this returns: the verdicts are committed.
+/// Decides and stores one device's batch outside the web server (file imports), returning
+/// a verdict per scan in order. The verdicts are committed when this returns.
 pub async fn ingest(
     ctx: &Context,
     device: &DeviceRecord,
     batch: &ScanBatch,
     now: Timestamp,
 ) -> anyhow::Result<Vec<ScanVerdict>> {
-    let mut out = ingest_many(ctx, device.event_id, &[(device, batch)], now).await?;
-    Ok(out.remove(0))
-}
-
-/// Decides and stores the batches of several devices of one event in one transaction.
-pub async fn ingest_many(
-    ctx: &Context,
-    event_id: i64,
-    jobs: &[(&DeviceRecord, &ScanBatch)],
-    now: Timestamp,
-) -> anyhow::Result<Vec<Vec<ScanVerdict>>> {
-    let rules = ScanRules::default();
-    let keys = ctx.badges.keys_for(event_id, now).await?;
-    let rooms: HashMap<String, i64> = ctx
-        .store
-        .event_rooms(event_id)
+    let states = DoorStates::new(ctx.store.clone());
+    let state = states.get(device.event_id).await?;
+    let mut job = [PreparedBatch::new(
+        device.clone(),
+        None,
+        batch.clone(),
+        now,
+        &state,
+    )];
+    match write::write_group(&ctx.store, &states, device.event_id, &mut job)
         .await?
-        .into_iter()
-        .map(|(id, name)| (name, id))
-        .collect();
-    let slots = session_slots(ctx, event_id).await?;
-    let serials: HashMap<i64, i64> = ctx
-        .store
-        .badge_revocations(event_id)
-        .await?
-        .into_iter()
-        .collect();
-
-    let mut groups = Vec::with_capacity(jobs.len());
-    let mut facts = Vec::new();
-    for (device, batch) in jobs {
-        let skew = now.duration_since(batch.sent_at);
-        let mut pending = Vec::with_capacity(batch.scans.len());
-        for s in &batch.scans {
-            let at = scan::corrected_time(s.device_time, batch.sent_at, now);
-            let badge_check = check_badge(&s.badge, &keys.verifying, &serials);
-            let room_id = match device.room_id {
-                Some(r) => Some(r),
-                None => s.room.as_deref().and_then(|r| rooms.get(r).copied()),
-            };
-            let candidate = scan::decide(
-                &ScanFacts {
-                    badge: badge_check,
-                    room_id,
-                    at,
-                    direction: s.direction,
-                    slots: &slots,
-                    previous_accepted: None,
-                },
-                &rules,
-            );
-            pending.push(PendingScan {
-                nonce: s.nonce.clone(),
-                // Kept for the record of refused scans; control characters (NUL above all)
-                // are dropped because no database text column should hold them.
-                badge: s
-                    .badge
-                    .chars()
-                    .filter(|c| !c.is_control())
-                    .take(MAX_BADGE_CHARS)
-                    .collect(),
-                attendee_id: badge_check.ok().map(|b| b.attendee_id),
-                room_id,
-                session_id: candidate.session_id(),
-                direction: s.direction.as_str(),
-                device_time: s.device_time.as_millisecond(),
-                scanned_at: at.as_millisecond(),
-                key: facts.len(),
-            });
-            facts.push((badge_check, room_id, at, s.direction));
-        }
-        groups.push(ScanGroup {
-            device_id: device.id,
-            scans: pending,
-            app_version: batch.app_version.chars().take(64).collect(),
-            queue_size: batch.queue_size,
-            clock_skew_ms: skew.as_millis() as i64,
-        });
+        .remove(0)
+    {
+        Written::Stored(v) => Ok(v),
+        Written::DeviceGone => anyhow::bail!("device {} may not record scans", device.id),
     }
-    let finish = |p: &PendingScan, nearest: Option<i64>| {
-        let (badge_check, room_id, at, direction) = facts[p.key];
-        let decision = scan::decide(
-            &ScanFacts {
-                badge: badge_check,
-                room_id,
-                at,
-                direction,
-                slots: &slots,
-                previous_accepted: nearest.map(crate::store::ts),
-            },
-            &rules,
-        );
-        match decision {
-            Decision::Accepted { session_id } => ("accepted", None, Some(session_id)),
-            Decision::Duplicate { session_id } => ("duplicate", None, Some(session_id)),
-            Decision::Refused(r) => ("refused", Some(r.as_str()), None),
-        }
-    };
-    Ok(ctx
-        .store
-        .record_scans(event_id, &groups, now, &finish)
-        .await?)
 }
 
 /// The event's sessions as doors see them.
 pub async fn session_slots(ctx: &Context, event_id: i64) -> anyhow::Result<Vec<SessionSlot>> {
-    Ok(ctx
-        .store
-        .event_session_slots(event_id)
-        .await?
-        .into_iter()
-        .map(|(session_id, room_id, s, e)| SessionSlot {
-            session_id,
-            room_id,
-            starts_at: crate::store::ts(s),
-            ends_at: crate::store::ts(e),
-        })
-        .collect())
-}
-
-/// Signature, event and revocation of a scanned badge text.
-fn check_badge(
-    text: &str,
-    keys: &badge::EventKeySet,
-    serials: &HashMap<i64, i64>,
-) -> Result<BadgeCheck, Refusal> {
-    let claims = badge::verify(text, keys).map_err(|e| match e {
-        BadgeError::Malformed(_) => Refusal::Malformed,
-        BadgeError::WrongEvent { .. } => Refusal::WrongEvent,
-        BadgeError::UnknownKey(_) | BadgeError::Forged => Refusal::Forged,
-    })?;
-    let attendee_id = i64::from(claims.attendee_id);
-    let current = serials.get(&attendee_id).copied().unwrap_or(1);
-    if badge::is_revoked(&claims, u16::try_from(current).unwrap_or(u16::MAX)) {
-        return Err(Refusal::Revoked);
-    }
-    Ok(BadgeCheck { attendee_id })
+    state::session_slots(&ctx.store, event_id).await
 }
 
 /// Nonces name scans for retries: 1 to 64 printable characters.

@@ -13,6 +13,7 @@ mod kiosk_sync;
 mod leads;
 mod mail_queue;
 pub mod postgres;
+mod scan_write;
 mod scans;
 pub mod sqlite;
 mod users;
@@ -27,7 +28,8 @@ pub use keys::StoredKey;
 pub use kiosk_sync::{KioskRoom, KioskSession};
 pub use leads::LeadSummary;
 pub use mail_queue::MailJob;
-pub use scans::{Finish, PendingScan, ScanGroup, ScanRow, ScanVerdict};
+pub use scan_write::{AcceptedScan, DeviceContact, NewScan, ScanWrite};
+pub use scans::{ScanRow, ScanVerdict};
 pub use users::{NewUser, UserRecord};
 
 use sqlx::PgPool;

@@ -233,12 +233,28 @@ async fn decode(
     Ok(Json(DecodeResponse { codes }))
 }
 
+/// Refusal of a device token, as the API says it.
+fn refused(auth: DeviceAuth) -> ApiError {
+    match auth {
+        DeviceAuth::Revoked => ApiError(
+            StatusCode::FORBIDDEN,
+            "this device was revoked; pair it again".into(),
+        ),
+        _ => ApiError(StatusCode::UNAUTHORIZED, "unknown device token".into()),
+    }
+}
+
 async fn scans(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Result<Json<ScanBatch>, JsonRejection>,
 ) -> Result<Json<ScansResponse>, ApiError> {
-    let device = device(&state, &headers).await?;
+    let token = bearer(&headers)
+        .ok_or_else(|| ApiError(StatusCode::UNAUTHORIZED, "device token required".into()))?;
+    let device = match state.scans.authenticate(token).await? {
+        DeviceAuth::Active(d) => d,
+        other => return Err(refused(other)),
+    };
     let Json(mut batch) = body?;
     if batch.scans.len() > MAX_BATCH {
         return Err(ApiError(
@@ -249,7 +265,10 @@ async fn scans(
     door::check_nonces(&batch).map_err(|e| ApiError(StatusCode::UNPROCESSABLE_ENTITY, e))?;
     door::dedupe_nonces(&mut batch);
     let now = Timestamp::now();
-    let verdicts = state.scans.submit(device, batch).await?;
+    let verdicts = match state.scans.submit(device, token, batch, now).await? {
+        door::Submitted::Stored(v) => v,
+        door::Submitted::Refused(auth) => return Err(refused(auth)),
+    };
     let results = verdicts
         .into_iter()
         .map(|v| ScanResult {

@@ -1,0 +1,220 @@
+//! Deciding and storing a group of prepared batches of one event in one transaction.
+//!
+//! Per group, whatever its size: one read of the door version, one update of the devices'
+//! last contact (which also tells which devices may still write), one query for the stored
+//! accepted scans the duplicate check needs, and one insert that skips (device, nonce)
+//! pairs already stored. Duplicates inside the group are found in memory.
+
+use std::collections::{HashMap, HashSet};
+
+use anyhow::bail;
+
+use super::{prepare::PreparedBatch, state::DoorStates};
+use crate::{
+    domain::{
+        scan::{Decision, ScanFacts, ScanRules},
+        scan_group::{self, StoredAccepted},
+    },
+    store::{DeviceContact, NewScan, ScanVerdict, Store},
+};
+
+/// How often a group is decided again because its state changed or some of its scans turned
+/// out to be stored already, before giving up.
+const MAX_ATTEMPTS: usize = 8;
+
+/// What became of one batch of the group.
+#[derive(Debug)]
+pub enum Written {
+    /// Committed; a verdict per scan, in order.
+    Stored(Vec<ScanVerdict>),
+    /// The device was revoked or its token replaced since the request was authenticated:
+    /// nothing of it was stored.
+    DeviceGone,
+}
+
+/// Where one scan's verdict comes from.
+#[derive(Clone, Copy)]
+enum Source {
+    /// The `n`-th scan decided in this transaction.
+    Decided(usize),
+    /// Stored by an earlier request: its verdict is kept.
+    Stored,
+    /// The device is gone.
+    Dropped,
+}
+
+/// Decides and stores `jobs` (all of `event_id`) in one transaction.
+pub async fn write_group(
+    store: &Store,
+    states: &DoorStates,
+    event_id: i64,
+    jobs: &mut [PreparedBatch],
+) -> anyhow::Result<Vec<Written>> {
+    let rules = ScanRules::default();
+    // (device, nonce) pairs found stored already, with their verdicts.
+    let mut earlier: HashMap<(i64, String), ScanVerdict> = HashMap::new();
+    let mut state = states.get(event_id).await?;
+    for _ in 0..MAX_ATTEMPTS {
+        for job in jobs.iter_mut() {
+            if job.version != state.version {
+                job.check(&state);
+            }
+        }
+        let mut w = store.begin_scan_write().await?;
+        if w.door_version(event_id).await? != state.version {
+            drop(w);
+            state = states.reload(event_id).await?;
+            continue;
+        }
+        let now_ms = jobs
+            .iter()
+            .map(|j| j.received.as_millisecond())
+            .max()
+            .unwrap_or_default();
+        // One contact per device and token: a device whose token was rotated between two of
+        // its requests in this group may write only with the token it holds now.
+        let mut contacts: HashMap<(i64, Option<&str>), DeviceContact> = HashMap::new();
+        for j in jobs.iter() {
+            contacts.insert(
+                (j.device.id, j.token_hash.as_deref()),
+                DeviceContact {
+                    device_id: j.device.id,
+                    token_hash: j.token_hash.as_deref(),
+                    app_version: &j.batch.app_version,
+                    queue_size: j.batch.queue_size,
+                    clock_skew_ms: j.clock_skew_ms(),
+                },
+            );
+        }
+        let contacts: Vec<DeviceContact> = contacts.into_values().collect();
+        let live: HashSet<(i64, Option<String>)> = w
+            .touch_devices(&contacts, now_ms)
+            .await?
+            .into_iter()
+            .collect();
+        let live_job = |j: &PreparedBatch| live.contains(&(j.device.id, j.token_hash.clone()));
+
+        // The scans to decide now, in arrival order; repeats of a (device, nonce) in the
+        // group share the first one's decision.
+        let mut sources: Vec<Vec<Source>> = Vec::with_capacity(jobs.len());
+        let mut facts: Vec<ScanFacts> = Vec::new();
+        let mut rows: Vec<NewScan> = Vec::new();
+        let mut first: HashMap<(i64, &str), usize> = HashMap::new();
+        for j in jobs.iter() {
+            let alive = live_job(j);
+            let mut out = Vec::with_capacity(j.scans.len());
+            for (reported, prepared) in j.batch.scans.iter().zip(&j.scans) {
+                if !alive {
+                    out.push(Source::Dropped);
+                    continue;
+                }
+                if earlier.contains_key(&(j.device.id, reported.nonce.clone())) {
+                    out.push(Source::Stored);
+                    continue;
+                }
+                let n = *first
+                    .entry((j.device.id, reported.nonce.as_str()))
+                    .or_insert_with(|| {
+                        facts.push(prepared.facts(reported.direction, &state.slots));
+                        rows.push(NewScan {
+                            device_id: j.device.id,
+                            nonce: &reported.nonce,
+                            badge: &prepared.badge,
+                            attendee_id: prepared.check.ok().map(|b| b.attendee_id),
+                            room_id: prepared.room_id,
+                            session_id: None,
+                            direction: reported.direction.as_str(),
+                            device_time: reported.device_time.as_millisecond(),
+                            scanned_at: prepared.at.as_millisecond(),
+                            received_at: j.received.as_millisecond(),
+                            decision: "",
+                            reason: None,
+                        });
+                        rows.len() - 1
+                    });
+                out.push(Source::Decided(n));
+            }
+            sources.push(out);
+        }
+
+        let lookups = scan_group::lookups(&facts, &rules);
+        let mut pairs: Vec<(i64, i64)> = lookups
+            .iter()
+            .map(|k| (k.attendee_id, k.session_id))
+            .collect();
+        pairs.dedup();
+        let stored: Vec<StoredAccepted> = w
+            .accepted_scans(&pairs)
+            .await?
+            .into_iter()
+            .filter_map(|(attendee_id, session_id, direction, at)| {
+                let key = lookups.iter().find(|k| {
+                    k.attendee_id == attendee_id
+                        && k.session_id == session_id
+                        && k.direction.as_str() == direction
+                })?;
+                Some(StoredAccepted {
+                    key: *key,
+                    at: crate::store::ts(at),
+                })
+            })
+            .collect();
+        let decisions = scan_group::decide_group(&facts, &stored, &rules);
+        for (row, d) in rows.iter_mut().zip(&decisions) {
+            row.session_id = d.session_id();
+            row.decision = d.as_str();
+            row.reason = match d {
+                Decision::Refused(r) => Some(r.as_str()),
+                _ => None,
+            };
+        }
+
+        let inserted = w.insert_scans(event_id, &rows).await?;
+        if inserted.len() != rows.len() {
+            // Some were stored by an earlier request whose answer was lost (or, with several
+            // instances, by another one just now): keep their verdicts, and decide the rest
+            // again without them, since they may have been taken for doubles of those.
+            let inserted: HashSet<(i64, &str)> =
+                inserted.iter().map(|(d, n)| (*d, n.as_str())).collect();
+            let missing: Vec<(i64, &str)> = rows
+                .iter()
+                .map(|r| (r.device_id, r.nonce))
+                .filter(|k| !inserted.contains(k))
+                .collect();
+            for (device_id, v) in w.stored_verdicts(&missing).await? {
+                earlier.insert((device_id, v.nonce.clone()), v);
+            }
+            continue;
+        }
+        w.commit().await?;
+
+        let verdict = |row: &NewScan| ScanVerdict {
+            nonce: row.nonce.to_owned(),
+            decision: row.decision.to_owned(),
+            reason: row.reason.map(str::to_owned),
+            session_id: row.session_id,
+            attendee_id: row.attendee_id,
+        };
+        return Ok(jobs
+            .iter()
+            .zip(sources)
+            .map(|(j, srcs)| {
+                if !live_job(j) {
+                    return Written::DeviceGone;
+                }
+                Written::Stored(
+                    j.batch
+                        .scans
+                        .iter()
+                        .zip(srcs)
+                        .map(|(reported, src)| match src {
+                            Source::Decided(n) => verdict(&rows[n]),
+                            _ => earlier[&(j.device.id, reported.nonce.clone())].clone(),
+                        })
+                        .collect(),
+                )
+            })
+            .collect());
+    }
+    bail!("scan group for event {event_id} kept changing after {MAX_ATTEMPTS} attempts")
+}

@@ -1,0 +1,249 @@
+//! Writing a group of door scans in one transaction, with one statement per step whatever
+//! the group's size.
+//!
+//! A group can hold thousands of scans from hundreds of devices. Each step sends the whole
+//! group as one JSON array parameter that the database unpacks (`json_each` in SQLite,
+//! `json_array_elements` in PostgreSQL), so every step is one prepared statement of one
+//! shape: no per-scan round trips, no statement text that varies with the group's size.
+//! That unpacking is the only SQL that differs between the backends, so each statement is
+//! written in both dialects side by side.
+
+use serde::Serialize;
+use sqlx::{Postgres, Sqlite, Transaction};
+
+use super::{Pool, ScanVerdict, Store, StoreResult};
+
+/// A scan fully decided, ready to be stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct NewScan<'a> {
+    pub device_id: i64,
+    pub nonce: &'a str,
+    /// The badge text as scanned, cut to a sane length.
+    pub badge: &'a str,
+    pub attendee_id: Option<i64>,
+    pub room_id: Option<i64>,
+    pub session_id: Option<i64>,
+    pub direction: &'static str,
+    pub device_time: i64,
+    pub scanned_at: i64,
+    pub received_at: i64,
+    pub decision: &'static str,
+    pub reason: Option<&'static str>,
+}
+
+/// What a device reported about itself with a request.
+#[derive(Debug, Clone)]
+pub struct DeviceContact<'a> {
+    pub device_id: i64,
+    /// The hash of the token the request came with; `None` for the file-import device.
+    pub token_hash: Option<&'a str>,
+    pub app_version: &'a str,
+    pub queue_size: i64,
+    pub clock_skew_ms: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct StoredRow {
+    device_id: i64,
+    #[sqlx(flatten)]
+    verdict: ScanVerdict,
+}
+
+/// An accepted scan already stored: attendee, session, direction, scan time (unix ms).
+pub type AcceptedScan = (i64, i64, String, i64);
+
+enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// One open scan-group transaction. Dropping it without `commit` rolls everything back.
+pub struct ScanWrite {
+    tx: Tx,
+}
+
+/// One statement in both dialects.
+struct Sql {
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+/// Runs `$body` with `$c` bound to the transaction's connection and `$sql` to the statement
+/// text for its backend.
+macro_rules! on_tx {
+    ($w:expr, $stmt:expr, ($c:ident, $sql:ident) => $body:expr) => {
+        match &mut $w.tx {
+            Tx::Sqlite(t) => {
+                let $c = &mut **t;
+                let $sql = $stmt.sqlite;
+                $body
+            }
+            Tx::Postgres(t) => {
+                let $c = &mut **t;
+                let $sql = $stmt.postgres;
+                $body
+            }
+        }
+    };
+}
+
+const DOOR_VERSION: Sql = Sql {
+    sqlite: "SELECT door_version FROM events WHERE id = $1",
+    postgres: "SELECT door_version FROM events WHERE id = $1",
+};
+
+// [device_id, app_version, queue_size, clock_skew_ms, token_hash]
+const TOUCH_DEVICES: Sql = Sql {
+    sqlite: "UPDATE devices SET last_seen_at = $1, app_version = j.value->>1, queue_size = j.value->>2,
+               clock_skew_ms = j.value->>3
+             FROM jsonb_each($2) AS j
+             WHERE devices.id = j.value->>0 AND devices.token_hash IS j.value->>4 AND devices.revoked_at IS NULL
+             RETURNING devices.id, devices.token_hash",
+    postgres: "UPDATE devices d SET last_seen_at = $1, app_version = j->>1, queue_size = (j->>2)::bigint,
+                 clock_skew_ms = (j->>3)::bigint
+               FROM json_array_elements($2::json) AS j
+               WHERE d.id = (j->>0)::bigint AND d.token_hash IS NOT DISTINCT FROM (j->>4) AND d.revoked_at IS NULL
+               RETURNING d.id, d.token_hash",
+};
+
+// [attendee_id, session_id]
+const ACCEPTED: Sql = Sql {
+    sqlite: "SELECT s.attendee_id, s.session_id, s.direction, s.scanned_at
+             FROM jsonb_each($1) AS j
+             JOIN scans s INDEXED BY scans_accepted
+               ON s.attendee_id = j.value->>0 AND s.session_id = j.value->>1
+             WHERE s.decision = 'accepted'",
+    postgres: "SELECT s.attendee_id, s.session_id, s.direction, s.scanned_at
+               FROM json_array_elements($1::json) AS j
+               JOIN scans s ON s.attendee_id = (j->>0)::bigint AND s.session_id = (j->>1)::bigint
+               WHERE s.decision = 'accepted'",
+};
+
+// NewScan as an object per scan.
+const INSERT: Sql = Sql {
+    sqlite: "INSERT INTO scans (event_id, device_id, nonce, badge, attendee_id, room_id, session_id, direction,
+               device_time, scanned_at, received_at, decision, reason)
+             SELECT $1, j.value->>'device_id', j.value->>'nonce', j.value->>'badge', j.value->>'attendee_id',
+               j.value->>'room_id', j.value->>'session_id', j.value->>'direction', j.value->>'device_time',
+               j.value->>'scanned_at', j.value->>'received_at', j.value->>'decision', j.value->>'reason'
+             FROM jsonb_each($2) AS j WHERE true
+             ON CONFLICT (device_id, nonce) DO NOTHING
+             RETURNING device_id, nonce",
+    postgres: "INSERT INTO scans (event_id, device_id, nonce, badge, attendee_id, room_id, session_id, direction,
+                 device_time, scanned_at, received_at, decision, reason)
+               SELECT $1, r.device_id, r.nonce, r.badge, r.attendee_id, r.room_id, r.session_id, r.direction,
+                 r.device_time, r.scanned_at, r.received_at, r.decision, r.reason
+               FROM json_to_recordset($2::json) AS r(device_id bigint, nonce text, badge text, attendee_id bigint,
+                 room_id bigint, session_id bigint, direction text, device_time bigint, scanned_at bigint,
+                 received_at bigint, decision text, reason text)
+               ON CONFLICT (device_id, nonce) DO NOTHING
+               RETURNING device_id, nonce",
+};
+
+// [device_id, nonce]
+const STORED: Sql = Sql {
+    sqlite: "SELECT s.device_id, s.nonce, s.decision, s.reason, s.session_id, s.attendee_id
+             FROM jsonb_each($1) AS j JOIN scans s ON s.device_id = j.value->>0 AND s.nonce = j.value->>1",
+    postgres: "SELECT s.device_id, s.nonce, s.decision, s.reason, s.session_id, s.attendee_id
+               FROM json_array_elements($1::json) AS j
+               JOIN scans s ON s.device_id = (j->>0)::bigint AND s.nonce = (j->>1)",
+};
+
+fn json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("scan rows serialise")
+}
+
+impl Store {
+    /// Opens the write transaction of one scan group (SQLite: the writer connection with
+    /// the write lock taken at once).
+    pub async fn begin_scan_write(&self) -> StoreResult<ScanWrite> {
+        let tx = match &self.pool {
+            Pool::Sqlite(pools) => Tx::Sqlite(super::sqlite::begin_write(&pools.write).await?),
+            Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
+        };
+        Ok(ScanWrite { tx })
+    }
+}
+
+impl ScanWrite {
+    /// The event's door version as this transaction sees it.
+    pub async fn door_version(&mut self, event_id: i64) -> StoreResult<i64> {
+        let v: Option<i64> = on_tx!(self, DOOR_VERSION, (c, sql) =>
+            sqlx::query_scalar(sql).bind(event_id).fetch_optional(c).await)?;
+        Ok(v.unwrap_or(-1))
+    }
+
+    /// Records each device's contact and returns (id, token hash) of the devices that still
+    /// hold the token they presented and are not revoked; the others must not store anything.
+    pub async fn touch_devices(
+        &mut self,
+        contacts: &[DeviceContact<'_>],
+        now_ms: i64,
+    ) -> StoreResult<Vec<(i64, Option<String>)>> {
+        let rows: Vec<_> = contacts
+            .iter()
+            .map(|c| {
+                (
+                    c.device_id,
+                    c.app_version,
+                    c.queue_size,
+                    c.clock_skew_ms,
+                    c.token_hash,
+                )
+            })
+            .collect();
+        let rows = json(&rows);
+        let ids = on_tx!(self, TOUCH_DEVICES, (c, sql) =>
+            sqlx::query_as(sql).bind(now_ms).bind(&rows).fetch_all(c).await)?;
+        Ok(ids)
+    }
+
+    /// Every stored accepted scan of these (attendee, session) pairs.
+    pub async fn accepted_scans(&mut self, keys: &[(i64, i64)]) -> StoreResult<Vec<AcceptedScan>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let keys = json(&keys);
+        let rows = on_tx!(self, ACCEPTED, (c, sql) =>
+            sqlx::query_as(sql).bind(&keys).fetch_all(c).await)?;
+        Ok(rows)
+    }
+
+    /// Stores the scans whose (device, nonce) is new and returns those pairs; a pair that is
+    /// already stored is left as it is.
+    pub async fn insert_scans(
+        &mut self,
+        event_id: i64,
+        scans: &[NewScan<'_>],
+    ) -> StoreResult<Vec<(i64, String)>> {
+        if scans.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = json(&scans);
+        let done = on_tx!(self, INSERT, (c, sql) =>
+            sqlx::query_as(sql).bind(event_id).bind(&rows).fetch_all(c).await)?;
+        Ok(done)
+    }
+
+    /// The verdicts stored earlier for these (device, nonce) pairs, with their device.
+    pub async fn stored_verdicts(
+        &mut self,
+        pairs: &[(i64, &str)],
+    ) -> StoreResult<Vec<(i64, ScanVerdict)>> {
+        if pairs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let pairs = json(&pairs);
+        let rows: Vec<StoredRow> = on_tx!(self, STORED, (c, sql) =>
+            sqlx::query_as(sql).bind(&pairs).fetch_all(c).await)?;
+        Ok(rows.into_iter().map(|r| (r.device_id, r.verdict)).collect())
+    }
+
+    pub async fn commit(self) -> StoreResult<()> {
+        match self.tx {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+}
