@@ -238,6 +238,9 @@ const KioskCamera = (() => {
       renderButton();
       return false;
     }
+    // Remembered before the video shows, so whoever sees the new camera also finds it saved.
+    const id = stream.getVideoTracks()[0].getSettings().deviceId;
+    if (id) localStorage.setItem(CHOSEN, id);
     const el = $("camera-video");
     el.srcObject = stream;
     el.hidden = false;
@@ -249,8 +252,6 @@ const KioskCamera = (() => {
     running = true;
     lastCode = null;
     absentFrames = 0;
-    const id = stream.getVideoTracks()[0].getSettings().deviceId;
-    if (id) localStorage.setItem(CHOSEN, id);
     message.textContent = "Hold the badge in front of the camera";
     renderButton();
     listCameras();
