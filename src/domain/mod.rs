@@ -1,7 +1,10 @@
 //! The pure business core: values in, values out, no I/O and no clock reads.
 
 pub mod attendee;
+pub mod audience;
 pub mod badge;
+pub mod campaign;
+pub mod edm_link;
 pub mod email;
 pub mod programme;
 pub mod scan;
