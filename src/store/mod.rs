@@ -6,6 +6,7 @@
 //! migrations, transaction start, row locking) lives in `sqlite.rs` and `postgres.rs`.
 
 mod attendees;
+mod campaigns;
 mod devices;
 mod events;
 mod keys;
@@ -13,19 +14,24 @@ mod leads;
 mod mail_queue;
 pub mod postgres;
 mod scans;
+mod send_ledger;
 pub mod sqlite;
+mod suppression;
 mod users;
 
 pub use attendees::{
     AttendeeRecord, AttendeeSummary, BadgeRecord, ConsentRecord, NewBadge, RegisterOptions,
     RegistrationOutcome,
 };
+pub use campaigns::{CampaignProgress, CampaignRecord, CampaignSettings, ReportLine};
 pub use devices::DeviceRecord;
 pub use events::{EventRecord, ImportSummary, ts};
 pub use keys::StoredKey;
 pub use leads::LeadSummary;
 pub use mail_queue::MailJob;
 pub use scans::{Finish, PendingScan, ScanGroup, ScanRow, ScanVerdict};
+pub use send_ledger::{ClaimedSend, SendOutcome};
+pub use suppression::{BounceOutcome, BounceReport, Engagement, UNSUBSCRIBE_WORDING};
 pub use users::{NewUser, UserRecord};
 
 use sqlx::PgPool;
