@@ -147,8 +147,24 @@ impl CampaignTemplates {
         })
     }
 
-    /// Renders the layouts: (text, HTML).
-    fn layouts(&self, ctx: minijinja::Value) -> Result<(String, String), MailError> {
+    /// Renders the message bodies around `rendered`: (text, HTML).
+    pub fn layouts(
+        &self,
+        rendered: &RenderedContent,
+        event_name: &str,
+        links: &MessageLinks<'_>,
+    ) -> Result<(String, String), MailError> {
+        let ctx = context! {
+            subject => &rendered.subject,
+            preheader => &rendered.preheader,
+            paragraphs => &rendered.paragraphs,
+            cta_label => &rendered.cta_label,
+            cta_href => links.cta_href,
+            event_name => event_name.split_whitespace().collect::<Vec<_>>().join(" "),
+            unsubscribe_url => links.unsubscribe_url,
+            open_pixel_url => links.open_pixel_url,
+            postal_address => links.postal_address,
+        };
         let render = |name: &str| {
             self.env
                 .get_template(name)
@@ -222,9 +238,8 @@ pub fn compose_campaign_email(
     from: &Mailbox,
     to: &Email,
     to_name: &str,
-    event_name: &str,
-    rendered: &RenderedContent,
-    templates: &CampaignTemplates,
+    subject: &str,
+    (text, html): (String, String),
     links: &MessageLinks<'_>,
 ) -> Result<Message, MailError> {
     let to_address = to
@@ -239,25 +254,13 @@ pub fn compose_campaign_email(
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
     let to_name = (!to_name.trim().is_empty()).then(|| to_name.trim().to_owned());
-    let ctx = context! {
-        subject => &rendered.subject,
-        preheader => &rendered.preheader,
-        paragraphs => &rendered.paragraphs,
-        cta_label => &rendered.cta_label,
-        cta_href => links.cta_href,
-        event_name => event_name.split_whitespace().collect::<Vec<_>>().join(" "),
-        unsubscribe_url => links.unsubscribe_url,
-        open_pixel_url => links.open_pixel_url,
-        postal_address => links.postal_address,
-    };
-    let (text, html) = templates.layouts(ctx)?;
     let header = |name: &'static str, value: String| {
         HeaderValue::new(HeaderName::new_from_ascii_str(name), value)
     };
     let mut message = Message::builder()
         .from(from.clone())
         .to(Mailbox::new(to_name, to_address))
-        .subject(rendered.subject.as_str())
+        .subject(subject)
         .message_id(Some(links.message_id.to_owned()))
         .multipart(
             MultiPart::alternative()
@@ -373,7 +376,8 @@ mod tests {
             postal_address: &postal,
             message_id: "<1.abc@bt.example>",
         };
-        let message = compose_campaign_email(&from, &to, name, "Summit", &r, &t, &links).unwrap();
+        let bodies = t.layouts(&r, "Summit", &links).unwrap();
+        let message = compose_campaign_email(&from, &to, name, &r.subject, bodies, &links).unwrap();
         let raw = message.formatted();
         let parsed = mail_parser::MessageParser::default().parse(&raw).unwrap();
         assert!(parsed.header("Bcc").is_none());

@@ -205,6 +205,28 @@ impl Store {
         Ok(())
     }
 
+    /// Gives claimed messages back unsent (their campaign was paused or cancelled meanwhile):
+    /// queued again, or cancelled with their campaign, without counting an attempt.
+    pub async fn release_campaign_sends(&self, ids: &[i64]) -> StoreResult<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        in_tx!(self, tx => {
+            for id in ids {
+                sqlx::query(
+                    "UPDATE campaign_sends SET lease_until = NULL, attempts = attempts - 1,
+                       state = CASE WHEN (SELECT c.state FROM campaigns c WHERE c.id = campaign_sends.campaign_id) = 'cancelled'
+                         THEN 'cancelled' ELSE 'queued' END
+                     WHERE id = $1 AND state = 'sending'",
+                )
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            }
+        });
+        Ok(())
+    }
+
     /// How many messages of a campaign are leased right now (in flight).
     pub async fn campaign_in_flight(&self, campaign_id: i64) -> StoreResult<i64> {
         let n = on_pool!(self, p => sqlx::query_scalar(
