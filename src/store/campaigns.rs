@@ -483,6 +483,22 @@ impl Store {
         Ok(progress)
     }
 
+    /// The lead of one attendee: (tier, top topic), when the lead builder made one.
+    pub async fn lead_of(
+        &self,
+        event_id: i64,
+        attendee_id: i64,
+    ) -> StoreResult<Option<(String, Option<String>)>> {
+        let row = on_pool!(self, p => sqlx::query_as(
+            "SELECT tier, top_topic FROM leads WHERE event_id = $1 AND attendee_id = $2",
+        )
+        .bind(event_id)
+        .bind(attendee_id)
+        .fetch_optional(p)
+        .await)?;
+        Ok(row)
+    }
+
     /// Delivered, opened, clicked, unsubscribed and bounced per content topic and tier.
     pub async fn campaign_report(&self, id: i64) -> StoreResult<Vec<ReportLine>> {
         let rows = on_pool!(self, p => sqlx::query_as(

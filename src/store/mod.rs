@@ -30,7 +30,7 @@ pub use keys::StoredKey;
 pub use leads::LeadSummary;
 pub use mail_queue::MailJob;
 pub use scans::{Finish, PendingScan, ScanGroup, ScanRow, ScanVerdict};
-pub use send_ledger::{ClaimedSend, SendOutcome};
+pub use send_ledger::{ClaimedSend, LedgerRow, SendOutcome};
 pub use suppression::{BounceOutcome, BounceReport, Engagement, UNSUBSCRIBE_WORDING};
 pub use users::{NewUser, UserRecord};
 

@@ -26,6 +26,21 @@ pub struct ClaimedSend {
     pub consent: Option<bool>,
 }
 
+/// One row of the send ledger as it stands.
+#[derive(Debug, Clone, FromRow)]
+pub struct LedgerRow {
+    pub id: i64,
+    pub attendee_id: i64,
+    pub email: String,
+    pub topic: String,
+    pub tier: String,
+    pub state: String,
+    pub attempts: i64,
+    pub message_id: Option<String>,
+    pub smtp_reply: Option<String>,
+    pub last_error: Option<String>,
+}
+
 /// What became of one claimed message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SendOutcome {
@@ -249,14 +264,11 @@ impl Store {
         Ok(row)
     }
 
-    /// Ledger rows of a campaign: (attendee id, email, state, attempts, message id), by id.
-    pub async fn campaign_ledger(
-        &self,
-        campaign_id: i64,
-    ) -> StoreResult<Vec<(i64, String, String, i64, Option<String>)>> {
+    /// Every ledger row of a campaign, by id.
+    pub async fn campaign_ledger(&self, campaign_id: i64) -> StoreResult<Vec<LedgerRow>> {
         let rows = on_pool!(self, p => sqlx::query_as(
-            "SELECT attendee_id, email, state, attempts, message_id FROM campaign_sends
-             WHERE campaign_id = $1 ORDER BY id",
+            "SELECT id, attendee_id, email, topic, tier, state, attempts, message_id, smtp_reply, last_error
+             FROM campaign_sends WHERE campaign_id = $1 ORDER BY id",
         )
         .bind(campaign_id)
         .fetch_all(p)
