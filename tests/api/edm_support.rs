@@ -78,12 +78,19 @@ pub async fn register(app: &TestApp, event: &EventRecord, people: &[Person<'_>])
             Registration::parse(&input, &known).unwrap()
         })
         .collect();
-    registration::record(&app.ctx, event, &regs, Source::Import, false, Timestamp::now())
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|o| o.attendee_id)
-        .collect()
+    registration::record(
+        &app.ctx,
+        event,
+        &regs,
+        Source::Import,
+        false,
+        Timestamp::now(),
+    )
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|o| o.attendee_id)
+    .collect()
 }
 
 /// Stores leads as the lead builder would: (attendee, tier, top topic).
@@ -105,7 +112,12 @@ pub async fn leads(app: &TestApp, event: &EventRecord, leads: &[(i64, &str, Opti
 }
 
 /// Imports `CAMPAIGN_FILE` (or `text`) as campaign `slug`.
-pub async fn campaign(app: &TestApp, event: &EventRecord, slug: &str, text: &str) -> CampaignRecord {
+pub async fn campaign(
+    app: &TestApp,
+    event: &EventRecord,
+    slug: &str,
+    text: &str,
+) -> CampaignRecord {
     badgetrail::edm::import_campaign_file(&app.ctx, event, slug, text, Timestamp::now())
         .await
         .unwrap()
