@@ -231,7 +231,7 @@ impl Content {
         if url.is_empty() != self.cta_label.trim().is_empty() {
             return Err("a call to action needs both a label and a link".into());
         }
-        if !url.is_empty() && !(url.starts_with("https://") || url.starts_with("http://")) {
+        if !(url.is_empty() || url.starts_with("https://") || url.starts_with("http://")) {
             return Err("the call-to-action link must start with https:// or http://".into());
         }
         if url.chars().any(|c| c.is_whitespace() || c.is_control()) {

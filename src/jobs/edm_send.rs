@@ -60,14 +60,15 @@ pub async fn run_once(ctx: &Context) -> anyhow::Result<EdmRun> {
             break;
         }
         for send in &claimed {
-            if !mailers.contains_key(&send.campaign_id) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = mailers.entry(send.campaign_id)
+            {
                 let campaign = ctx
                     .store
                     .campaign(send.campaign_id)
                     .await?
                     .ok_or_else(|| anyhow::anyhow!("campaign {} vanished", send.campaign_id))?;
                 let mailer = CampaignMailer::load(ctx, campaign).await?;
-                mailers.insert(send.campaign_id, Arc::new(mailer));
+                slot.insert(Arc::new(mailer));
             }
         }
         let active: Arc<Mutex<HashMap<i64, bool>>> =

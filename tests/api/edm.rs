@@ -18,6 +18,7 @@ crate::on_both_backends!(
     tracking_links_record_engagement_and_refuse_tampering,
     returned_mail_needs_the_token_and_suppresses_bounces,
     pause_resume_and_cancel_follow_the_life_cycle,
+    the_demo_sends_follow_up_emails_to_the_outbox,
 );
 
 /// Seven attendees covering each rule: (ids in order) ada A big-data, bob B big-data,
@@ -611,4 +612,50 @@ async fn pause_resume_and_cancel_follow_the_life_cycle(db: Db) {
     assert_eq!((progress.cancelled, progress.queued), (5, 0));
     assert_eq!(edm_send::run_once(&app.ctx).await.unwrap().sent, 0);
     assert_eq!(act("resume").await, 409);
+}
+
+async fn the_demo_sends_follow_up_emails_to_the_outbox(db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let report = badgetrail::demo::prepare(&app.ctx, 40).await.unwrap();
+    let f = report.follow_up;
+    assert!(f.sent > 0 && f.sent as u64 == f.queued, "{f:?}");
+    let follow_ups: Vec<Vec<u8>> = std::fs::read_dir(app.outbox())
+        .unwrap()
+        .map(|e| std::fs::read(e.unwrap().path()).unwrap())
+        .filter(|raw| {
+            mail_parser::MessageParser::default()
+                .parse(raw)
+                .is_some_and(|m| m.header("List-Unsubscribe-Post").is_some())
+        })
+        .collect();
+    assert_eq!(follow_ups.len(), f.sent);
+    // Without leads (the demo before the lead builder runs) everyone gets the general content.
+    let event = app
+        .ctx
+        .store
+        .event_by_slug(badgetrail::demo::programme::SLUG)
+        .await
+        .unwrap()
+        .unwrap();
+    let has_leads = !app
+        .ctx
+        .store
+        .event_lead_summaries(event.id)
+        .await
+        .unwrap()
+        .is_empty();
+    let subject = mail_parser::MessageParser::default()
+        .parse(&follow_ups[0])
+        .unwrap()
+        .subject()
+        .unwrap()
+        .to_owned();
+    if !has_leads {
+        assert_eq!(subject, "Thank you for coming to Cloud Summit 2026");
+    }
+    // A second run leaves the sent campaign alone.
+    let again = badgetrail::demo::prepare(&app.ctx, 40).await.unwrap();
+    assert!(again.follow_up.already_sent);
 }
