@@ -80,8 +80,10 @@ impl EdmRuntime {
 }
 
 /// Headers the DKIM signature covers, the list headers included so that nobody can strip
-/// or change the unsubscribe links without breaking the signature.
-pub const DKIM_HEADERS: [&str; 10] = [
+/// or change the unsubscribe links without breaking the signature. Not `Content-Type`:
+/// lettre writes a multipart message's Content-Type with the body, after signing, so
+/// listing it would sign an absent header and every signature would fail to verify.
+pub const DKIM_HEADERS: [&str; 9] = [
     "From",
     "To",
     "Subject",
@@ -91,7 +93,6 @@ pub const DKIM_HEADERS: [&str; 10] = [
     "List-Unsubscribe-Post",
     "List-Id",
     "MIME-Version",
-    "Content-Type",
 ];
 
 fn dkim_config(d: &DkimSettings) -> anyhow::Result<DkimConfig> {

@@ -20,6 +20,7 @@ crate::on_both_backends!(
     an_unsubscribe_during_a_campaign_stops_the_next_message,
     a_refused_recipient_is_a_hard_bounce_and_a_deferral_is_retried,
     the_rate_limit_spaces_messages_out,
+    dkim_signatures_cover_the_list_headers_and_verify,
 );
 
 fn smtp(sink: &SmtpSink) -> impl FnOnce(&mut Settings) + use<> {
@@ -408,4 +409,101 @@ async fn the_rate_limit_spaces_messages_out(db: Db) {
         "arrivals spanned {span:?}, expected at least {floor:?}"
     );
     assert!(elapsed >= floor);
+}
+
+/// Verifies a message with dkimpy, an independent DKIM implementation, given the DNS record.
+const VERIFY_PY: &str = r#"
+import sys, dkim
+message = open(sys.argv[1], "rb").read()
+record = sys.argv[2].encode()
+print("pass" if dkim.verify(message, dnsfunc=lambda name, timeout=5: record) else "fail")
+"#;
+
+fn dkim_verify(dir: &std::path::Path, raw: &[u8], record: &str) -> String {
+    let script = dir.join("verify.py");
+    std::fs::write(&script, VERIFY_PY).unwrap();
+    let file = dir.join("message.eml");
+    std::fs::write(&file, raw).unwrap();
+    let out = std::process::Command::new("python3")
+        .arg(&script)
+        .arg(&file)
+        .arg(record)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "dkimpy (python3 -m pip install dkimpy pynacl): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+async fn dkim_signatures_cover_the_list_headers_and_verify(db: Db) {
+    let sink = SmtpSink::start(SinkOptions::default());
+    let keys = tempfile::tempdir().unwrap();
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed).unwrap();
+    let key_file = keys.path().join("dkim.key");
+    std::fs::write(&key_file, data_encoding::BASE64.encode(&seed)).unwrap();
+    let public = ed25519_dalek::SigningKey::from_bytes(&seed)
+        .verifying_key()
+        .to_bytes();
+    let record = format!(
+        "v=DKIM1; k=ed25519; p={}",
+        data_encoding::BASE64.encode(&public)
+    );
+    let adjust = smtp(&sink);
+    let Some(app) = spawn_app_with(db, move |s| {
+        adjust(s);
+        s.edm.dkim = Some(badgetrail::edm::DkimSettings {
+            selector: "bt2026".into(),
+            domain: "badgetrail.example".into(),
+            algorithm: "ed25519".into(),
+            key_file,
+        });
+    })
+    .await
+    else {
+        return;
+    };
+    let event = app.seed_event().await;
+    register(&app, &event, &[("Ada Lovelace", "ada@example.com", true)]).await;
+    let c = campaign(&app, &event, "after", CAMPAIGN_FILE).await;
+    badgetrail::edm::start(&app.ctx, &c, Timestamp::now())
+        .await
+        .unwrap();
+    assert_eq!(edm_send::run_once(&app.ctx).await.unwrap().sent, 1);
+    let raw = sink.received(1).remove(0).raw;
+    let parsed = MessageParser::default().parse(&raw).unwrap();
+    let signature = parsed
+        .header_raw("DKIM-Signature")
+        .unwrap()
+        .replace([' ', '\t', '\r', '\n'], "");
+    let signed: Vec<String> = signature
+        .split(';')
+        .find_map(|tag| tag.strip_prefix("h="))
+        .unwrap()
+        .split(':')
+        .map(|h| h.to_ascii_lowercase())
+        .collect();
+    for h in [
+        "from",
+        "subject",
+        "list-unsubscribe",
+        "list-unsubscribe-post",
+        "list-id",
+    ] {
+        assert!(signed.iter().any(|s| s == h), "{h} not signed: {signature}");
+    }
+    assert!(signature.contains("d=badgetrail.example") && signature.contains("s=bt2026"));
+    assert_eq!(dkim_verify(keys.path(), &raw, &record), "pass");
+
+    // Changing the unsubscribe link breaks the signature.
+    let text = String::from_utf8(raw.clone()).unwrap();
+    let tampered = text.replacen("/u/", "/u/X", 1);
+    assert_ne!(tampered, text);
+    assert_eq!(
+        dkim_verify(keys.path(), tampered.as_bytes(), &record),
+        "fail"
+    );
 }
