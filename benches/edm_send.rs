@@ -73,7 +73,16 @@ async fn main() -> anyhow::Result<()> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();
-    let mut sink = Command::new("/usr/sbin/smtp-sink")
+    // smtp-sink refuses to run as root unless told which user to become.
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+    let mut sink = Command::new("/usr/sbin/smtp-sink");
+    if root {
+        sink.args(["-u", "nobody"]);
+    }
+    let mut sink = sink
         .args([&format!("127.0.0.1:{port}"), "1000"])
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())

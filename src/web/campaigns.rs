@@ -233,11 +233,32 @@ async fn page(
         .into_iter()
         .map(|t| (t.slug.to_string(), t.name))
         .collect();
-    // Before the start, the audience as it would be queued now; after, what was queued.
-    let view = edm::audience(&state.ctx, &campaign, now).await?;
-    let s = view.summary;
+    // Before the start, the audience as it would be queued now; after, what was queued
+    // (exclusions were decided at the start and are not recomputed on every refresh).
     let progress = store.campaign_progress(campaign.id).await?;
+    let report = store.campaign_report(campaign.id).await?;
     let excluded_tiers = campaign.excluded_tiers();
+    let (s, excluded_total) = if cs.editable() {
+        let s = edm::audience(&state.ctx, &campaign, now).await?.summary;
+        let total = s.excluded_total();
+        (s, total)
+    } else {
+        let mut s = crate::domain::audience::AudienceSummary::default();
+        for l in &report {
+            let n = l.queued as usize;
+            s.recipients += n;
+            let topic = if l.topic.is_empty() {
+                "general".to_owned()
+            } else {
+                l.topic.clone()
+            };
+            *s.by_topic.entry(topic).or_default() += n;
+            *s.by_tier
+                .entry(Tier::parse(&l.tier).unwrap_or(Tier::None))
+                .or_default() += n;
+        }
+        (s, 0)
+    };
     let page = CampaignPage {
         user,
         csrf: csrf.0,
@@ -275,7 +296,7 @@ async fn page(
                 count: *n,
             })
             .collect(),
-        excluded_total: s.excluded_total(),
+        excluded_total,
         excluded: s
             .excluded
             .iter()
@@ -290,7 +311,7 @@ async fn page(
             0
         },
         progress,
-        report: store.campaign_report(campaign.id).await?,
+        report,
         campaign,
         done: q.done,
     };

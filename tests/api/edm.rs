@@ -173,6 +173,43 @@ async fn a_marketer_builds_a_campaign_and_sees_who_gets_what(db: Db) {
     assert_eq!(status, 200);
     assert!(html.contains("Hello Gil, see you next year."), "{html}");
 
+    // A test send of Ada's email goes to the given address, with links that touch nobody.
+    let r = form(
+        &app,
+        &page,
+        &format!("{page}/test-send"),
+        &[
+            ("who", &ids[0].to_string()),
+            ("address", "marketer@example.org"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let sent: Vec<_> = std::fs::read_dir(app.outbox())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(sent.len(), 1);
+    let raw = std::fs::read(&sent[0]).unwrap();
+    let test = mail_parser::MessageParser::default().parse(&raw).unwrap();
+    assert_eq!(
+        test.to().unwrap().first().unwrap().address(),
+        Some("marketer@example.org")
+    );
+    assert_eq!(
+        test.subject(),
+        Some("Ada, a call about your data platform?")
+    );
+    let unsubscribe = crate::edm_support::list_unsubscribe_url(
+        test.header_raw("List-Unsubscribe").unwrap(),
+        "http",
+    );
+    let token = unsubscribe.rsplit('/').next().unwrap();
+    assert_eq!(
+        app.ctx.edm.signer.verify_unsubscribe(token),
+        Some(TEST_SEND)
+    );
+
     // The campaign file round-trips through the download.
     let (status, toml) = get_text(&app, &format!("{page}/campaign.toml")).await;
     assert_eq!(status, 200);

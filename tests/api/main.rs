@@ -7,6 +7,7 @@ mod badges;
 mod browser;
 mod cli;
 mod edm;
+mod edm_cli;
 mod edm_crash;
 mod edm_smtp;
 mod edm_support;
