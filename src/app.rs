@@ -44,6 +44,10 @@ impl Application {
         let (stop_tx, stop_rx) = watch::channel(false);
         let mailer = tokio::spawn(jobs::badge_mail::run_until_shutdown(
             self.ctx.clone(),
+            stop_rx.clone(),
+        ));
+        let campaigns = tokio::spawn(jobs::edm_send::run_until_shutdown(
+            self.ctx.clone(),
             stop_rx,
         ));
         let router = web::router(web::AppState::new(self.ctx.clone()));
@@ -59,6 +63,7 @@ impl Application {
         .await
         .context("serving HTTP")?;
         let _ = mailer.await;
+        let _ = campaigns.await;
         self.ctx.store.close().await;
         tracing::info!("stopped");
         Ok(())

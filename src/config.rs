@@ -48,6 +48,8 @@ pub struct Settings {
     /// How often the background mailer looks for queued messages, in milliseconds (0: never).
     pub mail_poll_ms: u64,
     pub mail: MailSettings,
+    /// Follow-up email campaigns.
+    pub edm: crate::edm::EdmSettings,
 }
 
 fn redacted<S: serde::Serializer>(url: &SecretString, s: S) -> Result<S::Ok, S::Error> {
@@ -83,6 +85,7 @@ impl Default for Settings {
             login_hours: 12,
             mail_poll_ms: 500,
             mail: MailSettings::default(),
+            edm: crate::edm::EdmSettings::default(),
         }
     }
 }

@@ -14,6 +14,8 @@ pub struct Context {
     pub store: Store,
     pub badges: Arc<BadgeIssuer>,
     pub mail: Arc<MailTransport>,
+    /// Follow-up email campaigns: link signer, their own transport, DKIM.
+    pub edm: Arc<crate::edm::EdmRuntime>,
 }
 
 impl Context {
@@ -31,6 +33,9 @@ impl Context {
             )
         })?;
         let mail = MailTransport::from_settings(&settings.mail).context("setting up mail")?;
+        let edm = crate::edm::EdmRuntime::build(&settings, &store)
+            .await
+            .context("setting up campaign email")?;
         let badges = BadgeIssuer::new(
             store.clone(),
             settings.key_storage,
@@ -41,6 +46,7 @@ impl Context {
             store,
             badges: Arc::new(badges),
             mail: Arc::new(mail),
+            edm: Arc::new(edm),
         })
     }
 }

@@ -9,6 +9,7 @@ pub mod context;
 pub mod demo;
 pub mod domain;
 pub mod door;
+pub mod edm;
 pub mod error;
 pub mod formats;
 pub mod jobs;

@@ -1,6 +1,7 @@
 //! The command line: each subcommand parses its arguments and calls one library flow.
 
 mod attendees;
+mod campaign;
 mod event;
 mod scans;
 mod users;
@@ -46,6 +47,9 @@ pub enum Command {
     /// Staff accounts.
     #[command(subcommand)]
     User(users::UserCommand),
+    /// Follow-up email campaigns: content files, audience, sending, reports, returned mail.
+    #[command(subcommand)]
+    Campaign(campaign::CampaignCommand),
     /// Send the queued badge emails now, then exit.
     SendMail,
     /// Create a sample event with registered attendees, email their badges to the outbox, and serve.
@@ -77,6 +81,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Event(cmd) => event::run(Context::build(settings).await?, cmd).await,
         Command::Attendees(cmd) => attendees::run(Context::build(settings).await?, cmd).await,
         Command::Scans(cmd) => scans::run(Context::build(settings).await?, cmd).await,
+        Command::Campaign(cmd) => campaign::run(Context::build(settings).await?, cmd).await,
         Command::User(cmd) => users::run(Context::build(settings).await?, cmd).await,
         Command::SendMail => {
             let ctx = Context::build(settings).await?;

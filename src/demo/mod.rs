@@ -1,5 +1,6 @@
 //! `badgetrail demo`: a sample event run end to end on the embedded defaults.
 
+pub mod follow_up;
 pub mod people;
 pub mod programme;
 
@@ -41,6 +42,8 @@ pub struct DemoReport {
     pub registered: usize,
     pub emails_sent: usize,
     pub sample_badge: String,
+    /// Follow-up emails sent by the last step.
+    pub follow_up: follow_up::FollowUpReport,
 }
 
 /// Creates the sample event, registers attendees, creates staff accounts and sends every
@@ -73,10 +76,13 @@ pub async fn prepare(ctx: &Context, attendees: usize) -> anyhow::Result<DemoRepo
         accounts::upsert_user(&ctx.store, name, name, *role, DEMO_PASSWORD, now).await?;
     }
     let run = jobs::badge_mail::run_once(ctx).await?;
+    // Last: the follow-up email works off whatever leads exist by now.
+    let follow_up = follow_up::send_follow_up(ctx, &event).await?;
     Ok(DemoReport {
         registered: regs.len(),
         emails_sent: run.sent,
         sample_badge,
+        follow_up,
     })
 }
 
@@ -89,6 +95,19 @@ pub async fn run(settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
         "  {} attendees registered, {} badge emails sent via {:?}",
         report.registered, report.emails_sent, s.mail.transport
     );
+    if report.follow_up.already_sent {
+        println!(
+            "  follow-up emails: campaign '{}' was sent by an earlier run",
+            follow_up::CAMPAIGN_SLUG
+        );
+    } else {
+        println!(
+            "  {} follow-up emails sent (campaign '{}', {} queued)",
+            report.follow_up.sent,
+            follow_up::CAMPAIGN_SLUG,
+            report.follow_up.queued
+        );
+    }
     if matches!(s.mail.transport, crate::mail::TransportKind::Outbox) {
         println!("  outbox: {}", s.mail.outbox_dir.display());
     }
@@ -105,6 +124,12 @@ pub async fn run(settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
     println!(
         "  Staff pages:   {}/admin  (users: admin, marketer, staff, sales; password: {DEMO_PASSWORD})",
         s.public_url
+    );
+    println!(
+        "  Campaign:      {}/admin/events/{}/campaigns/{}",
+        s.public_url,
+        programme::SLUG,
+        follow_up::CAMPAIGN_SLUG
     );
     if args.no_serve {
         return Ok(());

@@ -1,8 +1,11 @@
 //! The pure business core: values in, values out, no I/O and no clock reads.
 
 pub mod attendee;
+pub mod audience;
 pub mod badge;
+pub mod campaign;
 pub mod door_activity;
+pub mod edm_link;
 pub mod email;
 pub mod occupancy;
 pub mod programme;

@@ -2,7 +2,9 @@
 //! the sessions CSV and the attendee CSV. Pure: text in, values or located errors out.
 
 pub mod attendees_csv;
+pub mod campaign_file;
 mod csv_table;
+pub mod dsn;
 pub mod event_file;
 mod event_locate;
 mod event_read;

@@ -1,3 +1,4 @@
 //! Background work: jobs with a `run_once()` that tests call directly and a loop for the server.
 
 pub mod badge_mail;
+pub mod edm_send;

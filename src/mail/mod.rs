@@ -1,5 +1,6 @@
 //! Email: badge messages composed from templates, delivered to a file outbox or over SMTP.
 
+mod campaign_compose;
 mod compose;
 mod error;
 mod exchange;
@@ -8,6 +9,10 @@ mod settings;
 mod smtp;
 mod transport;
 
+pub use campaign_compose::{
+    CampaignTemplates, MessageLinks, Personal, RenderedContent, TemplateProblem,
+    compose_campaign_email,
+};
 pub use compose::{BadgeEmail, compose_badge_email};
 pub use error::MailError;
 pub use outbox::Outbox;

@@ -6,6 +6,7 @@
 //! migrations, transaction start, row locking) lives in `sqlite.rs` and `postgres.rs`.
 
 mod attendees;
+mod campaigns;
 mod devices;
 mod events;
 mod keys;
@@ -15,13 +16,16 @@ mod mail_queue;
 pub mod postgres;
 mod scan_write;
 mod scans;
+mod send_ledger;
 pub mod sqlite;
+mod suppression;
 mod users;
 
 pub use attendees::{
     AttendeeRecord, AttendeeSummary, BadgeRecord, ConsentRecord, NewBadge, RegisterOptions,
     RegistrationOutcome,
 };
+pub use campaigns::{CampaignProgress, CampaignRecord, CampaignSettings, ReportLine};
 pub use devices::DeviceRecord;
 pub use events::{EventRecord, ImportSummary, ts};
 pub use keys::StoredKey;
@@ -30,6 +34,8 @@ pub use leads::LeadSummary;
 pub use mail_queue::MailJob;
 pub use scan_write::{AcceptedScan, DeviceContact, NewScan, ScanWrite};
 pub use scans::{ScanRow, ScanVerdict};
+pub use send_ledger::{ClaimedSend, LedgerRow, SendOutcome};
+pub use suppression::{BounceOutcome, BounceReport, Engagement, UNSUBSCRIBE_WORDING};
 pub use users::{NewUser, UserRecord};
 
 use sqlx::PgPool;

@@ -2,14 +2,19 @@
 
 pub mod admin;
 pub mod auth;
+pub mod campaign_preview;
+pub mod campaigns;
 pub mod csrf;
 pub mod devices;
+pub mod edm_inbound;
 pub mod format;
 pub mod kiosk;
 pub mod kiosk_api;
 pub mod public;
 pub mod rate_limit;
+pub mod tracking;
 pub mod trails;
+pub mod unsubscribe;
 
 use std::sync::Arc;
 
@@ -50,7 +55,11 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::router())
         .merge(kiosk_api::router())
         .merge(kiosk::router())
+        .merge(unsubscribe::router())
+        .merge(tracking::router())
+        .merge(edm_inbound::router())
         .nest("/admin", admin::router().merge(devices::router()).merge(trails::router()))
+        .nest("/admin", campaigns::router().merge(campaign_preview::router()))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             csrf::ensure_cookie,
@@ -113,6 +122,12 @@ async fn healthz(
 /// The request path as logs may show it: query strings can hold personal data and a badge
 /// path holds the badge token, so both are left out.
 fn loggable_path(path: &str) -> String {
+    // Unsubscribe and tracking links carry per-recipient tokens.
+    for prefix in ["/u/", "/t/o/", "/t/c/"] {
+        if path.starts_with(prefix) {
+            return format!("{prefix}***");
+        }
+    }
     match path.strip_prefix("/b/") {
         Some(rest) => match rest.split_once('/') {
             Some((_, tail)) => format!("/b/***/{tail}"),

@@ -126,18 +126,18 @@ loop.run_forever()
 "#;
 
 #[derive(Clone, Copy, PartialEq)]
-enum Security {
+pub(crate) enum Security {
     None,
     StartTls,
     Tls,
 }
 
-struct SinkOptions {
+pub(crate) struct SinkOptions {
     /// Reply to RCPT TO for nobody@... instead of accepting, e.g. "550 5.1.1 No such user".
-    rcpt_reply: &'static str,
-    security: Security,
+    pub(crate) rcpt_reply: &'static str,
+    pub(crate) security: Security,
     /// AUTH required with these credentials.
-    login: Option<(&'static str, &'static str)>,
+    pub(crate) login: Option<(&'static str, &'static str)>,
 }
 
 impl Default for SinkOptions {
@@ -151,21 +151,21 @@ impl Default for SinkOptions {
 }
 
 /// A running aiosmtpd process; killed when dropped.
-struct SmtpSink {
+pub(crate) struct SmtpSink {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
     security: Security,
     files: tempfile::TempDir,
-    received: PathBuf,
+    pub(crate) received: PathBuf,
 }
 
-struct Received {
-    rcpt_to: Vec<String>,
-    raw: Vec<u8>,
+pub(crate) struct Received {
+    pub(crate) rcpt_to: Vec<String>,
+    pub(crate) raw: Vec<u8>,
 }
 
 impl SmtpSink {
-    fn start(options: SinkOptions) -> SmtpSink {
+    pub(crate) fn start(options: SinkOptions) -> SmtpSink {
         require_aiosmtpd();
         let files = tempfile::tempdir().unwrap();
         let received = files.path().join("received");
@@ -232,7 +232,7 @@ impl SmtpSink {
         }
     }
 
-    fn settings(&self) -> MailSettings {
+    pub(crate) fn settings(&self) -> MailSettings {
         MailSettings {
             from: FROM.to_owned(),
             transport: TransportKind::Smtp,
@@ -254,7 +254,7 @@ impl SmtpSink {
     }
 
     /// The first `count` messages received, waiting (bounded) for them to land.
-    fn received(&self, count: usize) -> Vec<Received> {
+    pub(crate) fn received(&self, count: usize) -> Vec<Received> {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let mut names: Vec<PathBuf> = std::fs::read_dir(&self.received)

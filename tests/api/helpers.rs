@@ -130,6 +130,8 @@ pub fn test_settings(database_url: String, dir: &std::path::Path, port: u16) -> 
     };
     s.mail.outbox_dir = dir.join("outbox");
     s.mail.from = "Cloud Summit <badges@badgetrail.example>".into();
+    // Tests drive the campaign sender themselves, with `edm_send::run_once`.
+    s.edm.poll_ms = 0;
     s
 }
 

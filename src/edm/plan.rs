@@ -1,0 +1,148 @@
+//! The audience of a campaign, starting it (queueing the audience) and pause, resume, cancel.
+
+use jiff::{SignedDuration, Timestamp};
+
+use crate::{
+    context::Context,
+    domain::{
+        audience::{self, AudiencePlan, AudienceRules, AudienceSummary},
+        campaign::{CampaignAction, CampaignState, Content, ContentKey, Tier},
+    },
+    mail::{CampaignTemplates, Personal},
+    store::{CampaignRecord, StoreError},
+};
+
+/// A planned audience with its summary.
+#[derive(Debug, Clone)]
+pub struct AudienceView {
+    pub plan: AudiencePlan,
+    pub summary: AudienceSummary,
+}
+
+/// Plans the audience as it would be queued now: every attendee of the event, decided by
+/// the campaign's rules.
+pub async fn audience(
+    ctx: &Context,
+    campaign: &CampaignRecord,
+    now: Timestamp,
+) -> anyhow::Result<AudienceView> {
+    let contents = ctx.store.campaign_contents(campaign.id).await?;
+    let candidates = ctx
+        .store
+        .audience_candidates(campaign.event_id, campaign.id)
+        .await?;
+    let excluded = campaign.excluded_tiers();
+    let plan = audience::plan(
+        &candidates,
+        &AudienceRules {
+            excluded_tiers: &excluded,
+            frequency_window: SignedDuration::from_hours(campaign.frequency_hours),
+            contents: &contents,
+        },
+        now,
+    );
+    let summary = plan.summary();
+    Ok(AudienceView { plan, summary })
+}
+
+/// Checks that every content block compiles and renders for a sample attendee, so a
+/// campaign cannot start with a template that fails halfway through.
+pub fn check_contents(contents: &[(ContentKey, Content)]) -> Result<(), String> {
+    if contents.is_empty() {
+        return Err("the campaign has no content yet".into());
+    }
+    let templates = CampaignTemplates::compile(contents).map_err(|problems| {
+        problems
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
+    })?;
+    for (i, (key, _)) in contents.iter().enumerate() {
+        let sample = Personal {
+            first_name: "Ada",
+            name: "Ada Lovelace",
+            company: "Analytical Engines",
+            job_title: "CTO",
+            event_name: "Sample event",
+            topic: key.topic.as_deref().unwrap_or(""),
+            topic_name: "Sample topic",
+            tier: key.tier.unwrap_or(Tier::A).as_str(),
+        };
+        templates.render(i, &sample).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// Starts a draft campaign: plans the audience and queues it, with the state change, in one
+/// transaction. Returns how many messages were queued.
+pub async fn start(
+    ctx: &Context,
+    campaign: &CampaignRecord,
+    now: Timestamp,
+) -> Result<u64, StartError> {
+    if campaign.state() != CampaignState::Draft {
+        return Err(StartError::Refused(format!(
+            "a {} campaign cannot be started",
+            campaign.state()
+        )));
+    }
+    let contents = ctx
+        .store
+        .campaign_contents(campaign.id)
+        .await
+        .map_err(anyhow::Error::from)?;
+    check_contents(&contents).map_err(StartError::Refused)?;
+    let view = audience(ctx, campaign, now).await?;
+    let queued = ctx
+        .store
+        .queue_campaign(campaign.id, &view.plan.recipients, now)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(m) => StartError::Refused(m),
+            other => StartError::Failed(other.into()),
+        })?;
+    // A campaign with nobody to send to is done at once.
+    ctx.store
+        .finish_campaigns(now)
+        .await
+        .map_err(anyhow::Error::from)?;
+    tracing::info!(campaign = campaign.id, queued, "campaign started");
+    Ok(queued)
+}
+
+/// Why a campaign did not start or change.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("{0}")]
+    Refused(String),
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
+}
+
+/// Pauses, resumes or cancels (or starts) a campaign.
+pub async fn control(
+    ctx: &Context,
+    campaign: &CampaignRecord,
+    action: CampaignAction,
+    now: Timestamp,
+) -> Result<CampaignState, StartError> {
+    if action == CampaignAction::Start {
+        start(ctx, campaign, now).await?;
+        return Ok(CampaignState::Sending);
+    }
+    let from = campaign.state();
+    let to = from.after(action).map_err(StartError::Refused)?;
+    let changed = ctx
+        .store
+        .set_campaign_state(campaign.id, from, to, now)
+        .await
+        .map_err(anyhow::Error::from)?;
+    if !changed {
+        return Err(StartError::Refused(
+            "the campaign changed meanwhile; reload and try again".into(),
+        ));
+    }
+    tracing::info!(campaign = campaign.id, from = %from, to = %to, "campaign state changed");
+    Ok(to)
+}

@@ -1,0 +1,205 @@
+//! Seeing a campaign email before it goes out: any attendee's rendered message (HTML and text)
+//! in the browser, and a test send of it to a given address.
+
+use askama::Template;
+use axum::{
+    Router,
+    extract::{Path, Query, State},
+    http::header,
+    response::{Html, IntoResponse, Redirect, Response},
+    routing::{get, post},
+};
+use axum_extra::extract::Form;
+use jiff::Timestamp;
+use serde::Deserialize;
+
+use super::{AppState, auth::CurrentUser, campaigns::CAMPAIGNS, csrf::CsrfToken};
+use crate::{
+    domain::{campaign::Tier, edm_link::TEST_SEND, email::Email},
+    edm::{CampaignMailer, Preview, RecipientData},
+    error::{Error, WebResult},
+    store::{AttendeeRecord, CampaignRecord, EventRecord},
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/events/{slug}/campaigns/{c}/preview", get(preview))
+        .route(
+            "/events/{slug}/campaigns/{c}/preview.html",
+            get(preview_html),
+        )
+        .route("/events/{slug}/campaigns/{c}/test-send", post(test_send))
+}
+
+#[derive(Deserialize)]
+struct WhoQuery {
+    /// An attendee id or email address.
+    #[serde(default)]
+    who: String,
+}
+
+/// The attendee `who` names: an id or an email address of this event.
+async fn attendee(state: &AppState, event: &EventRecord, who: &str) -> WebResult<AttendeeRecord> {
+    let who = who.trim();
+    let store = &state.ctx.store;
+    let id = match who.parse::<i64>() {
+        Ok(id) => Some(id),
+        Err(_) => {
+            let email = Email::parse(who).map_err(|_| {
+                Error::BadRequest("Give an attendee number or email address.".into())
+            })?;
+            let (found, _) = store.list_attendees(event.id, email.as_str(), 5, 0).await?;
+            found
+                .into_iter()
+                .find(|a| a.email == email.as_str())
+                .map(|a| a.id)
+        }
+    };
+    let found = match id {
+        Some(id) => store.attendee(id).await?,
+        None => None,
+    };
+    found
+        .filter(|a| a.event_id == event.id)
+        .ok_or_else(|| Error::BadRequest("No attendee of this event matches.".into()))
+}
+
+/// The message `attendee` would get, with test links, sent to `to`.
+async fn render(
+    state: &AppState,
+    event: &EventRecord,
+    campaign: CampaignRecord,
+    attendee: &AttendeeRecord,
+    to: &str,
+) -> WebResult<(lettre::Message, Preview)> {
+    let lead = state.ctx.store.lead_of(event.id, attendee.id).await?;
+    let (tier, topic) = match &lead {
+        Some((tier, topic)) => (Tier::of_lead(Some(tier)), topic.as_deref()),
+        None => (Tier::None, None),
+    };
+    let mailer = CampaignMailer::load(&state.ctx, campaign)
+        .await
+        .map_err(|e| Error::BadRequest(format!("{e:#}")))?;
+    let (message, _, preview) = mailer
+        .compose(
+            &state.ctx.edm,
+            &RecipientData {
+                send_id: TEST_SEND,
+                email: to,
+                name: &attendee.name,
+                company: &attendee.company,
+                job_title: &attendee.job_title,
+                topic,
+                tier,
+            },
+        )
+        .map_err(|e| Error::BadRequest(format!("This email cannot be written: {e:#}")))?;
+    Ok((message, preview))
+}
+
+#[derive(Template)]
+#[template(path = "campaigns/preview.html")]
+struct PreviewPage {
+    user: CurrentUser,
+    csrf: String,
+    slug: String,
+    campaign_slug: String,
+    campaign_name: String,
+    who: String,
+    attendee_name: String,
+    attendee_email: String,
+    exclusion: Option<&'static str>,
+    preview: Preview,
+}
+
+async fn preview(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    csrf: CsrfToken,
+    Path((slug, c)): Path<(String, String)>,
+    Query(q): Query<WhoQuery>,
+) -> WebResult<Html<String>> {
+    user.require(CAMPAIGNS)?;
+    let (event, campaign) = super::campaigns::campaign_of(&state, &slug, &c).await?;
+    let attendee = attendee(&state, &event, &q.who).await?;
+    let view = crate::edm::audience(&state.ctx, &campaign, Timestamp::now()).await?;
+    let exclusion = view.plan.exclusion_of(attendee.id).map(|e| e.label());
+    let campaign_slug = campaign.slug.clone();
+    let campaign_name = campaign.name.clone();
+    let (_, preview) = render(&state, &event, campaign, &attendee, &attendee.email).await?;
+    let page = PreviewPage {
+        user,
+        csrf: csrf.0,
+        slug,
+        campaign_slug,
+        campaign_name,
+        who: attendee.id.to_string(),
+        attendee_name: attendee.name.clone(),
+        attendee_email: attendee.email.clone(),
+        exclusion,
+        preview,
+    };
+    Ok(Html(page.render()?))
+}
+
+/// The HTML part itself, for the preview frame: sandboxed, no scripts, framable only by us.
+async fn preview_html(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((slug, c)): Path<(String, String)>,
+    Query(q): Query<WhoQuery>,
+) -> WebResult<Response> {
+    user.require(CAMPAIGNS)?;
+    let (event, campaign) = super::campaigns::campaign_of(&state, &slug, &c).await?;
+    let attendee = attendee(&state, &event, &q.who).await?;
+    let (_, preview) = render(&state, &event, campaign, &attendee, &attendee.email).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "sandbox; default-src 'none'; img-src 'self' https: data:; style-src 'unsafe-inline'; frame-ancestors 'self'",
+            ),
+            (header::X_FRAME_OPTIONS, "SAMEORIGIN"),
+        ],
+        preview.html,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+struct TestSendForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    who: String,
+    #[serde(default)]
+    address: String,
+}
+
+async fn test_send(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    csrf: CsrfToken,
+    Path((slug, c)): Path<(String, String)>,
+    Form(form): Form<TestSendForm>,
+) -> WebResult<Redirect> {
+    csrf.verify(&form.csrf)?;
+    user.require(CAMPAIGNS)?;
+    let (event, campaign) = super::campaigns::campaign_of(&state, &slug, &c).await?;
+    let to = Email::parse(&form.address)
+        .map_err(|e| Error::BadRequest(format!("The test address {e}.")))?;
+    let attendee = attendee(&state, &event, &form.who).await?;
+    let (message, _) = render(&state, &event, campaign, &attendee, to.as_str()).await?;
+    state
+        .ctx
+        .edm
+        .transport
+        .send(&message)
+        .await
+        .map_err(|e| Error::Conflict(format!("The test email was not sent: {e}")))?;
+    tracing::info!(user = user.id, to = %to.masked(), "campaign test email sent");
+    Ok(Redirect::to(&format!(
+        "/admin/events/{slug}/campaigns/{c}?done=test_sent"
+    )))
+}
