@@ -7,6 +7,7 @@ pub mod campaign;
 pub mod door_activity;
 pub mod edm_link;
 pub mod email;
+pub mod lead;
 pub mod occupancy;
 pub mod programme;
 pub mod scan;

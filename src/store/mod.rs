@@ -30,7 +30,7 @@ pub use devices::DeviceRecord;
 pub use events::{EventRecord, ImportSummary, ts};
 pub use keys::StoredKey;
 pub use kiosk_sync::{KioskRoom, KioskSession};
-pub use leads::LeadSummary;
+pub use leads::{LeadBuildRecord, LeadRow, LeadSummary, STALE_BUILD_MS, StoredLead};
 pub use mail_queue::MailJob;
 pub use scan_write::{AcceptedScan, DeviceContact, NewScan, ScanWrite};
 pub use scans::{ScanRow, ScanVerdict};

@@ -1,0 +1,238 @@
+//! The lead package: what sales receives about one attendee, and what they record back.
+//!
+//! The lead builder produces one `LeadPackage` per attendee (stored as JSON with the lead);
+//! pages, exports and the webhook only read it. Feedback is a fixed list of outcomes.
+
+use serde::{Deserialize, Serialize};
+
+/// A, B, C or X; see DOMAIN.md and `docs/scoring.md`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Tier {
+    /// Hand to sales now.
+    A,
+    /// Nurture plus telesales.
+    B,
+    /// Email nurture only.
+    C,
+    /// Excluded (competitor, student, staff, speaker, no-show, or a rule of the event).
+    X,
+}
+
+impl Tier {
+    pub const ALL: [Tier; 4] = [Tier::A, Tier::B, Tier::C, Tier::X];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::A => "A",
+            Tier::B => "B",
+            Tier::C => "C",
+            Tier::X => "X",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Tier, String> {
+        Tier::ALL
+            .into_iter()
+            .find(|t| t.as_str().eq_ignore_ascii_case(raw.trim()))
+            .ok_or_else(|| format!("unknown tier '{raw}' (A, B, C or X)"))
+    }
+
+    /// What the tier means for whoever follows it up.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Tier::A => "hand to sales now",
+            Tier::B => "nurture plus telesales",
+            Tier::C => "email nurture only",
+            Tier::X => "excluded",
+        }
+    }
+}
+
+/// The key contact.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Contact {
+    pub name: String,
+    pub email: String,
+    pub job_title: String,
+    pub company: String,
+    /// Decision-role key (`attendee::DecisionRole`).
+    pub decision_role: String,
+    /// What the role is responsible for, in plain words.
+    pub responsibilities: String,
+    pub country: String,
+}
+
+/// One session that contributed to the interest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionContribution {
+    /// The organiser's session id.
+    pub session: String,
+    pub title: String,
+    pub kind: String,
+    pub minutes: u32,
+}
+
+/// Interest in one topic, 0 to 100, and where it came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TopicInterest {
+    pub slug: String,
+    pub name: String,
+    pub score: f64,
+    /// Minutes present in sessions of this topic (the session's whole minutes).
+    pub minutes: u32,
+    /// Declared at registration.
+    pub declared: bool,
+    /// Session ids (organiser's) that produced it, most contributing first.
+    pub sessions: Vec<String>,
+}
+
+/// What is known of the company and its needs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Needs {
+    pub industry: String,
+    pub company_size: String,
+    /// Purchase-stage key (`attendee::PurchaseStage`).
+    pub stage: String,
+    /// The stage in plain words.
+    pub stage_label: String,
+    /// Topic slugs ticked at registration.
+    pub declared_interests: Vec<String>,
+}
+
+/// A solution or customer case to show the lead, from the marketers' content file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContentPick {
+    /// `solution` or `case`.
+    pub kind: String,
+    pub title: String,
+    pub url: String,
+    /// Why it was picked: the topic and industry it matches.
+    pub why: String,
+}
+
+/// One factor of the tier decision, with its value and its contribution to its axis.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Factor {
+    /// `fit`, `engagement`, `stage` or `rule`.
+    pub axis: String,
+    pub label: String,
+    pub value: String,
+    pub points: f64,
+}
+
+/// Who follows the lead up and by when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Routing {
+    pub owner: String,
+    /// Which routing rule picked the owner, in words ("region EMEA, industry finance").
+    pub rule: String,
+    /// Feedback deadline, RFC 3339.
+    pub due_at: String,
+}
+
+/// Everything sales gets about one attendee.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeadPackage {
+    pub attendee_id: i64,
+    pub tier: Tier,
+    /// Overall score, 0 to 100.
+    pub score: f64,
+    pub fit: f64,
+    pub engagement: f64,
+    /// Stage points, 0 to 100.
+    pub stage_points: f64,
+    pub contact: Contact,
+    /// Ranked, highest first; only topics with a score above zero.
+    pub topics: Vec<TopicInterest>,
+    pub sessions: Vec<SessionContribution>,
+    /// Sessions attended and minutes present in all.
+    pub session_count: u32,
+    pub minutes: u32,
+    pub needs: Needs,
+    pub show: Vec<ContentPick>,
+    /// Most contributing first.
+    pub factors: Vec<Factor>,
+    /// Why this tier, in plain words.
+    pub explanation: String,
+    /// Why excluded, for tier X.
+    pub exclusion: Option<String>,
+    pub routing: Option<Routing>,
+}
+
+impl LeadPackage {
+    pub fn top_topic(&self) -> Option<&TopicInterest> {
+        self.topics.first()
+    }
+
+    /// `slug:score;slug:score`, highest first, scores rounded to whole numbers.
+    pub fn topic_scores(&self) -> String {
+        self.topics
+            .iter()
+            .map(|t| format!("{}:{}", t.slug, t.score.round() as i64))
+            .collect::<Vec<_>>()
+            .join(";")
+    }
+}
+
+macro_rules! outcome_enum {
+    ($($variant:ident = $key:literal : $label:literal),+ $(,)?) => {
+        /// What sales recorded about a lead.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum Outcome { $(#[serde(rename = $key)] $variant),+ }
+
+        impl Outcome {
+            pub const ALL: &'static [Outcome] = &[$(Outcome::$variant),+];
+
+            pub fn key(self) -> &'static str {
+                match self { $(Outcome::$variant => $key),+ }
+            }
+
+            pub fn label(self) -> &'static str {
+                match self { $(Outcome::$variant => $label),+ }
+            }
+
+            pub fn parse(raw: &str) -> Result<Outcome, String> {
+                let k = raw.trim().to_ascii_lowercase().replace([' ', '-'], "_");
+                Outcome::ALL.iter().copied().find(|o| o.key() == k).ok_or_else(|| {
+                    let keys: Vec<&str> = Outcome::ALL.iter().map(|o| o.key()).collect();
+                    format!("'{}' is not one of: {}", raw.trim(), keys.join(", "))
+                })
+            }
+        }
+    };
+}
+
+outcome_enum!(
+    Contacted = "contacted": "Contacted",
+    MeetingBooked = "meeting_booked": "Meeting booked",
+    BuyingWithinYear = "buying_within_year": "Buying within a year",
+    NeedUnclear = "need_unclear": "Need unclear",
+    LostToCompetitor = "lost_to_competitor": "Lost to a competitor",
+    NotAFit = "not_a_fit": "Not a fit",
+    Won = "won": "Won",
+);
+
+impl Outcome {
+    /// Sales took the lead up (counted as "accepted" in the funnel).
+    pub fn accepted(self) -> bool {
+        !matches!(self, Outcome::NotAFit)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tiers_and_outcomes_round_trip() {
+        for t in Tier::ALL {
+            assert_eq!(Tier::parse(t.as_str()), Ok(t));
+        }
+        for o in Outcome::ALL {
+            assert_eq!(Outcome::parse(o.key()), Ok(*o));
+        }
+        assert_eq!(Outcome::parse("Meeting booked"), Ok(Outcome::MeetingBooked));
+        assert!(Outcome::parse("maybe").is_err());
+        assert!(Tier::parse("D").is_err());
+    }
+}
