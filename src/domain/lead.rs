@@ -89,7 +89,11 @@ pub struct TopicInterest {
 /// What is known of the company and its needs.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Needs {
+    /// Industry in words.
     pub industry: String,
+    /// Industry key (`attendee::Industry`), which routing matches.
+    #[serde(default)]
+    pub industry_key: String,
     pub company_size: String,
     /// Purchase-stage key (`attendee::PurchaseStage`).
     pub stage: String,

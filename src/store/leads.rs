@@ -4,7 +4,7 @@
 use jiff::Timestamp;
 use sqlx::FromRow;
 
-use super::{Store, StoreError, StoreResult, in_tx, on_pool, on_writer};
+use super::{Store, StoreResult, in_tx, on_pool, on_writer};
 
 /// The part of a stored lead that later steps (follow-up email, reports) rely on.
 #[derive(Debug, Clone, Default, PartialEq, Eq, FromRow)]
@@ -64,10 +64,6 @@ pub struct LeadBuildRecord {
 /// A running build whose heartbeat is older than this has died (killed, crashed) and no
 /// longer blocks a new one.
 pub const STALE_BUILD_MS: i64 = 120_000;
-
-/// Rows per INSERT statement when writing leads: 13 parameters each stays far below
-/// both databases' parameter limits.
-const INSERT_CHUNK: usize = 1_000;
 
 const LEAD_COLUMNS: &str = "l.attendee_id, l.tier, l.top_topic, l.score, l.fit, l.engagement, \
     l.stage, l.topic_scores, l.explanation, l.package, l.owner_id, l.due_at";
@@ -220,9 +216,8 @@ impl Store {
         Ok(())
     }
 
-    /// Replaces the event's leads with a finished build's, and marks the build done, in one
-    /// transaction. Fails with `Conflict` (and writes nothing) when the build is no longer
-    /// the running one, for example because it was declared stale.
+    /// Replaces the event's leads with a finished build's and marks the build done, in one
+    /// transaction (see `begin_lead_write` for writing a large build in chunks).
     pub async fn finish_lead_build(
         &self,
         build_id: i64,
@@ -232,56 +227,9 @@ impl Store {
         insight: &str,
         now: Timestamp,
     ) -> StoreResult<()> {
-        let now = now.as_millisecond();
-        in_tx!(self, tx => {
-            let claimed = sqlx::query(
-                "UPDATE lead_builds SET state = 'done', finished_at = $2, heartbeat_at = $2,
-                     done = total, summary = $3, insight = $4
-                 WHERE id = $1 AND state = 'running'",
-            )
-            .bind(build_id)
-            .bind(now)
-            .bind(summary)
-            .bind(insight)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if claimed != 1 {
-                return Err(StoreError::Conflict(
-                    "this lead build was stopped; its results were not saved".into(),
-                ));
-            }
-            sqlx::query("DELETE FROM leads WHERE event_id = $1")
-                .bind(event_id)
-                .execute(&mut *tx)
-                .await?;
-            for chunk in leads.chunks(INSERT_CHUNK) {
-                let mut qb = sqlx::QueryBuilder::new(
-                    "INSERT INTO leads (event_id, attendee_id, tier, top_topic, built_at, score, fit,
-                         engagement, stage, topic_scores, explanation, package, owner_id, due_at,
-                         build_id) ",
-                );
-                qb.push_values(chunk, |mut b, l| {
-                    b.push_bind(event_id)
-                        .push_bind(l.attendee_id)
-                        .push_bind(&l.tier)
-                        .push_bind(&l.top_topic)
-                        .push_bind(now)
-                        .push_bind(l.score)
-                        .push_bind(l.fit)
-                        .push_bind(l.engagement)
-                        .push_bind(&l.stage)
-                        .push_bind(&l.topic_scores)
-                        .push_bind(&l.explanation)
-                        .push_bind(&l.package)
-                        .push_bind(l.owner_id)
-                        .push_bind(l.due_at)
-                        .push_bind(build_id);
-                });
-                qb.build().execute(&mut *tx).await?;
-            }
-        });
-        Ok(())
+        let mut w = self.begin_lead_write(build_id, event_id, now).await?;
+        w.write(leads).await?;
+        w.finish(summary, insight).await
     }
 
     /// Marks a running build failed with the reason.

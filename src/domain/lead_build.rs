@@ -1,0 +1,367 @@
+//! The whole lead build of one event, pure: attendees and their presence in, one lead
+//! package per attendee out. Same inputs, same output, whatever order they came in.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use jiff::{Timestamp, tz::TimeZone};
+
+use super::{
+    attendee::{CompanySize, DecisionRole, Industry, PurchaseStage},
+    interest::{self, Presence, SessionFacts},
+    lead::{Contact, LeadPackage, Needs, Routing, SessionContribution, Tier, TopicInterest},
+    lead_content::ContentLibrary,
+    lead_routing::{RouteKey, RoutingRules},
+    lead_rules::LeadRules,
+    lead_tier::{self, Activity, Person, round1},
+    programme::SessionKind,
+};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TopicRef {
+    pub slug: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionInput {
+    /// The organiser's session id.
+    pub external_id: String,
+    pub title: String,
+    pub kind: SessionKind,
+    /// Topic index (into `EventInput::topics`) and weight.
+    pub topics: Vec<(usize, f64)>,
+    pub speakers: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AttendeeInput {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub company: String,
+    pub job_title: String,
+    pub decision_role: String,
+    pub purchase_stage: String,
+    pub industry: String,
+    pub company_size: String,
+    pub country: String,
+    /// Topic indexes ticked at registration.
+    pub declared: Vec<usize>,
+    /// Session index and minutes, one entry per visit (a trail).
+    pub visits: Vec<(usize, u32)>,
+    pub email_opens: u32,
+    pub email_clicks: u32,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EventInput {
+    pub topics: Vec<TopicRef>,
+    pub sessions: Vec<SessionInput>,
+    pub attendees: Vec<AttendeeInput>,
+}
+
+/// What a decision role is responsible for, in plain words (DOMAIN.md).
+pub fn responsibilities(role: &str) -> &'static str {
+    match DecisionRole::parse(role) {
+        Ok(DecisionRole::Initiator) => "pushes for change; cares about the business growing",
+        Ok(DecisionRole::User) => "uses the product daily; cares about getting work done",
+        Ok(DecisionRole::Influencer) => "technical adviser to the choice",
+        Ok(DecisionRole::DecisionMaker) => {
+            "makes the final decision; cares about cutting cost and raising efficiency"
+        }
+        Ok(DecisionRole::Buyer) => "negotiates terms and executes the purchase; cares about price",
+        Ok(DecisionRole::Auditor) => "reviews the purchase afterwards; cares about risk",
+        Ok(DecisionRole::Other) | Err(_) => "not known",
+    }
+}
+
+/// The event-wide part of scoring (presence, session specificity, speakers), computed once;
+/// then any attendee's package.
+pub struct Scorer<'a> {
+    input: &'a EventInput,
+    rules: &'a LeadRules,
+    content: &'a ContentLibrary,
+    facts: Vec<SessionFacts>,
+    presence: Vec<Vec<Presence>>,
+    specificity: Vec<f64>,
+    speakers: HashSet<String>,
+}
+
+impl<'a> Scorer<'a> {
+    pub fn new(input: &'a EventInput, rules: &'a LeadRules, content: &'a ContentLibrary) -> Self {
+        let facts: Vec<SessionFacts> = input
+            .sessions
+            .iter()
+            .map(|s| SessionFacts {
+                kind: s.kind,
+                topics: s.topics.clone(),
+            })
+            .collect();
+        let presence: Vec<Vec<Presence>> = input
+            .attendees
+            .iter()
+            .map(|a| interest::qualifying_presence(a.visits.iter().copied(), &rules.interest))
+            .collect();
+        let mut counts = vec![0u32; input.sessions.len()];
+        for p in presence.iter().flatten() {
+            if let Some(c) = counts.get_mut(p.session) {
+                *c += 1;
+            }
+        }
+        let specificity = interest::specificity(input.attendees.len(), &counts, &rules.interest);
+        let speakers = input
+            .sessions
+            .iter()
+            .flat_map(|s| s.speakers.iter().map(|n| n.trim().to_lowercase()))
+            .collect();
+        Scorer {
+            input,
+            rules,
+            content,
+            facts,
+            presence,
+            specificity,
+            speakers,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.input.attendees.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.input.attendees.is_empty()
+    }
+
+    /// The package of attendee number `i` (in input order).
+    pub fn package(&self, i: usize) -> LeadPackage {
+        package(
+            self.input,
+            &self.input.attendees[i],
+            &self.presence[i],
+            &self.facts,
+            &self.specificity,
+            &self.speakers,
+            self.rules,
+            self.content,
+        )
+    }
+
+    /// Topic indexes of the sessions attendee `i` was present in (for co-attendance).
+    pub fn attended_topics(&self, i: usize) -> Vec<usize> {
+        let mut topics: Vec<usize> = self.presence[i]
+            .iter()
+            .flat_map(|p| self.facts[p.session].topics.iter().map(|(t, _)| *t))
+            .collect();
+        topics.sort_unstable();
+        topics.dedup();
+        topics
+    }
+}
+
+/// Builds every attendee's lead package (without routing). `progress` is told how many
+/// attendees are done, now and then.
+pub fn build(
+    input: &EventInput,
+    rules: &LeadRules,
+    content: &ContentLibrary,
+    progress: &mut dyn FnMut(usize),
+) -> Vec<LeadPackage> {
+    let scorer = Scorer::new(input, rules, content);
+    let mut out = Vec::with_capacity(scorer.len());
+    for i in 0..scorer.len() {
+        out.push(scorer.package(i));
+        if (i + 1) % 10_000 == 0 {
+            progress(i + 1);
+        }
+    }
+    progress(out.len());
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn package(
+    input: &EventInput,
+    a: &AttendeeInput,
+    presence: &[Presence],
+    facts: &[SessionFacts],
+    specificity: &[f64],
+    speakers: &HashSet<String>,
+    rules: &LeadRules,
+    content: &ContentLibrary,
+) -> LeadPackage {
+    let scores = interest::topic_scores(presence, &a.declared, facts, specificity, &rules.interest);
+    let session_id = |i: usize| input.sessions[i].external_id.clone();
+    let topics: Vec<TopicInterest> = scores
+        .iter()
+        .map(|t| TopicInterest {
+            slug: input.topics[t.topic].slug.clone(),
+            name: input.topics[t.topic].name.clone(),
+            score: round1(t.score),
+            minutes: t.minutes,
+            declared: t.declared,
+            sessions: t
+                .sessions
+                .iter()
+                .filter(|(_, part)| *part > 0.0)
+                .map(|(s, _)| session_id(*s))
+                .collect(),
+        })
+        .collect();
+    let mut sessions: Vec<SessionContribution> = presence
+        .iter()
+        .map(|p| {
+            let s = &input.sessions[p.session];
+            SessionContribution {
+                session: s.external_id.clone(),
+                title: s.title.clone(),
+                kind: s.kind.as_str().into(),
+                minutes: p.minutes,
+            }
+        })
+        .collect();
+    sessions.sort_by(|x, y| y.minutes.cmp(&x.minutes).then(x.session.cmp(&y.session)));
+    let minutes: u32 = presence.iter().map(|p| p.minutes).sum();
+    let person = Person {
+        email: &a.email,
+        name: &a.name,
+        company: &a.company,
+        job_title: &a.job_title,
+        decision_role: &a.decision_role,
+        purchase_stage: &a.purchase_stage,
+        industry: &a.industry,
+        company_size: &a.company_size,
+        country: &a.country,
+    };
+    let activity = Activity {
+        sessions: presence.len() as u32,
+        minutes,
+        top_topic: topics.first().map(|t| (t.name.as_str(), t.score)),
+        email_opens: a.email_opens,
+        email_clicks: a.email_clicks,
+        speaker: speakers.contains(&a.name.trim().to_lowercase()),
+    };
+    let assessment = lead_tier::assess(&person, &activity, rules);
+    let ranked: Vec<&str> = topics.iter().take(3).map(|t| t.slug.as_str()).collect();
+    let show = if assessment.tier == Tier::X {
+        Vec::new()
+    } else {
+        content.pick(&ranked, &a.industry)
+    };
+    let stage_label = PurchaseStage::parse(&a.purchase_stage)
+        .map(|s| lead_tier::stage_words(s).to_owned())
+        .unwrap_or_default();
+    LeadPackage {
+        attendee_id: a.id,
+        tier: assessment.tier,
+        score: assessment.score,
+        fit: assessment.fit,
+        engagement: assessment.engagement,
+        stage_points: assessment.stage_points,
+        contact: Contact {
+            name: a.name.clone(),
+            email: a.email.clone(),
+            job_title: a.job_title.clone(),
+            company: a.company.clone(),
+            decision_role: a.decision_role.clone(),
+            responsibilities: responsibilities(&a.decision_role).into(),
+            country: a.country.clone(),
+        },
+        topics,
+        sessions,
+        session_count: presence.len() as u32,
+        minutes,
+        needs: Needs {
+            industry: Industry::parse(&a.industry)
+                .map_or_else(|_| a.industry.clone(), |i| i.label().to_owned()),
+            industry_key: a.industry.clone(),
+            company_size: CompanySize::parse(&a.company_size)
+                .map_or_else(|_| a.company_size.clone(), |s| s.label().to_owned()),
+            stage: a.purchase_stage.clone(),
+            stage_label,
+            declared_interests: a
+                .declared
+                .iter()
+                .filter_map(|t| input.topics.get(*t).map(|t| t.slug.clone()))
+                .collect(),
+        },
+        show,
+        factors: assessment.factors,
+        explanation: assessment.explanation,
+        exclusion: assessment.exclusion,
+        routing: None,
+    }
+}
+
+/// An owner and deadline a lead already had, which a rebuild keeps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptRoute {
+    pub owner: String,
+    pub due_at: Timestamp,
+}
+
+/// Routes the leads of the tiers the routing file names. A lead already routed keeps its
+/// owner and deadline (sales may be working it); new ones get an owner and a deadline
+/// counted from `now`.
+pub fn route(
+    leads: &mut [LeadPackage],
+    routing: &RoutingRules,
+    kept: &HashMap<i64, KeptRoute>,
+    now: Timestamp,
+    tz: &TimeZone,
+) {
+    let due = routing.deadline(now, tz);
+    for lead in leads {
+        if !routing.routes(lead.tier) {
+            lead.routing = None;
+            continue;
+        }
+        lead.routing = Some(match kept.get(&lead.attendee_id) {
+            Some(k) => Routing {
+                owner: k.owner.clone(),
+                rule: "kept from an earlier build".into(),
+                due_at: k.due_at.to_string(),
+            },
+            None => {
+                let key = RouteKey {
+                    country: &lead.contact.country,
+                    industry: &lead.needs.industry_key,
+                    top_topic: lead.top_topic().map(|t| t.slug.as_str()),
+                };
+                let (owner, rule) = routing.route(key);
+                Routing {
+                    owner,
+                    rule,
+                    due_at: due.to_string(),
+                }
+            }
+        });
+    }
+}
+
+/// How many leads would move between tiers, and which.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TierMoves {
+    /// (from, to) -> count; `None` as from means the attendee had no lead.
+    pub counts: BTreeMap<(Option<Tier>, Tier), usize>,
+    /// (attendee id, from, to), by attendee id.
+    pub moved: Vec<(i64, Option<Tier>, Tier)>,
+}
+
+pub fn tier_moves(before: &HashMap<i64, Tier>, after: &[LeadPackage]) -> TierMoves {
+    let mut moves = TierMoves::default();
+    for lead in after {
+        let from = before.get(&lead.attendee_id).copied();
+        if from == Some(lead.tier) {
+            continue;
+        }
+        *moves.counts.entry((from, lead.tier)).or_default() += 1;
+        moves.moved.push((lead.attendee_id, from, lead.tier));
+    }
+    moves.moved.sort_by_key(|m| m.0);
+    moves
+}
+
+#[cfg(test)]
+#[path = "lead_build_tests.rs"]
+mod tests;

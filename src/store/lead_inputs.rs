@@ -1,0 +1,150 @@
+//! What the lead builder reads: the programme with topic weights, attendees in id order,
+//! their declared interests, accepted scans by attendee range and email engagement.
+
+use sqlx::FromRow;
+
+use super::{Store, StoreResult, on_pool};
+
+/// One session as the builder needs it.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct LeadSession {
+    pub id: i64,
+    pub external_id: String,
+    pub title: String,
+    pub kind: String,
+    /// JSON list of names.
+    pub speakers: String,
+    pub room_id: i64,
+    pub starts_at: i64,
+    pub ends_at: i64,
+}
+
+/// The registration facts the builder scores.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct LeadAttendee {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub company: String,
+    pub job_title: String,
+    pub decision_role: String,
+    pub purchase_stage: String,
+    pub industry: String,
+    pub company_size: String,
+    pub country: String,
+}
+
+/// An accepted scan: attendee, session, direction, scan time (unix ms).
+pub type LeadScan = (i64, i64, String, i64);
+
+impl Store {
+    /// Topic id, slug and name, in programme order.
+    pub async fn lead_topics(&self, event_id: i64) -> StoreResult<Vec<(i64, String, String)>> {
+        let rows = on_pool!(self, p => sqlx::query_as(
+            "SELECT id, slug, name FROM topics WHERE event_id = $1 ORDER BY position, id",
+        )
+        .bind(event_id)
+        .fetch_all(p)
+        .await)?;
+        Ok(rows)
+    }
+
+    pub async fn lead_sessions(&self, event_id: i64) -> StoreResult<Vec<LeadSession>> {
+        let rows = on_pool!(self, p => sqlx::query_as(
+            "SELECT id, external_id, title, kind, speakers, room_id, starts_at, ends_at
+             FROM sessions WHERE event_id = $1 ORDER BY starts_at, id",
+        )
+        .bind(event_id)
+        .fetch_all(p)
+        .await)?;
+        Ok(rows)
+    }
+
+    /// Session id, topic id and weight.
+    pub async fn lead_session_topics(&self, event_id: i64) -> StoreResult<Vec<(i64, i64, f64)>> {
+        let rows = on_pool!(self, p => sqlx::query_as(
+            "SELECT st.session_id, st.topic_id, st.weight FROM session_topics st
+             JOIN sessions s ON s.id = st.session_id WHERE s.event_id = $1
+             ORDER BY st.session_id, st.topic_id",
+        )
+        .bind(event_id)
+        .fetch_all(p)
+        .await)?;
+        Ok(rows)
+    }
+
+    /// Up to `limit` attendees of the event with an id above `after`, by id.
+    pub async fn lead_attendees(
+        &self,
+        event_id: i64,
+        after: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<LeadAttendee>> {
+        let rows = on_pool!(self, p => sqlx::query_as(
+            "SELECT id, email, name, company, job_title, decision_role, purchase_stage, industry,
+                    company_size, country
+             FROM attendees WHERE event_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+        )
+        .bind(event_id)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(p)
+        .await)?;
+        Ok(rows)
+    }
+
+    /// Attendee id and topic id of every interest declared at registration.
+    pub async fn lead_declared_interests(&self, event_id: i64) -> StoreResult<Vec<(i64, i64)>> {
+        let rows = on_pool!(self, p => sqlx::query_as(
+            "SELECT ai.attendee_id, ai.topic_id FROM attendee_interests ai
+             JOIN attendees a ON a.id = ai.attendee_id WHERE a.event_id = $1",
+        )
+        .bind(event_id)
+        .fetch_all(p)
+        .await)?;
+        Ok(rows)
+    }
+
+    /// Accepted scans of attendees with ids from `first` to `last`, by attendee. Attendees
+    /// belong to one event, so the range alone selects the event's scans; it reads only
+    /// the partial index of accepted scans.
+    pub async fn lead_scans(&self, first: i64, last: i64) -> StoreResult<Vec<LeadScan>> {
+        let rows = on_pool!(self, p => sqlx::query_as(
+            "SELECT attendee_id, session_id, direction, scanned_at FROM scans
+             WHERE decision = 'accepted' AND attendee_id >= $1 AND attendee_id <= $2
+               AND session_id IS NOT NULL
+             ORDER BY attendee_id",
+        )
+        .bind(first)
+        .bind(last)
+        .fetch_all(p)
+        .await)?;
+        Ok(rows)
+    }
+
+    /// Attendee id, follow-up emails opened and links clicked, for attendees with any.
+    pub async fn lead_email_engagement(&self, event_id: i64) -> StoreResult<Vec<(i64, i64, i64)>> {
+        let rows = on_pool!(self, p => sqlx::query_as(
+            "SELECT e.attendee_id,
+                    COUNT(*) FILTER (WHERE e.kind = 'open'),
+                    COUNT(*) FILTER (WHERE e.kind = 'click')
+             FROM campaign_engagements e JOIN attendees a ON a.id = e.attendee_id
+             WHERE a.event_id = $1 GROUP BY e.attendee_id",
+        )
+        .bind(event_id)
+        .fetch_all(p)
+        .await)?;
+        Ok(rows)
+    }
+
+    /// Id and login name of every enabled account that may own leads.
+    pub async fn lead_owner_ids(&self) -> StoreResult<Vec<(i64, String)>> {
+        let rows = on_pool!(self, p => sqlx::query_as(
+            "SELECT id, username FROM users
+             WHERE disabled_at IS NULL AND role IN ('sales', 'marketer', 'admin')",
+        )
+        .fetch_all(p)
+        .await)?;
+        Ok(rows)
+    }
+}
