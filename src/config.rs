@@ -50,6 +50,8 @@ pub struct Settings {
     pub mail: MailSettings,
     /// Follow-up email campaigns.
     pub edm: crate::edm::EdmSettings,
+    /// The lead builder: per-event files and the webhook.
+    pub leads: crate::leads::LeadSettings,
 }
 
 fn redacted<S: serde::Serializer>(url: &SecretString, s: S) -> Result<S::Ok, S::Error> {
@@ -86,6 +88,7 @@ impl Default for Settings {
             mail_poll_ms: 500,
             mail: MailSettings::default(),
             edm: crate::edm::EdmSettings::default(),
+            leads: crate::leads::LeadSettings::default(),
         }
     }
 }

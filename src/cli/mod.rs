@@ -3,6 +3,7 @@
 mod attendees;
 mod campaign;
 mod event;
+mod leads;
 mod scans;
 mod users;
 
@@ -47,6 +48,9 @@ pub enum Command {
     /// Staff accounts.
     #[command(subcommand)]
     User(users::UserCommand),
+    /// Leads: build them from trails, preview scoring changes, export.
+    #[command(subcommand)]
+    Leads(leads::LeadsCommand),
     /// Follow-up email campaigns: content files, audience, sending, reports, returned mail.
     #[command(subcommand)]
     Campaign(campaign::CampaignCommand),
@@ -81,6 +85,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Event(cmd) => event::run(Context::build(settings).await?, cmd).await,
         Command::Attendees(cmd) => attendees::run(Context::build(settings).await?, cmd).await,
         Command::Scans(cmd) => scans::run(Context::build(settings).await?, cmd).await,
+        Command::Leads(cmd) => leads::run(Context::build(settings).await?, cmd).await,
         Command::Campaign(cmd) => campaign::run(Context::build(settings).await?, cmd).await,
         Command::User(cmd) => users::run(Context::build(settings).await?, cmd).await,
         Command::SendMail => {

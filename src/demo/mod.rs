@@ -1,5 +1,7 @@
 //! `badgetrail demo`: a sample event run end to end on the embedded defaults.
 
+pub mod door_day;
+pub mod door_scans;
 pub mod follow_up;
 pub mod people;
 pub mod programme;
@@ -8,7 +10,7 @@ use anyhow::Context as _;
 use jiff::Timestamp;
 
 use crate::{
-    accounts, app,
+    accounts, app, leads,
     config::Settings,
     context::Context,
     domain::{attendee::Registration, user::Role},
@@ -32,6 +34,7 @@ pub const DEMO_USERS: &[(&str, Role)] = &[
     ("marketer", Role::Marketer),
     ("staff", Role::Staff),
     ("sales", Role::Sales),
+    ("sales2", Role::Sales),
 ];
 /// The demo's shared password; only ever used for the sample accounts.
 pub const DEMO_PASSWORD: &str = "badgetrail-demo";
@@ -40,6 +43,9 @@ pub const DEMO_PASSWORD: &str = "badgetrail-demo";
 #[derive(Debug)]
 pub struct DemoReport {
     pub registered: usize,
+    /// The simulated door day; `None` when an earlier run already played it.
+    pub doors: Option<door_scans::DoorReport>,
+    pub leads: leads::BuildReport,
     pub emails_sent: usize,
     pub sample_badge: String,
     /// Follow-up emails sent by the last step.
@@ -63,6 +69,7 @@ pub async fn prepare(ctx: &Context, attendees: usize) -> anyhow::Result<DemoRepo
         .map(|input| Registration::parse(input, &topics).map_err(|e| anyhow::anyhow!("{e}")))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let mut sample_badge = String::new();
+    let mut badges = Vec::with_capacity(regs.len());
     for chunk in regs.chunks(100) {
         let outcomes = registration::record(ctx, &event, chunk, Source::Demo, true, now).await?;
         if sample_badge.is_empty() {
@@ -71,19 +78,60 @@ pub async fn prepare(ctx: &Context, attendees: usize) -> anyhow::Result<DemoRepo
                 .map(|o| o.token.clone())
                 .unwrap_or_default();
         }
+        for (o, r) in outcomes.into_iter().zip(chunk) {
+            badges.push((o.attendee_id, o.token, r.interests.clone()));
+        }
     }
     for (name, role) in DEMO_USERS {
         accounts::upsert_user(&ctx.store, name, name, *role, DEMO_PASSWORD, now).await?;
     }
     let run = jobs::badge_mail::run_once(ctx).await?;
+    // The day at the doors, once: a second demo run keeps the first day's scans.
+    let doors = if ctx.store.event_has_scans(event.id).await? {
+        None
+    } else {
+        Some(door_scans::play(ctx, &event, &p, &badges, 2026).await?)
+    };
+    write_lead_files(&ctx.settings.leads.config_dir)?;
+    let leads = leads::build(
+        ctx,
+        &event,
+        &leads::BuildOptions {
+            started_by: "demo".into(),
+            ..leads::BuildOptions::default()
+        },
+        &|_| {},
+    )
+    .await
+    .context("building the sample leads")?;
     // Last: the follow-up email works off whatever leads exist by now.
     let follow_up = follow_up::send_follow_up(ctx, &event).await?;
     Ok(DemoReport {
+        doors,
+        leads,
         registered: regs.len(),
         emails_sent: run.sent,
         sample_badge,
         follow_up,
     })
+}
+
+/// The sample event's lead files, written to `<config_dir>/<slug>/` unless already there
+/// (so edits survive the next demo run).
+fn write_lead_files(config_dir: &std::path::Path) -> anyhow::Result<()> {
+    let dir = config_dir.join(programme::SLUG);
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    for (name, text) in [
+        ("scoring.toml", include_str!("../../examples/cloud-summit-scoring.toml")),
+        ("routing.toml", include_str!("../../examples/cloud-summit-routing.toml")),
+        ("content.toml", include_str!("../../examples/cloud-summit-content.toml")),
+    ] {
+        let path = dir.join(name);
+        if !path.exists() {
+            std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+        }
+    }
+    Ok(())
 }
 
 pub async fn run(settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
@@ -94,6 +142,19 @@ pub async fn run(settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
     println!(
         "  {} attendees registered, {} badge emails sent via {:?}",
         report.registered, report.emails_sent, s.mail.transport
+    );
+    if let Some(d) = &report.doors {
+        println!(
+            "  door day simulated: {} scans ({} accepted, {} duplicates, {} refused), {} no-shows",
+            d.scans, d.accepted, d.duplicates, d.refused, d.no_shows
+        );
+    }
+    let tiers: Vec<String> = report.leads.tiers.iter().map(|(t, n)| format!("{t} {n}")).collect();
+    println!(
+        "  {} leads built ({}), {} routed to sales",
+        report.leads.leads,
+        tiers.join(", "),
+        report.leads.routed
     );
     if report.follow_up.already_sent {
         println!(

@@ -160,11 +160,32 @@ pub async fn ingest(
     batch: &ScanBatch,
     now: Timestamp,
 ) -> anyhow::Result<Vec<ScanVerdict>> {
+    ingest_with(ctx, device, None, batch, now).await
+}
+
+/// Like `ingest`, for a paired device, which is checked to still hold its token.
+pub async fn ingest_paired(
+    ctx: &Context,
+    paired: &Paired,
+    batch: &ScanBatch,
+    now: Timestamp,
+) -> anyhow::Result<Vec<ScanVerdict>> {
+    let hash = login_token_hash(&paired.token);
+    ingest_with(ctx, &paired.device, Some(hash), batch, now).await
+}
+
+async fn ingest_with(
+    ctx: &Context,
+    device: &DeviceRecord,
+    token_hash: Option<String>,
+    batch: &ScanBatch,
+    now: Timestamp,
+) -> anyhow::Result<Vec<ScanVerdict>> {
     let states = DoorStates::new(ctx.store.clone());
     let state = states.get(device.event_id).await?;
     let mut job = [PreparedBatch::new(
         device.clone(),
-        None,
+        token_hash,
         batch.clone(),
         now,
         &state,

@@ -5,6 +5,8 @@ pub mod attendees_csv;
 pub mod campaign_file;
 mod csv_table;
 pub mod dsn;
+pub mod lead_files;
+pub mod leads_export;
 pub mod event_file;
 mod event_locate;
 mod event_read;

@@ -73,6 +73,14 @@ impl Store {
         Ok(rows)
     }
 
+    pub async fn lead_attendee_count(&self, event_id: i64) -> StoreResult<i64> {
+        let n = on_pool!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM attendees WHERE event_id = $1")
+            .bind(event_id)
+            .fetch_one(p)
+            .await)?;
+        Ok(n)
+    }
+
     /// Up to `limit` attendees of the event with an id above `after`, by id.
     pub async fn lead_attendees(
         &self,

@@ -108,7 +108,7 @@ impl LeadWrite {
 
     /// Marks the build done and commits. Fails with `Conflict`, rolling back, when the
     /// build is no longer the running one (another run declared it stale and took over).
-    pub async fn finish(mut self, summary: &str, insight: &str) -> StoreResult<()> {
+    pub async fn finish(mut self, summary: &str, insight: Option<&str>) -> StoreResult<()> {
         let claimed = on_tx!(self, c => sqlx::query(
             "UPDATE lead_builds SET state = 'done', finished_at = $2, heartbeat_at = $2,
                  done = total, summary = $3, insight = $4

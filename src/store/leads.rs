@@ -121,6 +121,27 @@ impl Store {
         Ok(rows)
     }
 
+    /// Up to `limit` stored leads of an event with an attendee id above `after`, by id.
+    pub async fn event_leads_page(
+        &self,
+        event_id: i64,
+        after: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<LeadRow>> {
+        let sql = format!(
+            "SELECT {LEAD_COLUMNS}, u.username AS owner FROM leads l
+             LEFT JOIN users u ON u.id = l.owner_id
+             WHERE l.event_id = $1 AND l.attendee_id > $2 ORDER BY l.attendee_id LIMIT $3"
+        );
+        let rows = on_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(event_id)
+            .bind(after)
+            .bind(limit)
+            .fetch_all(p)
+            .await)?;
+        Ok(rows)
+    }
+
     /// One stored lead with its owner.
     pub async fn lead(&self, event_id: i64, attendee_id: i64) -> StoreResult<Option<LeadRow>> {
         let sql = format!(
@@ -224,7 +245,7 @@ impl Store {
         event_id: i64,
         leads: &[StoredLead],
         summary: &str,
-        insight: &str,
+        insight: Option<&str>,
         now: Timestamp,
     ) -> StoreResult<()> {
         let mut w = self.begin_lead_write(build_id, event_id, now).await?;

@@ -28,6 +28,17 @@ pub struct ScanRow {
 
 impl Store {
     /// Every scan of an event, oldest first (for trails and exports).
+    /// Whether any scan of the event is stored.
+    pub async fn event_has_scans(&self, event_id: i64) -> StoreResult<bool> {
+        let found: Option<i64> = on_pool!(self, p => sqlx::query_scalar(
+            "SELECT CAST(1 AS BIGINT) FROM scans WHERE event_id = $1 LIMIT 1",
+        )
+        .bind(event_id)
+        .fetch_optional(p)
+        .await)?;
+        Ok(found.is_some())
+    }
+
     pub async fn event_scans(&self, event_id: i64) -> StoreResult<Vec<ScanRow>> {
         let rows = on_pool!(self, p => sqlx::query_as(
             "SELECT attendee_id, room_id, session_id, direction, scanned_at, decision, reason

@@ -1,0 +1,101 @@
+//! The lead builder's three files, all TOML: scoring rules, routing and the content library.
+//! Unknown keys and nonsense values are refused with the line they are on where known.
+
+use serde::de::DeserializeOwned;
+
+use super::{RowError, line_index::LineIndex};
+use crate::domain::{
+    lead_content::ContentLibrary, lead_routing::RoutingRules, lead_rules::LeadRules,
+};
+
+fn parse<T: DeserializeOwned>(text: &str) -> Result<T, Vec<RowError>> {
+    toml::from_str::<T>(text).map_err(|e| {
+        let line = e
+            .span()
+            .map_or(0, |span| LineIndex::new(text.as_bytes()).line(span.start));
+        vec![RowError::new(line, None, e.message().trim().replace('\n', "; "))]
+    })
+}
+
+fn checked<T>(value: T, problems: Vec<String>) -> Result<T, Vec<RowError>> {
+    if problems.is_empty() {
+        Ok(value)
+    } else {
+        Err(problems.into_iter().map(|p| RowError::new(0, None, p)).collect())
+    }
+}
+
+/// A scoring file; anything it leaves out keeps the default, at any depth (a file that
+/// sets only `tiers.a.score` keeps the other thresholds of tier A and every kind weight).
+pub fn parse_scoring(text: &str) -> Result<LeadRules, Vec<RowError>> {
+    // Read once as is, for unknown keys and wrong types with their lines.
+    parse::<LeadRules>(text)?;
+    let file: toml::Table = parse(text)?;
+    let mut merged = toml::Table::try_from(LeadRules::default()).expect("the rules are plain TOML values");
+    merge(&mut merged, file);
+    let rules: LeadRules = toml::Value::Table(merged)
+        .try_into()
+        .map_err(|e: toml::de::Error| vec![RowError::new(0, None, e.message().trim().to_owned())])?;
+    let problems = rules.check();
+    checked(rules, problems)
+}
+
+/// Tables merge key by key; any other value replaces the default.
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (key, value) in over {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
+pub fn parse_routing(text: &str) -> Result<RoutingRules, Vec<RowError>> {
+    let rules: RoutingRules = parse(text)?;
+    let problems = rules.check();
+    checked(rules, problems)
+}
+
+pub fn parse_content(text: &str) -> Result<ContentLibrary, Vec<RowError>> {
+    let lib: ContentLibrary = parse(text)?;
+    let problems = lib.check();
+    checked(lib, problems)
+}
+
+/// The defaults as a scoring file, for people to start from.
+pub fn default_scoring_file() -> String {
+    toml::to_string(&LeadRules::default()).expect("the rules are plain TOML values")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_partial_scoring_file_keeps_the_other_defaults() {
+        let r = parse_scoring("[tiers.a]\nscore = 70\n[fit]\ntarget_accounts = ['Big Bank']\n").unwrap();
+        assert_eq!(r.tiers.a.score, 70.0);
+        assert_eq!(r.tiers.a.fit, 50.0);
+        assert_eq!(r.fit.target_accounts, ["Big Bank"]);
+        assert_eq!(r.interest, LeadRules::default().interest);
+    }
+
+    #[test]
+    fn the_defaults_written_out_read_back_the_same() {
+        assert_eq!(parse_scoring(&default_scoring_file()).unwrap(), LeadRules::default());
+    }
+
+    #[test]
+    fn typos_and_bad_values_are_located() {
+        let e = parse_scoring("\n[tiers.a]\nscroe = 70\n").unwrap_err();
+        assert_eq!(e[0].line, 3, "{e:?}");
+        assert!(e[0].message.contains("scroe"), "{e:?}");
+        let e = parse_scoring("[interest]\nreference_share = 2.0\n").unwrap_err();
+        assert!(e[0].message.contains("reference_share"));
+        let e = parse_routing("deadline_working_days = 3\n").unwrap_err();
+        assert!(e[0].message.contains("fallback"), "{e:?}");
+        assert!(parse_content("[[item]]\nkind='case'\n").is_err());
+    }
+}

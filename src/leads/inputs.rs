@@ -1,0 +1,148 @@
+//! Loads what a lead build scores: the programme, every attendee with their trail (rebuilt
+//! from accepted scans by `domain::trail`), declared interests and email engagement.
+
+use std::collections::HashMap;
+
+use crate::{
+    domain::{
+        lead_build::{AttendeeInput, EventInput, SessionInput, TopicRef},
+        programme::SessionKind,
+        scan::{Direction, SessionSlot},
+        trail::{self, TrailScan},
+    },
+    store::{Store, ts},
+};
+
+/// Attendees read per query; their scans are read for the same id range.
+const PAGE: i64 = 20_000;
+
+/// Where a build records its progress while reading.
+#[derive(Debug, Clone, Copy)]
+pub struct BuildRecord {
+    pub build_id: i64,
+    pub total: i64,
+}
+
+/// Reads the event's inputs; `progress(done)` after each page of attendees, which is also
+/// recorded with the build (its heartbeat) when there is one.
+pub async fn load(
+    store: &Store,
+    event_id: i64,
+    record: Option<BuildRecord>,
+    progress: &(dyn Fn(usize) + Send + Sync),
+) -> anyhow::Result<EventInput> {
+    let topics = store.lead_topics(event_id).await?;
+    let topic_index: HashMap<i64, usize> =
+        topics.iter().enumerate().map(|(i, (id, _, _))| (*id, i)).collect();
+    let rows = store.lead_sessions(event_id).await?;
+    let session_index: HashMap<i64, usize> =
+        rows.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
+    let mut sessions: Vec<SessionInput> = rows
+        .iter()
+        .map(|s| SessionInput {
+            external_id: s.external_id.clone(),
+            title: s.title.clone(),
+            kind: SessionKind::parse(&s.kind).unwrap_or(SessionKind::Other),
+            topics: Vec::new(),
+            speakers: serde_json::from_str(&s.speakers).unwrap_or_default(),
+        })
+        .collect();
+    for (session, topic, weight) in store.lead_session_topics(event_id).await? {
+        if let (Some(&s), Some(&t)) = (session_index.get(&session), topic_index.get(&topic)) {
+            sessions[s].topics.push((t, weight));
+        }
+    }
+    let slots: Vec<SessionSlot> = rows
+        .iter()
+        .map(|s| SessionSlot {
+            session_id: s.id,
+            room_id: s.room_id,
+            starts_at: ts(s.starts_at),
+            ends_at: ts(s.ends_at),
+        })
+        .collect();
+    let mut declared: HashMap<i64, Vec<usize>> = HashMap::new();
+    for (attendee, topic) in store.lead_declared_interests(event_id).await? {
+        if let Some(&t) = topic_index.get(&topic) {
+            declared.entry(attendee).or_default().push(t);
+        }
+    }
+    let engagement: HashMap<i64, (i64, i64)> = store
+        .lead_email_engagement(event_id)
+        .await?
+        .into_iter()
+        .map(|(a, opens, clicks)| (a, (opens, clicks)))
+        .collect();
+    let room_of: HashMap<i64, i64> = rows.iter().map(|s| (s.id, s.room_id)).collect();
+
+    let mut attendees = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = store.lead_attendees(event_id, after, PAGE).await?;
+        let (Some(first), Some(last)) = (page.first(), page.last()) else {
+            break;
+        };
+        after = last.id;
+        let mut scans = store.lead_scans(first.id, last.id).await?.into_iter().peekable();
+        for a in page {
+            let mut mine = Vec::new();
+            while let Some((attendee, session, direction, at)) =
+                scans.next_if(|(attendee, ..)| *attendee <= a.id)
+            {
+                if attendee != a.id {
+                    continue;
+                }
+                let (Ok(direction), Some(&room_id)) = (Direction::parse(&direction), room_of.get(&session)) else {
+                    continue;
+                };
+                mine.push(TrailScan {
+                    at: ts(at),
+                    session_id: session,
+                    room_id,
+                    direction,
+                });
+            }
+            let visits = trail::build_trail(&mine, &slots)
+                .into_iter()
+                .filter_map(|v| session_index.get(&v.session_id).map(|&s| (s, v.minutes)))
+                .collect();
+            let (opens, clicks) = engagement.get(&a.id).copied().unwrap_or_default();
+            attendees.push(AttendeeInput {
+                id: a.id,
+                declared: declared
+                    .remove(&a.id)
+                    .map(|mut d| {
+                        d.sort_unstable();
+                        d
+                    })
+                    .unwrap_or_default(),
+                visits,
+                email_opens: u32::try_from(opens).unwrap_or(u32::MAX),
+                email_clicks: u32::try_from(clicks).unwrap_or(u32::MAX),
+                email: a.email,
+                name: a.name,
+                company: a.company,
+                job_title: a.job_title,
+                decision_role: a.decision_role,
+                purchase_stage: a.purchase_stage,
+                industry: a.industry,
+                company_size: a.company_size,
+                country: a.country,
+            });
+        }
+        progress(attendees.len());
+        if let Some(r) = record {
+            store
+                .lead_build_progress(r.build_id, r.total, attendees.len() as i64, jiff::Timestamp::now())
+                .await?;
+        }
+    }
+    Ok(EventInput {
+        topics: topics
+            .into_iter()
+            .map(|(_, slug, name)| TopicRef { slug, name })
+            .collect(),
+        sessions,
+        attendees,
+    })
+}

@@ -1,0 +1,259 @@
+//! The lead builder: trails -> topic interest -> tiered, explained, routed lead packages,
+//! stored per event; plus the export and the webhook. The scoring itself is pure
+//! (`domain::lead_build`); this module loads, routes, stores and reports.
+
+pub mod export;
+pub mod files;
+pub mod inputs;
+pub mod settings;
+pub mod webhook;
+
+use std::collections::{BTreeMap, HashMap};
+
+use anyhow::Context as _;
+use jiff::Timestamp;
+use serde::Serialize;
+
+pub use files::FileChoice;
+pub use settings::LeadSettings;
+
+use crate::{
+    context::Context,
+    domain::{
+        lead::{LeadPackage, Tier},
+        lead_build::{self, KeptRoute, Scorer, TierMoves},
+    },
+    store::{EventRecord, StoreError, StoredLead, ts},
+};
+
+/// What to build and how.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    pub files: FileChoice,
+    /// Compute and compare with the stored leads, store nothing.
+    pub dry_run: bool,
+    /// Login name (or `cli`) recorded with the build.
+    pub started_by: String,
+}
+
+/// Where a build is, for progress bars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    pub phase: Phase,
+    pub done: usize,
+    pub total: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Reading,
+    Scoring,
+    Writing,
+    Done,
+}
+
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Reading => "reading trails",
+            Phase::Scoring => "scoring",
+            Phase::Writing => "saving",
+            Phase::Done => "done",
+        }
+    }
+}
+
+/// What a build did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct BuildReport {
+    pub build_id: Option<i64>,
+    pub dry_run: bool,
+    pub leads: usize,
+    pub tiers: BTreeMap<String, usize>,
+    pub routed: usize,
+    /// Leads whose tier differs from the stored build (or that had none).
+    pub moved: usize,
+    #[serde(skip)]
+    pub moves: TierMoves,
+    pub sources: Vec<String>,
+    pub webhook_posted: usize,
+    pub webhook_failed: usize,
+}
+
+/// Leads are written this many at a time inside the one replacing transaction.
+const WRITE_CHUNK: usize = 2_000;
+
+/// Builds (or with `dry_run`, previews) the leads of one event.
+pub async fn build(
+    ctx: &Context,
+    event: &EventRecord,
+    opts: &BuildOptions,
+    progress: &(dyn Fn(Progress) + Send + Sync),
+) -> anyhow::Result<BuildReport> {
+    let files = files::load(&ctx.settings.leads.config_dir, event.info.slug.as_str(), &opts.files)?;
+    let owner_ids: HashMap<String, i64> = ctx
+        .store
+        .lead_owner_ids()
+        .await?
+        .into_iter()
+        .map(|(id, name)| (name, id))
+        .collect();
+    if let Some(routing) = &files.routing {
+        let unknown: Vec<&str> = routing
+            .owners()
+            .into_iter()
+            .filter(|o| !owner_ids.contains_key(*o))
+            .collect();
+        if !unknown.is_empty() {
+            anyhow::bail!(
+                "the routing file names owners without an enabled sales, marketer or admin account: {}",
+                unknown.join(", ")
+            );
+        }
+    }
+    let build_id = if opts.dry_run {
+        None
+    } else {
+        let who = if opts.started_by.is_empty() { "cli" } else { &opts.started_by };
+        Some(
+            ctx.store
+                .start_lead_build(event.id, who, Timestamp::now())
+                .await
+                .map_err(|e| match e {
+                    StoreError::Conflict(m) => anyhow::anyhow!("{m}"),
+                    e => anyhow::Error::new(e),
+                })?,
+        )
+    };
+    let result = run(ctx, event, opts, files, &owner_ids, build_id, progress).await;
+    if let (Err(e), Some(id)) = (&result, build_id) {
+        let _ = ctx.store.fail_lead_build(id, &format!("{e:#}"), Timestamp::now()).await;
+    }
+    result
+}
+
+async fn run(
+    ctx: &Context,
+    event: &EventRecord,
+    opts: &BuildOptions,
+    files: files::LeadFiles,
+    owner_ids: &HashMap<String, i64>,
+    build_id: Option<i64>,
+    progress: &(dyn Fn(Progress) + Send + Sync),
+) -> anyhow::Result<BuildReport> {
+    let store = &ctx.store;
+    let total = store.lead_attendee_count(event.id).await? as usize;
+    progress(Progress { phase: Phase::Reading, done: 0, total });
+    let record = build_id.map(|build_id| inputs::BuildRecord { build_id, total: total as i64 });
+    let input = inputs::load(store, event.id, record, &|done| {
+        progress(Progress { phase: Phase::Reading, done, total });
+    })
+    .await?;
+    let scorer = Scorer::new(&input, &files.rules, &files.content);
+    let tz = event.info.tz().map_err(|e| anyhow::anyhow!(e))?;
+    let now = Timestamp::now();
+    let kept: HashMap<i64, KeptRoute> = {
+        let names: HashMap<i64, &String> = owner_ids.iter().map(|(n, id)| (*id, n)).collect();
+        store
+            .lead_owners(event.id)
+            .await?
+            .into_iter()
+            .filter_map(|(attendee, owner, due)| {
+                names.get(&owner).map(|n| {
+                    (attendee, KeptRoute { owner: (*n).clone(), due_at: ts(due) })
+                })
+            })
+            .collect()
+    };
+    let before: HashMap<i64, Tier> = store
+        .event_lead_summaries(event.id)
+        .await?
+        .into_iter()
+        .filter_map(|l| Tier::parse(&l.tier).ok().map(|t| (l.attendee_id, t)))
+        .collect();
+    let mut report = BuildReport {
+        build_id,
+        dry_run: opts.dry_run,
+        sources: files.sources.clone(),
+        ..BuildReport::default()
+    };
+    let mut writer = match build_id {
+        Some(id) => Some(store.begin_lead_write(id, event.id, now).await?),
+        None => None,
+    };
+    // Kept only for the webhook: packages of routed tiers that are new or changed tier.
+    let webhook = build_id.is_some() && ctx.settings.leads.webhook_url.is_some();
+    let mut changed: Vec<LeadPackage> = Vec::new();
+    let mut chunk: Vec<LeadPackage> = Vec::with_capacity(WRITE_CHUNK);
+    for i in 0..scorer.len() {
+        chunk.push(scorer.package(i));
+        if chunk.len() == WRITE_CHUNK || i + 1 == scorer.len() {
+            if let Some(routing) = &files.routing {
+                lead_build::route(&mut chunk, routing, &kept, now, &tz);
+            }
+            let moves = lead_build::tier_moves(&before, &chunk);
+            for (k, v) in moves.counts {
+                *report.moves.counts.entry(k).or_default() += v;
+            }
+            report.moves.moved.extend(moves.moved);
+            let rows = chunk
+                .iter()
+                .map(|l| stored(l, owner_ids))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            if let Some(w) = writer.as_mut() {
+                w.write(&rows).await?;
+            }
+            for lead in chunk.drain(..) {
+                *report.tiers.entry(lead.tier.as_str().to_owned()).or_default() += 1;
+                report.routed += usize::from(lead.routing.is_some());
+                report.leads += 1;
+                let routed_tier = files.routing.as_ref().is_some_and(|r| r.routes(lead.tier));
+                if webhook && routed_tier && before.get(&lead.attendee_id) != Some(&lead.tier) {
+                    changed.push(lead);
+                }
+            }
+            progress(Progress { phase: Phase::Scoring, done: report.leads, total });
+        }
+    }
+    report.moved = report.moves.moved.len();
+    if let Some(w) = writer {
+        progress(Progress { phase: Phase::Writing, done: report.leads, total });
+        let summary = serde_json::to_string(&report).context("summarising the build")?;
+        w.finish(&summary, None).await.map_err(|e| match e {
+            StoreError::Conflict(m) => anyhow::anyhow!("{m}"),
+            e => anyhow::Error::new(e),
+        })?;
+        if let Some(url) = &ctx.settings.leads.webhook_url {
+            let sent = webhook::post_all(&ctx.settings.leads, url, event.info.slug.as_str(), &changed).await;
+            report.webhook_posted = sent.posted;
+            report.webhook_failed = sent.failed;
+        }
+    }
+    progress(Progress { phase: Phase::Done, done: report.leads, total });
+    Ok(report)
+}
+
+/// The stored form of a package.
+fn stored(l: &LeadPackage, owner_ids: &HashMap<String, i64>) -> anyhow::Result<StoredLead> {
+    let (owner_id, due_at) = match &l.routing {
+        Some(r) => (
+            owner_ids.get(&r.owner).copied(),
+            r.due_at.parse::<Timestamp>().ok().map(|t| t.as_millisecond()),
+        ),
+        None => (None, None),
+    };
+    Ok(StoredLead {
+        attendee_id: l.attendee_id,
+        tier: l.tier.as_str().into(),
+        top_topic: l.top_topic().map(|t| t.slug.clone()),
+        score: l.score,
+        fit: l.fit,
+        engagement: l.engagement,
+        stage: l.needs.stage.clone(),
+        topic_scores: l.topic_scores(),
+        explanation: l.explanation.clone(),
+        package: serde_json::to_string(l).context("writing a lead package")?,
+        owner_id,
+        due_at,
+    })
+}
