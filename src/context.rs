@@ -21,6 +21,7 @@ pub struct Context {
 impl Context {
     /// Connects to the database (migrating it) and sets up the mail transport.
     pub async fn build(settings: Settings) -> anyhow::Result<Context> {
+        install_tls_provider();
         let store = Store::connect(
             settings.database_url.expose_secret(),
             settings.database_max_connections,
@@ -49,4 +50,10 @@ impl Context {
             edm: Arc::new(edm),
         })
     }
+}
+
+/// Makes rustls use the ring provider (the one the database and SMTP clients use) for
+/// every HTTPS client in the process, such as the lead webhook's. Safe to call again.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }

@@ -80,8 +80,10 @@ pub async fn run(ctx: Context, cmd: LeadsCommand) -> anyhow::Result<()> {
             };
             let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr_with_hz(5));
             bar.set_style(
-                ProgressStyle::with_template("{msg:15} {bar:40} {pos}/{len} attendees, {per_sec}, ETA {eta}")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                ProgressStyle::with_template(
+                    "{msg:15} {bar:40} {pos}/{len} attendees, {per_sec}, ETA {eta}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
             let report = leads::build(&ctx, &ev, &opts, &|p| {
                 bar.set_length(p.total as u64);
@@ -97,7 +99,11 @@ pub async fn run(ctx: Context, cmd: LeadsCommand) -> anyhow::Result<()> {
             for s in &report.sources {
                 println!("{s}");
             }
-            let tiers: Vec<String> = report.tiers.iter().map(|(t, n)| format!("{t} {n}")).collect();
+            let tiers: Vec<String> = report
+                .tiers
+                .iter()
+                .map(|(t, n)| format!("{t} {n}"))
+                .collect();
             if dry_run {
                 println!(
                     "dry run: {} leads ({}); {} would move between tiers; nothing stored",
@@ -141,10 +147,13 @@ pub async fn run(ctx: Context, cmd: LeadsCommand) -> anyhow::Result<()> {
             let ev = event(&ctx, &slug).await?;
             let n = match &output {
                 Some(path) => {
-                    let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
+                    let file = File::create(path)
+                        .with_context(|| format!("creating {}", path.display()))?;
                     leads::export::export(&ctx.store, &ev, format, BufWriter::new(file)).await?
                 }
-                None => leads::export::export(&ctx.store, &ev, format, std::io::stdout().lock()).await?,
+                None => {
+                    leads::export::export(&ctx.store, &ev, format, std::io::stdout().lock()).await?
+                }
             };
             if let Some(path) = output {
                 eprintln!("wrote {n} leads to {}", path.display());

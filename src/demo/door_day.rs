@@ -49,6 +49,8 @@ pub struct Behaviour {
     /// A slot is picked at random instead of by interest this often.
     pub wander: f64,
     pub skip_slot: f64,
+    /// A slot with nothing on the main topic is spent elsewhere (expo, calls) this often.
+    pub skip_unmatched: f64,
     pub keynote: f64,
     pub leave_early: f64,
     pub scan_exit: f64,
@@ -61,7 +63,8 @@ impl Default for Behaviour {
             no_show: 0.08,
             declared_is_true: 0.7,
             wander: 0.12,
-            skip_slot: 0.12,
+            skip_slot: 0.1,
+            skip_unmatched: 0.35,
             keynote: 0.9,
             leave_early: 0.15,
             scan_exit: 0.6,
@@ -78,7 +81,11 @@ fn minutes(m: i64) -> SignedDuration {
 pub fn simulate(programme: &Programme, walkers: &[Walker], seed: u64, b: &Behaviour) -> DoorDay {
     let mut rng = StdRng::seed_from_u64(seed);
     let topics: Vec<&str> = programme.topics.iter().map(|t| t.slug.as_str()).collect();
-    let capacity: HashMap<&str, u32> = programme.rooms.iter().map(|r| (r.name.as_str(), r.capacity)).collect();
+    let capacity: HashMap<&str, u32> = programme
+        .rooms
+        .iter()
+        .map(|r| (r.name.as_str(), r.capacity))
+        .collect();
     let mut starts: Vec<Timestamp> = programme.sessions.iter().map(|s| s.starts_at).collect();
     starts.sort();
     starts.dedup();
@@ -89,7 +96,10 @@ pub fn simulate(programme: &Programme, walkers: &[Walker], seed: u64, b: &Behavi
     for (i, w) in walkers.iter().enumerate() {
         let truth = match w.declared.first() {
             Some(t) if rng.random_bool(b.declared_is_true) => t.clone(),
-            _ => topics.choose(&mut rng).map(|t| (*t).to_owned()).unwrap_or_default(),
+            _ => topics
+                .choose(&mut rng)
+                .map(|t| (*t).to_owned())
+                .unwrap_or_default(),
         };
         day.truth.insert(w.attendee_id, truth.clone());
         if rng.random_bool(b.no_show) {
@@ -110,44 +120,76 @@ pub fn simulate(programme: &Programme, walkers: &[Walker], seed: u64, b: &Behavi
             if *busy_until > start {
                 continue;
             }
-            let keynote = here.iter().copied().find(|&i| programme.sessions[i].kind == SessionKind::Keynote);
+            let keynote = here
+                .iter()
+                .copied()
+                .find(|&i| programme.sessions[i].kind == SessionKind::Keynote);
+            let has_truth = here.iter().any(|&i| {
+                programme.sessions[i]
+                    .topics
+                    .iter()
+                    .any(|t| t.topic.as_str() == truth.as_str())
+            });
+            let skip = if has_truth {
+                b.skip_slot
+            } else {
+                b.skip_unmatched
+            };
+            let room_cap = |i: usize| {
+                capacity
+                    .get(programme.sessions[i].room.as_str())
+                    .copied()
+                    .unwrap_or(u32::MAX)
+            };
+            // How much of a session is about the walker's main topic, and about the others
+            // they ticked.
+            let affinity = |i: usize| -> (f64, f64) {
+                let s = &programme.sessions[i];
+                let total: f64 = s
+                    .topics
+                    .iter()
+                    .map(|t| t.weight)
+                    .sum::<f64>()
+                    .max(f64::EPSILON);
+                let mut main = 0.0;
+                let mut other = 0.0;
+                for t in &s.topics {
+                    if t.topic.as_str() == truth.as_str() {
+                        main += t.weight / total;
+                    } else if w.declared.iter().any(|d| d == t.topic.as_str()) {
+                        other += t.weight / total;
+                    }
+                }
+                (main, other)
+            };
             let pick = match keynote {
                 Some(k) if here.len() == 1 => rng.random_bool(b.keynote).then_some(k),
-                _ if rng.random_bool(b.skip_slot) => None,
+                _ if rng.random_bool(skip) => None,
                 _ if rng.random_bool(b.wander) => here.choose(&mut rng).copied(),
                 _ => {
-                    let affinity = |i: usize| -> f64 {
-                        let s = &programme.sessions[i];
-                        let total: f64 = s.topics.iter().map(|t| t.weight).sum::<f64>().max(f64::EPSILON);
-                        s.topics
-                            .iter()
-                            .map(|t| {
-                                let share = t.weight / total;
-                                if t.topic.as_str() == truth.as_str() {
-                                    3.0 * share
-                                } else if w.declared.iter().any(|d| d == t.topic.as_str()) {
-                                    0.7 * share
-                                } else {
-                                    0.0
-                                }
-                            })
-                            .sum()
-                    };
+                    // Nobody sits through a hands-on workshop off their main topic.
                     let mut ranked: Vec<(f64, usize)> = here
                         .iter()
-                        .map(|&i| (affinity(i) + rng.random_range(0.0..0.4), i))
+                        .filter(|&&i| {
+                            programme.sessions[i].kind != SessionKind::Workshop
+                                || affinity(i).0 > 0.0
+                        })
+                        .map(|&i| {
+                            let (main, other) = affinity(i);
+                            (3.0 * main + 0.7 * other + rng.random_range(0.0..0.4), i)
+                        })
                         .collect();
                     ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
-                    ranked.into_iter().map(|(_, i)| i).next()
+                    // A full room sends people to their next choice.
+                    ranked
+                        .into_iter()
+                        .map(|(_, i)| i)
+                        .find(|&i| filled[i] < room_cap(i))
                 }
             };
-            let Some(mut chosen) = pick else { continue };
-            let room_cap = |i: usize| capacity.get(programme.sessions[i].room.as_str()).copied().unwrap_or(u32::MAX);
+            let Some(chosen) = pick else { continue };
             if filled[chosen] >= room_cap(chosen) {
-                match here.iter().copied().find(|&i| filled[i] < room_cap(i)) {
-                    Some(other) => chosen = other,
-                    None => continue,
-                }
+                continue;
             }
             filled[chosen] += 1;
             let s = &programme.sessions[chosen];
@@ -155,7 +197,8 @@ pub fn simulate(programme: &Programme, walkers: &[Walker], seed: u64, b: &Behavi
             let entered = s.starts_at + minutes(rng.random_range(-6..=8));
             let early = rng.random_bool(b.leave_early);
             let left = if early {
-                s.starts_at + minutes(rng.random_range(length / 3..=(length * 3 / 4).max(length / 3 + 1)))
+                s.starts_at
+                    + minutes(rng.random_range(length / 3..=(length * 3 / 4).max(length / 3 + 1)))
             } else {
                 s.ends_at + minutes(rng.random_range(-2..=3))
             };
@@ -212,10 +255,17 @@ mod tests {
         assert_eq!(a.scans, b.scans);
         assert_eq!(a.truth.len(), 400);
         assert!(a.no_shows > 10 && a.no_shows < 60, "{}", a.no_shows);
-        let entries = a.scans.iter().filter(|s| s.direction == Direction::Entry).count();
+        let entries = a
+            .scans
+            .iter()
+            .filter(|s| s.direction == Direction::Entry)
+            .count();
         let exits = a.scans.len() - entries;
         assert!(entries > 400 * 4, "{entries}");
-        assert!(exits > entries / 3 && exits < entries, "{exits} of {entries}");
+        assert!(
+            exits > entries / 3 && exits < entries,
+            "{exits} of {entries}"
+        );
         // Keynotes draw most of the people who came.
         let k1 = p.sessions.iter().find(|s| s.id == "K1").unwrap();
         let in_k1 = a

@@ -9,8 +9,8 @@ use jiff::Timestamp;
 use super::door_day::{self, Behaviour, DoorDay, Walker};
 use crate::{
     context::Context,
-    door::{self, Paired, ReportedScan, ScanBatch},
     domain::programme::Programme,
+    door::{self, Paired, ReportedScan, ScanBatch},
     store::EventRecord,
 };
 
@@ -44,12 +44,22 @@ pub async fn play(
             declared: declared.clone(),
         })
         .collect();
-    let tokens: HashMap<i64, &str> = attendees.iter().map(|(id, t, _)| (*id, t.as_str())).collect();
+    let tokens: HashMap<i64, &str> = attendees
+        .iter()
+        .map(|(id, t, _)| (*id, t.as_str()))
+        .collect();
     let day: DoorDay = door_day::simulate(programme, &walkers, seed, &Behaviour::default());
     let now = Timestamp::now();
     let mut devices: HashMap<String, Paired> = HashMap::new();
     for room in &programme.rooms {
-        let created = door::create_device(ctx, event, Some(&room.name), &format!("Door: {}", room.name), now).await?;
+        let created = door::create_device(
+            ctx,
+            event,
+            Some(&room.name),
+            &format!("Door: {}", room.name),
+            now,
+        )
+        .await?;
         let paired = door::pair(ctx, &created.pairing_code, now)
             .await?
             .context("a fresh pairing code was refused")?;
@@ -61,17 +71,24 @@ pub async fn play(
     };
     let mut by_room: HashMap<&str, Vec<ReportedScan>> = HashMap::new();
     for (i, s) in day.scans.iter().enumerate() {
-        let Some(token) = tokens.get(&s.attendee_id) else { continue };
-        by_room.entry(s.room.as_str()).or_default().push(ReportedScan {
-            nonce: format!("sim-{seed}-{i}"),
-            badge: (*token).to_owned(),
-            device_time: s.at,
-            direction: s.direction,
-            room: None,
-        });
+        let Some(token) = tokens.get(&s.attendee_id) else {
+            continue;
+        };
+        by_room
+            .entry(s.room.as_str())
+            .or_default()
+            .push(ReportedScan {
+                nonce: format!("sim-{seed}-{i}"),
+                badge: (*token).to_owned(),
+                device_time: s.at,
+                direction: s.direction,
+                room: None,
+            });
     }
     for (room, scans) in by_room {
-        let device = devices.get(room).context("a scan in a room without a door")?;
+        let device = devices
+            .get(room)
+            .context("a scan in a room without a door")?;
         for chunk in scans.chunks(BATCH) {
             let now = Timestamp::now();
             let batch = ScanBatch {

@@ -10,11 +10,11 @@ use anyhow::Context as _;
 use jiff::Timestamp;
 
 use crate::{
-    accounts, app, leads,
+    accounts, app,
     config::Settings,
     context::Context,
     domain::{attendee::Registration, user::Role},
-    jobs,
+    jobs, leads,
     registration::{self, Source},
 };
 
@@ -122,9 +122,18 @@ fn write_lead_files(config_dir: &std::path::Path) -> anyhow::Result<()> {
     let dir = config_dir.join(programme::SLUG);
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     for (name, text) in [
-        ("scoring.toml", include_str!("../../examples/cloud-summit-scoring.toml")),
-        ("routing.toml", include_str!("../../examples/cloud-summit-routing.toml")),
-        ("content.toml", include_str!("../../examples/cloud-summit-content.toml")),
+        (
+            "scoring.toml",
+            include_str!("../../examples/cloud-summit-scoring.toml"),
+        ),
+        (
+            "routing.toml",
+            include_str!("../../examples/cloud-summit-routing.toml"),
+        ),
+        (
+            "content.toml",
+            include_str!("../../examples/cloud-summit-content.toml"),
+        ),
     ] {
         let path = dir.join(name);
         if !path.exists() {
@@ -149,7 +158,12 @@ pub async fn run(settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
             d.scans, d.accepted, d.duplicates, d.refused, d.no_shows
         );
     }
-    let tiers: Vec<String> = report.leads.tiers.iter().map(|(t, n)| format!("{t} {n}")).collect();
+    let tiers: Vec<String> = report
+        .leads
+        .tiers
+        .iter()
+        .map(|(t, n)| format!("{t} {n}"))
+        .collect();
     println!(
         "  {} leads built ({}), {} routed to sales",
         report.leads.leads,

@@ -141,7 +141,8 @@ pub fn topic_scores(
     }
     for t in &mut topics {
         t.score = 100.0 * (1.0 - (-t.weighted / rules.scale_minutes).exp());
-        t.sessions.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        t.sessions
+            .sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     }
     topics.retain(|t| t.score > 0.0);
     topics.sort_by(|a, b| {

@@ -15,32 +15,48 @@ fn event() -> EventInput {
         topics: topics.to_vec(),
         speakers: speakers.iter().map(|s| (*s).to_owned()).collect(),
     };
-    let person = |id: i64, name: &str, role: &str, title: &str, visits: &[(usize, u32)]| AttendeeInput {
-        id,
-        email: format!("p{id}@example.com"),
-        name: name.into(),
-        company: "Acme".into(),
-        job_title: title.into(),
-        decision_role: role.into(),
-        purchase_stage: "look_for_suppliers".into(),
-        industry: "finance".into(),
-        company_size: "201_1000".into(),
-        country: "Germany".into(),
-        declared: vec![1],
-        visits: visits.to_vec(),
-        ..AttendeeInput::default()
-    };
+    let person =
+        |id: i64, name: &str, role: &str, title: &str, visits: &[(usize, u32)]| AttendeeInput {
+            id,
+            email: format!("p{id}@example.com"),
+            name: name.into(),
+            company: "Acme".into(),
+            job_title: title.into(),
+            decision_role: role.into(),
+            purchase_stage: "look_for_suppliers".into(),
+            industry: "finance".into(),
+            company_size: "201_1000".into(),
+            country: "Germany".into(),
+            declared: vec![1],
+            visits: visits.to_vec(),
+            ..AttendeeInput::default()
+        };
     EventInput {
-        topics: vec![topic("big-data", "Big data"), topic("video", "Video"), topic("ai", "AI")],
+        topics: vec![
+            topic("big-data", "Big data"),
+            topic("video", "Video"),
+            topic("ai", "AI"),
+        ],
         sessions: vec![
-            session("K1", SessionKind::Keynote, &[(0, 1.0), (1, 1.0), (2, 1.0)], &["Grace Hopper"]),
+            session(
+                "K1",
+                SessionKind::Keynote,
+                &[(0, 1.0), (1, 1.0), (2, 1.0)],
+                &["Grace Hopper"],
+            ),
             session("W1", SessionKind::Workshop, &[(0, 1.0)], &[]),
             session("T1", SessionKind::Talk, &[(1, 2.0), (2, 1.0)], &[]),
         ],
         attendees: vec![
             person(1, "Ada", "decision_maker", "CTO", &[(0, 60), (1, 90)]),
             person(2, "Bob", "user", "Engineer", &[(0, 60), (2, 40), (2, 5)]),
-            person(3, "Grace Hopper", "influencer", "Architect", &[(0, 60), (2, 45)]),
+            person(
+                3,
+                "Grace Hopper",
+                "influencer",
+                "Architect",
+                &[(0, 60), (2, 45)],
+            ),
             person(4, "Cy", "buyer", "Buyer", &[]),
         ],
     }
@@ -48,7 +64,12 @@ fn event() -> EventInput {
 
 fn build_all(input: &EventInput) -> Vec<LeadPackage> {
     let mut calls = Vec::new();
-    let mut out = build(input, &LeadRules::default(), &ContentLibrary::default(), &mut |n| calls.push(n));
+    let mut out = build(
+        input,
+        &LeadRules::default(),
+        &ContentLibrary::default(),
+        &mut |n| calls.push(n),
+    );
     assert_eq!(calls.last(), Some(&input.attendees.len()));
     out.sort_by_key(|l| l.attendee_id);
     out
@@ -65,19 +86,34 @@ fn every_attendee_gets_a_package_with_where_the_interest_came_from() {
     assert_eq!(ada.session_count, 2);
     assert_eq!(ada.minutes, 150);
     assert_eq!(ada.sessions[0].session, "W1");
-    assert_eq!(ada.contact.responsibilities, "makes the final decision; cares about cutting cost and raising efficiency");
+    assert_eq!(
+        ada.contact.responsibilities,
+        "makes the final decision; cares about cutting cost and raising efficiency"
+    );
     assert_eq!(ada.needs.industry, "Banking, insurance and finance");
     assert_eq!(ada.needs.industry_key, "finance");
     assert_eq!(ada.needs.declared_interests, ["video"]);
     // Bob's two visits to T1 add up to 45 minutes.
     let bob = &leads[1];
     assert_eq!(bob.topics[0].slug, "video");
-    assert_eq!(bob.sessions.iter().find(|s| s.session == "T1").map(|s| s.minutes), Some(45));
+    assert_eq!(
+        bob.sessions
+            .iter()
+            .find(|s| s.session == "T1")
+            .map(|s| s.minutes),
+        Some(45)
+    );
     // Grace spoke at the keynote; Cy never came.
     assert_eq!(leads[2].tier, Tier::X);
     assert_eq!(leads[2].exclusion.as_deref(), Some("speaker at the event"));
     assert_eq!(leads[3].tier, Tier::X);
-    assert!(leads[3].exclusion.as_deref().unwrap_or("").starts_with("no-show"));
+    assert!(
+        leads[3]
+            .exclusion
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("no-show")
+    );
     assert_eq!(leads[3].topic_scores(), "video:15");
 }
 
@@ -91,7 +127,11 @@ fn the_result_does_not_depend_on_input_order() {
         a.visits.reverse();
     }
     assert_eq!(build_all(&shuffled), before);
-    assert_eq!(build_all(&input), before, "the same inputs give the same result");
+    assert_eq!(
+        build_all(&input),
+        before,
+        "the same inputs give the same result"
+    );
 }
 
 #[test]
@@ -113,9 +153,15 @@ fn routing_gives_owners_and_deadlines_and_keeps_earlier_ones() {
     );
     route(&mut leads, &routing, &kept, now, &tz);
     let r = |i: usize| leads[i].routing.clone();
-    assert_eq!(r(0).map(|r| (r.owner, r.due_at)), Some(("olga".into(), "2026-12-03T10:00:00Z".into())));
+    assert_eq!(
+        r(0).map(|r| (r.owner, r.due_at)),
+        Some(("olga".into(), "2026-12-03T10:00:00Z".into()))
+    );
     let bob = r(1).expect("bob is routed");
-    assert_eq!((bob.owner.as_str(), bob.due_at.as_str()), ("fin", "2026-12-11T10:00:00Z"));
+    assert_eq!(
+        (bob.owner.as_str(), bob.due_at.as_str()),
+        ("fin", "2026-12-11T10:00:00Z")
+    );
     assert_eq!(bob.rule, "industry finance, topic video");
     assert_eq!(r(2), None, "tier X is never routed");
 }

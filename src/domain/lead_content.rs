@@ -37,7 +37,10 @@ impl ContentLibrary {
         for (i, item) in self.items.iter().enumerate() {
             let n = i + 1;
             if !matches!(item.kind.as_str(), "solution" | "case") {
-                problems.push(format!("item {n}: kind must be 'solution' or 'case', not '{}'", item.kind));
+                problems.push(format!(
+                    "item {n}: kind must be 'solution' or 'case', not '{}'",
+                    item.kind
+                ));
             }
             if item.title.trim().is_empty() {
                 problems.push(format!("item {n}: title is empty"));
@@ -57,7 +60,10 @@ impl ContentLibrary {
     pub fn pick(&self, topics: &[&str], industry: &str) -> Vec<ContentPick> {
         let mut ranked: Vec<(usize, bool, usize, &ContentItem)> = Vec::new();
         for (pos, item) in self.items.iter().enumerate() {
-            let Some(rank) = topics.iter().position(|t| item.topics.iter().any(|i| i == t)) else {
+            let Some(rank) = topics
+                .iter()
+                .position(|t| item.topics.iter().any(|i| i == t))
+            else {
                 continue;
             };
             let industry_match = item.industries.iter().any(|i| i == industry);
@@ -70,8 +76,16 @@ impl ContentLibrary {
         let (mut solutions, mut cases) = (0, 0);
         let mut out = Vec::new();
         for (rank, general, _, item) in ranked {
-            let count = if item.kind == "case" { &mut cases } else { &mut solutions };
-            let max = if item.kind == "case" { MAX_CASES } else { MAX_SOLUTIONS };
+            let count = if item.kind == "case" {
+                &mut cases
+            } else {
+                &mut solutions
+            };
+            let max = if item.kind == "case" {
+                MAX_CASES
+            } else {
+                MAX_SOLUTIONS
+            };
             if *count >= max {
                 continue;
             }

@@ -63,7 +63,8 @@ pub struct RouteKey<'a> {
 }
 
 fn has(list: &[String], value: &str) -> bool {
-    list.iter().any(|v| v.trim().eq_ignore_ascii_case(value.trim()))
+    list.iter()
+        .any(|v| v.trim().eq_ignore_ascii_case(value.trim()))
 }
 
 impl RoutingRules {
@@ -122,7 +123,10 @@ impl RoutingRules {
                 };
                 (rule.owner.clone(), why)
             }
-            None => (self.fallback.clone(), "no rule matched: fallback owner".into()),
+            None => (
+                self.fallback.clone(),
+                "no rule matched: fallback owner".into(),
+            ),
         }
     }
 
@@ -165,7 +169,10 @@ impl RoutingRules {
             }
             for region in &r.region {
                 if !self.regions.keys().any(|k| k.eq_ignore_ascii_case(region)) {
-                    problems.push(format!("rule {}: region '{region}' is not defined under [regions]", i + 1));
+                    problems.push(format!(
+                        "rule {}: region '{region}' is not defined under [regions]",
+                        i + 1
+                    ));
                 }
             }
         }
@@ -212,8 +219,14 @@ mod tests {
         assert_eq!(r.route(key("austria", "retail", None)).0, "dora");
         assert_eq!(r.route(key("France", "retail", Some("video"))).0, "vic");
         let (owner, why) = r.route(key("France", "retail", Some("ai")));
-        assert_eq!((owner.as_str(), why.as_str()), ("sam", "no rule matched: fallback owner"));
-        assert_eq!(r.route(key("Germany", "finance", None)).1, "region dach, industry finance");
+        assert_eq!(
+            (owner.as_str(), why.as_str()),
+            ("sam", "no rule matched: fallback owner")
+        );
+        assert_eq!(
+            r.route(key("Germany", "finance", None)).1,
+            "region dach, industry finance"
+        );
         assert_eq!(r.owners(), ["sam", "dora", "fin", "vic"]);
         assert!(r.routes(Tier::A) && r.routes(Tier::B) && !r.routes(Tier::C));
     }
@@ -233,7 +246,8 @@ mod tests {
 
     #[test]
     fn undefined_regions_and_missing_fallback_are_reported() {
-        let r: RoutingRules = toml::from_str("fallback = ''\n[[rule]]\nowner = 'x'\nregion = ['mars']\n").unwrap();
+        let r: RoutingRules =
+            toml::from_str("fallback = ''\n[[rule]]\nowner = 'x'\nregion = ['mars']\n").unwrap();
         assert_eq!(r.check().len(), 2);
     }
 }

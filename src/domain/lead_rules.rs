@@ -214,8 +214,19 @@ impl Default for FitRules {
                 level(
                     "C-level or founder",
                     &[
-                        "chief", "ceo", "cto", "cio", "cfo", "coo", "ciso", "cdo", "founder",
-                        "co-founder", "owner", "president", "partner",
+                        "chief",
+                        "ceo",
+                        "cto",
+                        "cio",
+                        "cfo",
+                        "coo",
+                        "ciso",
+                        "cdo",
+                        "founder",
+                        "co-founder",
+                        "owner",
+                        "president",
+                        "partner",
                     ],
                     25.0,
                 ),
@@ -237,7 +248,9 @@ impl Default for FitRules {
                 ("1001_5000", 18.0),
                 ("5000_plus", 20.0),
             ]),
-            target_industries: words(&["software", "finance", "retail", "media", "gaming", "telecom"]),
+            target_industries: words(&[
+                "software", "finance", "retail", "media", "gaming", "telecom",
+            ]),
             target_industry_points: 10.0,
             other_industry_points: 4.0,
             target_accounts: Vec::new(),
@@ -326,33 +339,53 @@ impl LeadRules {
         for (k, v) in &self.interest.kind_weight {
             non_negative(format!("interest.kind_weight.{k}"), *v);
         }
-        non_negative("interest.declared_minutes".into(), self.interest.declared_minutes);
-        for (k, v) in self.fit.role.iter().chain(&self.fit.company_size).chain(&self.stage) {
+        non_negative(
+            "interest.declared_minutes".into(),
+            self.interest.declared_minutes,
+        );
+        for (k, v) in self
+            .fit
+            .role
+            .iter()
+            .chain(&self.fit.company_size)
+            .chain(&self.stage)
+        {
             non_negative(format!("points for '{k}'"), *v);
         }
         for l in &self.fit.seniority {
             non_negative(format!("fit.seniority '{}'", l.name), l.points);
         }
         let w = &self.score;
-        for (name, v) in [("score.fit", w.fit), ("score.engagement", w.engagement), ("score.stage", w.stage)] {
+        for (name, v) in [
+            ("score.fit", w.fit),
+            ("score.engagement", w.engagement),
+            ("score.stage", w.stage),
+        ] {
             non_negative(name.into(), v);
         }
         if !(self.interest.reference_share > 0.0 && self.interest.reference_share < 1.0) {
             problems.push("interest.reference_share must be above 0 and below 1".into());
         }
-        if !(self.interest.scale_minutes > 0.0) {
+        if self.interest.scale_minutes.is_nan() || self.interest.scale_minutes <= 0.0 {
             problems.push("interest.scale_minutes must be above 0".into());
         }
-        if !(w.fit + w.engagement + w.stage > 0.0) {
+        if (w.fit + w.engagement + w.stage).is_nan() || w.fit + w.engagement + w.stage <= 0.0 {
             problems.push("the score weights must not all be zero".into());
         }
         if !(0.0..=1.0).contains(&self.engagement.top_topic_share) {
             problems.push("engagement.top_topic_share must be between 0 and 1".into());
         }
         for (tier, t) in [("a", &self.tiers.a), ("b", &self.tiers.b)] {
-            for (axis, v) in [("score", t.score), ("fit", t.fit), ("engagement", t.engagement), ("stage", t.stage)] {
+            for (axis, v) in [
+                ("score", t.score),
+                ("fit", t.fit),
+                ("engagement", t.engagement),
+                ("stage", t.stage),
+            ] {
                 if !(0.0..=100.0).contains(&v) {
-                    problems.push(format!("tiers.{tier}.{axis} must be between 0 and 100, not {v}"));
+                    problems.push(format!(
+                        "tiers.{tier}.{axis} must be between 0 and 100, not {v}"
+                    ));
                 }
             }
         }

@@ -74,7 +74,11 @@ fn domain_of(email: &str) -> &str {
     email.rsplit_once('@').map_or("", |(_, d)| d)
 }
 
-fn label_of<T: Copy>(raw: &str, parse: fn(&str) -> Result<T, String>, label: fn(T) -> &'static str) -> String {
+fn label_of<T: Copy>(
+    raw: &str,
+    parse: fn(&str) -> Result<T, String>,
+    label: fn(T) -> &'static str,
+) -> String {
     parse(raw).map_or_else(|_| raw.to_owned(), |v| label(v).to_owned())
 }
 
@@ -83,11 +87,18 @@ pub fn exclusion(p: &Person<'_>, a: &Activity<'_>, rules: &LeadRules) -> Option<
     let x = &rules.exclude;
     let domain = domain_of(p.email).to_ascii_lowercase();
     let company = p.company.trim().to_lowercase();
-    if x.staff_domains.iter().any(|d| d.eq_ignore_ascii_case(&domain)) {
+    if x.staff_domains
+        .iter()
+        .any(|d| d.eq_ignore_ascii_case(&domain))
+    {
         return Some(format!("staff of the organiser ({domain})"));
     }
-    if x.competitors.iter().any(|c| c.trim().to_lowercase() == company)
-        || x.competitor_domains.iter().any(|d| d.eq_ignore_ascii_case(&domain))
+    if x.competitors
+        .iter()
+        .any(|c| c.trim().to_lowercase() == company)
+        || x.competitor_domains
+            .iter()
+            .any(|d| d.eq_ignore_ascii_case(&domain))
     {
         return Some(format!("works for a competitor ({})", p.company.trim()));
     }
@@ -137,10 +148,11 @@ pub fn fit(p: &Person<'_>, rules: &LeadRules) -> (f64, Vec<Factor>) {
     });
     factors.push(factor("fit", "decision role", role_label, role));
     let words = title_words(p.job_title);
-    let level = f
-        .seniority
-        .iter()
-        .find(|l| l.words.iter().any(|w| words.iter().any(|t| t.eq_ignore_ascii_case(w))));
+    let level = f.seniority.iter().find(|l| {
+        l.words
+            .iter()
+            .any(|w| words.iter().any(|t| t.eq_ignore_ascii_case(w)))
+    });
     let (seniority, level_name) = level.map_or((f.seniority_default, "no seniority word"), |l| {
         (l.points, l.name.as_str())
     });
@@ -152,7 +164,12 @@ pub fn fit(p: &Person<'_>, rules: &LeadRules) -> (f64, Vec<Factor>) {
     ));
     let size = f.company_size.get(p.company_size).copied().unwrap_or(0.0);
     let size_label = label_of(p.company_size, CompanySize::parse, CompanySize::label);
-    factors.push(factor("fit", "company size", format!("{size_label} staff"), size));
+    factors.push(factor(
+        "fit",
+        "company size",
+        format!("{size_label} staff"),
+        size,
+    ));
     let target = f.target_industries.iter().any(|i| i == p.industry);
     let industry = if target {
         f.target_industry_points
@@ -170,7 +187,10 @@ pub fn fit(p: &Person<'_>, rules: &LeadRules) -> (f64, Vec<Factor>) {
         industry,
     ));
     let company = p.company.trim().to_lowercase();
-    if f.target_accounts.iter().any(|c| c.trim().to_lowercase() == company) {
+    if f.target_accounts
+        .iter()
+        .any(|c| c.trim().to_lowercase() == company)
+    {
         factors.push(factor(
             "fit",
             "target account",
@@ -208,10 +228,20 @@ pub fn engagement(a: &Activity<'_>, rules: &LeadRules) -> (f64, Vec<Factor>) {
         e.minute_points * share(a.minutes, e.full_minutes),
     ));
     if a.email_opens > 0 {
-        factors.push(factor("engagement", "follow-up email", "opened", e.email_open_points));
+        factors.push(factor(
+            "engagement",
+            "follow-up email",
+            "opened",
+            e.email_open_points,
+        ));
     }
     if a.email_clicks > 0 {
-        factors.push(factor("engagement", "follow-up email", "link clicked", e.email_click_points));
+        factors.push(factor(
+            "engagement",
+            "follow-up email",
+            "link clicked",
+            e.email_click_points,
+        ));
     }
     let total: f64 = factors.iter().map(|f| f.points).sum();
     (total.clamp(0.0, 100.0), factors)
@@ -306,7 +336,10 @@ pub fn assess(p: &Person<'_>, a: &Activity<'_>, rules: &LeadRules) -> Assessment
         let short_a = meets(&rules.tiers.a, score, fit, engagement, stage_points);
         let short_b = meets(&rules.tiers.b, score, fit, engagement, stage_points);
         if short_a.is_empty() {
-            (Tier::A, format!("Score {score} meets every threshold of tier A."))
+            (
+                Tier::A,
+                format!("Score {score} meets every threshold of tier A."),
+            )
         } else if short_b.is_empty() {
             (
                 Tier::B,
@@ -337,7 +370,11 @@ pub fn assess(p: &Person<'_>, a: &Activity<'_>, rules: &LeadRules) -> Assessment
 }
 
 fn or_none(s: String) -> String {
-    if s.is_empty() { "nothing counted".into() } else { s }
+    if s.is_empty() {
+        "nothing counted".into()
+    } else {
+        s
+    }
 }
 
 fn sort_by_points(f: &mut [Factor]) {

@@ -30,7 +30,10 @@ fn a_cto_looking_for_suppliers_is_tier_a_with_an_explanation_by_hand() {
     // Fit 35 + 25 + 18 + 10 = 88. Engagement 0.6 x 72 = 43.2, 20 x 4/6 = 13.3,
     // 15 x 190/360 = 7.9: 64.4. Stage 100. Score 0.4 x 88 + 0.4 x 64.4 + 0.2 x 100 = 81.
     let a = assess(&cto(), &busy(), &LeadRules::default());
-    assert_eq!((a.tier, a.fit, a.engagement, a.stage_points, a.score), (Tier::A, 88.0, 64.4, 100.0, 81.0));
+    assert_eq!(
+        (a.tier, a.fit, a.engagement, a.stage_points, a.score),
+        (Tier::A, 88.0, 64.4, 100.0, 81.0)
+    );
     assert_eq!(
         a.explanation,
         "Tier A (hand to sales now). Score 81 meets every threshold of tier A. \
@@ -42,7 +45,19 @@ fn a_cto_looking_for_suppliers_is_tier_a_with_an_explanation_by_hand() {
     );
     assert_eq!(a.exclusion, None);
     let axes: Vec<&str> = a.factors.iter().map(|f| f.axis.as_str()).collect();
-    assert_eq!(axes, ["fit", "fit", "fit", "fit", "engagement", "engagement", "engagement", "stage"]);
+    assert_eq!(
+        axes,
+        [
+            "fit",
+            "fit",
+            "fit",
+            "fit",
+            "engagement",
+            "engagement",
+            "engagement",
+            "stage"
+        ]
+    );
 }
 
 #[test]
@@ -78,7 +93,11 @@ fn little_engagement_is_tier_c() {
         &LeadRules::default(),
     );
     assert_eq!(a.tier, Tier::C, "{}", a.explanation);
-    assert!(a.explanation.contains("not tier B because"), "{}", a.explanation);
+    assert!(
+        a.explanation.contains("not tier B because"),
+        "{}",
+        a.explanation
+    );
 }
 
 #[test]
@@ -87,17 +106,33 @@ fn exclusions_win_over_any_score_in_a_fixed_order() {
     rules.exclude.staff_domains = vec!["organiser.example".into()];
     rules.exclude.competitor_domains = vec!["rival.example".into()];
     rules.exclude.competitors = vec!["Rival Cloud".into()];
-    rules.exclude.rules.push(crate::domain::lead_rules::ExcludeRule {
-        field: "country".into(),
-        contains: "embargo".into(),
-        reason: "country under embargo".into(),
-    });
-    let cases: [(&dyn Fn(&mut Person, &mut Activity), &str); 7] = [
-        (&|p, _| p.email = "bob@organiser.example", "staff of the organiser"),
-        (&|p, _| p.email = "bob@rival.example", "works for a competitor"),
-        (&|p, _| p.company = " rival cloud ", "works for a competitor (rival cloud)"),
+    rules
+        .exclude
+        .rules
+        .push(crate::domain::lead_rules::ExcludeRule {
+            field: "country".into(),
+            contains: "embargo".into(),
+            reason: "country under embargo".into(),
+        });
+    type Change = dyn Fn(&mut Person, &mut Activity);
+    let cases: [(&Change, &str); 7] = [
+        (
+            &|p, _| p.email = "bob@organiser.example",
+            "staff of the organiser",
+        ),
+        (
+            &|p, _| p.email = "bob@rival.example",
+            "works for a competitor",
+        ),
+        (
+            &|p, _| p.company = " rival cloud ",
+            "works for a competitor (rival cloud)",
+        ),
         (&|_, a| a.speaker = true, "speaker at the event"),
-        (&|p, _| p.job_title = "PhD Student", "student or trainee (job title says 'student')"),
+        (
+            &|p, _| p.job_title = "PhD Student",
+            "student or trainee (job title says 'student')",
+        ),
         (&|p, _| p.country = "Embargoland", "country under embargo"),
         (&|_, a| *a = Activity::default(), "no-show"),
     ];
@@ -107,15 +142,26 @@ fn exclusions_win_over_any_score_in_a_fixed_order() {
         change(&mut p, &mut a);
         let out = assess(&p, &a, &rules);
         assert_eq!(out.tier, Tier::X, "{reason}");
-        assert!(out.exclusion.as_deref().unwrap_or("").starts_with(reason), "{:?} vs {reason}", out.exclusion);
-        assert!(out.explanation.starts_with("Tier X (excluded). Excluded: "), "{}", out.explanation);
+        assert!(
+            out.exclusion.as_deref().unwrap_or("").starts_with(reason),
+            "{:?} vs {reason}",
+            out.exclusion
+        );
+        assert!(
+            out.explanation.starts_with("Tier X (excluded). Excluded: "),
+            "{}",
+            out.explanation
+        );
         assert_eq!(out.factors[0].axis, "rule");
     }
     // Seniority words match whole words only: "Headhunter" is not "head".
     let mut p = cto();
     p.job_title = "Headhunter";
     let (_, f) = fit(&p, &rules);
-    assert!(f.iter().any(|f| f.value.contains("no seniority word")), "{f:?}");
+    assert!(
+        f.iter().any(|f| f.value.contains("no seniority word")),
+        "{f:?}"
+    );
 }
 
 #[test]

@@ -13,7 +13,11 @@ fn parse<T: DeserializeOwned>(text: &str) -> Result<T, Vec<RowError>> {
         let line = e
             .span()
             .map_or(0, |span| LineIndex::new(text.as_bytes()).line(span.start));
-        vec![RowError::new(line, None, e.message().trim().replace('\n', "; "))]
+        vec![RowError::new(
+            line,
+            None,
+            e.message().trim().replace('\n', "; "),
+        )]
     })
 }
 
@@ -21,7 +25,10 @@ fn checked<T>(value: T, problems: Vec<String>) -> Result<T, Vec<RowError>> {
     if problems.is_empty() {
         Ok(value)
     } else {
-        Err(problems.into_iter().map(|p| RowError::new(0, None, p)).collect())
+        Err(problems
+            .into_iter()
+            .map(|p| RowError::new(0, None, p))
+            .collect())
     }
 }
 
@@ -31,11 +38,15 @@ pub fn parse_scoring(text: &str) -> Result<LeadRules, Vec<RowError>> {
     // Read once as is, for unknown keys and wrong types with their lines.
     parse::<LeadRules>(text)?;
     let file: toml::Table = parse(text)?;
-    let mut merged = toml::Table::try_from(LeadRules::default()).expect("the rules are plain TOML values");
+    let mut merged =
+        toml::Table::try_from(LeadRules::default()).expect("the rules are plain TOML values");
     merge(&mut merged, file);
-    let rules: LeadRules = toml::Value::Table(merged)
-        .try_into()
-        .map_err(|e: toml::de::Error| vec![RowError::new(0, None, e.message().trim().to_owned())])?;
+    let rules: LeadRules =
+        toml::Value::Table(merged)
+            .try_into()
+            .map_err(|e: toml::de::Error| {
+                vec![RowError::new(0, None, e.message().trim().to_owned())]
+            })?;
     let problems = rules.check();
     checked(rules, problems)
 }
@@ -75,7 +86,8 @@ mod tests {
 
     #[test]
     fn a_partial_scoring_file_keeps_the_other_defaults() {
-        let r = parse_scoring("[tiers.a]\nscore = 70\n[fit]\ntarget_accounts = ['Big Bank']\n").unwrap();
+        let r = parse_scoring("[tiers.a]\nscore = 70\n[fit]\ntarget_accounts = ['Big Bank']\n")
+            .unwrap();
         assert_eq!(r.tiers.a.score, 70.0);
         assert_eq!(r.tiers.a.fit, 50.0);
         assert_eq!(r.fit.target_accounts, ["Big Bank"]);
@@ -84,7 +96,10 @@ mod tests {
 
     #[test]
     fn the_defaults_written_out_read_back_the_same() {
-        assert_eq!(parse_scoring(&default_scoring_file()).unwrap(), LeadRules::default());
+        assert_eq!(
+            parse_scoring(&default_scoring_file()).unwrap(),
+            LeadRules::default()
+        );
     }
 
     #[test]

@@ -145,7 +145,8 @@ impl<W: Write> JsonExport<W> {
     }
 
     pub fn row(&mut self, row: &ExportRow) -> std::io::Result<()> {
-        self.out.write_all(if self.first { b"\n" } else { b",\n" })?;
+        self.out
+            .write_all(if self.first { b"\n" } else { b",\n" })?;
         self.first = false;
         serde_json::to_writer(&mut self.out, row)?;
         Ok(())

@@ -27,11 +27,11 @@ pub async fn export(
     out: impl Write,
 ) -> anyhow::Result<usize> {
     enum Sink<W: Write> {
-        Csv(CsvExport<W>),
+        Csv(Box<CsvExport<W>>),
         Json(JsonExport<W>),
     }
     let mut sink = match format {
-        ExportFormat::Csv => Sink::Csv(CsvExport::new(out)?),
+        ExportFormat::Csv => Sink::Csv(Box::new(CsvExport::new(out)?)),
         ExportFormat::Json => Sink::Json(JsonExport::new(out)?),
     };
     let tz = event.info.tz().map_err(|e| anyhow::anyhow!(e))?;
@@ -42,12 +42,19 @@ pub async fn export(
         let Some(last) = page.last() else { break };
         after = last.lead.attendee_id;
         for row in &page {
-            let package: LeadPackage = serde_json::from_str(&row.lead.package)
-                .with_context(|| format!("stored lead of attendee {} is unreadable", row.lead.attendee_id))?;
-            let due = row
-                .lead
-                .due_at
-                .map(|ms| ts(ms).to_zoned(tz.clone()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string());
+            let package: LeadPackage =
+                serde_json::from_str(&row.lead.package).with_context(|| {
+                    format!(
+                        "stored lead of attendee {} is unreadable",
+                        row.lead.attendee_id
+                    )
+                })?;
+            let due = row.lead.due_at.map(|ms| {
+                ts(ms)
+                    .to_zoned(tz.clone())
+                    .strftime("%Y-%m-%dT%H:%M:%S%:z")
+                    .to_string()
+            });
             let r = ExportRow::new(&package, row.owner.as_deref(), due);
             match &mut sink {
                 Sink::Csv(w) => w.row(&r)?,

@@ -55,29 +55,32 @@ fn located(path: &Path, errors: Vec<RowError>) -> anyhow::Error {
 pub fn load(config_dir: &Path, slug: &str, choice: &FileChoice) -> anyhow::Result<LeadFiles> {
     let own = config_dir.join(slug);
     let mut sources = Vec::new();
-    let mut pick = |name: &str, chosen: &Option<PathBuf>| -> anyhow::Result<Option<(PathBuf, String)>> {
-        let (path, required) = match chosen {
-            Some(p) => (p.clone(), true),
-            None => (own.join(format!("{name}.toml")), false),
+    let mut pick =
+        |name: &str, chosen: &Option<PathBuf>| -> anyhow::Result<Option<(PathBuf, String)>> {
+            let (path, required) = match chosen {
+                Some(p) => (p.clone(), true),
+                None => (own.join(format!("{name}.toml")), false),
+            };
+            match read(&path)? {
+                Some(text) => {
+                    sources.push(format!("{name}: {}", path.display()));
+                    Ok(Some((path, text)))
+                }
+                None if required => anyhow::bail!("{} does not exist", path.display()),
+                None => {
+                    sources.push(format!("{name}: none ({} not found)", path.display()));
+                    Ok(None)
+                }
+            }
         };
-        match read(&path)? {
-            Some(text) => {
-                sources.push(format!("{name}: {}", path.display()));
-                Ok(Some((path, text)))
-            }
-            None if required => anyhow::bail!("{} does not exist", path.display()),
-            None => {
-                sources.push(format!("{name}: none ({} not found)", path.display()));
-                Ok(None)
-            }
-        }
-    };
     let rules = match pick("scoring", &choice.scoring)? {
         Some((path, text)) => lead_files::parse_scoring(&text).map_err(|e| located(&path, e))?,
         None => LeadRules::default(),
     };
     let routing = match pick("routing", &choice.routing)? {
-        Some((path, text)) => Some(lead_files::parse_routing(&text).map_err(|e| located(&path, e))?),
+        Some((path, text)) => {
+            Some(lead_files::parse_routing(&text).map_err(|e| located(&path, e))?)
+        }
         None => None,
     };
     let content = match pick("content", &choice.content)? {

@@ -32,8 +32,11 @@ pub async fn load(
     progress: &(dyn Fn(usize) + Send + Sync),
 ) -> anyhow::Result<EventInput> {
     let topics = store.lead_topics(event_id).await?;
-    let topic_index: HashMap<i64, usize> =
-        topics.iter().enumerate().map(|(i, (id, _, _))| (*id, i)).collect();
+    let topic_index: HashMap<i64, usize> = topics
+        .iter()
+        .enumerate()
+        .map(|(i, (id, _, _))| (*id, i))
+        .collect();
     let rows = store.lead_sessions(event_id).await?;
     let session_index: HashMap<i64, usize> =
         rows.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
@@ -83,7 +86,11 @@ pub async fn load(
             break;
         };
         after = last.id;
-        let mut scans = store.lead_scans(first.id, last.id).await?.into_iter().peekable();
+        let mut scans = store
+            .lead_scans(first.id, last.id)
+            .await?
+            .into_iter()
+            .peekable();
         for a in page {
             let mut mine = Vec::new();
             while let Some((attendee, session, direction, at)) =
@@ -92,7 +99,9 @@ pub async fn load(
                 if attendee != a.id {
                     continue;
                 }
-                let (Ok(direction), Some(&room_id)) = (Direction::parse(&direction), room_of.get(&session)) else {
+                let (Ok(direction), Some(&room_id)) =
+                    (Direction::parse(&direction), room_of.get(&session))
+                else {
                     continue;
                 };
                 mine.push(TrailScan {
@@ -133,7 +142,12 @@ pub async fn load(
         progress(attendees.len());
         if let Some(r) = record {
             store
-                .lead_build_progress(r.build_id, r.total, attendees.len() as i64, jiff::Timestamp::now())
+                .lead_build_progress(
+                    r.build_id,
+                    r.total,
+                    attendees.len() as i64,
+                    jiff::Timestamp::now(),
+                )
                 .await?;
         }
     }

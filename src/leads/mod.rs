@@ -90,7 +90,11 @@ pub async fn build(
     opts: &BuildOptions,
     progress: &(dyn Fn(Progress) + Send + Sync),
 ) -> anyhow::Result<BuildReport> {
-    let files = files::load(&ctx.settings.leads.config_dir, event.info.slug.as_str(), &opts.files)?;
+    let files = files::load(
+        &ctx.settings.leads.config_dir,
+        event.info.slug.as_str(),
+        &opts.files,
+    )?;
     let owner_ids: HashMap<String, i64> = ctx
         .store
         .lead_owner_ids()
@@ -114,7 +118,11 @@ pub async fn build(
     let build_id = if opts.dry_run {
         None
     } else {
-        let who = if opts.started_by.is_empty() { "cli" } else { &opts.started_by };
+        let who = if opts.started_by.is_empty() {
+            "cli"
+        } else {
+            &opts.started_by
+        };
         Some(
             ctx.store
                 .start_lead_build(event.id, who, Timestamp::now())
@@ -127,9 +135,23 @@ pub async fn build(
     };
     let result = run(ctx, event, opts, files, &owner_ids, build_id, progress).await;
     if let (Err(e), Some(id)) = (&result, build_id) {
-        let _ = ctx.store.fail_lead_build(id, &format!("{e:#}"), Timestamp::now()).await;
+        let _ = ctx
+            .store
+            .fail_lead_build(id, &format!("{e:#}"), Timestamp::now())
+            .await;
     }
     result
+}
+
+/// `build` with owned arguments, for `tokio::spawn` (the web UI's button, tests).
+pub async fn build_in_background(
+    ctx: Context,
+    event: EventRecord,
+    opts: BuildOptions,
+) -> anyhow::Result<BuildReport> {
+    let quiet = |_: Progress| {};
+    let progress: &(dyn Fn(Progress) + Send + Sync) = &quiet;
+    build(&ctx, &event, &opts, progress).await
 }
 
 async fn run(
@@ -143,12 +165,24 @@ async fn run(
 ) -> anyhow::Result<BuildReport> {
     let store = &ctx.store;
     let total = store.lead_attendee_count(event.id).await? as usize;
-    progress(Progress { phase: Phase::Reading, done: 0, total });
-    let record = build_id.map(|build_id| inputs::BuildRecord { build_id, total: total as i64 });
-    let input = inputs::load(store, event.id, record, &|done| {
-        progress(Progress { phase: Phase::Reading, done, total });
-    })
-    .await?;
+    progress(Progress {
+        phase: Phase::Reading,
+        done: 0,
+        total,
+    });
+    let record = build_id.map(|build_id| inputs::BuildRecord {
+        build_id,
+        total: total as i64,
+    });
+    let reading = move |done: usize| {
+        progress(Progress {
+            phase: Phase::Reading,
+            done,
+            total,
+        })
+    };
+    let reading: &(dyn Fn(usize) + Send + Sync) = &reading;
+    let input = inputs::load(store, event.id, record, reading).await?;
     let scorer = Scorer::new(&input, &files.rules, &files.content);
     let tz = event.info.tz().map_err(|e| anyhow::anyhow!(e))?;
     let now = Timestamp::now();
@@ -160,7 +194,13 @@ async fn run(
             .into_iter()
             .filter_map(|(attendee, owner, due)| {
                 names.get(&owner).map(|n| {
-                    (attendee, KeptRoute { owner: (*n).clone(), due_at: ts(due) })
+                    (
+                        attendee,
+                        KeptRoute {
+                            owner: (*n).clone(),
+                            due_at: ts(due),
+                        },
+                    )
                 })
             })
             .collect()
@@ -204,7 +244,10 @@ async fn run(
                 w.write(&rows).await?;
             }
             for lead in chunk.drain(..) {
-                *report.tiers.entry(lead.tier.as_str().to_owned()).or_default() += 1;
+                *report
+                    .tiers
+                    .entry(lead.tier.as_str().to_owned())
+                    .or_default() += 1;
                 report.routed += usize::from(lead.routing.is_some());
                 report.leads += 1;
                 let routed_tier = files.routing.as_ref().is_some_and(|r| r.routes(lead.tier));
@@ -212,24 +255,38 @@ async fn run(
                     changed.push(lead);
                 }
             }
-            progress(Progress { phase: Phase::Scoring, done: report.leads, total });
+            progress(Progress {
+                phase: Phase::Scoring,
+                done: report.leads,
+                total,
+            });
         }
     }
     report.moved = report.moves.moved.len();
     if let Some(w) = writer {
-        progress(Progress { phase: Phase::Writing, done: report.leads, total });
+        progress(Progress {
+            phase: Phase::Writing,
+            done: report.leads,
+            total,
+        });
         let summary = serde_json::to_string(&report).context("summarising the build")?;
         w.finish(&summary, None).await.map_err(|e| match e {
             StoreError::Conflict(m) => anyhow::anyhow!("{m}"),
             e => anyhow::Error::new(e),
         })?;
         if let Some(url) = &ctx.settings.leads.webhook_url {
-            let sent = webhook::post_all(&ctx.settings.leads, url, event.info.slug.as_str(), &changed).await;
+            let sent =
+                webhook::post_all(&ctx.settings.leads, url, event.info.slug.as_str(), &changed)
+                    .await;
             report.webhook_posted = sent.posted;
             report.webhook_failed = sent.failed;
         }
     }
-    progress(Progress { phase: Phase::Done, done: report.leads, total });
+    progress(Progress {
+        phase: Phase::Done,
+        done: report.leads,
+        total,
+    });
     Ok(report)
 }
 
@@ -238,7 +295,10 @@ fn stored(l: &LeadPackage, owner_ids: &HashMap<String, i64>) -> anyhow::Result<S
     let (owner_id, due_at) = match &l.routing {
         Some(r) => (
             owner_ids.get(&r.owner).copied(),
-            r.due_at.parse::<Timestamp>().ok().map(|t| t.as_millisecond()),
+            r.due_at
+                .parse::<Timestamp>()
+                .ok()
+                .map(|t| t.as_millisecond()),
         ),
         None => (None, None),
     };

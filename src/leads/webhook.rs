@@ -32,12 +32,14 @@ const ATTEMPTS: u32 = 3;
 pub fn signature(secret: &[u8], body: &[u8]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes keys of any length");
     mac.update(body);
-    format!("sha256={}", data_encoding::HEXLOWER.encode(&mac.finalize().into_bytes()))
+    format!(
+        "sha256={}",
+        data_encoding::HEXLOWER.encode(&mac.finalize().into_bytes())
+    )
 }
 
 fn client(settings: &LeadSettings) -> reqwest::Result<reqwest::Client> {
-    // rustls with the ring provider the rest of the binary already uses.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    crate::context::install_tls_provider();
     reqwest::Client::builder()
         .timeout(Duration::from_millis(settings.webhook_timeout_ms.max(1)))
         .redirect(reqwest::redirect::Policy::none())
@@ -45,38 +47,63 @@ fn client(settings: &LeadSettings) -> reqwest::Result<reqwest::Client> {
 }
 
 /// Posts every lead; failures are counted and logged (without personal data), never fatal.
-pub async fn post_all(settings: &LeadSettings, url: &str, event: &str, leads: &[LeadPackage]) -> Posted {
+pub async fn post_all(
+    settings: &LeadSettings,
+    url: &str,
+    event: &str,
+    leads: &[LeadPackage],
+) -> Posted {
     let client = match client(settings) {
         Ok(c) => c,
         Err(e) => {
             tracing::error!(error = %e, "lead webhook: no HTTP client");
-            return Posted { posted: 0, failed: leads.len() };
+            return Posted {
+                posted: 0,
+                failed: leads.len(),
+            };
         }
     };
-    let secret = settings.webhook_secret.as_ref().map(|s| s.expose_secret().as_bytes().to_vec());
-    let results: Vec<bool> = stream::iter(leads)
+    let secret = settings
+        .webhook_secret
+        .as_ref()
+        .map(|s| s.expose_secret().as_bytes().to_vec());
+    let requests: Vec<_> = leads
+        .iter()
         .map(|lead| {
-            let client = client.clone();
-            let secret = secret.clone();
-            async move {
-                let body = serde_json::to_vec(&LeadReady { event, lead }).unwrap_or_default();
-                post_one(&client, url, secret.as_deref(), body, lead.attendee_id).await
-            }
+            let body = serde_json::to_vec(&LeadReady { event, lead }).unwrap_or_default();
+            post_one(
+                client.clone(),
+                url.to_owned(),
+                secret.clone(),
+                body,
+                lead.attendee_id,
+            )
         })
+        .collect();
+    let results: Vec<bool> = stream::iter(requests)
         .buffer_unordered(settings.webhook_concurrency.max(1))
         .collect()
         .await;
     let posted = results.iter().filter(|ok| **ok).count();
-    Posted { posted, failed: results.len() - posted }
+    Posted {
+        posted,
+        failed: results.len() - posted,
+    }
 }
 
-async fn post_one(client: &reqwest::Client, url: &str, secret: Option<&[u8]>, body: Vec<u8>, attendee: i64) -> bool {
+async fn post_one(
+    client: reqwest::Client,
+    url: String,
+    secret: Option<Vec<u8>>,
+    body: Vec<u8>,
+    attendee: i64,
+) -> bool {
     for attempt in 1..=ATTEMPTS {
         let mut req = client
-            .post(url)
+            .post(&url)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .header("X-Badgetrail-Attendee", attendee.to_string());
-        if let Some(secret) = secret {
+        if let Some(secret) = &secret {
             req = req.header("X-Badgetrail-Signature", signature(secret, &body));
         }
         match req.body(body.clone()).send().await {
@@ -86,7 +113,9 @@ async fn post_one(client: &reqwest::Client, url: &str, secret: Option<&[u8]>, bo
                 return false;
             }
             Ok(r) => tracing::warn!(attendee, attempt, status = %r.status(), "lead webhook failed"),
-            Err(e) => tracing::warn!(attendee, attempt, error = %e.without_url(), "lead webhook failed"),
+            Err(e) => {
+                tracing::warn!(attendee, attempt, error = %e.without_url(), "lead webhook failed")
+            }
         }
         tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
     }

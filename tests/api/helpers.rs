@@ -81,6 +81,7 @@ impl Drop for FreshDb {
 
 /// A fresh database URL for one test, or `None` when PostgreSQL is unreachable outside CI.
 pub async fn fresh_database(db: Db, dir: &std::path::Path) -> Option<FreshDb> {
+    badgetrail::context::install_tls_provider();
     match db {
         Db::Sqlite => Some(FreshDb {
             url: format!("sqlite://{}", dir.join("badgetrail.db").display()),
@@ -132,6 +133,7 @@ pub fn test_settings(database_url: String, dir: &std::path::Path, port: u16) -> 
     s.mail.from = "Cloud Summit <badges@badgetrail.example>".into();
     // Tests drive the campaign sender themselves, with `edm_send::run_once`.
     s.edm.poll_ms = 0;
+    s.leads.config_dir = dir.join("leads");
     s
 }
 

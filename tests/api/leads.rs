@@ -1,0 +1,436 @@
+//! The lead builder end to end on both databases: a simulated day at the doors, trails,
+//! recovery of each attendee's main topic, reruns, late scans, concurrent builds, dry runs
+//! with a changed scoring file, routing and the webhook.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
+
+use axum::{Router, body::Bytes, http::HeaderMap, routing::post};
+use badgetrail::{
+    domain::lead::{LeadPackage, Tier},
+    leads,
+};
+
+use crate::{
+    helpers::{Db, spawn_app, spawn_app_with},
+    leads_support::{event_with_day, opts, write_file},
+};
+
+crate::on_both_backends!(
+    the_main_topic_is_recovered_from_trails,
+    reruns_are_stable_and_late_scans_update_results,
+    concurrent_builds_leave_one_consistent_result,
+    a_dry_run_reports_tier_moves_and_stores_nothing,
+    leads_are_routed_with_deadlines_and_posted_to_the_webhook,
+);
+
+fn packages(rows: &[badgetrail::store::LeadRow]) -> Vec<LeadPackage> {
+    rows.iter()
+        .map(|r| serde_json::from_str(&r.lead.package).unwrap())
+        .collect()
+}
+
+async fn the_main_topic_is_recovered_from_trails(db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let (event, truth) = event_with_day(&app, 300, 11).await;
+    // Trails alone: declared interests are given no weight for this measurement.
+    write_file(&app, "scoring", "[interest]\ndeclared_minutes = 0\n");
+    let report = leads::build(&app.ctx, &event, &opts(), &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(report.leads, 300);
+    assert!(
+        report.sources[0].ends_with("cloud-summit-2026/scoring.toml"),
+        "{:?}",
+        report.sources
+    );
+    let leads = packages(&app.ctx.store.event_leads(event.id).await.unwrap());
+    let came: Vec<&LeadPackage> = leads.iter().filter(|l| l.session_count > 0).collect();
+    let right = came
+        .iter()
+        .filter(|l| l.top_topic().map(|t| &t.slug) == truth.get(&l.attendee_id))
+        .count();
+    let accuracy = right as f64 / came.len() as f64;
+    println!(
+        "recovery ({db:?}): main topic recovered from trails alone for {right} of {} attendees who came: {:.1}%",
+        came.len(),
+        accuracy * 100.0
+    );
+    assert!(accuracy >= 0.75, "only {:.1}% recovered", accuracy * 100.0);
+    // With the default rules the interests ticked at registration count too.
+    std::fs::remove_file(
+        app.ctx
+            .settings
+            .leads
+            .config_dir
+            .join("cloud-summit-2026/scoring.toml"),
+    )
+    .unwrap();
+    leads::build(&app.ctx, &event, &opts(), &|_| {})
+        .await
+        .unwrap();
+    let leads = packages(&app.ctx.store.event_leads(event.id).await.unwrap());
+    let with_declared = leads
+        .iter()
+        .filter(|l| {
+            l.session_count > 0 && l.top_topic().map(|t| &t.slug) == truth.get(&l.attendee_id)
+        })
+        .count();
+    println!(
+        "recovery ({db:?}): with declared interests counted as well: {with_declared} of {}: {:.1}%",
+        came.len(),
+        with_declared as f64 * 100.0 / came.len() as f64
+    );
+    // Every lead explains itself; no-shows are excluded.
+    for l in &leads {
+        assert!(
+            l.explanation
+                .starts_with(&format!("Tier {}", l.tier.as_str())),
+            "{}",
+            l.explanation
+        );
+        if l.session_count == 0 {
+            assert_eq!(l.tier, Tier::X);
+        }
+    }
+}
+
+async fn reruns_are_stable_and_late_scans_update_results(db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let (event, _) = event_with_day(&app, 150, 5).await;
+    leads::build(&app.ctx, &event, &opts(), &|_| {})
+        .await
+        .unwrap();
+    let first = app.ctx.store.event_leads(event.id).await.unwrap();
+    let second_report = leads::build(&app.ctx, &event, &opts(), &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(second_report.moved, 0);
+    let second = app.ctx.store.event_leads(event.id).await.unwrap();
+    assert_eq!(
+        packages(&first),
+        packages(&second),
+        "same inputs, same leads"
+    );
+
+    // A no-show's late scans (an offline kiosk syncing after the event) make them a lead.
+    let no_show = packages(&second)
+        .into_iter()
+        .find(|l| l.session_count == 0)
+        .expect("the simulated day has no-shows");
+    let token = app
+        .ctx
+        .store
+        .attendee_badges(no_show.attendee_id)
+        .await
+        .unwrap()[0]
+        .token
+        .clone();
+    let p = badgetrail::demo::programme::cloud_summit();
+    let workshop = p.sessions.iter().find(|s| s.id == "W01").unwrap();
+    let created = badgetrail::door::create_device(
+        &app.ctx,
+        &event,
+        Some(&workshop.room),
+        "late kiosk",
+        jiff::Timestamp::now(),
+    )
+    .await
+    .unwrap();
+    let paired = badgetrail::door::pair(&app.ctx, &created.pairing_code, jiff::Timestamp::now())
+        .await
+        .unwrap()
+        .unwrap();
+    let scan = |nonce: &str, at, direction| badgetrail::door::ReportedScan {
+        nonce: nonce.into(),
+        badge: token.clone(),
+        device_time: at,
+        direction,
+        room: None,
+    };
+    use badgetrail::domain::scan::Direction;
+    let batch = badgetrail::door::ScanBatch {
+        sent_at: jiff::Timestamp::now(),
+        app_version: "test".into(),
+        queue_size: 0,
+        scans: vec![
+            scan("late-1", workshop.starts_at, Direction::Entry),
+            scan("late-2", workshop.ends_at, Direction::Exit),
+        ],
+    };
+    let verdicts =
+        badgetrail::door::ingest_paired(&app.ctx, &paired, &batch, jiff::Timestamp::now())
+            .await
+            .unwrap();
+    assert!(
+        verdicts.iter().all(|v| v.decision == "accepted"),
+        "{verdicts:?}"
+    );
+    let third = leads::build(&app.ctx, &event, &opts(), &|_| {})
+        .await
+        .unwrap();
+    assert!(third.moved >= 1);
+    let after = app
+        .ctx
+        .store
+        .lead(event.id, no_show.attendee_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let after: LeadPackage = serde_json::from_str(&after.lead.package).unwrap();
+    assert_ne!(after.tier, Tier::X, "{}", after.explanation);
+    assert_eq!(after.session_count, 1);
+    assert_eq!(after.sessions[0].session, "W01");
+}
+
+async fn concurrent_builds_leave_one_consistent_result(db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let (event, _) = event_with_day(&app, 200, 8).await;
+    let runs: Vec<_> = (0..3)
+        .map(|_| {
+            let (ctx, event) = (app.ctx.clone(), event.clone());
+            tokio::spawn(leads::build_in_background(ctx, event, opts()))
+        })
+        .collect();
+    let mut results = Vec::new();
+    for r in runs {
+        results.push(r.await.unwrap());
+    }
+    let ok = results.iter().filter(|r| r.is_ok()).count();
+    assert!(ok >= 1);
+    for r in results.iter().filter_map(|r| r.as_ref().err()) {
+        assert!(format!("{r:#}").contains("already running"), "{r:#}");
+    }
+    let rows = app.ctx.store.event_leads(event.id).await.unwrap();
+    assert_eq!(rows.len(), 200, "one lead per attendee, none twice");
+    let latest = app
+        .ctx
+        .store
+        .latest_lead_build(event.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(latest.state, "done");
+    assert!(rows.iter().all(|r| r.lead.package.len() > 2));
+    // And a build after them starts normally.
+    leads::build(&app.ctx, &event, &opts(), &|_| {})
+        .await
+        .unwrap();
+}
+
+async fn a_dry_run_reports_tier_moves_and_stores_nothing(db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let (event, _) = event_with_day(&app, 200, 3).await;
+    leads::build(&app.ctx, &event, &opts(), &|_| {})
+        .await
+        .unwrap();
+    let before = app.ctx.store.event_leads(event.id).await.unwrap();
+    let builds = app
+        .ctx
+        .store
+        .latest_lead_build(event.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let stricter = app.dir.path().join("stricter.toml");
+    std::fs::write(&stricter, "[tiers.a]\nscore = 95\n").unwrap();
+    let dry = leads::build(
+        &app.ctx,
+        &event,
+        &leads::BuildOptions {
+            dry_run: true,
+            files: leads::FileChoice {
+                scoring: Some(stricter),
+                ..Default::default()
+            },
+            ..opts()
+        },
+        &|_| {},
+    )
+    .await
+    .unwrap();
+    let was_a = before.iter().filter(|r| r.lead.tier == "A").count();
+    assert!(was_a > 0);
+    assert_eq!(
+        dry.tiers.get("A").copied().unwrap_or(0),
+        0,
+        "nobody reaches 95"
+    );
+    assert_eq!(dry.moved, was_a, "every A lead moves down");
+    assert_eq!(
+        dry.moves
+            .counts
+            .get(&(Some(Tier::A), Tier::B))
+            .copied()
+            .unwrap_or(0)
+            + dry
+                .moves
+                .counts
+                .get(&(Some(Tier::A), Tier::C))
+                .copied()
+                .unwrap_or(0),
+        was_a
+    );
+    assert!(
+        dry.moves
+            .moved
+            .iter()
+            .all(|(_, from, _)| *from == Some(Tier::A))
+    );
+    assert_eq!(
+        app.ctx.store.event_leads(event.id).await.unwrap(),
+        before,
+        "nothing stored"
+    );
+    assert_eq!(
+        app.ctx
+            .store
+            .latest_lead_build(event.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        builds
+    );
+    // A broken scoring file is refused with its line, and changes nothing either.
+    write_file(&app, "scoring", "[tiers.a]\nscroe = 1\n");
+    let e = leads::build(&app.ctx, &event, &opts(), &|_| {})
+        .await
+        .unwrap_err();
+    assert!(format!("{e:#}").contains("scoring.toml:2"), "{e:#}");
+    assert_eq!(app.ctx.store.event_leads(event.id).await.unwrap(), before);
+}
+
+#[derive(Clone, Default)]
+struct Hook {
+    bodies: Arc<Mutex<Vec<(HeaderMap, Bytes)>>>,
+}
+
+async fn leads_are_routed_with_deadlines_and_posted_to_the_webhook(db: Db) {
+    let hook = Hook::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook_url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let router = Router::new().route(
+        "/hook",
+        post({
+            let hook = hook.clone();
+            move |headers: HeaderMap, body: Bytes| async move {
+                hook.bodies.lock().unwrap().push((headers, body));
+                "ok"
+            }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let Some(app) = spawn_app_with(db, |s| {
+        s.leads.webhook_url = Some(hook_url);
+        s.leads.webhook_secret = Some("hook-secret".to_owned().into());
+    })
+    .await
+    else {
+        return;
+    };
+    for name in ["sales", "sales2"] {
+        badgetrail::accounts::upsert_user(
+            &app.ctx.store,
+            name,
+            name,
+            badgetrail::domain::user::Role::Sales,
+            "correct horse battery",
+            jiff::Timestamp::now(),
+        )
+        .await
+        .unwrap();
+    }
+    let (event, _) = event_with_day(&app, 200, 21).await;
+    write_file(
+        &app,
+        "routing",
+        include_str!("../../examples/cloud-summit-routing.toml"),
+    );
+    let report = leads::build(&app.ctx, &event, &opts(), &|_| {})
+        .await
+        .unwrap();
+    let rows = app.ctx.store.event_leads(event.id).await.unwrap();
+    let routed: Vec<_> = rows.iter().filter(|r| r.lead.owner_id.is_some()).collect();
+    assert_eq!(routed.len(), report.routed);
+    assert_eq!(
+        routed.len(),
+        rows.iter()
+            .filter(|r| r.lead.tier == "A" || r.lead.tier == "B")
+            .count()
+    );
+    for r in &rows {
+        let p: LeadPackage = serde_json::from_str(&r.lead.package).unwrap();
+        let dach = [
+            "Germany",
+            "Austria",
+            "Switzerland",
+            "Netherlands",
+            "Belgium",
+            "Luxembourg",
+        ]
+        .contains(&p.contact.country.as_str());
+        match (&p.routing, r.owner.as_deref()) {
+            (Some(route), Some(owner)) => {
+                assert_eq!(route.owner, owner);
+                if dach {
+                    assert_eq!(owner, "sales", "{}", route.rule);
+                }
+                assert!(r.lead.due_at.unwrap() > jiff::Timestamp::now().as_millisecond());
+            }
+            (None, None) => assert!(matches!(p.tier, Tier::C | Tier::X)),
+            other => panic!("routing and owner disagree: {other:?}"),
+        }
+    }
+    // The webhook got every routed lead once, signed.
+    let bodies = hook.bodies.lock().unwrap().clone();
+    assert_eq!(report.webhook_posted, routed.len());
+    assert_eq!(bodies.len(), routed.len());
+    let mut seen = HashMap::new();
+    for (headers, body) in &bodies {
+        let sig = headers
+            .get("x-badgetrail-signature")
+            .unwrap()
+            .to_str()
+            .unwrap();
+        assert_eq!(
+            sig,
+            badgetrail::leads::webhook::signature(b"hook-secret", body)
+        );
+        let v: serde_json::Value = serde_json::from_slice(body).unwrap();
+        assert_eq!(v["event"], "cloud-summit-2026");
+        *seen
+            .entry(v["lead"]["attendee_id"].as_i64().unwrap())
+            .or_insert(0) += 1;
+    }
+    assert!(seen.values().all(|n| *n == 1));
+    // A rebuild with nothing new posts nothing and keeps owners and deadlines.
+    let again = leads::build(&app.ctx, &event, &opts(), &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(again.webhook_posted, 0);
+    let rows_again = app.ctx.store.event_leads(event.id).await.unwrap();
+    for (a, b) in rows.iter().zip(&rows_again) {
+        assert_eq!(
+            (a.lead.owner_id, a.lead.due_at),
+            (b.lead.owner_id, b.lead.due_at)
+        );
+    }
+    // A routing file naming an unknown owner is refused before anything is written.
+    write_file(&app, "routing", "fallback = 'nobody-here'\n");
+    let e = leads::build(&app.ctx, &event, &opts(), &|_| {})
+        .await
+        .unwrap_err();
+    assert!(format!("{e:#}").contains("nobody-here"), "{e:#}");
+}
