@@ -13,6 +13,7 @@ pub mod edm;
 pub mod error;
 pub mod formats;
 pub mod jobs;
+pub mod live;
 pub mod mail;
 pub mod qr;
 pub mod registration;
