@@ -302,7 +302,9 @@ impl Store {
         let rows =
             match &self.pool {
                 super::Pool::Sqlite(pools) => sqlx::query_as(
-                    "SELECT a.id, a.name FROM json_each($2) AS j JOIN attendees a ON a.id = j.value
+                    // CROSS JOIN keeps this order: from each id to its row, never a walk
+                    // over all the event's attendees.
+                    "SELECT a.id, a.name FROM json_each($2) AS j CROSS JOIN attendees a ON a.id = j.value
                      WHERE a.event_id = $1",
                 )
                 .bind(event_id)
