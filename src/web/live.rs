@@ -20,6 +20,7 @@ use crate::{
     domain::{door_activity::RATE_MINUTES, occupancy::Fill, user::Role},
     error::{Error, WebResult},
     live::{self, DoorNow, LiveOps, RefusalNow, RoomNow},
+    store::EventRecord,
 };
 
 /// Who may watch the doors: not sales, who see only their own leads.
@@ -197,14 +198,13 @@ fn to_feed(slug: &str, ops: LiveOps, tz: &TimeZone) -> Feed {
     }
 }
 
-async fn read_feed(state: &AppState, slug: &str) -> WebResult<Feed> {
-    let event = super::event_or_404(state, slug).await?;
+async fn read_feed(state: &AppState, event: &EventRecord) -> WebResult<Feed> {
     let tz = event
         .info
         .tz()
         .map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
     let ops = live::read(&state.ctx, event.id, Timestamp::now()).await?;
-    Ok(to_feed(slug, ops, &tz))
+    Ok(to_feed(event.info.slug.as_str(), ops, &tz))
 }
 
 #[derive(Template)]
@@ -236,7 +236,7 @@ async fn page(
 ) -> WebResult<Html<String>> {
     user.require(LIVE)?;
     let event = super::event_or_404(&state, &slug).await?;
-    let feed = read_feed(&state, &slug).await?;
+    let feed = read_feed(&state, &event).await?;
     let page = LivePage {
         user,
         csrf: csrf.0,
@@ -257,7 +257,8 @@ async fn feed(
     let answer = async {
         let user = user?;
         user.require(LIVE)?;
-        read_feed(&state, &slug).await
+        let event = super::event_or_404(&state, &slug).await?;
+        read_feed(&state, &event).await
     };
     match answer.await {
         Ok(feed) => ([(header::CACHE_CONTROL, "no-store")], Json(feed)).into_response(),
