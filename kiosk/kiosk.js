@@ -3,7 +3,7 @@
 // server in batches, with the scans it refuses to read set aside.
 "use strict";
 
-const APP_VERSION = "0.2.0";
+const APP_VERSION = "0.3.0";
 const BATCH_SIZE = 50;
 const SYNC_INTERVAL_MS = 5000;
 /// How often a kiosk online fetches its event's keys, revocations, rooms and sessions.
@@ -162,13 +162,17 @@ function renderDirection() {
   $("dir-exit").setAttribute("aria-pressed", String(direction === "exit"));
 }
 
-function showResult(state, title, detail, nonce, source) {
+/// Shows a verdict. `name` is the badge holder's first name, which only the server knows:
+/// a verdict made on the device shows none.
+function showResult(state, title, detail, nonce, source, name) {
   const panel = $("result");
   panel.className = `result ${state}`;
   panel.dataset.state = state;
   panel.dataset.source = source;
   panel.dataset.nonce = nonce || "";
   $("result-title").textContent = title;
+  $("result-name").textContent = name || "";
+  $("result-name").hidden = !name;
   $("result-detail").textContent = detail;
   if (nonce) recordShown(nonce, source);
 }
@@ -191,20 +195,29 @@ function showLocalVerdict(nonce, verdict) {
   }
 }
 
+/// The title of a session of this event, from the last device state refresh.
+function sessionTitle(id) {
+  const s = device && (device.sessions || []).find((x) => x.id === id);
+  return s ? s.title : "";
+}
+
 function showServerVerdict(result) {
   if (result.nonce !== latestNonce) return;
   const first = !latestFromServer;
   latestFromServer = true;
   const shown = $("result").dataset.state;
+  const name = typeof result.first_name === "string" ? result.first_name : "";
+  const session = sessionTitle(result.session_id);
   if (result.decision === "accepted") {
-    showResult("accepted", "Welcome", result.message || "Welcome", result.nonce, "server");
+    showResult("accepted", "Welcome", session || "Badge accepted", result.nonce, "server", name);
   } else if (result.decision === "duplicate") {
     showResult(
       "duplicate",
-      "Already scanned in",
       result.message || "Already scanned in",
+      session || "Let them through",
       result.nonce,
       "server",
+      name,
     );
   } else {
     showResult(

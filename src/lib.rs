@@ -14,6 +14,7 @@ pub mod error;
 pub mod formats;
 pub mod jobs;
 pub mod leads;
+pub mod live;
 pub mod mail;
 pub mod qr;
 pub mod registration;

@@ -279,8 +279,14 @@ impl Registration {
 
     /// The first name, for greetings.
     pub fn first_name(&self) -> &str {
-        self.name.split_whitespace().next().unwrap_or(&self.name)
+        first_name(&self.name)
     }
+}
+
+/// The first word of a stored name, for greetings at the door and in emails; the whole
+/// (trimmed) name when it has no spaces.
+pub fn first_name(name: &str) -> &str {
+    name.split_whitespace().next().unwrap_or("")
 }
 
 fn required_or(raw: &str, e: String) -> String {
@@ -324,6 +330,14 @@ mod tests {
         assert_eq!(r.phone, None);
         assert_eq!(r.purchase_stage.step(), Some(4));
         assert_eq!(PurchaseStage::JustLearning.step(), None);
+    }
+
+    #[test]
+    fn the_first_name_is_the_first_word_as_written() {
+        assert_eq!(first_name("  Zoë   Example "), "Zoë");
+        assert_eq!(first_name("Madonna"), "Madonna");
+        assert_eq!(first_name("<b>Zoë</b> Example"), "<b>Zoë</b>");
+        assert_eq!(first_name("   "), "");
     }
 
     #[test]

@@ -39,8 +39,10 @@ pub struct RoomCapacity {
 pub enum Fill {
     /// Below `NEAR_FULL_PERCENT`.
     Normal,
-    /// From `NEAR_FULL_PERCENT` up to and including the capacity.
+    /// From `NEAR_FULL_PERCENT` up to, not including, the capacity.
     NearFull,
+    /// Exactly at the capacity: nobody else may come in.
+    Full,
     /// More people than the capacity allows.
     Over,
 }
@@ -49,6 +51,8 @@ impl Fill {
     pub fn of(present: u32, capacity: u32) -> Fill {
         if present > capacity {
             Fill::Over
+        } else if capacity > 0 && present == capacity {
+            Fill::Full
         } else if capacity > 0
             && u64::from(present) * 100 >= u64::from(capacity) * u64::from(NEAR_FULL_PERCENT)
         {
@@ -62,6 +66,7 @@ impl Fill {
         match self {
             Fill::Normal => "normal",
             Fill::NearFull => "near_full",
+            Fill::Full => "full",
             Fill::Over => "over",
         }
     }
@@ -71,6 +76,7 @@ impl Fill {
         match self {
             Fill::Normal => "",
             Fill::NearFull => "Nearly full",
+            Fill::Full => "Full",
             Fill::Over => "Over capacity",
         }
     }

@@ -183,13 +183,18 @@ fn fill_levels_follow_the_capacity() {
     assert_eq!(Fill::of(0, 10), Fill::Normal);
     assert_eq!(Fill::of(8, 10), Fill::Normal);
     assert_eq!(Fill::of(9, 10), Fill::NearFull);
-    assert_eq!(Fill::of(10, 10), Fill::NearFull);
+    assert_eq!(Fill::of(10, 10), Fill::Full);
     assert_eq!(Fill::of(11, 10), Fill::Over);
     assert_eq!(Fill::of(539, 600), Fill::Normal);
     assert_eq!(Fill::of(540, 600), Fill::NearFull);
     assert_eq!(Fill::of(0, 0), Fill::Normal, "a room without capacity");
     assert_eq!(Fill::of(1, 0), Fill::Over);
-    assert_eq!(Fill::of(u32::MAX, u32::MAX), Fill::NearFull, "no overflow");
+    assert_eq!(
+        Fill::of(u32::MAX - 1, u32::MAX),
+        Fill::NearFull,
+        "no overflow"
+    );
+    assert_eq!(Fill::of(u32::MAX, u32::MAX), Fill::Full);
 }
 
 #[test]

@@ -13,15 +13,12 @@ use tokio::sync::{mpsc, oneshot};
 use super::{
     DeviceAuth, ScanBatch, authenticate,
     devices::DeviceTokens,
+    greeting::{self, DoorVerdict},
     prepare::PreparedBatch,
     state::DoorStates,
     write::{Written, write_group},
 };
-use crate::{
-    accounts::login_token_hash,
-    context::Context,
-    store::{DeviceRecord, ScanVerdict},
-};
+use crate::{accounts::login_token_hash, context::Context, store::DeviceRecord};
 
 /// Most requests written in one transaction.
 const MAX_REQUESTS: usize = 256;
@@ -35,8 +32,8 @@ struct Job {
 
 /// What became of a submitted batch.
 pub enum Submitted {
-    /// Committed: one verdict per scan, in order.
-    Stored(Vec<ScanVerdict>),
+    /// Committed: one verdict per scan, in order, with first names for the door screen.
+    Stored(Vec<DoorVerdict>),
     /// Nothing stored: the device is not (or no longer) allowed to send scans.
     Refused(DeviceAuth),
 }
@@ -89,9 +86,15 @@ impl ScanWriter {
         received: Timestamp,
     ) -> anyhow::Result<Submitted> {
         let hash = login_token_hash(token);
-        let state = self.states.get(device.event_id).await?;
+        let event_id = device.event_id;
+        let state = self.states.get(event_id).await?;
         let prepared = PreparedBatch::new(device, Some(hash.clone()), batch, received, &state);
         drop(state);
+        let holders: Vec<i64> = prepared
+            .scans
+            .iter()
+            .filter_map(|s| s.check.ok().map(|b| b.attendee_id))
+            .collect();
         let (reply, answer) = oneshot::channel();
         self.queue
             .send(Job {
@@ -100,11 +103,12 @@ impl ScanWriter {
             })
             .await
             .map_err(|_| anyhow::anyhow!("the scan writer has stopped"))?;
-        match answer
-            .await
-            .map_err(|_| anyhow::anyhow!("the scan writer stopped before answering"))??
-        {
-            Written::Stored(v) => Ok(Submitted::Stored(v)),
+        let (written, names) = tokio::join!(
+            answer,
+            greeting::first_names(&self.ctx.store, event_id, holders)
+        );
+        match written.map_err(|_| anyhow::anyhow!("the scan writer stopped before answering"))?? {
+            Written::Stored(v) => Ok(Submitted::Stored(greeting::greet(v, &names))),
             Written::DeviceGone => {
                 self.devices.forget(&hash);
                 Ok(Submitted::Refused(authenticate(&self.ctx, token).await?))

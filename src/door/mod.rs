@@ -2,11 +2,13 @@
 //! stored decisions. Every scan is kept, refused ones included.
 
 mod devices;
+mod greeting;
 mod group_commit;
 mod prepare;
 mod state;
 mod write;
 
+pub use greeting::DoorVerdict;
 pub use group_commit::{ScanWriter, Submitted};
 pub use prepare::{PreparedBatch, PreparedScan};
 pub use state::{DoorState, DoorStates};

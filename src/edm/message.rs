@@ -123,7 +123,7 @@ impl CampaignMailer {
             .get(topic)
             .map(String::as_str)
             .unwrap_or("");
-        let first_name = to.name.split_whitespace().next().unwrap_or(to.name);
+        let first_name = crate::domain::attendee::first_name(to.name);
         let who = Personal {
             first_name,
             name: to.name,

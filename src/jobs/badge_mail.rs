@@ -130,11 +130,7 @@ async fn compose(ctx: &Context, job: &MailJob) -> anyhow::Result<lettre::Message
     // Rendering checks the image decodes back to the token; a bad image is never sent.
     let png = qr::render_png(&attendee.token)?;
     let badge_url = format!("{}/b/{}", ctx.settings.public_url, attendee.token);
-    let first_name = attendee
-        .name
-        .split_whitespace()
-        .next()
-        .unwrap_or(&attendee.name);
+    let first_name = crate::domain::attendee::first_name(&attendee.name);
     let dates = crate::web::format::event_dates(&event.info);
     let email = BadgeEmail {
         to: &to,

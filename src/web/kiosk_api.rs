@@ -169,6 +169,8 @@ struct ScanResult {
     /// Plain words for the door screen.
     message: &'static str,
     session_id: Option<i64>,
+    /// The badge holder's first name, for accepted and duplicate scans.
+    first_name: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -271,18 +273,24 @@ async fn scans(
     };
     let results = verdicts
         .into_iter()
-        .map(|v| ScanResult {
-            message: match (v.decision.as_str(), v.reason.as_deref()) {
-                ("accepted", _) => "Welcome",
-                ("duplicate", _) => "Already scanned in",
-                (_, Some(r)) => Refusal::parse(r).map(Refusal::message).unwrap_or("Refused"),
-                _ => "Refused",
+        .map(
+            |door::DoorVerdict {
+                 verdict: v,
+                 first_name,
+             }| ScanResult {
+                message: match (v.decision.as_str(), v.reason.as_deref()) {
+                    ("accepted", _) => "Welcome",
+                    ("duplicate", _) => "Already scanned in",
+                    (_, Some(r)) => Refusal::parse(r).map(Refusal::message).unwrap_or("Refused"),
+                    _ => "Refused",
+                },
+                nonce: v.nonce,
+                decision: v.decision,
+                reason: v.reason,
+                session_id: v.session_id,
+                first_name,
             },
-            nonce: v.nonce,
-            decision: v.decision,
-            reason: v.reason,
-            session_id: v.session_id,
-        })
+        )
         .collect();
     Ok(Json(ScansResponse {
         server_time: now,

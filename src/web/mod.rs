@@ -10,6 +10,7 @@ pub mod edm_inbound;
 pub mod format;
 pub mod kiosk;
 pub mod kiosk_api;
+pub mod live;
 pub mod public;
 pub mod rate_limit;
 pub mod tracking;
@@ -58,7 +59,13 @@ pub fn router(state: AppState) -> Router {
         .merge(unsubscribe::router())
         .merge(tracking::router())
         .merge(edm_inbound::router())
-        .nest("/admin", admin::router().merge(devices::router()).merge(trails::router()))
+        .nest(
+            "/admin",
+            admin::router()
+                .merge(devices::router())
+                .merge(trails::router())
+                .merge(live::router()),
+        )
         .nest("/admin", campaigns::router().merge(campaign_preview::router()))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

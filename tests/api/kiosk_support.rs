@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use badgetrail::{demo, store::EventRecord, store::ScanRow};
+use badgetrail::{demo, domain::programme::Programme, store::EventRecord, store::ScanRow};
 use fantoccini::{Client, Locator, key::Key};
 use jiff::{Timestamp, tz::TimeZone};
 use serde_json::Value;
@@ -103,9 +103,31 @@ pub async fn register(app: &TestApp, n: usize) -> Vec<(String, i64)> {
     out
 }
 
+/// Registers one attendee under `name`; their badge token and attendee id.
+pub async fn register_as(app: &TestApp, email: &str, name: &str) -> (String, i64) {
+    let mut form = valid_form(email);
+    for (k, v) in &mut form {
+        if *k == "name" {
+            *v = name.to_owned();
+        }
+    }
+    let r = post_registration(app, &form).await;
+    let token = token_from_redirect(&r);
+    let (_, attendee) = app.ctx.store.badge_by_token(&token).await.unwrap().unwrap();
+    (token, attendee.id)
+}
+
 /// The demo programme moved in time so that its first session (K1, Main Hall) started ten
 /// minutes ago; the event.
 pub async fn seed_event_now(app: &TestApp) -> EventRecord {
+    seed_event_now_with(app, |_| {}).await
+}
+
+/// `seed_event_now`, with the moved programme changed by `adjust` before it is imported.
+pub async fn seed_event_now_with(
+    app: &TestApp,
+    adjust: impl FnOnce(&mut Programme),
+) -> EventRecord {
     let mut p = demo::programme::cloud_summit();
     let first = p.sessions.iter().map(|s| s.starts_at).min().unwrap();
     let shift = Timestamp::now().duration_since(first) - jiff::SignedDuration::from_mins(10);
@@ -113,6 +135,7 @@ pub async fn seed_event_now(app: &TestApp) -> EventRecord {
         s.starts_at = s.starts_at.checked_add(shift).unwrap();
         s.ends_at = s.ends_at.checked_add(shift).unwrap();
     }
+    adjust(&mut p);
     let tz = TimeZone::get(&p.event.time_zone).unwrap();
     let day = |t: Timestamp| t.to_zoned(tz.clone()).date();
     p.event.starts_on = day(p.sessions.iter().map(|s| s.starts_at).min().unwrap());

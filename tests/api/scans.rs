@@ -6,12 +6,14 @@ use serde_json::{Value, json};
 
 use crate::{
     helpers::{Db, TestApp, post_registration, spawn_app, token_from_redirect, valid_form},
+    kiosk_support::register_as,
     on_both_backends,
 };
 
 on_both_backends!(
     pairing_gives_a_token_once,
     every_decision_is_made_and_kept,
+    admitted_badges_come_back_with_the_first_name,
     a_retried_batch_is_stored_once,
     clock_skew_is_corrected,
     revoked_and_rotated_device_tokens_are_refused,
@@ -182,6 +184,58 @@ async fn every_decision_is_made_and_kept(db: Db) {
     assert_eq!(got_ref, want);
     let stored = app.ctx.store.event_scans(event.id).await.unwrap();
     assert_eq!(stored.len(), 8, "refused scans are kept too");
+}
+
+async fn admitted_badges_come_back_with_the_first_name(db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let event = app.seed_event().await;
+    let token = paired(&app, &event, Some("Main Hall")).await;
+    let (zoe, _) = register_as(&app, "zoe@example.com", "<b>Zoë</b>   Example").await;
+    let (ada, ada_id) = register_as(&app, "ada@example.com", "Ada Lovelace").await;
+    badgetrail::registration::reissue_badge(&app.ctx, &event, ada_id, Timestamp::now())
+        .await
+        .unwrap();
+    let t = during_k1();
+    let batch = json!([
+        scan("z1", &zoe, t, "entry", ""),
+        scan("z2", &zoe, t + 2.minutes(), "entry", ""),
+        scan(
+            "z3",
+            &zoe,
+            "2026-05-12T07:00:00+02:00".parse::<Timestamp>().unwrap(),
+            "entry",
+            ""
+        ),
+        scan("a1", &ada, t, "entry", ""),
+    ]);
+    let names = |body: &Value| -> Vec<(String, Value)> {
+        body["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["decision"].as_str().unwrap().to_owned(),
+                    r["first_name"].clone(),
+                )
+            })
+            .collect()
+    };
+    let want = vec![
+        ("accepted".to_owned(), json!("<b>Zoë</b>")),
+        ("duplicate".to_owned(), json!("<b>Zoë</b>")),
+        ("refused".to_owned(), Value::Null),
+        ("refused".to_owned(), Value::Null),
+    ];
+    let (status, body) = send(&app, &token, Timestamp::now(), batch.clone()).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(names(&body), want, "{body}");
+    assert_eq!(body["results"][3]["reason"], "revoked");
+    // A retry gets the first verdicts, greeted the same way.
+    let (_, again) = send(&app, &token, Timestamp::now(), batch).await;
+    assert_eq!(names(&again), want, "{again}");
 }
 
 async fn a_retried_batch_is_stored_once(db: Db) {
