@@ -8,6 +8,8 @@ pub mod door_activity;
 pub mod edm_link;
 pub mod email;
 pub mod lead;
+pub mod lead_insight;
+pub mod lead_report;
 pub mod occupancy;
 pub mod programme;
 pub mod scan;
