@@ -98,7 +98,9 @@ where
         }
     }
     let count = |i: usize, j: usize| upper[i.min(j) * n + i.max(j)];
-    let both: Vec<Vec<u64>> = (0..n).map(|i| (0..n).map(|j| count(i, j)).collect()).collect();
+    let both: Vec<Vec<u64>> = (0..n)
+        .map(|i| (0..n).map(|j| count(i, j)).collect())
+        .collect();
     let mut pairs = Vec::new();
     for x in 0..n {
         for y in 0..n {
@@ -243,7 +245,10 @@ mod tests {
                 < i.pairs.iter().position(|p| p == ai_storage).unwrap()
         );
         // video and caching always together: lift 10/4 = 2.5, the strongest.
-        assert_eq!((i.pairs[0].from.as_str(), i.pairs[0].lift), ("caching", 2.5));
+        assert_eq!(
+            (i.pairs[0].from.as_str(), i.pairs[0].lift),
+            ("caching", 2.5)
+        );
     }
 
     #[test]

@@ -231,7 +231,10 @@ mod tests {
     #[test]
     fn overdue_means_past_the_deadline_without_any_feedback() {
         assert!(is_overdue(Some(99), false, 100));
-        assert!(!is_overdue(Some(100), false, 100), "due now is not late yet");
+        assert!(
+            !is_overdue(Some(100), false, 100),
+            "due now is not late yet"
+        );
         assert!(!is_overdue(Some(99), true, 100));
         assert!(!is_overdue(None, false, 100));
     }

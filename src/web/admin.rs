@@ -4,7 +4,7 @@ use askama::Template;
 use axum::{
     Router,
     extract::{Path, Query, State},
-    response::{Html, Redirect},
+    response::{Html, IntoResponse, Redirect, Response},
     routing::{get, post},
 };
 use axum_extra::extract::Form;
@@ -52,7 +52,11 @@ async fn dashboard(
     State(state): State<AppState>,
     user: CurrentUser,
     csrf: CsrfToken,
-) -> WebResult<Html<String>> {
+) -> WebResult<Response> {
+    // Sales have no event pages; their start page is their own leads.
+    if user.role == Role::Sales {
+        return Ok(Redirect::to("/sales/leads").into_response());
+    }
     user.require(VIEW)?;
     let events = state
         .ctx
@@ -69,7 +73,8 @@ async fn dashboard(
             events,
         }
         .render()?,
-    ))
+    )
+    .into_response())
 }
 
 #[derive(Deserialize)]
@@ -94,6 +99,7 @@ struct EventPage {
     page: i64,
     pages: i64,
     can_print: bool,
+    can_see_leads: bool,
 }
 
 async fn event_page(
@@ -113,6 +119,7 @@ async fn event_page(
         .await?;
     let view = EventPage {
         can_print: BADGES.contains(&user.role),
+        can_see_leads: super::leads::LEADS.contains(&user.role),
         user,
         csrf: csrf.0,
         slug,
