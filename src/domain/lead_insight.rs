@@ -109,14 +109,15 @@ where
                 continue;
             }
             let (nx, ny, total) = (count(x, x) as f64, count(y, y) as f64, population as f64);
-            let confidence = b as f64 / nx;
             pairs.push(CrossTopic {
                 from: topics[x].0.clone(),
                 to: topics[y].0.clone(),
                 both: b,
                 support: b as f64 / total,
-                confidence,
-                lift: confidence / (ny / total),
+                confidence: b as f64 / nx,
+                // P(Y|X) / P(Y), written so that X->Y and Y->X give the very same number
+                // (dividing the two ways rounds differently, which would split equal lifts).
+                lift: b as f64 * total / (nx * ny),
             });
         }
     }
@@ -201,6 +202,11 @@ mod tests {
                 ("c", "a")
             ]
         );
+        // Lift is symmetric, exactly.
+        for p in &i.pairs {
+            let back = i.pairs.iter().find(|q| q.from == p.to && q.to == p.from);
+            assert_eq!(back.unwrap().lift.to_bits(), p.lift.to_bits());
+        }
         // a -> b: support 3/6, confidence 3/4, lift (3/4) / (4/6) = 1.125.
         let ab = &i.pairs[0];
         assert_eq!(ab.both, 3);

@@ -20,6 +20,8 @@ mod kiosk_offline;
 mod kiosk_support;
 mod kiosk_sync;
 mod kiosk_video;
+mod lead_pages;
+mod lead_support;
 mod registration;
 mod scan_groups;
 mod scans;
