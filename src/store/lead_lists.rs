@@ -156,30 +156,25 @@ impl Store {
         Ok((rows, total))
     }
 
-    /// How many leads of an event have each tier.
-    pub async fn event_lead_tiers(&self, event_id: i64) -> StoreResult<Vec<(String, i64)>> {
+    /// How many leads of an event have each tier, and how many of each are overdue at
+    /// `now_ms`, in one pass over the event's leads.
+    pub async fn event_lead_counts(
+        &self,
+        event_id: i64,
+        now_ms: i64,
+    ) -> StoreResult<Vec<(String, i64, i64)>> {
         let rows = on_pool!(self, p => sqlx::query_as(
-            "SELECT tier, COUNT(*) FROM leads WHERE event_id = $1 GROUP BY tier ORDER BY tier",
-        )
-        .bind(event_id)
-        .fetch_all(p)
-        .await)?;
-        Ok(rows)
-    }
-
-    /// How many leads of an event are overdue at `now_ms`.
-    pub async fn event_overdue_leads(&self, event_id: i64, now_ms: i64) -> StoreResult<i64> {
-        let n = on_pool!(self, p => sqlx::query_scalar(
-            "SELECT COUNT(*) FROM leads l
-             WHERE l.event_id = $1 AND l.due_at < $2 AND NOT EXISTS (
+            "SELECT l.tier, COUNT(*), COUNT(CASE WHEN l.due_at < $2 AND NOT EXISTS (
                  SELECT 1 FROM lead_feedback f
-                 WHERE f.event_id = l.event_id AND f.attendee_id = l.attendee_id)",
+                 WHERE f.event_id = l.event_id AND f.attendee_id = l.attendee_id)
+                 THEN 1 END)
+             FROM leads l WHERE l.event_id = $1 GROUP BY l.tier ORDER BY l.tier",
         )
         .bind(event_id)
         .bind(now_ms)
-        .fetch_one(p)
+        .fetch_all(p)
         .await)?;
-        Ok(n)
+        Ok(rows)
     }
 
     /// Everybody who owns at least one lead of an event, by login name.

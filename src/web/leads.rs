@@ -237,8 +237,8 @@ async fn list(
     let (lines, matching) = store
         .event_lead_page(event.id, &filter, now, PAGE_SIZE, page * PAGE_SIZE)
         .await?;
-    let counts = store.event_lead_tiers(event.id).await?;
-    let overdue = store.event_overdue_leads(event.id, now).await?;
+    let counts = store.event_lead_counts(event.id, now).await?;
+    let overdue = counts.iter().map(|(_, _, late)| late).sum();
     let built = store.latest_done_lead_build(event.id).await?.and_then(|b| {
         b.finished_at
             .map(|at| format!("built {} by {}", format::local_time(at, &tz), b.started_by))
@@ -250,8 +250,8 @@ async fn list(
             meaning: t.meaning(),
             count: counts
                 .iter()
-                .find(|(k, _)| k == t.as_str())
-                .map_or(0, |(_, n)| *n),
+                .find(|(k, _, _)| k == t.as_str())
+                .map_or(0, |(_, n, _)| *n),
             link: q.link(0, Some(t.as_str()), None),
         })
         .collect();
@@ -284,7 +284,7 @@ async fn list(
     let view = ListPage {
         built,
         tiers,
-        total: counts.iter().map(|(_, n)| n).sum(),
+        total: counts.iter().map(|(_, n, _)| n).sum(),
         overdue,
         overdue_link: q.link(0, Some(""), Some(true)),
         lines: lines
