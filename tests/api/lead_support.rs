@@ -221,6 +221,13 @@ pub async fn signed_in(app: &TestApp, name: &str, role: Role) -> (reqwest::Clien
         .await
         .unwrap();
     assert_eq!(r.status(), 303, "login as {name}");
+    // Sales start on their own leads, everybody else on the staff start page.
+    let landing = if role == Role::Sales {
+        "/sales/leads"
+    } else {
+        "/admin"
+    };
+    assert_eq!(r.headers()["location"], landing, "{name} lands");
     (client, id)
 }
 
