@@ -11,6 +11,8 @@ pub mod interest;
 pub mod lead;
 pub mod lead_build;
 pub mod lead_content;
+pub mod lead_insight;
+pub mod lead_report;
 pub mod lead_routing;
 pub mod lead_rules;
 pub mod lead_tier;

@@ -22,6 +22,7 @@ use crate::{
     domain::{
         lead::{LeadPackage, Tier},
         lead_build::{self, KeptRoute, Scorer, TierMoves},
+        lead_insight,
     },
     store::{EventRecord, StoreError, StoredLead, ts},
 };
@@ -270,7 +271,21 @@ async fn run(
             total,
         });
         let summary = serde_json::to_string(&report).context("summarising the build")?;
-        w.finish(&summary, None).await.map_err(|e| match e {
+        let topics: Vec<(String, String)> = input
+            .topics
+            .iter()
+            .map(|t| (t.slug.clone(), t.name.clone()))
+            .collect();
+        let attended = (0..scorer.len()).map(|i| {
+            scorer
+                .attended_topics(i)
+                .into_iter()
+                .map(|t| input.topics[t].slug.as_str())
+                .collect::<Vec<&str>>()
+        });
+        let insight = serde_json::to_string(&lead_insight::insight(&topics, attended))
+            .context("writing the cross-topic insight")?;
+        w.finish(&summary, Some(&insight)).await.map_err(|e| match e {
             StoreError::Conflict(m) => anyhow::anyhow!("{m}"),
             e => anyhow::Error::new(e),
         })?;

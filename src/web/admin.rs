@@ -94,6 +94,7 @@ struct EventPage {
     page: i64,
     pages: i64,
     can_print: bool,
+    can_see_leads: bool,
 }
 
 async fn event_page(
@@ -113,6 +114,7 @@ async fn event_page(
         .await?;
     let view = EventPage {
         can_print: BADGES.contains(&user.role),
+        can_see_leads: super::leads::LEADS.contains(&user.role),
         user,
         csrf: csrf.0,
         slug,

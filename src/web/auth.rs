@@ -157,6 +157,12 @@ async fn login(
     )
     .await?;
     tracing::info!(user = user.id, "signed in");
+    // Sales have no event pages: the staff start page becomes their own leads.
+    let next = if next == "/admin" && Role::parse(&user.role) == Ok(Role::Sales) {
+        "/sales/leads".to_owned()
+    } else {
+        next
+    };
     let cookie = Cookie::build((SESSION_COOKIE, token))
         .path("/")
         .http_only(true)

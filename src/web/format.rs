@@ -48,6 +48,30 @@ pub fn local_time(ms: i64, tz: &TimeZone) -> String {
         .unwrap_or_default()
 }
 
+/// Minutes as people say them: "45 min", "2h", "2h10".
+pub fn duration(minutes: u32) -> String {
+    match (minutes / 60, minutes % 60) {
+        (0, m) => format!("{m} min"),
+        (h, 0) => format!("{h}h"),
+        (h, m) => format!("{h}h{m:02}"),
+    }
+}
+
+/// A score or points value for a page: whole numbers, "-0" shown as "0".
+pub fn points(v: f64) -> String {
+    let r = v.round();
+    if r == 0.0 {
+        "0".to_owned()
+    } else {
+        format!("{r:.0}")
+    }
+}
+
+/// A share in percent with one decimal: "42.5%".
+pub fn percent(v: f64) -> String {
+    format!("{v:.1}%")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,6 +86,18 @@ mod tests {
             starts_on: a.parse().unwrap(),
             ends_on: b.parse().unwrap(),
         }
+    }
+
+    #[test]
+    fn durations_and_numbers_read_naturally() {
+        assert_eq!(duration(0), "0 min");
+        assert_eq!(duration(45), "45 min");
+        assert_eq!(duration(120), "2h");
+        assert_eq!(duration(130), "2h10");
+        assert_eq!(duration(185), "3h05");
+        assert_eq!(points(71.6), "72");
+        assert_eq!(points(-0.2), "0");
+        assert_eq!(percent(100.0 / 3.0), "33.3%");
     }
 
     #[test]

@@ -4,15 +4,20 @@ pub mod admin;
 pub mod auth;
 pub mod campaign_preview;
 pub mod campaigns;
+pub mod charts;
 pub mod csrf;
 pub mod devices;
 pub mod edm_inbound;
 pub mod format;
 pub mod kiosk;
 pub mod kiosk_api;
+pub mod lead_package;
+pub mod lead_report;
+pub mod leads;
 pub mod live;
 pub mod public;
 pub mod rate_limit;
+pub mod sales;
 pub mod tracking;
 pub mod trails;
 pub mod unsubscribe;
@@ -67,6 +72,8 @@ pub fn router(state: AppState) -> Router {
                 .merge(live::router()),
         )
         .nest("/admin", campaigns::router().merge(campaign_preview::router()))
+        .nest("/admin", leads::router().merge(lead_report::router()))
+        .merge(sales::router())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             csrf::ensure_cookie,

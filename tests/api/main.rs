@@ -21,6 +21,8 @@ mod kiosk_offline;
 mod kiosk_support;
 mod kiosk_sync;
 mod kiosk_video;
+mod lead_pages;
+mod lead_support;
 mod leads;
 mod leads_support;
 mod live;

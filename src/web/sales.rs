@@ -1,0 +1,222 @@
+//! Sales pages: a salesperson's own leads, their packages, and the outcome form that appends
+//! to a lead's feedback history. Another owner's lead does not exist for a salesperson.
+
+use askama::Template;
+use axum::{
+    Router,
+    extract::{Path, Query, State},
+    response::{Html, Redirect},
+    routing::{get, post},
+};
+use axum_extra::extract::Form;
+use jiff::{Timestamp, tz::TimeZone};
+use serde::Deserialize;
+
+use super::{
+    AppState,
+    auth::CurrentUser,
+    csrf::CsrfToken,
+    lead_package::{PackageView, package_view},
+    leads::{LineView, PAGE_SIZE},
+};
+use crate::{
+    domain::{lead::Outcome, user::Role},
+    error::{Error, WebResult},
+    store::{EventRecord, LeadRow},
+};
+
+/// Who has a lead list of their own. Marketers and admins may own leads too, and may open
+/// any lead's package here, but record feedback only on leads they own.
+const SALES: &[Role] = &[Role::Sales, Role::Marketer, Role::Admin];
+/// Longest note kept with an outcome, in characters.
+const NOTE_MAX: usize = 2_000;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/sales/leads", get(list))
+        .route("/sales/leads/{slug}/{attendee_id}", get(package))
+        .route("/sales/leads/{slug}/{attendee_id}/feedback", post(record))
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    #[serde(default)]
+    page: i64,
+}
+
+#[derive(Template)]
+#[template(path = "leads/sales_list.html")]
+struct ListPage {
+    user: CurrentUser,
+    csrf: String,
+    lines: Vec<LineView>,
+    total: i64,
+    overdue: i64,
+    page: i64,
+    pages: i64,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    csrf: CsrfToken,
+    Query(q): Query<ListQuery>,
+) -> WebResult<Html<String>> {
+    user.require(SALES)?;
+    let now = Timestamp::now().as_millisecond();
+    let page = q.page.max(0);
+    let (rows, total, overdue) = state
+        .ctx
+        .store
+        .owned_lead_page(user.id, now, PAGE_SIZE, page * PAGE_SIZE)
+        .await?;
+    let lines = rows
+        .into_iter()
+        .map(|r| {
+            let tz = TimeZone::get(&r.event_time_zone).unwrap_or(TimeZone::UTC);
+            let mut line = LineView::new(r.line, &tz, now);
+            line.event_slug = r.event_slug;
+            line.event_name = r.event_name;
+            line
+        })
+        .collect();
+    let view = ListPage {
+        user,
+        csrf: csrf.0,
+        lines,
+        total,
+        overdue,
+        page,
+        pages: (total + PAGE_SIZE - 1) / PAGE_SIZE,
+    };
+    Ok(Html(view.render()?))
+}
+
+/// The lead as this user may see it: a salesperson only their own (anything else is "not
+/// found", so nobody learns which leads exist); marketers and admins any.
+async fn visible_lead(
+    state: &AppState,
+    user: &CurrentUser,
+    slug: &str,
+    attendee_id: i64,
+) -> WebResult<(EventRecord, LeadRow)> {
+    let event = super::event_or_404(state, slug).await?;
+    let lead = state
+        .ctx
+        .store
+        .lead(event.id, attendee_id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let own = lead.lead.owner_id == Some(user.id);
+    if !own && user.role == Role::Sales {
+        return Err(Error::NotFound);
+    }
+    Ok((event, lead))
+}
+
+#[derive(Deserialize)]
+struct PackageQuery {
+    recorded: Option<String>,
+}
+
+pub struct OutcomeChoice {
+    pub key: &'static str,
+    pub label: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "leads/sales_package.html")]
+struct PackagePage {
+    user: CurrentUser,
+    csrf: String,
+    slug: String,
+    event_name: String,
+    pkg: PackageView,
+    can_record: bool,
+    recorded: bool,
+    outcomes: Vec<OutcomeChoice>,
+    note_max: usize,
+}
+
+async fn package(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    csrf: CsrfToken,
+    Path((slug, attendee_id)): Path<(String, i64)>,
+    Query(q): Query<PackageQuery>,
+) -> WebResult<Html<String>> {
+    user.require(SALES)?;
+    let (event, lead) = visible_lead(&state, &user, &slug, attendee_id).await?;
+    let can_record = lead.lead.owner_id == Some(user.id);
+    let pkg = package_view(&state, &event, lead, Timestamp::now()).await?;
+    let page = PackagePage {
+        user,
+        csrf: csrf.0,
+        slug,
+        event_name: event.info.name,
+        pkg,
+        can_record,
+        recorded: q.recorded.is_some(),
+        outcomes: Outcome::ALL
+            .iter()
+            .map(|o| OutcomeChoice {
+                key: o.key(),
+                label: o.label(),
+            })
+            .collect(),
+        note_max: NOTE_MAX,
+    };
+    Ok(Html(page.render()?))
+}
+
+#[derive(Deserialize)]
+struct FeedbackForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    outcome: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn record(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    csrf: CsrfToken,
+    Path((slug, attendee_id)): Path<(String, i64)>,
+    Form(form): Form<FeedbackForm>,
+) -> WebResult<Redirect> {
+    csrf.verify(&form.csrf)?;
+    user.require(SALES)?;
+    let event = super::event_or_404(&state, &slug).await?;
+    let outcome =
+        Outcome::parse(&form.outcome).map_err(|e| Error::BadRequest(format!("Outcome: {e}.")))?;
+    let note = form.note.trim();
+    if note.chars().count() > NOTE_MAX {
+        return Err(Error::BadRequest(format!(
+            "The note is longer than {NOTE_MAX} characters."
+        )));
+    }
+    // Only the owner writes; the store checks ownership in the same statement.
+    state
+        .ctx
+        .store
+        .record_lead_feedback(
+            event.id,
+            attendee_id,
+            user.id,
+            outcome.key(),
+            note,
+            Timestamp::now(),
+        )
+        .await?;
+    tracing::info!(
+        user = user.id,
+        attendee = attendee_id,
+        outcome = outcome.key(),
+        "lead feedback recorded"
+    );
+    Ok(Redirect::to(&format!(
+        "/sales/leads/{slug}/{attendee_id}?recorded=1"
+    )))
+}
