@@ -296,7 +296,7 @@ fn meets(t: &Threshold, score: f64, fit: f64, engagement: f64, stage: f64) -> Ve
         ("stage", stage, t.stage),
     ] {
         if v < min {
-            short.push(format!("{axis} {} is below {}", v.round(), min.round()));
+            short.push(format!("{axis} {} is below {}", round1(v), round1(min)));
         }
     }
     short

@@ -285,10 +285,12 @@ async fn run(
         });
         let insight = serde_json::to_string(&lead_insight::insight(&topics, attended))
             .context("writing the cross-topic insight")?;
-        w.finish(&summary, Some(&insight)).await.map_err(|e| match e {
-            StoreError::Conflict(m) => anyhow::anyhow!("{m}"),
-            e => anyhow::Error::new(e),
-        })?;
+        w.finish(&summary, Some(&insight))
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict(m) => anyhow::anyhow!("{m}"),
+                e => anyhow::Error::new(e),
+            })?;
         if let Some(url) = &ctx.settings.leads.webhook_url {
             let sent =
                 webhook::post_all(&ctx.settings.leads, url, event.info.slug.as_str(), &changed)

@@ -192,6 +192,8 @@ struct ListPage {
     event_name: String,
     /// "Built 2026-05-20 10:00 by alice", when a build finished.
     built: Option<String>,
+    /// The newest build, running or not.
+    build: Option<super::lead_build::BuildStatus>,
     tiers: Vec<TierTab>,
     total: i64,
     overdue: i64,
@@ -243,6 +245,10 @@ async fn list(
         b.finished_at
             .map(|at| format!("built {} by {}", format::local_time(at, &tz), b.started_by))
     });
+    let build = store
+        .latest_lead_build(event.id)
+        .await?
+        .map(|b| super::lead_build::BuildStatus::new(b, &tz));
     let tiers = Tier::ALL
         .iter()
         .map(|t| TierTab {
@@ -283,6 +289,7 @@ async fn list(
     let pages = (matching + PAGE_SIZE - 1) / PAGE_SIZE;
     let view = ListPage {
         built,
+        build,
         tiers,
         total: counts.iter().map(|(_, n, _)| n).sum(),
         overdue,

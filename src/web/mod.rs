@@ -11,6 +11,7 @@ pub mod edm_inbound;
 pub mod format;
 pub mod kiosk;
 pub mod kiosk_api;
+pub mod lead_build;
 pub mod lead_package;
 pub mod lead_report;
 pub mod leads;
@@ -72,7 +73,12 @@ pub fn router(state: AppState) -> Router {
                 .merge(live::router()),
         )
         .nest("/admin", campaigns::router().merge(campaign_preview::router()))
-        .nest("/admin", leads::router().merge(lead_report::router()))
+        .nest(
+            "/admin",
+            leads::router()
+                .merge(lead_report::router())
+                .merge(lead_build::router()),
+        )
         .merge(sales::router())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -434,3 +434,104 @@ async fn leads_are_routed_with_deadlines_and_posted_to_the_webhook(db: Db) {
         .unwrap_err();
     assert!(format!("{e:#}").contains("nobody-here"), "{e:#}");
 }
+
+crate::on_both_backends!(the_build_button_builds_in_the_background_with_progress);
+
+async fn the_build_button_builds_in_the_background_with_progress(db: Db) {
+    use badgetrail::domain::user::Role;
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let (event, _) = event_with_day(&app, 120, 4).await;
+    let path = "/admin/events/cloud-summit-2026/leads";
+    app.login_as(Role::Marketer).await;
+    let page = app
+        .client
+        .get(app.url(path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("no lead build has run yet"), "{page}");
+    assert!(page.contains(">Build leads</button>"));
+    // No CSRF token, no build.
+    let r = app
+        .client
+        .post(app.url(&format!("{path}/build")))
+        .form(&[("csrf", "forged")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(
+        app.ctx
+            .store
+            .latest_lead_build(event.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let csrf = app.csrf(path).await;
+    let r = app
+        .client
+        .post(app.url(&format!("{path}/build")))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let mut status = serde_json::Value::Null;
+    for _ in 0..200 {
+        status = app
+            .client
+            .get(app.url(&format!("{path}/build.json")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if status["state"] == "done" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(status["state"], "done", "{status}");
+    assert_eq!(status["total"], 120);
+    assert_eq!(status["done"], 120);
+    assert_eq!(status["started_by"], "marketer-user");
+    assert_eq!(
+        app.ctx.store.event_leads(event.id).await.unwrap().len(),
+        120
+    );
+    let page = app
+        .client
+        .get(app.url(path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("built ") && page.contains(">Rebuild leads</button>"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("http-equiv=\"refresh\""),
+        "no refresh once done"
+    );
+    // Sales may not build.
+    app.login_as(Role::Sales).await;
+    let csrf = app.csrf("/sales/leads").await;
+    let r = app
+        .client
+        .post(app.url(&format!("{path}/build")))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+}

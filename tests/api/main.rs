@@ -24,6 +24,7 @@ mod kiosk_video;
 mod lead_pages;
 mod lead_support;
 mod leads;
+mod leads_cli;
 mod leads_support;
 mod live;
 mod registration;
