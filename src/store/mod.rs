@@ -6,6 +6,7 @@
 //! migrations, transaction start, row locking) lives in `sqlite.rs` and `postgres.rs`.
 
 mod attendees;
+mod bulk;
 mod campaigns;
 mod devices;
 mod events;
@@ -31,6 +32,7 @@ pub use attendees::{
     AttendeeRecord, AttendeeSummary, BadgeRecord, ConsentRecord, NewBadge, RegisterOptions,
     RegistrationOutcome,
 };
+pub use bulk::{BulkAttendee, BulkScan};
 pub use campaigns::{CampaignProgress, CampaignRecord, CampaignSettings, ReportLine};
 pub use devices::DeviceRecord;
 pub use events::{EventRecord, ImportSummary, ts};

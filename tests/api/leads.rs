@@ -535,3 +535,77 @@ async fn the_build_button_builds_in_the_background_with_progress(db: Db) {
         .unwrap();
     assert_eq!(r.status(), 403);
 }
+
+crate::on_both_backends!(follow_up_opens_and_clicks_raise_engagement_on_the_next_build);
+
+async fn follow_up_opens_and_clicks_raise_engagement_on_the_next_build(db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let (event, _) = event_with_day(&app, 80, 9).await;
+    leads::build(&app.ctx, &event, &opts(), &|_| {})
+        .await
+        .unwrap();
+    let sent = badgetrail::demo::follow_up::send_follow_up(&app.ctx, &event)
+        .await
+        .unwrap();
+    assert!(sent.sent > 0, "{sent:?}");
+    let campaign = app
+        .ctx
+        .store
+        .campaign_by_slug(event.id, badgetrail::demo::follow_up::CAMPAIGN_SLUG)
+        .await
+        .unwrap()
+        .unwrap();
+    let row = app.ctx.store.campaign_ledger(campaign.id).await.unwrap()[0].clone();
+    let before: LeadPackage = serde_json::from_str(
+        &app.ctx
+            .store
+            .lead(event.id, row.attendee_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .lead
+            .package,
+    )
+    .unwrap();
+    let now = jiff::Timestamp::now();
+    app.ctx
+        .store
+        .record_engagement(row.id, None, now)
+        .await
+        .unwrap();
+    app.ctx
+        .store
+        .record_engagement(row.id, Some("https://cloud.example/x"), now)
+        .await
+        .unwrap();
+    leads::build(&app.ctx, &event, &opts(), &|_| {})
+        .await
+        .unwrap();
+    let after: LeadPackage = serde_json::from_str(
+        &app.ctx
+            .store
+            .lead(event.id, row.attendee_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .lead
+            .package,
+    )
+    .unwrap();
+    let email: Vec<&str> = after
+        .factors
+        .iter()
+        .filter(|f| f.label == "follow-up email")
+        .map(|f| f.value.as_str())
+        .collect();
+    assert_eq!(email, ["link clicked", "opened"]);
+    let expected = (before.engagement + 5.0).min(100.0);
+    assert!(
+        (after.engagement - expected).abs() < 0.15,
+        "{} -> {}",
+        before.engagement,
+        after.engagement
+    );
+}
