@@ -202,6 +202,36 @@ async fn main() -> anyhow::Result<()> {
     }
     let scan_count = scans.len();
     drop(scans);
+    // The sample event's files: scoring, routing to two sales owners, content.
+    let files = dir.path().join("leads").join(demo::programme::SLUG);
+    std::fs::create_dir_all(&files)?;
+    for (name, text) in [
+        (
+            "scoring.toml",
+            include_str!("../examples/cloud-summit-scoring.toml"),
+        ),
+        (
+            "routing.toml",
+            include_str!("../examples/cloud-summit-routing.toml"),
+        ),
+        (
+            "content.toml",
+            include_str!("../examples/cloud-summit-content.toml"),
+        ),
+    ] {
+        std::fs::write(files.join(name), text)?;
+    }
+    for name in ["sales", "sales2"] {
+        badgetrail::accounts::upsert_user(
+            &ctx.store,
+            name,
+            name,
+            badgetrail::domain::user::Role::Sales,
+            "bench-password-1",
+            now,
+        )
+        .await?;
+    }
     ctx.store.close().await;
     println!(
         "lead_build: {backend}, {attendees} attendees, {scan_count} accepted scans ({:.1} per attendee), set up in {:.1} s",
@@ -223,8 +253,7 @@ async fn main() -> anyhow::Result<()> {
             )
             .env("BADGETRAIL_LEADS__CONFIG_DIR", dir.path().join("leads"))
             .env("BADGETRAIL_KEYS_DIR", dir.path().join("keys"))
-            .env("BADGETRAIL_LOG", "warn")
-            .stderr(std::process::Stdio::null())
+            .env("BADGETRAIL_LOG", "warn,badgetrail::leads=info")
             .spawn()?;
         let (status, peak) = wait_with_peak(child);
         let took = started.elapsed();

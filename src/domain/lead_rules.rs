@@ -264,7 +264,7 @@ impl Default for EngagementRules {
         EngagementRules {
             top_topic_share: 0.6,
             session_points: 20.0,
-            full_sessions: 6,
+            full_sessions: 8,
             minute_points: 15.0,
             full_minutes: 360,
             email_open_points: 2.0,
@@ -287,13 +287,13 @@ impl Default for TierThresholds {
     fn default() -> Self {
         TierThresholds {
             a: Threshold {
-                score: 65.0,
+                score: 70.0,
                 fit: 50.0,
                 engagement: 40.0,
                 stage: 60.0,
             },
             b: Threshold {
-                score: 45.0,
+                score: 50.0,
                 fit: 0.0,
                 engagement: 20.0,
                 stage: 0.0,

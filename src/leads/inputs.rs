@@ -10,7 +10,7 @@ use crate::{
         scan::{Direction, SessionSlot},
         trail::{self, TrailScan},
     },
-    store::{Store, ts},
+    store::{Store, ts, unpack_scans},
 };
 
 /// Attendees read per query; their scans are read for the same id range.
@@ -93,23 +93,25 @@ pub async fn load(
             .peekable();
         for a in page {
             let mut mine = Vec::new();
-            while let Some((attendee, session, direction, at)) =
-                scans.next_if(|(attendee, ..)| *attendee <= a.id)
-            {
+            while let Some((attendee, packed)) = scans.next_if(|(attendee, _)| *attendee <= a.id) {
                 if attendee != a.id {
                     continue;
                 }
-                let (Ok(direction), Some(&room_id)) =
-                    (Direction::parse(&direction), room_of.get(&session))
-                else {
-                    continue;
-                };
-                mine.push(TrailScan {
-                    at: ts(at),
-                    session_id: session,
-                    room_id,
-                    direction,
-                });
+                for (session, entry, at) in unpack_scans(&packed) {
+                    let Some(&room_id) = room_of.get(&session) else {
+                        continue;
+                    };
+                    mine.push(TrailScan {
+                        at: ts(at),
+                        session_id: session,
+                        room_id,
+                        direction: if entry {
+                            Direction::Entry
+                        } else {
+                            Direction::Exit
+                        },
+                    });
+                }
             }
             let visits = trail::build_trail(&mine, &slots)
                 .into_iter()

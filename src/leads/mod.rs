@@ -183,7 +183,9 @@ async fn run(
         })
     };
     let reading: &(dyn Fn(usize) + Send + Sync) = &reading;
+    let started = std::time::Instant::now();
     let input = inputs::load(store, event.id, record, reading).await?;
+    let read_s = started.elapsed().as_secs_f64();
     let scorer = Scorer::new(&input, &files.rules, &files.content);
     let tz = event.info.tz().map_err(|e| anyhow::anyhow!(e))?;
     let now = Timestamp::now();
@@ -285,12 +287,21 @@ async fn run(
         });
         let insight = serde_json::to_string(&lead_insight::insight(&topics, attended))
             .context("writing the cross-topic insight")?;
+        let scored_s = started.elapsed().as_secs_f64();
         w.finish(&summary, Some(&insight))
             .await
             .map_err(|e| match e {
                 StoreError::Conflict(m) => anyhow::anyhow!("{m}"),
                 e => anyhow::Error::new(e),
             })?;
+        tracing::info!(
+            event = event.id,
+            leads = report.leads,
+            read_s,
+            scored_and_written_s = scored_s - read_s,
+            committed_s = started.elapsed().as_secs_f64() - scored_s,
+            "lead build stored"
+        );
         if let Some(url) = &ctx.settings.leads.webhook_url {
             let sent =
                 webhook::post_all(&ctx.settings.leads, url, event.info.slug.as_str(), &changed)

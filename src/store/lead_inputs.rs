@@ -3,7 +3,7 @@
 
 use sqlx::FromRow;
 
-use super::{Store, StoreResult, on_pool};
+use super::{Pool, Store, StoreResult, on_pool};
 
 /// One session as the builder needs it.
 #[derive(Debug, Clone, PartialEq, FromRow)]
@@ -34,8 +34,19 @@ pub struct LeadAttendee {
     pub country: String,
 }
 
-/// An accepted scan: attendee, session, direction, scan time (unix ms).
-pub type LeadScan = (i64, i64, String, i64);
+/// An accepted scan: session, entry (else exit), scan time (unix ms).
+pub type LeadScan = (i64, bool, i64);
+
+/// The scans `Store::lead_scans` packed for one attendee; malformed parts are skipped.
+pub fn unpack_scans(packed: &str) -> impl Iterator<Item = LeadScan> + '_ {
+    packed.split(',').filter_map(|part| {
+        let mut f = part.split(':');
+        let session = f.next()?.parse().ok()?;
+        let entry = f.next()? == "1";
+        let at = f.next()?.parse().ok()?;
+        Some((session, entry, at))
+    })
+}
 
 impl Store {
     /// Topic id, slug and name, in programme order.
@@ -113,20 +124,42 @@ impl Store {
         Ok(rows)
     }
 
-    /// Accepted scans of attendees with ids from `first` to `last`, by attendee. Attendees
-    /// belong to one event, so the range alone selects the event's scans; it reads only
-    /// the partial index of accepted scans.
-    pub async fn lead_scans(&self, first: i64, last: i64) -> StoreResult<Vec<LeadScan>> {
-        let rows = on_pool!(self, p => sqlx::query_as(
-            "SELECT attendee_id, session_id, direction, scanned_at FROM scans
-             WHERE decision = 'accepted' AND attendee_id >= $1 AND attendee_id <= $2
-               AND session_id IS NOT NULL
-             ORDER BY attendee_id",
-        )
-        .bind(first)
-        .bind(last)
-        .fetch_all(p)
-        .await)?;
+    /// Accepted scans of attendees with ids from `first` to `last`, one row per attendee
+    /// with their scans packed as `session:entry:scanned_at` (entry 1 or 0) separated by
+    /// `,` (see `unpack_scans`): a row per scan costs far more to decode than the text.
+    /// Attendees belong to one event, so the range alone selects the event's scans; it
+    /// reads only the partial index of accepted scans, in its order.
+    pub async fn lead_scans(&self, first: i64, last: i64) -> StoreResult<Vec<(i64, String)>> {
+        let rows = match &self.pool {
+            Pool::Sqlite(pools) => {
+                sqlx::query_as(
+                    "SELECT attendee_id,
+                            group_concat(session_id || ':' || (direction = 'entry') || ':' || scanned_at, ',')
+                     FROM scans
+                     WHERE decision = 'accepted' AND attendee_id >= $1 AND attendee_id <= $2
+                       AND session_id IS NOT NULL
+                     GROUP BY attendee_id ORDER BY attendee_id",
+                )
+                .bind(first)
+                .bind(last)
+                .fetch_all(&pools.read)
+                .await?
+            }
+            Pool::Postgres(p) => {
+                sqlx::query_as(
+                    "SELECT attendee_id,
+                            string_agg(session_id || ':' || (direction = 'entry')::int || ':' || scanned_at, ',')
+                     FROM scans
+                     WHERE decision = 'accepted' AND attendee_id >= $1 AND attendee_id <= $2
+                       AND session_id IS NOT NULL
+                     GROUP BY attendee_id ORDER BY attendee_id",
+                )
+                .bind(first)
+                .bind(last)
+                .fetch_all(p)
+                .await?
+            }
+        };
         Ok(rows)
     }
 

@@ -39,7 +39,7 @@ pub use events::{EventRecord, ImportSummary, ts};
 pub use keys::StoredKey;
 pub use kiosk_sync::{KioskRoom, KioskSession};
 pub use lead_feedback::FeedbackRecord;
-pub use lead_inputs::{LeadAttendee, LeadScan, LeadSession};
+pub use lead_inputs::{LeadAttendee, LeadScan, LeadSession, unpack_scans};
 pub use lead_lists::{LeadFilter, LeadLine, LeadOwner, OwnedLeadLine, OwnerFilter};
 pub use lead_report::Attendance;
 pub use lead_write::LeadWrite;
