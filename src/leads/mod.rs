@@ -81,8 +81,8 @@ pub struct BuildReport {
     pub webhook_failed: usize,
 }
 
-/// Leads are written this many at a time inside the one replacing transaction.
-const WRITE_CHUNK: usize = 2_000;
+/// Leads are scored and written this many at a time inside the one replacing transaction.
+const WRITE_CHUNK: usize = crate::store::LEAD_INSERT_CHUNK;
 
 /// Builds (or with `dry_run`, previews) the leads of one event.
 pub async fn build(
@@ -227,43 +227,60 @@ async fn run(
     // Kept only for the webhook: packages of routed tiers that are new or changed tier.
     let webhook = build_id.is_some() && ctx.settings.leads.webhook_url.is_some();
     let mut changed: Vec<LeadPackage> = Vec::new();
-    let mut chunk: Vec<LeadPackage> = Vec::with_capacity(WRITE_CHUNK);
-    for i in 0..scorer.len() {
-        chunk.push(scorer.package(i));
-        if chunk.len() == WRITE_CHUNK || i + 1 == scorer.len() {
-            if let Some(routing) = &files.routing {
-                lead_build::route(&mut chunk, routing, &kept, now, &tz);
-            }
-            let moves = lead_build::tier_moves(&before, &chunk);
-            for (k, v) in moves.counts {
-                *report.moves.counts.entry(k).or_default() += v;
-            }
-            report.moves.moved.extend(moves.moved);
-            let rows = chunk
-                .iter()
-                .map(|l| stored(l, owner_ids))
-                .collect::<anyhow::Result<Vec<_>>>()?;
-            if let Some(w) = writer.as_mut() {
-                w.write(&rows).await?;
-            }
-            for lead in chunk.drain(..) {
-                *report
-                    .tiers
-                    .entry(lead.tier.as_str().to_owned())
-                    .or_default() += 1;
-                report.routed += usize::from(lead.routing.is_some());
-                report.leads += 1;
-                let routed_tier = files.routing.as_ref().is_some_and(|r| r.routes(lead.tier));
-                if webhook && routed_tier && before.get(&lead.attendee_id) != Some(&lead.tier) {
-                    changed.push(lead);
-                }
-            }
-            progress(Progress {
-                phase: Phase::Scoring,
-                done: report.leads,
-                total,
-            });
+    // Chunk k+1 is scored while chunk k is written: the database works on its own thread
+    // (SQLite's worker) or process (PostgreSQL) while this one scores, so the two cores
+    // overlap instead of taking turns.
+    let score_chunk = |start: usize| -> anyhow::Result<(Vec<LeadPackage>, Vec<StoredLead>)> {
+        let end = (start + WRITE_CHUNK).min(scorer.len());
+        let mut chunk: Vec<LeadPackage> = (start..end).map(|i| scorer.package(i)).collect();
+        if let Some(routing) = &files.routing {
+            lead_build::route(&mut chunk, routing, &kept, now, &tz);
         }
+        let rows = chunk
+            .iter()
+            .map(|l| stored(l, owner_ids))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        Ok((chunk, rows))
+    };
+    let mut pending: Option<Vec<StoredLead>> = None;
+    let mut start = 0;
+    loop {
+        let more = start < scorer.len();
+        let (written, scored) = tokio::join!(
+            async {
+                match (writer.as_mut(), pending.take()) {
+                    (Some(w), Some(rows)) => w.write(&rows).await,
+                    _ => Ok(()),
+                }
+            },
+            async { more.then(|| score_chunk(start)).transpose() }
+        );
+        written?;
+        let Some((chunk, rows)) = scored? else { break };
+        start += chunk.len();
+        pending = Some(rows);
+        let moves = lead_build::tier_moves(&before, &chunk);
+        for (k, v) in moves.counts {
+            *report.moves.counts.entry(k).or_default() += v;
+        }
+        report.moves.moved.extend(moves.moved);
+        for lead in chunk {
+            *report
+                .tiers
+                .entry(lead.tier.as_str().to_owned())
+                .or_default() += 1;
+            report.routed += usize::from(lead.routing.is_some());
+            report.leads += 1;
+            let routed_tier = files.routing.as_ref().is_some_and(|r| r.routes(lead.tier));
+            if webhook && routed_tier && before.get(&lead.attendee_id) != Some(&lead.tier) {
+                changed.push(lead);
+            }
+        }
+        progress(Progress {
+            phase: Phase::Scoring,
+            done: report.leads,
+            total,
+        });
     }
     report.moved = report.moves.moved.len();
     if let Some(w) = writer {

@@ -20,8 +20,10 @@ pub struct LeadWrite {
     now: i64,
 }
 
-/// Rows per INSERT statement: 15 parameters each stays far below both databases' limits.
-const INSERT_CHUNK: usize = 1_000;
+/// Rows per INSERT statement: 2,000 rows of 15 parameters stay below SQLite's limit of
+/// 32,766 (and PostgreSQL's 65,535); the builder writes chunks of this size, one statement
+/// each, so a chunk is one round trip.
+pub const INSERT_CHUNK: usize = 2_000;
 
 macro_rules! on_tx {
     ($w:expr, $c:ident => $body:expr) => {

@@ -42,7 +42,7 @@ pub use lead_feedback::FeedbackRecord;
 pub use lead_inputs::{LeadAttendee, LeadScan, LeadSession, unpack_scans};
 pub use lead_lists::{LeadFilter, LeadLine, LeadOwner, OwnedLeadLine, OwnerFilter};
 pub use lead_report::Attendance;
-pub use lead_write::LeadWrite;
+pub use lead_write::{INSERT_CHUNK as LEAD_INSERT_CHUNK, LeadWrite};
 pub use leads::{LeadBuildRecord, LeadRow, LeadSummary, STALE_BUILD_MS, StoredLead};
 pub use live::{LiveAccepted, LiveRefusal};
 pub use mail_queue::MailJob;

@@ -15,7 +15,7 @@ use badgetrail::{
 
 use crate::{
     helpers::{Db, spawn_app, spawn_app_with},
-    leads_support::{event_with_day, opts, write_file},
+    leads_support::{event_with_day, opts, package_of, write_file},
 };
 
 crate::on_both_backends!(
@@ -176,14 +176,7 @@ async fn reruns_are_stable_and_late_scans_update_results(db: Db) {
         .await
         .unwrap();
     assert!(third.moved >= 1);
-    let after = app
-        .ctx
-        .store
-        .lead(event.id, no_show.attendee_id)
-        .await
-        .unwrap()
-        .unwrap();
-    let after: LeadPackage = serde_json::from_str(&after.lead.package).unwrap();
+    let after = package_of(&app, event.id, no_show.attendee_id).await;
     assert_ne!(after.tier, Tier::X, "{}", after.explanation);
     assert_eq!(after.session_count, 1);
     assert_eq!(after.sessions[0].session, "W01");
@@ -558,17 +551,7 @@ async fn follow_up_opens_and_clicks_raise_engagement_on_the_next_build(db: Db) {
         .unwrap()
         .unwrap();
     let row = app.ctx.store.campaign_ledger(campaign.id).await.unwrap()[0].clone();
-    let before: LeadPackage = serde_json::from_str(
-        &app.ctx
-            .store
-            .lead(event.id, row.attendee_id)
-            .await
-            .unwrap()
-            .unwrap()
-            .lead
-            .package,
-    )
-    .unwrap();
+    let before: LeadPackage = package_of(&app, event.id, row.attendee_id).await;
     let now = jiff::Timestamp::now();
     app.ctx
         .store
@@ -583,17 +566,7 @@ async fn follow_up_opens_and_clicks_raise_engagement_on_the_next_build(db: Db) {
     leads::build(&app.ctx, &event, &opts(), &|_| {})
         .await
         .unwrap();
-    let after: LeadPackage = serde_json::from_str(
-        &app.ctx
-            .store
-            .lead(event.id, row.attendee_id)
-            .await
-            .unwrap()
-            .unwrap()
-            .lead
-            .package,
-    )
-    .unwrap();
+    let after: LeadPackage = package_of(&app, event.id, row.attendee_id).await;
     let email: Vec<&str> = after
         .factors
         .iter()

@@ -68,3 +68,19 @@ pub fn write_file(app: &TestApp, name: &str, text: &str) {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join(format!("{name}.toml")), text).unwrap();
 }
+
+/// The stored package of one attendee's lead.
+pub async fn package_of(
+    app: &TestApp,
+    event_id: i64,
+    attendee_id: i64,
+) -> badgetrail::domain::lead::LeadPackage {
+    let row = app
+        .ctx
+        .store
+        .lead(event_id, attendee_id)
+        .await
+        .unwrap()
+        .expect("a stored lead");
+    serde_json::from_str(&row.lead.package).unwrap()
+}
