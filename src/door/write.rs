@@ -1,11 +1,12 @@
 //! Deciding and storing a group of prepared batches of one event in one transaction.
 //!
-//! Per group, whatever its size: one read of the door version, one update of the devices'
-//! last contact (its row count tells whether every device may still write; only if not, a
-//! read says which), one query for the stored accepted scans the duplicate check needs, one
-//! insert that skips (device, nonce) pairs already stored (its row count tells whether any
-//! were), and one read of the first names the doors greet admitted badges by. Duplicates
-//! inside the group are found in memory.
+//! Per group, whatever its size, three statements: one update of the devices' last contact
+//! (its row count tells whether every device may still write; only if not, a read says
+//! which), one read of the door version, the stored accepted scans the duplicate check needs
+//! and the first names doors greet admitted badges by, and one insert that skips (device,
+//! nonce) pairs already stored (its row count tells whether any were). Duplicates inside the
+//! group are found in memory. A door version other than the one the group was checked
+//! against rolls the transaction back and the group is checked and decided again.
 
 use std::collections::{HashMap, HashSet};
 
@@ -69,11 +70,6 @@ pub async fn write_group(
             }
         }
         let mut w = store.begin_scan_write().await?;
-        if w.door_version(event_id).await? != state.version {
-            drop(w);
-            state = states.reload(event_id).await?;
-            continue;
-        }
         if recheck {
             // The last attempt's insert was rolled back, so what is stored now was stored
             // by others.
@@ -168,9 +164,22 @@ pub async fn write_group(
             .map(|k| (k.attendee_id, k.session_id))
             .collect();
         pairs.dedup();
-        let stored: Vec<StoredAccepted> = w
-            .accepted_scans(&pairs)
-            .await?
+        // Names for every badge that checked out: the admitted ones are among them.
+        let mut name_ids: Vec<i64> = rows
+            .iter()
+            .filter_map(|r| r.attendee_id)
+            .chain(greeting::holders(earlier.values()))
+            .collect();
+        name_ids.sort_unstable();
+        name_ids.dedup();
+        let reads = w.group_reads(event_id, &pairs, &name_ids).await?;
+        if reads.door_version != state.version {
+            drop(w);
+            state = states.reload(event_id).await?;
+            continue;
+        }
+        let stored: Vec<StoredAccepted> = reads
+            .accepted
             .into_iter()
             .filter_map(|(attendee_id, session_id, direction, at)| {
                 let key = lookups.iter().find(|k| {
@@ -227,8 +236,7 @@ pub async fn write_group(
                 })
             })
             .collect();
-        let holders = greeting::holders(verdicts.iter().flatten().flatten());
-        let names = greeting::first_names(w.attendee_names(event_id, &holders).await?);
+        let names = greeting::first_names(reads.names);
         w.commit().await?;
 
         return Ok(verdicts

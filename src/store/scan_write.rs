@@ -55,6 +55,14 @@ struct StoredRow {
 /// An accepted scan already stored: attendee, session, direction, scan time (unix ms).
 pub type AcceptedScan = (i64, i64, String, i64);
 
+/// What `ScanWrite::group_reads` found.
+pub struct GroupReads {
+    pub door_version: i64,
+    pub accepted: Vec<AcceptedScan>,
+    /// (attendee id, full name).
+    pub names: Vec<(i64, String)>,
+}
+
 enum Tx {
     Sqlite(Transaction<'static, Sqlite>),
     Postgres(Transaction<'static, Postgres>),
@@ -90,11 +98,6 @@ macro_rules! on_tx {
     };
 }
 
-const DOOR_VERSION: Sql = Sql {
-    sqlite: "SELECT door_version FROM events WHERE id = $1",
-    postgres: "SELECT door_version FROM events WHERE id = $1",
-};
-
 // [device_id, app_version, queue_size, clock_skew_ms, token_hash]
 const TOUCH_DEVICES: Sql = Sql {
     sqlite: "UPDATE devices SET last_seen_at = $1, app_version = j.value->>1, queue_size = j.value->>2,
@@ -117,17 +120,28 @@ const LIVE_DEVICES: Sql = Sql {
                  AND d.revoked_at IS NULL",
 };
 
-// [attendee_id, session_id]; the answer is one JSON array of AcceptedScan.
-const ACCEPTED: Sql = Sql {
-    sqlite: "SELECT json_group_array(json_array(s.attendee_id, s.session_id, s.direction, s.scanned_at))
-             FROM jsonb_each($1) AS j
-             JOIN scans s INDEXED BY scans_accepted
-               ON s.attendee_id = j.value->>0 AND s.session_id = j.value->>1
-             WHERE s.decision = 'accepted'",
-    postgres: "SELECT COALESCE(json_agg(json_build_array(s.attendee_id, s.session_id, s.direction, s.scanned_at)), '[]')::text
-               FROM json_array_elements($1::json) AS j
-               JOIN scans s ON s.attendee_id = (j->>0)::bigint AND s.session_id = (j->>1)::bigint
-               WHERE s.decision = 'accepted'",
+// What a group is decided with, in one row: the door version, the stored accepted scans of
+// [attendee_id, session_id] pairs ($2) as a JSON array of AcceptedScan, and the names of
+// attendees ($3) as a JSON array of [id, name]. CROSS JOIN keeps SQLite going from each id
+// to its row.
+const GROUP_READS: Sql = Sql {
+    sqlite: "SELECT (SELECT door_version FROM events WHERE id = $1),
+               (SELECT json_group_array(json_array(s.attendee_id, s.session_id, s.direction, s.scanned_at))
+                FROM jsonb_each($2) AS j
+                JOIN scans s INDEXED BY scans_accepted
+                  ON s.attendee_id = j.value->>0 AND s.session_id = j.value->>1
+                WHERE s.decision = 'accepted'),
+               (SELECT json_group_array(json_array(a.id, a.name))
+                FROM json_each($3) AS j CROSS JOIN attendees a ON a.id = j.value
+                WHERE a.event_id = $1)",
+    postgres: "SELECT (SELECT door_version FROM events WHERE id = $1),
+                 (SELECT COALESCE(json_agg(json_build_array(s.attendee_id, s.session_id, s.direction, s.scanned_at)), '[]')::text
+                  FROM json_array_elements($2::json) AS j
+                  JOIN scans s ON s.attendee_id = (j->>0)::bigint AND s.session_id = (j->>1)::bigint
+                  WHERE s.decision = 'accepted'),
+                 (SELECT COALESCE(json_agg(json_build_array(a.id, a.name)), '[]')::text
+                  FROM json_array_elements_text($3::json) AS j
+                  JOIN attendees a ON a.id = j::bigint WHERE a.event_id = $1)",
 };
 
 // NewScan as an object per scan.
@@ -158,17 +172,6 @@ const STORED: Sql = Sql {
                JOIN scans s ON s.device_id = (j->>0)::bigint AND s.nonce = (j->>1)",
 };
 
-// [attendee_id]; the answer is one JSON array of [id, name]. CROSS JOIN keeps SQLite going
-// from each id to its row.
-const NAMES: Sql = Sql {
-    sqlite: "SELECT json_group_array(json_array(a.id, a.name))
-             FROM json_each($2) AS j CROSS JOIN attendees a ON a.id = j.value
-             WHERE a.event_id = $1",
-    postgres: "SELECT COALESCE(json_agg(json_build_array(a.id, a.name)), '[]')::text
-               FROM json_array_elements_text($2::json) AS j
-               JOIN attendees a ON a.id = j::bigint WHERE a.event_id = $1",
-};
-
 fn json<T: Serialize>(value: &T) -> String {
     serde_json::to_string(value).expect("scan rows serialise")
 }
@@ -191,11 +194,23 @@ impl Store {
 }
 
 impl ScanWrite {
-    /// The event's door version as this transaction sees it.
-    pub async fn door_version(&mut self, event_id: i64) -> StoreResult<i64> {
-        let v: Option<i64> = on_tx!(self, DOOR_VERSION, (c, sql) =>
-            sqlx::query_scalar(sql).bind(event_id).fetch_optional(c).await)?;
-        Ok(v.unwrap_or(-1))
+    /// The event's door version as this transaction sees it (-1 for no such event), the
+    /// stored accepted scans of these (attendee, session) pairs, and (id, name) of those of
+    /// `ids` who are attendees of the event: one statement.
+    pub async fn group_reads(
+        &mut self,
+        event_id: i64,
+        keys: &[(i64, i64)],
+        ids: &[i64],
+    ) -> StoreResult<GroupReads> {
+        let (keys, ids) = (json(&keys), json(&ids));
+        let (version, accepted, names): (Option<i64>, String, String) = on_tx!(self, GROUP_READS, (c, sql) =>
+                sqlx::query_as(sql).bind(event_id).bind(&keys).bind(&ids).fetch_one(c).await)?;
+        Ok(GroupReads {
+            door_version: version.unwrap_or(-1),
+            accepted: parse(&accepted)?,
+            names: parse(&names)?,
+        })
     }
 
     /// Records each device's contact and returns (id, token hash) of the devices that still
@@ -231,17 +246,6 @@ impl ScanWrite {
         Ok(live)
     }
 
-    /// Every stored accepted scan of these (attendee, session) pairs.
-    pub async fn accepted_scans(&mut self, keys: &[(i64, i64)]) -> StoreResult<Vec<AcceptedScan>> {
-        if keys.is_empty() {
-            return Ok(Vec::new());
-        }
-        let keys = json(&keys);
-        let rows: String = on_tx!(self, ACCEPTED, (c, sql) =>
-            sqlx::query_scalar(sql).bind(&keys).fetch_one(c).await)?;
-        Ok(parse(&rows)?)
-    }
-
     /// Stores the scans whose (device, nonce) is new and returns how many those were; a pair
     /// that is already stored is left as it is.
     pub async fn insert_scans(&mut self, event_id: i64, scans: &[NewScan<'_>]) -> StoreResult<u64> {
@@ -266,21 +270,6 @@ impl ScanWrite {
         let rows: Vec<StoredRow> = on_tx!(self, STORED, (c, sql) =>
             sqlx::query_as(sql).bind(&pairs).fetch_all(c).await)?;
         Ok(rows.into_iter().map(|r| (r.device_id, r.verdict)).collect())
-    }
-
-    /// (id, name) of those of `ids` who are attendees of `event_id`.
-    pub async fn attendee_names(
-        &mut self,
-        event_id: i64,
-        ids: &[i64],
-    ) -> StoreResult<Vec<(i64, String)>> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let ids = json(&ids);
-        let rows: String = on_tx!(self, NAMES, (c, sql) =>
-            sqlx::query_scalar(sql).bind(event_id).bind(&ids).fetch_one(c).await)?;
-        Ok(parse(&rows)?)
     }
 
     pub async fn commit(self) -> StoreResult<()> {
