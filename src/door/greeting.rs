@@ -1,12 +1,12 @@
 //! The badge holder's first name on the door screen, for accepted and duplicate scans.
 //!
-//! Names are read while the batch waits for its commit, from the attendees whose badges
-//! checked out, so the greeting adds no time to the answer. A failed read costs only the
-//! names: the verdicts are committed and go back without them.
+//! The scan writer reads the names in its transaction, once per group: one statement for
+//! every request of the group, on the connection it already holds, instead of one read per
+//! request competing with the writer for connections.
 
 use std::collections::HashMap;
 
-use crate::{domain::attendee, store::ScanVerdict, store::Store};
+use crate::{domain::attendee, store::ScanVerdict};
 
 /// A committed verdict and, when the badge was let in (or already had been), the holder's
 /// first name.
@@ -16,21 +16,28 @@ pub struct DoorVerdict {
     pub first_name: Option<String>,
 }
 
-/// First names by attendee id, for attendees of `event_id` among `ids`.
-pub async fn first_names(store: &Store, event_id: i64, mut ids: Vec<i64>) -> HashMap<i64, String> {
+/// The attendees whose first name the door shows for these verdicts, each once.
+pub fn holders<'a>(verdicts: impl IntoIterator<Item = &'a ScanVerdict>) -> Vec<i64> {
+    let mut ids: Vec<i64> = verdicts
+        .into_iter()
+        .filter(|v| admitted(v))
+        .filter_map(|v| v.attendee_id)
+        .collect();
     ids.sort_unstable();
     ids.dedup();
-    match store.attendee_names(event_id, &ids).await {
-        Ok(rows) => rows
-            .into_iter()
-            .map(|(id, name)| (id, attendee::first_name(&name).to_owned()))
-            .filter(|(_, first)| !first.is_empty())
-            .collect(),
-        Err(e) => {
-            tracing::warn!(error = %e, "first names for the door screen could not be read");
-            HashMap::new()
-        }
-    }
+    ids
+}
+
+/// First names by attendee id, from (id, full name) rows.
+pub fn first_names(rows: Vec<(i64, String)>) -> HashMap<i64, String> {
+    rows.into_iter()
+        .map(|(id, name)| (id, attendee::first_name(&name).to_owned()))
+        .filter(|(_, first)| !first.is_empty())
+        .collect()
+}
+
+fn admitted(v: &ScanVerdict) -> bool {
+    matches!(v.decision.as_str(), "accepted" | "duplicate")
 }
 
 /// Each verdict with its holder's first name where the door lets them through.
@@ -38,10 +45,9 @@ pub fn greet(verdicts: Vec<ScanVerdict>, names: &HashMap<i64, String>) -> Vec<Do
     verdicts
         .into_iter()
         .map(|verdict| {
-            let admitted = matches!(verdict.decision.as_str(), "accepted" | "duplicate");
             let first_name = verdict
                 .attendee_id
-                .filter(|_| admitted)
+                .filter(|_| admitted(&verdict))
                 .and_then(|id| names.get(&id).cloned());
             DoorVerdict {
                 verdict,

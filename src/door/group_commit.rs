@@ -13,7 +13,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::{
     DeviceAuth, ScanBatch, authenticate,
     devices::DeviceTokens,
-    greeting::{self, DoorVerdict},
+    greeting::DoorVerdict,
     prepare::PreparedBatch,
     state::DoorStates,
     write::{Written, write_group},
@@ -90,11 +90,6 @@ impl ScanWriter {
         let state = self.states.get(event_id).await?;
         let prepared = PreparedBatch::new(device, Some(hash.clone()), batch, received, &state);
         drop(state);
-        let holders: Vec<i64> = prepared
-            .scans
-            .iter()
-            .filter_map(|s| s.check.ok().map(|b| b.attendee_id))
-            .collect();
         let (reply, answer) = oneshot::channel();
         self.queue
             .send(Job {
@@ -103,12 +98,11 @@ impl ScanWriter {
             })
             .await
             .map_err(|_| anyhow::anyhow!("the scan writer has stopped"))?;
-        let (written, names) = tokio::join!(
-            answer,
-            greeting::first_names(&self.ctx.store, event_id, holders)
-        );
-        match written.map_err(|_| anyhow::anyhow!("the scan writer stopped before answering"))?? {
-            Written::Stored(v) => Ok(Submitted::Stored(greeting::greet(v, &names))),
+        match answer
+            .await
+            .map_err(|_| anyhow::anyhow!("the scan writer stopped before answering"))??
+        {
+            Written::Stored(v) => Ok(Submitted::Stored(v)),
             Written::DeviceGone => {
                 self.devices.forget(&hash);
                 Ok(Submitted::Refused(authenticate(&self.ctx, token).await?))

@@ -196,7 +196,7 @@ async fn ingest_with(
         .await?
         .remove(0)
     {
-        Written::Stored(v) => Ok(v),
+        Written::Stored(v) => Ok(v.into_iter().map(|d| d.verdict).collect()),
         Written::DeviceGone => anyhow::bail!("device {} may not record scans", device.id),
     }
 }

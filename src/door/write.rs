@@ -1,15 +1,22 @@
 //! Deciding and storing a group of prepared batches of one event in one transaction.
 //!
-//! Per group, whatever its size: one read of the door version, one update of the devices'
-//! last contact (which also tells which devices may still write), one query for the stored
-//! accepted scans the duplicate check needs, and one insert that skips (device, nonce)
-//! pairs already stored. Duplicates inside the group are found in memory.
+//! Per group, whatever its size, three statements: one update of the devices' last contact
+//! (its row count tells whether every device may still write; only if not, a read says
+//! which), one read of the door version, the stored accepted scans the duplicate check needs
+//! and the first names doors greet admitted badges by, and one insert that skips (device,
+//! nonce) pairs already stored (its row count tells whether any were). Duplicates inside the
+//! group are found in memory. A door version other than the one the group was checked
+//! against rolls the transaction back and the group is checked and decided again.
 
 use std::collections::{HashMap, HashSet};
 
 use anyhow::bail;
 
-use super::{prepare::PreparedBatch, state::DoorStates};
+use super::{
+    greeting::{self, DoorVerdict},
+    prepare::PreparedBatch,
+    state::DoorStates,
+};
 use crate::{
     domain::{
         scan::{Decision, ScanFacts, ScanRules},
@@ -25,8 +32,8 @@ const MAX_ATTEMPTS: usize = 8;
 /// What became of one batch of the group.
 #[derive(Debug)]
 pub enum Written {
-    /// Committed; a verdict per scan, in order.
-    Stored(Vec<ScanVerdict>),
+    /// Committed; a verdict per scan, in order, with the first name the door greets by.
+    Stored(Vec<DoorVerdict>),
     /// The device was revoked or its token replaced since the request was authenticated:
     /// nothing of it was stored.
     DeviceGone,
@@ -54,6 +61,8 @@ pub async fn write_group(
     // (device, nonce) pairs found stored already, with their verdicts.
     let mut earlier: HashMap<(i64, String), ScanVerdict> = HashMap::new();
     let mut state = states.get(event_id).await?;
+    // Whether some (device, nonce) pairs were found stored when the last attempt inserted.
+    let mut recheck = false;
     for _ in 0..MAX_ATTEMPTS {
         for job in jobs.iter_mut() {
             if job.version != state.version {
@@ -61,10 +70,22 @@ pub async fn write_group(
             }
         }
         let mut w = store.begin_scan_write().await?;
-        if w.door_version(event_id).await? != state.version {
-            drop(w);
-            state = states.reload(event_id).await?;
-            continue;
+        if recheck {
+            // The last attempt's insert was rolled back, so what is stored now was stored
+            // by others.
+            let pairs: Vec<(i64, &str)> = jobs
+                .iter()
+                .flat_map(|j| {
+                    j.batch
+                        .scans
+                        .iter()
+                        .map(|s| (j.device.id, s.nonce.as_str()))
+                })
+                .filter(|(d, n)| !earlier.contains_key(&(*d, (*n).to_owned())))
+                .collect();
+            for (device_id, v) in w.stored_verdicts(&pairs).await? {
+                earlier.insert((device_id, v.nonce.clone()), v);
+            }
         }
         let now_ms = jobs
             .iter()
@@ -143,9 +164,22 @@ pub async fn write_group(
             .map(|k| (k.attendee_id, k.session_id))
             .collect();
         pairs.dedup();
-        let stored: Vec<StoredAccepted> = w
-            .accepted_scans(&pairs)
-            .await?
+        // Names for every badge that checked out: the admitted ones are among them.
+        let mut name_ids: Vec<i64> = rows
+            .iter()
+            .filter_map(|r| r.attendee_id)
+            .chain(greeting::holders(earlier.values()))
+            .collect();
+        name_ids.sort_unstable();
+        name_ids.dedup();
+        let reads = w.group_reads(event_id, &pairs, &name_ids).await?;
+        if reads.door_version != state.version {
+            drop(w);
+            state = states.reload(event_id).await?;
+            continue;
+        }
+        let stored: Vec<StoredAccepted> = reads
+            .accepted
             .into_iter()
             .filter_map(|(attendee_id, session_id, direction, at)| {
                 let key = lookups.iter().find(|k| {
@@ -169,25 +203,15 @@ pub async fn write_group(
             };
         }
 
-        let inserted = w.insert_scans(event_id, &rows).await?;
-        if inserted.len() != rows.len() {
+        if w.insert_scans(event_id, &rows).await? != rows.len() as u64 {
             // Some were stored by an earlier request whose answer was lost (or, with several
-            // instances, by another one just now): keep their verdicts, and decide the rest
-            // again without them, since they may have been taken for doubles of those.
-            let inserted: HashSet<(i64, &str)> =
-                inserted.iter().map(|(d, n)| (*d, n.as_str())).collect();
-            let missing: Vec<(i64, &str)> = rows
-                .iter()
-                .map(|r| (r.device_id, r.nonce))
-                .filter(|k| !inserted.contains(k))
-                .collect();
-            for (device_id, v) in w.stored_verdicts(&missing).await? {
-                earlier.insert((device_id, v.nonce.clone()), v);
-            }
+            // instances, by another one just now): roll back, keep their verdicts, and decide
+            // the rest again without them, since they may have been taken for doubles of
+            // those.
+            drop(w);
+            recheck = true;
             continue;
         }
-        w.commit().await?;
-
         let verdict = |row: &NewScan| ScanVerdict {
             nonce: row.nonce.to_owned(),
             decision: row.decision.to_owned(),
@@ -195,14 +219,11 @@ pub async fn write_group(
             session_id: row.session_id,
             attendee_id: row.attendee_id,
         };
-        return Ok(jobs
+        let verdicts: Vec<Option<Vec<ScanVerdict>>> = jobs
             .iter()
             .zip(sources)
             .map(|(j, srcs)| {
-                if !live_job(j) {
-                    return Written::DeviceGone;
-                }
-                Written::Stored(
+                live_job(j).then(|| {
                     j.batch
                         .scans
                         .iter()
@@ -211,8 +232,18 @@ pub async fn write_group(
                             Source::Decided(n) => verdict(&rows[n]),
                             _ => earlier[&(j.device.id, reported.nonce.clone())].clone(),
                         })
-                        .collect(),
-                )
+                        .collect()
+                })
+            })
+            .collect();
+        let names = greeting::first_names(reads.names);
+        w.commit().await?;
+
+        return Ok(verdicts
+            .into_iter()
+            .map(|v| match v {
+                Some(v) => Written::Stored(greeting::greet(v, &names)),
+                None => Written::DeviceGone,
             })
             .collect());
     }

@@ -288,43 +288,6 @@ impl Store {
         }
     }
 
-    /// (id, name) of those of `ids` who are attendees of `event_id`, in one statement
-    /// whatever the number of ids (sent as one JSON array).
-    pub async fn attendee_names(
-        &self,
-        event_id: i64,
-        ids: &[i64],
-    ) -> StoreResult<Vec<(i64, String)>> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let ids = serde_json::to_string(ids).expect("ids serialise");
-        let rows =
-            match &self.pool {
-                super::Pool::Sqlite(pools) => sqlx::query_as(
-                    // CROSS JOIN keeps this order: from each id to its row, never a walk
-                    // over all the event's attendees.
-                    "SELECT a.id, a.name FROM json_each($2) AS j CROSS JOIN attendees a ON a.id = j.value
-                     WHERE a.event_id = $1",
-                )
-                .bind(event_id)
-                .bind(&ids)
-                .fetch_all(&pools.read)
-                .await?,
-                super::Pool::Postgres(p) => {
-                    sqlx::query_as(
-                        "SELECT a.id, a.name FROM json_array_elements_text($2::json) AS j
-                     JOIN attendees a ON a.id = j::bigint WHERE a.event_id = $1",
-                    )
-                    .bind(event_id)
-                    .bind(&ids)
-                    .fetch_all(p)
-                    .await?
-                }
-            };
-        Ok(rows)
-    }
-
     /// The badge a token belongs to and its attendee, whether or not the badge is still valid.
     pub async fn badge_by_token(
         &self,

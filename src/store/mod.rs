@@ -46,7 +46,7 @@ pub use lead_write::{INSERT_CHUNK as LEAD_INSERT_CHUNK, LeadWrite};
 pub use leads::{LeadBuildRecord, LeadRow, LeadSummary, STALE_BUILD_MS, StoredLead};
 pub use live::{LiveAccepted, LiveRefusal};
 pub use mail_queue::MailJob;
-pub use scan_write::{AcceptedScan, DeviceContact, NewScan, ScanWrite};
+pub use scan_write::{AcceptedScan, DeviceContact, GroupReads, NewScan, ScanWrite};
 pub use scans::{ScanRow, ScanVerdict};
 pub use send_ledger::{ClaimedSend, LedgerRow, SendOutcome};
 pub use suppression::{BounceOutcome, BounceReport, Engagement, UNSUBSCRIBE_WORDING};

@@ -5,8 +5,11 @@
 //! group as one JSON array parameter that the database unpacks (`json_each` in SQLite,
 //! `json_array_elements` in PostgreSQL), so every step is one prepared statement of one
 //! shape: no per-scan round trips, no statement text that varies with the group's size.
-//! That unpacking is the only SQL that differs between the backends, so each statement is
-//! written in both dialects side by side.
+//! Reads that can return many rows send them back as one JSON array in one row, and writes
+//! return only their row counts: the SQLite driver hands each row over between threads on
+//! its own, which cost more than the statements themselves. That packing and unpacking is
+//! the only SQL that differs between the backends, so each statement is written in both
+//! dialects side by side.
 
 use serde::Serialize;
 use sqlx::{Postgres, Sqlite, Transaction};
@@ -52,6 +55,14 @@ struct StoredRow {
 /// An accepted scan already stored: attendee, session, direction, scan time (unix ms).
 pub type AcceptedScan = (i64, i64, String, i64);
 
+/// What `ScanWrite::group_reads` found.
+pub struct GroupReads {
+    pub door_version: i64,
+    pub accepted: Vec<AcceptedScan>,
+    /// (attendee id, full name).
+    pub names: Vec<(i64, String)>,
+}
+
 enum Tx {
     Sqlite(Transaction<'static, Sqlite>),
     Postgres(Transaction<'static, Postgres>),
@@ -87,36 +98,50 @@ macro_rules! on_tx {
     };
 }
 
-const DOOR_VERSION: Sql = Sql {
-    sqlite: "SELECT door_version FROM events WHERE id = $1",
-    postgres: "SELECT door_version FROM events WHERE id = $1",
-};
-
 // [device_id, app_version, queue_size, clock_skew_ms, token_hash]
 const TOUCH_DEVICES: Sql = Sql {
     sqlite: "UPDATE devices SET last_seen_at = $1, app_version = j.value->>1, queue_size = j.value->>2,
                clock_skew_ms = j.value->>3
              FROM jsonb_each($2) AS j
-             WHERE devices.id = j.value->>0 AND devices.token_hash IS j.value->>4 AND devices.revoked_at IS NULL
-             RETURNING devices.id, devices.token_hash",
+             WHERE devices.id = j.value->>0 AND devices.token_hash IS j.value->>4 AND devices.revoked_at IS NULL",
     postgres: "UPDATE devices d SET last_seen_at = $1, app_version = j->>1, queue_size = (j->>2)::bigint,
                  clock_skew_ms = (j->>3)::bigint
                FROM json_array_elements($2::json) AS j
-               WHERE d.id = (j->>0)::bigint AND d.token_hash IS NOT DISTINCT FROM (j->>4) AND d.revoked_at IS NULL
-               RETURNING d.id, d.token_hash",
+               WHERE d.id = (j->>0)::bigint AND d.token_hash IS NOT DISTINCT FROM (j->>4) AND d.revoked_at IS NULL",
 };
 
-// [attendee_id, session_id]
-const ACCEPTED: Sql = Sql {
-    sqlite: "SELECT s.attendee_id, s.session_id, s.direction, s.scanned_at
-             FROM jsonb_each($1) AS j
-             JOIN scans s INDEXED BY scans_accepted
-               ON s.attendee_id = j.value->>0 AND s.session_id = j.value->>1
-             WHERE s.decision = 'accepted'",
-    postgres: "SELECT s.attendee_id, s.session_id, s.direction, s.scanned_at
-               FROM json_array_elements($1::json) AS j
-               JOIN scans s ON s.attendee_id = (j->>0)::bigint AND s.session_id = (j->>1)::bigint
-               WHERE s.decision = 'accepted'",
+// [device_id, app_version, queue_size, clock_skew_ms, token_hash]; only when some contact
+// matched no device.
+const LIVE_DEVICES: Sql = Sql {
+    sqlite: "SELECT d.id, d.token_hash FROM jsonb_each($1) AS j
+             JOIN devices d ON d.id = j.value->>0 AND d.token_hash IS j.value->>4 AND d.revoked_at IS NULL",
+    postgres: "SELECT d.id, d.token_hash FROM json_array_elements($1::json) AS j
+               JOIN devices d ON d.id = (j->>0)::bigint AND d.token_hash IS NOT DISTINCT FROM (j->>4)
+                 AND d.revoked_at IS NULL",
+};
+
+// What a group is decided with, in one row: the door version, the stored accepted scans of
+// [attendee_id, session_id] pairs ($2) as a JSON array of AcceptedScan, and the names of
+// attendees ($3) as a JSON array of [id, name]. CROSS JOIN keeps SQLite going from each id
+// to its row.
+const GROUP_READS: Sql = Sql {
+    sqlite: "SELECT (SELECT door_version FROM events WHERE id = $1),
+               (SELECT json_group_array(json_array(s.attendee_id, s.session_id, s.direction, s.scanned_at))
+                FROM jsonb_each($2) AS j
+                JOIN scans s INDEXED BY scans_accepted
+                  ON s.attendee_id = j.value->>0 AND s.session_id = j.value->>1
+                WHERE s.decision = 'accepted'),
+               (SELECT json_group_array(json_array(a.id, a.name))
+                FROM json_each($3) AS j CROSS JOIN attendees a ON a.id = j.value
+                WHERE a.event_id = $1)",
+    postgres: "SELECT (SELECT door_version FROM events WHERE id = $1),
+                 (SELECT COALESCE(json_agg(json_build_array(s.attendee_id, s.session_id, s.direction, s.scanned_at)), '[]')::text
+                  FROM json_array_elements($2::json) AS j
+                  JOIN scans s ON s.attendee_id = (j->>0)::bigint AND s.session_id = (j->>1)::bigint
+                  WHERE s.decision = 'accepted'),
+                 (SELECT COALESCE(json_agg(json_build_array(a.id, a.name)), '[]')::text
+                  FROM json_array_elements_text($3::json) AS j
+                  JOIN attendees a ON a.id = j::bigint WHERE a.event_id = $1)",
 };
 
 // NewScan as an object per scan.
@@ -127,8 +152,7 @@ const INSERT: Sql = Sql {
                j.value->>'room_id', j.value->>'session_id', j.value->>'direction', j.value->>'device_time',
                j.value->>'scanned_at', j.value->>'received_at', j.value->>'decision', j.value->>'reason'
              FROM jsonb_each($2) AS j WHERE true
-             ON CONFLICT (device_id, nonce) DO NOTHING
-             RETURNING device_id, nonce",
+             ON CONFLICT (device_id, nonce) DO NOTHING",
     postgres: "INSERT INTO scans (event_id, device_id, nonce, badge, attendee_id, room_id, session_id, direction,
                  device_time, scanned_at, received_at, decision, reason)
                SELECT $1, r.device_id, r.nonce, r.badge, r.attendee_id, r.room_id, r.session_id, r.direction,
@@ -136,8 +160,7 @@ const INSERT: Sql = Sql {
                FROM json_to_recordset($2::json) AS r(device_id bigint, nonce text, badge text, attendee_id bigint,
                  room_id bigint, session_id bigint, direction text, device_time bigint, scanned_at bigint,
                  received_at bigint, decision text, reason text)
-               ON CONFLICT (device_id, nonce) DO NOTHING
-               RETURNING device_id, nonce",
+               ON CONFLICT (device_id, nonce) DO NOTHING",
 };
 
 // [device_id, nonce]
@@ -153,6 +176,11 @@ fn json<T: Serialize>(value: &T) -> String {
     serde_json::to_string(value).expect("scan rows serialise")
 }
 
+/// Rows the database sent back as one JSON array: one row to fetch instead of one per row.
+fn parse<T: serde::de::DeserializeOwned>(rows: &str) -> Result<T, sqlx::Error> {
+    serde_json::from_str(rows).map_err(|e| sqlx::Error::Decode(e.into()))
+}
+
 impl Store {
     /// Opens the write transaction of one scan group (SQLite: the writer connection with
     /// the write lock taken at once).
@@ -166,11 +194,23 @@ impl Store {
 }
 
 impl ScanWrite {
-    /// The event's door version as this transaction sees it.
-    pub async fn door_version(&mut self, event_id: i64) -> StoreResult<i64> {
-        let v: Option<i64> = on_tx!(self, DOOR_VERSION, (c, sql) =>
-            sqlx::query_scalar(sql).bind(event_id).fetch_optional(c).await)?;
-        Ok(v.unwrap_or(-1))
+    /// The event's door version as this transaction sees it (-1 for no such event), the
+    /// stored accepted scans of these (attendee, session) pairs, and (id, name) of those of
+    /// `ids` who are attendees of the event: one statement.
+    pub async fn group_reads(
+        &mut self,
+        event_id: i64,
+        keys: &[(i64, i64)],
+        ids: &[i64],
+    ) -> StoreResult<GroupReads> {
+        let (keys, ids) = (json(&keys), json(&ids));
+        let (version, accepted, names): (Option<i64>, String, String) = on_tx!(self, GROUP_READS, (c, sql) =>
+                sqlx::query_as(sql).bind(event_id).bind(&keys).bind(&ids).fetch_one(c).await)?;
+        Ok(GroupReads {
+            door_version: version.unwrap_or(-1),
+            accepted: parse(&accepted)?,
+            names: parse(&names)?,
+        })
     }
 
     /// Records each device's contact and returns (id, token hash) of the devices that still
@@ -193,35 +233,28 @@ impl ScanWrite {
             })
             .collect();
         let rows = json(&rows);
-        let ids = on_tx!(self, TOUCH_DEVICES, (c, sql) =>
-            sqlx::query_as(sql).bind(now_ms).bind(&rows).fetch_all(c).await)?;
-        Ok(ids)
-    }
-
-    /// Every stored accepted scan of these (attendee, session) pairs.
-    pub async fn accepted_scans(&mut self, keys: &[(i64, i64)]) -> StoreResult<Vec<AcceptedScan>> {
-        if keys.is_empty() {
-            return Ok(Vec::new());
+        let touched = on_tx!(self, TOUCH_DEVICES, (c, sql) =>
+            sqlx::query(sql).bind(now_ms).bind(&rows).execute(c).await.map(|r| r.rows_affected()))?;
+        if touched == contacts.len() as u64 {
+            return Ok(contacts
+                .iter()
+                .map(|c| (c.device_id, c.token_hash.map(str::to_owned)))
+                .collect());
         }
-        let keys = json(&keys);
-        let rows = on_tx!(self, ACCEPTED, (c, sql) =>
-            sqlx::query_as(sql).bind(&keys).fetch_all(c).await)?;
-        Ok(rows)
+        let live = on_tx!(self, LIVE_DEVICES, (c, sql) =>
+            sqlx::query_as(sql).bind(&rows).fetch_all(c).await)?;
+        Ok(live)
     }
 
-    /// Stores the scans whose (device, nonce) is new and returns those pairs; a pair that is
-    /// already stored is left as it is.
-    pub async fn insert_scans(
-        &mut self,
-        event_id: i64,
-        scans: &[NewScan<'_>],
-    ) -> StoreResult<Vec<(i64, String)>> {
+    /// Stores the scans whose (device, nonce) is new and returns how many those were; a pair
+    /// that is already stored is left as it is.
+    pub async fn insert_scans(&mut self, event_id: i64, scans: &[NewScan<'_>]) -> StoreResult<u64> {
         if scans.is_empty() {
-            return Ok(Vec::new());
+            return Ok(0);
         }
         let rows = json(&scans);
         let done = on_tx!(self, INSERT, (c, sql) =>
-            sqlx::query_as(sql).bind(event_id).bind(&rows).fetch_all(c).await)?;
+            sqlx::query(sql).bind(event_id).bind(&rows).execute(c).await.map(|r| r.rows_affected()))?;
         Ok(done)
     }
 
