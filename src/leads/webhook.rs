@@ -2,7 +2,13 @@
 //! routed tiers) is posted as JSON, signed with HMAC-SHA256 when a secret is set, retried
 //! on network errors and 5xx replies.
 
-use std::time::Duration;
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
 
 use futures_util::{StreamExt, stream};
 use hmac::{Hmac, Mac};
@@ -46,6 +52,13 @@ fn client(settings: &LeadSettings) -> reqwest::Result<reqwest::Client> {
         .build()
 }
 
+/// After this many leads in a row could not be posted, the receiver is taken to be down and
+/// the rest are counted as failed without trying, so a dead webhook cannot hold a build up.
+pub const GIVE_UP_AFTER: usize = 20;
+
+/// Requests prepared at a time, so a large build never holds every body in memory.
+const CHUNK: usize = 256;
+
 /// Posts every lead; failures are counted and logged (without personal data), never fatal.
 pub async fn post_all(
     settings: &LeadSettings,
@@ -53,41 +66,62 @@ pub async fn post_all(
     event: &str,
     leads: &[LeadPackage],
 ) -> Posted {
+    let all_failed = Posted {
+        posted: 0,
+        failed: leads.len(),
+    };
+    match reqwest::Url::parse(url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => {}
+        _ => {
+            tracing::error!(
+                "lead webhook: leads.webhook_url is not an http(s) URL; nothing posted"
+            );
+            return all_failed;
+        }
+    }
     let client = match client(settings) {
         Ok(c) => c,
         Err(e) => {
             tracing::error!(error = %e, "lead webhook: no HTTP client");
-            return Posted {
-                posted: 0,
-                failed: leads.len(),
-            };
+            return all_failed;
         }
     };
     let secret = settings
         .webhook_secret
         .as_ref()
         .map(|s| s.expose_secret().as_bytes().to_vec());
-    let requests: Vec<_> = leads
-        .iter()
-        .map(|lead| {
-            let body = serde_json::to_vec(&LeadReady { event, lead }).unwrap_or_default();
-            post_one(
-                client.clone(),
-                url.to_owned(),
-                secret.clone(),
-                body,
-                lead.attendee_id,
-            )
-        })
-        .collect();
-    let results: Vec<bool> = stream::iter(requests)
-        .buffer_unordered(settings.webhook_concurrency.max(1))
-        .collect()
-        .await;
-    let posted = results.iter().filter(|ok| **ok).count();
+    let failing = Arc::new(AtomicUsize::new(0));
+    let mut posted = 0;
+    for chunk in leads.chunks(CHUNK) {
+        let requests: Vec<_> = chunk
+            .iter()
+            .map(|lead| {
+                let body = serde_json::to_vec(&LeadReady { event, lead }).unwrap_or_default();
+                post_one(
+                    client.clone(),
+                    url.to_owned(),
+                    secret.clone(),
+                    body,
+                    lead.attendee_id,
+                    failing.clone(),
+                )
+            })
+            .collect();
+        let results: Vec<bool> = stream::iter(requests)
+            .buffer_unordered(settings.webhook_concurrency.max(1))
+            .collect()
+            .await;
+        posted += results.iter().filter(|ok| **ok).count();
+    }
+    if failing.load(Ordering::Relaxed) >= GIVE_UP_AFTER {
+        tracing::error!(
+            posted,
+            "lead webhook: gave up after {GIVE_UP_AFTER} failures in a row"
+        );
+    }
     Posted {
         posted,
-        failed: results.len() - posted,
+        failed: leads.len() - posted,
     }
 }
 
@@ -97,8 +131,12 @@ async fn post_one(
     secret: Option<Vec<u8>>,
     body: Vec<u8>,
     attendee: i64,
+    failing: Arc<AtomicUsize>,
 ) -> bool {
     for attempt in 1..=ATTEMPTS {
+        if failing.load(Ordering::Relaxed) >= GIVE_UP_AFTER {
+            return false;
+        }
         let mut req = client
             .post(&url)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
@@ -107,9 +145,13 @@ async fn post_one(
             req = req.header("X-Badgetrail-Signature", signature(secret, &body));
         }
         match req.body(body.clone()).send().await {
-            Ok(r) if r.status().is_success() => return true,
+            Ok(r) if r.status().is_success() => {
+                failing.store(0, Ordering::Relaxed);
+                return true;
+            }
             Ok(r) if r.status().is_client_error() => {
                 tracing::warn!(attendee, status = %r.status(), "lead webhook refused a lead");
+                failing.fetch_add(1, Ordering::Relaxed);
                 return false;
             }
             Ok(r) => tracing::warn!(attendee, attempt, status = %r.status(), "lead webhook failed"),
@@ -119,5 +161,6 @@ async fn post_one(
         }
         tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
     }
+    failing.fetch_add(1, Ordering::Relaxed);
     false
 }

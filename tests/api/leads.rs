@@ -582,3 +582,57 @@ async fn follow_up_opens_and_clicks_raise_engagement_on_the_next_build(db: Db) {
         after.engagement
     );
 }
+
+crate::on_both_backends!(a_dead_or_wrong_webhook_never_holds_the_build_up);
+
+async fn a_dead_or_wrong_webhook_never_holds_the_build_up(db: Db) {
+    // A port nobody listens on: bind, note the port, close.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    for url in [
+        format!("http://127.0.0.1:{closed}/hook"),
+        "ftp://example.com/x".to_owned(),
+    ] {
+        let Some(app) = spawn_app_with(db, |s| s.leads.webhook_url = Some(url.clone())).await
+        else {
+            return;
+        };
+        for name in ["sales", "sales2"] {
+            badgetrail::accounts::upsert_user(
+                &app.ctx.store,
+                name,
+                name,
+                badgetrail::domain::user::Role::Sales,
+                "correct horse battery",
+                jiff::Timestamp::now(),
+            )
+            .await
+            .unwrap();
+        }
+        let (event, _) = event_with_day(&app, 150, 13).await;
+        write_file(
+            &app,
+            "routing",
+            include_str!("../../examples/cloud-summit-routing.toml"),
+        );
+        let report = leads::build(&app.ctx, &event, &opts(), &|_| {})
+            .await
+            .unwrap();
+        assert!(
+            report.routed > leads::webhook::GIVE_UP_AFTER,
+            "{url}: {report:?}"
+        );
+        assert_eq!(
+            (report.webhook_posted, report.webhook_failed),
+            (0, report.routed),
+            "{url}"
+        );
+        // The leads themselves are stored whatever the webhook did.
+        assert_eq!(
+            app.ctx.store.event_leads(event.id).await.unwrap().len(),
+            150
+        );
+    }
+}
