@@ -15,7 +15,7 @@ use badgetrail::{
 
 use crate::{
     helpers::{Db, spawn_app, spawn_app_with},
-    leads_support::{event_with_day, opts, package_of, write_file},
+    leads_support::{event_with_day, opts, package_of, sales_owners, write_file},
 };
 
 crate::on_both_backends!(
@@ -333,18 +333,7 @@ async fn leads_are_routed_with_deadlines_and_posted_to_the_webhook(db: Db) {
     else {
         return;
     };
-    for name in ["sales", "sales2"] {
-        badgetrail::accounts::upsert_user(
-            &app.ctx.store,
-            name,
-            name,
-            badgetrail::domain::user::Role::Sales,
-            "correct horse battery",
-            jiff::Timestamp::now(),
-        )
-        .await
-        .unwrap();
-    }
+    sales_owners(&app).await;
     let (event, _) = event_with_day(&app, 200, 21).await;
     write_file(
         &app,
@@ -599,18 +588,7 @@ async fn a_dead_or_wrong_webhook_never_holds_the_build_up(db: Db) {
         else {
             return;
         };
-        for name in ["sales", "sales2"] {
-            badgetrail::accounts::upsert_user(
-                &app.ctx.store,
-                name,
-                name,
-                badgetrail::domain::user::Role::Sales,
-                "correct horse battery",
-                jiff::Timestamp::now(),
-            )
-            .await
-            .unwrap();
-        }
+        sales_owners(&app).await;
         let (event, _) = event_with_day(&app, 150, 13).await;
         write_file(
             &app,

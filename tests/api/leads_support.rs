@@ -84,3 +84,19 @@ pub async fn package_of(
         .expect("a stored lead");
     serde_json::from_str(&row.lead.package).unwrap()
 }
+
+/// The two sales accounts the sample routing file names.
+pub async fn sales_owners(app: &TestApp) {
+    for name in ["sales", "sales2"] {
+        badgetrail::accounts::upsert_user(
+            &app.ctx.store,
+            name,
+            name,
+            badgetrail::domain::user::Role::Sales,
+            "correct horse battery",
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
+    }
+}
