@@ -10,11 +10,40 @@ use crate::{
         scan::{Direction, SessionSlot},
         trail::{self, TrailScan},
     },
-    store::{Store, ts, unpack_scans},
+    store::{LeadAttendee, Store, StoreResult, ts, unpack_scans},
 };
+use tokio::sync::mpsc;
 
 /// Attendees read per query; their scans are read for the same id range.
 const PAGE: i64 = 20_000;
+
+/// A page of attendees with their packed scans (`Store::lead_scans`).
+type Page = (Vec<LeadAttendee>, Vec<(i64, String)>);
+
+/// Reads the pages of attendees and scans in a task of its own, one page ahead, so the
+/// database works on the next page while the caller builds this page's trails.
+fn read_pages(store: Store, event_id: i64) -> mpsc::Receiver<StoreResult<Page>> {
+    let (tx, rx) = mpsc::channel(1);
+    tokio::spawn(async move {
+        let mut after = 0;
+        loop {
+            let page = match store.lead_attendees(event_id, after, PAGE).await {
+                Ok(page) => page,
+                Err(e) => return drop(tx.send(Err(e)).await),
+            };
+            let (Some(first), Some(last)) = (page.first(), page.last()) else {
+                return;
+            };
+            after = last.id;
+            let scans = store.lead_scans(first.id, last.id).await;
+            // A closed channel means the build stopped reading: nothing more to do.
+            if tx.send(scans.map(|s| (page, s))).await.is_err() {
+                return;
+            }
+        }
+    });
+    rx
+}
 
 /// Where a build records its progress while reading.
 #[derive(Debug, Clone, Copy)]
@@ -79,18 +108,10 @@ pub async fn load(
     let room_of: HashMap<i64, i64> = rows.iter().map(|s| (s.id, s.room_id)).collect();
 
     let mut attendees = Vec::new();
-    let mut after = 0;
-    loop {
-        let page = store.lead_attendees(event_id, after, PAGE).await?;
-        let (Some(first), Some(last)) = (page.first(), page.last()) else {
-            break;
-        };
-        after = last.id;
-        let mut scans = store
-            .lead_scans(first.id, last.id)
-            .await?
-            .into_iter()
-            .peekable();
+    let mut pages = read_pages(store.clone(), event_id);
+    while let Some(page) = pages.recv().await {
+        let (page, scans) = page?;
+        let mut scans = scans.into_iter().peekable();
         for a in page {
             let mut mine = Vec::new();
             while let Some((attendee, packed)) = scans.next_if(|(attendee, _)| *attendee <= a.id) {

@@ -220,16 +220,25 @@ async fn run(
         sources: files.sources.clone(),
         ..BuildReport::default()
     };
-    let mut writer = match build_id {
-        Some(id) => Some(store.begin_lead_write(id, event.id, now).await?),
+    // Chunk k+1 is scored while chunk k is written: the writer is its own task, so the
+    // database (SQLite's worker thread or the PostgreSQL server) works on the other core
+    // while this one scores, instead of taking turns.
+    let (to_writer, mut chunks) = tokio::sync::mpsc::channel::<Vec<StoredLead>>(2);
+    let writer = match build_id {
+        Some(id) => {
+            let mut w = store.begin_lead_write(id, event.id, now).await?;
+            Some(tokio::spawn(async move {
+                while let Some(rows) = chunks.recv().await {
+                    w.write(&rows).await?;
+                }
+                Ok::<_, StoreError>(w)
+            }))
+        }
         None => None,
     };
     // Kept only for the webhook: packages of routed tiers that are new or changed tier.
     let webhook = build_id.is_some() && ctx.settings.leads.webhook_url.is_some();
     let mut changed: Vec<LeadPackage> = Vec::new();
-    // Chunk k+1 is scored while chunk k is written: the database works on its own thread
-    // (SQLite's worker) or process (PostgreSQL) while this one scores, so the two cores
-    // overlap instead of taking turns.
     let score_chunk = |start: usize| -> anyhow::Result<(Vec<LeadPackage>, Vec<StoredLead>)> {
         let end = (start + WRITE_CHUNK).min(scorer.len());
         let mut chunk: Vec<LeadPackage> = (start..end).map(|i| scorer.package(i)).collect();
@@ -242,23 +251,14 @@ async fn run(
             .collect::<anyhow::Result<Vec<_>>>()?;
         Ok((chunk, rows))
     };
-    let mut pending: Option<Vec<StoredLead>> = None;
     let mut start = 0;
-    loop {
-        let more = start < scorer.len();
-        let (written, scored) = tokio::join!(
-            async {
-                match (writer.as_mut(), pending.take()) {
-                    (Some(w), Some(rows)) => w.write(&rows).await,
-                    _ => Ok(()),
-                }
-            },
-            async { more.then(|| score_chunk(start)).transpose() }
-        );
-        written?;
-        let Some((chunk, rows)) = scored? else { break };
+    while start < scorer.len() {
+        let (chunk, rows) = score_chunk(start)?;
         start += chunk.len();
-        pending = Some(rows);
+        // A closed channel means the writer stopped on an error, which joining it reports.
+        if writer.is_some() && to_writer.send(rows).await.is_err() {
+            break;
+        }
         let moves = lead_build::tier_moves(&before, &chunk);
         for (k, v) in moves.counts {
             *report.moves.counts.entry(k).or_default() += v;
@@ -283,7 +283,9 @@ async fn run(
         });
     }
     report.moved = report.moves.moved.len();
+    drop(to_writer);
     if let Some(w) = writer {
+        let w = w.await.context("the lead writer stopped")??;
         progress(Progress {
             phase: Phase::Writing,
             done: report.leads,

@@ -24,6 +24,7 @@ crate::on_both_backends!(
     concurrent_builds_leave_one_consistent_result,
     a_dry_run_reports_tier_moves_and_stores_nothing,
     leads_are_routed_with_deadlines_and_posted_to_the_webhook,
+    stored_leads_keep_every_character_of_their_text,
 );
 
 fn packages(rows: &[badgetrail::store::LeadRow]) -> Vec<LeadPackage> {
@@ -613,4 +614,53 @@ async fn a_dead_or_wrong_webhook_never_holds_the_build_up(db: Db) {
             150
         );
     }
+}
+
+/// The bulk write (multi-row INSERT on SQLite, a CSV `COPY` on PostgreSQL) hands back exactly
+/// what it was given: quotes, commas, line breaks, backslashes, tabs, non-ASCII text, an
+/// empty stage, absent owner and deadline.
+async fn stored_leads_keep_every_character_of_their_text(db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let (event, _) = event_with_day(&app, 4, 3).await;
+    leads::build(&app.ctx, &event, &opts(), &|_| {})
+        .await
+        .unwrap();
+    let rows = app.ctx.store.event_leads(event.id).await.unwrap();
+    let awkward = "\"quoted\", comma,\nnew line\r\n\\N back\\slash\ttab; é 𝄞 <b>&amp;";
+    let wanted: Vec<badgetrail::store::StoredLead> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| badgetrail::store::StoredLead {
+            attendee_id: r.lead.attendee_id,
+            tier: "B".into(),
+            top_topic: (i % 2 == 0).then(|| "ai".to_owned()),
+            score: 12.345_678_9 + i as f64,
+            fit: 0.1,
+            engagement: 1e-7,
+            stage: String::new(),
+            topic_scores: format!("ai:{i};caching:1.5"),
+            explanation: format!("{awkward} {i}"),
+            package: serde_json::json!({ "note": awkward, "i": i }).to_string(),
+            owner_id: None,
+            due_at: (i % 2 == 1).then_some(1_700_000_000_123),
+        })
+        .collect();
+    let now = jiff::Timestamp::now();
+    let store = &app.ctx.store;
+    let build = store.start_lead_build(event.id, "test", now).await.unwrap();
+    let mut w = store.begin_lead_write(build, event.id, now).await.unwrap();
+    w.write(&wanted[..1]).await.unwrap();
+    w.write(&wanted[1..]).await.unwrap();
+    w.write(&[]).await.unwrap();
+    w.finish("{}", None).await.unwrap();
+    let got: Vec<_> = store
+        .event_leads(event.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.lead)
+        .collect();
+    assert_eq!(got, wanted);
 }
