@@ -12,6 +12,7 @@ use crate::{
     },
     store::{LeadAttendee, Store, StoreResult, ts, unpack_scans},
 };
+use futures_util::{StreamExt, stream};
 use tokio::sync::mpsc;
 
 /// Attendees read per query; their scans are read for the same id range.
@@ -20,24 +21,32 @@ const PAGE: i64 = 20_000;
 /// A page of attendees with their packed scans (`Store::lead_scans`).
 type Page = (Vec<LeadAttendee>, Vec<(i64, String)>);
 
-/// Reads the pages of attendees and scans in a task of its own, one page ahead, so the
-/// database works on the next page while the caller builds this page's trails.
+/// Reads the pages of attendees and scans in a task of its own, two queries in flight, so
+/// the database works on the next pages (on both cores while this one waits) while the
+/// caller builds this page's trails. Pages arrive in id order.
 fn read_pages(store: Store, event_id: i64) -> mpsc::Receiver<StoreResult<Page>> {
     let (tx, rx) = mpsc::channel(1);
     tokio::spawn(async move {
-        let mut after = 0;
-        loop {
-            let page = match store.lead_attendees(event_id, after, PAGE).await {
-                Ok(page) => page,
-                Err(e) => return drop(tx.send(Err(e)).await),
-            };
-            let (Some(first), Some(last)) = (page.first(), page.last()) else {
-                return;
-            };
-            after = last.id;
-            let scans = store.lead_scans(first.id, last.id).await;
+        let starts = match store.lead_page_starts(event_id, PAGE).await {
+            Ok(starts) => starts,
+            Err(e) => return drop(tx.send(Err(e)).await),
+        };
+        // Attendees registered after the boundaries were read land in the open last page.
+        let ends = starts.iter().skip(1).copied().chain([i64::MAX]);
+        let ranges: Vec<(i64, i64)> = starts.iter().copied().zip(ends).collect();
+        let mut pages = stream::iter(ranges)
+            .map(|(first, end)| {
+                let store = store.clone();
+                async move {
+                    let page = store.lead_attendees(event_id, first, end).await?;
+                    let scans = store.lead_scans(first, end - 1).await?;
+                    Ok((page, scans))
+                }
+            })
+            .buffered(2);
+        while let Some(page) = pages.next().await {
             // A closed channel means the build stopped reading: nothing more to do.
-            if tx.send(scans.map(|s| (page, s))).await.is_err() {
+            if tx.send(page).await.is_err() {
                 return;
             }
         }

@@ -24,7 +24,7 @@ use crate::{
         lead_build::{self, KeptRoute, Scorer, TierMoves},
         lead_insight,
     },
-    store::{EventRecord, StoreError, StoredLead, ts},
+    store::{Backend, EventRecord, StoreError, StoredLead, ts},
 };
 
 /// What to build and how.
@@ -183,17 +183,30 @@ async fn run(
         })
     };
     let reading: &(dyn Fn(usize) + Send + Sync) = &reading;
+    let now = Timestamp::now();
+    // On PostgreSQL the replacing transaction opens (and deletes the old leads) while the
+    // inputs are read: readers keep seeing the old leads until it commits. SQLite has one
+    // writer at a time, so there it opens only once there is something to write, leaving
+    // the door's scan writes free meanwhile.
+    let early = build_id.filter(|_| store.backend() == Backend::Postgres);
     let started = std::time::Instant::now();
-    let input = inputs::load(store, event.id, record, reading).await?;
+    let (input, owners, summaries, early_write) = tokio::try_join!(
+        inputs::load(store, event.id, record, reading),
+        async { Ok(store.lead_owners(event.id).await?) },
+        async { Ok(store.event_lead_summaries(event.id).await?) },
+        async {
+            match early {
+                Some(id) => Ok(Some(store.begin_lead_write(id, event.id, now).await?)),
+                None => Ok::<_, anyhow::Error>(None),
+            }
+        },
+    )?;
     let read_s = started.elapsed().as_secs_f64();
     let scorer = Scorer::new(&input, &files.rules, &files.content);
     let tz = event.info.tz().map_err(|e| anyhow::anyhow!(e))?;
-    let now = Timestamp::now();
     let kept: HashMap<i64, KeptRoute> = {
         let names: HashMap<i64, &String> = owner_ids.iter().map(|(n, id)| (*id, n)).collect();
-        store
-            .lead_owners(event.id)
-            .await?
+        owners
             .into_iter()
             .filter_map(|(attendee, owner, due)| {
                 names.get(&owner).map(|n| {
@@ -208,9 +221,7 @@ async fn run(
             })
             .collect()
     };
-    let before: HashMap<i64, Tier> = store
-        .event_lead_summaries(event.id)
-        .await?
+    let before: HashMap<i64, Tier> = summaries
         .into_iter()
         .filter_map(|l| Tier::parse(&l.tier).ok().map(|t| (l.attendee_id, t)))
         .collect();
@@ -224,18 +235,19 @@ async fn run(
     // database (SQLite's worker thread or the PostgreSQL server) works on the other core
     // while this one scores, instead of taking turns.
     let (to_writer, mut chunks) = tokio::sync::mpsc::channel::<Vec<StoredLead>>(2);
-    let writer = match build_id {
-        Some(id) => {
-            let mut w = store.begin_lead_write(id, event.id, now).await?;
-            Some(tokio::spawn(async move {
-                while let Some(rows) = chunks.recv().await {
-                    w.write(&rows).await?;
-                }
-                Ok::<_, StoreError>(w)
-            }))
-        }
-        None => None,
+    let writer = match (early_write, build_id) {
+        (Some(w), _) => Some(w),
+        (None, Some(id)) => Some(store.begin_lead_write(id, event.id, now).await?),
+        (None, None) => None,
     };
+    let writer = writer.map(|mut w| {
+        tokio::spawn(async move {
+            while let Some(rows) = chunks.recv().await {
+                w.write(&rows).await?;
+            }
+            Ok::<_, StoreError>(w)
+        })
+    });
     // Kept only for the webhook: packages of routed tiers that are new or changed tier.
     let webhook = build_id.is_some() && ctx.settings.leads.webhook_url.is_some();
     let mut changed: Vec<LeadPackage> = Vec::new();

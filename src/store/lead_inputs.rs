@@ -92,21 +92,36 @@ impl Store {
         Ok(n)
     }
 
-    /// Up to `limit` attendees of the event with an id above `after`, by id.
+    /// The first attendee id of each run of `every` attendees of the event, in id order:
+    /// the boundaries of the pages a build reads (two at a time).
+    pub async fn lead_page_starts(&self, event_id: i64, every: i64) -> StoreResult<Vec<i64>> {
+        let rows = on_pool!(self, p => sqlx::query_scalar(
+            "SELECT id FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS n
+                             FROM attendees WHERE event_id = $1) t
+             WHERE (n - 1) % $2 = 0 ORDER BY id",
+        )
+        .bind(event_id)
+        .bind(every)
+        .fetch_all(p)
+        .await)?;
+        Ok(rows)
+    }
+
+    /// The event's attendees with ids from `first` up to (not including) `end`, by id.
     pub async fn lead_attendees(
         &self,
         event_id: i64,
-        after: i64,
-        limit: i64,
+        first: i64,
+        end: i64,
     ) -> StoreResult<Vec<LeadAttendee>> {
         let rows = on_pool!(self, p => sqlx::query_as(
             "SELECT id, email, name, company, job_title, decision_role, purchase_stage, industry,
                     company_size, country
-             FROM attendees WHERE event_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+             FROM attendees WHERE event_id = $1 AND id >= $2 AND id < $3 ORDER BY id",
         )
         .bind(event_id)
-        .bind(after)
-        .bind(limit)
+        .bind(first)
+        .bind(end)
         .fetch_all(p)
         .await)?;
         Ok(rows)
@@ -146,7 +161,20 @@ impl Store {
                 .await?
             }
             Pool::Postgres(p) => {
-                sqlx::query_as(
+                // The one good plan is to walk the attendee index in order and aggregate as
+                // it goes. Fresh statistics after a day of scans make the planner pick a
+                // parallel scan of the whole table per page instead, missing ones a hash
+                // aggregate spilled to disk, and JIT compiles each page for a second: this
+                // read's transaction takes those choices away.
+                let mut tx = p.begin().await?;
+                sqlx::raw_sql(
+                    "SET LOCAL jit = off; SET LOCAL enable_seqscan = off;
+                     SET LOCAL enable_bitmapscan = off; SET LOCAL enable_hashagg = off;
+                     SET LOCAL enable_sort = off",
+                )
+                .execute(&mut *tx)
+                .await?;
+                let rows = sqlx::query_as(
                     "SELECT attendee_id,
                             string_agg(session_id || ':' || (direction = 'entry')::int || ':' || scanned_at, ',')
                      FROM scans
@@ -156,8 +184,10 @@ impl Store {
                 )
                 .bind(first)
                 .bind(last)
-                .fetch_all(p)
-                .await?
+                .fetch_all(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                rows
             }
         };
         Ok(rows)

@@ -663,4 +663,40 @@ async fn stored_leads_keep_every_character_of_their_text(db: Db) {
         .map(|r| r.lead)
         .collect();
     assert_eq!(got, wanted);
+
+    // A lead for nobody, or owned by no account, fails the whole write and keeps the leads.
+    for (attendee_id, owner_id) in [(i64::MAX - 7, None), (wanted[0].attendee_id, Some(-3))] {
+        let build = store.start_lead_build(event.id, "test", now).await.unwrap();
+        let mut w = store.begin_lead_write(build, event.id, now).await.unwrap();
+        let bad = badgetrail::store::StoredLead {
+            attendee_id,
+            owner_id,
+            ..wanted[0].clone()
+        };
+        w.write(&wanted[1..]).await.unwrap();
+        // SQLite's own foreign keys may refuse the row already; PostgreSQL's check is at the end.
+        let refused = match w.write(&[bad]).await {
+            Err(e) => {
+                drop(w);
+                e.to_string()
+            }
+            Ok(()) => w.finish("{}", None).await.unwrap_err().to_string(),
+        };
+        assert!(
+            refused.contains("FOREIGN KEY") || refused.contains("does not exist"),
+            "{refused}"
+        );
+        store
+            .fail_lead_build(build, &refused, jiff::Timestamp::now())
+            .await
+            .unwrap();
+        let kept: Vec<_> = store
+            .event_leads(event.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.lead)
+            .collect();
+        assert_eq!(kept, wanted, "the previous leads stay");
+    }
 }
