@@ -3,6 +3,11 @@
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
+/// mimalloc instead of the system allocator: a lead build allocates millions of small
+/// strings across threads, where glibc's malloc spent a fifth of the time.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = badgetrail::cli::Cli::parse();

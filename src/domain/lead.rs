@@ -156,7 +156,9 @@ pub struct LeadPackage {
     pub show: Vec<ContentPick>,
     /// Most contributing first.
     pub factors: Vec<Factor>,
-    /// Why this tier, in plain words.
+    /// Why this tier, in plain words. Stored in its own column, not in the stored JSON
+    /// (`StoredLead::package`), so it is optional when read.
+    #[serde(default)]
     pub explanation: String,
     /// Why excluded, for tier X.
     pub exclusion: Option<String>,

@@ -42,13 +42,12 @@ pub async fn export(
         let Some(last) = page.last() else { break };
         after = last.lead.attendee_id;
         for row in &page {
-            let package: LeadPackage =
-                serde_json::from_str(&row.lead.package).with_context(|| {
-                    format!(
-                        "stored lead of attendee {} is unreadable",
-                        row.lead.attendee_id
-                    )
-                })?;
+            let package: LeadPackage = row.lead.package().with_context(|| {
+                format!(
+                    "stored lead of attendee {} is unreadable",
+                    row.lead.attendee_id
+                )
+            })?;
             let due = row.lead.due_at.map(|ms| {
                 ts(ms)
                     .to_zoned(tz.clone())

@@ -184,24 +184,26 @@ impl LeadWrite {
     /// Marks the build done and commits. Fails with `Conflict`, rolling back, when the
     /// build is no longer the running one (another run declared it stale and took over).
     pub async fn finish(mut self, summary: &str, insight: Option<&str>) -> StoreResult<()> {
-        // The whole set's references in one query (on PostgreSQL in place of per-row foreign
-        // keys, see migration 0011): every lead's attendee exists and is of this event, every
-        // owner is an account.
-        let dangling: i64 = on_tx!(self, c => sqlx::query_scalar(
-            "SELECT COUNT(*) FROM leads l
-             WHERE l.event_id = $1
-               AND (NOT EXISTS (SELECT 1 FROM attendees a
-                                WHERE a.id = l.attendee_id AND a.event_id = l.event_id)
-                    OR (l.owner_id IS NOT NULL
-                        AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = l.owner_id)))",
-        )
-        .bind(self.event_id)
-        .fetch_one(c)
-        .await)?;
-        if dangling != 0 {
-            return Err(StoreError::Corrupt(format!(
-                "{dangling} leads name an attendee who is not of this event or an owner who does not exist; nothing was saved"
-            )));
+        // On PostgreSQL, the whole set's references in one query in place of per-row foreign
+        // keys (migration 0011): every lead's attendee exists and is of this event, every
+        // owner is an account. SQLite checks its foreign keys row by row as they arrive.
+        if let Tx::Postgres(t) = &mut self.tx {
+            let dangling: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM leads l
+                 WHERE l.event_id = $1
+                   AND (NOT EXISTS (SELECT 1 FROM attendees a
+                                    WHERE a.id = l.attendee_id AND a.event_id = l.event_id)
+                        OR (l.owner_id IS NOT NULL
+                            AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = l.owner_id)))",
+            )
+            .bind(self.event_id)
+            .fetch_one(&mut **t)
+            .await?;
+            if dangling != 0 {
+                return Err(StoreError::Corrupt(format!(
+                    "{dangling} leads name an attendee who is not of this event or an owner who does not exist; nothing was saved"
+                )));
+            }
         }
         let claimed = on_tx!(self, c => sqlx::query(
             "UPDATE lead_builds SET state = 'done', finished_at = $2, heartbeat_at = $2,

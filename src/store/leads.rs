@@ -6,6 +6,17 @@ use sqlx::FromRow;
 
 use super::{Store, StoreResult, in_tx, on_pool, on_writer};
 
+impl StoredLead {
+    /// The stored package with its explanation, which is kept once, in its own column.
+    pub fn package(&self) -> serde_json::Result<crate::domain::lead::LeadPackage> {
+        let mut p: crate::domain::lead::LeadPackage = serde_json::from_str(&self.package)?;
+        if p.explanation.is_empty() {
+            p.explanation.clone_from(&self.explanation);
+        }
+        Ok(p)
+    }
+}
+
 /// The part of a stored lead that later steps (follow-up email, reports) rely on.
 #[derive(Debug, Clone, Default, PartialEq, Eq, FromRow)]
 pub struct LeadSummary {
@@ -28,7 +39,8 @@ pub struct StoredLead {
     pub stage: String,
     pub topic_scores: String,
     pub explanation: String,
-    /// `domain::lead::LeadPackage` as JSON.
+    /// `domain::lead::LeadPackage` as JSON without its explanation (the column above);
+    /// `StoredLead::package` puts them together.
     pub package: String,
     pub owner_id: Option<i64>,
     pub due_at: Option<i64>,

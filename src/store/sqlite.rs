@@ -27,7 +27,9 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<Pools, sqlx::Err
         // OS crash or power loss can lose the last few, which is the trade SQLite documents.
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(10));
+        .busy_timeout(Duration::from_secs(10))
+        // Pages are read through a memory map instead of a copy per read call.
+        .pragma("mmap_size", "268435456");
     // The writer connects first so that it creates the file and switches it to WAL. It keeps
     // statement journals in memory (a multi-row insert in a transaction needs one, and on
     // disk it costs a temporary-file write per page) and a 64 MiB page cache, so the index

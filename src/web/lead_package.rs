@@ -162,7 +162,7 @@ pub async fn package_view(
             .find(|t| t.slug.as_str() == slug)
             .map_or_else(|| slug.to_owned(), |t| t.name.clone())
     };
-    let package = serde_json::from_str::<LeadPackage>(&lead.lead.package).ok();
+    let package = lead.lead.package().ok();
     if package.is_none() {
         tracing::warn!(attendee = id, "stored lead package could not be read");
     }

@@ -28,9 +28,7 @@ crate::on_both_backends!(
 );
 
 fn packages(rows: &[badgetrail::store::LeadRow]) -> Vec<LeadPackage> {
-    rows.iter()
-        .map(|r| serde_json::from_str(&r.lead.package).unwrap())
-        .collect()
+    rows.iter().map(|r| r.lead.package().unwrap()).collect()
 }
 
 async fn the_main_topic_is_recovered_from_trails(db: Db) {
@@ -354,7 +352,7 @@ async fn leads_are_routed_with_deadlines_and_posted_to_the_webhook(db: Db) {
             .count()
     );
     for r in &rows {
-        let p: LeadPackage = serde_json::from_str(&r.lead.package).unwrap();
+        let p: LeadPackage = r.lead.package().unwrap();
         let dach = [
             "Germany",
             "Austria",

@@ -82,7 +82,7 @@ pub async fn package_of(
         .await
         .unwrap()
         .expect("a stored lead");
-    serde_json::from_str(&row.lead.package).unwrap()
+    row.lead.package().unwrap()
 }
 
 /// The two sales accounts the sample routing file names.
