@@ -18,6 +18,8 @@ pub struct LeadWrite {
     build_id: i64,
     event_id: i64,
     now: i64,
+    /// SQLite: the attendees written so far, whose leads `finish` keeps.
+    written: Vec<i64>,
 }
 
 /// Rows per INSERT statement: 2,000 rows of 15 parameters stay below SQLite's limit of
@@ -40,34 +42,54 @@ macro_rules! on_tx {
     };
 }
 
-macro_rules! insert_leads {
-    ($db:ty, $c:expr, $w:expr, $leads:expr) => {{
-        for chunk in $leads.chunks(INSERT_CHUNK) {
-            let mut qb: QueryBuilder<$db> = QueryBuilder::new(
-                "INSERT INTO leads (event_id, attendee_id, tier, top_topic, built_at, score, fit,
-                     engagement, stage, topic_scores, explanation, package, owner_id, due_at,
-                     build_id) ",
-            );
-            qb.push_values(chunk, |mut b, l: &StoredLead| {
-                b.push_bind($w.event_id)
-                    .push_bind(l.attendee_id)
-                    .push_bind(l.tier.clone())
-                    .push_bind(l.top_topic.clone())
-                    .push_bind($w.now)
-                    .push_bind(l.score)
-                    .push_bind(l.fit)
-                    .push_bind(l.engagement)
-                    .push_bind(l.stage.clone())
-                    .push_bind(l.topic_scores.clone())
-                    .push_bind(l.explanation.clone())
-                    .push_bind(l.package.clone())
-                    .push_bind(l.owner_id)
-                    .push_bind(l.due_at)
-                    .push_bind($w.build_id);
-            });
-            qb.build().execute(&mut *$c).await?;
-        }
-    }};
+/// SQLite: each lead replaces the attendee's previous one in place (an upsert on the
+/// primary key) instead of a DELETE of the whole event first. Deleting 100,000 leads costs
+/// about as much as writing them again, and nothing can be scored until it is done;
+/// leads left over from the previous build go in `finish`. The rows are moved into the
+/// statement: a package is a few KB, and copying each one again costs the writer time.
+async fn upsert_leads(
+    c: &mut sqlx::SqliteConnection,
+    w: (i64, i64, i64),
+    mut rest: Vec<StoredLead>,
+) -> Result<(), sqlx::Error> {
+    let (event_id, build_id, now) = w;
+    while !rest.is_empty() {
+        let tail = rest.split_off(rest.len().min(INSERT_CHUNK));
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO leads (event_id, attendee_id, tier, top_topic, built_at, score, fit,
+                 engagement, stage, topic_scores, explanation, package, owner_id, due_at,
+                 build_id) ",
+        );
+        qb.push_values(rest, |mut b, l: StoredLead| {
+            b.push_bind(event_id)
+                .push_bind(l.attendee_id)
+                .push_bind(l.tier)
+                .push_bind(l.top_topic)
+                .push_bind(now)
+                .push_bind(l.score)
+                .push_bind(l.fit)
+                .push_bind(l.engagement)
+                .push_bind(l.stage)
+                .push_bind(l.topic_scores)
+                .push_bind(l.explanation)
+                .push_bind(l.package)
+                .push_bind(l.owner_id)
+                .push_bind(l.due_at)
+                .push_bind(build_id);
+        });
+        qb.push(
+            " ON CONFLICT (event_id, attendee_id) DO UPDATE SET tier = excluded.tier,
+                 top_topic = excluded.top_topic, built_at = excluded.built_at,
+                 score = excluded.score, fit = excluded.fit, engagement = excluded.engagement,
+                 stage = excluded.stage, topic_scores = excluded.topic_scores,
+                 explanation = excluded.explanation, package = excluded.package,
+                 owner_id = excluded.owner_id, due_at = excluded.due_at,
+                 build_id = excluded.build_id",
+        );
+        qb.build().execute(&mut *c).await?;
+        rest = tail;
+    }
+    Ok(())
 }
 
 /// The columns of `copy_rows`, in order, as PostgreSQL's binary `COPY` format.
@@ -136,7 +158,7 @@ fn copy_rows(event_id: i64, build_id: i64, now: i64, leads: &[StoredLead]) -> Ve
 
 impl Store {
     /// Opens the transaction that replaces the leads of `event_id` with build `build_id`'s.
-    /// The old leads are deleted inside it, so readers see them until `finish` commits.
+    /// The old leads are replaced inside it, so readers see them until `finish` commits.
     pub async fn begin_lead_write(
         &self,
         build_id: i64,
@@ -152,12 +174,16 @@ impl Store {
             build_id,
             event_id,
             now: now.as_millisecond(),
+            written: Vec::new(),
         };
-        on_tx!(w, c => sqlx::query("DELETE FROM leads WHERE event_id = $1")
-            .bind(event_id)
-            .execute(c)
-            .await
-            .map(|r| r.rows_affected()))?;
+        // PostgreSQL's COPY cannot replace rows, so the old leads go first; SQLite's writer
+        // replaces them lead by lead.
+        if let Tx::Postgres(t) = &mut w.tx {
+            sqlx::query("DELETE FROM leads WHERE event_id = $1")
+                .bind(event_id)
+                .execute(&mut **t)
+                .await?;
+        }
         Ok(w)
     }
 }
@@ -165,14 +191,18 @@ impl Store {
 impl LeadWrite {
     /// Adds leads to the write: multi-row INSERTs on SQLite, one binary `COPY` on PostgreSQL
     /// (which reads a stream far faster than it binds the parameters of an INSERT).
-    pub async fn write(&mut self, leads: &[StoredLead]) -> StoreResult<()> {
+    pub async fn write(&mut self, leads: Vec<StoredLead>) -> StoreResult<()> {
         match &mut self.tx {
-            Tx::Sqlite(t) => insert_leads!(Sqlite, &mut **t, self, leads),
+            Tx::Sqlite(t) => {
+                self.written.extend(leads.iter().map(|l| l.attendee_id));
+                let w = (self.event_id, self.build_id, self.now);
+                upsert_leads(t, w, leads).await?;
+            }
             Tx::Postgres(t) => {
                 if leads.is_empty() {
                     return Ok(());
                 }
-                let rows = copy_rows(self.event_id, self.build_id, self.now, leads);
+                let rows = copy_rows(self.event_id, self.build_id, self.now, &leads);
                 let mut copy = t.copy_in_raw(COPY_LEADS).await?;
                 copy.send(rows).await?;
                 copy.finish().await?;
@@ -187,6 +217,19 @@ impl LeadWrite {
         // On PostgreSQL, the whole set's references in one query in place of per-row foreign
         // keys (migration 0011): every lead's attendee exists and is of this event, every
         // owner is an account. SQLite checks its foreign keys row by row as they arrive.
+        if let Tx::Sqlite(t) = &mut self.tx {
+            // Leads of the previous build whose attendee this build did not write.
+            let keep = serde_json::to_string(&self.written)
+                .map_err(|e| StoreError::Corrupt(format!("listing the written leads: {e}")))?;
+            sqlx::query(
+                "DELETE FROM leads WHERE event_id = $1
+                   AND attendee_id NOT IN (SELECT value FROM json_each($2))",
+            )
+            .bind(self.event_id)
+            .bind(keep)
+            .execute(&mut **t)
+            .await?;
+        }
         if let Tx::Postgres(t) = &mut self.tx {
             let dangling: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM leads l

@@ -255,7 +255,7 @@ impl Store {
         &self,
         build_id: i64,
         event_id: i64,
-        leads: &[StoredLead],
+        leads: Vec<StoredLead>,
         summary: &str,
         insight: Option<&str>,
         now: Timestamp,

@@ -539,7 +539,7 @@ pub async fn finish_build(
         .finish_lead_build(
             build,
             event.id,
-            leads,
+            leads.to_vec(),
             r#"{"A":2}"#,
             Some(&serde_json::to_string(insight).unwrap()),
             Timestamp::now(),

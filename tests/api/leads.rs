@@ -649,9 +649,9 @@ async fn stored_leads_keep_every_character_of_their_text(db: Db) {
     let store = &app.ctx.store;
     let build = store.start_lead_build(event.id, "test", now).await.unwrap();
     let mut w = store.begin_lead_write(build, event.id, now).await.unwrap();
-    w.write(&wanted[..1]).await.unwrap();
-    w.write(&wanted[1..]).await.unwrap();
-    w.write(&[]).await.unwrap();
+    w.write(wanted[..1].to_vec()).await.unwrap();
+    w.write(wanted[1..].to_vec()).await.unwrap();
+    w.write(Vec::new()).await.unwrap();
     w.finish("{}", None).await.unwrap();
     let got: Vec<_> = store
         .event_leads(event.id)
@@ -671,9 +671,9 @@ async fn stored_leads_keep_every_character_of_their_text(db: Db) {
             owner_id,
             ..wanted[0].clone()
         };
-        w.write(&wanted[1..]).await.unwrap();
+        w.write(wanted[1..].to_vec()).await.unwrap();
         // SQLite's own foreign keys may refuse the row already; PostgreSQL's check is at the end.
-        let refused = match w.write(&[bad]).await {
+        let refused = match w.write(vec![bad]).await {
             Err(e) => {
                 drop(w);
                 e.to_string()
@@ -697,4 +697,18 @@ async fn stored_leads_keep_every_character_of_their_text(db: Db) {
             .collect();
         assert_eq!(kept, wanted, "the previous leads stay");
     }
+
+    // A build's leads are exactly what it wrote: a lead it did not write is gone.
+    let build = store.start_lead_build(event.id, "test", now).await.unwrap();
+    let mut w = store.begin_lead_write(build, event.id, now).await.unwrap();
+    w.write(wanted[1..].to_vec()).await.unwrap();
+    w.finish("{}", None).await.unwrap();
+    let left: Vec<_> = store
+        .event_leads(event.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.lead)
+        .collect();
+    assert_eq!(left, wanted[1..], "only the leads of the last build");
 }
