@@ -218,6 +218,15 @@ impl LeadWrite {
         // keys (migration 0011): every lead's attendee exists and is of this event, every
         // owner is an account. SQLite checks its foreign keys row by row as they arrive.
         if let Tx::Sqlite(t) = &mut self.tx {
+            // An upsert would let a second lead for one attendee silently replace the first,
+            // where PostgreSQL's COPY refuses it: refuse it here too.
+            self.written.sort_unstable();
+            if let Some(w) = self.written.windows(2).find(|w| w[0] == w[1]) {
+                return Err(StoreError::Corrupt(format!(
+                    "duplicate leads for attendee {} in one build; nothing was saved",
+                    w[0]
+                )));
+            }
             // Leads of the previous build whose attendee this build did not write.
             let keep = serde_json::to_string(&self.written)
                 .map_err(|e| StoreError::Corrupt(format!("listing the written leads: {e}")))?;

@@ -653,17 +653,20 @@ async fn stored_leads_keep_every_character_of_their_text(db: Db) {
     w.write(wanted[1..].to_vec()).await.unwrap();
     w.write(Vec::new()).await.unwrap();
     w.finish("{}", None).await.unwrap();
-    let got: Vec<_> = store
-        .event_leads(event.id)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| r.lead)
-        .collect();
-    assert_eq!(got, wanted);
+    let stored = || async {
+        let rows = store.event_leads(event.id).await.unwrap();
+        rows.into_iter().map(|r| r.lead).collect::<Vec<_>>()
+    };
+    assert_eq!(stored().await, wanted);
 
-    // A lead for nobody, or owned by no account, fails the whole write and keeps the leads.
-    for (attendee_id, owner_id) in [(i64::MAX - 7, None), (wanted[0].attendee_id, Some(-3))] {
+    // A lead for nobody, owned by no account, or a second lead for one attendee fails the
+    // whole write and keeps the leads.
+    let duplicate = wanted[1].attendee_id;
+    for (attendee_id, owner_id) in [
+        (i64::MAX - 7, None),
+        (wanted[0].attendee_id, Some(-3)),
+        (duplicate, None),
+    ] {
         let build = store.start_lead_build(event.id, "test", now).await.unwrap();
         let mut w = store.begin_lead_write(build, event.id, now).await.unwrap();
         let bad = badgetrail::store::StoredLead {
@@ -681,21 +684,16 @@ async fn stored_leads_keep_every_character_of_their_text(db: Db) {
             Ok(()) => w.finish("{}", None).await.unwrap_err().to_string(),
         };
         assert!(
-            refused.contains("FOREIGN KEY") || refused.contains("does not exist"),
+            refused.contains("FOREIGN KEY")
+                || refused.contains("does not exist")
+                || refused.contains("duplicate"),
             "{refused}"
         );
         store
             .fail_lead_build(build, &refused, jiff::Timestamp::now())
             .await
             .unwrap();
-        let kept: Vec<_> = store
-            .event_leads(event.id)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|r| r.lead)
-            .collect();
-        assert_eq!(kept, wanted, "the previous leads stay");
+        assert_eq!(stored().await, wanted, "the previous leads stay");
     }
 
     // A build's leads are exactly what it wrote: a lead it did not write is gone.
@@ -703,12 +701,9 @@ async fn stored_leads_keep_every_character_of_their_text(db: Db) {
     let mut w = store.begin_lead_write(build, event.id, now).await.unwrap();
     w.write(wanted[1..].to_vec()).await.unwrap();
     w.finish("{}", None).await.unwrap();
-    let left: Vec<_> = store
-        .event_leads(event.id)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| r.lead)
-        .collect();
-    assert_eq!(left, wanted[1..], "only the leads of the last build");
+    assert_eq!(
+        stored().await,
+        wanted[1..],
+        "only the leads of the last build"
+    );
 }
