@@ -31,6 +31,11 @@ impl Application {
         self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
     }
 
+    /// The address the server listens on, as bound (port 0 resolved).
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
     pub fn context(&self) -> &Context {
         &self.ctx
     }

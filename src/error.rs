@@ -49,11 +49,29 @@ pub type WebResult<T> = Result<T, Error>;
 
 #[derive(Template)]
 #[template(path = "error.html")]
-struct ErrorPage {
+pub struct ErrorPage {
     /// HTTP status line, e.g. "404 Not Found".
-    status: String,
+    pub status: String,
     /// A message that is safe to show; never an internal cause.
-    message: String,
+    pub message: String,
+    /// The signed-in person's header, when the page is shown to staff.
+    pub staff: Option<StaffHeader>,
+}
+
+/// What the staff layout's header shows.
+#[derive(Debug, Clone)]
+pub struct StaffHeader {
+    pub display_name: String,
+    pub role: String,
+    pub csrf: String,
+}
+
+/// Put on every rendered error response, so that a layer that knows who is signed in can
+/// draw the same page inside the staff layout.
+#[derive(Debug, Clone)]
+pub struct ShownError {
+    pub status: String,
+    pub message: String,
 }
 
 impl Error {
@@ -92,11 +110,18 @@ impl IntoResponse for Error {
                 status.canonical_reason().unwrap_or("")
             ),
             message,
+            staff: None,
         };
-        match page.render() {
+        let shown = ShownError {
+            status: page.status.clone(),
+            message: page.message.clone(),
+        };
+        let mut response = match page.render() {
             Ok(html) => (status, Html(html)).into_response(),
             Err(_) => (status, page.message).into_response(),
-        }
+        };
+        response.extensions_mut().insert(shown);
+        response
     }
 }
 

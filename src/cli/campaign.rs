@@ -247,18 +247,35 @@ async fn change(
 /// Starts (if needed) and sends, showing progress from the ledger, until the campaign is no
 /// longer sending.
 async fn send(ctx: &Context, event: &str, slug: &str) -> anyhow::Result<()> {
-    let c = campaign(ctx, event, slug).await?;
-    if c.state() == CampaignState::Draft {
-        let queued = edm::start(ctx, &c, Timestamp::now())
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        println!("campaign {} started: {queued} messages queued", c.slug);
-    } else {
-        let in_flight = ctx.store.campaign_in_flight(c.id).await?;
-        if in_flight > 0 {
+    let mut c = campaign(ctx, event, slug).await?;
+    let mut joined = c.state() != CampaignState::Draft;
+    if !joined {
+        match edm::start(ctx, &c, Timestamp::now()).await {
+            Ok(queued) => println!("campaign {} started: {queued} messages queued", c.slug),
+            Err(e) => {
+                // Another sender may have started it between our read and our start: then
+                // join it, as if it had been started when we looked.
+                c = campaign(ctx, event, slug).await?;
+                if c.state() == CampaignState::Draft {
+                    return Err(anyhow::anyhow!("{e}"));
+                }
+                println!(
+                    "campaign {} was started by another sender; joining it",
+                    c.slug
+                );
+                joined = true;
+            }
+        }
+    }
+    if joined {
+        let abandoned = ctx
+            .store
+            .campaign_abandoned_in_flight(c.id, Timestamp::now())
+            .await?;
+        if abandoned > 0 {
             println!(
-                "{in_flight} messages were in flight when the last sender stopped; they are sent \
-                 again once their lease expires (each may reach its recipient twice)"
+                "{abandoned} messages were in flight when a sender stopped; they are sent again \
+                 now (each may reach its recipient twice)"
             );
         }
     }

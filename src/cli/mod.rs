@@ -76,8 +76,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve => {
             let ctx = Context::build(settings).await?;
             let server = app::Application::build(ctx).await?;
+            // Where the socket is and where people reach it differ behind a proxy; say both.
             println!(
-                "badgetrail listening on {}",
+                "badgetrail listening on {} (public address {})",
+                server.local_addr()?,
                 server.context().settings.public_url
             );
             server.run_until_stopped(app::shutdown_signal()).await

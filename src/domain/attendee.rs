@@ -186,10 +186,24 @@ fn text(raw: &str, max: usize, required: bool) -> Result<String, String> {
     if s.chars().any(char::is_control) {
         return Err("must not contain control characters".into());
     }
+    if s.chars().any(invisible_format) {
+        return Err(
+            "must not contain invisible formatting characters such as text direction overrides"
+                .into(),
+        );
+    }
     if s.chars().count() > max {
         return Err(format!("must be at most {max} characters"));
     }
     Ok(s)
+}
+
+/// Format characters (Unicode category Cf): direction overrides such as U+202E make a name
+/// display as something else in lists and exports, zero-width ones make two names look
+/// alike. The joiners U+200C and U+200D stay allowed: Persian and Indic names need them.
+fn invisible_format(c: char) -> bool {
+    use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+    c.general_category() == GeneralCategory::Format && !matches!(c, '\u{200c}' | '\u{200d}')
 }
 
 fn phone(raw: &str) -> Result<Option<String>, String> {
@@ -381,6 +395,36 @@ mod tests {
         input.company = "Evil\u{0007}Corp".into();
         let errs = Registration::parse(&input, TOPICS).unwrap_err();
         assert!(errs.get("company").is_some());
+    }
+
+    #[test]
+    fn direction_overrides_and_zero_width_characters_are_refused_in_every_text_field() {
+        for bad in [
+            "\u{202e}", "\u{2066}", "\u{200b}", "\u{feff}", "\u{200e}", "\u{061c}",
+        ] {
+            let mut input = good();
+            input.name = format!("Ada{bad}Lovelace");
+            input.company = format!("ACME{bad}");
+            input.job_title = format!("{bad}CTO");
+            input.country = format!("U{bad}K");
+            let errs = Registration::parse(&input, TOPICS).unwrap_err();
+            for field in ["name", "company", "job_title", "country"] {
+                assert!(
+                    errs.get(field).unwrap().contains("invisible formatting"),
+                    "{field} with {bad:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn joiners_that_scripts_need_are_kept() {
+        let mut input = good();
+        input.name = "\u{645}\u{6cc}\u{200c}\u{62e}\u{648}\u{627}\u{647}\u{645}".into();
+        assert_eq!(
+            Registration::parse(&input, TOPICS).unwrap().name,
+            input.name
+        );
     }
 
     #[test]

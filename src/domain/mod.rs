@@ -16,6 +16,7 @@ pub mod lead_report;
 pub mod lead_routing;
 pub mod lead_rules;
 pub mod lead_tier;
+pub mod manage_link;
 pub mod occupancy;
 pub mod programme;
 pub mod scan;

@@ -25,7 +25,7 @@ use secrecy::ExposeSecret;
 
 use crate::{
     config::Settings,
-    domain::edm_link::LinkSigner,
+    domain::{edm_link::LinkSigner, manage_link::ManageLinks},
     mail::{MailSettings, MailTransport},
     store::Store,
 };
@@ -34,6 +34,8 @@ use crate::{
 /// (so campaigns never hold up badge emails), the From mailbox and the DKIM key.
 pub struct EdmRuntime {
     pub signer: LinkSigner,
+    /// Signs the "my registration" links of badge emails; same secret, another purpose.
+    pub manage_links: ManageLinks,
     pub transport: MailTransport,
     pub from: Mailbox,
     /// Domain of the From address: Message-IDs, List-Id and the unsubscribe mailbox use it.
@@ -71,6 +73,7 @@ impl EdmRuntime {
         let dkim = edm.dkim.as_ref().map(dkim_config).transpose()?;
         Ok(EdmRuntime {
             signer: LinkSigner::new(&secret),
+            manage_links: ManageLinks::new(&secret),
             transport,
             from,
             domain,

@@ -130,6 +130,11 @@ async fn compose(ctx: &Context, job: &MailJob) -> anyhow::Result<lettre::Message
     // Rendering checks the image decodes back to the token; a bad image is never sent.
     let png = qr::render_png(&attendee.token)?;
     let badge_url = format!("{}/b/{}", ctx.settings.public_url, attendee.token);
+    let manage_url = format!(
+        "{}/me/{}",
+        ctx.settings.public_url,
+        ctx.edm.manage_links.issue(attendee.id, Timestamp::now())
+    );
     let first_name = crate::domain::attendee::first_name(&attendee.name);
     let dates = crate::web::format::event_dates(&event.info);
     let email = BadgeEmail {
@@ -141,6 +146,7 @@ async fn compose(ctx: &Context, job: &MailJob) -> anyhow::Result<lettre::Message
         event_venue: &event.info.venue,
         event_dates: &dates,
         badge_url: &badge_url,
+        manage_url: &manage_url,
         qr_png: &png,
     };
     Ok(compose_badge_email(&ctx.settings.mail.from, &email)?)

@@ -91,6 +91,39 @@ pub async fn build(
     opts: &BuildOptions,
     progress: &(dyn Fn(Progress) + Send + Sync),
 ) -> anyhow::Result<BuildReport> {
+    claim(ctx, event, opts)
+        .await
+        .map_err(anyhow::Error::from)?
+        .run(ctx, event, opts, progress)
+        .await
+}
+
+/// Why a build did not start.
+#[derive(Debug, thiserror::Error)]
+pub enum NotStarted {
+    /// Another build of the event is running (the store's one-running-build rule).
+    #[error("{0}")]
+    AlreadyRunning(String),
+    /// The lead files or the accounts they name are wrong, or the store failed.
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
+}
+
+/// A build that holds the event's build slot (or a dry run, which needs none), with its
+/// files read and checked, ready to run.
+pub struct ClaimedBuild {
+    files: files::LeadFiles,
+    owner_ids: HashMap<String, i64>,
+    build_id: Option<i64>,
+}
+
+/// Reads and checks the lead files and claims the event's build slot; fails at once, before
+/// any work, when another build is running.
+pub async fn claim(
+    ctx: &Context,
+    event: &EventRecord,
+    opts: &BuildOptions,
+) -> Result<ClaimedBuild, NotStarted> {
     let files = files::load(
         &ctx.settings.leads.config_dir,
         event.info.slug.as_str(),
@@ -99,7 +132,8 @@ pub async fn build(
     let owner_ids: HashMap<String, i64> = ctx
         .store
         .lead_owner_ids()
-        .await?
+        .await
+        .map_err(anyhow::Error::from)?
         .into_iter()
         .map(|(id, name)| (name, id))
         .collect();
@@ -110,10 +144,11 @@ pub async fn build(
             .filter(|o| !owner_ids.contains_key(*o))
             .collect();
         if !unknown.is_empty() {
-            anyhow::bail!(
+            return Err(anyhow::anyhow!(
                 "the routing file names owners without an enabled sales, marketer or admin account: {}",
                 unknown.join(", ")
-            );
+            )
+            .into());
         }
     }
     let build_id = if opts.dry_run {
@@ -129,22 +164,60 @@ pub async fn build(
                 .start_lead_build(event.id, who, Timestamp::now())
                 .await
                 .map_err(|e| match e {
-                    StoreError::Conflict(m) => anyhow::anyhow!("{m}"),
-                    e => anyhow::Error::new(e),
+                    StoreError::Conflict(m) => NotStarted::AlreadyRunning(m),
+                    e => NotStarted::Failed(e.into()),
                 })?,
         )
     };
-    let result = run(ctx, event, opts, files, &owner_ids, build_id, progress).await;
-    if let (Err(e), Some(id)) = (&result, build_id) {
-        let _ = ctx
-            .store
-            .fail_lead_build(id, &format!("{e:#}"), Timestamp::now())
-            .await;
-    }
-    result
+    Ok(ClaimedBuild {
+        files,
+        owner_ids,
+        build_id,
+    })
 }
 
-/// `build` with owned arguments, for `tokio::spawn` (the web UI's button, tests).
+impl ClaimedBuild {
+    /// Scores, writes and routes; a failure is recorded on the build.
+    pub async fn run(
+        self,
+        ctx: &Context,
+        event: &EventRecord,
+        opts: &BuildOptions,
+        progress: &(dyn Fn(Progress) + Send + Sync),
+    ) -> anyhow::Result<BuildReport> {
+        let build_id = self.build_id;
+        let result = run(
+            ctx,
+            event,
+            opts,
+            self.files,
+            &self.owner_ids,
+            build_id,
+            progress,
+        )
+        .await;
+        if let (Err(e), Some(id)) = (&result, build_id) {
+            let _ = ctx
+                .store
+                .fail_lead_build(id, &format!("{e:#}"), Timestamp::now())
+                .await;
+        }
+        result
+    }
+
+    /// `run` with owned arguments, for `tokio::spawn` (the web UI's button).
+    pub async fn run_in_background(
+        self,
+        ctx: Context,
+        event: EventRecord,
+        opts: BuildOptions,
+    ) -> anyhow::Result<BuildReport> {
+        let quiet = |_: Progress| {};
+        self.run(&ctx, &event, &opts, &quiet).await
+    }
+}
+
+/// `build` with owned arguments, for `tokio::spawn` (tests).
 pub async fn build_in_background(
     ctx: Context,
     event: EventRecord,

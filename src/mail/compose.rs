@@ -27,6 +27,8 @@ pub struct BadgeEmail<'a> {
     pub event_dates: &'a str,
     /// Absolute URL of the attendee's badge page.
     pub badge_url: &'a str,
+    /// Absolute, signed and expiring URL of the attendee's "my registration" page.
+    pub manage_url: &'a str,
     /// The badge QR code as PNG.
     pub qr_png: &'a [u8],
 }
@@ -47,6 +49,7 @@ struct TextTemplate<'a> {
     event_venue: &'a str,
     event_dates: &'a str,
     badge_url: &'a str,
+    manage_url: &'a str,
 }
 
 /// HTML part; every field is HTML-escaped by askama.
@@ -59,6 +62,7 @@ struct HtmlTemplate<'a> {
     event_venue: &'a str,
     event_dates: &'a str,
     badge_url: &'a str,
+    manage_url: &'a str,
     qr_content_id: &'a str,
 }
 
@@ -88,6 +92,7 @@ pub fn compose_badge_email(from: &str, email: &BadgeEmail<'_>) -> Result<Message
     let event_venue = one_line(email.event_venue);
     let event_dates = one_line(email.event_dates);
     let badge_url = one_line(email.badge_url);
+    let manage_url = one_line(email.manage_url);
 
     let subject = render(
         "subject",
@@ -104,6 +109,7 @@ pub fn compose_badge_email(from: &str, email: &BadgeEmail<'_>) -> Result<Message
             event_venue: &event_venue,
             event_dates: &event_dates,
             badge_url: &badge_url,
+            manage_url: &manage_url,
         },
     )?;
     let html = render(
@@ -115,6 +121,7 @@ pub fn compose_badge_email(from: &str, email: &BadgeEmail<'_>) -> Result<Message
             event_venue: &event_venue,
             event_dates: &event_dates,
             badge_url: &badge_url,
+            manage_url: &manage_url,
             qr_content_id: QR_CONTENT_ID,
         },
     )?;
@@ -174,6 +181,7 @@ mod tests {
             event_venue: "Hall 3",
             event_dates: "12-13 May 2026",
             badge_url: "https://badgetrail.example/badge/abc?x=1&y=2",
+            manage_url: "https://badgetrail.example/me/TOKEN",
             qr_png: b"\x89PNG\r\n\x1a\nfake",
         }
     }
@@ -229,12 +237,14 @@ mod tests {
                 event_venue: email.event_venue,
                 event_dates: email.event_dates,
                 badge_url: email.badge_url,
+                manage_url: email.manage_url,
             },
         )
         .unwrap();
         assert!(text.contains("Hello <b>Ada</b>,"));
         assert!(text.contains("(O'Brien & Sons)"));
         assert!(text.contains("https://badgetrail.example/badge/abc?x=1&y=2"));
+        assert!(text.contains("https://badgetrail.example/me/TOKEN"));
 
         let html = render(
             "HTML body",
@@ -245,6 +255,7 @@ mod tests {
                 event_venue: email.event_venue,
                 event_dates: email.event_dates,
                 badge_url: email.badge_url,
+                manage_url: email.manage_url,
                 qr_content_id: QR_CONTENT_ID,
             },
         )
@@ -252,5 +263,6 @@ mod tests {
         assert!(html.contains("&#60;b&#62;Ada&#60;/b&#62;"), "{html}");
         assert!(!html.contains("<b>Ada"));
         assert!(html.contains("cid:badge-qr@badgetrail"));
+        assert!(html.contains("href=\"https://badgetrail.example/me/TOKEN\""));
     }
 }

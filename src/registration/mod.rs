@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use crate::{
     context::Context,
     domain::attendee::{FieldErrors, Registration, RegistrationInput},
-    store::{EventRecord, RegisterOptions, RegistrationOutcome},
+    store::{EventRecord, OnExisting, RegisterOptions, RegistrationOutcome},
 };
 
 /// Where registrations come from, recorded with the attendee and their consent.
@@ -28,6 +28,15 @@ impl Source {
             Source::Demo => "demo",
         }
     }
+
+    /// The public form cannot prove who is typing, so it never changes a registration;
+    /// organisers' imports and the demo state their data and replace it.
+    pub fn on_existing(self) -> OnExisting {
+        match self {
+            Source::Web => OnExisting::Keep,
+            Source::Import | Source::Demo => OnExisting::Update,
+        }
+    }
 }
 
 /// Why a registration was not recorded.
@@ -40,7 +49,8 @@ pub enum RegisterError {
 }
 
 /// Checks and records one registration through the group-commit writer. Registering again
-/// with the same email updates the attendee and queues the same badge again.
+/// with the same email changes nothing stored; the badge email goes out again, to that
+/// address only, at most once an hour.
 pub async fn register(
     ctx: &Context,
     writer: &RegistrationWriter,
@@ -76,6 +86,7 @@ pub async fn record(
             RegisterOptions {
                 source: source.as_str(),
                 send_badge_mail,
+                existing: source.on_existing(),
             },
             now,
             &|attendee_id, serial| keys.sign(attendee_id, serial),

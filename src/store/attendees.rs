@@ -22,7 +22,23 @@ pub struct RegisterOptions<'a> {
     pub source: &'a str,
     /// Queue the badge email in the same transaction.
     pub send_badge_mail: bool,
+    /// What a registration for an address already registered does.
+    pub existing: OnExisting,
 }
+
+/// What a registration does when its address is already registered for the event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnExisting {
+    /// Replace the answers and consent with the new ones: an organiser's import states them.
+    Update,
+    /// Change nothing stored: whoever submits the public form may not be the address's
+    /// owner. Only the badge email goes out again, to that address, at most once per
+    /// [`BADGE_MAIL_RESEND_MS`].
+    Keep,
+}
+
+/// The shortest time between two badge emails that a repeated registration can cause.
+pub const BADGE_MAIL_RESEND_MS: i64 = 60 * 60 * 1000;
 
 /// What happened to one registration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,7 +109,7 @@ pub struct BadgeRecord {
 }
 
 const INSERT_BADGE: &str = "INSERT INTO badges (attendee_id, serial, key_id, token, issued_at) VALUES ($1, $2, $3, $4, $5)";
-const QUEUE_BADGE_MAIL: &str = "INSERT INTO mail_queue (kind, attendee_id, state, attempts, run_after, created_at) \
+pub(super) const QUEUE_BADGE_MAIL: &str = "INSERT INTO mail_queue (kind, attendee_id, state, attempts, run_after, created_at) \
      VALUES ('badge', $1, 'queued', 0, $2, $2)";
 
 const ATTENDEE_COLUMNS: &str = "a.id, a.event_id, a.email, a.name, a.company, a.job_title, a.decision_role, \
@@ -129,6 +145,32 @@ impl Store {
                 .bind(reg.email.as_str())
                 .fetch_optional(&mut *tx)
                 .await?;
+                if let (Some((attendee_id, _)), OnExisting::Keep) = (previous, options.existing) {
+                    let last_mail: Option<i64> = sqlx::query_scalar(
+                        "SELECT MAX(created_at) FROM mail_queue WHERE attendee_id = $1 AND kind = 'badge'",
+                    )
+                    .bind(attendee_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    let due = last_mail.is_none_or(|at| now - at >= BADGE_MAIL_RESEND_MS);
+                    if options.send_badge_mail && due {
+                        sqlx::query(QUEUE_BADGE_MAIL)
+                            .bind(attendee_id)
+                            .bind(now)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    let (serial, token): (i64, String) = sqlx::query_as(
+                        "SELECT b.serial, b.token FROM attendees a
+                         JOIN badges b ON b.attendee_id = a.id AND b.serial = a.badge_serial
+                         WHERE a.id = $1",
+                    )
+                    .bind(attendee_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    outcomes.push(RegistrationOutcome { attendee_id, created: false, serial, token });
+                    continue;
+                }
                 let (attendee_id, serial): (i64, i64) = sqlx::query_as(
                     "INSERT INTO attendees (event_id, email, name, company, job_title, decision_role, purchase_stage,
                        industry, company_size, country, phone, marketing_consent, source, badge_serial,

@@ -23,14 +23,15 @@ mod mail_queue;
 pub mod postgres;
 mod scan_write;
 mod scans;
+mod self_service;
 mod send_ledger;
 pub mod sqlite;
 mod suppression;
 mod users;
 
 pub use attendees::{
-    AttendeeRecord, AttendeeSummary, BadgeRecord, ConsentRecord, NewBadge, RegisterOptions,
-    RegistrationOutcome,
+    AttendeeRecord, AttendeeSummary, BadgeRecord, ConsentRecord, NewBadge, OnExisting,
+    RegisterOptions, RegistrationOutcome,
 };
 pub use bulk::{BulkAttendee, BulkScan};
 pub use campaigns::{CampaignProgress, CampaignRecord, CampaignSettings, ReportLine};
@@ -48,6 +49,7 @@ pub use live::{LiveAccepted, LiveRefusal};
 pub use mail_queue::MailJob;
 pub use scan_write::{AcceptedScan, DeviceContact, GroupReads, NewScan, ScanWrite};
 pub use scans::{ScanRow, ScanVerdict};
+pub use self_service::SELF_SERVICE_SOURCE;
 pub use send_ledger::{ClaimedSend, LedgerRow, SendOutcome};
 pub use suppression::{BounceOutcome, BounceReport, Engagement, UNSUBSCRIBE_WORDING};
 pub use users::{NewUser, UserRecord};

@@ -242,12 +242,19 @@ impl Store {
         Ok(())
     }
 
-    /// How many messages of a campaign are leased right now (in flight).
-    pub async fn campaign_in_flight(&self, campaign_id: i64) -> StoreResult<i64> {
+    /// Messages whose sender stopped while sending them: claimed, and their lease ran out
+    /// before `now`. Messages that live senders hold are not counted: they are not in doubt.
+    pub async fn campaign_abandoned_in_flight(
+        &self,
+        campaign_id: i64,
+        now: Timestamp,
+    ) -> StoreResult<i64> {
         let n = on_pool!(self, p => sqlx::query_scalar(
-            "SELECT COUNT(*) FROM campaign_sends WHERE campaign_id = $1 AND state = 'sending'",
+            "SELECT COUNT(*) FROM campaign_sends
+             WHERE campaign_id = $1 AND state = 'sending' AND lease_until < $2",
         )
         .bind(campaign_id)
+        .bind(now.as_millisecond())
         .fetch_one(p)
         .await)?;
         Ok(n)

@@ -106,7 +106,7 @@ async fn event_page(
 ) -> WebResult<Html<String>> {
     user.require(VIEW)?;
     let event = super::event_or_404(&state, &slug).await?;
-    let page = q.page.max(0);
+    let page = super::format::page_number(q.page);
     let (attendees, total) = state
         .ctx
         .store
@@ -290,10 +290,11 @@ async fn reissue(
     user: CurrentUser,
     csrf: CsrfToken,
     Path((slug, id)): Path<(String, i64)>,
-    Form(form): Form<super::CsrfForm>,
+    Form(form): Form<super::ConfirmForm>,
 ) -> WebResult<Redirect> {
     csrf.verify(&form.csrf)?;
     user.require(BADGES)?;
+    form.confirmed("re-issue this badge")?;
     let event = super::event_or_404(&state, &slug).await?;
     attendee_of_event(&state, &event, id).await?;
     registration::reissue_badge(&state.ctx, &event, id, Timestamp::now()).await?;
@@ -333,7 +334,7 @@ async fn print_sheet(
 ) -> WebResult<Html<String>> {
     user.require(BADGES)?;
     let event = super::event_or_404(&state, &slug).await?;
-    let page = q.page.max(0);
+    let page = super::format::page_number(q.page);
     let (attendees, total) = state
         .ctx
         .store

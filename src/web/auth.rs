@@ -58,7 +58,15 @@ impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
-        let next = parts.uri.path().to_owned();
+        // Nested routers see their path without the prefix they are mounted at; the sign-in
+        // page must send the person back to the full address they asked for.
+        let uri = parts
+            .extensions
+            .get::<axum::extract::OriginalUri>()
+            .map_or(&parts.uri, |o| &o.0);
+        let next = uri
+            .path_and_query()
+            .map_or_else(|| uri.path().to_owned(), |pq| pq.as_str().to_owned());
         let jar = CookieJar::from_headers(&parts.headers);
         let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()) else {
             return Err(Error::Unauthorized { next });
@@ -95,10 +103,18 @@ struct NextQuery {
     next: Option<String>,
 }
 
-/// Only local paths are followed after login, never another site.
+/// Only a local path and query is followed after login, never another site: it starts with
+/// one `/`, and holds only printable ASCII without `\\` (browsers read `/\\host`, `/\t/host`
+/// and the like as another site; control characters cannot go in a `Location` header).
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        Some(n)
+            if n.starts_with('/')
+                && !n[1..].starts_with(['/', '\\'])
+                && n.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') =>
+        {
+            n.to_owned()
+        }
         _ => "/admin".to_owned(),
     }
 }
@@ -192,4 +208,36 @@ async fn logout(
     }
     let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/"));
     Ok((jar, Redirect::to("/login")).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn local_paths_with_their_query_are_followed() {
+        for n in ["/admin/events/x/devices", "/sales/leads?tier=A&page=2", "/"] {
+            assert_eq!(safe_next(Some(n)), n);
+        }
+    }
+
+    #[test]
+    fn anything_a_browser_could_read_as_another_site_goes_to_the_start_page() {
+        for n in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/a\rb",
+            "/a\u{b}b",
+            "/a b",
+            "https://evil.example",
+            "evil.example",
+            "/\u{202e}x",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(n)), "/admin", "{n:?}");
+        }
+        assert_eq!(safe_next(None), "/admin");
+    }
 }

@@ -169,10 +169,11 @@ async fn revoke(
     user: CurrentUser,
     csrf: CsrfToken,
     Path((slug, id)): Path<(String, i64)>,
-    Form(form): Form<super::CsrfForm>,
+    Form(form): Form<super::ConfirmForm>,
 ) -> WebResult<Redirect> {
     csrf.verify(&form.csrf)?;
     user.require(DEVICES)?;
+    form.confirmed("revoke this kiosk")?;
     let event = super::event_or_404(&state, &slug).await?;
     let devices = state.ctx.store.list_devices(event.id).await?;
     if !devices.iter().any(|d| d.id == id) {

@@ -72,6 +72,15 @@ pub fn percent(v: f64) -> String {
     format!("{v:.1}%")
 }
 
+/// The highest page a list link may ask for: far beyond any real list, low enough that
+/// `page * page size` cannot overflow whatever number a URL holds.
+pub const MAX_PAGE: i64 = 1_000_000;
+
+/// A page number from a query string, clamped to `0..=MAX_PAGE`.
+pub fn page_number(raw: i64) -> i64 {
+    raw.clamp(0, MAX_PAGE)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

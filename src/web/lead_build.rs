@@ -73,16 +73,32 @@ async fn start(
         started_by: user.username.clone(),
         ..BuildOptions::default()
     };
+    // The slot is claimed before answering, so a refused build is never shown as started.
+    let claimed = match leads::claim(&state.ctx, &event, &opts).await {
+        Ok(claimed) => claimed,
+        Err(leads::NotStarted::AlreadyRunning(_)) => {
+            return Ok(Redirect::to(&format!(
+                "/admin/events/{slug}/leads?build=running"
+            )));
+        }
+        Err(leads::NotStarted::Failed(e)) => {
+            return Err(crate::error::Error::BadRequest(format!(
+                "The lead build did not start: {e:#}"
+            )));
+        }
+    };
     let ctx = state.ctx.clone();
     let event_id = event.id;
     tokio::spawn(async move {
-        match leads::build_in_background(ctx, event, opts).await {
+        match claimed.run_in_background(ctx, event, opts).await {
             Ok(r) => tracing::info!(event = event_id, leads = r.leads, "lead build finished"),
             Err(e) => tracing::warn!(event = event_id, error = %e, "lead build did not finish"),
         }
     });
     tracing::info!(user = user.id, event = event_id, "lead build started");
-    Ok(Redirect::to(&format!("/admin/events/{slug}/leads")))
+    Ok(Redirect::to(&format!(
+        "/admin/events/{slug}/leads?build=started"
+    )))
 }
 
 async fn status(

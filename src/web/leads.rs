@@ -117,6 +117,9 @@ struct ListQuery {
     overdue: String,
     #[serde(default)]
     page: i64,
+    /// What became of a build just asked for: `started` or `running` (refused).
+    #[serde(default)]
+    build: String,
 }
 
 impl ListQuery {
@@ -194,6 +197,8 @@ struct ListPage {
     built: Option<String>,
     /// The newest build, running or not.
     build: Option<super::lead_build::BuildStatus>,
+    /// The answer to the build button just pressed: its words, and whether it was refused.
+    build_answer: Option<(&'static str, bool)>,
     tiers: Vec<TierTab>,
     total: i64,
     overdue: i64,
@@ -235,7 +240,7 @@ async fn list(
         .tz()
         .map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
     let now = Timestamp::now().as_millisecond();
-    let page = q.page.max(0);
+    let page = super::format::page_number(q.page);
     let (lines, matching) = store
         .event_lead_page(event.id, &filter, now, PAGE_SIZE, page * PAGE_SIZE)
         .await?;
@@ -287,9 +292,18 @@ async fn list(
             .map(|o| choice(&o.id.to_string(), &o.display_name, q.owner.trim())),
     );
     let pages = (matching + PAGE_SIZE - 1) / PAGE_SIZE;
+    let build_answer = match q.build.as_str() {
+        "started" => Some(("The lead build started.", false)),
+        "running" => Some((
+            "A lead build of this event is already running; yours was not started. Its progress is shown here.",
+            true,
+        )),
+        _ => None,
+    };
     let view = ListPage {
         built,
         build,
+        build_answer,
         tiers,
         total: counts.iter().map(|(_, n, _)| n).sum(),
         overdue,
@@ -363,6 +377,7 @@ mod tests {
             owner: "7".into(),
             overdue: String::new(),
             page: 2,
+            build: "started".into(),
         };
         assert_eq!(
             q.link(3, None, None),

@@ -1,6 +1,7 @@
 //! The HTTP surface: each module owns one audience's pages and exposes a `router()`.
 
 pub mod admin;
+pub mod answers_form;
 pub mod auth;
 pub mod campaign_preview;
 pub mod campaigns;
@@ -16,9 +17,11 @@ pub mod lead_package;
 pub mod lead_report;
 pub mod leads;
 pub mod live;
+pub mod my_registration;
 pub mod public;
 pub mod rate_limit;
 pub mod sales;
+pub mod staff_frame;
 pub mod tracking;
 pub mod trails;
 pub mod unsubscribe;
@@ -59,6 +62,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .merge(public::router())
+        .merge(my_registration::router())
         .merge(auth::router())
         .merge(kiosk_api::router())
         .merge(kiosk::router())
@@ -80,6 +84,13 @@ pub fn router(state: AppState) -> Router {
                 .merge(lead_build::router()),
         )
         .merge(sales::router())
+        .route("/favicon.svg", get(favicon))
+        .route("/favicon.ico", get(favicon))
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            staff_frame::frame,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             csrf::ensure_cookie,
@@ -112,6 +123,22 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Unknown paths get the same 404 page as unknown records, not an empty body.
+async fn not_found() -> crate::error::Error {
+    crate::error::Error::NotFound
+}
+
+/// The site icon: a badge with a QR corner, drawn once as SVG.
+async fn favicon() -> impl axum::response::IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        include_str!("../../static/favicon.svg"),
+    )
+}
+
 /// The event a path names, or 404.
 async fn event_or_404(
     state: &AppState,
@@ -123,6 +150,27 @@ async fn event_or_404(
         .event_by_slug(slug)
         .await?
         .ok_or(crate::error::Error::NotFound)
+}
+
+/// A form whose button changes something that cannot be undone: its box must be ticked.
+#[derive(serde::Deserialize)]
+struct ConfirmForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    confirm: Option<String>,
+}
+
+impl ConfirmForm {
+    /// Refuses the request unless the confirmation box was ticked.
+    fn confirmed(&self, what: &str) -> Result<(), crate::error::Error> {
+        match self.confirm.as_deref() {
+            Some("yes") => Ok(()),
+            _ => Err(crate::error::Error::BadRequest(format!(
+                "Tick the box to confirm that you want to {what}; nothing was changed."
+            ))),
+        }
+    }
 }
 
 /// A form that carries nothing but its CSRF token (buttons that change state).
@@ -148,13 +196,16 @@ fn loggable_path(path: &str) -> String {
             return format!("{prefix}***");
         }
     }
-    match path.strip_prefix("/b/") {
-        Some(rest) => match rest.split_once('/') {
-            Some((_, tail)) => format!("/b/***/{tail}"),
-            None => "/b/***".to_owned(),
-        },
-        None => path.to_owned(),
+    // Badge tokens and registration links are keys to one person's data.
+    for prefix in ["/b/", "/me/"] {
+        if let Some(rest) = path.strip_prefix(prefix) {
+            return match rest.split_once('/') {
+                Some((_, tail)) => format!("{prefix}***/{tail}"),
+                None => format!("{prefix}***"),
+            };
+        }
     }
+    path.to_owned()
 }
 
 #[cfg(test)]

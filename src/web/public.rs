@@ -16,16 +16,14 @@ use serde::Deserialize;
 
 use super::{
     AppState,
+    answers_form::{AnswersForm, WithEmail},
     csrf::CsrfToken,
     format::{self, EventLine},
     rate_limit::client_ip,
 };
 use crate::{
     domain::{
-        attendee::{
-            CONSENT_WORDING, CompanySize, DecisionRole, FieldErrors, Industry, PurchaseStage,
-            RegistrationInput,
-        },
+        attendee::{CONSENT_WORDING, FieldErrors, RegistrationInput},
         badge,
     },
     error::{Error, WebResult},
@@ -38,6 +36,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(index))
         .route("/e/{event}/register", get(register_form).post(register))
+        .route("/e/{event}/registered", get(registered))
         .route("/b/{token}", get(badge_page))
         .route("/b/{token}/badge.png", get(badge_png))
         .route("/b/{token}/badge.svg", get(badge_svg))
@@ -61,31 +60,6 @@ async fn index(State(state): State<AppState>) -> WebResult<Html<String>> {
     Ok(Html(IndexPage { events }.render()?))
 }
 
-/// A text input of the form, with its value and error.
-struct TextField {
-    name: &'static str,
-    label: &'static str,
-    kind: &'static str,
-    autocomplete: &'static str,
-    required: bool,
-    value: String,
-    error: Option<String>,
-}
-
-/// A select of the form.
-struct SelectField {
-    name: &'static str,
-    label: &'static str,
-    options: Vec<(&'static str, &'static str, bool)>,
-    error: Option<String>,
-}
-
-struct TopicChoice {
-    slug: String,
-    name: String,
-    checked: bool,
-}
-
 #[derive(Template)]
 #[template(path = "register.html")]
 struct RegisterPage {
@@ -94,33 +68,9 @@ struct RegisterPage {
     dates: String,
     venue: String,
     csrf: String,
-    fields: Vec<TextField>,
-    selects: Vec<SelectField>,
-    topics: Vec<TopicChoice>,
-    interests_error: Option<String>,
+    form: AnswersForm,
     consent_checked: bool,
     consent_wording: &'static str,
-    error_count: usize,
-}
-
-fn select<T: Copy>(
-    name: &'static str,
-    label: &'static str,
-    all: &'static [T],
-    key: fn(T) -> &'static str,
-    text: fn(T) -> &'static str,
-    chosen: &str,
-    errors: &FieldErrors,
-) -> SelectField {
-    SelectField {
-        name,
-        label,
-        options: all
-            .iter()
-            .map(|v| (key(*v), text(*v), key(*v) == chosen))
-            .collect(),
-        error: errors.get(name).map(str::to_owned),
-    }
 }
 
 async fn render_form(
@@ -131,108 +81,15 @@ async fn render_form(
     errors: &FieldErrors,
 ) -> WebResult<String> {
     let topics = state.ctx.store.event_topics(event.id).await?;
-    let err = |f: &str| errors.get(f).map(str::to_owned);
-    let text = |name, label, kind, autocomplete, required, value: &str| TextField {
-        name,
-        label,
-        kind,
-        autocomplete,
-        required,
-        value: value.to_owned(),
-        error: err(name),
-    };
     let page = RegisterPage {
         event_slug: event.info.slug.to_string(),
         event_name: event.info.name.clone(),
         dates: format::event_dates(&event.info),
         venue: event.info.venue.clone(),
         csrf,
-        fields: vec![
-            text("name", "Full name", "text", "name", true, &input.name),
-            text("email", "Email", "email", "email", true, &input.email),
-            text(
-                "company",
-                "Company",
-                "text",
-                "organization",
-                true,
-                &input.company,
-            ),
-            text(
-                "job_title",
-                "Job title",
-                "text",
-                "organization-title",
-                true,
-                &input.job_title,
-            ),
-            text(
-                "country",
-                "Country or region",
-                "text",
-                "country-name",
-                true,
-                &input.country,
-            ),
-            text(
-                "phone",
-                "Phone (optional)",
-                "tel",
-                "tel",
-                false,
-                &input.phone,
-            ),
-        ],
-        selects: vec![
-            select(
-                "decision_role",
-                "Your part in buying decisions",
-                DecisionRole::ALL,
-                DecisionRole::key,
-                DecisionRole::label,
-                &input.decision_role,
-                errors,
-            ),
-            select(
-                "purchase_stage",
-                "Where is your company with this?",
-                PurchaseStage::ALL,
-                PurchaseStage::key,
-                PurchaseStage::label,
-                &input.purchase_stage,
-                errors,
-            ),
-            select(
-                "industry",
-                "Industry",
-                Industry::ALL,
-                Industry::key,
-                Industry::label,
-                &input.industry,
-                errors,
-            ),
-            select(
-                "company_size",
-                "Company size (people)",
-                CompanySize::ALL,
-                CompanySize::key,
-                CompanySize::label,
-                &input.company_size,
-                errors,
-            ),
-        ],
-        topics: topics
-            .into_iter()
-            .map(|t| TopicChoice {
-                checked: input.interests.iter().any(|i| i == t.slug.as_str()),
-                slug: t.slug.to_string(),
-                name: t.name,
-            })
-            .collect(),
-        interests_error: err("interests"),
+        form: AnswersForm::new(&topics, input, errors, WithEmail::Yes),
         consent_checked: input.marketing_consent,
         consent_wording: CONSENT_WORDING,
-        error_count: errors.0.len(),
     };
     Ok(page.render()?)
 }
@@ -287,9 +144,30 @@ struct RegisterForm {
     marketing_consent: Option<String>,
 }
 
+/// The one answer every accepted submission gets, whether the address was new, already
+/// registered or a bot's: the badge is only ever shown through the link emailed to it.
 #[derive(Template)]
-#[template(path = "registered_bot.html")]
-struct ThanksPage {}
+#[template(path = "registered.html")]
+struct CheckInboxPage {
+    event_slug: String,
+    event_name: String,
+}
+
+async fn registered(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> WebResult<Html<String>> {
+    let event = super::event_or_404(&state, &slug).await?;
+    let page = CheckInboxPage {
+        event_slug: event.info.slug.to_string(),
+        event_name: event.info.name,
+    };
+    Ok(Html(page.render()?))
+}
+
+fn check_inbox(event: &EventRecord) -> Response {
+    Redirect::to(&format!("/e/{}/registered", event.info.slug)).into_response()
+}
 
 async fn register(
     State(state): State<AppState>,
@@ -307,7 +185,7 @@ async fn register(
     let event = super::event_or_404(&state, &slug).await?;
     if !form.website.is_empty() {
         tracing::info!("registration refused: honeypot field filled");
-        return Ok(Html(ThanksPage {}.render()?).into_response());
+        return Ok(check_inbox(&event));
     }
     let input = RegistrationInput {
         email: form.email,
@@ -332,9 +210,7 @@ async fn register(
     )
     .await
     {
-        Ok(outcome) => {
-            Ok(Redirect::to(&format!("/b/{}?registered=1", outcome.token)).into_response())
-        }
+        Ok(_) => Ok(check_inbox(&event)),
         Err(RegisterError::Invalid(errors)) => {
             let html = render_form(&state, &event, csrf.0, &input, &errors).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())

@@ -64,7 +64,7 @@ async fn list(
 ) -> WebResult<Html<String>> {
     user.require(SALES)?;
     let now = Timestamp::now().as_millisecond();
-    let page = q.page.max(0);
+    let page = super::format::page_number(q.page);
     let (rows, total, overdue) = state
         .ctx
         .store

@@ -77,7 +77,7 @@ async fn anonymous_requests_are_sent_to_login(db: Db) {
             "/admin/events/{}/attendees/{}/reissue",
             event.info.slug, rows[0].id
         )))
-        .form(&[("csrf", csrf)])
+        .form(&[("csrf", csrf), ("confirm", "yes".into())])
         .send()
         .await
         .unwrap();
@@ -112,7 +112,7 @@ async fn each_role_sees_only_what_it_may(db: Db) {
         let r = app
             .client
             .post(app.url(&format!("{path}/reissue")))
-            .form(&[("csrf", csrf)])
+            .form(&[("csrf", csrf), ("confirm", "yes".into())])
             .send()
             .await
             .unwrap();

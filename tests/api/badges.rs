@@ -6,7 +6,7 @@ use badgetrail::{
 };
 
 use crate::{
-    helpers::{Db, post_registration, spawn_app, token_from_redirect, valid_form},
+    helpers::{Db, register_badge, spawn_app, valid_form},
     on_both_backends,
 };
 
@@ -22,7 +22,7 @@ async fn a_token_with_one_character_changed_is_refused(db: Db) {
         return;
     };
     app.seed_event().await;
-    let token = token_from_redirect(&post_registration(&app, &valid_form("ada@example.com")).await);
+    let token = register_badge(&app, &valid_form("ada@example.com")).await;
     for i in [0, token.len() / 2, token.len() - 1] {
         let mut chars: Vec<char> = token.chars().collect();
         chars[i] = if chars[i] == 'A' { 'B' } else { 'A' };
@@ -70,7 +70,7 @@ async fn a_token_signed_by_another_events_key_is_refused(db: Db) {
         .await
         .unwrap()
         .unwrap();
-    let token = token_from_redirect(&post_registration(&app, &valid_form("ada@example.com")).await);
+    let token = register_badge(&app, &valid_form("ada@example.com")).await;
     let claims = badge::read_unverified(&token).unwrap();
 
     // The same claims signed with the other event's key: the signature is valid, but not ours.
@@ -102,7 +102,7 @@ async fn reissue_revokes_the_old_badge(db: Db) {
         return;
     };
     let event = app.seed_event().await;
-    let old = token_from_redirect(&post_registration(&app, &valid_form("ada@example.com")).await);
+    let old = register_badge(&app, &valid_form("ada@example.com")).await;
     let (rows, _) = app
         .ctx
         .store
@@ -115,7 +115,7 @@ async fn reissue_revokes_the_old_badge(db: Db) {
     let r = app
         .client
         .post(app.url(&format!("{path}/reissue")))
-        .form(&[("csrf", csrf)])
+        .form(&[("csrf", csrf), ("confirm", "yes".into())])
         .send()
         .await
         .unwrap();
@@ -156,11 +156,10 @@ async fn key_rotation_keeps_old_badges_valid(db: Db) {
     };
     let event = app.seed_event().await;
     let now = jiff::Timestamp::now();
-    let old = token_from_redirect(&post_registration(&app, &valid_form("ada@example.com")).await);
+    let old = register_badge(&app, &valid_form("ada@example.com")).await;
     let new_key = app.ctx.badges.rotate(event.id, now).await.unwrap();
     assert_eq!(new_key, 2);
-    let fresh =
-        token_from_redirect(&post_registration(&app, &valid_form("grace@example.com")).await);
+    let fresh = register_badge(&app, &valid_form("grace@example.com")).await;
     let keys = app.ctx.badges.keys_for(event.id, now).await.unwrap();
     assert_eq!(badge::verify(&old, &keys.verifying).unwrap().key_id, 1);
     assert_eq!(badge::verify(&fresh, &keys.verifying).unwrap().key_id, 2);

@@ -6,10 +6,10 @@ use std::{
     time::Duration,
 };
 
-use badgetrail::{demo::programme::SLUG, domain::badge, qr};
+use badgetrail::{demo::programme::SLUG, domain::badge, jobs::badge_mail, qr};
 use fantoccini::{Client, ClientBuilder, Locator};
 
-use crate::helpers::{Db, spawn_app};
+use crate::helpers::{Db, emailed_links, register_badge, spawn_app, valid_form};
 
 /// A chromedriver process and a browser session; both end when dropped.
 pub struct Browser {
@@ -171,6 +171,13 @@ async fn a_person_registers_in_chromium_and_the_badge_on_screen_decodes_and_veri
         .await
         .unwrap();
 
+    // The page never shows a badge: it goes to the address, which is what proves who it is.
+    let heading = c.wait().for_element(Locator::Css("h1")).await.unwrap();
+    assert_eq!(heading.text().await.unwrap(), "Check your inbox");
+    assert!(!c.source().await.unwrap().contains("/b/"));
+    badge_mail::run_once(&app.ctx).await.unwrap();
+    let (badge_url, _) = emailed_links(&app, "grace@navy.example");
+    c.goto(&badge_url).await.unwrap();
     let img = c.wait().for_element(Locator::Css("img.qr")).await.unwrap();
     let url = c.current_url().await.unwrap();
     let token = url.path().trim_start_matches("/b/").to_owned();
@@ -272,7 +279,10 @@ async fn the_form_works_from_the_keyboard() {
     // Enter in a text field submits the form.
     let phone = c.find(Locator::Id("f-phone")).await.unwrap();
     phone.send_keys(&Key::Enter.to_string()).await.unwrap();
-    c.wait().for_element(Locator::Css("img.qr")).await.unwrap();
+    c.wait()
+        .for_element(Locator::XPath("//h1[text()='Check your inbox']"))
+        .await
+        .unwrap();
     let (rows, total) = app
         .ctx
         .store
@@ -281,5 +291,150 @@ async fn the_form_works_from_the_keyboard() {
         .unwrap();
     assert_eq!(total, 1);
     assert_eq!(rows[0].email, "katherine@nasa.example");
+    b.client.clone().close().await.unwrap();
+}
+
+/// Types into text fields and picks select options by element id.
+async fn fill(c: &Client, texts: &[(&str, &str)], selects: &[(&str, &str)]) {
+    for (id, value) in texts {
+        let field = c.find(Locator::Id(id)).await.unwrap();
+        field.clear().await.unwrap();
+        field.send_keys(value).await.unwrap();
+    }
+    for (id, value) in selects {
+        c.find(Locator::Id(id))
+            .await
+            .unwrap()
+            .select_by_value(value)
+            .await
+            .unwrap();
+    }
+}
+
+/// Everything stored about one attendee, as text to compare before and after.
+async fn stored(app: &crate::helpers::TestApp, id: i64) -> String {
+    let store = &app.ctx.store;
+    format!(
+        "{:?}\n{:?}\n{:?}",
+        store.attendee(id).await.unwrap(),
+        store.attendee_consents(id).await.unwrap(),
+        store.attendee_badges(id).await.unwrap(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stranger_in_chromium_gets_no_badge_and_only_the_emailed_link_changes_answers() {
+    let Some(app) = spawn_app(Db::Sqlite).await else {
+        return;
+    };
+    let event = app.seed_event().await;
+    let token = register_badge(&app, &valid_form("ada@example.com")).await;
+    let id = app
+        .ctx
+        .store
+        .attendee_id_by_email(event.id, "ada@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    let before = stored(&app, id).await;
+    let Some(b) = browser(&[]).await else { return };
+    let c = &b.client;
+
+    // A stranger types Ada's address with other answers.
+    c.goto(&app.url(&format!("/e/{SLUG}/register")))
+        .await
+        .unwrap();
+    fill(
+        c,
+        &[
+            ("f-name", "Mallory"),
+            ("f-email", "Ada@Example.com"),
+            ("f-company", "Evil Corp"),
+            ("f-job_title", "Intern"),
+            ("f-country", "Nowhere"),
+        ],
+        &[
+            ("f-decision_role", "user"),
+            ("f-purchase_stage", "just_learning"),
+            ("f-industry", "public"),
+            ("f-company_size", "1_10"),
+        ],
+    )
+    .await;
+    c.find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let heading = c.wait().for_element(Locator::Css("h1")).await.unwrap();
+    assert_eq!(heading.text().await.unwrap(), "Check your inbox");
+    assert!(!c.source().await.unwrap().contains(&token), "no token");
+    assert_eq!(stored(&app, id).await, before, "no row changed");
+    let badge = app
+        .client
+        .get(app.url(&format!("/b/{token}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(badge.status(), 200, "the real badge keeps working");
+
+    // A link that is not ours opens nothing.
+    c.goto(&app.url("/me/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"))
+        .await
+        .unwrap();
+    let heading = c.wait().for_element(Locator::Css("h1")).await.unwrap();
+    assert_eq!(
+        heading.text().await.unwrap(),
+        "This link does not open a registration"
+    );
+
+    // Ada opens the link from her email and changes her company and her consent.
+    badge_mail::run_once(&app.ctx).await.unwrap();
+    let (_, manage) = emailed_links(&app, "ada@example.com");
+    c.goto(&manage).await.unwrap();
+    c.wait()
+        .for_element(Locator::XPath("//h1[text()='My registration']"))
+        .await
+        .unwrap();
+    assert!(
+        c.find(Locator::Id("f-email")).await.is_err(),
+        "the address is not editable"
+    );
+    fill(c, &[("f-company", "Difference Engines Ltd")], &[]).await;
+    c.find(Locator::XPath("//button[text()='Save my answers']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath("//*[text()='Your answers were saved.']"))
+        .await
+        .unwrap();
+    c.find(Locator::Id("f-marketing_consent"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::XPath("//button[text()='Save my email choice']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath("//*[text()='Your email choice was saved.']"))
+        .await
+        .unwrap();
+    let ada = app.ctx.store.attendee(id).await.unwrap().unwrap();
+    assert_eq!(ada.company, "Difference Engines Ltd");
+    assert_eq!(ada.name, "Ada Lovelace");
+    assert!(!ada.marketing_consent);
+    let consents = app.ctx.store.attendee_consents(id).await.unwrap();
+    let last = consents.last().unwrap();
+    assert_eq!((last.granted, last.source.as_str()), (false, "attendee"));
+    assert_eq!(last.wording, badgetrail::domain::attendee::CONSENT_WORDING);
     b.client.clone().close().await.unwrap();
 }

@@ -319,6 +319,7 @@ fn badge<'a>(to: &'a Email, name: &'a str, event: &'a str) -> BadgeEmail<'a> {
         event_venue: "Hall 3, Messe Berlin",
         event_dates: "12-13 May 2026",
         badge_url: BADGE_URL,
+        manage_url: "https://badgetrail.example/me/AAAA",
         qr_png: QR_PNG,
     }
 }

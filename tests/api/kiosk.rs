@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::{
     browser::browser,
-    helpers::{Db, post_registration, spawn_app, token_from_redirect, valid_form},
+    helpers::{Db, register_badge, spawn_app, valid_form},
     kiosk_support::NetworkConditions,
 };
 
@@ -40,7 +40,7 @@ async fn a_kiosk_pairs_scans_offline_first_and_refuses_a_forged_badge() {
         return;
     };
     let event = app.seed_event().await;
-    let badge = token_from_redirect(&post_registration(&app, &valid_form("ada@example.com")).await);
+    let badge = register_badge(&app, &valid_form("ada@example.com")).await;
     let device = door::create_device(
         &app.ctx,
         &event,
@@ -224,7 +224,7 @@ async fn scans_made_offline_are_kept_and_sent_when_the_network_returns() {
         return;
     };
     let event = app.seed_event().await;
-    let badge = token_from_redirect(&post_registration(&app, &valid_form("ada@example.com")).await);
+    let badge = register_badge(&app, &valid_form("ada@example.com")).await;
     let device = door::create_device(
         &app.ctx,
         &event,

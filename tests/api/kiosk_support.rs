@@ -8,7 +8,7 @@ use fantoccini::{Client, Locator, key::Key};
 use jiff::{Timestamp, tz::TimeZone};
 use serde_json::Value;
 
-use crate::helpers::{TestApp, post_registration, token_from_redirect, valid_form};
+use crate::helpers::{TestApp, register_badge, valid_form};
 
 /// Polls `script` (a function body returning a value) until `done` holds, for at most `secs`.
 pub async fn eventually(
@@ -95,8 +95,7 @@ pub async fn stored_scans(app: &TestApp, event_id: i64, n: usize, secs: u64) -> 
 pub async fn register(app: &TestApp, n: usize) -> Vec<(String, i64)> {
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
-        let r = post_registration(app, &valid_form(&format!("guest{i}@example.com"))).await;
-        let token = token_from_redirect(&r);
+        let token = register_badge(app, &valid_form(&format!("guest{i}@example.com"))).await;
         let (_, attendee) = app.ctx.store.badge_by_token(&token).await.unwrap().unwrap();
         out.push((token, attendee.id));
     }
@@ -111,8 +110,7 @@ pub async fn register_as(app: &TestApp, email: &str, name: &str) -> (String, i64
             *v = name.to_owned();
         }
     }
-    let r = post_registration(app, &form).await;
-    let token = token_from_redirect(&r);
+    let token = register_badge(app, &form).await;
     let (_, attendee) = app.ctx.store.badge_by_token(&token).await.unwrap().unwrap();
     (token, attendee.id)
 }

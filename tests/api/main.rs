@@ -30,3 +30,4 @@ mod live;
 mod registration;
 mod scan_groups;
 mod scans;
+mod web_edges;

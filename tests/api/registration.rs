@@ -3,14 +3,18 @@
 use badgetrail::{demo::programme::SLUG, domain::badge, jobs::badge_mail, qr};
 
 use crate::{
-    helpers::{Db, post_registration, spawn_app, spawn_app_with, token_from_redirect, valid_form},
+    helpers::{
+        Db, TestApp, extract_csrf, post_registration, register_badge, spawn_app, spawn_app_with,
+        valid_form,
+    },
     on_both_backends,
 };
 
 on_both_backends!(
     form_renders_with_every_field,
     valid_registration_issues_a_verifiable_badge,
-    registering_again_updates_and_resends_the_same_badge,
+    a_stranger_registering_a_known_address_changes_nothing_and_learns_nothing,
+    the_badge_email_goes_out_at_most_once_an_hour_whatever_is_submitted,
     missing_and_malformed_fields_are_reported_and_refilled,
     markup_in_every_text_field_is_escaped_everywhere,
     honeypot_and_csrf_and_rate_limit_stop_bots,
@@ -64,9 +68,7 @@ async fn valid_registration_issues_a_verifiable_badge(db: Db) {
         return;
     };
     let event = app.seed_event().await;
-    let r = post_registration(&app, &valid_form("ada@example.com")).await;
-    assert_eq!(r.status(), 303);
-    let token = token_from_redirect(&r);
+    let token = register_badge(&app, &valid_form("ada@example.com")).await;
 
     let keys = app
         .ctx
@@ -111,44 +113,152 @@ async fn valid_registration_issues_a_verifiable_badge(db: Db) {
     assert_eq!(files.len(), 1);
 }
 
-async fn registering_again_updates_and_resends_the_same_badge(db: Db) {
+/// Everything stored about one attendee, as text to compare before and after.
+async fn stored(app: &TestApp, attendee_id: i64) -> String {
+    let store = &app.ctx.store;
+    format!(
+        "{:?}\n{:?}\n{:?}",
+        store.attendee(attendee_id).await.unwrap(),
+        store.attendee_consents(attendee_id).await.unwrap(),
+        store.attendee_badges(attendee_id).await.unwrap(),
+    )
+}
+
+/// A browser of someone else: its own cookies, no session.
+async fn stranger_posts(app: &TestApp, fields: &[(&'static str, String)]) -> reqwest::Response {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let path = format!("/e/{SLUG}/register");
+    let html = client
+        .get(app.url(&path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let mut form = vec![("csrf", extract_csrf(&html))];
+    form.extend(fields.iter().cloned());
+    client
+        .post(app.url(&path))
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn a_stranger_registering_a_known_address_changes_nothing_and_learns_nothing(db: Db) {
     let Some(app) = spawn_app(db).await else {
         return;
     };
     let event = app.seed_event().await;
-    let first = token_from_redirect(&post_registration(&app, &valid_form("ada@example.com")).await);
-    let mut form = valid_form("ADA@Example.com");
-    form[2].1 = "Difference Engines Ltd".into();
-    let r = post_registration(&app, &form).await;
-    assert_eq!(r.status(), 303);
-    assert_eq!(token_from_redirect(&r), first, "same badge");
-    // Consent given at the first registration, withdrawn at the second (box left unticked).
-    form.retain(|(k, _)| *k != "marketing_consent");
-    post_registration(&app, &form).await;
-    let (rows, total) = app
+    let token = register_badge(&app, &valid_form("ada@example.com")).await;
+    let id = app
         .ctx
         .store
-        .list_attendees(event.id, "", 10, 0)
+        .attendee_id_by_email(event.id, "ada@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    let before = stored(&app, id).await;
+
+    // Other answers, another company, consent withdrawn, the address in other case.
+    let mut hostile = valid_form("ADA@Example.com");
+    for (k, v) in hostile.iter_mut() {
+        match *k {
+            "name" => *v = "Mallory".into(),
+            "company" => *v = "Evil Corp".into(),
+            "job_title" => *v = "Intern".into(),
+            _ => {}
+        }
+    }
+    hostile.retain(|(k, _)| *k != "marketing_consent");
+    let known = stranger_posts(&app, &hostile).await;
+    let unknown = stranger_posts(&app, &valid_form("nobody-yet@example.com")).await;
+
+    // The same answer for a known and an unknown address: no badge, no token, no hint.
+    assert_eq!(known.status(), 303);
+    assert_eq!(known.status(), unknown.status());
+    assert_eq!(known.headers()["location"], unknown.headers()["location"]);
+    assert_eq!(
+        known.headers()["location"],
+        format!("/e/{SLUG}/registered").as_str()
+    );
+    let known_body = known.text().await.unwrap();
+    assert_eq!(known_body, unknown.text().await.unwrap());
+    assert!(!known_body.contains(&token));
+    let page = app
+        .client
+        .get(app.url(&format!("/e/{SLUG}/registered")))
+        .send()
+        .await
+        .unwrap()
+        .text()
         .await
         .unwrap();
-    assert_eq!(total, 1, "never a duplicate attendee");
-    assert_eq!(rows[0].company, "Difference Engines Ltd");
-    let consents = app.ctx.store.attendee_consents(rows[0].id).await.unwrap();
-    let history: Vec<(bool, &str)> = consents
-        .iter()
-        .map(|c| (c.granted, c.source.as_str()))
-        .collect();
-    assert_eq!(history, [(true, "web"), (false, "web")]);
+    assert!(page.contains("Check your inbox") && !page.contains(&token));
+
+    assert_eq!(stored(&app, id).await, before, "nothing stored changed");
+    let badge_page = app
+        .client
+        .get(app.url(&format!("/b/{token}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(badge_page.status(), 200, "the real badge keeps working");
+    assert!(badge_page.text().await.unwrap().contains("Ada Lovelace"));
+}
+
+async fn the_badge_email_goes_out_at_most_once_an_hour_whatever_is_submitted(db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let event = app.seed_event().await;
+    register_badge(&app, &valid_form("ada@example.com")).await;
+    for _ in 0..3 {
+        register_badge(&app, &valid_form("ada@example.com")).await;
+    }
+    // Asking for the link again by address is the same: nothing more within the hour.
+    let path = format!("/e/{SLUG}/my-link");
+    let csrf = app.csrf(&path).await;
+    let r = app
+        .client
+        .post(app.url(&path))
+        .form(&[("csrf", csrf.as_str()), ("email", "ada@example.com")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(
-        consents[0].wording,
-        badgetrail::domain::attendee::CONSENT_WORDING
+        r.headers()["location"],
+        format!("/e/{SLUG}/registered").as_str()
     );
-    assert!(consents[0].at > 0);
+    let run = badge_mail::run_once(&app.ctx).await.unwrap();
     assert_eq!(
-        badge_mail::run_once(&app.ctx).await.unwrap().sent,
-        3,
-        "badge re-sent each time"
+        run.sent, 1,
+        "one badge email, to the registered address only"
     );
+    let files: Vec<_> = std::fs::read_dir(app.outbox()).unwrap().collect();
+    assert_eq!(files.len(), 1);
+    let raw = std::fs::read_to_string(files[0].as_ref().unwrap().path()).unwrap();
+    assert!(
+        raw.contains("To: \"Ada Lovelace\" <ada@example.com>"),
+        "{raw}"
+    );
+
+    // An hour later (as the queue sees it), a request sends it again.
+    let id = app
+        .ctx
+        .store
+        .attendee_id_by_email(event.id, "ada@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    let later = jiff::Timestamp::now() + jiff::SignedDuration::from_mins(61);
+    assert!(app.ctx.store.resend_badge_mail(id, later).await.unwrap());
+    assert!(!app.ctx.store.resend_badge_mail(id, later).await.unwrap());
 }
 
 async fn missing_and_malformed_fields_are_reported_and_refilled(db: Db) {
@@ -220,9 +330,7 @@ async fn markup_in_every_text_field_is_escaped_everywhere(db: Db) {
     assert!(!html.contains("<script>alert(1)</script>"), "form page");
     assert!(escaped(&html));
 
-    let r = post_registration(&app, &form).await;
-    assert_eq!(r.status(), 303);
-    let token = token_from_redirect(&r);
+    let token = register_badge(&app, &form).await;
     let html = app
         .client
         .get(app.url(&format!("/b/{token}")))
@@ -283,7 +391,7 @@ async fn honeypot_and_csrf_and_rate_limit_stop_bots(db: Db) {
     let mut form = valid_form("bot@example.com");
     form.push(("website", "http://spam.example".into()));
     let r = post_registration(&app, &form).await;
-    assert_eq!(r.status(), 200);
+    assert_eq!(r.status(), 303, "a bot gets the answer everybody gets");
     assert_eq!(
         app.ctx
             .store
@@ -380,18 +488,14 @@ async fn concurrent_registrations_are_all_kept_once(db: Db) {
                 .await
                 .unwrap();
             assert_eq!(r.status(), 303);
-            (i % 40, token_from_redirect(&r))
+            assert_eq!(
+                r.headers()["location"],
+                format!("/e/{SLUG}/registered").as_str()
+            );
         }));
     }
-    let mut tokens = std::collections::HashMap::new();
     for t in tasks {
-        let (person, token) = t.await.unwrap();
-        if let Some(first) = tokens.insert(person, token.clone()) {
-            assert_eq!(
-                first, token,
-                "both registrations of person {person} got the same badge"
-            );
-        }
+        t.await.unwrap();
     }
     let (_, total) = app
         .ctx
@@ -400,5 +504,9 @@ async fn concurrent_registrations_are_all_kept_once(db: Db) {
         .await
         .unwrap();
     assert_eq!(total, 40);
-    assert_eq!(badge_mail::run_once(&app.ctx).await.unwrap().sent, 80);
+    assert_eq!(
+        badge_mail::run_once(&app.ctx).await.unwrap().sent,
+        40,
+        "one badge email per person"
+    );
 }

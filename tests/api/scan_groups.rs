@@ -7,9 +7,7 @@ use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
 use crate::{
-    helpers::{
-        Db, TestApp, post_registration, spawn_app, spawn_app_with, token_from_redirect, valid_form,
-    },
+    helpers::{Db, TestApp, register_badge, spawn_app, spawn_app_with, valid_form},
     on_both_backends,
 };
 
@@ -70,7 +68,7 @@ async fn a_partly_retried_batch_keeps_old_verdicts_and_decides_the_rest_afresh(d
     };
     let event = app.seed_event().await;
     let token = paired(&app, &event).await;
-    let ada = token_from_redirect(&post_registration(&app, &valid_form("ada@example.com")).await);
+    let ada = register_badge(&app, &valid_form("ada@example.com")).await;
     let t = during_k1();
     let (_, first) = send(
         &app,
@@ -120,8 +118,8 @@ async fn changes_made_by_another_instance_apply_at_once(db: Db) {
         .unwrap();
     let event = a.seed_event().await;
     let token = paired(&a, &event).await;
-    let ada = token_from_redirect(&post_registration(&a, &valid_form("ada@example.com")).await);
-    let grace = token_from_redirect(&post_registration(&a, &valid_form("grace@example.com")).await);
+    let ada = register_badge(&a, &valid_form("ada@example.com")).await;
+    let grace = register_badge(&a, &valid_form("grace@example.com")).await;
     let t = during_k1();
     // Instance A now holds the event's door state in memory.
     let (_, body) = send(&a, &token, json!([scan("1", &grace, t)])).await;
@@ -194,7 +192,7 @@ async fn a_remembered_device_that_was_revoked_stores_nothing(db: Db) {
     };
     let event = app.seed_event().await;
     let token = paired(&app, &event).await;
-    let ada = token_from_redirect(&post_registration(&app, &valid_form("ada@example.com")).await);
+    let ada = register_badge(&app, &valid_form("ada@example.com")).await;
     let (status, _) = send(&app, &token, json!([scan("1", &ada, during_k1())])).await;
     assert_eq!(status, 200);
     let device = app.ctx.store.list_devices(event.id).await.unwrap()[0].clone();

@@ -5,7 +5,7 @@ use jiff::{Timestamp, ToSpan};
 use serde_json::{Value, json};
 
 use crate::{
-    helpers::{Db, TestApp, post_registration, spawn_app, token_from_redirect, valid_form},
+    helpers::{Db, TestApp, register_badge, spawn_app, valid_form},
     kiosk_support::register_as,
     on_both_backends,
 };
@@ -123,9 +123,8 @@ async fn every_decision_is_made_and_kept(db: Db) {
     };
     let event = app.seed_event().await;
     let token = paired(&app, &event, None).await;
-    let ada = token_from_redirect(&post_registration(&app, &valid_form("ada@example.com")).await);
-    let grace =
-        token_from_redirect(&post_registration(&app, &valid_form("grace@example.com")).await);
+    let ada = register_badge(&app, &valid_form("ada@example.com")).await;
+    let grace = register_badge(&app, &valid_form("grace@example.com")).await;
     // Grace's badge is replaced: her first badge is revoked.
     let attendee = app
         .ctx
@@ -244,7 +243,7 @@ async fn a_retried_batch_is_stored_once(db: Db) {
     };
     let event = app.seed_event().await;
     let token = paired(&app, &event, Some("Main Hall")).await;
-    let ada = token_from_redirect(&post_registration(&app, &valid_form("ada@example.com")).await);
+    let ada = register_badge(&app, &valid_form("ada@example.com")).await;
     let batch = json!([
         scan("r1", &ada, during_k1(), "entry", ""),
         scan("r2", &ada, during_k1() + 30.minutes(), "exit", "")
@@ -262,7 +261,7 @@ async fn clock_skew_is_corrected(db: Db) {
     };
     let event = app.seed_event().await;
     let token = paired(&app, &event, Some("Main Hall")).await;
-    let ada = token_from_redirect(&post_registration(&app, &valid_form("ada@example.com")).await);
+    let ada = register_badge(&app, &valid_form("ada@example.com")).await;
     // The device's clock is three hours behind: its times would fall before any session.
     let behind = 3.hours();
     let (_, body) = send(
@@ -434,7 +433,7 @@ async fn staff_create_and_revoke_kiosks_in_the_ui(db: Db) {
     let r = app
         .client
         .post(app.url(&format!("{path}/{}/revoke", device.id)))
-        .form(&[("csrf", csrf.as_str())])
+        .form(&[("csrf", csrf.as_str()), ("confirm", "yes")])
         .send()
         .await
         .unwrap();
@@ -451,7 +450,7 @@ async fn trails_come_from_scans_in_json_csv_and_page(db: Db) {
     let token = paired(&app, &event, None).await;
     let mut form = valid_form("ada@example.com");
     form[0].1 = "=HYPERLINK(\"http://evil.example\")".into();
-    let ada = token_from_redirect(&post_registration(&app, &form).await);
+    let ada = register_badge(&app, &form).await;
     let k1 = during_k1();
     // Sent out of order, as an offline kiosk would: K1 09:10 in, T01 at 11:05 in (Room A),
     // out of T01 at 11:30; the trail must not depend on arrival order.
@@ -550,7 +549,7 @@ async fn photos_are_decoded_with_limits(db: Db) {
     };
     let event = app.seed_event().await;
     let token = paired(&app, &event, Some("Main Hall")).await;
-    let ada = token_from_redirect(&post_registration(&app, &valid_form("ada@example.com")).await);
+    let ada = register_badge(&app, &valid_form("ada@example.com")).await;
     let png = badgetrail::qr::render_png(&ada).unwrap();
     let post = |body: Vec<u8>, auth: bool| {
         let (app, token) = (&app, &token);
@@ -587,7 +586,7 @@ async fn concurrent_requests_and_racing_retries_are_stored_once(db: Db) {
         return;
     };
     let event = app.seed_event().await;
-    let ada = token_from_redirect(&post_registration(&app, &valid_form("ada@example.com")).await);
+    let ada = register_badge(&app, &valid_form("ada@example.com")).await;
     let mut tokens = Vec::new();
     for _ in 0..4 {
         tokens.push(paired(&app, &event, Some("Main Hall")).await);
