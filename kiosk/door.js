@@ -127,10 +127,12 @@ class DoorHistory {
     return true;
   }
 
-  /// Drops what can no longer be a double of a new scan: older than a day before `now`.
+  /// Drops what can no longer be a double of a new scan, which is made at `now`: a scan is a
+  /// double only within the duplicate window (minutes), so an hour back is plenty and keeps
+  /// saving the list after each scan cheap.
   prune(now) {
-    const horizon = now - 24 * 3600 * 1000;
-    this.entries = this.entries.filter((e) => e.at >= horizon).slice(-20000);
+    const horizon = now - 3600 * 1000;
+    this.entries = this.entries.filter((e) => e.at >= horizon).slice(-5000);
   }
 }
 
