@@ -150,7 +150,7 @@ function renderSession() {
     line.dataset.session = "";
     return;
   }
-  const { running, next } = sessionNow(room, Date.now());
+  const { running, next } = sessionNow(room, serverNow(Date.now()));
   if (running) {
     line.textContent = `Now: ${running.title} (${formatTime(running.starts_at)}–${formatTime(running.ends_at)})`;
     line.dataset.session = String(running.id);
@@ -298,7 +298,7 @@ async function handleScan(raw, timing) {
   // while it is written.
   const checked = decideOnDevice(
     device,
-    { nonce, badge, room: scan.room, at: Date.parse(scan.device_time), direction },
+    { nonce, badge, room: scan.room, at: serverNow(Date.parse(scan.device_time)), direction },
     doorHistory,
   );
   try {
@@ -309,7 +309,7 @@ async function handleScan(raw, timing) {
     return;
   }
   showLocalVerdict(nonce, await checked);
-  saveHistory(doorHistory);
+  saveHistory(doorHistory, serverNow(Date.now()));
   refreshStatus();
   syncNow();
 }
@@ -394,7 +394,7 @@ async function sendBatch(items, remaining) {
       settled = doorHistory.settle(r.nonce, r.decision, r.session_id) || settled;
       showServerVerdict(r);
     }
-    if (settled) saveHistory(doorHistory);
+    if (settled) saveHistory(doorHistory, serverNow(Date.now()));
     return;
   }
   if (!UNREADABLE.has(res.status)) throw new Error(`server answered ${res.status}`);
@@ -452,11 +452,13 @@ async function syncNow() {
 async function refreshDevice() {
   if (!device) return false;
   let res;
+  const sentAt = Date.now();
   try {
     res = await fetch("/api/v1/devices/self", { headers: authHeaders(), cache: "no-store" });
   } catch {
     return false;
   }
+  const answeredAt = Date.now();
   try {
     checkDevice(res);
   } catch {
@@ -478,6 +480,9 @@ async function refreshDevice() {
     rooms: s.rooms || [],
     sessions: s.sessions || [],
     rules: s.rules || null,
+    // The server puts a scan on its own clock (the skew measured at sync); deciding on the
+    // device at the same corrected time keeps a wrong device clock from changing the verdict.
+    clock_offset_ms: clockOffset(s.server_time, sentAt, answeredAt),
     refreshed_at: new Date().toISOString(),
   };
   saveDevice(device);
@@ -487,6 +492,18 @@ async function refreshDevice() {
   return true;
 }
 
+/// Server clock minus device clock, taking the server's time as read halfway through the
+/// request; 0 when the server did not say.
+function clockOffset(serverTime, sentAt, answeredAt) {
+  const server = Date.parse(serverTime);
+  return Number.isFinite(server) ? Math.round(server - (sentAt + answeredAt) / 2) : 0;
+}
+
+/// The device clock corrected by the offset measured at the last refresh.
+function serverNow(at) {
+  return at + ((device && device.clock_offset_ms) || 0);
+}
+
 function deviceLost(message) {
   // Queued scans stay queued: they are sent once the kiosk is paired again.
   forgetDevice();
@@ -494,7 +511,7 @@ function deviceLost(message) {
   importedKeys.clear();
   // The next pairing may be for another event: earlier scans say nothing about it.
   doorHistory.entries = [];
-  saveHistory(doorHistory);
+  saveHistory(doorHistory, serverNow(Date.now()));
   latestNonce = null;
   showPairing(message);
 }

@@ -41,9 +41,10 @@ function loadHistory() {
   }
 }
 
-function saveHistory(history) {
+/// `now` is on the clock the scans were decided at (kiosk.js, `serverNow`).
+function saveHistory(history, now) {
   try {
-    history.prune(Date.now());
+    history.prune(now);
     localStorage.setItem(STORAGE.history, JSON.stringify(history.entries));
   } catch (e) {
     // A full storage costs only the offline double-scan check; the server still finds them.
