@@ -57,10 +57,18 @@ async function publicKey(device, keyId) {
   return key;
 }
 
-/// What the kiosk can tell on its own: `{decision, reason}`, or decision `unknown` when this
-/// browser cannot verify signatures.
+/// The whitespace Rust's `str::trim` removes (Unicode White_Space), which differs from
+/// JavaScript's `trim` in U+0085 and U+FEFF.
+const EDGE_SPACE =
+  /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
+
+/// What the kiosk can tell on its own, read as the server reads it (src/domain/badge.rs):
+/// `{decision: "refused", reason}`, `{decision: "accepted", attendee_id}`, or decision
+/// `unknown` when this browser cannot verify signatures.
 async function verifyLocally(device, text) {
-  const token = text.trim().toUpperCase();
+  // Only ASCII letters change case: `toUpperCase` would turn "ı" into "I" and read a badge
+  // the server calls malformed.
+  const token = text.replace(EDGE_SPACE, "").replace(/[a-z]/g, (c) => c.toUpperCase());
   const bytes = base32Decode(token);
   if (!bytes) return { decision: "refused", reason: "malformed" };
   const view = new DataView(bytes.buffer);
@@ -92,11 +100,18 @@ async function verifyLocally(device, text) {
     return { decision: "unknown" };
   }
   if (!valid) return { decision: "refused", reason: "forged" };
-  const current = revocations(device).get(attendeeId);
-  if (current !== undefined && serial < current) {
+  if (serial < currentSerial(device, attendeeId)) {
     return { decision: "refused", reason: "revoked" };
   }
-  return { decision: "accepted" };
+  return { decision: "accepted", attendee_id: attendeeId };
+}
+
+/// The serial an attendee's valid badge carries: 1 unless re-issued; a serial beyond what a
+/// badge can carry revokes every badge (as `u16::try_from(..).unwrap_or(u16::MAX)` does).
+function currentSerial(device, attendeeId) {
+  const current = revocations(device).get(attendeeId);
+  if (current === undefined) return 1;
+  return Number.isInteger(current) && current >= 0 && current <= 0xffff ? current : 0xffff;
 }
 
 let revocationCache = { device: null, map: new Map() };

@@ -1,6 +1,7 @@
 // The badgetrail door kiosk: pairing, scanning with a keyboard-wedge scanner or the camera,
-// decisions on the device (store.js, badge.js), and an offline-first queue synced to the
-// server in batches, with the scans it refuses to read set aside.
+// decisions on the device by the server's rules (store.js, badge.js, door.js), and an
+// offline-first queue synced to the server in batches, with the scans it refuses to read set
+// aside.
 "use strict";
 
 const APP_VERSION = "0.3.0";
@@ -25,6 +26,8 @@ const MESSAGES = {
   outside_session: "No session here now",
 };
 
+const NO_ROOM = "Choose the room of this door first";
+
 const REVOKED_DEVICE = "This kiosk was revoked — pair it again";
 const UNPAIRED_DEVICE = "This kiosk is no longer paired — pair it again";
 
@@ -36,6 +39,8 @@ let direction = localStorage.getItem(STORAGE.direction) === "exit" ? "exit" : "e
 let latestNonce = null;
 /// Whether the verdict on screen came from the server (a local one never replaces it).
 let latestFromServer = false;
+/// The scans this device accepted, for finding double scans while offline.
+const doorHistory = new DoorHistory(loadHistory());
 
 // ---------------------------------------------------------------------------------------
 // Latency from the input (Enter key, camera frame) to the result on screen, for the
@@ -145,7 +150,7 @@ function renderSession() {
     line.dataset.session = "";
     return;
   }
-  const { running, next } = sessionNow(room, Date.now());
+  const { running, next } = sessionNow(room, serverNow(Date.now()));
   if (running) {
     line.textContent = `Now: ${running.title} (${formatTime(running.starts_at)}–${formatTime(running.ends_at)})`;
     line.dataset.session = String(running.id);
@@ -187,6 +192,9 @@ function showLocalVerdict(nonce, verdict) {
   if (verdict.decision === "accepted") {
     showResult("accepted", "Badge accepted", pending, nonce, "local");
     beep("accepted");
+  } else if (verdict.decision === "duplicate") {
+    showResult("duplicate", "Already scanned in", pending, nonce, "local");
+    beep("duplicate");
   } else if (verdict.decision === "refused") {
     showResult("refused", messageFor(verdict.reason), "Not admitted", nonce, "local");
     beep("refused");
@@ -265,6 +273,13 @@ async function handleScan(raw, timing) {
   if (!device) return;
   const badge = raw.trim().slice(0, MAX_BADGE_CHARS);
   if (!badge) return;
+  // The server refuses a scan without a room; staff choose the room before anything counts.
+  if (!currentRoom()) {
+    latestNonce = null;
+    showResult("refused", NO_ROOM, "Not scanned", null, "local");
+    beep("refused");
+    return;
+  }
   const nonce = crypto.randomUUID();
   const scan = {
     nonce,
@@ -279,9 +294,13 @@ async function handleScan(raw, timing) {
   if (timing) {
     timings.set(nonce, { ...timing, online: navigator.onLine && reachable });
   }
-  // The scan is safe on the device before anyone is told it went through; the signature
-  // is checked while it is written.
-  const checked = verifyLocally(device, badge);
+  // The scan is safe on the device before anyone is told it went through; it is decided
+  // while it is written.
+  const checked = decideOnDevice(
+    device,
+    { nonce, badge, room: scan.room, at: serverNow(Date.parse(scan.device_time)), direction },
+    doorHistory,
+  );
   try {
     await queuePut(scan);
   } catch (e) {
@@ -290,6 +309,7 @@ async function handleScan(raw, timing) {
     return;
   }
   showLocalVerdict(nonce, await checked);
+  saveHistory(doorHistory, serverNow(Date.now()));
   refreshStatus();
   syncNow();
 }
@@ -369,7 +389,12 @@ async function sendBatch(items, remaining) {
     const answer = await res.json();
     await queueRemove(items.map((s) => s.nonce));
     localStorage.setItem(STORAGE.lastSync, new Date().toISOString());
-    for (const r of answer.results || []) showServerVerdict(r);
+    let settled = false;
+    for (const r of answer.results || []) {
+      settled = doorHistory.settle(r.nonce, r.decision, r.session_id) || settled;
+      showServerVerdict(r);
+    }
+    if (settled) saveHistory(doorHistory, serverNow(Date.now()));
     return;
   }
   if (!UNREADABLE.has(res.status)) throw new Error(`server answered ${res.status}`);
@@ -427,11 +452,13 @@ async function syncNow() {
 async function refreshDevice() {
   if (!device) return false;
   let res;
+  const sentAt = Date.now();
   try {
     res = await fetch("/api/v1/devices/self", { headers: authHeaders(), cache: "no-store" });
   } catch {
     return false;
   }
+  const answeredAt = Date.now();
   try {
     checkDevice(res);
   } catch {
@@ -447,10 +474,15 @@ async function refreshDevice() {
     event_name: s.event_name,
     time_zone: s.time_zone,
     room: s.room || null,
+    room_id: s.room_id === undefined ? null : s.room_id,
     public_keys: s.public_keys || [],
     revocations: s.revocations || [],
     rooms: s.rooms || [],
     sessions: s.sessions || [],
+    rules: s.rules || null,
+    // The server puts a scan on its own clock (the skew measured at sync); deciding on the
+    // device at the same corrected time keeps a wrong device clock from changing the verdict.
+    clock_offset_ms: clockOffset(s.server_time, sentAt, answeredAt),
     refreshed_at: new Date().toISOString(),
   };
   saveDevice(device);
@@ -460,11 +492,26 @@ async function refreshDevice() {
   return true;
 }
 
+/// Server clock minus device clock, taking the server's time as read halfway through the
+/// request; 0 when the server did not say.
+function clockOffset(serverTime, sentAt, answeredAt) {
+  const server = Date.parse(serverTime);
+  return Number.isFinite(server) ? Math.round(server - (sentAt + answeredAt) / 2) : 0;
+}
+
+/// The device clock corrected by the offset measured at the last refresh.
+function serverNow(at) {
+  return at + ((device && device.clock_offset_ms) || 0);
+}
+
 function deviceLost(message) {
   // Queued scans stay queued: they are sent once the kiosk is paired again.
   forgetDevice();
   device = null;
   importedKeys.clear();
+  // The next pairing may be for another event: earlier scans say nothing about it.
+  doorHistory.entries = [];
+  saveHistory(doorHistory, serverNow(Date.now()));
   latestNonce = null;
   showPairing(message);
 }

@@ -1,5 +1,5 @@
 // What the kiosk keeps on the device: the paired device (with its event's keys, revocations,
-// rooms and sessions) in localStorage; scans waiting to be sent and scans the server refused
+// rooms, sessions and door rules) and the scans it accepted in localStorage; scans waiting to be sent and scans the server refused
 // to read in IndexedDB, so nothing scanned is lost to a reload, a crash or a lost network.
 "use strict";
 
@@ -9,6 +9,7 @@ const STORAGE = {
   direction: "bt.kiosk.direction",
   lastSync: "bt.kiosk.lastSync",
   lastRefresh: "bt.kiosk.lastRefresh",
+  history: "bt.kiosk.accepted",
 };
 
 function loadDevice() {
@@ -26,6 +27,29 @@ function saveDevice(device) {
 
 function forgetDevice() {
   localStorage.removeItem(STORAGE.device);
+}
+
+/// The scans this device accepted (door.js, `DoorHistory`), kept across reloads so a double
+/// scan is still found offline after one.
+function loadHistory() {
+  try {
+    const raw = localStorage.getItem(STORAGE.history);
+    const entries = raw ? JSON.parse(raw) : [];
+    return Array.isArray(entries) ? entries : [];
+  } catch {
+    return [];
+  }
+}
+
+/// `now` is on the clock the scans were decided at (kiosk.js, `serverNow`).
+function saveHistory(history, now) {
+  try {
+    history.prune(now);
+    localStorage.setItem(STORAGE.history, JSON.stringify(history.entries));
+  } catch (e) {
+    // A full storage costs only the offline double-scan check; the server still finds them.
+    console.warn("the accepted scans were not saved", e);
+  }
 }
 
 let dbPromise = null;

@@ -1,12 +1,13 @@
 // Keeps the kiosk app shell so the page opens without a network. API calls are never cached.
 "use strict";
 
-const CACHE = "badgetrail-kiosk-v3";
+const CACHE = "badgetrail-kiosk-v4";
 const SHELL = [
   "/kiosk",
   "/kiosk/kiosk.js",
   "/kiosk/store.js",
   "/kiosk/badge.js",
+  "/kiosk/door.js",
   "/kiosk/camera.js",
   "/kiosk/decoder.js",
   "/kiosk/vendor/jsQR.js",

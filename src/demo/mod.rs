@@ -5,6 +5,7 @@ pub mod door_scans;
 pub mod follow_up;
 pub mod people;
 pub mod programme;
+pub mod today;
 
 use anyhow::Context as _;
 use jiff::Timestamp;
@@ -13,8 +14,12 @@ use crate::{
     accounts, app,
     config::Settings,
     context::Context,
-    domain::{attendee::Registration, user::Role},
-    jobs, leads,
+    domain::{
+        attendee::Registration,
+        scan::{self, SessionSlot},
+        user::Role,
+    },
+    door, jobs, leads,
     registration::{self, Source},
 };
 
@@ -50,14 +55,35 @@ pub struct DemoReport {
     pub sample_badge: String,
     /// Follow-up emails sent by the last step.
     pub follow_up: follow_up::FollowUpReport,
+    /// A kiosk waiting to be paired at the door of `today::KIOSK_ROOM`.
+    pub kiosk: DemoKiosk,
+}
+
+/// The demo's kiosk: a device bound to a room, and what runs there now.
+#[derive(Debug)]
+pub struct DemoKiosk {
+    pub device: door::NewDevice,
+    pub room: String,
+    /// The title of the session a scan made now counts for, if any.
+    pub session_now: Option<String>,
+    /// The event's time zone, for showing times.
+    pub time_zone: String,
 }
 
 /// Creates the sample event, registers attendees, creates staff accounts and sends every
 /// badge email through the configured transport.
 pub async fn prepare(ctx: &Context, attendees: usize) -> anyhow::Result<DemoReport> {
     let now = Timestamp::now();
-    let p = programme::cloud_summit();
-    ctx.store.import_programme(&p, now).await?;
+    let p = today::programme_at(now, &today::local_time_zone());
+    // The first run schedules the event on its day. Later runs leave the sessions where they
+    // are: the first day's scans belong to them and would be cut off if they moved.
+    let played = match ctx.store.event_by_slug(programme::SLUG).await? {
+        Some(e) => ctx.store.event_has_scans(e.id).await?,
+        None => false,
+    };
+    if !played {
+        ctx.store.import_programme(&p, now).await?;
+    }
     let event = ctx
         .store
         .event_by_slug(programme::SLUG)
@@ -87,7 +113,7 @@ pub async fn prepare(ctx: &Context, attendees: usize) -> anyhow::Result<DemoRepo
     }
     let run = jobs::badge_mail::run_once(ctx).await?;
     // The day at the doors, once: a second demo run keeps the first day's scans.
-    let doors = if ctx.store.event_has_scans(event.id).await? {
+    let doors = if played {
         None
     } else {
         Some(door_scans::play(ctx, &event, &p, &badges, 2026).await?)
@@ -106,13 +132,47 @@ pub async fn prepare(ctx: &Context, attendees: usize) -> anyhow::Result<DemoRepo
     .context("building the sample leads")?;
     // Last: the follow-up email works off whatever leads exist by now.
     let follow_up = follow_up::send_follow_up(ctx, &event).await?;
+    let kiosk = demo_kiosk(ctx, &event).await?;
     Ok(DemoReport {
+        kiosk,
         doors,
         leads,
         registered: regs.len(),
         emails_sent: run.sent,
         sample_badge,
         follow_up,
+    })
+}
+
+/// Creates a kiosk bound to `today::KIOSK_ROOM`, with a fresh pairing code.
+async fn demo_kiosk(ctx: &Context, event: &crate::store::EventRecord) -> anyhow::Result<DemoKiosk> {
+    let now = Timestamp::now();
+    let room = today::KIOSK_ROOM;
+    let device = door::create_device(ctx, event, Some(room), "Demo kiosk", now).await?;
+    let rooms = ctx.store.kiosk_rooms(event.id).await?;
+    let room_id = rooms
+        .iter()
+        .find(|r| r.name == room)
+        .map(|r| r.id)
+        .context("the kiosk's room vanished")?;
+    let sessions = ctx.store.kiosk_sessions(event.id).await?;
+    let slots: Vec<SessionSlot> = sessions
+        .iter()
+        .map(|s| SessionSlot {
+            session_id: s.id,
+            room_id: s.room_id,
+            starts_at: crate::store::ts(s.starts_at),
+            ends_at: crate::store::ts(s.ends_at),
+        })
+        .collect();
+    let session_now = scan::resolve_session(&slots, room_id, now, &door::rules())
+        .and_then(|slot| sessions.iter().find(|s| s.id == slot.session_id))
+        .map(|s| s.title.clone());
+    Ok(DemoKiosk {
+        device,
+        room: room.to_owned(),
+        session_now,
+        time_zone: event.info.time_zone.clone(),
     })
 }
 
@@ -147,65 +207,7 @@ pub async fn run(settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
     let ctx = Context::build(settings).await?;
     let report = prepare(&ctx, args.attendees).await?;
     let s = &ctx.settings;
-    println!("Demo event '{}' ready:", programme::SLUG);
-    println!(
-        "  {} attendees registered, {} badge emails sent via {:?}",
-        report.registered, report.emails_sent, s.mail.transport
-    );
-    if let Some(d) = &report.doors {
-        println!(
-            "  door day simulated: {} scans ({} accepted, {} duplicates, {} refused), {} no-shows",
-            d.scans, d.accepted, d.duplicates, d.refused, d.no_shows
-        );
-    }
-    let tiers: Vec<String> = report
-        .leads
-        .tiers
-        .iter()
-        .map(|(t, n)| format!("{t} {n}"))
-        .collect();
-    println!(
-        "  {} leads built ({}), {} routed to sales",
-        report.leads.leads,
-        tiers.join(", "),
-        report.leads.routed
-    );
-    if report.follow_up.already_sent {
-        println!(
-            "  follow-up emails: campaign '{}' was sent by an earlier run",
-            follow_up::CAMPAIGN_SLUG
-        );
-    } else {
-        println!(
-            "  {} follow-up emails sent (campaign '{}', {} queued)",
-            report.follow_up.sent,
-            follow_up::CAMPAIGN_SLUG,
-            report.follow_up.queued
-        );
-    }
-    if matches!(s.mail.transport, crate::mail::TransportKind::Outbox) {
-        println!("  outbox: {}", s.mail.outbox_dir.display());
-    }
-    println!();
-    println!(
-        "  Registration:  {}/e/{}/register",
-        s.public_url,
-        programme::SLUG
-    );
-    println!(
-        "  A badge:       {}/b/{}",
-        s.public_url, report.sample_badge
-    );
-    println!(
-        "  Staff pages:   {}/admin  (users: admin, marketer, staff, sales; password: {DEMO_PASSWORD})",
-        s.public_url
-    );
-    println!(
-        "  Campaign:      {}/admin/events/{}/campaigns/{}",
-        s.public_url,
-        programme::SLUG,
-        follow_up::CAMPAIGN_SLUG
-    );
+    print!("{}", summary(&report, s));
     if args.no_serve {
         return Ok(());
     }
@@ -215,4 +217,97 @@ pub async fn run(settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
         .await?
         .run_until_stopped(app::shutdown_signal())
         .await
+}
+
+/// What the demo prints once it is ready: what it did and where to go next.
+pub fn summary(report: &DemoReport, s: &Settings) -> String {
+    let mut out = String::new();
+    let mut line = |text: String| {
+        out.push_str(&text);
+        out.push('\n');
+    };
+    line(format!("Demo event '{}' ready:", programme::SLUG));
+    line(format!(
+        "  {} attendees registered, {} badge emails sent via {:?}",
+        report.registered, report.emails_sent, s.mail.transport
+    ));
+    if let Some(d) = &report.doors {
+        line(format!(
+            "  door day simulated: {} scans ({} accepted, {} duplicates, {} refused), {} no-shows",
+            d.scans, d.accepted, d.duplicates, d.refused, d.no_shows
+        ));
+    }
+    let tiers: Vec<String> = report
+        .leads
+        .tiers
+        .iter()
+        .map(|(t, n)| format!("{t} {n}"))
+        .collect();
+    line(format!(
+        "  {} leads built ({}), {} routed to sales",
+        report.leads.leads,
+        tiers.join(", "),
+        report.leads.routed
+    ));
+    if report.follow_up.already_sent {
+        line(format!(
+            "  follow-up emails: campaign '{}' was sent by an earlier run",
+            follow_up::CAMPAIGN_SLUG
+        ));
+    } else {
+        line(format!(
+            "  {} follow-up emails sent (campaign '{}', {} queued)",
+            report.follow_up.sent,
+            follow_up::CAMPAIGN_SLUG,
+            report.follow_up.queued
+        ));
+    }
+    if matches!(s.mail.transport, crate::mail::TransportKind::Outbox) {
+        line(format!("  outbox: {}", s.mail.outbox_dir.display()));
+    }
+    line(String::new());
+    line(format!(
+        "  Registration:  {}/e/{}/register",
+        s.public_url,
+        programme::SLUG
+    ));
+    line(format!(
+        "  A badge:       {}/b/{}",
+        s.public_url, report.sample_badge
+    ));
+    line(format!(
+        "  Staff pages:   {}/admin  (users: admin, marketer, staff, sales; password: {DEMO_PASSWORD})",
+        s.public_url
+    ));
+    line(format!(
+        "  Campaign:      {}/admin/events/{}/campaigns/{}",
+        s.public_url,
+        programme::SLUG,
+        follow_up::CAMPAIGN_SLUG
+    ));
+    let k = &report.kiosk;
+    let until = jiff::tz::TimeZone::get(&k.time_zone)
+        .map(|tz| {
+            k.device
+                .expires_at
+                .to_zoned(tz)
+                .strftime("%H:%M")
+                .to_string()
+        })
+        .unwrap_or_else(|_| k.device.expires_at.to_string());
+    line(format!(
+        "  Kiosk:         {}/kiosk  (pairing code {}, door of the {}; use it by {until})",
+        s.public_url, k.device.pairing_code, k.room
+    ));
+    line(match &k.session_now {
+        Some(title) => format!(
+            "                 now in the {}: {title}; scan a badge from the outbox there",
+            k.room
+        ),
+        None => format!(
+            "                 no session in the {} now, so the kiosk refuses scans; a fresh database schedules the day anew",
+            k.room
+        ),
+    });
+    out
 }

@@ -1,6 +1,10 @@
 //! The sample event: a one-day cloud-vendor conference with parallel tracks.
 
-use jiff::{Timestamp, civil::Date, tz::TimeZone};
+use jiff::{
+    SignedDuration, Timestamp,
+    civil::{Date, Time},
+    tz::TimeZone,
+};
 
 use crate::domain::{
     programme::{EventInfo, Programme, Room, Session, SessionKind, Topic, TopicWeight},
@@ -231,13 +235,45 @@ const SESSIONS: &[(&str, &str, &str, &str, &str, SessionKind, &str)] = &[
 
 /// The sample programme; deterministic, valid by construction (checked in tests).
 pub fn cloud_summit() -> Programme {
-    let day: Date = "2026-05-12".parse().expect("fixed date");
-    let tz = TimeZone::get("Europe/Berlin").expect("bundled time zone");
+    cloud_summit_on(
+        "2026-05-12".parse().expect("fixed date"),
+        "Europe/Berlin",
+        OPENING,
+    )
+}
+
+/// When the opening keynote starts in `cloud_summit`; the timetable keeps its shape around it.
+pub const OPENING: Time = Time::constant(9, 0, 0, 0);
+
+/// How long the sample day runs, from the opening keynote to the end of the last session.
+pub fn day_length() -> SignedDuration {
+    let minutes = |hm: &str| -> i64 {
+        let (h, m) = hm.split_once(':').expect("HH:MM");
+        h.parse::<i64>().expect("hour") * 60 + m.parse::<i64>().expect("minute")
+    };
+    let last = SESSIONS
+        .iter()
+        .map(|s| minutes(s.4))
+        .max()
+        .unwrap_or_default();
+    SignedDuration::from_mins(last - minutes("09:00"))
+}
+
+/// The sample programme on `day` in `time_zone` (an IANA name), with its opening keynote at
+/// `opening` local time.
+pub fn cloud_summit_on(day: Date, time_zone: &str, opening: Time) -> Programme {
+    let tz = TimeZone::get(time_zone).expect("a known time zone");
+    let start = day.to_datetime(opening);
     let at = |hm: &str| -> Timestamp {
         let (h, m) = hm.split_once(':').expect("HH:MM");
-        day.at(h.parse().expect("hour"), m.parse().expect("minute"), 0, 0)
+        let since_nine = SignedDuration::from_mins(
+            (h.parse::<i64>().expect("hour") - 9) * 60 + m.parse::<i64>().expect("minute"),
+        );
+        start
+            .checked_add(since_nine)
+            .expect("a session within the calendar")
             .to_zoned(tz.clone())
-            .expect("no DST change on the day")
+            .expect("a time within the calendar")
             .timestamp()
     };
     let slug = |s: &str| Slug::parse(s).expect("fixed slug");
@@ -245,7 +281,7 @@ pub fn cloud_summit() -> Programme {
         event: EventInfo {
             slug: slug(SLUG),
             name: "Cloud Summit 2026".into(),
-            time_zone: "Europe/Berlin".into(),
+            time_zone: time_zone.into(),
             venue: "Estrel Congress Center, Berlin".into(),
             starts_on: day,
             ends_on: day,

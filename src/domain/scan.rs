@@ -5,6 +5,8 @@ use std::cmp::Reverse;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
+use super::badge::{self, BadgeClaims, BadgeError};
+
 /// Which way the attendee went through the door.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -103,9 +105,7 @@ pub fn resolve_session(
         .copied()
 }
 
-/// Why the door said no. Callers map `badge::BadgeError` as: `Malformed` to `Malformed`,
-/// `Forged` and `UnknownKey` to `Forged`, `WrongEvent` to `WrongEvent`; a badge for which
-/// `badge::is_revoked` holds is `Revoked`.
+/// Why the door said no. `check_badge` gives the badge refusals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Refusal {
     Malformed,
@@ -143,6 +143,16 @@ impl Refusal {
             .into_iter()
             .find(|x| x.as_str() == r)
             .ok_or_else(|| format!("unknown refusal '{raw}'"))
+    }
+
+    /// How the door refuses a badge `badge::verify` does not accept: a badge signed with a
+    /// key the event does not have is as good as forged.
+    pub fn for_badge(e: &BadgeError) -> Refusal {
+        match e {
+            BadgeError::Malformed(_) => Refusal::Malformed,
+            BadgeError::WrongEvent { .. } => Refusal::WrongEvent,
+            BadgeError::UnknownKey(_) | BadgeError::Forged => Refusal::Forged,
+        }
     }
 
     /// Plain words for the door screen; staff read them at a glance.
@@ -190,6 +200,23 @@ impl Decision {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BadgeCheck {
     pub attendee_id: i64,
+}
+
+/// The badge half of the door's decision, from what `badge::verify` said and the serial an
+/// attendee's valid badge carries now (`current_serial`, 1 for those never re-issued).
+/// The kiosk makes the same check offline (kiosk/badge.js).
+pub fn check_badge(
+    verified: Result<BadgeClaims, BadgeError>,
+    current_serial: impl FnOnce(i64) -> i64,
+) -> Result<BadgeCheck, Refusal> {
+    let claims = verified.map_err(|e| Refusal::for_badge(&e))?;
+    let attendee_id = i64::from(claims.attendee_id);
+    // A serial beyond what a badge can carry revokes every badge of the attendee.
+    let current = u16::try_from(current_serial(attendee_id)).unwrap_or(u16::MAX);
+    if badge::is_revoked(&claims, current) {
+        return Err(Refusal::Revoked);
+    }
+    Ok(BadgeCheck { attendee_id })
 }
 
 /// What the door knows before deciding. The badge is checked by the caller first.

@@ -21,9 +21,14 @@ use jiff::{Timestamp, ToSpan};
 use crate::{
     accounts::login_token_hash,
     context::Context,
-    domain::scan::{Direction, SessionSlot},
+    domain::scan::{Direction, ScanRules, SessionSlot},
     store::{DeviceRecord, EventRecord, ScanVerdict},
 };
+
+/// The rules every door decides with; kiosks get them too, to decide offline alike.
+pub fn rules() -> ScanRules {
+    ScanRules::default()
+}
 
 /// How long a pairing code can be used.
 const PAIRING_MINUTES: i64 = 15;

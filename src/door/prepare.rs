@@ -8,10 +8,7 @@ use jiff::Timestamp;
 
 use super::{ScanBatch, state::DoorState};
 use crate::{
-    domain::{
-        badge::{self, BadgeError},
-        scan::{self, BadgeCheck, Refusal, ScanFacts, SessionSlot},
-    },
+    domain::scan::{self, BadgeCheck, Refusal, ScanFacts, SessionSlot},
     store::DeviceRecord,
 };
 
@@ -111,15 +108,7 @@ impl PreparedBatch {
 
 /// Signature, event and revocation of a scanned badge text.
 pub fn check_badge(text: &str, state: &DoorState) -> Result<BadgeCheck, Refusal> {
-    let claims = state.verify(text).map_err(|e| match e {
-        BadgeError::Malformed(_) => Refusal::Malformed,
-        BadgeError::WrongEvent { .. } => Refusal::WrongEvent,
-        BadgeError::UnknownKey(_) | BadgeError::Forged => Refusal::Forged,
-    })?;
-    let attendee_id = i64::from(claims.attendee_id);
-    let current = state.current_serial(attendee_id);
-    if badge::is_revoked(&claims, u16::try_from(current).unwrap_or(u16::MAX)) {
-        return Err(Refusal::Revoked);
-    }
-    Ok(BadgeCheck { attendee_id })
+    scan::check_badge(state.verify(text), |attendee_id| {
+        state.current_serial(attendee_id)
+    })
 }

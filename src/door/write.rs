@@ -19,7 +19,7 @@ use super::{
 };
 use crate::{
     domain::{
-        scan::{Decision, ScanFacts, ScanRules},
+        scan::{Decision, ScanFacts},
         scan_group::{self, StoredAccepted},
     },
     store::{DeviceContact, NewScan, ScanVerdict, Store},
@@ -57,7 +57,7 @@ pub async fn write_group(
     event_id: i64,
     jobs: &mut [PreparedBatch],
 ) -> anyhow::Result<Vec<Written>> {
-    let rules = ScanRules::default();
+    let rules = super::rules();
     // (device, nonce) pairs found stored already, with their verdicts.
     let mut earlier: HashMap<(i64, String), ScanVerdict> = HashMap::new();
     let mut state = states.get(event_id).await?;

@@ -21,6 +21,7 @@ pub const FILES: &[(&str, &str, &str)] = &[
     ("/kiosk/kiosk.js", JS, include_str!("../../kiosk/kiosk.js")),
     ("/kiosk/store.js", JS, include_str!("../../kiosk/store.js")),
     ("/kiosk/badge.js", JS, include_str!("../../kiosk/badge.js")),
+    ("/kiosk/door.js", JS, include_str!("../../kiosk/door.js")),
     (
         "/kiosk/camera.js",
         JS,

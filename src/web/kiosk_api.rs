@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use crate::{
-    domain::scan::Refusal,
+    domain::scan::{Refusal, ScanRules},
     door::{self, DeviceAuth, ScanBatch},
     error::Error,
     qr,
@@ -308,12 +308,31 @@ struct SyncRoom {
 #[derive(Serialize)]
 struct SyncSession {
     id: i64,
+    room_id: i64,
     /// The programme's own session id.
     key: String,
     title: String,
     room: String,
     starts_at: Timestamp,
     ends_at: Timestamp,
+}
+
+/// The door's time rules in seconds (`domain::scan::ScanRules`).
+#[derive(Serialize)]
+struct SyncRules {
+    grace_before_start_secs: i64,
+    grace_after_end_secs: i64,
+    duplicate_window_secs: i64,
+}
+
+impl From<ScanRules> for SyncRules {
+    fn from(r: ScanRules) -> SyncRules {
+        SyncRules {
+            grace_before_start_secs: r.grace_before_start.as_secs(),
+            grace_after_end_secs: r.grace_after_end.as_secs(),
+            duplicate_window_secs: r.duplicate_window.as_secs(),
+        }
+    }
 }
 
 /// Everything a kiosk keeps to decide on its own while offline.
@@ -325,6 +344,7 @@ struct DeviceSelfResponse {
     revoked: bool,
     /// The room this device is bound to, or none (staff choose the room on the kiosk).
     room: Option<String>,
+    room_id: Option<i64>,
     event_id: i64,
     event_slug: String,
     event_name: String,
@@ -335,6 +355,8 @@ struct DeviceSelfResponse {
     revocations: Vec<(i64, i64)>,
     rooms: Vec<SyncRoom>,
     sessions: Vec<SyncSession>,
+    /// The rules the server decides scans with, so an offline verdict is the server's.
+    rules: SyncRules,
 }
 
 /// `GET /api/v1/devices/self`: the device's own state and its event's current keys,
@@ -373,6 +395,7 @@ async fn device_self(
         device_name: d.name.clone(),
         revoked: d.revoked_at.is_some(),
         room: d.room_id.map(room_name),
+        room_id: d.room_id,
         event_id: d.event_id,
         event_slug: event.info.slug.to_string(),
         event_name: event.info.name,
@@ -392,6 +415,7 @@ async fn device_self(
             .into_iter()
             .map(|s| SyncSession {
                 id: s.id,
+                room_id: s.room_id,
                 key: s.external_id,
                 title: s.title,
                 room: room_name(s.room_id),
@@ -407,6 +431,7 @@ async fn device_self(
                 capacity: r.capacity,
             })
             .collect(),
+        rules: door::rules().into(),
     };
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response())
 }

@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::{
     browser::browser,
     helpers::{Db, register_badge, spawn_app, valid_form},
-    kiosk_support::NetworkConditions,
+    kiosk_support::{NetworkConditions, register, seed_event_now},
 };
 
 /// Polls `script` (a function body returning a value) until `done` holds, for at most 15 s.
@@ -113,6 +113,13 @@ async fn a_kiosk_pairs_scans_offline_first_and_refuses_a_forged_badge() {
         .for_element(Locator::Css("#scanning:not([hidden])"))
         .await
         .unwrap();
+    // The device state (sessions, door rules) arrives right after pairing.
+    eventually(
+        c,
+        "const d = window.kiosk.device(); return !!(d && d.refreshed_at);",
+        |v| v == &Value::Bool(true),
+    )
+    .await;
     let header = c
         .find(Locator::Css("#scanning header"))
         .await
@@ -168,8 +175,8 @@ async fn a_kiosk_pairs_scans_offline_first_and_refuses_a_forged_badge() {
         .collect();
     assert_eq!(
         seen.first(),
-        Some(&"local:accepted"),
-        "the signature verifies on the device first: {seen:?}"
+        Some(&"local:refused"),
+        "the device decides first, by the server's rules: {seen:?}"
     );
     assert_eq!(seen.last(), Some(&"server:refused"), "{seen:?}");
     eventually(
@@ -223,8 +230,9 @@ async fn scans_made_offline_are_kept_and_sent_when_the_network_returns() {
     let Some(app) = spawn_app(Db::Sqlite).await else {
         return;
     };
-    let event = app.seed_event().await;
-    let badge = register_badge(&app, &valid_form("ada@example.com")).await;
+    // A session runs now, and three people come: three scans the server accepts.
+    let event = seed_event_now(&app).await;
+    let badges = register(&app, 3).await;
     let device = door::create_device(
         &app.ctx,
         &event,
@@ -248,11 +256,17 @@ async fn scans_made_offline_are_kept_and_sent_when_the_network_returns() {
         .for_element(Locator::Css("#scanning:not([hidden])"))
         .await
         .unwrap();
+    eventually(
+        c,
+        "const d = window.kiosk.device(); return !!(d && d.refreshed_at);",
+        |v| v == &Value::Bool(true),
+    )
+    .await;
 
     c.issue_cmd(NetworkConditions { offline: true })
         .await
         .unwrap();
-    for _ in 0..3 {
+    for (badge, _) in &badges {
         let wedge = c.active_element().await.unwrap();
         assert_eq!(wedge.attr("id").await.unwrap().as_deref(), Some("wedge"));
         wedge
