@@ -16,6 +16,7 @@ pub mod jobs;
 pub mod leads;
 pub mod live;
 pub mod mail;
+pub mod privacy;
 pub mod qr;
 pub mod registration;
 pub mod store;

@@ -25,7 +25,7 @@ use secrecy::ExposeSecret;
 
 use crate::{
     config::Settings,
-    domain::edm_link::LinkSigner,
+    domain::{address_hash::AddressHasher, edm_link::LinkSigner},
     mail::{MailSettings, MailTransport},
     store::Store,
 };
@@ -34,6 +34,8 @@ use crate::{
 /// (so campaigns never hold up badge emails), the From mailbox and the DKIM key.
 pub struct EdmRuntime {
     pub signer: LinkSigner,
+    /// Hashes the addresses of erased people, under the same secret as the links.
+    pub addresses: AddressHasher,
     pub transport: MailTransport,
     pub from: Mailbox,
     /// Domain of the From address: Message-IDs, List-Id and the unsubscribe mailbox use it.
@@ -71,6 +73,7 @@ impl EdmRuntime {
         let dkim = edm.dkim.as_ref().map(dkim_config).transpose()?;
         Ok(EdmRuntime {
             signer: LinkSigner::new(&secret),
+            addresses: AddressHasher::new(&secret),
             transport,
             from,
             domain,

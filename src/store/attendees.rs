@@ -53,6 +53,8 @@ pub struct AttendeeRecord {
     pub badge_serial: i64,
     pub registered_at: i64,
     pub updated_at: i64,
+    /// When the person's data was erased; their other fields are then neutral values.
+    pub erased_at: Option<i64>,
     #[sqlx(skip)]
     pub interests: Vec<String>,
     /// The token of the valid badge.
@@ -98,7 +100,7 @@ const QUEUE_BADGE_MAIL: &str = "INSERT INTO mail_queue (kind, attendee_id, state
 
 const ATTENDEE_COLUMNS: &str = "a.id, a.event_id, a.email, a.name, a.company, a.job_title, a.decision_role, \
      a.purchase_stage, a.industry, a.company_size, a.country, a.phone, a.marketing_consent, a.source, \
-     a.badge_serial, a.registered_at, a.updated_at";
+     a.badge_serial, a.registered_at, a.updated_at, a.erased_at";
 
 impl Store {
     /// Records registrations in one transaction: each attendee is created or updated by
@@ -286,6 +288,22 @@ impl Store {
             Some(a) => Ok(Some(self.complete(a).await?)),
             None => Ok(None),
         }
+    }
+
+    /// The id of the event's attendee with this (normalised) address, if any.
+    pub async fn attendee_id_by_email(
+        &self,
+        event_id: i64,
+        email: &str,
+    ) -> StoreResult<Option<i64>> {
+        let id = on_pool!(self, p => sqlx::query_scalar(
+            "SELECT id FROM attendees WHERE event_id = $1 AND email = $2",
+        )
+        .bind(event_id)
+        .bind(email)
+        .fetch_optional(p)
+        .await)?;
+        Ok(id)
     }
 
     /// The badge a token belongs to and its attendee, whether or not the badge is still valid.

@@ -16,6 +16,7 @@ pub mod lead_package;
 pub mod lead_report;
 pub mod leads;
 pub mod live;
+pub mod privacy;
 pub mod public;
 pub mod rate_limit;
 pub mod sales;
@@ -68,6 +69,7 @@ pub fn router(state: AppState) -> Router {
         .nest(
             "/admin",
             admin::router()
+                .merge(privacy::router())
                 .merge(devices::router())
                 .merge(trails::router())
                 .merge(live::router()),
