@@ -10,7 +10,7 @@ use crate::{
     store::{ErasureCounts, ErasureInput, StoreError},
 };
 
-/// Who asked for an erasure; kept in the log, never with the person's data.
+/// Who asked for an erasure. The log says which kind; staff log their own actions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ErasureRequester {
     /// The person themselves, through their own pages.
@@ -102,15 +102,10 @@ pub(super) async fn sweep_outbox(ctx: &Context, addresses: Vec<String>) -> anyho
 }
 
 pub(super) fn log(report: &ErasureReport, requested_by: &ErasureRequester) {
-    let staff = match requested_by {
-        ErasureRequester::Staff(user) => user.as_str(),
-        _ => "",
-    };
     let r = &report.removed;
     tracing::info!(
         attendee = report.attendee_id,
         requested_by = requested_by.kind(),
-        staff,
         already_erased = report.already_erased,
         scans = r.scans_anonymised,
         leads = r.leads,

@@ -152,6 +152,17 @@ impl Store {
         Ok(erased)
     }
 
+    /// Whether any attendee, of any event, is registered with this address.
+    pub async fn address_registered(&self, email: &str) -> StoreResult<bool> {
+        let n: i64 = super::on_pool!(self, p => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM attendees WHERE email = $1",
+        )
+        .bind(email.trim().to_lowercase())
+        .fetch_one(p)
+        .await)?;
+        Ok(n > 0)
+    }
+
     /// The keyed hashes of every erased address (`domain::address_hash`).
     pub async fn erased_address_hashes(&self) -> StoreResult<Vec<String>> {
         let rows = super::on_pool!(self, p => sqlx::query_scalar(

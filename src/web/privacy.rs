@@ -89,6 +89,7 @@ async fn erase(
         ErasureRequester::Staff(user.username.clone()),
     )
     .await?;
+    tracing::info!(user = user.id, attendee = id, "erasure requested by staff");
     Ok(Redirect::to(&format!(
         "/admin/events/{slug}/attendees/{id}?erased=1"
     )))

@@ -145,6 +145,26 @@ async fn erasure_by_staff_leaves_no_trace_of_the_person_anywhere_and_keeps_the_c
         .await
         .unwrap();
     assert_eq!(erased.status(), 303);
+    // Mail about the person that arrives afterwards stores nothing of them again.
+    let ledger_row = store
+        .campaign_ledger(f.campaign)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.attendee_id == f.person)
+        .unwrap();
+    store
+        .record_engagement(
+            ledger_row.id,
+            Some("https://example.com/book"),
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
+    let bounce = crate::edm::dsn(EMAIL, "failed", "5.1.1");
+    badgetrail::edm::read_inbound(&app.ctx, bounce.as_bytes(), Timestamp::now())
+        .await
+        .unwrap();
 
     let dump = dump_database(&app).await;
     assert_eq!(trace_of_person(&dump), None, "{dump}");
@@ -185,6 +205,10 @@ async fn erasure_by_staff_leaves_no_trace_of_the_person_anywhere_and_keeps_the_c
     assert_eq!(occupancy(&app, f.event.id, f.during).await, rooms);
     assert!(store.lead(f.event.id, f.person).await.unwrap().is_none());
     assert!(store.lead(f.event.id, f.other).await.unwrap().is_some());
+    assert_eq!(
+        store.attendee_engagement(f.person).await.unwrap(),
+        Default::default()
+    );
     // A lead build afterwards does not bring the person back.
     badgetrail::leads::build(&app.ctx, &f.event, &crate::leads_support::opts(), &|_| {})
         .await

@@ -28,6 +28,7 @@ pub struct Fixture {
     pub event: EventRecord,
     pub person: i64,
     pub other: i64,
+    pub campaign: i64,
     /// A moment inside the workshop both were scanned into.
     pub during: Timestamp,
 }
@@ -109,6 +110,7 @@ pub async fn fixture(app: &TestApp) -> Fixture {
         event,
         person,
         other,
+        campaign: c.id,
         during: workshop.starts_at + SignedDuration::from_mins(30),
     }
 }
