@@ -33,10 +33,7 @@ pub fn sweep(dir: &Path, addresses: &[String]) -> std::io::Result<u64> {
             Err(e) => return Err(e),
         };
         text.make_ascii_lowercase();
-        let mentions = needles
-            .iter()
-            .any(|n| text.windows(n.len()).any(|w| w == n.as_slice()));
-        if mentions {
+        if needles.iter().any(|n| mentions(&text, n)) {
             match std::fs::remove_file(&path) {
                 Ok(()) => removed += 1,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -45,6 +42,33 @@ pub fn sweep(dir: &Path, addresses: &[String]) -> std::io::Result<u64> {
         }
     }
     Ok(removed)
+}
+
+/// Whether `text` holds `address` as a whole address: `al@example.com` is not mentioned by
+/// a message to `hal@example.com` or `al@example.com.au`.
+fn mentions(text: &[u8], address: &[u8]) -> bool {
+    let local = |b: u8| b.is_ascii_alphanumeric() || b"._%+-'".contains(&b);
+    let domain = |b: u8| b.is_ascii_alphanumeric() || b == b'-';
+    let mut from = 0;
+    while let Some(at) = find(&text[from..], address) {
+        let start = from + at;
+        let end = start + address.len();
+        let before_ok = start == 0 || !local(text[start - 1]);
+        let after_ok = match text.get(end) {
+            None => true,
+            Some(b'.') => !text.get(end + 1).is_some_and(|b| domain(*b)),
+            Some(b) => !domain(*b),
+        };
+        if before_ok && after_ok {
+            return true;
+        }
+        from = start + 1;
+    }
+    false
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 #[cfg(test)]
@@ -60,6 +84,18 @@ mod tests {
         assert_eq!(n, 1);
         assert!(!dir.path().join("1.eml").exists());
         assert!(dir.path().join("2.eml").exists());
+    }
+
+    #[test]
+    fn an_address_inside_another_address_is_not_a_mention() {
+        let needle = b"al@example.com";
+        assert!(!mentions(b"To: <hal@example.com>", needle));
+        assert!(!mentions(b"To: <al@example.com.au>", needle));
+        assert!(!mentions(b"To: <al@example.community>", needle));
+        assert!(mentions(b"To: <al@example.com>", needle));
+        assert!(mentions(b"write to al@example.com.\r\n", needle));
+        assert!(mentions(b"al@example.com", needle));
+        assert!(mentions(b"to hal@example.com, al@example.com", needle));
     }
 
     #[test]

@@ -215,6 +215,24 @@ async fn erasure_by_staff_leaves_no_trace_of_the_person_anywhere_and_keeps_the_c
         .unwrap();
     assert!(store.lead(f.event.id, f.person).await.unwrap().is_none());
 
+    // The badge no longer opens any door.
+    let late = badgetrail::door::ScanBatch {
+        sent_at: Timestamp::now(),
+        app_version: "test".into(),
+        queue_size: 0,
+        scans: vec![badgetrail::door::ReportedScan {
+            nonce: "after-erasure".into(),
+            badge: f.badge.clone(),
+            device_time: f.during,
+            direction: badgetrail::domain::scan::Direction::Entry,
+            room: None,
+        }],
+    };
+    let verdicts = badgetrail::door::ingest_paired(&app.ctx, &f.door, &late, Timestamp::now())
+        .await
+        .unwrap();
+    assert_eq!(verdicts[0].decision, "refused", "{verdicts:?}");
+
     let again = privacy::erase_attendee(
         &app.ctx,
         f.person,

@@ -29,6 +29,9 @@ pub struct Fixture {
     pub person: i64,
     pub other: i64,
     pub campaign: i64,
+    /// The workshop door, and the person's badge token as it was.
+    pub door: door::Paired,
+    pub badge: String,
     /// A moment inside the workshop both were scanned into.
     pub during: Timestamp,
 }
@@ -67,6 +70,7 @@ pub async fn fixture(app: &TestApp) -> Fixture {
         .unwrap()
         .unwrap();
     let mut scans = Vec::new();
+    let badge = store.attendee(person).await.unwrap().unwrap().token;
     for id in [person, other] {
         let token = store.attendee(id).await.unwrap().unwrap().token;
         scans.push(door::ReportedScan {
@@ -111,6 +115,8 @@ pub async fn fixture(app: &TestApp) -> Fixture {
         person,
         other,
         campaign: c.id,
+        door: paired,
+        badge,
         during: workshop.starts_at + SignedDuration::from_mins(30),
     }
 }
