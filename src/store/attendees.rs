@@ -1,6 +1,6 @@
 //! Attendees, their consent history and their badges.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use jiff::Timestamp;
 use sqlx::FromRow;
@@ -22,6 +22,8 @@ pub struct RegisterOptions<'a> {
     pub source: &'a str,
     /// Queue the badge email in the same transaction.
     pub send_badge_mail: bool,
+    /// Addresses that get no badge email even so.
+    pub no_badge_mail: &'a HashSet<String>,
 }
 
 /// What happened to one registration.
@@ -214,7 +216,7 @@ impl Store {
                         badge.token
                     }
                 };
-                if options.send_badge_mail {
+                if options.send_badge_mail && !options.no_badge_mail.contains(reg.email.as_str()) {
                     sqlx::query(QUEUE_BADGE_MAIL)
                     .bind(attendee_id)
                     .bind(now)

@@ -21,7 +21,7 @@ use crate::{
 crate::on_both_backends!(
     the_export_holds_registration_consents_scans_trail_emails_and_the_lead_explanation,
     erasure_by_staff_leaves_no_trace_of_the_person_anywhere_and_keeps_the_counts,
-    an_erased_address_imported_again_gets_no_follow_up_email,
+    an_erased_address_imported_again_gets_no_badge_or_follow_up_email,
     retention_dry_run_changes_nothing_and_the_real_run_erases_the_people_due,
 );
 
@@ -256,7 +256,7 @@ async fn occupancy(app: &TestApp, event_id: i64, at: Timestamp) -> String {
     )
 }
 
-async fn an_erased_address_imported_again_gets_no_follow_up_email(db: Db) {
+async fn an_erased_address_imported_again_gets_no_badge_or_follow_up_email(db: Db) {
     let Some(app) = spawn_app(db).await else {
         return;
     };
@@ -276,7 +276,8 @@ async fn an_erased_address_imported_again_gets_no_follow_up_email(db: Db) {
 
     let csv = format!(
         "email,name,company,job_title,decision_role,purchase_stage,industry,company_size,country,phone,interests,marketing_consent\n\
-         {EMAIL},{NAME},Analytical Engines,CTO,decision_maker,look_for_suppliers,software,51_200,United Kingdom,,ai,yes\n"
+         {EMAIL},{NAME},Analytical Engines,CTO,decision_maker,look_for_suppliers,software,51_200,United Kingdom,,ai,yes\n\
+         {OTHER_EMAIL},{OTHER_NAME},Analytical Engines,CTO,decision_maker,look_for_suppliers,software,51_200,United Kingdom,,ai,yes\n"
     );
     let topics = app.ctx.store.event_topics(event.id).await.unwrap();
     let known: Vec<&str> = topics.iter().map(|t| t.slug.as_str()).collect();
@@ -286,12 +287,14 @@ async fn an_erased_address_imported_again_gets_no_follow_up_email(db: Db) {
         &event,
         &parsed.rows,
         Source::Import,
-        false,
+        true,
         Timestamp::now(),
     )
     .await
     .unwrap();
     assert!(again[0].created, "a new registration, not the erased one");
+    let badges = jobs::badge_mail::run_once(&app.ctx).await.unwrap();
+    assert_eq!(badges.sent, 1, "only the other person gets a badge email");
 
     let c = campaign(&app, &event, "after", &every_tier_campaign()).await;
     let view = badgetrail::edm::audience(&app.ctx, &c, Timestamp::now())
@@ -313,9 +316,15 @@ async fn an_erased_address_imported_again_gets_no_follow_up_email(db: Db) {
         .iter()
         .map(|p| std::fs::read_to_string(p).unwrap())
         .collect();
-    assert_eq!(sent.len(), 1, "only the other person is mailed");
-    assert!(sent[0].contains(OTHER_EMAIL));
-    assert!(!sent[0].contains(EMAIL));
+    assert_eq!(
+        sent.len(),
+        2,
+        "the other person's badge and follow-up emails"
+    );
+    assert!(
+        sent.iter()
+            .all(|m| m.contains(OTHER_EMAIL) && !m.contains(EMAIL))
+    );
 }
 
 async fn retention_dry_run_changes_nothing_and_the_real_run_erases_the_people_due(db: Db) {
