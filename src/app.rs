@@ -40,8 +40,8 @@ impl Application {
         &self.ctx
     }
 
-    /// Serves requests and runs the badge mailer until `shutdown` completes, then lets
-    /// in-flight requests finish.
+    /// Serves requests and runs the background jobs (badge mail, campaigns, retention) until
+    /// `shutdown` completes, then lets in-flight requests finish.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -52,6 +52,10 @@ impl Application {
             stop_rx.clone(),
         ));
         let campaigns = tokio::spawn(jobs::edm_send::run_until_shutdown(
+            self.ctx.clone(),
+            stop_rx.clone(),
+        ));
+        let retention = tokio::spawn(jobs::retention::run_until_shutdown(
             self.ctx.clone(),
             stop_rx,
         ));
@@ -69,6 +73,7 @@ impl Application {
         .context("serving HTTP")?;
         let _ = mailer.await;
         let _ = campaigns.await;
+        let _ = retention.await;
         self.ctx.store.close().await;
         tracing::info!("stopped");
         Ok(())

@@ -47,6 +47,9 @@ pub struct Settings {
     pub login_hours: u32,
     /// How often the background mailer looks for queued messages, in milliseconds (0: never).
     pub mail_poll_ms: u64,
+    /// How often personal data past its event's retention period is erased, in hours
+    /// (0: never; `badgetrail retention run` still works).
+    pub retention_hours: u64,
     pub mail: MailSettings,
     /// Follow-up email campaigns.
     pub edm: crate::edm::EdmSettings,
@@ -86,6 +89,7 @@ impl Default for Settings {
             max_body_bytes: 64 * 1024,
             login_hours: 12,
             mail_poll_ms: 500,
+            retention_hours: 24,
             mail: MailSettings::default(),
             edm: crate::edm::EdmSettings::default(),
             leads: crate::leads::LeadSettings::default(),

@@ -1,4 +1,4 @@
-//! `badgetrail attendees ...`: people registered elsewhere.
+//! `badgetrail attendees ...`: people registered elsewhere; a person's data export and erasure.
 
 use std::path::PathBuf;
 
@@ -9,7 +9,9 @@ use jiff::Timestamp;
 use super::event::reject;
 use crate::{
     context::Context,
+    domain::email::Email,
     formats,
+    privacy::{self, ErasureRequester},
     registration::{self, Source},
 };
 
@@ -24,6 +26,39 @@ pub enum AttendeesCommand {
         #[arg(long)]
         no_email: bool,
     },
+    /// Erase a person's data on their request: personal fields, leads, email copies. For good.
+    Erase {
+        #[arg(long)]
+        event: String,
+        email: String,
+    },
+    /// Write everything held about a person as JSON (docs/formats.md), to stdout or --out.
+    ExportData {
+        #[arg(long)]
+        event: String,
+        email: String,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+/// The id of the event's attendee with this address.
+async fn attendee_id(ctx: &Context, event: &str, email: &str) -> anyhow::Result<i64> {
+    let event = ctx
+        .store
+        .event_by_slug(event)
+        .await?
+        .with_context(|| format!("no event '{event}'"))?;
+    let email = Email::parse(email).map_err(|e| anyhow::anyhow!("'{email}': {e}"))?;
+    ctx.store
+        .attendee_id_by_email(event.id, email.as_str())
+        .await?
+        .with_context(|| {
+            format!(
+                "nobody registered for {} with that address",
+                event.info.slug.as_str()
+            )
+        })
 }
 
 pub async fn run(ctx: Context, cmd: AttendeesCommand) -> anyhow::Result<()> {
@@ -67,6 +102,38 @@ pub async fn run(ctx: Context, cmd: AttendeesCommand) -> anyhow::Result<()> {
                     "; badge emails queued"
                 }
             );
+            Ok(())
+        }
+        AttendeesCommand::Erase { event, email } => {
+            let id = attendee_id(&ctx, &event, &email).await?;
+            let who = std::env::var("USER").unwrap_or_else(|_| "cli".into());
+            let report = privacy::erase_attendee(
+                &ctx,
+                id,
+                Timestamp::now(),
+                ErasureRequester::Staff(format!("cli:{who}")),
+            )
+            .await?;
+            if report.already_erased {
+                println!("attendee {id} had already been erased; nothing changed");
+            } else {
+                println!("erased attendee {id}:");
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            }
+            Ok(())
+        }
+        AttendeesCommand::ExportData { event, email, out } => {
+            let id = attendee_id(&ctx, &event, &email).await?;
+            let data = privacy::export_attendee(&ctx, id).await?;
+            let text = serde_json::to_string_pretty(&data)? + "\n";
+            match out {
+                Some(path) => {
+                    std::fs::write(&path, text)
+                        .with_context(|| format!("writing {}", path.display()))?;
+                    eprintln!("wrote the data of attendee {id} to {}", path.display());
+                }
+                None => print!("{text}"),
+            }
             Ok(())
         }
     }

@@ -4,6 +4,7 @@ mod attendees;
 mod campaign;
 mod event;
 mod leads;
+mod retention;
 mod scans;
 mod users;
 
@@ -54,6 +55,9 @@ pub enum Command {
     /// Follow-up email campaigns: content files, audience, sending, reports, returned mail.
     #[command(subcommand)]
     Campaign(campaign::CampaignCommand),
+    /// How long each event keeps personal data; erasing what is past it.
+    #[command(subcommand)]
+    Retention(retention::RetentionCommand),
     /// Send the queued badge emails now, then exit.
     SendMail,
     /// Create a sample event with registered attendees, email their badges to the outbox, and serve.
@@ -90,6 +94,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Leads(cmd) => leads::run(Context::build(settings).await?, cmd).await,
         Command::Campaign(cmd) => campaign::run(Context::build(settings).await?, cmd).await,
         Command::User(cmd) => users::run(Context::build(settings).await?, cmd).await,
+        Command::Retention(cmd) => retention::run(Context::build(settings).await?, cmd).await,
         Command::SendMail => {
             let ctx = Context::build(settings).await?;
             let run = jobs::badge_mail::run_once(&ctx)

@@ -203,7 +203,10 @@ fn write_lead_files(config_dir: &std::path::Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn run(settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
+pub async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
+    // The sample event has a fixed date that retention will one day have passed; the demo
+    // keeps its people (`badgetrail retention run --dry-run` still shows the policy at work).
+    settings.retention_hours = 0;
     let ctx = Context::build(settings).await?;
     let report = prepare(&ctx, args.attendees).await?;
     let s = &ctx.settings;

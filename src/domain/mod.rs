@@ -1,5 +1,6 @@
 //! The pure business core: values in, values out, no I/O and no clock reads.
 
+pub mod address_hash;
 pub mod attendee;
 pub mod audience;
 pub mod badge;
@@ -19,6 +20,7 @@ pub mod lead_tier;
 pub mod manage_link;
 pub mod occupancy;
 pub mod programme;
+pub mod retention;
 pub mod scan;
 pub mod scan_group;
 pub mod slug;

@@ -40,6 +40,10 @@ pub async fn read_inbound(
             let mut outcome = InboundOutcome::default();
             let window = SignedDuration::from_hours(24 * edm.soft_bounce_days.max(0));
             for r in &report.recipients {
+                if forgotten(ctx, &r.email).await? {
+                    // Already suppressed by its hash; recording it would store it again.
+                    continue;
+                }
                 let recorded = ctx
                     .store
                     .record_bounce(
@@ -67,6 +71,24 @@ pub async fn read_inbound(
         Err(e @ DsnError::NoRecipient) => Err(InboundError::Unreadable(e.to_string())),
         Err(DsnError::NoReport) => unsubscribe_mail(ctx, raw, now).await,
     }
+}
+
+/// The address belongs to an erased person only: nobody registered holds it now.
+async fn forgotten(ctx: &Context, email: &str) -> Result<bool, InboundError> {
+    let hash = ctx.edm.addresses.hash(email);
+    let erased = ctx
+        .store
+        .suppressions_of(&hash)
+        .await
+        .map_err(anyhow::Error::from)?
+        .iter()
+        .any(|r| r == "erased");
+    Ok(erased
+        && !ctx
+            .store
+            .address_registered(email)
+            .await
+            .map_err(anyhow::Error::from)?)
 }
 
 async fn unsubscribe_mail(

@@ -25,7 +25,7 @@ use secrecy::ExposeSecret;
 
 use crate::{
     config::Settings,
-    domain::{edm_link::LinkSigner, manage_link::ManageLinks},
+    domain::{address_hash::AddressHasher, edm_link::LinkSigner, manage_link::ManageLinks},
     mail::{MailSettings, MailTransport},
     store::Store,
 };
@@ -36,6 +36,8 @@ pub struct EdmRuntime {
     pub signer: LinkSigner,
     /// Signs the "my registration" links of badge emails; same secret, another purpose.
     pub manage_links: ManageLinks,
+    /// Hashes the addresses of erased people, under the same secret as the links.
+    pub addresses: AddressHasher,
     pub transport: MailTransport,
     pub from: Mailbox,
     /// Domain of the From address: Message-IDs, List-Id and the unsubscribe mailbox use it.
@@ -74,6 +76,7 @@ impl EdmRuntime {
         Ok(EdmRuntime {
             signer: LinkSigner::new(&secret),
             manage_links: ManageLinks::new(&secret),
+            addresses: AddressHasher::new(&secret),
             transport,
             from,
             domain,

@@ -1,11 +1,13 @@
 //! The audience of a campaign, starting it (queueing the audience) and pause, resume, cancel.
 
+use std::collections::HashSet;
+
 use jiff::{SignedDuration, Timestamp};
 
 use crate::{
     context::Context,
     domain::{
-        audience::{self, AudiencePlan, AudienceRules, AudienceSummary},
+        audience::{self, AudiencePlan, AudienceRules, AudienceSummary, Suppression},
         campaign::{CampaignAction, CampaignState, Content, ContentKey, Tier},
     },
     mail::{CampaignTemplates, Personal},
@@ -27,10 +29,27 @@ pub async fn audience(
     now: Timestamp,
 ) -> anyhow::Result<AudienceView> {
     let contents = ctx.store.campaign_contents(campaign.id).await?;
-    let candidates = ctx
+    let mut candidates = ctx
         .store
         .audience_candidates(campaign.event_id, campaign.id)
         .await?;
+    // An erased person's address is kept only as a keyed hash; whoever registers with it
+    // again (an organiser's re-import, say) is treated as having unsubscribed.
+    let erased: HashSet<String> = ctx
+        .store
+        .erased_address_hashes()
+        .await?
+        .into_iter()
+        .collect();
+    if !erased.is_empty() {
+        for c in &mut candidates {
+            if !c.suppressed.contains(&Suppression::Unsubscribed)
+                && erased.contains(&ctx.edm.addresses.hash(&c.email))
+            {
+                c.suppressed.push(Suppression::Unsubscribed);
+            }
+        }
+    }
     let excluded = campaign.excluded_tiers();
     let plan = audience::plan(
         &candidates,

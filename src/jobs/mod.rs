@@ -2,3 +2,4 @@
 
 pub mod badge_mail;
 pub mod edm_send;
+pub mod retention;

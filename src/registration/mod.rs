@@ -4,6 +4,8 @@ mod group_commit;
 
 pub use group_commit::RegistrationWriter;
 
+use std::collections::HashSet;
+
 use jiff::Timestamp;
 
 use crate::{
@@ -78,6 +80,17 @@ pub async fn record(
     now: Timestamp,
 ) -> anyhow::Result<Vec<RegistrationOutcome>> {
     let keys = ctx.badges.keys_for(event.id, now).await?;
+    let forgotten = if send_badge_mail && source == Source::Import {
+        erased_addresses(ctx, registrations).await?
+    } else {
+        HashSet::new()
+    };
+    if !forgotten.is_empty() {
+        tracing::warn!(
+            count = forgotten.len(),
+            "imported people who had asked to be erased get no badge email"
+        );
+    }
     let outcomes = ctx
         .store
         .register_attendees(
@@ -87,6 +100,7 @@ pub async fn record(
                 source: source.as_str(),
                 send_badge_mail,
                 existing: source.on_existing(),
+                no_badge_mail: &forgotten,
             },
             now,
             &|attendee_id, serial| keys.sign(attendee_id, serial),
@@ -106,6 +120,30 @@ pub async fn record(
         "registrations recorded"
     );
     Ok(outcomes)
+}
+
+/// The addresses among `registrations` that belong to erased people (by their keyed hash).
+/// An organiser's list may still hold someone who asked to be forgotten; the person is
+/// registered as listed, but the system does not email them on its own.
+async fn erased_addresses(
+    ctx: &Context,
+    registrations: &[Registration],
+) -> anyhow::Result<HashSet<String>> {
+    let erased: HashSet<String> = ctx
+        .store
+        .erased_address_hashes()
+        .await?
+        .into_iter()
+        .collect();
+    if erased.is_empty() {
+        return Ok(HashSet::new());
+    }
+    Ok(registrations
+        .iter()
+        .map(|r| r.email.as_str())
+        .filter(|e| erased.contains(&ctx.edm.addresses.hash(e)))
+        .map(str::to_owned)
+        .collect())
 }
 
 /// Replaces an attendee's badge: the old token stops working and the new one is emailed.

@@ -1,6 +1,6 @@
 //! Attendees, their consent history and their badges.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use jiff::Timestamp;
 use sqlx::FromRow;
@@ -24,6 +24,8 @@ pub struct RegisterOptions<'a> {
     pub send_badge_mail: bool,
     /// What a registration for an address already registered does.
     pub existing: OnExisting,
+    /// Addresses that get no badge email even so.
+    pub no_badge_mail: &'a HashSet<String>,
 }
 
 /// What a registration does when its address is already registered for the event.
@@ -69,6 +71,8 @@ pub struct AttendeeRecord {
     pub badge_serial: i64,
     pub registered_at: i64,
     pub updated_at: i64,
+    /// When the person's data was erased; their other fields are then neutral values.
+    pub erased_at: Option<i64>,
     #[sqlx(skip)]
     pub interests: Vec<String>,
     /// The token of the valid badge.
@@ -114,7 +118,7 @@ pub(super) const QUEUE_BADGE_MAIL: &str = "INSERT INTO mail_queue (kind, attende
 
 const ATTENDEE_COLUMNS: &str = "a.id, a.event_id, a.email, a.name, a.company, a.job_title, a.decision_role, \
      a.purchase_stage, a.industry, a.company_size, a.country, a.phone, a.marketing_consent, a.source, \
-     a.badge_serial, a.registered_at, a.updated_at";
+     a.badge_serial, a.registered_at, a.updated_at, a.erased_at";
 
 impl Store {
     /// Records registrations in one transaction: each attendee is created or updated by
@@ -254,7 +258,7 @@ impl Store {
                         badge.token
                     }
                 };
-                if options.send_badge_mail {
+                if options.send_badge_mail && !options.no_badge_mail.contains(reg.email.as_str()) {
                     sqlx::query(QUEUE_BADGE_MAIL)
                     .bind(attendee_id)
                     .bind(now)
@@ -328,6 +332,22 @@ impl Store {
             Some(a) => Ok(Some(self.complete(a).await?)),
             None => Ok(None),
         }
+    }
+
+    /// The id of the event's attendee with this (normalised) address, if any.
+    pub async fn attendee_id_by_email(
+        &self,
+        event_id: i64,
+        email: &str,
+    ) -> StoreResult<Option<i64>> {
+        let id = on_pool!(self, p => sqlx::query_scalar(
+            "SELECT id FROM attendees WHERE event_id = $1 AND email = $2",
+        )
+        .bind(event_id)
+        .bind(email)
+        .fetch_optional(p)
+        .await)?;
+        Ok(id)
     }
 
     /// The badge a token belongs to and its attendee, whether or not the badge is still valid.

@@ -324,7 +324,8 @@ impl Store {
 
     /// Every attendee of the event with what the audience rules need: lead tier and top
     /// topic, the latest consent record, suppressions of the address, and the last marketing
-    /// email sent to the address by another campaign. One statement, by attendee id.
+    /// email sent to the address by another campaign. One statement, by attendee id. Erased
+    /// registrations are no candidates at all.
     pub async fn audience_candidates(
         &self,
         event_id: i64,
@@ -339,7 +340,7 @@ impl Store {
                   WHERE cs.email = a.email AND cs.state = 'sent' AND cs.campaign_id <> $2) AS last_marketing_at
              FROM attendees a
              LEFT JOIN leads l ON l.event_id = a.event_id AND l.attendee_id = a.id
-             WHERE a.event_id = $1
+             WHERE a.event_id = $1 AND a.erased_at IS NULL
              ORDER BY a.id",
         )
         .bind(event_id)

@@ -1,5 +1,6 @@
 //! What the lead builder reads: the programme with topic weights, attendees in id order,
-//! their declared interests, accepted scans by attendee range and email engagement.
+//! their declared interests, accepted scans by attendee range and email engagement. Erased
+//! people are never read: nobody becomes a lead again after asking to be forgotten.
 
 use sqlx::FromRow;
 
@@ -85,7 +86,9 @@ impl Store {
     }
 
     pub async fn lead_attendee_count(&self, event_id: i64) -> StoreResult<i64> {
-        let n = on_pool!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM attendees WHERE event_id = $1")
+        let n = on_pool!(self, p => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM attendees WHERE event_id = $1 AND erased_at IS NULL",
+        )
             .bind(event_id)
             .fetch_one(p)
             .await)?;
@@ -97,7 +100,7 @@ impl Store {
     pub async fn lead_page_starts(&self, event_id: i64, every: i64) -> StoreResult<Vec<i64>> {
         let rows = on_pool!(self, p => sqlx::query_scalar(
             "SELECT id FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS n
-                             FROM attendees WHERE event_id = $1) t
+                             FROM attendees WHERE event_id = $1 AND erased_at IS NULL) t
              WHERE (n - 1) % $2 = 0 ORDER BY id",
         )
         .bind(event_id)
@@ -117,7 +120,8 @@ impl Store {
         let rows = on_pool!(self, p => sqlx::query_as(
             "SELECT id, email, name, company, job_title, decision_role, purchase_stage, industry,
                     company_size, country
-             FROM attendees WHERE event_id = $1 AND id >= $2 AND id < $3 ORDER BY id",
+             FROM attendees WHERE event_id = $1 AND id >= $2 AND id < $3 AND erased_at IS NULL
+             ORDER BY id",
         )
         .bind(event_id)
         .bind(first)

@@ -80,13 +80,15 @@ impl Store {
             .collect())
     }
 
-    /// How many people registered for an event and how many of them were scanned in.
+    /// How many people registered for an event and how many of them were scanned in. Erased
+    /// people count too: their row stays, and their scans carry a visitor number.
     pub async fn event_attendance(&self, event_id: i64) -> StoreResult<Attendance> {
         let row = on_pool!(self, p => sqlx::query_as(
             "SELECT
                  (SELECT COUNT(*) FROM attendees WHERE event_id = $1) AS registered,
-                 (SELECT COUNT(DISTINCT attendee_id) FROM scans
-                  WHERE event_id = $1 AND decision = 'accepted' AND attendee_id IS NOT NULL)
+                 (SELECT COUNT(DISTINCT COALESCE(attendee_id, -visitor)) FROM scans
+                  WHERE event_id = $1 AND decision = 'accepted'
+                    AND (attendee_id IS NOT NULL OR visitor IS NOT NULL))
                      AS checked_in",
         )
         .bind(event_id)

@@ -41,8 +41,10 @@ impl Store {
         to_ms: i64,
     ) -> StoreResult<Vec<LiveAccepted>> {
         let rows = on_pool!(self, p => sqlx::query_as(
-            "SELECT attendee_id, room_id, session_id, direction, scanned_at FROM scans
-             WHERE event_id = $1 AND scanned_at >= $2 AND scanned_at <= $3 AND decision = 'accepted'",
+            // An erased person's scans carry a visitor number instead of them; negated, it
+            // can never be an attendee id, and occupancy still tells people apart.
+            "SELECT COALESCE(attendee_id, -visitor) AS attendee_id, room_id, session_id, direction, scanned_at
+             FROM scans WHERE event_id = $1 AND scanned_at >= $2 AND scanned_at <= $3 AND decision = 'accepted'",
         )
         .bind(event_id)
         .bind(from_ms)

@@ -5,10 +5,12 @@
 //! statement against both drivers; what truly differs per database (connection set-up,
 //! migrations, transaction start, row locking) lives in `sqlite.rs` and `postgres.rs`.
 
+mod attendee_export;
 mod attendees;
 mod bulk;
 mod campaigns;
 mod devices;
+mod erasure;
 mod events;
 mod keys;
 mod kiosk_sync;
@@ -21,6 +23,7 @@ mod leads;
 mod live;
 mod mail_queue;
 pub mod postgres;
+mod retention;
 mod scan_write;
 mod scans;
 mod self_service;
@@ -29,6 +32,9 @@ pub mod sqlite;
 mod suppression;
 mod users;
 
+pub use attendee_export::{
+    BadgeMailExport, CampaignSendExport, EngagementExport, FeedbackExport, ScanExport,
+};
 pub use attendees::{
     AttendeeRecord, AttendeeSummary, BadgeRecord, ConsentRecord, NewBadge, OnExisting,
     RegisterOptions, RegistrationOutcome,
@@ -36,6 +42,7 @@ pub use attendees::{
 pub use bulk::{BulkAttendee, BulkScan};
 pub use campaigns::{CampaignProgress, CampaignRecord, CampaignSettings, ReportLine};
 pub use devices::DeviceRecord;
+pub use erasure::{Erased, ErasureCounts, ErasureInput, erased_address};
 pub use events::{EventRecord, ImportSummary, ts};
 pub use keys::StoredKey;
 pub use kiosk_sync::{KioskRoom, KioskSession};

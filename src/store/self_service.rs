@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use super::{
     Store, StoreError, StoreResult,
     attendees::{BADGE_MAIL_RESEND_MS, QUEUE_BADGE_MAIL},
-    in_tx, on_pool,
+    in_tx,
 };
 use crate::domain::attendee::{CONSENT_WORDING, Registration};
 
@@ -14,21 +14,6 @@ use crate::domain::attendee::{CONSENT_WORDING, Registration};
 pub const SELF_SERVICE_SOURCE: &str = "attendee";
 
 impl Store {
-    /// The attendee registered for `event_id` with this (normalised) address, if any.
-    pub async fn attendee_id_by_email(
-        &self,
-        event_id: i64,
-        email: &str,
-    ) -> StoreResult<Option<i64>> {
-        Ok(on_pool!(self, p => sqlx::query_scalar(
-            "SELECT id FROM attendees WHERE event_id = $1 AND email = $2",
-        )
-        .bind(event_id)
-        .bind(email)
-        .fetch_optional(p)
-        .await)?)
-    }
-
     /// Queues the badge email again unless one was queued for this attendee within the
     /// last hour. Returns whether one was queued.
     pub async fn resend_badge_mail(&self, attendee_id: i64, now: Timestamp) -> StoreResult<bool> {

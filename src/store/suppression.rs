@@ -192,7 +192,8 @@ impl Store {
     }
 
     /// Records an open (the pixel loaded) or a click (`url` followed) of a ledger row. A click
-    /// counts as an open too. Unknown rows are ignored.
+    /// counts as an open too. Unknown rows, and rows of erased people (an old email opened
+    /// again), are ignored.
     pub async fn record_engagement(
         &self,
         send_id: i64,
@@ -204,7 +205,9 @@ impl Store {
         in_tx!(self, tx => {
             let inserted = sqlx::query(
                 "INSERT INTO campaign_engagements (send_id, campaign_id, attendee_id, kind, url, at)
-                 SELECT id, campaign_id, attendee_id, $2, $3, $4 FROM campaign_sends WHERE id = $1",
+                 SELECT s.id, s.campaign_id, s.attendee_id, $2, $3, $4 FROM campaign_sends s
+                 JOIN attendees a ON a.id = s.attendee_id
+                 WHERE s.id = $1 AND a.erased_at IS NULL",
             )
             .bind(send_id)
             .bind(kind)

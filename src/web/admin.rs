@@ -1,4 +1,5 @@
 //! Staff pages: events, attendee lists and details, badge re-issue and the badge print sheet.
+//! A person's data requests (export, erasure) are in `privacy`.
 
 use askama::Template;
 use axum::{
@@ -168,6 +169,10 @@ struct AttendeePage {
     minutes_total: u32,
     can_reissue: bool,
     reissued: bool,
+    /// Admins may export and erase the person's data on their request.
+    can_handle_data_requests: bool,
+    /// When the person's data was erased, in the event's time zone.
+    erased_at: Option<String>,
 }
 
 /// The stored choice keys as the words the attendee picked.
@@ -199,7 +204,7 @@ struct AttendeeQuery {
     reissued: Option<String>,
 }
 
-async fn attendee_of_event(
+pub(super) async fn attendee_of_event(
     state: &AppState,
     event: &EventRecord,
     id: i64,
@@ -271,7 +276,9 @@ async fn attendee_page(
         visits,
         minutes_total,
         consents,
-        can_reissue: BADGES.contains(&user.role),
+        can_reissue: BADGES.contains(&user.role) && attendee.erased_at.is_none(),
+        can_handle_data_requests: super::privacy::DATA_REQUESTS.contains(&user.role),
+        erased_at: attendee.erased_at.map(|at| format::local_time(at, &tz)),
         user,
         csrf: csrf.0,
         slug,

@@ -18,6 +18,7 @@ pub mod lead_report;
 pub mod leads;
 pub mod live;
 pub mod my_registration;
+pub mod privacy;
 pub mod public;
 pub mod rate_limit;
 pub mod sales;
@@ -72,6 +73,7 @@ pub fn router(state: AppState) -> Router {
         .nest(
             "/admin",
             admin::router()
+                .merge(privacy::router())
                 .merge(devices::router())
                 .merge(trails::router())
                 .merge(live::router()),

@@ -137,6 +137,9 @@ async fn open(state: &AppState, link: &str) -> Result<(AttendeeRecord, EventReco
         let Some(attendee) = state.ctx.store.attendee(id).await? else {
             return Ok(None);
         };
+        if attendee.erased_at.is_some() {
+            return Ok(None);
+        }
         let event = state.ctx.store.event_by_id(attendee.event_id).await?;
         WebResult::Ok(event.map(|e| (attendee, e)))
     };

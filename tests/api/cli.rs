@@ -42,6 +42,7 @@ crate::on_both_backends!(
     attendees_import_is_all_or_nothing,
     user_add_creates_an_account_that_can_sign_in,
     scans_import_decides_each_row_and_is_idempotent,
+    attendees_export_data_and_erase_find_the_person_by_address,
 );
 
 async fn event_import_export_round_trips(db: Db) {
@@ -375,4 +376,79 @@ async fn scans_import_decides_each_row_and_is_idempotent(db: Db) {
         5,
         "a re-import stores nothing twice"
     );
+}
+
+async fn attendees_export_data_and_erase_find_the_person_by_address(db: Db) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(fresh) = fresh_database(db, dir.path()).await else {
+        return;
+    };
+    let url = fresh.url.clone();
+    import_example_event(dir.path(), &url);
+    let csv = examples().join("attendees.csv");
+    let (ok, out, err) = run(
+        dir.path(),
+        &url,
+        &[
+            "attendees",
+            "import",
+            csv.to_str().unwrap(),
+            "--event",
+            "cloud-summit-2026",
+        ],
+    );
+    assert!(ok, "{out}{err}");
+    let address = "Ada.Lovelace@analytical.example";
+    let export = dir.path().join("ada.json");
+    let (ok, out, err) = run(
+        dir.path(),
+        &url,
+        &[
+            "attendees",
+            "export-data",
+            "--event",
+            "cloud-summit-2026",
+            address,
+            "--out",
+            export.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{out}{err}");
+    let data: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&export).unwrap()).unwrap();
+    assert_eq!(data["registration"]["name"], "Ada Lovelace");
+
+    let (ok, out, err) = run(dir.path(), &url, &["retention", "run", "--dry-run"]);
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains("cloud-summit-2026") && out.contains("nothing was changed"),
+        "{out}"
+    );
+
+    let (ok, out, err) = run(
+        dir.path(),
+        &url,
+        &[
+            "attendees",
+            "erase",
+            "--event",
+            "cloud-summit-2026",
+            address,
+        ],
+    );
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("\"registrations\": 1"), "{out}");
+    let (ok, _, err) = run(
+        dir.path(),
+        &url,
+        &[
+            "attendees",
+            "export-data",
+            "--event",
+            "cloud-summit-2026",
+            address,
+        ],
+    );
+    assert!(!ok, "the address is gone");
+    assert!(err.contains("nobody registered"), "{err}");
 }

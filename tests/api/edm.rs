@@ -491,7 +491,7 @@ Diagnostic-Code: smtp; 550 5.1.1 User unknown\r
 --B--\r
 ";
 
-fn dsn(recipient: &str, action: &str, status: &str) -> String {
+pub fn dsn(recipient: &str, action: &str, status: &str) -> String {
     HARD_DSN
         .replace("RECIPIENT", recipient)
         .replace("ACTION", action)

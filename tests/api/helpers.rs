@@ -127,6 +127,8 @@ pub fn test_settings(database_url: String, dir: &std::path::Path, port: u16) -> 
         keys_dir: dir.join("keys"),
         mail_poll_ms: 0,
         registration_per_minute: 0,
+        // Tests run retention passes themselves, with `retention::run_once`.
+        retention_hours: 0,
         ..Settings::default()
     };
     s.mail.outbox_dir = dir.join("outbox");

@@ -30,6 +30,8 @@ mod leads;
 mod leads_cli;
 mod leads_support;
 mod live;
+mod privacy;
+mod privacy_support;
 mod registration;
 mod scan_groups;
 mod scans;

@@ -4,8 +4,8 @@ use badgetrail::{demo::programme::SLUG, domain::badge, jobs::badge_mail, qr};
 
 use crate::{
     helpers::{
-        Db, TestApp, extract_csrf, post_registration, register_badge, spawn_app, spawn_app_with,
-        valid_form,
+        Db, TestApp, emailed_links, extract_csrf, post_registration, register_badge, spawn_app,
+        spawn_app_with, valid_form,
     },
     on_both_backends,
 };
@@ -15,6 +15,7 @@ on_both_backends!(
     valid_registration_issues_a_verifiable_badge,
     a_stranger_registering_a_known_address_changes_nothing_and_learns_nothing,
     the_badge_email_goes_out_at_most_once_an_hour_whatever_is_submitted,
+    the_emailed_link_downloads_the_data_and_erases_the_registration,
     missing_and_malformed_fields_are_reported_and_refilled,
     markup_in_every_text_field_is_escaped_everywhere,
     honeypot_and_csrf_and_rate_limit_stop_bots,
@@ -509,4 +510,97 @@ async fn concurrent_registrations_are_all_kept_once(db: Db) {
         40,
         "one badge email per person"
     );
+}
+
+async fn the_emailed_link_downloads_the_data_and_erases_the_registration(db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let event = app.seed_event().await;
+    let token = register_badge(&app, &valid_form("ada@example.com")).await;
+    let id = app
+        .ctx
+        .store
+        .attendee_id_by_email(event.id, "ada@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    badge_mail::run_once(&app.ctx).await.unwrap();
+    let (_, manage) = emailed_links(&app, "ada@example.com");
+    let path = manage.trim_start_matches(&app.address).to_owned();
+
+    let page = app.client.get(&manage).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    let data = app
+        .client
+        .get(format!("{manage}/data.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(data.status(), 200);
+    assert_eq!(data.headers()["cache-control"], "no-store");
+    let json: serde_json::Value = data.json().await.unwrap();
+    let text = json.to_string();
+    assert!(text.contains("ada@example.com") && text.contains("Ada Lovelace"));
+
+    let csrf = app.csrf(&path).await;
+    let unconfirmed = app
+        .client
+        .post(format!("{manage}/erase"))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unconfirmed.status(), 400);
+    assert!(
+        app.ctx
+            .store
+            .attendee(id)
+            .await
+            .unwrap()
+            .unwrap()
+            .erased_at
+            .is_none()
+    );
+
+    let erased = app
+        .client
+        .post(format!("{manage}/erase"))
+        .form(&[("csrf", csrf.as_str()), ("confirm", "yes")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(erased.status(), 200);
+    assert!(
+        erased
+            .text()
+            .await
+            .unwrap()
+            .contains("Your registration is deleted")
+    );
+    assert!(
+        app.ctx
+            .store
+            .attendee(id)
+            .await
+            .unwrap()
+            .unwrap()
+            .erased_at
+            .is_some()
+    );
+
+    // The link, its download and the badge open nothing any more.
+    for url in [manage.clone(), format!("{manage}/data.json")] {
+        let r = app.client.get(&url).send().await.unwrap();
+        assert_eq!(r.status(), 404, "{url}");
+        assert!(!r.text().await.unwrap().contains("Ada"), "{url}");
+    }
+    let badge = app
+        .client
+        .get(app.url(&format!("/b/{token}")))
+        .send()
+        .await
+        .unwrap();
+    assert!(badge.status().is_client_error(), "{}", badge.status());
 }

@@ -1,0 +1,96 @@
+//! Staff actions on a person's data, on their request: download everything held, erase.
+
+use axum::{
+    Json, Router,
+    extract::{Path, State},
+    http::header,
+    response::{IntoResponse, Redirect, Response},
+    routing::{get, post},
+};
+use axum_extra::extract::Form;
+use jiff::Timestamp;
+use serde::Deserialize;
+
+use super::{AppState, admin::attendee_of_event, auth::CurrentUser, csrf::CsrfToken};
+use crate::{
+    domain::user::Role,
+    error::{Error, WebResult},
+    privacy::{self, ErasureRequester},
+};
+
+/// Only admins handle data requests: an export holds everything, an erasure is for good.
+pub const DATA_REQUESTS: &[Role] = &[Role::Admin];
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/events/{slug}/attendees/{id}/export.json",
+            get(export_data),
+        )
+        .route("/events/{slug}/attendees/{id}/erase", post(erase))
+}
+
+async fn export_data(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((slug, id)): Path<(String, i64)>,
+) -> WebResult<Response> {
+    user.require(DATA_REQUESTS)?;
+    let event = super::event_or_404(&state, &slug).await?;
+    attendee_of_event(&state, &event, id).await?;
+    let data = privacy::export_attendee(&state.ctx, id).await?;
+    tracing::info!(
+        user = user.id,
+        attendee = id,
+        "personal data exported by staff"
+    );
+    Ok((
+        [
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"attendee-{id}.json\""),
+            ),
+        ],
+        Json(data),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+struct EraseForm {
+    #[serde(default)]
+    csrf: String,
+    /// The required checkbox: staff confirm the person asked and that it cannot be undone.
+    #[serde(default)]
+    confirm: String,
+}
+
+async fn erase(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    csrf: CsrfToken,
+    Path((slug, id)): Path<(String, i64)>,
+    Form(form): Form<EraseForm>,
+) -> WebResult<Redirect> {
+    csrf.verify(&form.csrf)?;
+    user.require(DATA_REQUESTS)?;
+    if form.confirm != "yes" {
+        return Err(Error::BadRequest(
+            "tick the box to confirm the person asked to be erased".into(),
+        ));
+    }
+    let event = super::event_or_404(&state, &slug).await?;
+    attendee_of_event(&state, &event, id).await?;
+    privacy::erase_attendee(
+        &state.ctx,
+        id,
+        Timestamp::now(),
+        ErasureRequester::Staff(user.username.clone()),
+    )
+    .await?;
+    tracing::info!(user = user.id, attendee = id, "erasure requested by staff");
+    Ok(Redirect::to(&format!(
+        "/admin/events/{slug}/attendees/{id}?erased=1"
+    )))
+}
