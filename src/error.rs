@@ -10,7 +10,9 @@ use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("not found")]
+    #[error(
+        "There is nothing at this address: the page, or what it names, does not exist or was removed."
+    )]
     NotFound,
     /// Not signed in: pages send the person to the login form.
     #[error("sign in required")]

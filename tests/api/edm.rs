@@ -18,6 +18,7 @@ crate::on_both_backends!(
     tracking_links_record_engagement_and_refuse_tampering,
     returned_mail_needs_the_token_and_suppresses_bounces,
     pause_resume_and_cancel_follow_the_life_cycle,
+    only_messages_whose_lease_ran_out_count_as_abandoned,
     the_demo_sends_follow_up_emails_to_the_outbox,
 );
 
@@ -695,4 +696,33 @@ async fn the_demo_sends_follow_up_emails_to_the_outbox(db: Db) {
     // A second run leaves the sent campaign alone.
     let again = badgetrail::demo::prepare(&app.ctx, 40).await.unwrap();
     assert!(again.follow_up.already_sent);
+}
+
+async fn only_messages_whose_lease_ran_out_count_as_abandoned(db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let (_, _, c) = started(&app).await;
+    let now = Timestamp::now();
+    // A live sender holds three messages for a minute.
+    let claimed = app
+        .ctx
+        .store
+        .claim_campaign_sends(now, 60_000, 3)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 3);
+    let store = &app.ctx.store;
+    assert_eq!(
+        store.campaign_abandoned_in_flight(c.id, now).await.unwrap(),
+        0
+    );
+    let later = now + jiff::SignedDuration::from_secs(61);
+    assert_eq!(
+        store
+            .campaign_abandoned_in_flight(c.id, later)
+            .await
+            .unwrap(),
+        3
+    );
 }
