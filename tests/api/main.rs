@@ -30,6 +30,7 @@ mod leads;
 mod leads_cli;
 mod leads_support;
 mod live;
+mod monitoring;
 mod registration;
 mod scan_groups;
 mod scans;
