@@ -12,7 +12,9 @@ use secrecy::SecretString;
 use serde_json::{Value, json};
 
 use crate::{
-    helpers::{Db, TestApp, register_badge, spawn_app, spawn_app_with, valid_form},
+    helpers::{
+        Db, TestApp, post_registration, register_badge, spawn_app, spawn_app_with, valid_form,
+    },
     on_both_backends,
 };
 
@@ -20,6 +22,7 @@ on_both_backends!(
     metrics_need_the_token_and_show_routes_scans_and_decodes,
     without_a_token_only_this_machine_may_read_metrics,
     readiness_follows_the_database_and_liveness_does_not,
+    badge_mail_and_rate_limit_refusals_are_counted,
 );
 
 const TOKEN: &str = "scrape-token-for-tests";
@@ -163,6 +166,47 @@ async fn metrics_need_the_token_and_show_routes_scans_and_decodes(db: Db) {
     );
     assert!(after.contains("badgetrail_campaign_mail_queue_depth "));
     assert!(after.contains("# HELP badgetrail_scans_total"));
+}
+
+async fn badge_mail_and_rate_limit_refusals_are_counted(db: Db) {
+    let Some(app) = spawn_app_with(db, |s| {
+        s.metrics_token = Some(SecretString::from(TOKEN));
+        s.registration_per_minute = 1;
+    })
+    .await
+    else {
+        return;
+    };
+    app.seed_event().await;
+    let before = scrape(&app).await;
+    let r = post_registration(&app, &valid_form("ada@example.com")).await;
+    assert_eq!(r.status(), 303);
+    let queued = scrape(&app).await;
+    assert!(
+        sample(&queued, "badgetrail_badge_mail_queue_depth", &[]) >= 1.0,
+        "{queued}"
+    );
+    let r = post_registration(&app, &valid_form("grace@example.com")).await;
+    assert_eq!(r.status(), 429);
+    let run = badgetrail::jobs::badge_mail::run_once(&app.ctx)
+        .await
+        .unwrap();
+    assert_eq!(run.sent, 1);
+
+    let after = scrape(&app).await;
+    let grew = |name: &str, labels: &[&str]| {
+        let (b, a) = (sample(&before, name, labels), sample(&after, name, labels));
+        assert!(a > b, "{name} {labels:?}: {b} before, {a} after\n{after}");
+    };
+    grew(
+        "badgetrail_rate_limit_refusals_total",
+        &[r#"limit="registration""#],
+    );
+    grew("badgetrail_badge_mail_total", &[r#"outcome="sent""#]);
+    grew(
+        "badgetrail_http_requests_total",
+        &[r#"route="/e/{event}/register""#, r#"status="429""#],
+    );
 }
 
 async fn without_a_token_only_this_machine_may_read_metrics(db: Db) {
