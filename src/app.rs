@@ -46,6 +46,8 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        // Before the jobs start, so that their first pass is counted too.
+        crate::telemetry::install();
         let (stop_tx, stop_rx) = watch::channel(false);
         let mailer = tokio::spawn(jobs::badge_mail::run_until_shutdown(
             self.ctx.clone(),

@@ -45,6 +45,10 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// How long a staff login lasts, in hours.
     pub login_hours: u32,
+    /// Bearer token a Prometheus scraper presents to `GET /metrics`. Unset, `/metrics`
+    /// answers only requests from this machine that no proxy forwarded.
+    #[serde(skip_serializing)]
+    pub metrics_token: Option<SecretString>,
     /// How often the background mailer looks for queued messages, in milliseconds (0: never).
     pub mail_poll_ms: u64,
     /// How often personal data past its event's retention period is erased, in hours
@@ -88,6 +92,7 @@ impl Default for Settings {
             trust_forwarded_for: false,
             max_body_bytes: 64 * 1024,
             login_hours: 12,
+            metrics_token: None,
             mail_poll_ms: 500,
             retention_hours: 24,
             mail: MailSettings::default(),
@@ -164,9 +169,11 @@ mod tests {
     fn printed_settings_hold_no_secret() {
         let s = Settings {
             database_url: SecretString::from("postgres://u:hunter22@h/d"),
+            metrics_token: Some(SecretString::from("scrape-me-7")),
             ..Settings::default()
         };
         let printed = format!("{} {:?}", s.redacted_toml(), s);
         assert!(!printed.contains("hunter22"), "{printed}");
+        assert!(!printed.contains("scrape-me-7"), "{printed}");
     }
 }

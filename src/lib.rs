@@ -20,5 +20,6 @@ pub mod privacy;
 pub mod qr;
 pub mod registration;
 pub mod store;
+pub mod telemetry;
 pub mod trails;
 pub mod web;

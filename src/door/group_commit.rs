@@ -129,7 +129,13 @@ async fn write_batches(ctx: Context, states: Arc<DoorStates>, mut rx: mpsc::Rece
 async fn write_event_group(ctx: &Context, states: &DoorStates, event_id: i64, group: Vec<Job>) {
     let (mut batches, replies): (Vec<PreparedBatch>, Vec<Reply>) =
         group.into_iter().map(|j| (j.batch, j.reply)).unzip();
-    match write_group(&ctx.store, states, event_id, &mut batches).await {
+    for b in &batches {
+        crate::telemetry::kiosk_reported(b.batch.queue_size, b.clock_skew_ms());
+    }
+    let started = std::time::Instant::now();
+    let result = write_group(&ctx.store, states, event_id, &mut batches).await;
+    crate::telemetry::scan_group(batches.len(), started.elapsed());
+    match result {
         Ok(written) => {
             for (reply, w) in replies.into_iter().zip(written) {
                 let _ = reply.send(Ok(w));

@@ -238,6 +238,11 @@ pub async fn write_group(
             .collect();
         let names = greeting::first_names(reads.names);
         w.commit().await?;
+        // Counted once committed, and only those decided now: a retried upload's scans
+        // were counted when first stored.
+        for row in &rows {
+            crate::telemetry::scan_decided(row.decision, row.reason);
+        }
 
         return Ok(verdicts
             .into_iter()

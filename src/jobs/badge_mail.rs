@@ -57,6 +57,7 @@ pub async fn run_once(ctx: &Context) -> anyhow::Result<MailRun> {
                         .mark_mail_sent(job.id, &message_id, Timestamp::now())
                         .await?;
                     run.sent += 1;
+                    crate::telemetry::badge_mail("sent", 1);
                 }
                 Err(Failure::Temporary(e)) if job.attempts < MAX_ATTEMPTS => {
                     let backoff = 30_i64 * (1 << job.attempts.min(10));
@@ -66,11 +67,13 @@ pub async fn run_once(ctx: &Context) -> anyhow::Result<MailRun> {
                         .mark_mail_failed(job.id, &e, Some(retry_at))
                         .await?;
                     run.retrying += 1;
+                    crate::telemetry::badge_mail("retrying", 1);
                 }
                 Err(Failure::Temporary(e) | Failure::Permanent(e)) => {
                     tracing::error!(job = job.id, error = %e, "badge email failed for good");
                     ctx.store.mark_mail_failed(job.id, &e, None).await?;
                     run.failed += 1;
+                    crate::telemetry::badge_mail("failed", 1);
                 }
             }
         }

@@ -88,12 +88,14 @@ pub async fn run_once(ctx: &Context) -> anyhow::Result<EdmRun> {
             for done in chunk {
                 match done {
                     Done::Outcome(o) => {
-                        match &o {
-                            SendOutcome::Sent { .. } => run.sent += 1,
-                            SendOutcome::Retry { .. } => run.retrying += 1,
-                            SendOutcome::Failed { .. } => run.failed += 1,
-                            SendOutcome::Skipped { .. } => run.skipped += 1,
-                        }
+                        let (count, outcome) = match &o {
+                            SendOutcome::Sent { .. } => (&mut run.sent, "sent"),
+                            SendOutcome::Retry { .. } => (&mut run.retrying, "retrying"),
+                            SendOutcome::Failed { .. } => (&mut run.failed, "failed"),
+                            SendOutcome::Skipped { .. } => (&mut run.skipped, "skipped"),
+                        };
+                        *count += 1;
+                        crate::telemetry::campaign_mail(outcome, 1);
                         outcomes.push(o);
                     }
                     Done::Released(id) => released.push(id),

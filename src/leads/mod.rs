@@ -186,6 +186,7 @@ impl ClaimedBuild {
         progress: &(dyn Fn(Progress) + Send + Sync),
     ) -> anyhow::Result<BuildReport> {
         let build_id = self.build_id;
+        let started = std::time::Instant::now();
         let result = run(
             ctx,
             event,
@@ -196,6 +197,7 @@ impl ClaimedBuild {
             progress,
         )
         .await;
+        crate::telemetry::lead_build(result.is_ok(), started.elapsed());
         if let (Err(e), Some(id)) = (&result, build_id) {
             let _ = ctx
                 .store

@@ -51,6 +51,12 @@ impl MailTransport {
             ),
             Err(err) => tracing::warn!(%to, error = %err, "email not sent"),
         }
+        if let (MailTransport::Smtp(_), Err(err)) = (self, &result) {
+            crate::telemetry::smtp_error(match err {
+                SendError::Transient(_) => "transient",
+                SendError::Permanent(_) => "permanent",
+            });
+        }
         result
     }
 

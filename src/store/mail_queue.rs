@@ -35,6 +35,16 @@ macro_rules! claim {
 }
 
 impl Store {
+    /// Messages waiting to be sent or being sent: the badge mailer's backlog.
+    pub async fn mail_queue_depth(&self) -> StoreResult<i64> {
+        let n: i64 = on_pool!(self, p => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM mail_queue WHERE state IN ('queued', 'sending')"
+        )
+        .fetch_one(p)
+        .await)?;
+        Ok(n)
+    }
+
     /// Claims up to `limit` due messages for `lease_ms`, oldest first.
     pub async fn claim_mail(
         &self,

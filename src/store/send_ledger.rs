@@ -88,6 +88,18 @@ macro_rules! claim {
 }
 
 impl Store {
+    /// Messages of campaigns that are sending, waiting or being sent: the sender's backlog.
+    /// Paused campaigns are left out: their messages wait for a person, not for the sender.
+    pub async fn campaign_queue_depth(&self) -> StoreResult<i64> {
+        let n: i64 = on_pool!(self, p => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM campaign_sends s JOIN campaigns c ON c.id = s.campaign_id
+             WHERE c.state = 'sending' AND s.state IN ('queued', 'sending')"
+        )
+        .fetch_one(p)
+        .await)?;
+        Ok(n)
+    }
+
     /// Claims up to `limit` due messages of campaigns that are sending, oldest first, for
     /// `lease_ms`, and returns them with the attendee's name and current suppression state.
     /// The claim is committed before anything is sent: no transaction spans an SMTP exchange.

@@ -218,7 +218,11 @@ async fn decode(
 ) -> Result<Json<DecodeResponse>, ApiError> {
     device(&state, &headers).await?;
     let decoded = tokio::task::spawn_blocking(move || {
-        qr::decode_photo(&body, MAX_PHOTO_BYTES, MAX_PHOTO_PIXELS)
+        // Timed on the blocking thread: the decode itself, not the wait for a free thread.
+        let started = std::time::Instant::now();
+        let decoded = qr::decode_photo(&body, MAX_PHOTO_BYTES, MAX_PHOTO_PIXELS);
+        crate::telemetry::qr_decode(started);
+        decoded
     })
     .await
     .map_err(|e| ApiError::from(anyhow::Error::from(e)))?;

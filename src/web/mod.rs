@@ -17,6 +17,7 @@ pub mod lead_package;
 pub mod lead_report;
 pub mod leads;
 pub mod live;
+pub mod monitoring;
 pub mod my_registration;
 pub mod privacy;
 pub mod public;
@@ -30,7 +31,11 @@ pub mod unsubscribe;
 use std::sync::Arc;
 
 use axum::{Router, extract::DefaultBodyLimit, http::header, routing::get};
-use tower_http::{set_header::SetResponseHeaderLayer, trace::TraceLayer};
+use tower_http::{
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
+    set_header::SetResponseHeaderLayer,
+    trace::TraceLayer,
+};
 
 use crate::context::Context;
 
@@ -51,8 +56,11 @@ impl AppState {
             registrations: crate::registration::RegistrationWriter::start(ctx.clone()),
             scans: crate::door::ScanWriter::start(ctx.clone()),
             ctx,
-            registration_limit: Arc::new(rate_limit::PerClientLimit::per_minute(per_minute)),
-            login_limit: Arc::new(rate_limit::PerClientLimit::per_minute(10)),
+            registration_limit: Arc::new(rate_limit::PerClientLimit::per_minute(
+                "registration",
+                per_minute,
+            )),
+            login_limit: Arc::new(rate_limit::PerClientLimit::per_minute("login", 10)),
         }
     }
 }
@@ -60,8 +68,9 @@ impl AppState {
 /// The whole application router.
 pub fn router(state: AppState) -> Router {
     let body_limit = state.ctx.settings.max_body_bytes;
+    crate::telemetry::install();
     Router::new()
-        .route("/healthz", get(healthz))
+        .merge(monitoring::router())
         .merge(public::router())
         .merge(my_registration::router())
         .merge(auth::router())
@@ -78,7 +87,10 @@ pub fn router(state: AppState) -> Router {
                 .merge(trails::router())
                 .merge(live::router()),
         )
-        .nest("/admin", campaigns::router().merge(campaign_preview::router()))
+        .nest(
+            "/admin",
+            campaigns::router().merge(campaign_preview::router()),
+        )
         .nest(
             "/admin",
             leads::router()
@@ -88,6 +100,9 @@ pub fn router(state: AppState) -> Router {
         .merge(sales::router())
         .route("/favicon.svg", get(favicon))
         .route("/favicon.ico", get(favicon))
+        // Last of the routes: a route layer wraps only the routes added before it, never the
+        // fallback, so unknown paths carry no template.
+        .route_layer(axum::middleware::from_fn(monitoring::note_route))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -117,11 +132,26 @@ pub fn router(state: AppState) -> Router {
                  script-src 'self'; frame-ancestors 'none'; form-action 'self'",
             ),
         ))
-        .layer(TraceLayer::new_for_http().make_span_with(
-            |req: &axum::http::Request<_>| {
-                tracing::info_span!("http", method = %req.method(), path = %loggable_path(req.uri().path()))
-            },
-        ))
+        .layer(axum::middleware::from_fn(monitoring::track_requests))
+        // Inside the request id's layers, so that the span carries the id and every line
+        // logged while answering can be matched with the response the client saw.
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+                let request_id = req
+                    .extensions()
+                    .get::<RequestId>()
+                    .and_then(|id| id.header_value().to_str().ok())
+                    .unwrap_or("");
+                tracing::info_span!(
+                    "http",
+                    method = %req.method(),
+                    path = %loggable_path(req.uri().path()),
+                    request_id,
+                )
+            }),
+        )
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
 }
 
@@ -180,13 +210,6 @@ impl ConfirmForm {
 struct CsrfForm {
     #[serde(default)]
     csrf: String,
-}
-
-async fn healthz(
-    axum::extract::State(state): axum::extract::State<AppState>,
-) -> Result<&'static str, crate::error::Error> {
-    state.ctx.store.ping().await?;
-    Ok("ok")
 }
 
 /// The request path as logs may show it: query strings can hold personal data and a badge

@@ -12,13 +12,16 @@ use crate::error::Error;
 
 /// A limit of N requests per minute per client address, with a burst of the same size.
 pub struct PerClientLimit {
+    /// What the limit guards, as the refusal metric labels it.
+    name: &'static str,
     limiter: Option<DefaultKeyedRateLimiter<IpAddr>>,
 }
 
 impl PerClientLimit {
     /// `0` turns the limit off.
-    pub fn per_minute(n: u32) -> PerClientLimit {
+    pub fn per_minute(name: &'static str, n: u32) -> PerClientLimit {
         PerClientLimit {
+            name,
             limiter: NonZeroU32::new(n).map(|n| RateLimiter::keyed(Quota::per_minute(n))),
         }
     }
@@ -31,9 +34,10 @@ impl PerClientLimit {
         if limiter.len() > 50_000 {
             limiter.retain_recent();
         }
-        limiter
-            .check_key(&client)
-            .map_err(|_| Error::TooManyRequests)
+        limiter.check_key(&client).map_err(|_| {
+            crate::telemetry::rate_limited(self.name);
+            Error::TooManyRequests
+        })
     }
 }
 
@@ -58,7 +62,7 @@ mod tests {
 
     #[test]
     fn refuses_past_the_quota_per_client() {
-        let limit = PerClientLimit::per_minute(3);
+        let limit = PerClientLimit::per_minute("test", 3);
         let a: IpAddr = "10.0.0.1".parse().unwrap();
         let b: IpAddr = "10.0.0.2".parse().unwrap();
         for _ in 0..3 {
@@ -70,7 +74,7 @@ mod tests {
 
     #[test]
     fn zero_means_unlimited() {
-        let limit = PerClientLimit::per_minute(0);
+        let limit = PerClientLimit::per_minute("test", 0);
         for _ in 0..1000 {
             limit.check("10.0.0.1".parse().unwrap()).unwrap();
         }

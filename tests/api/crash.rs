@@ -85,7 +85,7 @@ fn path(p: &Path) -> toml::Value {
 
 async fn wait_until_serving(client: &reqwest::Client, base: &str) {
     for _ in 0..300 {
-        if let Ok(r) = client.get(format!("{base}/healthz")).send().await
+        if let Ok(r) = client.get(format!("{base}/readyz")).send().await
             && r.status() == 200
         {
             return;

@@ -30,6 +30,7 @@ mod leads;
 mod leads_cli;
 mod leads_support;
 mod live;
+mod monitoring;
 mod privacy;
 mod privacy_support;
 mod registration;
