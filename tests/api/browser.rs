@@ -311,32 +311,15 @@ async fn fill(c: &Client, texts: &[(&str, &str)], selects: &[(&str, &str)]) {
     }
 }
 
-/// Everything stored about one attendee, as text to compare before and after.
-async fn stored(app: &crate::helpers::TestApp, id: i64) -> String {
-    let store = &app.ctx.store;
-    format!(
-        "{:?}\n{:?}\n{:?}",
-        store.attendee(id).await.unwrap(),
-        store.attendee_consents(id).await.unwrap(),
-        store.attendee_badges(id).await.unwrap(),
-    )
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stranger_in_chromium_gets_no_badge_and_only_the_emailed_link_changes_answers() {
     let Some(app) = spawn_app(Db::Sqlite).await else {
         return;
     };
-    let event = app.seed_event().await;
+    app.seed_event().await;
     let token = register_badge(&app, &valid_form("ada@example.com")).await;
-    let id = app
-        .ctx
-        .store
-        .attendee_id_by_email(event.id, "ada@example.com")
-        .await
-        .unwrap()
-        .unwrap();
-    let before = stored(&app, id).await;
+    let id = app.attendee_id("ada@example.com").await;
+    let before = app.stored_attendee(id).await;
     let Some(b) = browser(&[]).await else { return };
     let c = &b.client;
 
@@ -370,7 +353,7 @@ async fn a_stranger_in_chromium_gets_no_badge_and_only_the_emailed_link_changes_
     let heading = c.wait().for_element(Locator::Css("h1")).await.unwrap();
     assert_eq!(heading.text().await.unwrap(), "Check your inbox");
     assert!(!c.source().await.unwrap().contains(&token), "no token");
-    assert_eq!(stored(&app, id).await, before, "no row changed");
+    assert_eq!(app.stored_attendee(id).await, before, "no row changed");
     let badge = app
         .client
         .get(app.url(&format!("/b/{token}")))

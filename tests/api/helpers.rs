@@ -265,6 +265,17 @@ impl TestApp {
 
     /// Creates a staff user and signs this client in as them.
     pub async fn login_as(&self, role: badgetrail::domain::user::Role) {
+        let r = self.sign_in(role, "/admin").await;
+        assert_eq!(r.status(), 303, "login as {role}");
+    }
+
+    /// Creates an account of `role` (named `<role>-user`) and signs in through the login
+    /// form, asking to be sent to `next`; the answer is returned as it came.
+    pub async fn sign_in(
+        &self,
+        role: badgetrail::domain::user::Role,
+        next: &str,
+    ) -> reqwest::Response {
         let name = format!("{}-user", role.as_str());
         badgetrail::accounts::upsert_user(
             &self.ctx.store,
@@ -277,19 +288,46 @@ impl TestApp {
         .await
         .unwrap();
         let csrf = self.csrf("/login").await;
-        let r = self
-            .client
+        self.client
             .post(self.url("/login"))
             .form(&[
                 ("csrf", csrf.as_str()),
                 ("username", &name),
                 ("password", "correct horse battery"),
-                ("next", "/admin"),
+                ("next", next),
             ])
             .send()
             .await
-            .unwrap();
-        assert_eq!(r.status(), 303, "login as {role}");
+            .unwrap()
+    }
+
+    /// The id of the seeded event's attendee registered with `email`.
+    pub async fn attendee_id(&self, email: &str) -> i64 {
+        let event = self
+            .ctx
+            .store
+            .event_by_slug(demo::programme::SLUG)
+            .await
+            .unwrap()
+            .expect("the seeded event");
+        self.ctx
+            .store
+            .attendee_id_by_email(event.id, email)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("{email} is registered"))
+    }
+
+    /// Everything stored about one attendee (record, consents, badges), as text to compare
+    /// before and after.
+    pub async fn stored_attendee(&self, id: i64) -> String {
+        let store = &self.ctx.store;
+        format!(
+            "{:?}\n{:?}\n{:?}",
+            store.attendee(id).await.unwrap(),
+            store.attendee_consents(id).await.unwrap(),
+            store.attendee_badges(id).await.unwrap(),
+        )
     }
 
     pub fn outbox(&self) -> PathBuf {

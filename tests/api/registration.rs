@@ -114,17 +114,6 @@ async fn valid_registration_issues_a_verifiable_badge(db: Db) {
     assert_eq!(files.len(), 1);
 }
 
-/// Everything stored about one attendee, as text to compare before and after.
-async fn stored(app: &TestApp, attendee_id: i64) -> String {
-    let store = &app.ctx.store;
-    format!(
-        "{:?}\n{:?}\n{:?}",
-        store.attendee(attendee_id).await.unwrap(),
-        store.attendee_consents(attendee_id).await.unwrap(),
-        store.attendee_badges(attendee_id).await.unwrap(),
-    )
-}
-
 /// A browser of someone else: its own cookies, no session.
 async fn stranger_posts(app: &TestApp, fields: &[(&'static str, String)]) -> reqwest::Response {
     let client = reqwest::Client::builder()
@@ -155,16 +144,10 @@ async fn a_stranger_registering_a_known_address_changes_nothing_and_learns_nothi
     let Some(app) = spawn_app(db).await else {
         return;
     };
-    let event = app.seed_event().await;
+    app.seed_event().await;
     let token = register_badge(&app, &valid_form("ada@example.com")).await;
-    let id = app
-        .ctx
-        .store
-        .attendee_id_by_email(event.id, "ada@example.com")
-        .await
-        .unwrap()
-        .unwrap();
-    let before = stored(&app, id).await;
+    let id = app.attendee_id("ada@example.com").await;
+    let before = app.stored_attendee(id).await;
 
     // Other answers, another company, consent withdrawn, the address in other case.
     let mut hostile = valid_form("ADA@Example.com");
@@ -202,7 +185,11 @@ async fn a_stranger_registering_a_known_address_changes_nothing_and_learns_nothi
         .unwrap();
     assert!(page.contains("Check your inbox") && !page.contains(&token));
 
-    assert_eq!(stored(&app, id).await, before, "nothing stored changed");
+    assert_eq!(
+        app.stored_attendee(id).await,
+        before,
+        "nothing stored changed"
+    );
     let badge_page = app
         .client
         .get(app.url(&format!("/b/{token}")))
@@ -217,7 +204,7 @@ async fn the_badge_email_goes_out_at_most_once_an_hour_whatever_is_submitted(db:
     let Some(app) = spawn_app(db).await else {
         return;
     };
-    let event = app.seed_event().await;
+    app.seed_event().await;
     register_badge(&app, &valid_form("ada@example.com")).await;
     for _ in 0..3 {
         register_badge(&app, &valid_form("ada@example.com")).await;
@@ -250,13 +237,7 @@ async fn the_badge_email_goes_out_at_most_once_an_hour_whatever_is_submitted(db:
     );
 
     // An hour later (as the queue sees it), a request sends it again.
-    let id = app
-        .ctx
-        .store
-        .attendee_id_by_email(event.id, "ada@example.com")
-        .await
-        .unwrap()
-        .unwrap();
+    let id = app.attendee_id("ada@example.com").await;
     let later = jiff::Timestamp::now() + jiff::SignedDuration::from_mins(61);
     assert!(app.ctx.store.resend_badge_mail(id, later).await.unwrap());
     assert!(!app.ctx.store.resend_badge_mail(id, later).await.unwrap());
@@ -516,15 +497,9 @@ async fn the_emailed_link_downloads_the_data_and_erases_the_registration(db: Db)
     let Some(app) = spawn_app(db).await else {
         return;
     };
-    let event = app.seed_event().await;
+    app.seed_event().await;
     let token = register_badge(&app, &valid_form("ada@example.com")).await;
-    let id = app
-        .ctx
-        .store
-        .attendee_id_by_email(event.id, "ada@example.com")
-        .await
-        .unwrap()
-        .unwrap();
+    let id = app.attendee_id("ada@example.com").await;
     badge_mail::run_once(&app.ctx).await.unwrap();
     let (_, manage) = emailed_links(&app, "ada@example.com");
     let path = manage.trim_start_matches(&app.address).to_owned();

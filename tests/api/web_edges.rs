@@ -4,7 +4,7 @@
 use badgetrail::{demo::programme::SLUG, domain::user::Role};
 
 use crate::{
-    helpers::{Db, TestApp, post_registration, register_badge, spawn_app, valid_form},
+    helpers::{Db, post_registration, register_badge, spawn_app, valid_form},
     on_both_backends,
 };
 
@@ -18,32 +18,6 @@ on_both_backends!(
     direction_overrides_in_names_are_refused,
     a_refused_lead_build_is_not_shown_as_started,
 );
-
-async fn sign_in(app: &TestApp, role: Role, next: &str) -> reqwest::Response {
-    let name = format!("{}-user", role.as_str());
-    badgetrail::accounts::upsert_user(
-        &app.ctx.store,
-        &name,
-        &name,
-        role,
-        "correct horse battery",
-        jiff::Timestamp::now(),
-    )
-    .await
-    .unwrap();
-    let csrf = app.csrf("/login").await;
-    app.client
-        .post(app.url("/login"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("username", &name),
-            ("password", "correct horse battery"),
-            ("next", next),
-        ])
-        .send()
-        .await
-        .unwrap()
-}
 
 async fn a_sign_in_from_a_deep_link_returns_to_that_page(db: Db) {
     let Some(app) = spawn_app(db).await else {
@@ -67,7 +41,7 @@ async fn a_sign_in_from_a_deep_link_returns_to_that_page(db: Db) {
         .await
         .unwrap();
     assert!(form.contains(&format!("value=\"/admin/events/{SLUG}/devices?x=1\"")));
-    let r = sign_in(&app, Role::Admin, &deep).await;
+    let r = app.sign_in(Role::Admin, &deep).await;
     assert_eq!(r.headers()["location"], deep.as_str());
     let page = app.client.get(app.url(&deep)).send().await.unwrap();
     assert_eq!(page.status(), 200);
@@ -85,7 +59,7 @@ async fn hostile_next_values_never_leave_the_site_nor_fail(db: Db) {
         "/a\u{b}b",
         "https://evil.example/",
     ] {
-        let r = sign_in(&app, Role::Admin, next).await;
+        let r = app.sign_in(Role::Admin, next).await;
         assert_eq!(r.status(), 303, "{next:?}");
         assert_eq!(r.headers()["location"], "/admin", "{next:?}");
     }
@@ -178,15 +152,9 @@ async fn re_issuing_a_badge_needs_its_box_ticked(db: Db) {
     let Some(app) = spawn_app(db).await else {
         return;
     };
-    let event = app.seed_event().await;
+    app.seed_event().await;
     let token = register_badge(&app, &valid_form("ada@example.com")).await;
-    let id = app
-        .ctx
-        .store
-        .attendee_id_by_email(event.id, "ada@example.com")
-        .await
-        .unwrap()
-        .unwrap();
+    let id = app.attendee_id("ada@example.com").await;
     app.login_as(Role::Admin).await;
     let path = format!("/admin/events/{SLUG}/attendees/{id}");
     let csrf = app.csrf(&path).await;
