@@ -5,6 +5,7 @@ pub mod auth;
 pub mod campaign_preview;
 pub mod campaigns;
 pub mod charts;
+pub mod client_addr;
 pub mod csrf;
 pub mod devices;
 pub mod edm_inbound;
