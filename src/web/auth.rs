@@ -136,7 +136,11 @@ async fn login(
     let settings = &state.ctx.settings;
     state
         .login_limit
-        .check(client_ip(&headers, peer, settings.proxy_hops()))?;
+        .check(
+            client_ip(&headers, peer, settings.proxy_hops()),
+            Timestamp::now(),
+        )
+        .await?;
     let next = safe_next(form.next.as_deref());
     let user = accounts::check_login(&state.ctx.store, &form.username, &form.password).await?;
     let Some(user) = user else {

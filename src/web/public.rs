@@ -303,7 +303,11 @@ async fn register(
     let settings = &state.ctx.settings;
     state
         .registration_limit
-        .check(client_ip(&headers, peer, settings.proxy_hops()))?;
+        .check(
+            client_ip(&headers, peer, settings.proxy_hops()),
+            Timestamp::now(),
+        )
+        .await?;
     let event = super::event_or_404(&state, &slug).await?;
     if !form.website.is_empty() {
         tracing::info!("registration refused: honeypot field filled");

@@ -27,6 +27,7 @@ mod leads;
 mod leads_cli;
 mod leads_support;
 mod live;
+mod rate_limits;
 mod registration;
 mod scan_groups;
 mod scans;
