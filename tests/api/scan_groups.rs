@@ -20,6 +20,7 @@ on_both_backends!(
     a_partly_retried_batch_keeps_old_verdicts_and_decides_the_rest_afresh,
     changes_made_by_another_instance_apply_at_once,
     two_instances_racing_for_one_badge_accept_it_once_per_direction,
+    a_batch_sent_through_both_instances_at_once_is_stored_once,
     a_remembered_device_that_was_revoked_stores_nothing,
 );
 
@@ -300,4 +301,44 @@ async fn two_instances_racing_for_one_badge_accept_it_once_per_direction(db: Db)
     let stored = a.ctx.store.event_scans(event.id).await.unwrap();
     let accepted = stored.iter().filter(|s| s.decision == "accepted").count();
     assert_eq!((stored.len(), accepted), (4 * BADGES, 2 * BADGES));
+}
+
+async fn a_batch_sent_through_both_instances_at_once_is_stored_once(db: Db) {
+    const BATCHES: usize = 40;
+    let Some(a) = spawn_app(db).await else {
+        return;
+    };
+    let b = a.another_instance().await;
+    let event = a.seed_event().await;
+    let token = paired(&a, &event).await;
+    let ada = token_from_redirect(&post_registration(&a, &valid_form("ada@example.com")).await);
+    let (a, b) = (Arc::new(a), Arc::new(b));
+    let t = during_k1();
+    // A kiosk whose answer was slow retries through the other instance (a load balancer's
+    // choice) while the first request is still being written: one scan, one verdict.
+    let mut tasks = Vec::new();
+    for i in 0..BATCHES {
+        let start = Arc::new(tokio::sync::Barrier::new(2));
+        for app in [a.clone(), b.clone()] {
+            let (token, ada, start) = (token.clone(), ada.clone(), start.clone());
+            tasks.push(tokio::spawn(async move {
+                let batch = json!([scan(&format!("n{i}"), &ada, t + (i as i64).minutes())]);
+                start.wait().await;
+                let (status, body) = send(&app, &token, batch).await;
+                assert_eq!(status, 200, "{body}");
+                verdicts(&body)
+            }));
+        }
+    }
+    let mut got = Vec::new();
+    for task in tasks {
+        got.push(task.await.unwrap());
+    }
+    for pair in got.chunks(2) {
+        assert_eq!(pair[0], pair[1], "both answers give the stored verdict");
+    }
+    assert_eq!(
+        a.ctx.store.event_scans(event.id).await.unwrap().len(),
+        BATCHES
+    );
 }
