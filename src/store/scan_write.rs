@@ -7,9 +7,9 @@
 //! shape: no per-scan round trips, no statement text that varies with the group's size.
 //! Reads that can return many rows send them back as one JSON array in one row, and writes
 //! return only their row counts: the SQLite driver hands each row over between threads on
-//! its own, which cost more than the statements themselves. That packing and unpacking is
-//! the only SQL that differs between the backends, so each statement is written in both
-//! dialects side by side.
+//! its own, which cost more than the statements themselves. That packing and unpacking, and
+//! the event lock each group takes first, are the only SQL that differs between the
+//! backends, so each statement is written in both dialects side by side.
 
 use serde::Serialize;
 use sqlx::{Postgres, Sqlite, Transaction};
