@@ -7,9 +7,11 @@
 //! apart from the load generator's (a lean hyper client, one HTTP/1.1 connection per kiosk);
 //! both share the machine's cores.
 //!
-//! `cargo bench --bench scan_ingest [-- SECONDS KIOSKS]`; set `BENCH_DATABASE_URL` to a
-//! `postgres://` URL to measure PostgreSQL instead of an SQLite file: the benchmark creates
-//! its own schema there and drops it at the end.
+//! `cargo bench --bench scan_ingest [-- SECONDS KIOSKS [INSTANCES]]`; set `BENCH_DATABASE_URL`
+//! to a `postgres://` URL to measure PostgreSQL instead of an SQLite file: the benchmark
+//! creates its own schema there and drops it at the end. With INSTANCES above 1 that many
+//! `serve` processes share the database, as several app instances would, and the kiosks are
+//! dealt out among them in turn; the server CPU is then theirs together.
 
 use std::{
     net::SocketAddr,
@@ -216,17 +218,18 @@ fn main() -> anyhow::Result<()> {
         .collect();
     let seconds: u64 = args.first().and_then(|s| s.parse().ok()).unwrap_or(8);
     let kiosks: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(200);
+    let instances: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(1).max(1);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
-    rt.block_on(run(seconds, kiosks))
+    rt.block_on(run(seconds, kiosks, instances))
 }
 
-async fn run(seconds: u64, kiosks: usize) -> anyhow::Result<()> {
+async fn run(seconds: u64, kiosks: usize, instances: usize) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let (url, schema) = database(dir.path()).await?;
-    let result = measure(dir.path(), &url, seconds, kiosks).await;
+    let result = measure(dir.path(), &url, seconds, kiosks, instances).await;
     if let Some((admin, schema)) = schema {
         drop_schema(&admin, &schema).await;
     }
@@ -238,10 +241,18 @@ async fn measure(
     url: &str,
     seconds: u64,
     kiosks: usize,
+    instances: usize,
 ) -> anyhow::Result<()> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
+    // Held together while the ports are read, so that no two instances get the same one.
+    let listeners = (0..instances)
+        .map(|_| std::net::TcpListener::bind("127.0.0.1:0"))
+        .collect::<Result<Vec<_>, _>>()?;
+    let ports = listeners
+        .iter()
+        .map(|l| l.local_addr().map(|a| a.port()))
+        .collect::<Result<Vec<_>, _>>()?;
+    drop(listeners);
+    let port = ports[0];
     let mut s = Settings {
         database_url: SecretString::from(url.to_owned()),
         public_url: format!("http://127.0.0.1:{port}"),
@@ -280,27 +291,34 @@ async fn measure(
         tokens.push(door::pair(&ctx, &d.pairing_code, now).await?.unwrap().token);
     }
 
-    let child = Command::new(env!("CARGO_BIN_EXE_badgetrail"))
-        .arg("serve")
-        .current_dir(dir)
-        .env("BADGETRAIL_DATABASE_URL", url)
-        .env("BADGETRAIL_BIND", format!("127.0.0.1:{port}"))
-        .env("BADGETRAIL_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
-        .env("BADGETRAIL_MAIL_POLL_MS", "0")
-        .env("BADGETRAIL_DATABASE_MAX_CONNECTIONS", "16")
-        .env("BADGETRAIL_LOG", "warn")
-        .stdout(Stdio::null())
-        .spawn()?;
-    let server = Server(child);
-    let pid = server.0.id().to_string();
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse()?;
+    let mut servers = Vec::new();
+    let mut addrs: Vec<SocketAddr> = Vec::new();
+    for port in &ports {
+        let child = Command::new(env!("CARGO_BIN_EXE_badgetrail"))
+            .arg("serve")
+            .current_dir(dir)
+            .env("BADGETRAIL_DATABASE_URL", url)
+            .env("BADGETRAIL_BIND", format!("127.0.0.1:{port}"))
+            .env("BADGETRAIL_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
+            .env("BADGETRAIL_MAIL_POLL_MS", "0")
+            .env("BADGETRAIL_DATABASE_MAX_CONNECTIONS", "16")
+            .env("BADGETRAIL_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()?;
+        servers.push(Server(child));
+        addrs.push(format!("127.0.0.1:{port}").parse()?);
+    }
+    let pids: Vec<String> = servers.iter().map(|s| s.0.id().to_string()).collect();
+    let servers_cpu = || pids.iter().map(|p| cpu_seconds(p)).sum::<f64>();
     let ready = Instant::now();
-    while tokio::net::TcpStream::connect(addr).await.is_err() {
-        anyhow::ensure!(
-            ready.elapsed() < Duration::from_secs(30),
-            "server did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
+    for addr in &addrs {
+        while tokio::net::TcpStream::connect(addr).await.is_err() {
+            anyhow::ensure!(
+                ready.elapsed() < Duration::from_secs(30),
+                "server did not start"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
     let backend = if url.starts_with("postgres") {
         "PostgreSQL"
@@ -308,7 +326,7 @@ async fn measure(
         "SQLite"
     };
     println!(
-        "scan_ingest: {backend}, {kiosks} kiosks, {seconds} s per mode after {} s warm-up; load average before: {}",
+        "scan_ingest: {backend}, {kiosks} kiosks, {instances} server instance(s), {seconds} s per mode after {} s warm-up; load average before: {}",
         WARM_UP.as_secs(),
         load_average()
     );
@@ -319,7 +337,7 @@ async fn measure(
         let mut tasks = Vec::new();
         for (k, token) in tokens.iter().enumerate() {
             tasks.push(tokio::spawn(kiosk(
-                addr,
+                addrs[k % addrs.len()],
                 token.clone(),
                 badges.clone(),
                 k,
@@ -329,8 +347,7 @@ async fn measure(
             )));
         }
         tokio::time::sleep_until(measure_from.into()).await;
-        let (server0, client0, machine0) =
-            (cpu_seconds(&pid), cpu_seconds("self"), machine_seconds());
+        let (server0, client0, machine0) = (servers_cpu(), cpu_seconds("self"), machine_seconds());
         let started = Instant::now();
         let (mut all, mut scans, mut errors) = (Vec::new(), 0, 0);
         for t in tasks {
@@ -341,8 +358,7 @@ async fn measure(
             acknowledged += r.acknowledged;
         }
         let secs = started.elapsed().as_secs_f64();
-        let (server1, client1, machine1) =
-            (cpu_seconds(&pid), cpu_seconds("self"), machine_seconds());
+        let (server1, client1, machine1) = (servers_cpu(), cpu_seconds("self"), machine_seconds());
         all.sort();
         let (server_cpu, client_cpu) = (server1 - server0, client1 - client0);
         let others = (machine1.0 - machine0.0) - server_cpu - client_cpu;
@@ -368,7 +384,7 @@ async fn measure(
     let stored = ctx.store.event_scans(event.id).await?.len();
     println!("  stored scans: {stored}, acknowledged (warm-up included): {acknowledged}");
     anyhow::ensure!(stored >= acknowledged, "acknowledged scans are missing");
-    drop(server);
+    drop(servers);
     ctx.store.close().await;
     Ok(())
 }

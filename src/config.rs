@@ -39,7 +39,10 @@ pub struct Settings {
     pub keys_dir: PathBuf,
     /// Registrations accepted per client address per minute; 0 turns the limit off.
     pub registration_per_minute: u32,
-    /// Read the client address from `X-Forwarded-For` (only behind a trusted proxy).
+    /// How many proxies of our own every request passes through; the client address is then
+    /// read from `X-Forwarded-For`, that many entries from the right. 0: the TCP peer.
+    pub trusted_proxy_hops: u32,
+    /// Older form of `trusted_proxy_hops = 1`, still read; `trusted_proxy_hops` wins when set.
     pub trust_forwarded_for: bool,
     /// Largest accepted form or JSON body, in bytes.
     pub max_body_bytes: usize,
@@ -89,6 +92,7 @@ impl Default for Settings {
             key_storage: KeyStorage::Database,
             keys_dir: PathBuf::from("keys"),
             registration_per_minute: 30,
+            trusted_proxy_hops: 0,
             trust_forwarded_for: false,
             max_body_bytes: 64 * 1024,
             login_hours: 12,
@@ -138,6 +142,14 @@ impl Settings {
         Ok(())
     }
 
+    /// The number of trusted proxies in front of the server, from either setting.
+    pub fn proxy_hops(&self) -> u32 {
+        match (self.trusted_proxy_hops, self.trust_forwarded_for) {
+            (0, true) => 1,
+            (n, _) => n,
+        }
+    }
+
     /// Cookies are marked `Secure` whenever the public address is https.
     pub fn secure_cookies(&self) -> bool {
         self.public_url.starts_with("https://")
@@ -163,6 +175,22 @@ mod tests {
             redact_url("sqlite://badgetrail.db"),
             "sqlite://badgetrail.db"
         );
+    }
+
+    #[test]
+    fn the_old_forwarded_for_switch_means_one_trusted_proxy() {
+        let hops = |hops, old| {
+            Settings {
+                trusted_proxy_hops: hops,
+                trust_forwarded_for: old,
+                ..Settings::default()
+            }
+            .proxy_hops()
+        };
+        assert_eq!(hops(0, false), 0);
+        assert_eq!(hops(0, true), 1);
+        assert_eq!(hops(2, true), 2);
+        assert_eq!(hops(2, false), 2);
     }
 
     #[test]

@@ -1,6 +1,9 @@
 //! Deciding and storing a group of prepared batches of one event in one transaction.
 //!
-//! Per group, whatever its size, three statements: one update of the devices' last contact
+//! The transaction first takes the event's lock (`Store::begin_scan_write`), so groups of one
+//! event are decided one after the other even when several app instances write them: each
+//! reads what the groups before it committed. Then, per group, whatever its size, three
+//! statements: one update of the devices' last contact
 //! (its row count tells whether every device may still write; only if not, a read says
 //! which), one read of the door version, the stored accepted scans the duplicate check needs
 //! and the first names doors greet admitted badges by, and one insert that skips (device,
@@ -69,7 +72,7 @@ pub async fn write_group(
                 job.check(&state);
             }
         }
-        let mut w = store.begin_scan_write().await?;
+        let mut w = store.begin_scan_write(event_id).await?;
         if recheck {
             // The last attempt's insert was rolled back, so what is stored now was stored
             // by others.
@@ -174,7 +177,7 @@ pub async fn write_group(
         name_ids.dedup();
         let reads = w.group_reads(event_id, &pairs, &name_ids).await?;
         if reads.door_version != state.version {
-            drop(w);
+            w.rollback().await?;
             state = states.reload(event_id).await?;
             continue;
         }
@@ -204,11 +207,11 @@ pub async fn write_group(
         }
 
         if w.insert_scans(event_id, &rows).await? != rows.len() as u64 {
-            // Some were stored by an earlier request whose answer was lost (or, with several
-            // instances, by another one just now): roll back, keep their verdicts, and decide
-            // the rest again without them, since they may have been taken for doubles of
-            // those.
-            drop(w);
+            // Some were stored by an earlier request whose answer was lost (or by a retry of
+            // the same batch that another instance committed before this group took the
+            // lock): roll back, keep their verdicts, and decide the rest again without them,
+            // since they may have been taken for doubles of those.
+            w.rollback().await?;
             recheck = true;
             continue;
         }

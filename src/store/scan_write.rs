@@ -7,9 +7,9 @@
 //! shape: no per-scan round trips, no statement text that varies with the group's size.
 //! Reads that can return many rows send them back as one JSON array in one row, and writes
 //! return only their row counts: the SQLite driver hands each row over between threads on
-//! its own, which cost more than the statements themselves. That packing and unpacking is
-//! the only SQL that differs between the backends, so each statement is written in both
-//! dialects side by side.
+//! its own, which cost more than the statements themselves. That packing and unpacking, and
+//! the event lock each group takes first, are the only SQL that differs between the
+//! backends, so each statement is written in both dialects side by side.
 
 use serde::Serialize;
 use sqlx::{Postgres, Sqlite, Transaction};
@@ -98,6 +98,23 @@ macro_rules! on_tx {
     };
 }
 
+// Orders the scan groups of one event across app instances: whoever holds the event's lock
+// decides and commits before the next group reads, so two instances cannot both accept one
+// badge. PostgreSQL runs the transaction at READ COMMITTED, where each statement reads as of
+// its own start: taken in a statement of its own, first, the lock makes every later read see
+// the groups committed before it. It is released at commit or rollback. SQLite has one
+// writer, and `BEGIN IMMEDIATE` has taken its lock already, so its statement does nothing.
+// The key is the two-number form (a key space of its own, apart from the one-number form that
+// migrations lock with): [door scans, event id], the id wrapped to 32 bits; two events that
+// shared a key would only wait for each other.
+const LOCK_EVENT: Sql = Sql {
+    sqlite: "SELECT $1, $2",
+    postgres: "SELECT pg_advisory_xact_lock($1, $2)",
+};
+
+/// The first number of `LOCK_EVENT`'s key: "door" in ASCII.
+const DOOR_LOCK_CLASS: i32 = 0x646f_6f72;
+
 // [device_id, app_version, queue_size, clock_skew_ms, token_hash]
 const TOUCH_DEVICES: Sql = Sql {
     sqlite: "UPDATE devices SET last_seen_at = $1, app_version = j.value->>1, queue_size = j.value->>2,
@@ -182,14 +199,21 @@ fn parse<T: serde::de::DeserializeOwned>(rows: &str) -> Result<T, sqlx::Error> {
 }
 
 impl Store {
-    /// Opens the write transaction of one scan group (SQLite: the writer connection with
-    /// the write lock taken at once).
-    pub async fn begin_scan_write(&self) -> StoreResult<ScanWrite> {
+    /// Opens the write transaction of one scan group of `event_id` and waits for the event's
+    /// lock (SQLite: the writer connection with the write lock taken at once; PostgreSQL: the
+    /// event's transaction-scoped advisory lock), so that groups of one event are decided one
+    /// after the other whichever app instance writes them.
+    pub async fn begin_scan_write(&self, event_id: i64) -> StoreResult<ScanWrite> {
         let tx = match &self.pool {
             Pool::Sqlite(pools) => Tx::Sqlite(super::sqlite::begin_write(&pools.write).await?),
             Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
         };
-        Ok(ScanWrite { tx })
+        let mut w = ScanWrite { tx };
+        // Wrapping is intended: see LOCK_EVENT.
+        let key = event_id as i32;
+        on_tx!(w, LOCK_EVENT, (c, sql) =>
+            sqlx::query(sql).bind(DOOR_LOCK_CLASS).bind(key).execute(c).await.map(|_| ()))?;
+        Ok(w)
     }
 }
 
@@ -270,6 +294,16 @@ impl ScanWrite {
         let rows: Vec<StoredRow> = on_tx!(self, STORED, (c, sql) =>
             sqlx::query_as(sql).bind(&pairs).fetch_all(c).await)?;
         Ok(rows.into_iter().map(|r| (r.device_id, r.verdict)).collect())
+    }
+
+    /// Undoes the transaction now and lets go of the event's lock, so that a group another
+    /// instance has waiting goes ahead without waiting for a dropped transaction's cleanup.
+    pub async fn rollback(self) -> StoreResult<()> {
+        match self.tx {
+            Tx::Sqlite(t) => t.rollback().await?,
+            Tx::Postgres(t) => t.rollback().await?,
+        }
+        Ok(())
     }
 
     pub async fn commit(self) -> StoreResult<()> {

@@ -17,7 +17,7 @@ use axum_extra::extract::{
 use jiff::Timestamp;
 use serde::Deserialize;
 
-use super::{AppState, csrf::CsrfToken, rate_limit::client_ip};
+use super::{AppState, client_addr::client_ip, csrf::CsrfToken};
 use crate::{
     accounts,
     domain::user::Role,
@@ -152,7 +152,11 @@ async fn login(
     let settings = &state.ctx.settings;
     state
         .login_limit
-        .check(client_ip(&headers, peer, settings.trust_forwarded_for))?;
+        .check(
+            client_ip(&headers, peer, settings.proxy_hops()),
+            Timestamp::now(),
+        )
+        .await?;
     let next = safe_next(form.next.as_deref());
     let user = accounts::check_login(&state.ctx.store, &form.username, &form.password).await?;
     let Some(user) = user else {

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod campaign_preview;
 pub mod campaigns;
 pub mod charts;
+pub mod client_addr;
 pub mod csrf;
 pub mod devices;
 pub mod edm_inbound;
@@ -39,6 +40,9 @@ use tower_http::{
 
 use crate::context::Context;
 
+/// Login attempts per client address per minute, right or wrong.
+const LOGINS_PER_MINUTE: u32 = 10;
+
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
@@ -52,15 +56,14 @@ pub struct AppState {
 impl AppState {
     pub fn new(ctx: Context) -> AppState {
         let per_minute = ctx.settings.registration_per_minute;
+        let limit =
+            |scope, n| Arc::new(rate_limit::PerClientLimit::for_store(&ctx.store, scope, n));
         AppState {
+            registration_limit: limit("registration", per_minute),
+            login_limit: limit("login", LOGINS_PER_MINUTE),
             registrations: crate::registration::RegistrationWriter::start(ctx.clone()),
             scans: crate::door::ScanWriter::start(ctx.clone()),
             ctx,
-            registration_limit: Arc::new(rate_limit::PerClientLimit::per_minute(
-                "registration",
-                per_minute,
-            )),
-            login_limit: Arc::new(rate_limit::PerClientLimit::per_minute("login", 10)),
         }
     }
 }

@@ -20,9 +20,9 @@ use serde::Deserialize;
 use super::{
     AppState,
     answers_form::{AnswersFields, AnswersForm, WithEmail, input_of},
+    client_addr::client_ip,
     csrf::CsrfToken,
     format,
-    rate_limit::client_ip,
 };
 use crate::{
     domain::{
@@ -95,7 +95,11 @@ async fn ask_link(
     let settings = &state.ctx.settings;
     state
         .registration_limit
-        .check(client_ip(&headers, peer, settings.trust_forwarded_for))?;
+        .check(
+            client_ip(&headers, peer, settings.proxy_hops()),
+            Timestamp::now(),
+        )
+        .await?;
     let event = super::event_or_404(&state, &slug).await?;
     let email = match Email::parse(&form.email) {
         Ok(email) => email,

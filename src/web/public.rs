@@ -17,9 +17,9 @@ use serde::Deserialize;
 use super::{
     AppState,
     answers_form::{AnswersForm, WithEmail},
+    client_addr::client_ip,
     csrf::CsrfToken,
     format::{self, EventLine},
-    rate_limit::client_ip,
 };
 use crate::{
     domain::{
@@ -181,7 +181,11 @@ async fn register(
     let settings = &state.ctx.settings;
     state
         .registration_limit
-        .check(client_ip(&headers, peer, settings.trust_forwarded_for))?;
+        .check(
+            client_ip(&headers, peer, settings.proxy_hops()),
+            Timestamp::now(),
+        )
+        .await?;
     let event = super::event_or_404(&state, &slug).await?;
     if !form.website.is_empty() {
         tracing::info!("registration refused: honeypot field filled");

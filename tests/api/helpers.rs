@@ -229,6 +229,38 @@ impl TestApp {
         self.server = Some(server);
     }
 
+    /// A second app instance on this app's database, as a second `serve` process sharing it
+    /// would be: its own port, context, door state, group writers and rate limits. Drop it
+    /// before this app, which owns the database.
+    pub async fn another_instance(&self) -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let mut settings = self.settings.clone();
+        settings.bind = format!("127.0.0.1:{port}");
+        settings.public_url = format!("http://127.0.0.1:{port}");
+        let ctx = Context::build(settings.clone()).await.expect("context");
+        let (tx, server) = serve(ctx.clone(), listener);
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_store(true)
+            .build()
+            .unwrap();
+        TestApp {
+            address: format!("http://127.0.0.1:{port}"),
+            ctx,
+            client,
+            dir,
+            shutdown: Some(tx),
+            server: Some(server),
+            settings,
+            _db: FreshDb {
+                url: self._db.url.clone(),
+                schema: None,
+            },
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }

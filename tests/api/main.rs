@@ -33,6 +33,7 @@ mod live;
 mod monitoring;
 mod privacy;
 mod privacy_support;
+mod rate_limits;
 mod registration;
 mod scan_groups;
 mod scans;

@@ -1,7 +1,10 @@
 //! Scan ingestion with its in-memory door state and group decisions: partial retries,
-//! changes made by another app instance, and devices revoked while remembered.
+//! changes made by another app instance, two instances racing for one badge, and devices
+//! revoked while remembered.
 
-use badgetrail::{door, store::EventRecord};
+use std::{collections::HashMap, sync::Arc};
+
+use badgetrail::{demo, domain::attendee::Registration, door, registration, store::EventRecord};
 use jiff::{Timestamp, ToSpan};
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
@@ -14,6 +17,8 @@ use crate::{
 on_both_backends!(
     a_partly_retried_batch_keeps_old_verdicts_and_decides_the_rest_afresh,
     changes_made_by_another_instance_apply_at_once,
+    two_instances_racing_for_one_badge_accept_it_once_per_direction,
+    a_batch_sent_through_both_instances_at_once_is_stored_once,
     a_remembered_device_that_was_revoked_stores_nothing,
 );
 
@@ -216,4 +221,122 @@ async fn a_remembered_device_that_was_revoked_stores_nothing(db: Db) {
     assert!(body["error"].as_str().unwrap().contains("revoked"));
     let stored = app.ctx.store.event_scans(event.id).await.unwrap();
     assert_eq!(stored.len(), 2, "only the scans of valid tokens are stored");
+}
+
+async fn two_instances_racing_for_one_badge_accept_it_once_per_direction(db: Db) {
+    const BADGES: usize = 200;
+    const AT_ONCE: usize = 25;
+    let Some(a) = spawn_app(db).await else {
+        return;
+    };
+    let b = a.another_instance().await;
+    let event = a.seed_event().await;
+    let p = demo::programme::cloud_summit();
+    let topics: Vec<&str> = p.topics.iter().map(|t| t.slug.as_str()).collect();
+    let people: Vec<Registration> = demo::people::synthetic(BADGES, &topics, 7)
+        .iter()
+        .map(|i| Registration::parse(i, &topics).unwrap())
+        .collect();
+    let badges: Vec<String> = registration::record(
+        &a.ctx,
+        &event,
+        &people,
+        registration::Source::Demo,
+        false,
+        Timestamp::now(),
+    )
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|o| o.token)
+    .collect();
+    // Two kiosks at the same door, one talking to each instance.
+    let (to_a, to_b) = (paired(&a, &event).await, paired(&a, &event).await);
+    let (a, b) = (Arc::new(a), Arc::new(b));
+    let apps = [a.clone(), b.clone()];
+    let t = during_k1();
+    // (badge, kiosk) -> [entry verdict, exit verdict]
+    let mut got: HashMap<(usize, usize), Vec<String>> = HashMap::new();
+    for wave in (0..BADGES).collect::<Vec<_>>().chunks(AT_ONCE) {
+        let mut tasks = Vec::new();
+        for &i in wave {
+            // Both kiosks send the badge's entry and exit at the same moment.
+            let start = Arc::new(tokio::sync::Barrier::new(2));
+            for (k, token) in [&to_a, &to_b].into_iter().enumerate() {
+                let (app, token, start) = (apps[k].clone(), token.clone(), start.clone());
+                let badge = badges[i].clone();
+                tasks.push(tokio::spawn(async move {
+                    let mut exit = scan(&format!("x{i}"), &badge, t + 25.minutes());
+                    exit["direction"] = json!("exit");
+                    let batch = json!([scan(&format!("e{i}"), &badge, t), exit]);
+                    start.wait().await;
+                    let (status, body) = send(&app, &token, batch).await;
+                    assert_eq!(status, 200, "{body}");
+                    ((i, k), verdicts(&body))
+                }));
+            }
+        }
+        for task in tasks {
+            let (key, v) = task.await.unwrap();
+            got.insert(key, v);
+        }
+    }
+    // Entry and exit verdicts of the two kiosks side by side: one accepted, one duplicate.
+    let not_once = (0..BADGES)
+        .flat_map(|i| got[&(i, 0)].iter().zip(&got[&(i, 1)]))
+        .filter(|(x, y)| {
+            let mut pair = [x.as_str(), y.as_str()];
+            pair.sort_unstable();
+            pair != ["accepted", "duplicate"]
+        })
+        .count();
+    assert_eq!(
+        not_once,
+        0,
+        "badges and directions not accepted exactly once, of {}",
+        2 * BADGES
+    );
+    let stored = a.ctx.store.event_scans(event.id).await.unwrap();
+    let accepted = stored.iter().filter(|s| s.decision == "accepted").count();
+    assert_eq!((stored.len(), accepted), (4 * BADGES, 2 * BADGES));
+}
+
+async fn a_batch_sent_through_both_instances_at_once_is_stored_once(db: Db) {
+    const BATCHES: usize = 40;
+    let Some(a) = spawn_app(db).await else {
+        return;
+    };
+    let b = a.another_instance().await;
+    let event = a.seed_event().await;
+    let token = paired(&a, &event).await;
+    let ada = register_badge(&a, &valid_form("ada@example.com")).await;
+    let (a, b) = (Arc::new(a), Arc::new(b));
+    let t = during_k1();
+    // A kiosk whose answer was slow retries through the other instance (a load balancer's
+    // choice) while the first request is still being written: one scan, one verdict.
+    let mut tasks = Vec::new();
+    for i in 0..BATCHES {
+        let start = Arc::new(tokio::sync::Barrier::new(2));
+        for app in [a.clone(), b.clone()] {
+            let (token, ada, start) = (token.clone(), ada.clone(), start.clone());
+            tasks.push(tokio::spawn(async move {
+                let batch = json!([scan(&format!("n{i}"), &ada, t + (i as i64).minutes())]);
+                start.wait().await;
+                let (status, body) = send(&app, &token, batch).await;
+                assert_eq!(status, 200, "{body}");
+                verdicts(&body)
+            }));
+        }
+    }
+    let mut got = Vec::new();
+    for task in tasks {
+        got.push(task.await.unwrap());
+    }
+    for pair in got.chunks(2) {
+        assert_eq!(pair[0], pair[1], "both answers give the stored verdict");
+    }
+    assert_eq!(
+        a.ctx.store.event_scans(event.id).await.unwrap().len(),
+        BATCHES
+    );
 }
