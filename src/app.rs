@@ -36,7 +36,7 @@ impl Application {
     }
 
     /// Serves requests and runs the badge mailer until `shutdown` completes, then lets
-    /// in-flight requests finish.
+    /// in-flight requests finish (photo decodes are cancelled rather than waited for).
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -50,7 +50,9 @@ impl Application {
             self.ctx.clone(),
             stop_rx,
         ));
-        let router = web::router(web::AppState::new(self.ctx.clone()));
+        let state = web::AppState::new(self.ctx.clone());
+        let decodes = state.decode.clone();
+        let router = web::router(state);
         tracing::info!(addr = %self.listener.local_addr()?, "serving");
         axum::serve(
             self.listener,
@@ -59,6 +61,8 @@ impl Application {
         .with_graceful_shutdown(async move {
             shutdown.await;
             let _ = stop_tx.send(true);
+            // A photo decode in flight would hold its request open; end it now.
+            decodes.stop_all();
         })
         .await
         .context("serving HTTP")?;
