@@ -68,6 +68,13 @@ impl DecodeSlots {
         self.permits.clone()
     }
 
+    /// The budget of one decode: the configured time, ended early by `cancel` or shutdown.
+    fn budget(&self, cancel: Arc<AtomicBool>) -> Budget {
+        Budget::new(self.budget)
+            .cancelled_by(cancel)
+            .cancelled_by(self.stopping.clone())
+    }
+
     /// Cancels running decodes and every later one: the server is shutting down, and
     /// graceful shutdown must not wait for a decode to finish.
     pub fn stop_all(&self) {
@@ -111,15 +118,22 @@ async fn decode(
     };
     let cancel = Arc::new(AtomicBool::new(false));
     let _cancel_when_dropped = CancelOnDrop(cancel.clone());
-    let budget = Budget::new(slots.budget)
-        .cancelled_by(cancel)
-        .cancelled_by(slots.stopping.clone());
+    let budget = slots.budget(cancel);
     let (answer, answered) = oneshot::channel();
     std::thread::Builder::new()
         .name("qr-decode".into())
         .spawn(move || {
+            let started = std::time::Instant::now();
             let decoded = qr::decode_photo(&body, MAX_PHOTO_BYTES, MAX_PHOTO_PIXELS, &budget);
             drop(slot);
+            let ms = started.elapsed().as_millis() as u64;
+            match &decoded {
+                Err(QrError::OverBudget { .. }) => {
+                    tracing::warn!(ms, bytes = body.len(), "photo decode ran out of time")
+                }
+                Err(QrError::Cancelled) => tracing::info!(ms, "photo decode cancelled"),
+                _ => tracing::debug!(ms, "photo decoded"),
+            }
             let _ = answer.send(decoded);
         })
         .map_err(|_| busy("no decoding thread could be started; try again shortly"))?;
@@ -152,4 +166,20 @@ fn busy(why: &str) -> Response {
         header::HeaderValue::from_static(RETRY_AFTER_SECONDS),
     );
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stopping_cancels_decodes_under_way_and_later_ones() {
+        let slots = DecodeSlots::new(&DecodeSettings::default());
+        let running = slots.budget(Arc::new(AtomicBool::new(false)));
+        assert!(running.check().is_ok());
+        slots.stop_all();
+        assert!(matches!(running.check(), Err(QrError::Cancelled)));
+        let later = slots.budget(Arc::new(AtomicBool::new(false)));
+        assert!(matches!(later.check(), Err(QrError::Cancelled)));
+    }
 }

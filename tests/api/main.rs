@@ -7,6 +7,7 @@ mod badges;
 mod browser;
 mod cli;
 mod crash;
+mod decode;
 mod edm;
 mod edm_cli;
 mod edm_crash;
