@@ -57,6 +57,7 @@ fn images() -> Vec<(&'static str, Vec<u8>)> {
         ("finder tiles 1280x1280", hostile::finder_tiles(1280)),
         ("16-bit RGBA 3999x3999", hostile::sixteen_bit_rgba(3999)),
         ("header claims 3999x3999", hostile::lying_header(3999, 3999)),
+        ("JPEG RGB 3999x3999", hostile::one_colour_jpeg(3999)),
     ]
 }
 

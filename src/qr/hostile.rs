@@ -72,6 +72,17 @@ pub fn lying_header(width: u32, height: u32) -> Vec<u8> {
     out
 }
 
+/// A one-colour RGB JPEG `side` pixels square: about 430 KB at 3999x3999. A JPEG is
+/// decoded whole (the decoder has no row access), so this is the costliest JPEG accepted.
+pub fn one_colour_jpeg(side: u32) -> Vec<u8> {
+    let image = image::RgbImage::from_pixel(side, side, image::Rgb([200, 180, 160]));
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80)
+        .encode_image(&image)
+        .expect("encoding to memory");
+    out
+}
+
 /// The PNG chunk checksum (CRC-32, polynomial 0xEDB88320).
 pub fn crc32(bytes: &[u8]) -> u32 {
     let mut crc = !0u32;

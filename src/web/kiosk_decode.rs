@@ -14,7 +14,7 @@ use axum::{
     routing::post,
 };
 use serde::{Deserialize, Serialize};
-use tokio::sync::{Semaphore, oneshot};
+use tokio::sync::{Semaphore, oneshot, watch};
 
 use super::{AppState, kiosk_api::ApiError};
 use crate::qr::{self, Budget, CancelOnDrop, QrError};
@@ -25,6 +25,11 @@ const MAX_PHOTO_PIXELS: u64 = 16_000_000;
 
 /// Seconds a refused kiosk should wait before sending another frame.
 const RETRY_AFTER_SECONDS: &str = "1";
+
+/// How long past its budget a request waits for its decode. The decode checks its budget
+/// between steps, and one step (decoding a JPEG, which has no row access) cannot be
+/// interrupted; the answer must not wait for it.
+const ANSWER_GRACE: Duration = Duration::from_millis(200);
 
 /// Limits on server-side decoding (`[decode]` in the configuration file).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -50,7 +55,10 @@ impl Default for DecodeSettings {
 #[derive(Clone)]
 pub struct DecodeSlots {
     permits: Arc<Semaphore>,
+    /// Read by the decode threads between steps.
     stopping: Arc<AtomicBool>,
+    /// Awaited by the handlers, so that none waits for a decode once shutdown begins.
+    shutdown: Arc<watch::Sender<bool>>,
     budget: Duration,
 }
 
@@ -59,6 +67,7 @@ impl DecodeSlots {
         DecodeSlots {
             permits: Arc::new(Semaphore::new(settings.concurrent)),
             stopping: Arc::new(AtomicBool::new(false)),
+            shutdown: Arc::new(watch::Sender::new(false)),
             budget: Duration::from_millis(settings.budget_ms),
         }
     }
@@ -80,6 +89,7 @@ impl DecodeSlots {
     pub fn stop_all(&self) {
         self.stopping
             .store(true, std::sync::atomic::Ordering::Relaxed);
+        self.shutdown.send_replace(true);
     }
 }
 
@@ -101,7 +111,8 @@ struct DecodeResponse {
 /// The decode runs on a thread of its own, not the runtime's blocking pool: the runtime
 /// would wait for a blocking task at exit, and nothing should wait for a decode. The thread
 /// holds a slot until it ends; the handler holds the cancel flag, so a client that goes away
-/// (its handler future dropped) ends the decode at the next check.
+/// (its handler future dropped) ends the decode at the next check. The handler itself waits
+/// at most the budget and a grace period, and not at all once shutdown begins.
 async fn decode(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -137,12 +148,17 @@ async fn decode(
             let _ = answer.send(decoded);
         })
         .map_err(|_| busy("no decoding thread could be started; try again shortly"))?;
-    let decoded = answered.await.map_err(|_| {
-        ApiError::from(anyhow::anyhow!(
-            "the decoding thread ended without an answer"
-        ))
-        .into_response()
-    })?;
+    let mut shutdown = slots.shutdown.subscribe();
+    let decoded = tokio::select! {
+        decoded = answered => decoded.map_err(|_| {
+            ApiError::from(anyhow::anyhow!("the decoding thread ended without an answer"))
+                .into_response()
+        })?,
+        _ = tokio::time::sleep(slots.budget + ANSWER_GRACE) => {
+            Err(QrError::OverBudget { ms: slots.budget.as_millis() as u64 })
+        }
+        _ = shutdown.wait_for(|stopping| *stopping) => Err(QrError::Cancelled),
+    };
     let codes = decoded.map_err(|e| {
         let status = match e {
             QrError::TooManyBytes { .. }
@@ -181,5 +197,6 @@ mod tests {
         assert!(matches!(running.check(), Err(QrError::Cancelled)));
         let later = slots.budget(Arc::new(AtomicBool::new(false)));
         assert!(matches!(later.check(), Err(QrError::Cancelled)));
+        assert!(*slots.shutdown.subscribe().borrow());
     }
 }
