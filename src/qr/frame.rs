@@ -3,8 +3,7 @@
 use std::io::Cursor;
 
 use image::{
-    ExtendedColorType, GrayImage, ImageDecoder, ImageError, ImageFormat, Limits,
-    codecs::jpeg::JpegDecoder,
+    GrayImage, ImageError, ImageFormat,
     error::{DecodingError, ImageFormatHint},
 };
 
@@ -67,30 +66,39 @@ pub fn read_png(bytes: &[u8], budget: &Budget) -> Result<GrayImage, QrError> {
     Ok(shrink.finish())
 }
 
-/// A JPEG decoded whole (the decoder has no row access), then shrunk. `max_pixels` bounds
-/// what the decoder may allocate.
+/// A JPEG decoded whole (the decoder has no row access) straight to grey, one byte a pixel,
+/// then shrunk. Colour is never expanded: 16 MB at most for 16 megapixels, not 48.
 pub fn read_jpeg(bytes: &[u8], max_pixels: u64, budget: &Budget) -> Result<GrayImage, QrError> {
-    let mut decoder = JpegDecoder::new(Cursor::new(bytes)).map_err(QrError::PngDecode)?;
-    let mut limits = Limits::default();
-    limits.max_alloc = Some(max_pixels.saturating_mul(3).saturating_add(1 << 20));
-    decoder.set_limits(limits).map_err(QrError::PngDecode)?;
-    let (width, height) = decoder.dimensions();
-    let channels = match decoder.original_color_type() {
-        ExtendedColorType::L8 => 1,
-        _ => match decoder.color_type().channel_count() {
-            1 => 1,
-            3 => 3,
-            n => return Err(jpeg_error(format!("{n} channels"))),
-        },
-    };
-    let mut pixels = vec![0; decoder.total_bytes() as usize];
-    decoder
-        .read_image(&mut pixels)
-        .map_err(QrError::PngDecode)?;
+    let side = usize::try_from(max_pixels).unwrap_or(usize::MAX);
+    let options = zune_core::options::DecoderOptions::default()
+        .jpeg_set_out_colorspace(zune_core::colorspace::ColorSpace::Luma)
+        .set_max_width(side)
+        .set_max_height(side);
+    let mut decoder = zune_jpeg::JpegDecoder::new_with_options(
+        zune_core::bytestream::ZCursor::new(bytes),
+        options,
+    );
+    decoder.decode_headers().map_err(jpeg_error)?;
+    let (width, height) = decoder
+        .dimensions()
+        .ok_or_else(|| jpeg_error("no frame header"))?;
+    if (width as u64) * (height as u64) > max_pixels {
+        return Err(QrError::TooManyPixels {
+            width: width as u32,
+            height: height as u32,
+            max: max_pixels,
+        });
+    }
+    let size = decoder
+        .output_buffer_size()
+        .filter(|s| *s == width * height)
+        .ok_or_else(|| jpeg_error("not decodable to one grey byte a pixel"))?;
+    let mut pixels = vec![0; size];
+    decoder.decode_into(&mut pixels).map_err(jpeg_error)?;
     budget.check()?;
-    let mut shrink = Shrinker::new(width, height);
-    for row in pixels.chunks_exact(width as usize * channels) {
-        shrink.push_row(row, channels);
+    let mut shrink = Shrinker::new(width as u32, height as u32);
+    for row in pixels.chunks_exact(width) {
+        shrink.push_row(row, 1);
     }
     Ok(shrink.finish())
 }

@@ -226,3 +226,14 @@ fn the_bounded_search_finds_what_the_full_search_finds() {
     assert_eq!(full.len(), tokens.len(), "{full:?}");
     assert_eq!(read(true), full);
 }
+
+#[test]
+fn a_large_colour_jpeg_is_decoded_to_grey_only() {
+    let jpeg = hostile::one_colour_jpeg(3999);
+    let (decoded, peak) =
+        peak_allocation(|| decode_photo(&jpeg, MAX_BYTES, MAX_PIXELS, &Budget::unlimited()));
+    assert_eq!(decoded.unwrap(), Vec::<String>::new());
+    eprintln!("JPEG 3999x3999: peak allocation {peak} bytes");
+    // One grey byte a pixel (16 MB) and the decoder's rows; colour would be 48 MB.
+    assert!(peak < 24 << 20, "peak allocation {peak} bytes");
+}
