@@ -41,7 +41,8 @@ impl Application {
     }
 
     /// Serves requests and runs the background jobs (badge mail, campaigns, retention) until
-    /// `shutdown` completes, then lets in-flight requests finish.
+    /// `shutdown` completes, then lets in-flight requests finish (photo decodes are cancelled
+    /// rather than waited for).
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -61,7 +62,9 @@ impl Application {
             self.ctx.clone(),
             stop_rx,
         ));
-        let router = web::router(web::AppState::new(self.ctx.clone()));
+        let state = web::AppState::new(self.ctx.clone());
+        let decodes = state.decode.clone();
+        let router = web::router(state);
         tracing::info!(addr = %self.listener.local_addr()?, "serving");
         axum::serve(
             self.listener,
@@ -70,6 +73,8 @@ impl Application {
         .with_graceful_shutdown(async move {
             shutdown.await;
             let _ = stop_tx.send(true);
+            // A photo decode in flight would hold its request open; end it now.
+            decodes.stop_all();
         })
         .await
         .context("serving HTTP")?;

@@ -62,6 +62,8 @@ pub struct Settings {
     pub edm: crate::edm::EdmSettings,
     /// The lead builder: per-event files and the webhook.
     pub leads: crate::leads::LeadSettings,
+    /// Server-side QR decoding of kiosk photos: how many at once, how long each.
+    pub decode: crate::web::kiosk_decode::DecodeSettings,
 }
 
 fn redacted<S: serde::Serializer>(url: &SecretString, s: S) -> Result<S::Ok, S::Error> {
@@ -102,6 +104,7 @@ impl Default for Settings {
             mail: MailSettings::default(),
             edm: crate::edm::EdmSettings::default(),
             leads: crate::leads::LeadSettings::default(),
+            decode: crate::web::kiosk_decode::DecodeSettings::default(),
         }
     }
 }

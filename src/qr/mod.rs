@@ -1,11 +1,18 @@
 //! Badge QR images: a token drawn as PNG and SVG, every PNG read back before it is handed out.
 
+mod budget;
+mod frame;
+pub mod hostile;
 mod photo;
 mod png;
+mod search;
 mod symbol;
 
+pub use budget::{Budget, CancelOnDrop};
+pub use frame::{MAX_FRAME_SIDE, MAX_INTERLACED_BYTES};
 pub use photo::decode_photo;
 pub use png::{check_rendering, decode_png, encode_png};
+pub use search::{MAX_CAPSTONES, MAX_GROUP_CHECKS};
 pub use symbol::BadgeCode;
 
 use qrcode::canvas::MaskPattern;
@@ -67,6 +74,14 @@ pub enum QrError {
     NotPng,
     #[error("unreadable PNG image: {0}")]
     PngDecode(image::ImageError),
+    #[error(
+        "interlaced PNG of {width}x{height} pixels is too large to decode; send it non-interlaced"
+    )]
+    InterlacedTooLarge { width: u32, height: u32 },
+    #[error("decoding took more than its {ms} ms budget; send a smaller or plainer image")]
+    OverBudget { ms: u64 },
+    #[error("decoding was cancelled")]
+    Cancelled,
 }
 
 /// A badge's QR code as handed out: the checked PNG and an SVG of the same modules.
@@ -101,3 +116,5 @@ pub fn render_svg(token: &str) -> Result<String, QrError> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_hostile;

@@ -120,19 +120,7 @@ pub fn decode_png(bytes: &[u8], max_bytes: usize, max_pixels: u64) -> Result<Vec
         .map_err(QrError::PngDecode)?
         .into_luma8();
 
-    Ok(read_codes(&image))
-}
-
-/// Every QR code rqrr finds and decodes in a grayscale image; unreadable ones are skipped.
-pub(super) fn read_codes(image: &GrayImage) -> Vec<String> {
-    let (w, h) = (image.width() as usize, image.height() as usize);
-    let pixels = image.as_raw();
-    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| pixels[y * w + x]);
-    prepared
-        .detect_grids()
-        .into_iter()
-        .filter_map(|grid| grid.decode().ok().map(|(_, text)| text))
-        .collect()
+    Ok(super::search::read_codes(&image))
 }
 
 /// Width and height from the IHDR chunk, which the PNG format requires to come first.

@@ -1,4 +1,5 @@
-//! The JSON API kiosks talk to: pairing, what a kiosk needs offline, and posting batches of scans.
+//! The JSON API kiosks talk to: pairing, what a kiosk needs offline, and posting batches of
+//! scans (photo decoding is in `kiosk_decode`).
 
 use axum::{
     Json, Router,
@@ -16,7 +17,6 @@ use crate::{
     domain::scan::{Refusal, ScanRules},
     door::{self, DeviceAuth, ScanBatch},
     error::Error,
-    qr,
     store::DeviceRecord,
 };
 
@@ -25,16 +25,8 @@ const MAX_BATCH_BYTES: usize = 1 << 20;
 /// Most scans accepted in one batch.
 pub const MAX_BATCH: usize = 1000;
 
-/// Largest photo accepted for decoding, in bytes and in pixels (a 12 MP phone photo fits).
-const MAX_PHOTO_BYTES: usize = 8 << 20;
-const MAX_PHOTO_PIXELS: u64 = 16_000_000;
-
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route(
-            "/api/v1/decode",
-            post(decode).layer(DefaultBodyLimit::max(MAX_PHOTO_BYTES)),
-        )
         .route("/api/v1/devices/pair", post(pair))
         .route("/api/v1/devices/self", get(device_self))
         .route(
@@ -45,6 +37,12 @@ pub fn router() -> Router<AppState> {
 
 /// An API error as JSON: `{"error": "..."}` with the matching status.
 pub struct ApiError(StatusCode, String);
+
+impl ApiError {
+    pub fn new(status: StatusCode, message: String) -> ApiError {
+        ApiError(status, message)
+    }
+}
 
 impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
@@ -188,7 +186,10 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// The active device presenting the request's bearer token.
-async fn device(state: &AppState, headers: &HeaderMap) -> Result<DeviceRecord, ApiError> {
+pub(super) async fn device(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<DeviceRecord, ApiError> {
     let token = bearer(headers)
         .ok_or_else(|| ApiError(StatusCode::UNAUTHORIZED, "device token required".into()))?;
     match door::authenticate(&state.ctx, token).await? {
@@ -202,41 +203,6 @@ async fn device(state: &AppState, headers: &HeaderMap) -> Result<DeviceRecord, A
             "unknown device token".into(),
         )),
     }
-}
-
-#[derive(Serialize)]
-struct DecodeResponse {
-    codes: Vec<String>,
-}
-
-/// Reads QR codes from a photo or camera frame (PNG or JPEG body), for devices that cannot
-/// decode themselves. Decoding runs off the async threads.
-async fn decode(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Result<Json<DecodeResponse>, ApiError> {
-    device(&state, &headers).await?;
-    let decoded = tokio::task::spawn_blocking(move || {
-        // Timed on the blocking thread: the decode itself, not the wait for a free thread.
-        let started = std::time::Instant::now();
-        let decoded = qr::decode_photo(&body, MAX_PHOTO_BYTES, MAX_PHOTO_PIXELS);
-        crate::telemetry::qr_decode(started);
-        decoded
-    })
-    .await
-    .map_err(|e| ApiError::from(anyhow::Error::from(e)))?;
-    let codes = decoded.map_err(|e| {
-        let status = match e {
-            qr::QrError::TooManyBytes { .. } | qr::QrError::TooManyPixels { .. } => {
-                StatusCode::PAYLOAD_TOO_LARGE
-            }
-            qr::QrError::NotPng => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            _ => StatusCode::UNPROCESSABLE_ENTITY,
-        };
-        ApiError(status, e.to_string())
-    })?;
-    Ok(Json(DecodeResponse { codes }))
 }
 
 /// Refusal of a device token, as the API says it.

@@ -13,6 +13,7 @@ pub mod edm_inbound;
 pub mod format;
 pub mod kiosk;
 pub mod kiosk_api;
+pub mod kiosk_decode;
 pub mod lead_build;
 pub mod lead_package;
 pub mod lead_report;
@@ -51,6 +52,8 @@ pub struct AppState {
     pub login_limit: Arc<rate_limit::PerClientLimit>,
     pub registrations: crate::registration::RegistrationWriter,
     pub scans: crate::door::ScanWriter,
+    /// Slots for server-side QR decoding, and the switch that cancels them at shutdown.
+    pub decode: kiosk_decode::DecodeSlots,
 }
 
 impl AppState {
@@ -63,6 +66,7 @@ impl AppState {
             login_limit: limit("login", LOGINS_PER_MINUTE),
             registrations: crate::registration::RegistrationWriter::start(ctx.clone()),
             scans: crate::door::ScanWriter::start(ctx.clone()),
+            decode: kiosk_decode::DecodeSlots::new(&ctx.settings.decode),
             ctx,
         }
     }
@@ -78,6 +82,7 @@ pub fn router(state: AppState) -> Router {
         .merge(my_registration::router())
         .merge(auth::router())
         .merge(kiosk_api::router())
+        .merge(kiosk_decode::router())
         .merge(kiosk::router())
         .merge(unsubscribe::router())
         .merge(tracking::router())

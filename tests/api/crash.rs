@@ -28,14 +28,19 @@ const KIOSKS: usize = 6;
 const BATCH: usize = 25;
 
 /// The real binary serving with a configuration file that points at `db_url`.
-struct Server(Child);
+pub(crate) struct Server(pub(crate) Child);
 
 impl Server {
-    fn start(dir: &Path, db_url: &str, port: u16) -> Server {
+    pub(crate) fn start(dir: &Path, db_url: &str, port: u16) -> Server {
+        Server::start_with(dir, db_url, port, toml::Table::new())
+    }
+
+    /// [`Server::start`] with more settings in the configuration file.
+    pub(crate) fn start_with(dir: &Path, db_url: &str, port: u16, more: toml::Table) -> Server {
         let config = dir.join("badgetrail.toml");
         let mut mail = toml::Table::new();
         mail.insert("outbox_dir".into(), path(&dir.join("outbox")));
-        let mut t = toml::Table::new();
+        let mut t = more;
         t.insert("database_url".into(), db_url.into());
         t.insert("bind".into(), format!("127.0.0.1:{port}").into());
         t.insert(
@@ -83,7 +88,7 @@ fn path(p: &Path) -> toml::Value {
     p.to_str().unwrap().into()
 }
 
-async fn wait_until_serving(client: &reqwest::Client, base: &str) {
+pub(crate) async fn wait_until_serving(client: &reqwest::Client, base: &str) {
     for _ in 0..300 {
         if let Ok(r) = client.get(format!("{base}/readyz")).send().await
             && r.status() == 200

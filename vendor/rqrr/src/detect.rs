@@ -1,4 +1,4 @@
-use crate::prepare::{AreaFiller, ImageBuffer, PixelColor};
+use crate::prepare::{AreaFiller, DetectStopped, ImageBuffer, PixelColor};
 use crate::{
     geometry::Perspective,
     identify::Point,
@@ -36,15 +36,33 @@ pub fn capstones_from_image<S>(img: &mut PreparedImage<S>) -> Vec<CapStone>
 where
     S: ImageBuffer,
 {
+    capstones_from_image_within(img, &|| false).unwrap_or_default()
+}
+
+/// [`capstones_from_image`] that asks `should_stop` before each row and each candidate
+/// (badgetrail patch).
+pub(crate) fn capstones_from_image_within<S>(
+    img: &mut PreparedImage<S>,
+    should_stop: &dyn Fn() -> bool,
+) -> Result<Vec<CapStone>, DetectStopped>
+where
+    S: ImageBuffer,
+{
     let mut res = Vec::new();
 
     for y in 0..img.height() {
+        if should_stop() {
+            return Err(DetectStopped);
+        }
         let mut finder = LineScanner::new(img.get_pixel_at(0, y));
         for x in 1..img.width() {
             let linepos = match finder.advance(img.get_pixel_at(x, y)) {
                 Some(l) => l,
                 None => continue,
             };
+            if should_stop() {
+                return Err(DetectStopped);
+            }
 
             if !is_capstone(img, &linepos, y) {
                 continue;
@@ -73,7 +91,7 @@ where
             res.push(cap);
         }
     }
-    res
+    Ok(res)
 }
 
 #[derive(Debug, Clone, Copy, Eq, PartialEq)]

@@ -12,7 +12,36 @@ use lru::LruCache;
 pub struct PreparedImage<S> {
     buffer: S,
     cache: LruCache<u8, ColoredRegion>,
+    /// While a trial runs (badgetrail patch): each row extent a flood fill repainted, with
+    /// the colour it had before, so that a failed trial can be undone.
+    journal: Option<Vec<(Row, u8)>>,
 }
+
+/// Bounds on the work of [`PreparedImage::detect_grids_within`] (badgetrail patch).
+///
+/// Images tiled with finder patterns make the unbounded search try every ranked pair of
+/// neighbouring capstones; these limits keep that to a fixed amount of work.
+pub struct DetectLimits<'a> {
+    /// Most capstones kept after the scan: the largest ones, in scan order.
+    pub max_capstones: usize,
+    /// Most candidate groups of three capstones checked against the image.
+    pub max_group_checks: usize,
+    /// Asked between rows of the scan, before every group check and inside the
+    /// perspective refinement; `true` ends the search with [`DetectStopped`].
+    pub should_stop: &'a dyn Fn() -> bool,
+}
+
+/// [`DetectLimits::should_stop`] asked to end the search (badgetrail patch).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DetectStopped;
+
+impl std::fmt::Display for DetectStopped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("QR search stopped before it finished")
+    }
+}
+
+impl std::error::Error for DetectStopped {}
 
 impl<S> Clone for PreparedImage<S>
 where
@@ -27,6 +56,7 @@ where
         PreparedImage {
             buffer: self.buffer.clone(),
             cache,
+            journal: None,
         }
     }
 }
@@ -219,6 +249,7 @@ where
         PreparedImage {
             buffer: buf,
             cache: LruCache::new(NonZeroUsize::new(251).unwrap()),
+            journal: None,
         }
     }
 
@@ -304,6 +335,115 @@ where
         groups
     }
 
+    /// Like [`detect_grids`](Self::detect_grids), with bounded work (badgetrail patch).
+    ///
+    /// Only the `max_capstones` largest capstones are grouped, at most `max_group_checks`
+    /// candidate groups are checked, and `should_stop` is asked inside every loop. A
+    /// candidate group is checked on this image directly and its changes are undone when it
+    /// fails, instead of on a copy of the whole image; a group that passes is kept as
+    /// checked rather than located a second time.
+    pub fn detect_grids_within<'a>(
+        &'a mut self,
+        limits: &DetectLimits<'_>,
+    ) -> Result<Vec<crate::Grid<crate::identify::grid::RefGridImage<'a, S>>>, DetectStopped> {
+        let stop = limits.should_stop;
+        let stones = crate::detect::capstones_from_image_within(self, stop)?;
+        let stones = keep_largest(stones, limits.max_capstones);
+        let locations = self.find_locations_within(stones, limits)?;
+        let this: &'a Self = self;
+        Ok(locations
+            .into_iter()
+            .map(|grid_location| {
+                let size = grid_location.grid_size as f64 + 1.0;
+                let bounds = [
+                    grid_location.c.map(0.0, 0.0),
+                    grid_location.c.map(size, 0.0),
+                    grid_location.c.map(size, size),
+                    grid_location.c.map(0.0, size),
+                ];
+                let grid = grid_location.into_grid_image(this);
+                crate::Grid { grid, bounds }
+            })
+            .collect())
+    }
+
+    /// [`find_groupings`](Self::find_groupings) within `limits`, checking each candidate
+    /// in a trial on this image; returns the locations of the groups that passed.
+    fn find_locations_within(
+        &mut self,
+        capstones: Vec<crate::CapStone>,
+        limits: &DetectLimits<'_>,
+    ) -> Result<Vec<crate::SkewedGridLocation>, DetectStopped> {
+        let stop = limits.should_stop;
+        let mut used = vec![false; capstones.len()];
+        let mut locations = Vec::new();
+        let mut checks = 0;
+        for idx in 0..capstones.len() {
+            if used[idx] {
+                continue;
+            }
+            if stop() {
+                return Err(DetectStopped);
+            }
+            let pairs = crate::identify::find_and_rank_possible_neighbors(&capstones, idx);
+            for pair in pairs {
+                if used[pair.0] || used[pair.1] {
+                    continue;
+                }
+                if checks == limits.max_group_checks {
+                    return Ok(locations);
+                }
+                checks += 1;
+                if stop() {
+                    return Err(DetectStopped);
+                }
+                let group = CapStoneGroup(
+                    capstones[pair.0].clone(),
+                    capstones[idx].clone(),
+                    capstones[pair.1].clone(),
+                );
+                let location = self
+                    .trial(|img| crate::SkewedGridLocation::from_group_within(img, group, stop));
+                let Some(location) = location else {
+                    if stop() {
+                        return Err(DetectStopped);
+                    }
+                    continue;
+                };
+                locations.push(location);
+                used[pair.0] = true;
+                used[idx] = true;
+                used[pair.1] = true;
+            }
+        }
+        Ok(locations)
+    }
+
+    /// Runs `f` on this image and keeps its changes only when it returns `Some`; otherwise
+    /// the pixels it repainted and the region cache are put back exactly as they were.
+    fn trial<T>(&mut self, f: impl FnOnce(&mut Self) -> Option<T>) -> Option<T> {
+        // Least recently used first, so that putting them back restores the order.
+        let cache: Vec<(u8, ColoredRegion)> =
+            self.cache.iter().rev().map(|(k, v)| (*k, *v)).collect();
+        let outer = self.journal.replace(Vec::new());
+        let result = f(self);
+        let journal = std::mem::replace(&mut self.journal, outer).unwrap_or_default();
+        if result.is_none() {
+            for (row, colour) in journal.iter().rev() {
+                for x in row.left..=row.right {
+                    self.buffer.set_pixel(x, row.y, *colour);
+                }
+            }
+            self.cache.clear();
+            for (k, v) in cache {
+                self.cache.put(k, v);
+            }
+        } else if let Some(outer) = self.journal.as_mut() {
+            outer.extend(journal);
+        }
+        result
+    }
+
     pub fn without_preparation(buf: S) -> Self {
         for y in 0..buf.height() {
             for x in 0..buf.width() {
@@ -314,6 +454,7 @@ where
         PreparedImage {
             buffer: buf,
             cache: LruCache::new(NonZeroUsize::new(251).unwrap()),
+            journal: None,
         }
     }
 
@@ -460,6 +601,9 @@ where
             for idx in left..=right {
                 self.buffer.set_pixel(idx, y, to);
             }
+            if let Some(journal) = self.journal.as_mut() {
+                journal.push((Row { left, right, y }, from));
+            }
 
             fill.update(Row { left, right, y });
 
@@ -495,6 +639,38 @@ where
         }
         fill
     }
+}
+
+/// The `max` capstones with the largest area, in their original (scan) order (badgetrail
+/// patch). A badge's finder patterns are the big ones in a kiosk frame; tiny ones are
+/// noise or a hostile image.
+fn keep_largest(stones: Vec<crate::CapStone>, max: usize) -> Vec<crate::CapStone> {
+    if stones.len() <= max {
+        return stones;
+    }
+    let area = |s: &crate::CapStone| {
+        let c = &s.corners;
+        let twice: i64 = (0..4)
+            .map(|i| {
+                let (a, b) = (c[i], c[(i + 1) % 4]);
+                i64::from(a.x) * i64::from(b.y) - i64::from(b.x) * i64::from(a.y)
+            })
+            .sum();
+        twice.abs()
+    };
+    let mut order: Vec<usize> = (0..stones.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(area(&stones[i])));
+    order.truncate(max);
+    order.sort_unstable();
+    let mut keep = vec![false; stones.len()];
+    for i in order {
+        keep[i] = true;
+    }
+    stones
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(s, k)| k.then_some(s))
+        .collect()
 }
 
 impl PreparedImage<BasicImageBuffer> {
@@ -568,6 +744,7 @@ mod tests {
         PreparedImage {
             buffer,
             cache: LruCache::new(NonZeroUsize::new(251).unwrap()),
+            journal: None,
         }
     }
 

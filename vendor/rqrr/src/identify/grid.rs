@@ -33,7 +33,21 @@ impl SkewedGridLocation {
     /// 4 corner.
     ///
     /// If no sufficient match could be produces, return `None` instead.
-    pub fn from_group<S>(img: &mut PreparedImage<S>, mut group: CapStoneGroup) -> Option<Self>
+    pub fn from_group<S>(img: &mut PreparedImage<S>, group: CapStoneGroup) -> Option<Self>
+    where
+        S: ImageBuffer,
+    {
+        Self::from_group_within(img, group, &|| false)
+    }
+
+    /// [`from_group`](Self::from_group) that gives up, with `None`, once `should_stop`
+    /// says so (badgetrail patch); it is asked in the alignment search and the
+    /// perspective refinement.
+    pub fn from_group_within<S>(
+        img: &mut PreparedImage<S>,
+        mut group: CapStoneGroup,
+        should_stop: &dyn Fn() -> bool,
+    ) -> Option<Self>
     where
         S: ImageBuffer,
     {
@@ -79,7 +93,7 @@ impl SkewedGridLocation {
         /* On V2+ grids, we should use the alignment pattern. */
         if grid_size > 21 {
             /* Try to find the actual location of the alignment pattern. */
-            align = find_alignment_pattern(img, align, &group.0, &group.2)?;
+            align = find_alignment_pattern(img, align, &group.0, &group.2, should_stop)?;
             let score = -hd.y * align.x + hd.x * align.y;
             let finder = LeftMostFinder {
                 line_p: hd,
@@ -98,7 +112,7 @@ impl SkewedGridLocation {
             return None;
         }
 
-        let c = setup_perspective(img, &group, align, grid_size)?;
+        let c = setup_perspective(img, &group, align, grid_size, should_stop)?;
 
         Some(SkewedGridLocation { grid_size, c })
     }
@@ -146,6 +160,7 @@ fn setup_perspective<S>(
     caps: &CapStoneGroup,
     align: Point,
     grid_size: usize,
+    should_stop: &dyn Fn() -> bool,
 ) -> Option<geometry::Perspective>
 where
     S: ImageBuffer,
@@ -161,7 +176,7 @@ where
         (grid_size - 7) as f64,
     )?;
 
-    Some(jiggle_perspective(img, initial, grid_size))
+    jiggle_perspective(img, initial, grid_size, should_stop)
 }
 
 fn rotate_capstone(cap: &mut CapStone, h0: &Point, hd: &Point) {
@@ -233,6 +248,7 @@ fn find_alignment_pattern<S>(
     mut align_seed: Point,
     c0: &CapStone,
     c2: &CapStone,
+    should_stop: &dyn Fn() -> bool,
 ) -> Option<Point>
 where
     S: ImageBuffer,
@@ -258,6 +274,9 @@ where
     while step_size * step_size < size_estimate * 100 {
         const DX_MAP: [i32; 4] = [1, 0, -1, 0];
         const DY_MAP: [i32; 4] = [0, -1, 0, 1];
+        if should_stop() {
+            return None;
+        }
         for _pass in 0..step_size {
             let x = align_seed.x as usize;
             let y = align_seed.y as usize;
@@ -318,7 +337,8 @@ fn jiggle_perspective<S>(
     img: &PreparedImage<S>,
     mut perspective: geometry::Perspective,
     grid_size: usize,
-) -> geometry::Perspective
+    should_stop: &dyn Fn() -> bool,
+) -> Option<geometry::Perspective>
 where
     S: ImageBuffer,
 {
@@ -335,6 +355,9 @@ where
     ];
 
     for _pass in 0..5 {
+        if should_stop() {
+            return None;
+        }
         for i in 0..16 {
             let j = i >> 1;
             let old = perspective.0[j];
@@ -356,7 +379,7 @@ where
             adjustments[i] *= 0.5f64;
         }
     }
-    perspective
+    Some(perspective)
 }
 /* Compute a fitness score for the currently configured perspective
  * transform, using the features we expect to find by scanning the

@@ -1,0 +1,203 @@
+//! `POST /api/v1/decode`: QR codes read from a kiosk's photo, a few at a time, each within
+//! a time budget, and dropped as soon as nobody waits for the answer.
+
+use std::{
+    sync::{Arc, atomic::AtomicBool},
+    time::Duration,
+};
+
+use axum::{
+    Json, Router,
+    extract::{DefaultBodyLimit, State},
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::post,
+};
+use serde::{Deserialize, Serialize};
+use tokio::sync::{Semaphore, oneshot, watch};
+
+use super::{AppState, kiosk_api::ApiError};
+use crate::qr::{self, Budget, CancelOnDrop, QrError};
+
+/// Largest photo accepted for decoding, in bytes and in pixels (a 12 MP phone photo fits).
+const MAX_PHOTO_BYTES: usize = 8 << 20;
+const MAX_PHOTO_PIXELS: u64 = 16_000_000;
+
+/// Seconds a refused kiosk should wait before sending another frame.
+const RETRY_AFTER_SECONDS: &str = "1";
+
+/// How long past its budget a request waits for its decode. The decode checks its budget
+/// between steps, and one step (decoding a JPEG, which has no row access) cannot be
+/// interrupted; the answer must not wait for it.
+const ANSWER_GRACE: Duration = Duration::from_millis(200);
+
+/// Limits on server-side decoding (`[decode]` in the configuration file).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DecodeSettings {
+    /// Decodes running at once; further requests get 503 with `Retry-After`. Each decode
+    /// keeps one core busy, so this stays below the core count.
+    pub concurrent: usize,
+    /// Time one decode may take, in milliseconds, before it is given up with 422.
+    pub budget_ms: u64,
+}
+
+impl Default for DecodeSettings {
+    fn default() -> Self {
+        DecodeSettings {
+            concurrent: 2,
+            budget_ms: 300,
+        }
+    }
+}
+
+/// The decode slots shared by all requests, and the flag that ends every decode at shutdown.
+#[derive(Clone)]
+pub struct DecodeSlots {
+    permits: Arc<Semaphore>,
+    /// Read by the decode threads between steps.
+    stopping: Arc<AtomicBool>,
+    /// Awaited by the handlers, so that none waits for a decode once shutdown begins.
+    shutdown: Arc<watch::Sender<bool>>,
+    budget: Duration,
+}
+
+impl DecodeSlots {
+    pub fn new(settings: &DecodeSettings) -> DecodeSlots {
+        DecodeSlots {
+            permits: Arc::new(Semaphore::new(settings.concurrent)),
+            stopping: Arc::new(AtomicBool::new(false)),
+            shutdown: Arc::new(watch::Sender::new(false)),
+            budget: Duration::from_millis(settings.budget_ms),
+        }
+    }
+
+    /// The semaphore whose permits are the slots (tests hold them to fill the cap).
+    pub fn permits(&self) -> Arc<Semaphore> {
+        self.permits.clone()
+    }
+
+    /// The budget of one decode: the configured time, ended early by `cancel` or shutdown.
+    fn budget(&self, cancel: Arc<AtomicBool>) -> Budget {
+        Budget::new(self.budget)
+            .cancelled_by(cancel)
+            .cancelled_by(self.stopping.clone())
+    }
+
+    /// Cancels running decodes and every later one: the server is shutting down, and
+    /// graceful shutdown must not wait for a decode to finish.
+    pub fn stop_all(&self) {
+        self.stopping
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        self.shutdown.send_replace(true);
+    }
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new().route(
+        "/api/v1/decode",
+        post(decode).layer(DefaultBodyLimit::max(MAX_PHOTO_BYTES)),
+    )
+}
+
+#[derive(Serialize)]
+struct DecodeResponse {
+    codes: Vec<String>,
+}
+
+/// Reads QR codes from a photo or camera frame (PNG or JPEG body), for devices that cannot
+/// decode themselves.
+///
+/// The decode runs on a thread of its own, not the runtime's blocking pool: the runtime
+/// would wait for a blocking task at exit, and nothing should wait for a decode. The thread
+/// holds a slot until it ends; the handler holds the cancel flag, so a client that goes away
+/// (its handler future dropped) ends the decode at the next check. The handler itself waits
+/// at most the budget and a grace period, and not at all once shutdown begins.
+async fn decode(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Json<DecodeResponse>, Response> {
+    super::kiosk_api::device(&state, &headers)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    let slots = &state.decode;
+    let Ok(slot) = slots.permits.clone().try_acquire_owned() else {
+        return Err(busy(
+            "the server is decoding as many photos as it can; try again shortly",
+        ));
+    };
+    let cancel = Arc::new(AtomicBool::new(false));
+    let _cancel_when_dropped = CancelOnDrop(cancel.clone());
+    let budget = slots.budget(cancel);
+    let (answer, answered) = oneshot::channel();
+    std::thread::Builder::new()
+        .name("qr-decode".into())
+        .spawn(move || {
+            let started = std::time::Instant::now();
+            let decoded = qr::decode_photo(&body, MAX_PHOTO_BYTES, MAX_PHOTO_PIXELS, &budget);
+            drop(slot);
+            crate::telemetry::qr_decode(started);
+            let ms = started.elapsed().as_millis() as u64;
+            match &decoded {
+                Err(QrError::OverBudget { .. }) => {
+                    tracing::warn!(ms, bytes = body.len(), "photo decode ran out of time")
+                }
+                Err(QrError::Cancelled) => tracing::info!(ms, "photo decode cancelled"),
+                _ => tracing::debug!(ms, "photo decoded"),
+            }
+            let _ = answer.send(decoded);
+        })
+        .map_err(|_| busy("no decoding thread could be started; try again shortly"))?;
+    let mut shutdown = slots.shutdown.subscribe();
+    let decoded = tokio::select! {
+        decoded = answered => decoded.map_err(|_| {
+            ApiError::from(anyhow::anyhow!("the decoding thread ended without an answer"))
+                .into_response()
+        })?,
+        _ = tokio::time::sleep(slots.budget + ANSWER_GRACE) => {
+            Err(QrError::OverBudget { ms: slots.budget.as_millis() as u64 })
+        }
+        _ = shutdown.wait_for(|stopping| *stopping) => Err(QrError::Cancelled),
+    };
+    let codes = decoded.map_err(|e| {
+        let status = match e {
+            QrError::TooManyBytes { .. }
+            | QrError::TooManyPixels { .. }
+            | QrError::InterlacedTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            QrError::NotPng => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            // Only shutdown reaches a client: its own cancellation means it has gone.
+            QrError::Cancelled => return busy("the server is shutting down; try again shortly"),
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        ApiError::new(status, e.to_string()).into_response()
+    })?;
+    Ok(Json(DecodeResponse { codes }))
+}
+
+/// 503 with `Retry-After`: the request was fine, the server cannot take it now.
+fn busy(why: &str) -> Response {
+    let mut response = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, why.into()).into_response();
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        header::HeaderValue::from_static(RETRY_AFTER_SECONDS),
+    );
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stopping_cancels_decodes_under_way_and_later_ones() {
+        let slots = DecodeSlots::new(&DecodeSettings::default());
+        let running = slots.budget(Arc::new(AtomicBool::new(false)));
+        assert!(running.check().is_ok());
+        slots.stop_all();
+        assert!(matches!(running.check(), Err(QrError::Cancelled)));
+        let later = slots.budget(Arc::new(AtomicBool::new(false)));
+        assert!(matches!(later.check(), Err(QrError::Cancelled)));
+        assert!(*slots.shutdown.subscribe().borrow());
+    }
+}
