@@ -3,9 +3,10 @@
 //! Two hundred kiosks sending one scan each would otherwise pay for two hundred
 //! transactions queued behind one writer. Each request checks its own badges first, in its
 //! own task; the writer then takes every request waiting and decides and commits them
-//! together (`write::write_group`). Each request is answered only after that commit.
+//! together (`write::write_group`), with those of its event that arrived while the group
+//! waited for the event's lock. Each request is answered only after that commit.
 
-use std::{collections::HashMap, sync::Arc};
+use std::sync::Arc;
 
 use jiff::Timestamp;
 use tokio::sync::{mpsc, oneshot};
@@ -114,26 +115,49 @@ impl ScanWriter {
 async fn write_batches(ctx: Context, states: Arc<DoorStates>, mut rx: mpsc::Receiver<Job>) {
     let mut jobs = Vec::with_capacity(MAX_REQUESTS);
     while rx.recv_many(&mut jobs, MAX_REQUESTS).await > 0 {
-        let mut by_event: HashMap<i64, Vec<Job>> = HashMap::new();
-        for j in jobs.drain(..) {
-            by_event.entry(j.batch.device.event_id).or_default().push(j);
-        }
-        for (event_id, group) in by_event {
-            write_event_group(&ctx, &states, event_id, group).await;
+        // One event's requests at a time; those of other events that a group takes from the
+        // queue while it waits for its lock are added to `jobs` and written next.
+        while let Some(first) = jobs.first() {
+            let event_id = first.batch.device.event_id;
+            let (group, rest): (Vec<Job>, Vec<Job>) = std::mem::take(&mut jobs)
+                .into_iter()
+                .partition(|j| j.batch.device.event_id == event_id);
+            jobs = rest;
+            write_event_group(&ctx, &states, event_id, group, &mut rx, &mut jobs).await;
         }
     }
 }
 
-/// Writes one event's requests together; if that fails, each is retried alone so one bad
-/// request cannot fail the others.
-async fn write_event_group(ctx: &Context, states: &DoorStates, event_id: i64, group: Vec<Job>) {
-    let (mut batches, replies): (Vec<PreparedBatch>, Vec<Reply>) =
+/// Writes one event's requests together, with those of the event that arrive while the group
+/// waits for the event's lock (others are put in `others`); if that fails, each is retried
+/// alone so one bad request cannot fail the others.
+async fn write_event_group(
+    ctx: &Context,
+    states: &DoorStates,
+    event_id: i64,
+    group: Vec<Job>,
+    rx: &mut mpsc::Receiver<Job>,
+    others: &mut Vec<Job>,
+) {
+    let (mut batches, mut replies): (Vec<PreparedBatch>, Vec<Reply>) =
         group.into_iter().map(|j| (j.batch, j.reply)).unzip();
     for b in &batches {
         crate::telemetry::kiosk_reported(b.batch.queue_size, b.clock_skew_ms());
     }
     let started = std::time::Instant::now();
-    let result = write_group(&ctx.store, states, event_id, &mut batches).await;
+    let more = |batches: &mut Vec<PreparedBatch>| {
+        while batches.len() < MAX_REQUESTS {
+            let Ok(j) = rx.try_recv() else { break };
+            if j.batch.device.event_id != event_id {
+                others.push(j);
+                continue;
+            }
+            crate::telemetry::kiosk_reported(j.batch.batch.queue_size, j.batch.clock_skew_ms());
+            batches.push(j.batch);
+            replies.push(j.reply);
+        }
+    };
+    let result = write_group(&ctx.store, states, event_id, &mut batches, more).await;
     crate::telemetry::scan_group(batches.len(), started.elapsed());
     match result {
         Ok(written) => {
@@ -143,15 +167,11 @@ async fn write_event_group(ctx: &Context, states: &DoorStates, event_id: i64, gr
         }
         Err(e) if batches.len() > 1 => {
             tracing::warn!(error = %e, size = batches.len(), "scan group failed; writing one by one");
-            for (mut batch, reply) in batches.into_iter().zip(replies) {
-                let result = write_group(
-                    &ctx.store,
-                    states,
-                    event_id,
-                    std::slice::from_mut(&mut batch),
-                )
-                .await
-                .map(|mut w| w.remove(0));
+            for (batch, reply) in batches.into_iter().zip(replies) {
+                let mut one = vec![batch];
+                let result = write_group(&ctx.store, states, event_id, &mut one, |_| {})
+                    .await
+                    .map(|mut w| w.remove(0));
                 let _ = reply.send(result);
             }
         }

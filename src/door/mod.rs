@@ -190,14 +190,14 @@ async fn ingest_with(
 ) -> anyhow::Result<Vec<ScanVerdict>> {
     let states = DoorStates::new(ctx.store.clone());
     let state = states.get(device.event_id).await?;
-    let mut job = [PreparedBatch::new(
+    let mut job = vec![PreparedBatch::new(
         device.clone(),
         token_hash,
         batch.clone(),
         now,
         &state,
     )];
-    match write::write_group(&ctx.store, &states, device.event_id, &mut job)
+    match write::write_group(&ctx.store, &states, device.event_id, &mut job, |_| {})
         .await?
         .remove(0)
     {

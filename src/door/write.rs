@@ -2,7 +2,9 @@
 //!
 //! The transaction first takes the event's lock (`Store::begin_scan_write`), so groups of one
 //! event are decided one after the other even when several app instances write them: each
-//! reads what the groups before it committed. Then, per group, whatever its size, three
+//! reads what the groups before it committed. Once it holds the lock, the group takes the event's
+//! requests that arrived while it waited, so a wait for another instance's group is paid
+//! once for all of them. Then, per group, whatever its size, three
 //! statements: one update of the devices' last contact
 //! (its row count tells whether every device may still write; only if not, a read says
 //! which), one read of the door version, the stored accepted scans the duplicate check needs
@@ -53,12 +55,15 @@ enum Source {
     Dropped,
 }
 
-/// Decides and stores `jobs` (all of `event_id`) in one transaction.
+/// Decides and stores `jobs` (all of `event_id`) in one transaction. Once the event's lock is
+/// held, `more` may append further batches of the event; the result has one entry per batch
+/// in `jobs` as it ends up, in order.
 pub async fn write_group(
     store: &Store,
     states: &DoorStates,
     event_id: i64,
-    jobs: &mut [PreparedBatch],
+    jobs: &mut Vec<PreparedBatch>,
+    mut more: impl FnMut(&mut Vec<PreparedBatch>),
 ) -> anyhow::Result<Vec<Written>> {
     let rules = super::rules();
     // (device, nonce) pairs found stored already, with their verdicts.
@@ -67,12 +72,16 @@ pub async fn write_group(
     // Whether some (device, nonce) pairs were found stored when the last attempt inserted.
     let mut recheck = false;
     for _ in 0..MAX_ATTEMPTS {
+        let mut w = store.begin_scan_write(event_id).await?;
+        // While this waited for the event's lock (another instance's group holding it),
+        // more requests may have arrived: taking them now makes one group of what would be
+        // the next one, so each group that waits for the lock is worth the wait.
+        more(jobs);
         for job in jobs.iter_mut() {
             if job.version != state.version {
                 job.check(&state);
             }
         }
-        let mut w = store.begin_scan_write(event_id).await?;
         if recheck {
             // The last attempt's insert was rolled back, so what is stored now was stored
             // by others.
