@@ -332,14 +332,6 @@ async fn download(State(state): State<AppState>, Path(link): Path<String>) -> We
         .into_response())
 }
 
-#[derive(Deserialize)]
-struct ErasePost {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    confirm: Option<String>,
-}
-
 #[derive(Template)]
 #[template(path = "my_erased.html")]
 struct ErasedPage {
@@ -350,18 +342,14 @@ async fn erase(
     State(state): State<AppState>,
     Path(link): Path<String>,
     csrf: CsrfToken,
-    Form(form): Form<ErasePost>,
+    Form(form): Form<super::ConfirmForm>,
 ) -> WebResult<Response> {
     csrf.verify(&form.csrf)?;
     let (attendee, event) = match open(&state, &link).await {
         Ok(found) => found,
         Err(page) => return Ok(page),
     };
-    if form.confirm.is_none() {
-        return Err(Error::BadRequest(
-            "Tick the box to confirm that you want your registration deleted.".into(),
-        ));
-    }
+    form.confirmed("delete your registration")?;
     crate::privacy::erase_attendee(
         &state.ctx,
         attendee.id,

@@ -9,12 +9,11 @@ use axum::{
 };
 use axum_extra::extract::Form;
 use jiff::Timestamp;
-use serde::Deserialize;
 
 use super::{AppState, admin::attendee_of_event, auth::CurrentUser, csrf::CsrfToken};
 use crate::{
     domain::user::Role,
-    error::{Error, WebResult},
+    error::WebResult,
     privacy::{self, ErasureRequester},
 };
 
@@ -57,29 +56,16 @@ async fn export_data(
         .into_response())
 }
 
-#[derive(Deserialize)]
-struct EraseForm {
-    #[serde(default)]
-    csrf: String,
-    /// The required checkbox: staff confirm the person asked and that it cannot be undone.
-    #[serde(default)]
-    confirm: String,
-}
-
 async fn erase(
     State(state): State<AppState>,
     user: CurrentUser,
     csrf: CsrfToken,
     Path((slug, id)): Path<(String, i64)>,
-    Form(form): Form<EraseForm>,
+    Form(form): Form<super::ConfirmForm>,
 ) -> WebResult<Redirect> {
     csrf.verify(&form.csrf)?;
     user.require(DATA_REQUESTS)?;
-    if form.confirm != "yes" {
-        return Err(Error::BadRequest(
-            "tick the box to confirm the person asked to be erased".into(),
-        ));
-    }
+    form.confirmed("erase this person's data")?;
     let event = super::event_or_404(&state, &slug).await?;
     attendee_of_event(&state, &event, id).await?;
     privacy::erase_attendee(
