@@ -5,6 +5,8 @@ pub mod door_scans;
 pub mod follow_up;
 pub mod people;
 pub mod programme;
+pub mod recovery;
+pub mod sim_programme;
 pub mod today;
 
 use anyhow::Context as _;

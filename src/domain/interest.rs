@@ -1,17 +1,30 @@
-//! Topic interest: a score from 0 to 100 per topic for one attendee, from their trail.
+//! Topic interest: a score from 0 to 100 per topic for one attendee, from the choices they
+//! made with their time.
 //!
-//! The formula (worked through in `docs/scoring.md`):
+//! The model (worked through in `docs/scoring.md`):
 //!
 //! - Presence per session is the sum of the attendee's visits to it; less than
 //!   `min_minutes` counts as passing through and is ignored.
-//! - A session's **specificity** is `min(1, ln(1/share) / ln(1/reference_share))`, where
-//!   `share` is the part of the event's registered attendees present in it. A session that
-//!   few chose counts fully; one that everybody attended counts nothing.
-//! - Each session adds `minutes × kind weight × specificity` weighted minutes, spread over its
-//!   topics in proportion to their weights.
-//! - A topic ticked at registration adds `declared_minutes`.
-//! - The score is `100 × (1 − e^(−weighted / scale_minutes))`: more always means higher, and
-//!   it never exceeds 100.
+//! - Each non-plenary session they were in is a **choice** among the sessions running in
+//!   parallel with it and the hallway. A choice counts by how much of the session they
+//!   stayed for: `min(1, share / full_stay_share)²` times the kind's weight, so a short
+//!   visit is curiosity and a full stay is interest, whatever the session's popularity.
+//! - Each topic has a **preference**; a session's appeal is the preference of its topics,
+//!   weighted by the session's topic weights. The preferences are those that best explain
+//!   the person's choices (a multinomial logit, fitted per person by a fixed number of
+//!   gradient steps), held towards a prior: `declared_prior` for a topic ticked at
+//!   registration, 0 for the others, with `prior_strength`. Choosing a topic whenever it is
+//!   on offer raises it; leaving it for another topic lowers it; a topic never on offer
+//!   keeps its prior.
+//! - A **plenary** (a keynote, or a session with nothing in parallel and three or more
+//!   topics) is no choice: it neither raises nor lowers a topic, and is never listed among
+//!   a topic's sessions or minutes.
+//! - The score is `100 × (1 − e^(−preference / score_scale))` for a positive preference; a
+//!   topic is listed when it was ticked or chosen.
+//!
+//! Nothing depends on the order of scans or visits, or on what other attendees did.
+
+use jiff::Timestamp;
 
 use super::{lead_rules::InterestRules, programme::SessionKind};
 
@@ -21,6 +34,60 @@ pub struct SessionFacts {
     pub kind: SessionKind,
     /// Topic index and weight (positive); indexes are into the event's topic list.
     pub topics: Vec<(usize, f64)>,
+    /// Its length in minutes (at least 1).
+    pub minutes: u32,
+    /// Everybody's session: a keynote, or alone in its time with three or more topics.
+    pub plenary: bool,
+    /// The non-plenary sessions running at the same time, itself included (none for a
+    /// plenary), by index.
+    pub options: Vec<usize>,
+}
+
+/// A session's kind, topics and time, as the programme gives them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionTime {
+    pub kind: SessionKind,
+    pub topics: Vec<(usize, f64)>,
+    pub starts_at: Timestamp,
+    pub ends_at: Timestamp,
+}
+
+/// The facts of each session, plenaries found by kind and by what runs in parallel.
+pub fn session_facts(sessions: &[SessionTime]) -> Vec<SessionFacts> {
+    let overlaps =
+        |a: &SessionTime, b: &SessionTime| a.starts_at < b.ends_at && b.starts_at < a.ends_at;
+    let plenary: Vec<bool> = sessions
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let parallel = sessions
+                .iter()
+                .enumerate()
+                .any(|(j, o)| j != i && overlaps(s, o));
+            s.kind == SessionKind::Keynote || (!parallel && s.topics.len() >= 3)
+        })
+        .collect();
+    sessions
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let minutes = s.ends_at.duration_since(s.starts_at).as_mins().max(1);
+            let options = if plenary[i] {
+                Vec::new()
+            } else {
+                (0..sessions.len())
+                    .filter(|&j| !plenary[j] && (j == i || overlaps(s, &sessions[j])))
+                    .collect()
+            };
+            SessionFacts {
+                kind: s.kind,
+                topics: s.topics.clone(),
+                minutes: u32::try_from(minutes).unwrap_or(u32::MAX),
+                plenary: plenary[i],
+                options,
+            }
+        })
+        .collect()
 }
 
 /// Minutes an attendee was present in one session (index into the session list).
@@ -36,12 +103,15 @@ pub struct TopicScore {
     pub topic: usize,
     /// 0 to 100, unrounded.
     pub score: f64,
-    /// Weighted minutes behind the score.
+    /// Stay-weighted minutes in sessions of this topic (plenaries left out).
     pub weighted: f64,
-    /// Minutes present in sessions of this topic.
+    /// The fitted preference behind the score.
+    pub preference: f64,
+    /// Minutes present in sessions of this topic, plenaries left out.
     pub minutes: u32,
     pub declared: bool,
-    /// Sessions that contributed, with their weighted minutes, most first.
+    /// Sessions that contributed, with their weighted minutes, most first; plenaries left
+    /// out.
     pub sessions: Vec<(usize, f64)>,
 }
 
@@ -63,20 +133,72 @@ pub fn qualifying_presence(
     by_session
 }
 
-/// Specificity of each session from how many attendees were present in it (`counts`) out of
-/// the event's registered attendees.
-pub fn specificity(registered: usize, counts: &[u32], rules: &InterestRules) -> Vec<f64> {
-    let reference = (1.0 / rules.reference_share).ln();
-    counts
+/// How much a stay of `minutes` in session `s` counts as a choice: 0 to 1 by the share
+/// stayed (squared, so a peek counts almost nothing), times the kind's weight.
+pub fn stay_weight(minutes: u32, s: &SessionFacts, rules: &InterestRules) -> f64 {
+    let share = (f64::from(minutes) / f64::from(s.minutes.max(1))).min(1.0);
+    let stayed = (share / rules.full_stay_share).min(1.0);
+    stayed * stayed * kind_weight(s.kind, rules)
+}
+
+/// Gradient steps of the preference fit, and their size.
+const STEPS: usize = 40;
+const STEP: f64 = 0.3;
+
+/// The topic weights of a session as shares summing to 1 (negative weights count as 0).
+fn shares(s: &SessionFacts) -> Vec<(usize, f64)> {
+    let total: f64 = s.topics.iter().map(|(_, w)| w.max(0.0)).sum();
+    if total <= 0.0 {
+        return Vec::new();
+    }
+    s.topics
         .iter()
-        .map(|&n| {
-            if n == 0 || registered == 0 {
-                return 1.0;
-            }
-            let share = (f64::from(n) / registered as f64).min(1.0);
-            ((1.0 / share).ln() / reference).clamp(0.0, 1.0)
-        })
+        .map(|&(t, w)| (t, w.max(0.0) / total))
         .collect()
+}
+
+/// One choice: the options on offer (their topic shares), which one was taken, its weight.
+struct Choice {
+    options: Vec<Vec<(usize, f64)>>,
+    chosen: usize,
+    weight: f64,
+}
+
+/// The preferences that best explain `choices` (a multinomial logit over the options and
+/// the hallway, whose appeal is 0), held towards `prior` with `strength`.
+fn fit_preferences(choices: &[Choice], prior: &[f64], strength: f64) -> Vec<f64> {
+    let mut beta = prior.to_vec();
+    let mut gradient = vec![0.0; beta.len()];
+    let mut appeal = Vec::new();
+    for _ in 0..STEPS {
+        for (g, (b, p)) in gradient.iter_mut().zip(beta.iter().zip(prior)) {
+            *g = -strength * (b - p);
+        }
+        for c in choices {
+            appeal.clear();
+            appeal.extend(
+                c.options
+                    .iter()
+                    .map(|o| o.iter().map(|&(t, w)| w * beta[t]).sum::<f64>()),
+            );
+            let top = appeal.iter().copied().fold(0.0, f64::max);
+            let hallway = (-top).exp();
+            let total: f64 = appeal.iter().map(|a| (a - top).exp()).sum::<f64>() + hallway;
+            for (o, a) in c.options.iter().zip(&appeal) {
+                let p = (a - top).exp() / total;
+                for &(t, w) in o {
+                    gradient[t] -= c.weight * p * w;
+                }
+            }
+            for &(t, w) in &c.options[c.chosen] {
+                gradient[t] += c.weight * w;
+            }
+        }
+        for (b, g) in beta.iter_mut().zip(&gradient) {
+            *b += STEP * g;
+        }
+    }
+    beta
 }
 
 /// The weight of a session kind; kinds the rules leave out weigh 1.
@@ -84,67 +206,73 @@ pub fn kind_weight(kind: SessionKind, rules: &InterestRules) -> f64 {
     rules.kind_weight.get(kind.as_str()).copied().unwrap_or(1.0)
 }
 
-/// The attendee's topics with a score above zero, highest first (ties: more weighted
-/// minutes, then programme order).
+/// The attendee's topics that were ticked or chosen, with a score above zero, highest
+/// first (ties: more weighted minutes, then programme order).
 pub fn topic_scores(
     presence: &[Presence],
     declared: &[usize],
     sessions: &[SessionFacts],
-    specificity: &[f64],
     rules: &InterestRules,
 ) -> Vec<TopicScore> {
-    let mut topics: Vec<TopicScore> = Vec::new();
-    let entry = |topics: &mut Vec<TopicScore>, topic: usize| -> usize {
-        match topics.iter().position(|t| t.topic == topic) {
-            Some(i) => i,
-            None => {
-                topics.push(TopicScore {
-                    topic,
-                    score: 0.0,
-                    weighted: 0.0,
-                    minutes: 0,
-                    declared: false,
-                    sessions: Vec::new(),
-                });
-                topics.len() - 1
-            }
-        }
-    };
-    // Summed in session order, so the same presence in any order gives the same floats.
-    let mut ordered = presence.to_vec();
+    // In session order, so the same presence in any order gives the same floats.
+    let mut ordered: Vec<Presence> = presence
+        .iter()
+        .filter(|p| sessions.get(p.session).is_some_and(|s| !s.plenary))
+        .copied()
+        .collect();
     ordered.sort_by_key(|p| (p.session, p.minutes));
+    let topic_count = sessions
+        .iter()
+        .flat_map(|s| s.topics.iter().map(|(t, _)| t + 1))
+        .chain(declared.iter().map(|t| t + 1))
+        .max()
+        .unwrap_or(0);
+    let mut topics: Vec<TopicScore> = (0..topic_count)
+        .map(|topic| TopicScore {
+            topic,
+            score: 0.0,
+            weighted: 0.0,
+            preference: 0.0,
+            minutes: 0,
+            declared: false,
+            sessions: Vec::new(),
+        })
+        .collect();
+    let mut choices = Vec::with_capacity(ordered.len());
     for p in &ordered {
-        let Some(s) = sessions.get(p.session) else {
-            continue;
-        };
-        let total_weight: f64 = s.topics.iter().map(|(_, w)| w.max(0.0)).sum();
-        if total_weight <= 0.0 {
-            continue;
-        }
-        let spec = specificity.get(p.session).copied().unwrap_or(1.0);
-        let value = f64::from(p.minutes) * kind_weight(s.kind, rules) * spec;
-        for &(topic, weight) in &s.topics {
-            let i = entry(&mut topics, topic);
-            let t = &mut topics[i];
-            let part = value * weight.max(0.0) / total_weight;
-            t.weighted += part;
+        let s = &sessions[p.session];
+        let weight = stay_weight(p.minutes, s, rules);
+        let share = shares(s);
+        for &(topic, part) in &share {
+            let t = &mut topics[topic];
+            let value = f64::from(p.minutes) * weight * part;
+            t.weighted += value;
             t.minutes += p.minutes;
-            t.sessions.push((p.session, part));
+            t.sessions.push((p.session, value));
+        }
+        let options: Vec<Vec<(usize, f64)>> =
+            s.options.iter().map(|&o| shares(&sessions[o])).collect();
+        if let Some(chosen) = s.options.iter().position(|&o| o == p.session) {
+            choices.push(Choice {
+                options,
+                chosen,
+                weight,
+            });
         }
     }
-    for &topic in declared {
-        let i = entry(&mut topics, topic);
-        if !topics[i].declared {
-            topics[i].declared = true;
-            topics[i].weighted += rules.declared_minutes;
-        }
+    let mut prior = vec![0.0; topic_count];
+    for &t in declared {
+        topics[t].declared = true;
+        prior[t] = rules.declared_prior;
     }
-    for t in &mut topics {
-        t.score = 100.0 * (1.0 - (-t.weighted / rules.scale_minutes).exp());
+    let preference = fit_preferences(&choices, &prior, rules.prior_strength);
+    for (t, pref) in topics.iter_mut().zip(preference) {
+        t.preference = pref;
+        t.score = 100.0 * (1.0 - (-pref.max(0.0) / rules.score_scale).exp());
         t.sessions
             .sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     }
-    topics.retain(|t| t.score > 0.0);
+    topics.retain(|t| t.score > 0.0 && (t.declared || !t.sessions.is_empty()));
     topics.sort_by(|a, b| {
         b.score
             .total_cmp(&a.score)

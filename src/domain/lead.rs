@@ -165,7 +165,18 @@ pub struct LeadPackage {
     pub routing: Option<Routing>,
 }
 
+/// The score from which a chosen topic counts as a genuine interest.
+pub const GENUINE_SCORE: f64 = 30.0;
+
 impl LeadPackage {
+    /// Topics the person genuinely showed interest in: they chose its sessions and its score
+    /// reached `GENUINE_SCORE`. Ticking a box or sitting through a keynote is not enough.
+    pub fn genuine_interests(&self) -> impl Iterator<Item = &TopicInterest> {
+        self.topics
+            .iter()
+            .filter(|t| !t.sessions.is_empty() && t.score >= GENUINE_SCORE)
+    }
+
     pub fn top_topic(&self) -> Option<&TopicInterest> {
         self.topics.first()
     }

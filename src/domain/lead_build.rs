@@ -7,7 +7,7 @@ use jiff::{Timestamp, tz::TimeZone};
 
 use super::{
     attendee::{CompanySize, DecisionRole, Industry, PurchaseStage},
-    interest::{self, Presence, SessionFacts},
+    interest::{self, Presence, SessionFacts, SessionTime},
     lead::{Contact, LeadPackage, Needs, Routing, SessionContribution, Tier, TopicInterest},
     lead_content::ContentLibrary,
     lead_routing::{RouteKey, RoutingRules},
@@ -31,6 +31,8 @@ pub struct SessionInput {
     /// Topic index (into `EventInput::topics`) and weight.
     pub topics: Vec<(usize, f64)>,
     pub speakers: Vec<String>,
+    pub starts_at: Timestamp,
+    pub ends_at: Timestamp,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -75,7 +77,7 @@ pub fn responsibilities(role: &str) -> &'static str {
     }
 }
 
-/// The event-wide part of scoring (presence, session specificity, speakers), computed once;
+/// The event-wide part of scoring (presence, session facts, speakers), computed once;
 /// then any attendee's package.
 pub struct Scorer<'a> {
     input: &'a EventInput,
@@ -83,32 +85,27 @@ pub struct Scorer<'a> {
     content: &'a ContentLibrary,
     facts: Vec<SessionFacts>,
     presence: Vec<Vec<Presence>>,
-    specificity: Vec<f64>,
     speakers: HashSet<String>,
 }
 
 impl<'a> Scorer<'a> {
     pub fn new(input: &'a EventInput, rules: &'a LeadRules, content: &'a ContentLibrary) -> Self {
-        let facts: Vec<SessionFacts> = input
+        let times: Vec<SessionTime> = input
             .sessions
             .iter()
-            .map(|s| SessionFacts {
+            .map(|s| SessionTime {
                 kind: s.kind,
                 topics: s.topics.clone(),
+                starts_at: s.starts_at,
+                ends_at: s.ends_at,
             })
             .collect();
+        let facts = interest::session_facts(&times);
         let presence: Vec<Vec<Presence>> = input
             .attendees
             .iter()
             .map(|a| interest::qualifying_presence(a.visits.iter().copied(), &rules.interest))
             .collect();
-        let mut counts = vec![0u32; input.sessions.len()];
-        for p in presence.iter().flatten() {
-            if let Some(c) = counts.get_mut(p.session) {
-                *c += 1;
-            }
-        }
-        let specificity = interest::specificity(input.attendees.len(), &counts, &rules.interest);
         let speakers = input
             .sessions
             .iter()
@@ -120,7 +117,6 @@ impl<'a> Scorer<'a> {
             content,
             facts,
             presence,
-            specificity,
             speakers,
         }
     }
@@ -140,22 +136,10 @@ impl<'a> Scorer<'a> {
             &self.input.attendees[i],
             &self.presence[i],
             &self.facts,
-            &self.specificity,
             &self.speakers,
             self.rules,
             self.content,
         )
-    }
-
-    /// Topic indexes of the sessions attendee `i` was present in (for co-attendance).
-    pub fn attended_topics(&self, i: usize) -> Vec<usize> {
-        let mut topics: Vec<usize> = self.presence[i]
-            .iter()
-            .flat_map(|p| self.facts[p.session].topics.iter().map(|(t, _)| *t))
-            .collect();
-        topics.sort_unstable();
-        topics.dedup();
-        topics
     }
 }
 
@@ -185,12 +169,11 @@ fn package(
     a: &AttendeeInput,
     presence: &[Presence],
     facts: &[SessionFacts],
-    specificity: &[f64],
     speakers: &HashSet<String>,
     rules: &LeadRules,
     content: &ContentLibrary,
 ) -> LeadPackage {
-    let scores = interest::topic_scores(presence, &a.declared, facts, specificity, &rules.interest);
+    let scores = interest::topic_scores(presence, &a.declared, facts, &rules.interest);
     let session_id = |i: usize| input.sessions[i].external_id.clone();
     let topics: Vec<TopicInterest> = scores
         .iter()

@@ -1,9 +1,10 @@
-//! Cross-topic insight: how many people attended sessions of two topics, and how much
-//! attending one topic says about attending another (support, confidence, lift).
+//! Cross-topic insight: how many people showed genuine interest in two topics, and how much
+//! interest in one says about interest in another (support, confidence, lift).
 //!
-//! The population is every attendee who attended a session of at least one of the topics;
-//! attendees with no known topic say nothing about co-attendance and are left out. For a
-//! pair "people who attended X also attended Y":
+//! Interest, not attendance: a person counts for a topic when they chose its sessions and
+//! scored high enough in it (`LeadPackage::genuine_interests`); keynotes, which everybody
+//! attends, count for nothing. The population is every attendee with at least one such
+//! topic. For a pair "people interested in X are also interested in Y":
 //! - support = P(X and Y) = both / population
 //! - confidence = P(Y | X) = both / attendees(X)
 //! - lift = P(Y | X) / P(Y): above 1 means X's audience chose Y more often than everybody did.
@@ -34,7 +35,7 @@ pub struct CrossTopic {
     pub lift: f64,
 }
 
-/// Co-attendance of an event's topics, as the lead builder stores it with a build.
+/// Shared interest in an event's topics, as the lead builder stores it with a build.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Insight {
     /// Attendees who attended a session of at least one topic.
@@ -44,7 +45,7 @@ pub struct Insight {
     /// `both[i][j]`: attendees who attended sessions of topics i and j; the diagonal holds
     /// each topic's own count. Symmetric.
     pub both: Vec<Vec<u64>>,
-    /// Every ordered pair of different topics with at least one attendee in common,
+    /// Every ordered pair of different topics with enough attendees in common,
     /// highest lift first (then most attendees in common, then by slugs).
     pub pairs: Vec<CrossTopic>,
 }
@@ -59,10 +60,14 @@ impl Insight {
     }
 }
 
-/// Counts co-attendance. `topics` are (slug, name) pairs with unique slugs; `attended` holds,
-/// per attendee, the topic slugs of the sessions they attended (repeats and unknown slugs
-/// are ignored). Linear in the input, plus the square of each attendee's distinct topics.
-pub fn insight<I, A, S>(topics: &[(String, String)], attended: I) -> Insight
+/// Pairs with fewer people in common than this are left out: too few to mean anything.
+pub const MIN_PEOPLE: u64 = 5;
+
+/// Counts shared interest. `topics` are (slug, name) pairs with unique slugs; `attended`
+/// holds, per attendee, the slugs of their topics (repeats and unknown slugs are ignored).
+/// Pairs with fewer than `min_people` in common are left out. Linear in the input, plus
+/// the square of each attendee's distinct topics.
+pub fn insight<I, A, S>(topics: &[(String, String)], attended: I, min_people: u64) -> Insight
 where
     I: IntoIterator<Item = A>,
     A: AsRef<[S]>,
@@ -105,7 +110,7 @@ where
     for x in 0..n {
         for y in 0..n {
             let b = count(x, y);
-            if x == y || b == 0 {
+            if x == y || b == 0 || b < min_people {
                 continue;
             }
             let (nx, ny, total) = (count(x, x) as f64, count(y, y) as f64, population as f64);
@@ -173,7 +178,7 @@ mod tests {
             vec!["zz"],
             vec!["a", "a", "b", "zz"],
         ];
-        let i = insight(&topics(&["a", "b", "c", "d"]), attended);
+        let i = insight(&topics(&["a", "b", "c", "d"]), attended, 1);
         assert_eq!(i.attendees, 6);
         assert_eq!(
             i.both,
@@ -230,7 +235,11 @@ mod tests {
         attended.extend(std::iter::repeat_n(vec!["video", "caching"], 1));
         attended.extend(std::iter::repeat_n(vec!["ai"], 4));
         attended.extend(std::iter::repeat_n(vec!["ai", "storage"], 2));
-        let i = insight(&topics(&["video", "caching", "storage", "ai"]), &attended);
+        let i = insight(
+            &topics(&["video", "caching", "storage", "ai"]),
+            &attended,
+            1,
+        );
         // population 10; video 4, caching 4, storage 5, ai 6.
         let vs = i
             .pairs
@@ -259,11 +268,11 @@ mod tests {
 
     #[test]
     fn nothing_attended_gives_an_empty_insight() {
-        let i = insight(&topics(&["a", "b"]), Vec::<Vec<String>>::new());
+        let i = insight(&topics(&["a", "b"]), Vec::<Vec<String>>::new(), 1);
         assert_eq!(i.attendees, 0);
         assert!(i.pairs.is_empty());
         assert_eq!(i.both, vec![vec![0, 0], vec![0, 0]]);
-        let none = insight(&[], vec![vec!["a".to_owned()]]);
+        let none = insight(&[], vec![vec!["a".to_owned()]], 1);
         assert_eq!(none, Insight::default());
     }
 
@@ -272,12 +281,12 @@ mod tests {
         let t = topics(&["a", "b", "c"]);
         let one: Vec<Vec<&str>> = vec![vec!["a", "b"], vec!["c", "b", "a"], vec!["b"]];
         let two: Vec<Vec<&str>> = vec![vec!["b"], vec!["a", "c", "b"], vec!["b", "a"]];
-        assert_eq!(insight(&t, &one), insight(&t, &two));
+        assert_eq!(insight(&t, &one, 1), insight(&t, &two, 1));
     }
 
     #[test]
     fn survives_a_json_round_trip() {
-        let i = insight(&topics(&["a", "b"]), vec![vec!["a", "b"], vec!["a"]]);
+        let i = insight(&topics(&["a", "b"]), vec![vec!["a", "b"], vec!["a"]], 1);
         let json = serde_json::to_string(&i).unwrap();
         assert_eq!(serde_json::from_str::<Insight>(&json).unwrap(), i);
     }
@@ -304,7 +313,7 @@ mod tests {
             })
             .collect();
         let started = std::time::Instant::now();
-        let i = insight(&t, &attended);
+        let i = insight(&t, &attended, 1);
         eprintln!("insight of 100,000 attendees: {:?}", started.elapsed());
         assert_eq!(i.attendees, 100_000);
         for x in 0..20 {

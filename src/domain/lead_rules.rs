@@ -30,13 +30,16 @@ pub struct InterestRules {
     pub kind_weight: BTreeMap<String, f64>,
     /// Presence below this many minutes in a session counts as passing through.
     pub min_minutes: u32,
-    /// A session chosen by at most this share of the event's attendees counts fully; more
-    /// popular sessions count less, and one that everybody attended counts nothing.
-    pub reference_share: f64,
-    /// What a topic ticked at registration adds, in weighted minutes.
-    pub declared_minutes: f64,
-    /// Weighted minutes that give a score of 63 (1 - 1/e); scores approach 100 beyond.
-    pub scale_minutes: f64,
+    /// Staying this share of a session counts as a full stay; shorter stays count less and
+    /// less (a few minutes' peek almost nothing).
+    pub full_stay_share: f64,
+    /// Where a topic ticked at registration starts on the preference scale (others start at
+    /// 0): the prior that the trail confirms or overrides.
+    pub declared_prior: f64,
+    /// How strongly preferences are held to that prior; smaller lets fewer choices move them.
+    pub prior_strength: f64,
+    /// The preference that gives a score of 63 (1 - 1/e); scores approach 100 beyond.
+    pub score_scale: f64,
 }
 
 /// Fit: who the person is in the buying decision.
@@ -186,9 +189,10 @@ impl Default for InterestRules {
                 ("other", 0.6),
             ]),
             min_minutes: 5,
-            reference_share: 0.05,
-            declared_minutes: 15.0,
-            scale_minutes: 90.0,
+            full_stay_share: 0.75,
+            declared_prior: 1.0,
+            prior_strength: 0.3,
+            score_scale: 3.0,
         }
     }
 }
@@ -340,8 +344,8 @@ impl LeadRules {
             non_negative(format!("interest.kind_weight.{k}"), *v);
         }
         non_negative(
-            "interest.declared_minutes".into(),
-            self.interest.declared_minutes,
+            "interest.declared_prior".into(),
+            self.interest.declared_prior,
         );
         for (k, v) in self
             .fit
@@ -363,11 +367,14 @@ impl LeadRules {
         ] {
             non_negative(name.into(), v);
         }
-        if !(self.interest.reference_share > 0.0 && self.interest.reference_share < 1.0) {
-            problems.push("interest.reference_share must be above 0 and below 1".into());
+        if !(self.interest.full_stay_share > 0.0 && self.interest.full_stay_share <= 1.0) {
+            problems.push("interest.full_stay_share must be above 0 and at most 1".into());
         }
-        if self.interest.scale_minutes.is_nan() || self.interest.scale_minutes <= 0.0 {
-            problems.push("interest.scale_minutes must be above 0".into());
+        if self.interest.prior_strength.is_nan() || self.interest.prior_strength <= 0.0 {
+            problems.push("interest.prior_strength must be above 0".into());
+        }
+        if self.interest.score_scale.is_nan() || self.interest.score_scale <= 0.0 {
+            problems.push("interest.score_scale must be above 0".into());
         }
         if (w.fit + w.engagement + w.stage).is_nan() || w.fit + w.engagement + w.stage <= 0.0 {
             problems.push("the score weights must not all be zero".into());
@@ -417,12 +424,12 @@ mod tests {
     #[test]
     fn nonsense_values_are_named() {
         let mut r = LeadRules::default();
-        r.interest.reference_share = 1.5;
+        r.interest.full_stay_share = 1.5;
         r.tiers.a.score = 130.0;
         r.fit.role.insert("buyer".into(), -1.0);
         let problems = r.check();
         assert_eq!(problems.len(), 3, "{problems:?}");
-        assert!(problems.iter().any(|p| p.contains("reference_share")));
+        assert!(problems.iter().any(|p| p.contains("full_stay_share")));
         assert!(problems.iter().any(|p| p.contains("tiers.a.score")));
         assert!(problems.iter().any(|p| p.contains("'buyer'")));
     }

@@ -107,8 +107,8 @@ mod tests {
         let e = parse_scoring("\n[tiers.a]\nscroe = 70\n").unwrap_err();
         assert_eq!(e[0].line, 3, "{e:?}");
         assert!(e[0].message.contains("scroe"), "{e:?}");
-        let e = parse_scoring("[interest]\nreference_share = 2.0\n").unwrap_err();
-        assert!(e[0].message.contains("reference_share"));
+        let e = parse_scoring("[interest]\nfull_stay_share = 2.0\n").unwrap_err();
+        assert!(e[0].message.contains("full_stay_share"));
         let e = parse_routing("deadline_working_days = 3\n").unwrap_err();
         assert!(e[0].message.contains("fallback"), "{e:?}");
         assert!(parse_content("[[item]]\nkind='case'\n").is_err());

@@ -86,6 +86,8 @@ pub async fn load(
             kind: SessionKind::parse(&s.kind).unwrap_or(SessionKind::Other),
             topics: Vec::new(),
             speakers: serde_json::from_str(&s.speakers).unwrap_or_default(),
+            starts_at: ts(s.starts_at),
+            ends_at: ts(s.ends_at),
         })
         .collect();
     for (session, topic, weight) in store.lead_session_topics(event_id).await? {

@@ -326,6 +326,14 @@ async fn run(
     // Kept only for the webhook: packages of routed tiers that are new or changed tier.
     let webhook = build_id.is_some() && ctx.settings.leads.webhook_url.is_some();
     let mut changed: Vec<LeadPackage> = Vec::new();
+    let topic_index: HashMap<&str, usize> = input
+        .topics
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.slug.as_str(), i))
+        .collect();
+    // Each attendee's genuine interests, by topic index, for the cross-topic insight.
+    let mut interested: Vec<Vec<usize>> = Vec::with_capacity(scorer.len());
     let score_chunk = |start: usize| -> anyhow::Result<(Vec<LeadPackage>, Vec<StoredLead>)> {
         let end = (start + WRITE_CHUNK).min(scorer.len());
         let mut chunk: Vec<LeadPackage> = (start..end).map(|i| scorer.package(i)).collect();
@@ -352,6 +360,11 @@ async fn run(
         }
         report.moves.moved.extend(moves.moved);
         for lead in chunk {
+            interested.push(
+                lead.genuine_interests()
+                    .filter_map(|t| topic_index.get(t.slug.as_str()).copied())
+                    .collect(),
+            );
             *report
                 .tiers
                 .entry(lead.tier.as_str().to_owned())
@@ -384,15 +397,13 @@ async fn run(
             .iter()
             .map(|t| (t.slug.clone(), t.name.clone()))
             .collect();
-        let attended = (0..scorer.len()).map(|i| {
-            scorer
-                .attended_topics(i)
-                .into_iter()
-                .map(|t| input.topics[t].slug.as_str())
+        let interests = interested.iter().map(|one| {
+            one.iter()
+                .map(|&t| input.topics[t].slug.as_str())
                 .collect::<Vec<&str>>()
         });
-        let insight = serde_json::to_string(&lead_insight::insight(&topics, attended))
-            .context("writing the cross-topic insight")?;
+        let insight = lead_insight::insight(&topics, interests, lead_insight::MIN_PEOPLE);
+        let insight = serde_json::to_string(&insight).context("writing the cross-topic insight")?;
         let scored_s = started.elapsed().as_secs_f64();
         w.finish(&summary, Some(&insight))
             .await

@@ -355,7 +355,7 @@ fn fill_insight(page: &mut InsightPage, insight: &Insight) {
         .take(HIGHLIGHTS)
         .map(|p| {
             format!(
-                "People who attended {} were {:.1} times as likely as everybody to attend {} ({} of them did, {} people).",
+                "People interested in {} are {:.1} times as likely as the average attendee to be interested in {} ({} of them are, {} people).",
                 insight.topic_name(&p.from),
                 p.lift,
                 insight.topic_name(&p.to),

@@ -497,7 +497,7 @@ async fn the_insight_page_reads_the_latest_finished_build(db: Db) {
         .collect();
     assert!(at.windows(2).all(|w| w[0] < w[1]), "sorted by lift: {at:?}");
     assert!(html.contains(
-        "People who attended Big data and analytics were 1.7 times as likely as everybody to attend Managed databases (66.7% of them did, 2 people)."
+        "People interested in Big data and analytics are 1.7 times as likely as the average attendee to be interested in Managed databases (66.7% of them are, 2 people)."
     ));
     assert!(
         !html.contains("People who attended Caching"),
@@ -529,6 +529,7 @@ async fn the_insight_page_reads_the_latest_finished_build(db: Db) {
             ("y".to_owned(), "Y & Co".to_owned()),
         ],
         vec![vec!["x", "y"], vec!["x"], vec!["y"]],
+        1,
     );
     finish_build(&app, &f.event, &f.leads, &odd).await;
     let (_, html) = get(&app.client, &app, &page).await;

@@ -490,7 +490,7 @@ pub async fn people(app: &TestApp, fillers: usize) -> Fixture {
         .iter()
         .map(|t| (t.slug.to_string(), t.name.clone()))
         .collect();
-    let insight = lead_insight::insight(&names, PEOPLE.iter().map(|p| p.attended));
+    let insight = lead_insight::insight(&names, PEOPLE.iter().map(|p| p.attended), 1);
     Fixture {
         event,
         slug,

@@ -1,0 +1,50 @@
+//! How often the lead builder names each simulated person's true main topic, beside naive
+//! rules on the same scans (`demo::recovery`): every setting, at 300 and 3,000 attendees,
+//! for several seeds.
+//!
+//! `cargo bench --bench interest_recovery [-- SEEDS [SIZE ...]]` (defaults 5, then 300 and
+//! 3000). Prints one Markdown table and the targets checked against it.
+
+use badgetrail::{demo::recovery, domain::lead_rules::LeadRules};
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let seeds: u64 = args.first().and_then(|s| s.parse().ok()).unwrap_or(5);
+    let mut sizes: Vec<usize> = args.iter().skip(1).filter_map(|s| s.parse().ok()).collect();
+    if sizes.is_empty() {
+        sizes = vec![300, 3000];
+    }
+    let rules = LeadRules::default();
+    let mut runs = Vec::new();
+    for setting in recovery::settings() {
+        for &size in &sizes {
+            for seed in 1..=seeds {
+                runs.push(recovery::run(&setting, size, seed, &rules));
+            }
+        }
+    }
+    println!("{}", recovery::table(&runs));
+    let worst_top = runs.iter().map(|r| r.share(0).0).fold(1.0, f64::min);
+    let worst_two = runs.iter().map(|r| r.share(0).1).fold(1.0, f64::min);
+    let worst_margin = runs
+        .iter()
+        .map(|r| r.share(0).0 - r.best_naive())
+        .fold(1.0, f64::min);
+    let mean =
+        |f: &dyn Fn(&recovery::Run) -> f64| runs.iter().map(f).sum::<f64>() / runs.len() as f64;
+    println!(
+        "lead builder: top topic {:.1}% on average, {:.1}% at worst (target 88%); top two {:.1}% on average, {:.1}% at worst (target 97%)",
+        mean(&|r| r.share(0).0) * 100.0,
+        worst_top * 100.0,
+        mean(&|r| r.share(0).1) * 100.0,
+        worst_two * 100.0
+    );
+    println!(
+        "margin over the best naive rule: {:+.1} points on average, {:+.1} at worst (target +5)",
+        mean(&|r| r.share(0).0 - r.best_naive()) * 100.0,
+        worst_margin * 100.0
+    );
+}
