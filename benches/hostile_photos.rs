@@ -5,6 +5,10 @@
 //! `qr::decode_photo` with the endpoint's 300 ms budget and with no deadline (the caps alone).
 //! `cargo bench --bench hostile_photos -- before NAME` decodes one image the old way (whole
 //! image, `detect_grids`) once; run it under `timeout`, as some take minutes.
+//!
+//! The counting allocator sees only Rust's allocations, not libjpeg's (C's malloc), so each
+//! image is also decoded once in a process of its own (`-- rss NAME`), whose peak resident
+//! memory the kernel reports.
 
 use std::{
     alloc::{GlobalAlloc, Layout, System},
@@ -41,24 +45,45 @@ const MAX_BYTES: usize = 8 << 20;
 const MAX_PIXELS: u64 = 16_000_000;
 const BUDGET: Duration = Duration::from_millis(300);
 
+const IMAGES: [&str; 9] = [
+    "badge 392x392",
+    "badge photo 1176x1176",
+    "finder tiles 360x360",
+    "finder tiles 1000x1000",
+    "finder tiles 1280x1280",
+    "16-bit RGBA 3999x3999",
+    "header claims 3999x3999",
+    "JPEG RGB 3999x3999",
+    "progressive JPEG 3999x3999",
+];
+
+fn image(name: &str) -> Vec<u8> {
+    let badge = || BadgeCode::encode("HELLO BADGE 123").unwrap().render();
+    match name {
+        "badge 392x392" => qr::encode_png(&badge()).unwrap(),
+        "badge photo 1176x1176" => {
+            let badge = badge();
+            let photo = image::imageops::resize(
+                &badge,
+                badge.width() * 3,
+                badge.height() * 3,
+                image::imageops::FilterType::Nearest,
+            );
+            qr::encode_png(&photo).unwrap()
+        }
+        "finder tiles 360x360" => hostile::finder_tiles(360),
+        "finder tiles 1000x1000" => hostile::finder_tiles(1000),
+        "finder tiles 1280x1280" => hostile::finder_tiles(1280),
+        "16-bit RGBA 3999x3999" => hostile::sixteen_bit_rgba(3999),
+        "header claims 3999x3999" => hostile::lying_header(3999, 3999),
+        "JPEG RGB 3999x3999" => hostile::one_colour_jpeg(3999),
+        "progressive JPEG 3999x3999" => hostile::one_colour_progressive_jpeg(3999),
+        _ => panic!("no image named {name:?}"),
+    }
+}
+
 fn images() -> Vec<(&'static str, Vec<u8>)> {
-    let badge = BadgeCode::encode("HELLO BADGE 123").unwrap().render();
-    let photo = image::imageops::resize(
-        &badge,
-        badge.width() * 3,
-        badge.height() * 3,
-        image::imageops::FilterType::Nearest,
-    );
-    vec![
-        ("badge 392x392", qr::encode_png(&badge).unwrap()),
-        ("badge photo 1176x1176", qr::encode_png(&photo).unwrap()),
-        ("finder tiles 360x360", hostile::finder_tiles(360)),
-        ("finder tiles 1000x1000", hostile::finder_tiles(1000)),
-        ("finder tiles 1280x1280", hostile::finder_tiles(1280)),
-        ("16-bit RGBA 3999x3999", hostile::sixteen_bit_rgba(3999)),
-        ("header claims 3999x3999", hostile::lying_header(3999, 3999)),
-        ("JPEG RGB 3999x3999", hostile::one_colour_jpeg(3999)),
-    ]
+    IMAGES.iter().map(|name| (*name, image(name))).collect()
 }
 
 /// Runs `f` and returns its result, wall time and peak allocation above the start.
@@ -126,6 +151,55 @@ fn shipped(rounds: usize) {
             );
         }
     }
+    println!("\npeak resident memory of one decode, each in a process of its own:");
+    for name in IMAGES {
+        println!("{name:<26} {:>7.1} MB", peak_rss(name) as f64 / 1e6);
+    }
+}
+
+/// Runs this bench as `rss NAME` in a child process and returns the figure it prints.
+fn peak_rss(name: &str) -> usize {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["rss", name])
+        // Large blocks come from mmap and go back on free, so memory freed while the image
+        // was built is not silently reused by the decode.
+        .env("MALLOC_MMAP_THRESHOLD_", "131072")
+        .env("MALLOC_TRIM_THRESHOLD_", "131072")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    stdout
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("{stdout}{}", String::from_utf8_lossy(&out.stderr)))
+}
+
+/// A field of `/proc/self/status` in bytes.
+fn proc_status(field: &str) -> usize {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<usize>().ok())
+        .map(|kb| kb * 1024)
+        .unwrap_or_else(|| panic!("{field} in /proc/self/status"))
+}
+
+/// The child of [`peak_rss`]: the kernel's high-water mark of resident memory around one
+/// decode, less the pages of program code it ran for the first time.
+fn rss(name: &str) {
+    let bytes = image(name);
+    // A small photo first: the malloc arena and the decoders' code are then in place.
+    let warm_up = hostile::one_colour_jpeg(64);
+    let _ = qr::decode_photo(&warm_up, MAX_BYTES, MAX_PIXELS, &Budget::unlimited());
+    drop(warm_up);
+    // Resets the high-water mark (VmHWM) to the resident size now.
+    std::fs::write("/proc/self/clear_refs", "5").unwrap();
+    let (before, code_before) = (proc_status("VmRSS:"), proc_status("RssFile:"));
+    let decoded = qr::decode_photo(&bytes, MAX_BYTES, MAX_PIXELS, &Budget::unlimited());
+    black_box(decoded.ok());
+    let code = proc_status("RssFile:").saturating_sub(code_before);
+    println!("{}", proc_status("VmHWM:").saturating_sub(before + code));
 }
 
 /// The decode as it was: the whole image decoded by `image`, then grey, then `detect_grids`.
@@ -166,6 +240,7 @@ fn main() {
         .collect();
     match args.first().map(String::as_str) {
         Some("before") => before(args.get(1).map_or("finder tiles 360", String::as_str)),
+        Some("rss") => rss(args.get(1).expect("rss NAME")),
         other => shipped(other.and_then(|n| n.parse().ok()).unwrap_or(20)),
     }
 }

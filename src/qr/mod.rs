@@ -9,7 +9,7 @@ mod search;
 mod symbol;
 
 pub use budget::{Budget, CancelOnDrop};
-pub use frame::{MAX_FRAME_SIDE, MAX_INTERLACED_BYTES};
+pub use frame::{MAX_FRAME_SIDE, MAX_INTERLACED_BYTES, MAX_PROGRESSIVE_BYTES};
 pub use photo::decode_photo;
 pub use png::{check_rendering, decode_png, encode_png};
 pub use search::{MAX_CAPSTONES, MAX_GROUP_CHECKS};
@@ -78,6 +78,10 @@ pub enum QrError {
         "interlaced PNG of {width}x{height} pixels is too large to decode; send it non-interlaced"
     )]
     InterlacedTooLarge { width: u32, height: u32 },
+    #[error(
+        "progressive JPEG of {width}x{height} pixels is too large to decode; send it as a baseline JPEG"
+    )]
+    ProgressiveTooLarge { width: u32, height: u32 },
     #[error("decoding took more than its {ms} ms budget; send a smaller or plainer image")]
     OverBudget { ms: u64 },
     #[error("decoding was cancelled")]

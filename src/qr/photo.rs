@@ -11,7 +11,8 @@ use super::{Budget, QrError};
 /// width and height from the file header (nothing is decompressed yet), so an oversized
 /// photo or a decompression bomb is refused before any pixel memory is allocated. The
 /// photo is then read as grey and shrunk to at most [`super::MAX_FRAME_SIDE`] pixels a side
-/// (a PNG row by row, so even a 16-bit RGBA one costs a few megabytes), and searched with
+/// (row by row, a JPEG also scaled down in the DCT, so even a 16-bit RGBA PNG or a
+/// 16-megapixel JPEG costs a few megabytes), and searched with
 /// bounded work; `budget` ends the decode with [`QrError::OverBudget`] or
 /// [`QrError::Cancelled`] wherever it has got to.
 pub fn decode_photo(

@@ -227,13 +227,156 @@ fn the_bounded_search_finds_what_the_full_search_finds() {
     assert_eq!(read(true), full);
 }
 
+/// Names the image [`peak_rss_child`] decodes.
+const CHILD_IMAGE: &str = "BADGETRAIL_PEAK_RSS_IMAGE";
+
+fn child_image(name: &str) -> Vec<u8> {
+    match name {
+        "colour JPEG 3999" => hostile::one_colour_jpeg(3999),
+        "progressive JPEG 3999" => hostile::one_colour_progressive_jpeg(3999),
+        "progressive badge 1624" => hostile::progressive_jpeg(&badge_photo_rgb(56)),
+        _ => panic!("no image named {name:?}"),
+    }
+}
+
+/// A badge photo in colour, `scale` pixels a module.
+fn badge_photo_rgb(scale: u32) -> image::RgbImage {
+    image::DynamicImage::ImageLuma8(badges_frame(&[BADGE_TOKEN], scale)).to_rgb8()
+}
+
+const BADGE_TOKEN: &str = "HELLO BADGE 123";
+
+/// The resident memory one decode of the named image adds at its peak, in bytes. libjpeg
+/// allocates with C's malloc, which the counting allocator never sees, so the decode runs in
+/// a process of its own (this test binary running only [`peak_rss_child`]), where the
+/// kernel's high-water mark of resident memory counts every allocation.
+fn peak_rss(image: &str) -> usize {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "qr::tests_hostile::peak_rss_child",
+            "--exact",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD_IMAGE, image)
+        // Large blocks come from mmap and go back on free, so memory freed while the image
+        // was built is not silently reused by the decode.
+        .env("MALLOC_MMAP_THRESHOLD_", "131072")
+        .env("MALLOC_TRIM_THRESHOLD_", "131072")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("peak RSS: "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| {
+            panic!(
+                "no figure from the child: {stdout}{}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })
+}
+
+/// A field of `/proc/self/status` in bytes.
+fn proc_status(field: &str) -> usize {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<usize>().ok())
+        .map(|kb| kb * 1024)
+        .unwrap_or_else(|| panic!("{field} in /proc/self/status"))
+}
+
 #[test]
-fn a_large_colour_jpeg_is_decoded_to_grey_only() {
+#[ignore = "run by peak_rss in a process of its own"]
+fn peak_rss_child() {
+    let Ok(name) = std::env::var(CHILD_IMAGE) else {
+        return;
+    };
+    let bytes = child_image(&name);
+    // A small photo first, so that the thread's malloc arena, its stack and the decoder's
+    // code are in place before the measure.
+    let warm_up = hostile::one_colour_jpeg(64);
+    decode_photo(&warm_up, MAX_BYTES, MAX_PIXELS, &Budget::unlimited()).unwrap();
+    drop(warm_up);
+    // Resets the high-water mark (VmHWM) to the resident size now.
+    std::fs::write("/proc/self/clear_refs", "5").unwrap();
+    let (before, code_before) = (proc_status("VmRSS:"), proc_status("RssFile:"));
+    let decoded = decode_photo(&bytes, MAX_BYTES, MAX_PIXELS, &Budget::unlimited());
+    // Pages of the program's code run for the first time are resident too, and stay.
+    let code = proc_status("RssFile:").saturating_sub(code_before);
+    let peak = proc_status("VmHWM:").saturating_sub(before + code);
+    println!("decoded: {decoded:?}, code paged in: {code}");
+    println!("peak RSS: {peak}");
+}
+
+#[test]
+fn a_large_colour_jpeg_is_read_in_a_few_megabytes() {
     let jpeg = hostile::one_colour_jpeg(3999);
+    let ((decoded, took), peak) = peak_allocation(|| {
+        timed(|| decode_photo(&jpeg, MAX_BYTES, MAX_PIXELS, &Budget::unlimited()))
+    });
+    assert_eq!(decoded.unwrap(), Vec::<String>::new());
+    assert!(took < WALL_LIMIT, "{took:?}");
+    let rss = peak_rss("colour JPEG 3999");
+    eprintln!("JPEG 3999x3999: {took:?}, peak allocation {peak} bytes, peak RSS {rss} bytes");
+    // Decoded whole, the grey plane alone was 16 MB (48 MB as RGB). Read in rows at 5/8
+    // scale, what remains is the 1250x1250 frame, the search's copy of it and libjpeg's
+    // rows. The resident figure also counts libjpeg's own allocations, and the kernel keeps
+    // it in per-CPU batches, a few hundred kB either way.
+    assert!(peak < 4 << 20, "peak allocation {peak} bytes");
+    assert!(rss < 9 << 19, "peak RSS {rss} bytes");
+}
+
+#[test]
+fn a_large_badge_jpeg_is_read_at_a_reduced_scale() {
+    // 104 px a module: 3016x3016, decoded at 3/8 scale to 1131x1131 (39 px a module).
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 80)
+        .encode_image(&badge_photo_rgb(104))
+        .unwrap();
     let (decoded, peak) =
         peak_allocation(|| decode_photo(&jpeg, MAX_BYTES, MAX_PIXELS, &Budget::unlimited()));
-    assert_eq!(decoded.unwrap(), Vec::<String>::new());
-    eprintln!("JPEG 3999x3999: peak allocation {peak} bytes");
-    // One grey byte a pixel (16 MB) and the decoder's rows; colour would be 48 MB.
-    assert!(peak < 24 << 20, "peak allocation {peak} bytes");
+    assert_eq!(decoded.unwrap(), [BADGE_TOKEN]);
+    assert!(peak < 4 << 20, "peak allocation {peak} bytes");
+}
+
+#[test]
+fn a_progressive_badge_jpeg_within_its_bound_is_read() {
+    // 1624x1624 in colour: 7.9 MB of coefficients, just under the 8 MiB bound.
+    let jpeg = child_image("progressive badge 1624");
+    assert_eq!(
+        decode_photo(&jpeg, MAX_BYTES, MAX_PIXELS, &Budget::unlimited()).unwrap(),
+        [BADGE_TOKEN]
+    );
+    let rss = peak_rss("progressive badge 1624");
+    eprintln!("progressive JPEG 1624x1624: peak RSS {rss} bytes");
+    assert!(rss < 12 << 20, "peak RSS {rss} bytes");
+}
+
+#[test]
+fn a_large_progressive_jpeg_is_refused_from_its_header() {
+    let jpeg = hostile::one_colour_progressive_jpeg(3999);
+    let ((decoded, took), peak) = peak_allocation(|| {
+        timed(|| decode_photo(&jpeg, MAX_BYTES, MAX_PIXELS, &Budget::unlimited()))
+    });
+    assert!(
+        matches!(
+            decoded,
+            Err(QrError::ProgressiveTooLarge {
+                width: 3999,
+                height: 3999
+            })
+        ),
+        "{decoded:?}"
+    );
+    assert!(took < Duration::from_secs(1), "{took:?}");
+    // Decoded, its coefficients alone would be 48 MB.
+    let rss = peak_rss("progressive JPEG 3999");
+    eprintln!("progressive JPEG 3999x3999: refused, peak RSS {rss} bytes");
+    assert!(peak < 1 << 20, "peak allocation {peak} bytes");
+    assert!(rss < 2 << 20, "peak RSS {rss} bytes");
 }

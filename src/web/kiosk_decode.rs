@@ -27,8 +27,9 @@ const MAX_PHOTO_PIXELS: u64 = 16_000_000;
 const RETRY_AFTER_SECONDS: &str = "1";
 
 /// How long past its budget a request waits for its decode. The decode checks its budget
-/// between steps, and one step (decoding a JPEG, which has no row access) cannot be
-/// interrupted; the answer must not wait for it.
+/// between steps, and a step cannot be interrupted (the longest: reading a progressive
+/// JPEG's scans, at most `qr::MAX_PROGRESSIVE_BYTES` of coefficients); the answer must not
+/// wait for it.
 const ANSWER_GRACE: Duration = Duration::from_millis(200);
 
 /// Limits on server-side decoding (`[decode]` in the configuration file).
@@ -164,7 +165,8 @@ async fn decode(
         let status = match e {
             QrError::TooManyBytes { .. }
             | QrError::TooManyPixels { .. }
-            | QrError::InterlacedTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            | QrError::InterlacedTooLarge { .. }
+            | QrError::ProgressiveTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             QrError::NotPng => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             // Only shutdown reaches a client: its own cancellation means it has gone.
             QrError::Cancelled => return busy("the server is shutting down; try again shortly"),

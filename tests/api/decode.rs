@@ -76,8 +76,11 @@ async fn hostile_photos_are_answered_within_seconds(db: Db) {
             "header claiming 3999x3999",
             qr::hostile::lying_header(3999, 3999),
         ),
-        // Its decode cannot be interrupted; the answer still comes at the budget.
         ("JPEG RGB 3999x3999", qr::hostile::one_colour_jpeg(3999)),
+        (
+            "progressive JPEG 3999x3999",
+            qr::hostile::one_colour_progressive_jpeg(3999),
+        ),
     ];
     for (name, body) in photos {
         let start = Instant::now();
@@ -91,6 +94,13 @@ async fn hostile_photos_are_answered_within_seconds(db: Db) {
         // 200 with no codes, or 422 when the budget ran out on a busy machine.
         match name {
             "header claiming 3999x3999" => assert_eq!(status, 422, "{name}: {answer}"),
+            "progressive JPEG 3999x3999" => {
+                assert_eq!(status, 413, "{name}: {answer}");
+                assert!(
+                    answer["error"].as_str().unwrap().contains("baseline JPEG"),
+                    "{answer}"
+                );
+            }
             _ => assert!(
                 status == 200 && answer["codes"] == serde_json::json!([])
                     || status == 422 && answer["error"].as_str().unwrap().contains("budget"),
