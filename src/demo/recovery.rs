@@ -467,6 +467,68 @@ mod tests {
         }
     }
 
+    fn simulated(seed: u64) -> (Programme, Vec<Person>, DoorDay) {
+        let setting = &settings()[2];
+        let programme = sim_programme::generated(&setting.shape, 300, seed);
+        let people = people(&programme, 300, seed, setting);
+        let behaviour = Behaviour {
+            fashionable: Some(sim_programme::fashionable(&programme).to_owned()),
+            ..setting.behaviour.clone()
+        };
+        let day = door_day::simulate_people(&programme, &people, seed, &behaviour);
+        (programme, people, day)
+    }
+
+    fn build(input: &EventInput) -> Vec<crate::domain::lead::LeadPackage> {
+        lead_build::build(
+            input,
+            &LeadRules::default(),
+            &ContentLibrary::default(),
+            &mut |_| {},
+        )
+    }
+
+    #[test]
+    fn the_order_scans_arrive_in_changes_no_lead() {
+        let (programme, people, mut day) = simulated(8);
+        assert!(day.scans.iter().any(|s| s.late));
+        let before = build(&event_input(&programme, &people, &day));
+        day.scans.reverse();
+        assert_eq!(build(&event_input(&programme, &people, &day)), before);
+        day.scans.sort_by_key(|s| (s.attendee_id, s.at));
+        assert_eq!(build(&event_input(&programme, &people, &day)), before);
+    }
+
+    #[test]
+    fn a_crowd_in_a_session_changes_nobody_elses_interest() {
+        let (programme, people, day) = simulated(9);
+        let input = event_input(&programme, &people, &day);
+        let before = build(&input);
+        // 500 more people sit through the most popular session and nothing else.
+        let mut counts = vec![0; input.sessions.len()];
+        for a in &input.attendees {
+            for &(s, _) in &a.visits {
+                counts[s] += 1;
+            }
+        }
+        let popular = (0..counts.len())
+            .filter(|&s| input.sessions[s].kind != crate::domain::programme::SessionKind::Keynote)
+            .max_by_key(|&s| counts[s])
+            .unwrap();
+        let mut crowded = input.clone();
+        for i in 0..500 {
+            crowded.attendees.push(AttendeeInput {
+                id: 10_000 + i,
+                visits: vec![(popular, 45)],
+                ..AttendeeInput::default()
+            });
+        }
+        let after = build(&crowded);
+        for (b, a) in before.iter().zip(&after) {
+            assert_eq!(b.topics, a.topics, "attendee {}", b.attendee_id);
+        }
+    }
+
     #[test]
     fn people_declare_wrongly_partly_or_not_at_all_in_the_set_proportions() {
         let p = sim_programme::generated(&Shape::default(), 3000, 2);

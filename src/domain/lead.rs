@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::next_need::NextNeed;
+
 /// A, B, C or X; see DOMAIN.md and `docs/scoring.md`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Tier {
@@ -163,20 +165,16 @@ pub struct LeadPackage {
     /// Why excluded, for tier X.
     pub exclusion: Option<String>,
     pub routing: Option<Routing>,
+    /// A topic they did not choose that people with their interests do, and why.
+    #[serde(default)]
+    pub next_need: Option<NextNeed>,
 }
 
-/// The score from which a chosen topic counts as a genuine interest.
+/// The score from which a chosen topic counts as a genuine interest (for the cross-topic
+/// insight and the likely next need): its sessions were chosen and it scored this much.
 pub const GENUINE_SCORE: f64 = 30.0;
 
 impl LeadPackage {
-    /// Topics the person genuinely showed interest in: they chose its sessions and its score
-    /// reached `GENUINE_SCORE`. Ticking a box or sitting through a keynote is not enough.
-    pub fn genuine_interests(&self) -> impl Iterator<Item = &TopicInterest> {
-        self.topics
-            .iter()
-            .filter(|t| !t.sessions.is_empty() && t.score >= GENUINE_SCORE)
-    }
-
     pub fn top_topic(&self) -> Option<&TopicInterest> {
         self.topics.first()
     }

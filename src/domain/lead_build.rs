@@ -8,11 +8,16 @@ use jiff::{Timestamp, tz::TimeZone};
 use super::{
     attendee::{CompanySize, DecisionRole, Industry, PurchaseStage},
     interest::{self, Presence, SessionFacts, SessionTime},
-    lead::{Contact, LeadPackage, Needs, Routing, SessionContribution, Tier, TopicInterest},
+    lead::{
+        Contact, GENUINE_SCORE, LeadPackage, Needs, Routing, SessionContribution, Tier,
+        TopicInterest,
+    },
     lead_content::ContentLibrary,
+    lead_insight::{self, Insight},
     lead_routing::{RouteKey, RoutingRules},
     lead_rules::LeadRules,
     lead_tier::{self, Activity, Person, round1},
+    next_need,
     programme::SessionKind,
 };
 
@@ -86,6 +91,10 @@ pub struct Scorer<'a> {
     facts: Vec<SessionFacts>,
     presence: Vec<Vec<Presence>>,
     speakers: HashSet<String>,
+    /// Each attendee's genuine interests, by topic index.
+    genuine: Vec<Box<[u16]>>,
+    /// Shared genuine interest across the event: the cross-topic insight.
+    insight: Insight,
 }
 
 impl<'a> Scorer<'a> {
@@ -111,6 +120,33 @@ impl<'a> Scorer<'a> {
             .iter()
             .flat_map(|s| s.speakers.iter().map(|n| n.trim().to_lowercase()))
             .collect();
+        // A first pass over everybody's interest, for what the event as a whole shows.
+        let genuine: Vec<Box<[u16]>> = input
+            .attendees
+            .iter()
+            .zip(&presence)
+            .map(|(a, p)| {
+                interest::topic_scores(p, &a.declared, &facts, &rules.interest)
+                    .iter()
+                    .filter(|t| !t.sessions.is_empty() && t.score >= GENUINE_SCORE)
+                    .filter_map(|t| u16::try_from(t.topic).ok())
+                    .collect()
+            })
+            .collect();
+        let topics: Vec<(String, String)> = input
+            .topics
+            .iter()
+            .map(|t| (t.slug.clone(), t.name.clone()))
+            .collect();
+        let insight = lead_insight::insight(
+            &topics,
+            genuine.iter().map(|g| {
+                g.iter()
+                    .filter_map(|&t| input.topics.get(usize::from(t)).map(|t| t.slug.as_str()))
+                    .collect::<Vec<&str>>()
+            }),
+            lead_insight::MIN_PEOPLE,
+        );
         Scorer {
             input,
             rules,
@@ -118,7 +154,14 @@ impl<'a> Scorer<'a> {
             facts,
             presence,
             speakers,
+            genuine,
+            insight,
         }
+    }
+
+    /// Shared genuine interest across the event (`lead_insight`).
+    pub fn insight(&self) -> &Insight {
+        &self.insight
     }
 
     pub fn len(&self) -> usize {
@@ -131,7 +174,7 @@ impl<'a> Scorer<'a> {
 
     /// The package of attendee number `i` (in input order).
     pub fn package(&self, i: usize) -> LeadPackage {
-        package(
+        let mut lead = package(
             self.input,
             &self.input.attendees[i],
             &self.presence[i],
@@ -139,7 +182,17 @@ impl<'a> Scorer<'a> {
             &self.speakers,
             self.rules,
             self.content,
-        )
+        );
+        if lead.tier != Tier::X {
+            let genuine: Vec<&str> = self.genuine[i]
+                .iter()
+                .filter_map(|&t| self.input.topics.get(usize::from(t)))
+                .map(|t| t.slug.as_str())
+                .collect();
+            let listed: Vec<&str> = lead.topics.iter().map(|t| t.slug.as_str()).collect();
+            lead.next_need = next_need::next_need(&self.insight, &genuine, &listed);
+        }
+        lead
     }
 }
 
@@ -273,6 +326,7 @@ fn package(
         explanation: assessment.explanation,
         exclusion: assessment.exclusion,
         routing: None,
+        next_need: None,
     }
 }
 

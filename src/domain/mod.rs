@@ -18,6 +18,7 @@ pub mod lead_routing;
 pub mod lead_rules;
 pub mod lead_tier;
 pub mod manage_link;
+pub mod next_need;
 pub mod occupancy;
 pub mod programme;
 pub mod retention;

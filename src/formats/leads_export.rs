@@ -9,7 +9,7 @@ use super::session_text::guard_formula;
 use crate::domain::lead::LeadPackage;
 
 /// The CSV columns, in order.
-pub const COLUMNS: [&str; 20] = [
+pub const COLUMNS: [&str; 22] = [
     "email",
     "name",
     "company",
@@ -30,6 +30,8 @@ pub const COLUMNS: [&str; 20] = [
     "country",
     "sessions",
     "minutes",
+    "next_need",
+    "next_need_reason",
 ];
 
 /// One exported lead.
@@ -55,6 +57,9 @@ pub struct ExportRow {
     pub country: String,
     pub sessions: u32,
     pub minutes: u32,
+    /// The likely next need's topic slug, and why.
+    pub next_need: String,
+    pub next_need_reason: String,
 }
 
 impl ExportRow {
@@ -80,10 +85,20 @@ impl ExportRow {
             country: p.contact.country.clone(),
             sessions: p.session_count,
             minutes: p.minutes,
+            next_need: p
+                .next_need
+                .as_ref()
+                .map(|n| n.slug.clone())
+                .unwrap_or_default(),
+            next_need_reason: p
+                .next_need
+                .as_ref()
+                .map(|n| n.reason.clone())
+                .unwrap_or_default(),
         }
     }
 
-    fn cells(&self) -> [String; 20] {
+    fn cells(&self) -> [String; 22] {
         let g = |s: &str| guard_formula(s);
         [
             g(&self.email),
@@ -106,6 +121,8 @@ impl ExportRow {
             g(&self.country),
             self.sessions.to_string(),
             self.minutes.to_string(),
+            g(&self.next_need),
+            g(&self.next_need_reason),
         ]
     }
 }

@@ -22,7 +22,6 @@ use crate::{
     domain::{
         lead::{LeadPackage, Tier},
         lead_build::{self, KeptRoute, Scorer, TierMoves},
-        lead_insight,
     },
     store::{Backend, EventRecord, StoreError, StoredLead, ts},
 };
@@ -326,14 +325,6 @@ async fn run(
     // Kept only for the webhook: packages of routed tiers that are new or changed tier.
     let webhook = build_id.is_some() && ctx.settings.leads.webhook_url.is_some();
     let mut changed: Vec<LeadPackage> = Vec::new();
-    let topic_index: HashMap<&str, usize> = input
-        .topics
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (t.slug.as_str(), i))
-        .collect();
-    // Each attendee's genuine interests, by topic index, for the cross-topic insight.
-    let mut interested: Vec<Vec<usize>> = Vec::with_capacity(scorer.len());
     let score_chunk = |start: usize| -> anyhow::Result<(Vec<LeadPackage>, Vec<StoredLead>)> {
         let end = (start + WRITE_CHUNK).min(scorer.len());
         let mut chunk: Vec<LeadPackage> = (start..end).map(|i| scorer.package(i)).collect();
@@ -360,11 +351,6 @@ async fn run(
         }
         report.moves.moved.extend(moves.moved);
         for lead in chunk {
-            interested.push(
-                lead.genuine_interests()
-                    .filter_map(|t| topic_index.get(t.slug.as_str()).copied())
-                    .collect(),
-            );
             *report
                 .tiers
                 .entry(lead.tier.as_str().to_owned())
@@ -392,18 +378,8 @@ async fn run(
             total,
         });
         let summary = serde_json::to_string(&report).context("summarising the build")?;
-        let topics: Vec<(String, String)> = input
-            .topics
-            .iter()
-            .map(|t| (t.slug.clone(), t.name.clone()))
-            .collect();
-        let interests = interested.iter().map(|one| {
-            one.iter()
-                .map(|&t| input.topics[t].slug.as_str())
-                .collect::<Vec<&str>>()
-        });
-        let insight = lead_insight::insight(&topics, interests, lead_insight::MIN_PEOPLE);
-        let insight = serde_json::to_string(&insight).context("writing the cross-topic insight")?;
+        let insight =
+            serde_json::to_string(scorer.insight()).context("writing the cross-topic insight")?;
         let scored_s = started.elapsed().as_secs_f64();
         w.finish(&summary, Some(&insight))
             .await

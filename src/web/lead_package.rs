@@ -83,6 +83,8 @@ pub struct PackageView {
     pub stage: String,
     pub declared: Vec<String>,
     pub show: Vec<PickLine>,
+    /// The likely next need: the topic's name and why.
+    pub next_need: Option<(String, String)>,
     pub factors: Vec<FactorLine>,
     pub explanation: String,
     pub exclusion: Option<String>,
@@ -221,6 +223,7 @@ pub async fn package_view(
         stage: words(&l.stage, PurchaseStage::parse, PurchaseStage::label),
         declared: Vec::new(),
         show: Vec::new(),
+        next_need: None,
         factors: Vec::new(),
         explanation: l.explanation.clone(),
         exclusion: None,
@@ -237,6 +240,10 @@ pub async fn package_view(
 }
 
 fn fill_from_package(view: &mut PackageView, p: LeadPackage, topic_name: &dyn Fn(&str) -> String) {
+    view.next_need = p
+        .next_need
+        .as_ref()
+        .map(|n| (n.name.clone(), n.reason.clone()));
     let c = p.contact;
     view.contact = ContactView {
         role: role_words(&c.decision_role),
