@@ -41,6 +41,8 @@ pub struct SessionFacts {
     /// The non-plenary sessions running at the same time, itself included (none for a
     /// plenary), by index.
     pub options: Vec<usize>,
+    /// Its topic weights as shares summing to 1 (`topic_shares`).
+    pub shares: Vec<(usize, f64)>,
 }
 
 /// A session's kind, topics and time, as the programme gives them.
@@ -85,6 +87,7 @@ pub fn session_facts(sessions: &[SessionTime]) -> Vec<SessionFacts> {
                 minutes: u32::try_from(minutes).unwrap_or(u32::MAX),
                 plenary: plenary[i],
                 options,
+                shares: topic_shares(&s.topics),
             }
         })
         .collect()
@@ -145,28 +148,34 @@ pub fn stay_weight(minutes: u32, s: &SessionFacts, rules: &InterestRules) -> f64
 const STEPS: usize = 40;
 const STEP: f64 = 0.3;
 
-/// The topic weights of a session as shares summing to 1 (negative weights count as 0).
-fn shares(s: &SessionFacts) -> Vec<(usize, f64)> {
-    let total: f64 = s.topics.iter().map(|(_, w)| w.max(0.0)).sum();
+/// Topic weights as shares summing to 1 (negative weights count as 0).
+pub fn topic_shares(topics: &[(usize, f64)]) -> Vec<(usize, f64)> {
+    let total: f64 = topics.iter().map(|(_, w)| w.max(0.0)).sum();
     if total <= 0.0 {
         return Vec::new();
     }
-    s.topics
+    topics
         .iter()
         .map(|&(t, w)| (t, w.max(0.0) / total))
         .collect()
 }
 
-/// One choice: the options on offer (their topic shares), which one was taken, its weight.
-struct Choice {
-    options: Vec<Vec<(usize, f64)>>,
+/// One choice: the options on offer (session indexes), which one was taken (its position
+/// among them), its weight.
+struct Choice<'a> {
+    options: &'a [usize],
     chosen: usize,
     weight: f64,
 }
 
 /// The preferences that best explain `choices` (a multinomial logit over the options and
 /// the hallway, whose appeal is 0), held towards `prior` with `strength`.
-fn fit_preferences(choices: &[Choice], prior: &[f64], strength: f64) -> Vec<f64> {
+fn fit_preferences(
+    choices: &[Choice<'_>],
+    sessions: &[SessionFacts],
+    prior: &[f64],
+    strength: f64,
+) -> Vec<f64> {
     let mut beta = prior.to_vec();
     let mut gradient = vec![0.0; beta.len()];
     let mut appeal = Vec::new();
@@ -176,21 +185,23 @@ fn fit_preferences(choices: &[Choice], prior: &[f64], strength: f64) -> Vec<f64>
         }
         for c in choices {
             appeal.clear();
-            appeal.extend(
-                c.options
+            appeal.extend(c.options.iter().map(|&o| {
+                sessions[o]
+                    .shares
                     .iter()
-                    .map(|o| o.iter().map(|&(t, w)| w * beta[t]).sum::<f64>()),
-            );
+                    .map(|&(t, w)| w * beta[t])
+                    .sum::<f64>()
+            }));
             let top = appeal.iter().copied().fold(0.0, f64::max);
             let hallway = (-top).exp();
             let total: f64 = appeal.iter().map(|a| (a - top).exp()).sum::<f64>() + hallway;
-            for (o, a) in c.options.iter().zip(&appeal) {
+            for (&o, a) in c.options.iter().zip(&appeal) {
                 let p = (a - top).exp() / total;
-                for &(t, w) in o {
+                for &(t, w) in &sessions[o].shares {
                     gradient[t] -= c.weight * p * w;
                 }
             }
-            for &(t, w) in &c.options[c.chosen] {
+            for &(t, w) in &sessions[c.options[c.chosen]].shares {
                 gradient[t] += c.weight * w;
             }
         }
@@ -242,19 +253,16 @@ pub fn topic_scores(
     for p in &ordered {
         let s = &sessions[p.session];
         let weight = stay_weight(p.minutes, s, rules);
-        let share = shares(s);
-        for &(topic, part) in &share {
+        for &(topic, part) in &s.shares {
             let t = &mut topics[topic];
             let value = f64::from(p.minutes) * weight * part;
             t.weighted += value;
             t.minutes += p.minutes;
             t.sessions.push((p.session, value));
         }
-        let options: Vec<Vec<(usize, f64)>> =
-            s.options.iter().map(|&o| shares(&sessions[o])).collect();
         if let Some(chosen) = s.options.iter().position(|&o| o == p.session) {
             choices.push(Choice {
-                options,
+                options: &s.options,
                 chosen,
                 weight,
             });
@@ -265,7 +273,7 @@ pub fn topic_scores(
         topics[t].declared = true;
         prior[t] = rules.declared_prior;
     }
-    let preference = fit_preferences(&choices, &prior, rules.prior_strength);
+    let preference = fit_preferences(&choices, sessions, &prior, rules.prior_strength);
     for (t, pref) in topics.iter_mut().zip(preference) {
         t.preference = pref;
         t.score = 100.0 * (1.0 - (-pref.max(0.0) / rules.score_scale).exp());

@@ -21,6 +21,7 @@ fn programme(list: &[Planned<'_>]) -> Vec<SessionFacts> {
                 topics: topics.to_vec(),
                 minutes,
                 plenary,
+                shares: topic_shares(topics),
                 options: if plenary {
                     Vec::new()
                 } else {
@@ -276,7 +277,7 @@ proptest! {
         minutes in 5u32..120,
     ) {
         let r = rules();
-        sessions.push(SessionFacts { kind: SessionKind::Keynote, topics, minutes: 45, plenary: true, options: Vec::new() });
+        sessions.push(SessionFacts { kind: SessionKind::Keynote, shares: topic_shares(&topics), topics, minutes: 45, plenary: true, options: Vec::new() });
         let mut more = presence.clone();
         more.push(Presence { session: sessions.len() - 1, minutes });
         let after = topic_scores(&more, &declared, &sessions, &r);

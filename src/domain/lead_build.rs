@@ -120,19 +120,31 @@ impl<'a> Scorer<'a> {
             .iter()
             .flat_map(|s| s.speakers.iter().map(|n| n.trim().to_lowercase()))
             .collect();
-        // A first pass over everybody's interest, for what the event as a whole shows.
-        let genuine: Vec<Box<[u16]>> = input
-            .attendees
-            .iter()
-            .zip(&presence)
-            .map(|(a, p)| {
-                interest::topic_scores(p, &a.declared, &facts, &rules.interest)
-                    .iter()
-                    .filter(|t| !t.sessions.is_empty() && t.score >= GENUINE_SCORE)
-                    .filter_map(|t| u16::try_from(t.topic).ok())
-                    .collect()
-            })
-            .collect();
+        // A first pass over everybody's interest, for what the event as a whole shows, in
+        // as many parts as there are cores.
+        let genuine_of = |(a, p): (&AttendeeInput, &Vec<Presence>)| -> Box<[u16]> {
+            interest::topic_scores(p, &a.declared, &facts, &rules.interest)
+                .iter()
+                .filter(|t| !t.sessions.is_empty() && t.score >= GENUINE_SCORE)
+                .filter_map(|t| u16::try_from(t.topic).ok())
+                .collect()
+        };
+        let parts = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let part = input.attendees.len().div_ceil(parts).max(1);
+        let genuine: Vec<Box<[u16]>> = std::thread::scope(|scope| {
+            let workers: Vec<_> = input
+                .attendees
+                .chunks(part)
+                .zip(presence.chunks(part))
+                .map(|(a, p)| {
+                    scope.spawn(move || a.iter().zip(p).map(genuine_of).collect::<Vec<_>>())
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().expect("a scoring thread panicked"))
+                .collect()
+        });
         let topics: Vec<(String, String)> = input
             .topics
             .iter()
