@@ -62,9 +62,10 @@ BUzoNhCYHs3SQoZBupvSNQ7uwQqhRANCAARB/MmoPhOpaVeXm4cQxMqY49s9CMru
 ";
 
 /// The SMTP server: prints its port once listening, stores each message as NNNNNN.eml
-/// (raw DATA) beside NNNNNN.envelope (MAIL FROM, then one RCPT TO a line), names the
-/// client's port in its reply so tests can tell sessions apart, and exits when its stdin
-/// closes, that is when the test process goes away.
+/// (raw DATA) beside NNNNNN.envelope (MAIL FROM, then one RCPT TO a line) before it
+/// acknowledges it, names the client's port in its reply so tests can tell sessions apart,
+/// keeps the number of connections open in `sessions` beside the received folder, and exits
+/// when its stdin closes, that is when the test process goes away.
 const SINK_PY: &str = r#"
 import asyncio, logging, os, ssl, sys, threading
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
@@ -93,6 +94,28 @@ class Sink:
         os.rename(base + ".eml.part", base + ".eml")
         return "250 2.0.0 Ok: queued as %06d (session %d)" % (self.count, session.peer[1])
 
+open_sessions = set()
+
+def count_sessions():
+    path = os.path.join(os.path.dirname(out_dir), "sessions")
+    with open(path + ".part", "w") as f:
+        f.write(str(len(open_sessions)))
+    os.rename(path + ".part", path)
+
+class Session(SMTP):
+    """Counts open connections. Once a connection is lost its session delivers nothing more:
+    aiosmtpd cancels the session's handling, and handle_DATA never waits inside."""
+
+    def connection_made(self, transport):
+        super().connection_made(transport)
+        open_sessions.add(id(self))
+        count_sessions()
+
+    def connection_lost(self, error):
+        super().connection_lost(error)
+        open_sessions.discard(id(self))
+        count_sessions()
+
 def authenticate(server, session, envelope, mechanism, auth_data):
     ok = (isinstance(auth_data, LoginPassword)
           and auth_data.login == user.encode() and auth_data.password == password.encode())
@@ -108,7 +131,7 @@ asyncio.set_event_loop(loop)
 handler = Sink()
 
 def session():
-    return SMTP(handler, hostname="sink.test", loop=loop,
+    return Session(handler, hostname="sink.test", loop=loop,
                 tls_context=context if security == "starttls" else None,
                 require_starttls=security == "starttls",
                 authenticator=authenticate if user else None,
@@ -261,6 +284,24 @@ impl SmtpSink {
 
     fn transport(&self) -> MailTransport {
         MailTransport::from_settings(&self.settings()).unwrap()
+    }
+
+    /// Waits (bounded) until no client is connected. Once every client has gone away, what
+    /// the sink received is all it will ever receive from them.
+    pub(crate) fn wait_until_no_session_is_open(&self) {
+        let file = self.files.path().join("sessions");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let open = std::fs::read_to_string(&file).unwrap_or_default();
+            if open.trim() == "0" {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "SMTP sessions still open after 30 s: {open}"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
     }
 
     /// The first `count` messages received, waiting (bounded) for them to land.
