@@ -26,6 +26,8 @@ const KioskCamera = (() => {
   let absentFrames = 0;
   const decodeTimes = [];
   let frames = 0;
+  /// Codes passed on to be scanned: a badge held in view counts once.
+  let codes = 0;
   let diagTimer = null;
 
   const $ = (id) => document.getElementById(id);
@@ -36,12 +38,14 @@ const KioskCamera = (() => {
     return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
   }
 
-  /// Decode time per frame over the last frames: `{decoder, frames, window, p50, p95}` in ms.
+  /// Decode time per frame over the last frames: `{decoder, frames, codes, window, p50, p95}`,
+  /// times in ms.
   function stats() {
     const sorted = [...decodeTimes].sort((a, b) => a - b);
     return {
       decoder,
       frames,
+      codes,
       window: sorted.length,
       p50: percentile(sorted, 50),
       p95: percentile(sorted, 95),
@@ -101,7 +105,10 @@ const KioskCamera = (() => {
       const again = m.text === lastCode;
       absentFrames = 0;
       lastCode = m.text;
-      if (!again) onCode(m.text, { input: "camera", startedAt: frame ? frame.grabbedAt : performance.now(), capturedAt: frame ? frame.capturedAt : null });
+      if (!again) {
+        codes += 1;
+        onCode(m.text, { input: "camera", startedAt: frame ? frame.grabbedAt : performance.now(), capturedAt: frame ? frame.capturedAt : null });
+      }
     } else if (++absentFrames >= ABSENT_FRAMES_TO_REPEAT) {
       lastCode = null;
     }

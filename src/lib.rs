@@ -12,6 +12,7 @@ pub mod door;
 pub mod edm;
 pub mod error;
 pub mod formats;
+pub mod group_commit;
 pub mod jobs;
 pub mod leads;
 pub mod live;

@@ -9,7 +9,7 @@ use std::{
 use badgetrail::{demo::programme::SLUG, domain::badge, jobs::badge_mail, qr};
 use fantoccini::{Client, ClientBuilder, Locator};
 
-use crate::helpers::{Db, emailed_links, register_badge, spawn_app, valid_form};
+use crate::helpers::{Db, cannot_run, emailed_links, register_badge, spawn_app, valid_form};
 
 /// A chromedriver process and a browser session; both end when dropped.
 pub struct Browser {
@@ -25,21 +25,23 @@ impl Drop for Browser {
     }
 }
 
-/// Starts headless Chromium, or returns `None` (loudly) when it is not installed outside CI.
+/// Where the browser is; chromedriver is found on the PATH.
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// Starts headless Chromium, or returns `None` when it or chromedriver is not installed and
+/// skips are allowed (`helpers::cannot_run`).
 pub async fn browser(extra_args: &[&str]) -> Option<Browser> {
+    let install = "./scripts/test installs it (apt-get install chromium chromium-driver)";
     if Command::new("chromedriver")
         .arg("--version")
         .output()
         .is_err()
     {
-        if std::env::var_os("CI").is_some() {
-            panic!(
-                "chromedriver must be installed in CI (apt-get install chromium chromium-driver)"
-            );
-        }
-        eprintln!(
-            "\n!!! chromedriver not found: SKIPPING the browser test. scripts/test installs it.\n"
-        );
+        cannot_run("chromedriver is not installed", install);
+        return None;
+    }
+    if !std::path::Path::new(CHROMIUM).exists() {
+        cannot_run(&format!("Chromium is not installed at {CHROMIUM}"), install);
         return None;
     }
     let port = TcpListener::bind("127.0.0.1:0")
@@ -75,7 +77,7 @@ pub async fn browser(extra_args: &[&str]) -> Option<Browser> {
     ];
     args.extend(extra_args.iter().map(|s| (*s).to_owned()));
     let caps = serde_json::json!({
-        "goog:chromeOptions": { "binary": "/usr/bin/chromium", "args": args }
+        "goog:chromeOptions": { "binary": CHROMIUM, "args": args }
     });
     let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(caps.as_object().unwrap().clone())

@@ -87,7 +87,9 @@ async fn people(app: &TestApp) -> (badgetrail::store::EventRecord, Vec<i64>) {
 }
 
 async fn the_right_people_get_the_right_topic_with_list_headers(db: Db) {
-    let sink = SmtpSink::start(SinkOptions::default());
+    let Some(sink) = SmtpSink::start(SinkOptions::default()) else {
+        return;
+    };
     let Some(app) = spawn_app_with(db, smtp(&sink)).await else {
         return;
     };
@@ -236,7 +238,9 @@ async fn the_right_people_get_the_right_topic_with_list_headers(db: Db) {
 }
 
 async fn an_unsubscribe_during_a_campaign_stops_the_next_message(db: Db) {
-    let sink = SmtpSink::start(SinkOptions::default());
+    let Some(sink) = SmtpSink::start(SinkOptions::default()) else {
+        return;
+    };
     let adjust = smtp(&sink);
     let Some(app) = spawn_app_with(db, |s| {
         adjust(s);
@@ -285,7 +289,26 @@ async fn an_unsubscribe_during_a_campaign_stops_the_next_message(db: Db) {
         .flat_map(|r| r.rcpt_to)
         .collect();
     assert!(!received.contains(&last.email), "{received:?}");
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The run has ended and every message of the campaign is settled in the ledger, none
+    // claimed for sending: nothing more can go out. The sink stores a message before it
+    // acknowledges it, so everything sent is already there.
+    let states: Vec<(String, String)> = app
+        .ctx
+        .store
+        .campaign_ledger(c.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.email, r.state))
+        .collect();
+    let settled = |(email, state): &(String, String)| {
+        if *email == last.email {
+            state == "skipped"
+        } else {
+            state == "sent"
+        }
+    };
+    assert!(states.iter().all(settled), "{states:?}");
     assert_eq!(eml_files(&sink.received).len(), 7, "nothing more arrived");
 }
 
@@ -294,10 +317,12 @@ async fn a_refused_recipient_is_a_hard_bounce_and_a_deferral_is_retried(db: Db) 
         ("550 5.1.1 No such user", true),
         ("451 4.3.0 Try again later", false),
     ] {
-        let sink = SmtpSink::start(SinkOptions {
+        let Some(sink) = SmtpSink::start(SinkOptions {
             rcpt_reply: reply,
             ..SinkOptions::default()
-        });
+        }) else {
+            return;
+        };
         let Some(app) = spawn_app_with(db, smtp(&sink)).await else {
             return;
         };
@@ -358,7 +383,9 @@ async fn a_refused_recipient_is_a_hard_bounce_and_a_deferral_is_retried(db: Db) 
 async fn the_rate_limit_spaces_messages_out(db: Db) {
     const RATE: u32 = 20;
     const COUNT: usize = 21;
-    let sink = SmtpSink::start(SinkOptions::default());
+    let Some(sink) = SmtpSink::start(SinkOptions::default()) else {
+        return;
+    };
     let adjust = smtp(&sink);
     let Some(app) = spawn_app_with(db, |s| {
         adjust(s);
@@ -439,7 +466,9 @@ fn dkim_verify(dir: &std::path::Path, raw: &[u8], record: &str) -> String {
 }
 
 async fn dkim_signatures_cover_the_list_headers_and_verify(db: Db) {
-    let sink = SmtpSink::start(SinkOptions::default());
+    let Some(sink) = SmtpSink::start(SinkOptions::default()) else {
+        return;
+    };
     let keys = tempfile::tempdir().unwrap();
     let mut seed = [0u8; 32];
     getrandom::fill(&mut seed).unwrap();
