@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::{
     crash::{Server, wait_until_serving},
-    helpers::{Db, fresh_database, spawn_app, test_settings},
+    helpers::{Db, fresh_database, spawn_app_with, test_settings},
     on_both_backends,
 };
 
@@ -64,7 +64,8 @@ async fn post_photo(
 }
 
 async fn hostile_photos_are_answered_within_seconds(db: Db) {
-    let Some(app) = spawn_app(db).await else {
+    // The production budget, which is what this test is about.
+    let Some(app) = spawn_app_with(db, |s| s.decode.budget_ms = 300).await else {
         return;
     };
     let token = paired_kiosk(&app.ctx).await;
