@@ -1,18 +1,30 @@
 //! Horizontal bar charts drawn on the server as inline SVG: no script, labels escaped by
 //! the template, numbers beside every bar so the chart also reads without colour.
+//!
+//! A chart has no `viewBox`: its coordinates are CSS pixels, so its text is the same size on
+//! a phone as on a desktop. Each bar's label and number sit on a line of their own above it,
+//! and the bar's length is a percentage of the chart's width, whatever that width is.
 
 use askama::Template;
 
 use crate::error::WebResult;
 
-/// Drawing space of a chart, in SVG user units (the chart scales to its container).
-const WIDTH: u32 = 640;
-const LABEL_END: u32 = 182;
-const BAR_START: u32 = 190;
-const BAR_MAX: u32 = 330;
-const ROW: u32 = 28;
-const BAR_HEIGHT: u32 = 20;
-/// Longer labels are cut so they stay left of the bars.
+/// Text size, in CSS pixels.
+const FONT_SIZE: u32 = 13;
+/// Height of one bar's label line plus its bar plus the gap under it.
+const ROW: u32 = 40;
+/// Where the label's baseline is, from the top of its row.
+const TEXT_BASELINE: u32 = 14;
+/// Where the bar starts, from the top of its row.
+const BAR_TOP: u32 = 20;
+const BAR_HEIGHT: u32 = 12;
+/// The bar's length in tenths of a percent of the chart's width.
+const BAR_MAX: u32 = 1000;
+/// The shortest visible bar, for counts above zero, in tenths of a percent.
+const BAR_MIN: u32 = 10;
+/// The full length behind each bar, so a short bar still reads as a share of something.
+const TRACK: &str = "#eef1f4";
+/// Longer labels are cut so they stay clear of the number at the other end of their line.
 const LABEL_CHARS: usize = 26;
 
 /// One bar as drawn.
@@ -21,8 +33,8 @@ pub struct Bar {
     pub value: String,
     pub y: u32,
     pub text_y: u32,
-    pub width: u32,
-    pub value_x: u32,
+    /// Length as a percentage of the chart's width, such as `45.5%`.
+    pub width: String,
     pub color: &'static str,
 }
 
@@ -39,11 +51,11 @@ pub struct BarInput {
 pub struct BarChart {
     /// The chart's accessible name.
     pub title: String,
-    pub width: u32,
+    /// Height in CSS pixels; the width is the container's.
     pub height: u32,
-    pub label_end: u32,
-    pub bar_start: u32,
+    pub font_size: u32,
     pub bar_height: u32,
+    pub track_color: &'static str,
     pub bars: Vec<Bar>,
 }
 
@@ -55,26 +67,24 @@ impl BarChart {
             .into_iter()
             .enumerate()
             .map(|(row, i)| {
-                let width = bar_width(i.count, max);
-                let y = row as u32 * ROW + 4;
+                let top = row as u32 * ROW;
+                let tenths = bar_width(i.count, max);
                 Bar {
                     label: short_label(&i.label),
                     value: i.value,
-                    y,
-                    text_y: y + 15,
-                    width,
-                    value_x: BAR_START + width + 6,
+                    y: top + BAR_TOP,
+                    text_y: top + TEXT_BASELINE,
+                    width: format!("{}.{}%", tenths / 10, tenths % 10),
                     color: i.color,
                 }
             })
             .collect::<Vec<_>>();
         BarChart {
             title: title.to_owned(),
-            width: WIDTH,
-            height: bars.len().max(1) as u32 * ROW + 8,
-            label_end: LABEL_END,
-            bar_start: BAR_START,
+            height: bars.len().max(1) as u32 * ROW - (ROW - BAR_TOP - BAR_HEIGHT),
+            font_size: FONT_SIZE,
             bar_height: BAR_HEIGHT,
+            track_color: TRACK,
             bars,
         }
     }
@@ -85,13 +95,14 @@ impl BarChart {
     }
 }
 
-/// Bar length for `count` of `max`; any count above zero stays visible.
+/// Bar length for `count` of `max`, in tenths of a percent; any count above zero stays
+/// visible.
 fn bar_width(count: u64, max: u64) -> u32 {
     if max == 0 || count == 0 {
         return 0;
     }
     let w = (count as u128 * BAR_MAX as u128 + max as u128 / 2) / max as u128;
-    (w as u32).max(2)
+    (w as u32).max(BAR_MIN)
 }
 
 fn short_label(label: &str) -> String {
@@ -135,7 +146,7 @@ mod tests {
     fn bars_scale_to_the_largest_and_small_ones_stay_visible() {
         assert_eq!(bar_width(10, 10), BAR_MAX);
         assert_eq!(bar_width(5, 10), BAR_MAX / 2);
-        assert_eq!(bar_width(1, 100_000), 2);
+        assert_eq!(bar_width(1, 100_000), BAR_MIN);
         assert_eq!(bar_width(0, 10), 0);
         assert_eq!(bar_width(0, 0), 0);
     }
@@ -154,6 +165,21 @@ mod tests {
         assert!(svg.contains("&#60;script&#62;alert(1)"), "{svg}");
         assert!(svg.contains("Leads &#60;by&#62; topic"));
         assert!(svg.contains("A very long topic name th…"), "{svg}");
-        assert_eq!(svg.matches("<rect").count(), 2);
+        assert_eq!(
+            svg.matches("<rect").count(),
+            4,
+            "each bar on its track: {svg}"
+        );
+        assert!(svg.contains("width=\"100.0%\""), "{svg}");
+        assert!(svg.contains("width=\"33.3%\""), "{svg}");
+    }
+
+    #[test]
+    fn the_chart_has_no_view_box_so_its_text_keeps_its_size() {
+        let chart = BarChart::new("Tiers", vec![input("A", 1), input("B", 2)]);
+        let svg = chart.svg().unwrap();
+        assert!(!svg.contains("viewBox"), "{svg}");
+        assert!(svg.contains("font-size=\"13\""), "{svg}");
+        assert!(svg.contains("height=\"72\""), "two rows: {svg}");
     }
 }

@@ -6,10 +6,17 @@ use std::{
     time::Duration,
 };
 
-use badgetrail::{demo::programme::SLUG, domain::badge, jobs::badge_mail, qr};
+use badgetrail::{
+    demo::programme::SLUG,
+    domain::{badge, user::Role},
+    jobs::badge_mail,
+    qr,
+};
 use fantoccini::{Client, ClientBuilder, Locator};
 
-use crate::helpers::{Db, cannot_run, emailed_links, register_badge, spawn_app, valid_form};
+use crate::helpers::{
+    Db, TestApp, cannot_run, emailed_links, register_badge, spawn_app, valid_form,
+};
 
 /// A chromedriver process and a browser session; both end when dropped.
 pub struct Browser {
@@ -422,4 +429,46 @@ async fn a_stranger_in_chromium_gets_no_badge_and_only_the_emailed_link_changes_
     assert_eq!((last.granted, last.source.as_str()), (false, "attendee"));
     assert_eq!(last.wording, badgetrail::domain::attendee::CONSENT_WORDING);
     b.client.clone().close().await.unwrap();
+}
+
+/// Signs a browser in through the login form as a new `<role>-user`, asking for `next`.
+pub async fn browser_login(c: &Client, app: &TestApp, role: Role, next: &str) {
+    let name = format!("{}-user", role.as_str());
+    badgetrail::accounts::upsert_user(
+        &app.ctx.store,
+        &name,
+        &name,
+        role,
+        "correct horse battery",
+        jiff::Timestamp::now(),
+    )
+    .await
+    .unwrap();
+    submit_login(c, app, &name, next).await;
+}
+
+/// Fills in and submits the login form for an existing account whose password is
+/// "correct horse battery".
+pub async fn submit_login(c: &Client, app: &TestApp, username: &str, next: &str) {
+    c.goto(&app.url(&format!("/login?next={next}")))
+        .await
+        .unwrap();
+    c.find(Locator::Id("username"))
+        .await
+        .unwrap()
+        .send_keys(username)
+        .await
+        .unwrap();
+    c.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys("correct horse battery")
+        .await
+        .unwrap();
+    c.find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
 }

@@ -8,7 +8,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 
 use crate::{
-    browser::browser,
+    browser::{browser, browser_login},
     helpers::{Db, TestApp, spawn_app},
     kiosk_support::{eventually, register_as, seed_event_now_with},
     on_both_backends,
@@ -536,42 +536,6 @@ async fn only_staff_marketers_and_admins_see_it(db: Db) {
             .status(),
         404
     );
-}
-
-/// Signs a browser in through the login form.
-async fn browser_login(c: &fantoccini::Client, app: &TestApp, role: Role, next: &str) {
-    let name = format!("{}-user", role.as_str());
-    badgetrail::accounts::upsert_user(
-        &app.ctx.store,
-        &name,
-        &name,
-        role,
-        "correct horse battery",
-        Timestamp::now(),
-    )
-    .await
-    .unwrap();
-    c.goto(&app.url(&format!("/login?next={next}")))
-        .await
-        .unwrap();
-    c.find(Locator::Id("username"))
-        .await
-        .unwrap()
-        .send_keys(&name)
-        .await
-        .unwrap();
-    c.find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys("correct horse battery")
-        .await
-        .unwrap();
-    c.find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
 }
 
 const ROOM_PRESENT: &str = "const rows = [...document.querySelectorAll('#rooms tbody tr')]; \

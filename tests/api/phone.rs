@@ -1,0 +1,297 @@
+//! Staff pages on a phone, in headless Chromium: every page fits a 390 px wide screen without
+//! sideways scrolling, its buttons, fields and navigation links are big enough to tap, and
+//! chart text stays readable; the same pages still fit a 1280 px desktop window.
+//!
+//! Set `BADGETRAIL_SCREENSHOTS` to a folder to keep a full-page screenshot of every page at
+//! both widths, to look at the layout.
+
+use std::path::PathBuf;
+
+use badgetrail::{
+    domain::{scan::Direction, user::Role},
+    door, jobs,
+};
+use fantoccini::Client;
+use jiff::Timestamp;
+use serde_json::{Value, json};
+
+use crate::{
+    browser::{browser, browser_login, submit_login},
+    edm_support::{CAMPAIGN_FILE, campaign},
+    helpers::{Db, TestApp, spawn_app},
+    lead_support::fixture,
+};
+
+/// A phone held upright (an iPhone 14's CSS pixels) and a laptop window.
+const PHONE: (u32, u32) = (390, 844);
+const DESKTOP: (u32, u32) = (1280, 800);
+/// The smallest comfortable touch target, in CSS pixels.
+const TOUCH: f64 = 44.0;
+/// The smallest chart text that reads on a phone, in CSS pixels.
+const CHART_TEXT: f64 = 11.0;
+
+/// One staff page to open: what to call it in a failure, and its path.
+struct Page {
+    name: &'static str,
+    path: String,
+}
+
+fn page(name: &'static str, path: impl Into<String>) -> Page {
+    Page {
+        name,
+        path: path.into(),
+    }
+}
+
+/// What a page looks like at one window width, measured in the page.
+const MEASURE: &str = r#"
+// The page's width: the window's, less a scroll bar that takes room (a phone's does not).
+const width = document.documentElement.clientWidth;
+const describe = (e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+  + (typeof e.className === 'string' && e.className.trim() ? '.' + e.className.trim().split(/\s+/).join('.') : '');
+const clipped = (e) => {
+  for (let p = e.parentElement; p && p !== document.body; p = p.parentElement) {
+    if (getComputedStyle(p).overflowX !== 'visible') return true;
+  }
+  return false;
+};
+const sticksOut = (e) => e.getBoundingClientRect().right > width + 0.5;
+const wide = [...document.body.querySelectorAll('*')]
+  .filter((e) => sticksOut(e) && !clipped(e) && !(e.parentElement && sticksOut(e.parentElement)))
+  .slice(0, 4).map(describe);
+const targets = 'button, select, textarea, input:not([type=hidden]):not([type=checkbox]):not([type=radio]), '
+  + 'label.check, header a, nav a';
+const small = [...document.querySelectorAll(targets)]
+  .filter((e) => e.getClientRects().length > 0 && e.getBoundingClientRect().height < arguments[0])
+  .slice(0, 4)
+  .map((e) => `${describe(e)} "${(e.innerText || e.value || e.name || '').trim().slice(0, 30)}" `
+    + `${Math.round(e.getBoundingClientRect().height)} px`);
+const chartText = [...document.querySelectorAll('svg.chart text')]
+  .map((t) => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a);
+return {
+  inner: window.innerWidth,
+  client: width,
+  scroll: document.documentElement.scrollWidth,
+  wide,
+  small,
+  chart_text: chartText.length ? Math.min(...chartText) : null,
+};
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_staff_page_fits_a_phone_screen_without_sideways_scrolling() {
+    let Some(app) = spawn_app(Db::Sqlite).await else {
+        return;
+    };
+    let (admin_pages, sales_pages) = seed(&app).await;
+    let Some(b) = browser(&[]).await else { return };
+    let c = &b.client;
+    let shots = std::env::var_os("BADGETRAIL_SCREENSHOTS").map(PathBuf::from);
+    let mut failures = Vec::new();
+
+    let login = [
+        page("staff sign-in", "/login"),
+        page("door kiosk", "/kiosk"),
+    ];
+    check(c, &app, &login, &shots, &mut failures).await;
+    browser_login(c, &app, Role::Admin, "/admin").await;
+    check(c, &app, &admin_pages, &shots, &mut failures).await;
+    c.delete_all_cookies().await.unwrap();
+    submit_login(c, &app, "sally", "/sales/leads").await;
+    check(c, &app, &sales_pages, &shots, &mut failures).await;
+
+    assert!(failures.is_empty(), "\n{}\n", failures.join("\n"));
+    b.client.clone().close().await.unwrap();
+}
+
+/// The lead pages' people and finished build (more than a page of leads and attendees), a
+/// paired door with a refused scan, a campaign that was sent and one still in draft. Returns
+/// the pages an admin opens and those a salesperson opens.
+async fn seed(app: &TestApp) -> (Vec<Page>, Vec<Page>) {
+    let f = fixture(app, 60).await;
+    let now = Timestamp::now();
+    let new = door::create_device(&app.ctx, &f.event, Some("Main Hall"), "North door", now)
+        .await
+        .unwrap();
+    let paired = door::pair(&app.ctx, &new.pairing_code, now)
+        .await
+        .unwrap()
+        .unwrap();
+    let batch = door::ScanBatch {
+        sent_at: now,
+        app_version: "kiosk 1.4.2".into(),
+        queue_size: 3,
+        scans: vec![door::ReportedScan {
+            nonce: "refused-1".into(),
+            badge: "not-a-badge".into(),
+            device_time: now,
+            direction: Direction::Entry,
+            room: None,
+        }],
+    };
+    door::ingest_paired(&app.ctx, &paired, &batch, now)
+        .await
+        .unwrap();
+    let sent = campaign(app, &f.event, "after-the-summit", CAMPAIGN_FILE).await;
+    badgetrail::edm::start(&app.ctx, &sent, now).await.unwrap();
+    jobs::edm_send::run_once(&app.ctx).await.unwrap();
+    campaign(app, &f.event, "spring-webinar", CAMPAIGN_FILE).await;
+
+    let ada = f.ids[0];
+    let event = format!("/admin/events/{}", f.slug);
+    let admin = vec![
+        page("events", "/admin"),
+        page("event attendees", event.clone()),
+        page("event attendees, page 2", format!("{event}?page=1")),
+        page("attendee", format!("{event}/attendees/{ada}")),
+        page("badge print sheet", format!("{event}/badges/print")),
+        page("door devices", format!("{event}/devices")),
+        page("live operations", format!("{event}/live")),
+        page("leads", format!("{event}/leads")),
+        page("lead package", format!("{event}/leads/{ada}")),
+        page("lead report", format!("{event}/leads/report")),
+        page("cross-topic insight", format!("{event}/leads/insight")),
+        page("campaigns", format!("{event}/campaigns")),
+        page(
+            "sent campaign",
+            format!("{event}/campaigns/after-the-summit"),
+        ),
+        page(
+            "draft campaign",
+            format!("{event}/campaigns/spring-webinar"),
+        ),
+        page(
+            "campaign preview",
+            format!("{event}/campaigns/after-the-summit/preview?who={ada}"),
+        ),
+        page("not found, in the staff layout", format!("{event}/nothing")),
+    ];
+    let sales = vec![
+        page("my leads", "/sales/leads"),
+        page("my lead", format!("/sales/leads/{}/{ada}", f.slug)),
+    ];
+    (admin, sales)
+}
+
+/// Opens each page at both widths and notes every way it does not fit.
+async fn check(
+    c: &Client,
+    app: &TestApp,
+    pages: &[Page],
+    shots: &Option<PathBuf>,
+    failures: &mut Vec<String>,
+) {
+    for (width, height) in [PHONE, DESKTOP] {
+        set_viewport(c, width, height).await;
+        for p in pages {
+            c.goto(&app.url(&p.path)).await.unwrap();
+            let url = c.current_url().await.unwrap();
+            let landed = format!(
+                "{}{}",
+                url.path(),
+                url.query().map_or(String::new(), |q| format!("?{q}"))
+            );
+            assert_eq!(landed, p.path, "{} opens without a redirect", p.name);
+            let m = c.execute(MEASURE, vec![json!(TOUCH)]).await.unwrap();
+            let number = |k: &str| m[k].as_f64().unwrap();
+            let (inner, client, scroll) = (number("inner"), number("client"), number("scroll"));
+            eprintln!("{width:>5} px  {:<32} {scroll} px wide", p.name);
+            if let Some(dir) = shots {
+                let file = format!("{}-{width}.png", p.name.replace([' ', ','], "-"));
+                screenshot(c, &dir.join(file)).await;
+            }
+            let at = format!("{} ({}) at {width} px", p.name, p.path);
+            if inner != f64::from(width) {
+                failures.push(format!("{at}: the window is {inner} px wide"));
+            }
+            // scrollWidth <= innerWidth, and no wider than the page once a scroll bar is drawn.
+            if scroll > client {
+                failures.push(format!(
+                    "{at}: scrolls sideways, {scroll} px of content in {client} px; sticking out: {}",
+                    m["wide"]
+                ));
+            }
+            if width != PHONE.0 {
+                continue;
+            }
+            if m["small"].as_array().is_some_and(|s| !s.is_empty()) {
+                failures.push(format!(
+                    "{at}: touch targets under {TOUCH} px: {}",
+                    m["small"]
+                ));
+            }
+            if let Some(px) = m["chart_text"].as_f64().filter(|px| *px < CHART_TEXT) {
+                failures.push(format!("{at}: chart text is {px:.1} px"));
+            }
+        }
+    }
+}
+
+/// Sizes the window so that the page gets exactly `width` by `height` CSS pixels.
+async fn set_viewport(c: &Client, width: u32, height: u32) {
+    c.set_window_size(width, height).await.unwrap();
+    let inner = c
+        .execute("return [window.innerWidth, window.innerHeight];", vec![])
+        .await
+        .unwrap();
+    let (w, h) = (inner[0].as_u64().unwrap(), inner[1].as_u64().unwrap());
+    if (w, h) != (u64::from(width), u64::from(height)) {
+        c.set_window_size(2 * width - w as u32, 2 * height - h as u32)
+            .await
+            .unwrap();
+    }
+}
+
+/// A screenshot of the whole page, not only the part in the window, as PNG.
+async fn screenshot(c: &Client, path: &std::path::Path) {
+    // The page is laid out again at its full height, which drops the vertical scroll bar: clip
+    // to the window's width, not to the width the content had beside that bar.
+    let size = c
+        .execute(
+            "return [window.innerWidth, document.documentElement.scrollHeight];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let shot = c
+        .issue_cmd(Cdp {
+            cmd: "Page.captureScreenshot",
+            params: json!({
+                "format": "png",
+                "captureBeyondViewport": true,
+                "clip": { "x": 0, "y": 0, "width": size[0], "height": size[1], "scale": 1 },
+            }),
+        })
+        .await
+        .unwrap();
+    let png = data_encoding::BASE64
+        .decode(shot["data"].as_str().unwrap().as_bytes())
+        .unwrap();
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, png).unwrap();
+}
+
+/// A Chrome DevTools Protocol command, through chromedriver's extension.
+#[derive(Debug)]
+struct Cdp {
+    cmd: &'static str,
+    params: Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &reqwest::Url,
+        session_id: Option<&str>,
+    ) -> Result<reqwest::Url, <reqwest::Url as std::str::FromStr>::Err> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &reqwest::Url) -> (axum::http::Method, Option<String>) {
+        let body = json!({ "cmd": self.cmd, "params": self.params });
+        (axum::http::Method::POST, Some(body.to_string()))
+    }
+}
