@@ -217,6 +217,55 @@ pub fn kind_weight(kind: SessionKind, rules: &InterestRules) -> f64 {
     rules.kind_weight.get(kind.as_str()).copied().unwrap_or(1.0)
 }
 
+/// Presence in session order, plenaries left out, so the same presence in any order gives
+/// the same floats.
+fn chosen_presence(presence: &[Presence], sessions: &[SessionFacts]) -> Vec<Presence> {
+    let mut ordered: Vec<Presence> = presence
+        .iter()
+        .filter(|p| sessions.get(p.session).is_some_and(|s| !s.plenary))
+        .copied()
+        .collect();
+    ordered.sort_by_key(|p| (p.session, p.minutes));
+    ordered
+}
+
+/// How many topics the sessions and the ticked topics name (highest index plus one).
+fn topic_count(declared: &[usize], sessions: &[SessionFacts]) -> usize {
+    sessions
+        .iter()
+        .flat_map(|s| s.topics.iter().map(|(t, _)| t + 1))
+        .chain(declared.iter().map(|t| t + 1))
+        .max()
+        .unwrap_or(0)
+}
+
+/// The attendee's preference for every topic (by index), fitted to their choices.
+pub fn preferences(
+    presence: &[Presence],
+    declared: &[usize],
+    sessions: &[SessionFacts],
+    rules: &InterestRules,
+) -> Vec<f64> {
+    let ordered = chosen_presence(presence, sessions);
+    let choices: Vec<Choice<'_>> = ordered
+        .iter()
+        .filter_map(|p| {
+            let s = &sessions[p.session];
+            let chosen = s.options.iter().position(|&o| o == p.session)?;
+            Some(Choice {
+                options: &s.options,
+                chosen,
+                weight: stay_weight(p.minutes, s, rules),
+            })
+        })
+        .collect();
+    let mut prior = vec![0.0; topic_count(declared, sessions)];
+    for &t in declared {
+        prior[t] = rules.declared_prior;
+    }
+    fit_preferences(&choices, sessions, &prior, rules.prior_strength)
+}
+
 /// The attendee's topics that were ticked or chosen, with a score above zero, highest
 /// first (ties: more weighted minutes, then programme order).
 pub fn topic_scores(
@@ -225,20 +274,19 @@ pub fn topic_scores(
     sessions: &[SessionFacts],
     rules: &InterestRules,
 ) -> Vec<TopicScore> {
-    // In session order, so the same presence in any order gives the same floats.
-    let mut ordered: Vec<Presence> = presence
-        .iter()
-        .filter(|p| sessions.get(p.session).is_some_and(|s| !s.plenary))
-        .copied()
-        .collect();
-    ordered.sort_by_key(|p| (p.session, p.minutes));
-    let topic_count = sessions
-        .iter()
-        .flat_map(|s| s.topics.iter().map(|(t, _)| t + 1))
-        .chain(declared.iter().map(|t| t + 1))
-        .max()
-        .unwrap_or(0);
-    let mut topics: Vec<TopicScore> = (0..topic_count)
+    let preference = preferences(presence, declared, sessions, rules);
+    topic_scores_given(presence, declared, sessions, rules, &preference)
+}
+
+/// `topic_scores` with the preferences already fitted (`preferences` for the same inputs).
+pub fn topic_scores_given(
+    presence: &[Presence],
+    declared: &[usize],
+    sessions: &[SessionFacts],
+    rules: &InterestRules,
+    preference: &[f64],
+) -> Vec<TopicScore> {
+    let mut topics: Vec<TopicScore> = (0..topic_count(declared, sessions))
         .map(|topic| TopicScore {
             topic,
             score: 0.0,
@@ -249,8 +297,7 @@ pub fn topic_scores(
             sessions: Vec::new(),
         })
         .collect();
-    let mut choices = Vec::with_capacity(ordered.len());
-    for p in &ordered {
+    for p in &chosen_presence(presence, sessions) {
         let s = &sessions[p.session];
         let weight = stay_weight(p.minutes, s, rules);
         for &(topic, part) in &s.shares {
@@ -260,21 +307,11 @@ pub fn topic_scores(
             t.minutes += p.minutes;
             t.sessions.push((p.session, value));
         }
-        if let Some(chosen) = s.options.iter().position(|&o| o == p.session) {
-            choices.push(Choice {
-                options: &s.options,
-                chosen,
-                weight,
-            });
-        }
     }
-    let mut prior = vec![0.0; topic_count];
     for &t in declared {
         topics[t].declared = true;
-        prior[t] = rules.declared_prior;
     }
-    let preference = fit_preferences(&choices, sessions, &prior, rules.prior_strength);
-    for (t, pref) in topics.iter_mut().zip(preference) {
+    for (t, &pref) in topics.iter_mut().zip(preference) {
         t.preference = pref;
         t.score = 100.0 * (1.0 - (-pref.max(0.0) / rules.score_scale).exp());
         t.sessions

@@ -82,6 +82,11 @@ pub fn responsibilities(role: &str) -> &'static str {
     }
 }
 
+/// Genuine interests of one attendee, by topic index.
+type Genuine = Box<[u16]>;
+/// What the first pass keeps of one attendee: preferences, and genuine interests.
+type FirstPass = (Box<[f64]>, Genuine);
+
 /// The event-wide part of scoring (presence, session facts, speakers), computed once;
 /// then any attendee's package.
 pub struct Scorer<'a> {
@@ -91,7 +96,8 @@ pub struct Scorer<'a> {
     facts: Vec<SessionFacts>,
     presence: Vec<Vec<Presence>>,
     speakers: HashSet<String>,
-    /// Each attendee's genuine interests, by topic index.
+    /// Each attendee's fitted preference per topic index, and genuine interests.
+    preference: Vec<Box<[f64]>>,
     genuine: Vec<Box<[u16]>>,
     /// Shared genuine interest across the event: the cross-topic insight.
     insight: Insight,
@@ -121,29 +127,32 @@ impl<'a> Scorer<'a> {
             .flat_map(|s| s.speakers.iter().map(|n| n.trim().to_lowercase()))
             .collect();
         // A first pass over everybody's interest, for what the event as a whole shows, in
-        // as many parts as there are cores.
-        let genuine_of = |(a, p): (&AttendeeInput, &Vec<Presence>)| -> Box<[u16]> {
-            interest::topic_scores(p, &a.declared, &facts, &rules.interest)
-                .iter()
-                .filter(|t| !t.sessions.is_empty() && t.score >= GENUINE_SCORE)
-                .filter_map(|t| u16::try_from(t.topic).ok())
-                .collect()
+        // as many parts as there are cores. The fitted preferences are kept for the packages.
+        let first_pass = |(a, p): (&AttendeeInput, &Vec<Presence>)| -> FirstPass {
+            let preference = interest::preferences(p, &a.declared, &facts, &rules.interest);
+            let genuine =
+                interest::topic_scores_given(p, &a.declared, &facts, &rules.interest, &preference)
+                    .iter()
+                    .filter(|t| !t.sessions.is_empty() && t.score >= GENUINE_SCORE)
+                    .filter_map(|t| u16::try_from(t.topic).ok())
+                    .collect();
+            (preference.into_boxed_slice(), genuine)
         };
         let parts = std::thread::available_parallelism().map_or(1, |n| n.get());
         let part = input.attendees.len().div_ceil(parts).max(1);
-        let genuine: Vec<Box<[u16]>> = std::thread::scope(|scope| {
+        let (preference, genuine): (Vec<Box<[f64]>>, Vec<Genuine>) = std::thread::scope(|scope| {
             let workers: Vec<_> = input
                 .attendees
                 .chunks(part)
                 .zip(presence.chunks(part))
                 .map(|(a, p)| {
-                    scope.spawn(move || a.iter().zip(p).map(genuine_of).collect::<Vec<_>>())
+                    scope.spawn(move || a.iter().zip(p).map(first_pass).collect::<Vec<_>>())
                 })
                 .collect();
             workers
                 .into_iter()
                 .flat_map(|w| w.join().expect("a scoring thread panicked"))
-                .collect()
+                .unzip()
         });
         let topics: Vec<(String, String)> = input
             .topics
@@ -166,6 +175,7 @@ impl<'a> Scorer<'a> {
             facts,
             presence,
             speakers,
+            preference,
             genuine,
             insight,
         }
@@ -190,6 +200,7 @@ impl<'a> Scorer<'a> {
             self.input,
             &self.input.attendees[i],
             &self.presence[i],
+            &self.preference[i],
             &self.facts,
             &self.speakers,
             self.rules,
@@ -233,12 +244,14 @@ fn package(
     input: &EventInput,
     a: &AttendeeInput,
     presence: &[Presence],
+    preference: &[f64],
     facts: &[SessionFacts],
     speakers: &HashSet<String>,
     rules: &LeadRules,
     content: &ContentLibrary,
 ) -> LeadPackage {
-    let scores = interest::topic_scores(presence, &a.declared, facts, &rules.interest);
+    let scores =
+        interest::topic_scores_given(presence, &a.declared, facts, &rules.interest, preference);
     let session_id = |i: usize| input.sessions[i].external_id.clone();
     let topics: Vec<TopicInterest> = scores
         .iter()
