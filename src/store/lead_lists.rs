@@ -107,8 +107,10 @@ const EVENT_FILTER: &str = "l.event_id = $1
 /// Best first: tier A before B, then the highest score.
 const EVENT_ORDER: &str = "l.tier, l.score DESC, l.attendee_id";
 
-/// A salesperson's order after "still awaiting feedback first": soonest deadline first.
-const OWNED_ORDER: &str = "l.due_at IS NULL, l.due_at, l.event_id, l.attendee_id";
+/// A salesperson's order after "still awaiting feedback first": soonest deadline first,
+/// then the best lead (tier A before B, then the highest score).
+const OWNED_ORDER: &str =
+    "l.due_at IS NULL, l.due_at, l.tier, l.score DESC, l.event_id, l.attendee_id";
 
 impl Store {
     /// One page of an event's leads matching `filter`, and how many match in all.

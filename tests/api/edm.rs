@@ -20,6 +20,7 @@ crate::on_both_backends!(
     pause_resume_and_cancel_follow_the_life_cycle,
     only_messages_whose_lease_ran_out_count_as_abandoned,
     the_demo_sends_follow_up_emails_to_the_outbox,
+    a_campaign_with_nobody_to_send_to_offers_no_start_button,
 );
 
 /// Seven attendees covering each rule: (ids in order) ada A big-data, bob B big-data,
@@ -724,5 +725,43 @@ async fn only_messages_whose_lease_ran_out_count_as_abandoned(db: Db) {
             .await
             .unwrap(),
         3
+    );
+}
+
+async fn a_campaign_with_nobody_to_send_to_offers_no_start_button(db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    // An event with no leads at all: nobody is in any audience.
+    let event = app.seed_event().await;
+    let slug = event.info.slug.to_string();
+    app.login_as(Role::Marketer).await;
+    let list = format!("/admin/events/{slug}/campaigns");
+    let r = form(
+        &app,
+        &list,
+        &list,
+        &[("name", "Nobody yet"), ("short_name", "nobody")],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let page = format!("{list}/nobody");
+    let r = form(
+        &app,
+        &page,
+        &format!("{page}/import"),
+        &[("file", CAMPAIGN_FILE)],
+    )
+    .await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let (status, html) = get_text(&app, &page).await;
+    assert_eq!(status, 200);
+    assert!(!html.contains("Start sending to 0"), "{html}");
+    assert!(!html.contains(&format!("{page}/start")), "{html}");
+    assert!(
+        html.contains(
+            "<button type=\"button\" disabled id=\"no-recipients\">Nobody to send to</button>"
+        ),
+        "{html}"
     );
 }

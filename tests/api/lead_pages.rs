@@ -15,6 +15,7 @@ crate::on_both_backends!(
     sales_see_only_their_own_leads_and_append_feedback,
     the_report_matches_hand_computed_numbers,
     the_insight_page_reads_the_latest_finished_build,
+    at_the_same_deadline_a_salesperson_sees_tier_a_before_tier_b,
 );
 
 fn ids(f: &Fixture, people: &[usize]) -> Vec<i64> {
@@ -539,4 +540,39 @@ async fn the_insight_page_reads_the_latest_finished_build(db: Db) {
         html.contains("&#60;script&#62;alert(9)&#60;/script&#62;") && html.contains("Y &#38; Co"),
         "{html}"
     );
+}
+
+async fn at_the_same_deadline_a_salesperson_sees_tier_a_before_tier_b(db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let mut f = people(&app, 0).await;
+    // Every lead Sally owns is due at the same moment, and her first lead by attendee id is
+    // a B, her last an A: ordered by id alone, the B would come first.
+    let due = Timestamp::now().as_millisecond() + 3_600_000;
+    let mut hers: Vec<&mut badgetrail::store::StoredLead> = f
+        .leads
+        .iter_mut()
+        .filter(|l| l.owner_id == Some(f.sally))
+        .collect();
+    hers.sort_by_key(|l| l.attendee_id);
+    assert!(hers.len() >= 2);
+    for l in hers.iter_mut() {
+        l.due_at = Some(due);
+    }
+    hers.first_mut().unwrap().tier = "B".into();
+    hers.last_mut().unwrap().tier = "A".into();
+    finish_build(&app, &f.event, &f.leads, &f.insight).await;
+    let (lines, total, _) = app
+        .ctx
+        .store
+        .owned_lead_page(f.sally, Timestamp::now().as_millisecond(), 50, 0)
+        .await
+        .unwrap();
+    let tiers: Vec<&str> = lines.iter().map(|l| l.line.tier.as_str()).collect();
+    assert!(total >= 2 && tiers.len() as i64 == total, "{tiers:?}");
+    assert!(tiers.contains(&"A") && tiers.contains(&"B"), "{tiers:?}");
+    let mut sorted = tiers.clone();
+    sorted.sort_unstable();
+    assert_eq!(tiers, sorted, "tier A first at the same deadline");
 }
