@@ -12,6 +12,7 @@ use super::{
     sim_programme::{self, Shape},
 };
 use crate::domain::{
+    interest,
     lead_build::{self, AttendeeInput, EventInput, SessionInput, TopicRef},
     lead_content::ContentLibrary,
     lead_rules::LeadRules,
@@ -312,15 +313,7 @@ fn hit(ranking: &[usize], truth: usize) -> Hits {
 
 /// Weight share of each topic in session `s`.
 fn shares(input: &EventInput, s: usize) -> Vec<(usize, f64)> {
-    let topics = &input.sessions[s].topics;
-    let total: f64 = topics.iter().map(|(_, w)| w.max(0.0)).sum();
-    if total <= 0.0 {
-        return Vec::new();
-    }
-    topics
-        .iter()
-        .map(|&(t, w)| (t, w.max(0.0) / total))
-        .collect()
+    interest::topic_shares(&input.sessions[s].topics)
 }
 
 /// Runs one setting at one size and seed with the given scoring rules.

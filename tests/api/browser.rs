@@ -446,17 +446,7 @@ async fn a_stranger_in_chromium_gets_no_badge_and_only_the_emailed_link_changes_
 
 /// Signs a browser in through the login form as a new `<role>-user`, asking for `next`.
 pub async fn browser_login(c: &Client, app: &TestApp, role: Role, next: &str) {
-    let name = format!("{}-user", role.as_str());
-    badgetrail::accounts::upsert_user(
-        &app.ctx.store,
-        &name,
-        &name,
-        role,
-        "correct horse battery",
-        jiff::Timestamp::now(),
-    )
-    .await
-    .unwrap();
+    let name = app.role_user(role).await;
     submit_login(c, app, &name, next).await;
 }
 

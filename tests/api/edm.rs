@@ -83,6 +83,30 @@ async fn form(
         .unwrap()
 }
 
+/// Creates campaign `name` (`short_name`) through the campaigns page and imports
+/// `CAMPAIGN_FILE` into it; the campaign page's path.
+async fn new_campaign(app: &TestApp, slug: &str, name: &str, short_name: &str) -> String {
+    let list = format!("/admin/events/{slug}/campaigns");
+    let r = form(
+        app,
+        &list,
+        &list,
+        &[("name", name), ("short_name", short_name)],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let page = format!("{list}/{short_name}");
+    let r = form(
+        app,
+        &page,
+        &format!("{page}/import"),
+        &[("file", CAMPAIGN_FILE)],
+    )
+    .await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    page
+}
+
 async fn get_text(app: &TestApp, path: &str) -> (u16, String) {
     let r = app.client.get(app.url(path)).send().await.unwrap();
     (r.status().as_u16(), r.text().await.unwrap())
@@ -95,25 +119,7 @@ async fn a_marketer_builds_a_campaign_and_sees_who_gets_what(db: Db) {
     let (event, ids) = audience(&app).await;
     let slug = event.info.slug.to_string();
     app.login_as(Role::Marketer).await;
-    let list = format!("/admin/events/{slug}/campaigns");
-
-    let r = form(
-        &app,
-        &list,
-        &list,
-        &[("name", "After the summit"), ("short_name", "after")],
-    )
-    .await;
-    assert_eq!(r.status(), 303);
-    let page = format!("{list}/after");
-    let r = form(
-        &app,
-        &page,
-        &format!("{page}/import"),
-        &[("file", CAMPAIGN_FILE)],
-    )
-    .await;
-    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let page = new_campaign(&app, &slug, "After the summit", "after").await;
 
     // A broken template is refused with its place, and changes nothing.
     let r = form(
@@ -736,24 +742,7 @@ async fn a_campaign_with_nobody_to_send_to_offers_no_start_button(db: Db) {
     let event = app.seed_event().await;
     let slug = event.info.slug.to_string();
     app.login_as(Role::Marketer).await;
-    let list = format!("/admin/events/{slug}/campaigns");
-    let r = form(
-        &app,
-        &list,
-        &list,
-        &[("name", "Nobody yet"), ("short_name", "nobody")],
-    )
-    .await;
-    assert_eq!(r.status(), 303);
-    let page = format!("{list}/nobody");
-    let r = form(
-        &app,
-        &page,
-        &format!("{page}/import"),
-        &[("file", CAMPAIGN_FILE)],
-    )
-    .await;
-    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let page = new_campaign(&app, &slug, "Nobody yet", "nobody").await;
     let (status, html) = get_text(&app, &page).await;
     assert_eq!(status, 200);
     assert!(!html.contains("Start sending to 0"), "{html}");

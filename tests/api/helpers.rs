@@ -328,13 +328,8 @@ impl TestApp {
         assert_eq!(r.status(), 303, "login as {role}");
     }
 
-    /// Creates an account of `role` (named `<role>-user`) and signs in through the login
-    /// form, asking to be sent to `next`; the answer is returned as it came.
-    pub async fn sign_in(
-        &self,
-        role: badgetrail::domain::user::Role,
-        next: &str,
-    ) -> reqwest::Response {
+    /// Creates (or resets) the account `<role>-user` with the tests' password; its name.
+    pub async fn role_user(&self, role: badgetrail::domain::user::Role) -> String {
         let name = format!("{}-user", role.as_str());
         badgetrail::accounts::upsert_user(
             &self.ctx.store,
@@ -346,6 +341,17 @@ impl TestApp {
         )
         .await
         .unwrap();
+        name
+    }
+
+    /// Creates an account of `role` (named `<role>-user`) and signs in through the login
+    /// form, asking to be sent to `next`; the answer is returned as it came.
+    pub async fn sign_in(
+        &self,
+        role: badgetrail::domain::user::Role,
+        next: &str,
+    ) -> reqwest::Response {
+        let name = self.role_user(role).await;
         let csrf = self.csrf("/login").await;
         self.client
             .post(self.url("/login"))
