@@ -287,7 +287,10 @@ fn package(person: &Person, id: i64, due_at: Option<Timestamp>) -> LeadPackage {
         stage_points: 65.0,
         contact: Contact {
             name: person.name.into(),
-            email: format!("{id}@example.com"),
+            // As long as real addresses get: it must wrap on a phone.
+            email: format!(
+                "attendee.number.{id}.of.the.lead.fixture@northwind-media-group.example"
+            ),
             job_title: "CTO".into(),
             company: "Analytical Engines".into(),
             decision_role: "decision_maker".into(),
