@@ -74,6 +74,7 @@ pub async fn run(ctx: Context, cmd: LeadsCommand) -> anyhow::Result<()> {
                     scoring,
                     routing,
                     content,
+                    playbook: None,
                 },
                 dry_run,
                 started_by: "cli".into(),

@@ -3,6 +3,7 @@
 mod attendees;
 mod campaign;
 mod event;
+mod feedback;
 mod leads;
 mod retention;
 mod scans;
@@ -52,6 +53,9 @@ pub enum Command {
     /// Leads: build them from trails, preview scoring changes, export.
     #[command(subcommand)]
     Leads(leads::LeadsCommand),
+    /// Sales outcomes and what they lead to: the playbook, who is due to be reached again.
+    #[command(subcommand)]
+    Feedback(feedback::FeedbackCommand),
     /// Follow-up email campaigns: content files, audience, sending, reports, returned mail.
     #[command(subcommand)]
     Campaign(campaign::CampaignCommand),
@@ -92,6 +96,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Attendees(cmd) => attendees::run(Context::build(settings).await?, cmd).await,
         Command::Scans(cmd) => scans::run(Context::build(settings).await?, cmd).await,
         Command::Leads(cmd) => leads::run(Context::build(settings).await?, cmd).await,
+        Command::Feedback(cmd) => feedback::run(Context::build(settings).await?, cmd).await,
         Command::Campaign(cmd) => campaign::run(Context::build(settings).await?, cmd).await,
         Command::User(cmd) => users::run(Context::build(settings).await?, cmd).await,
         Command::Retention(cmd) => retention::run(Context::build(settings).await?, cmd).await,

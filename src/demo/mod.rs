@@ -6,6 +6,7 @@ pub mod follow_up;
 pub mod people;
 pub mod programme;
 pub mod recovery;
+pub mod sales_feedback;
 pub mod sim_programme;
 pub mod today;
 
@@ -121,17 +122,19 @@ pub async fn prepare(ctx: &Context, attendees: usize) -> anyhow::Result<DemoRepo
         Some(door_scans::play(ctx, &event, &p, &badges, 2026).await?)
     };
     write_lead_files(&ctx.settings.leads.config_dir)?;
-    let leads = leads::build(
-        ctx,
-        &event,
-        &leads::BuildOptions {
-            started_by: "demo".into(),
-            ..leads::BuildOptions::default()
-        },
-        &|_| {},
-    )
-    .await
-    .context("building the sample leads")?;
+    let build = leads::BuildOptions {
+        started_by: "demo".into(),
+        ..leads::BuildOptions::default()
+    };
+    let mut leads = leads::build(ctx, &event, &build, &|_| {})
+        .await
+        .context("building the sample leads")?;
+    // Sales report back on a few leads; the next build acts on what they said.
+    if sales_feedback::record(ctx, &event).await? > 0 {
+        leads = leads::build(ctx, &event, &build, &|_| {})
+            .await
+            .context("rebuilding the sample leads after sales feedback")?;
+    }
     // Last: the follow-up email works off whatever leads exist by now.
     let follow_up = follow_up::send_follow_up(ctx, &event).await?;
     let kiosk = demo_kiosk(ctx, &event).await?;

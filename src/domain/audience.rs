@@ -53,6 +53,8 @@ pub struct Candidate {
     pub suppressed: Vec<Suppression>,
     /// When this address last got a marketing email from another campaign.
     pub last_marketing_at: Option<Timestamp>,
+    /// The latest sales outcome's next action says no follow-up email (the playbook).
+    pub no_email_after_feedback: bool,
 }
 
 /// What the marketer chose for this campaign.
@@ -71,6 +73,8 @@ pub enum Exclusion {
     /// A hard bounce, a complaint, or repeated soft bounces.
     Undeliverable,
     NoConsent,
+    /// Sales recorded an outcome whose next action says no follow-up email.
+    SalesFeedback,
     ExcludedTier,
     RecentlyEmailed,
     /// Neither their topic nor the general fallback has content.
@@ -80,10 +84,11 @@ pub enum Exclusion {
 }
 
 impl Exclusion {
-    pub const ALL: [Exclusion; 7] = [
+    pub const ALL: [Exclusion; 8] = [
         Exclusion::NoConsent,
         Exclusion::Unsubscribed,
         Exclusion::Undeliverable,
+        Exclusion::SalesFeedback,
         Exclusion::ExcludedTier,
         Exclusion::RecentlyEmailed,
         Exclusion::NoContent,
@@ -95,6 +100,7 @@ impl Exclusion {
             Exclusion::Unsubscribed => "unsubscribed",
             Exclusion::Undeliverable => "bounced_or_complained",
             Exclusion::NoConsent => "no_marketing_consent",
+            Exclusion::SalesFeedback => "sales_feedback_says_no_email",
             Exclusion::ExcludedTier => "excluded_tier",
             Exclusion::RecentlyEmailed => "within_frequency_window",
             Exclusion::NoContent => "no_content",
@@ -108,6 +114,9 @@ impl Exclusion {
             Exclusion::Unsubscribed => "unsubscribed",
             Exclusion::Undeliverable => "hard-bounced or complained",
             Exclusion::NoConsent => "no marketing consent",
+            Exclusion::SalesFeedback => {
+                "sales recorded an outcome after which the playbook sends no follow-up email"
+            }
             Exclusion::ExcludedTier => "tier excluded from this campaign",
             Exclusion::RecentlyEmailed => "got a marketing email within the frequency window",
             Exclusion::NoContent => "no content for their topic and no general content",
@@ -157,7 +166,8 @@ pub fn topic_label(topic: Option<&str>) -> String {
 }
 
 /// Decides every candidate: the first reason that applies excludes them, in this order:
-/// suppressed (unsubscribed, then undeliverable), no consent, excluded tier, within the
+/// suppressed (unsubscribed, then undeliverable), no consent, sales feedback says no email,
+/// excluded tier, within the
 /// frequency window, no content. Candidates keep their input order.
 pub fn plan(candidates: &[Candidate], rules: &AudienceRules<'_>, now: Timestamp) -> AudiencePlan {
     let window_start = now - rules.frequency_window;
@@ -174,6 +184,8 @@ pub fn plan(candidates: &[Candidate], rules: &AudienceRules<'_>, now: Timestamp)
             Err(Exclusion::Undeliverable)
         } else if c.consent != Some(true) {
             Err(Exclusion::NoConsent)
+        } else if c.no_email_after_feedback {
+            Err(Exclusion::SalesFeedback)
         } else if rules.excluded_tiers.contains(&c.tier) {
             Err(Exclusion::ExcludedTier)
         } else if window_on && c.last_marketing_at.is_some_and(|t| t > window_start) {
@@ -247,6 +259,7 @@ mod tests {
             consent: Some(true),
             suppressed: vec![],
             last_marketing_at: None,
+            no_email_after_feedback: false,
         }
     }
 
@@ -322,6 +335,8 @@ mod tests {
         let no_content = candidate(9, Tier::B, Some("security"));
         let mut same_address = candidate(10, Tier::A, Some("ai"));
         same_address.email = long_ago.email.clone();
+        let mut not_a_fit = candidate(11, Tier::A, Some("ai"));
+        not_a_fit.no_email_after_feedback = true;
 
         let people = vec![
             withdrawn,
@@ -334,6 +349,7 @@ mod tests {
             long_ago,
             no_content,
             same_address,
+            not_a_fit,
         ];
         let plan = plan(&people, &rules(&c, &[Tier::X]), now());
         assert_eq!(
@@ -353,10 +369,11 @@ mod tests {
         assert_eq!(reason(7), Exclusion::RecentlyEmailed);
         assert_eq!(reason(9), Exclusion::NoContent);
         assert_eq!(reason(10), Exclusion::DuplicateAddress);
+        assert_eq!(reason(11), Exclusion::SalesFeedback);
         let s = plan.summary();
         assert_eq!(s.excluded[&Exclusion::NoConsent], 2);
         assert_eq!(s.excluded[&Exclusion::Undeliverable], 2);
-        assert_eq!(s.excluded_total(), 9);
+        assert_eq!(s.excluded_total(), 10);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::next_need::NextNeed;
+use super::{lead_follow_up::FollowUp, next_need::NextNeed};
 
 /// A, B, C or X; see DOMAIN.md and `docs/scoring.md`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -168,6 +168,9 @@ pub struct LeadPackage {
     /// A topic they did not choose that people with their interests do, and why.
     #[serde(default)]
     pub next_need: Option<NextNeed>,
+    /// The latest outcome sales recorded and what it leads to, from the build that read it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follow_up: Option<FollowUp>,
 }
 
 /// The score from which a chosen topic counts as a genuine interest (for the cross-topic

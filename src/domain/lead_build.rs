@@ -352,6 +352,7 @@ fn package(
         exclusion: assessment.exclusion,
         routing: None,
         next_need: None,
+        follow_up: None,
     }
 }
 

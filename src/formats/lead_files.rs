@@ -6,6 +6,7 @@ use serde::de::DeserializeOwned;
 use super::{RowError, line_index::LineIndex};
 use crate::domain::{
     lead_content::ContentLibrary, lead_routing::RoutingRules, lead_rules::LeadRules,
+    playbook::Playbook,
 };
 
 fn parse<T: DeserializeOwned>(text: &str) -> Result<T, Vec<RowError>> {
@@ -75,6 +76,28 @@ pub fn parse_content(text: &str) -> Result<ContentLibrary, Vec<RowError>> {
     checked(lib, problems)
 }
 
+/// A playbook file; the standard outcomes it leaves out, and the keys of a play it leaves
+/// out, keep the defaults.
+pub fn parse_playbook(text: &str) -> Result<Playbook, Vec<RowError>> {
+    parse::<Playbook>(text)?;
+    let file: toml::Table = parse(text)?;
+    let mut merged =
+        toml::Table::try_from(Playbook::default()).expect("the playbook is plain TOML values");
+    merge(&mut merged, file);
+    let book: Playbook = toml::Value::Table(merged)
+        .try_into()
+        .map_err(|e: toml::de::Error| {
+            vec![RowError::new(0, None, e.message().trim().to_owned())]
+        })?;
+    let problems = book.check();
+    checked(book, problems)
+}
+
+/// The default playbook as a file, for people to start from.
+pub fn default_playbook_file() -> String {
+    toml::to_string(&Playbook::default()).expect("the playbook is plain TOML values")
+}
+
 /// The defaults as a scoring file, for people to start from.
 pub fn default_scoring_file() -> String {
     toml::to_string(&LeadRules::default()).expect("the rules are plain TOML values")
@@ -112,5 +135,33 @@ mod tests {
         let e = parse_routing("deadline_working_days = 3\n").unwrap_err();
         assert!(e[0].message.contains("fallback"), "{e:?}");
         assert!(parse_content("[[item]]\nkind='case'\n").is_err());
+    }
+
+    #[test]
+    fn a_partial_playbook_keeps_the_other_defaults_and_adds_outcomes() {
+        let book = parse_playbook(
+            "[outcome.won]\nrecontact_after = \"3 months\"\n\
+             [outcome.demo_requested]\nlabel = \"Demo requested\"\nowner = \"sales\"\n",
+        )
+        .unwrap();
+        let defaults = Playbook::default();
+        assert_eq!(book.outcomes["won"].tag, defaults.outcomes["won"].tag);
+        assert_eq!(book.outcomes["won"].recontact_after.to_string(), "3mo");
+        assert_eq!(book.outcomes["not_a_fit"], defaults.outcomes["not_a_fit"]);
+        assert_eq!(book.label("demo_requested"), "Demo requested");
+        assert_eq!(parse_playbook(&default_playbook_file()).unwrap(), defaults);
+    }
+
+    #[test]
+    fn playbook_typos_and_bad_values_are_located() {
+        let e = parse_playbook("\n[outcome.won]\nonwer = \"sales\"\n").unwrap_err();
+        assert_eq!(e[0].line, 3, "{e:?}");
+        assert!(e[0].message.contains("onwer"), "{e:?}");
+        let e = parse_playbook("[outcome.won]\nrecontact_after = \"soon\"\n").unwrap_err();
+        assert_eq!(e[0].line, 2, "{e:?}");
+        let e = parse_playbook("[outcome.won]\nowner = \"boss\"\n").unwrap_err();
+        assert!(e[0].message.contains("boss"), "{e:?}");
+        let e = parse_playbook("[outcome.trial]\nowner = \"sales\"\n").unwrap_err();
+        assert!(e[0].message.contains("label"), "{e:?}");
     }
 }

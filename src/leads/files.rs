@@ -1,12 +1,15 @@
-//! An event's lead files: scoring rules, routing and the content library, read from the
-//! event's folder under `leads.config_dir` unless the command names other files.
+//! An event's lead files: scoring rules, routing, the content library and the playbook,
+//! read from the event's folder under `leads.config_dir` unless the command names others.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
 use crate::{
-    domain::{lead_content::ContentLibrary, lead_routing::RoutingRules, lead_rules::LeadRules},
+    domain::{
+        lead_content::ContentLibrary, lead_routing::RoutingRules, lead_rules::LeadRules,
+        playbook::Playbook,
+    },
     formats::{RowError, lead_files},
 };
 
@@ -16,6 +19,7 @@ pub struct FileChoice {
     pub scoring: Option<PathBuf>,
     pub routing: Option<PathBuf>,
     pub content: Option<PathBuf>,
+    pub playbook: Option<PathBuf>,
 }
 
 /// The rules a build runs with, and where each came from.
@@ -24,6 +28,7 @@ pub struct LeadFiles {
     pub rules: LeadRules,
     pub routing: Option<RoutingRules>,
     pub content: ContentLibrary,
+    pub playbook: Playbook,
     /// One line per file, for people: "scoring: leads/x/scoring.toml" or "defaults".
     pub sources: Vec<String>,
 }
@@ -87,10 +92,33 @@ pub fn load(config_dir: &Path, slug: &str, choice: &FileChoice) -> anyhow::Resul
         Some((path, text)) => lead_files::parse_content(&text).map_err(|e| located(&path, e))?,
         None => ContentLibrary::default(),
     };
+    let playbook = match pick("playbook", &choice.playbook)? {
+        Some((path, text)) => lead_files::parse_playbook(&text).map_err(|e| located(&path, e))?,
+        None => Playbook::default(),
+    };
     Ok(LeadFiles {
         rules,
         routing,
         content,
+        playbook,
         sources,
     })
+}
+
+/// The playbook of event `slug` (or the file named instead), the defaults when the event
+/// has none. For pages and commands that need only the playbook.
+pub fn load_playbook(
+    config_dir: &Path,
+    slug: &str,
+    chosen: Option<&Path>,
+) -> anyhow::Result<Playbook> {
+    let (path, required) = match chosen {
+        Some(p) => (p.to_path_buf(), true),
+        None => (config_dir.join(slug).join("playbook.toml"), false),
+    };
+    match read(&path)? {
+        Some(text) => lead_files::parse_playbook(&text).map_err(|e| located(&path, e)),
+        None if required => anyhow::bail!("{} does not exist", path.display()),
+        None => Ok(Playbook::default()),
+    }
 }

@@ -3,6 +3,7 @@
 //! (`domain::lead_build`); this module loads, routes, stores and reports.
 
 pub mod export;
+pub mod feedback;
 pub mod files;
 pub mod inputs;
 pub mod settings;
@@ -22,6 +23,7 @@ use crate::{
     domain::{
         lead::{LeadPackage, Tier},
         lead_build::{self, KeptRoute, Scorer, TierMoves},
+        lead_follow_up::{self, PriorOutcome},
     },
     store::{Backend, EventRecord, StoreError, StoredLead, ts},
 };
@@ -264,9 +266,10 @@ async fn run(
     // the door's scan writes free meanwhile.
     let early = build_id.filter(|_| store.backend() == Backend::Postgres);
     let started = std::time::Instant::now();
-    let (input, owners, summaries, early_write) = tokio::try_join!(
+    let (input, owners, feedback, summaries, early_write) = tokio::try_join!(
         inputs::load(store, event.id, record, reading),
         async { Ok(store.lead_owners(event.id).await?) },
+        async { Ok(store.latest_lead_feedback(event.id).await?) },
         async { Ok(store.event_lead_summaries(event.id).await?) },
         async {
             match early {
@@ -295,6 +298,19 @@ async fn run(
             })
             .collect()
     };
+    let prior: HashMap<i64, PriorOutcome> = feedback
+        .into_iter()
+        .map(|f| {
+            let p = PriorOutcome {
+                label: files.playbook.label(&f.outcome),
+                outcome: f.outcome,
+                at: ts(f.at),
+                next: f.next,
+            };
+            (f.attendee_id, p)
+        })
+        .collect();
+    let day = |t: Timestamp| t.to_zoned(tz.clone()).strftime("%Y-%m-%d").to_string();
     let before: HashMap<i64, Tier> = summaries
         .into_iter()
         .filter_map(|l| Tier::parse(&l.tier).ok().map(|t| (l.attendee_id, t)))
@@ -331,6 +347,7 @@ async fn run(
         if let Some(routing) = &files.routing {
             lead_build::route(&mut chunk, routing, &kept, now, &tz);
         }
+        lead_follow_up::apply(&mut chunk, &prior, &day);
         let rows = chunk
             .iter_mut()
             .map(|l| stored(l, owner_ids))

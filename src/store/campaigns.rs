@@ -68,6 +68,7 @@ struct CandidateRow {
     unsubscribed: Option<i64>,
     other_suppression: Option<String>,
     last_marketing_at: Option<i64>,
+    no_email_after_feedback: Option<i64>,
 }
 
 /// Messages of a campaign per ledger state.
@@ -337,7 +338,11 @@ impl Store {
                (SELECT CAST(1 AS BIGINT) FROM suppressions s WHERE s.email = a.email AND s.reason = 'unsubscribed') AS unsubscribed,
                (SELECT MIN(s.reason) FROM suppressions s WHERE s.email = a.email AND s.reason <> 'unsubscribed') AS other_suppression,
                (SELECT MAX(cs.sent_at) FROM campaign_sends cs
-                  WHERE cs.email = a.email AND cs.state = 'sent' AND cs.campaign_id <> $2) AS last_marketing_at
+                  WHERE cs.email = a.email AND cs.state = 'sent' AND cs.campaign_id <> $2) AS last_marketing_at,
+               (SELECT CAST(1 AS BIGINT) FROM lead_feedback f
+                  WHERE f.event_id = a.event_id AND f.attendee_id = a.id AND NOT f.next_email
+                    AND f.id = (SELECT MAX(g.id) FROM lead_feedback g
+                                WHERE g.event_id = a.event_id AND g.attendee_id = a.id)) AS no_email_after_feedback
              FROM attendees a
              LEFT JOIN leads l ON l.event_id = a.event_id AND l.attendee_id = a.id
              WHERE a.event_id = $1 AND a.erased_at IS NULL
@@ -365,6 +370,7 @@ impl Store {
                     consent: r.consent,
                     suppressed,
                     last_marketing_at: r.last_marketing_at.map(super::ts),
+                    no_email_after_feedback: r.no_email_after_feedback.is_some(),
                 }
             })
             .collect())

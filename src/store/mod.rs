@@ -47,7 +47,7 @@ pub use erasure::{Erased, ErasureCounts, ErasureInput, erased_address};
 pub use events::{EventRecord, ImportSummary, ts};
 pub use keys::StoredKey;
 pub use kiosk_sync::{KioskRoom, KioskSession};
-pub use lead_feedback::FeedbackRecord;
+pub use lead_feedback::{DueFollowUp, DueFor, FeedbackRecord};
 pub use lead_inputs::{LeadAttendee, LeadScan, LeadSession, unpack_scans};
 pub use lead_lists::{LeadFilter, LeadLine, LeadOwner, OwnedLeadLine, OwnerFilter};
 pub use lead_report::Attendance;
@@ -192,6 +192,16 @@ impl Store {
         match &self.pool {
             Pool::Sqlite(pools) => sqlite::MIGRATOR.run(&pools.write).await?,
             Pool::Postgres(p) => postgres::MIGRATOR.run(p).await?,
+        }
+        Ok(())
+    }
+
+    /// Applies pending migrations up to and including `version` only: for staged upgrades
+    /// and for testing that data written by an older schema survives the newer ones.
+    pub async fn migrate_up_to(&self, version: i64) -> StoreResult<()> {
+        match &self.pool {
+            Pool::Sqlite(pools) => sqlite::MIGRATOR.run_to(version, &pools.write).await?,
+            Pool::Postgres(p) => postgres::MIGRATOR.run_to(version, p).await?,
         }
         Ok(())
     }

@@ -48,6 +48,11 @@ pub fn local_time(ms: i64, tz: &TimeZone) -> String {
         .unwrap_or_default()
 }
 
+/// The day of a moment in the event's time zone: "2027-09-06".
+pub fn local_date(t: Timestamp, tz: &TimeZone) -> String {
+    t.to_zoned(tz.clone()).strftime("%Y-%m-%d").to_string()
+}
+
 /// Minutes as people say them: "45 min", "2h", "2h10".
 pub fn duration(minutes: u32) -> String {
     match (minutes / 60, minutes % 60) {

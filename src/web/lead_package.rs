@@ -7,8 +7,9 @@ use super::{AppState, format};
 use crate::{
     domain::{
         attendee::{CompanySize, DecisionRole, Industry, PurchaseStage},
-        lead::{LeadPackage, Outcome, Tier},
+        lead::{LeadPackage, Tier},
         lead_report::is_overdue,
+        playbook::Playbook,
     },
     error::{Error, WebResult},
     store::{EventRecord, FeedbackRecord, LeadRow},
@@ -60,6 +61,8 @@ pub struct FeedbackLine {
     pub who: String,
     pub outcome: String,
     pub note: String,
+    /// What the outcome led to, in words.
+    pub next: String,
 }
 
 /// Everything one package page shows.
@@ -92,6 +95,8 @@ pub struct PackageView {
     pub routing_rule: Option<String>,
     pub due: Option<String>,
     pub overdue: bool,
+    /// The latest outcome's next action, in words.
+    pub next_action: Option<String>,
     pub history: Vec<FeedbackLine>,
 }
 
@@ -130,13 +135,14 @@ fn plural(n: usize, one: &str) -> String {
 }
 
 /// The history lines of a lead, newest first.
-pub fn history(records: Vec<FeedbackRecord>, tz: &TimeZone) -> Vec<FeedbackLine> {
+pub fn history(records: Vec<FeedbackRecord>, book: &Playbook, tz: &TimeZone) -> Vec<FeedbackLine> {
     records
         .into_iter()
         .map(|f| FeedbackLine {
             at: format::local_time(f.at, tz),
             who: f.display_name,
-            outcome: Outcome::parse(&f.outcome).map_or(f.outcome.clone(), |o| o.label().to_owned()),
+            outcome: book.label(&f.outcome),
+            next: f.next.in_words(|t| format::local_date(t, tz)),
             note: f.note,
         })
         .collect()
@@ -157,6 +163,15 @@ pub async fn package_view(
     let id = lead.lead.attendee_id;
     let records = store.lead_feedback(event.id, id).await?;
     let has_feedback = !records.is_empty();
+    // A broken playbook file is reported where outcomes are recorded; here the stored
+    // history is still shown, custom outcomes by their key.
+    let book = crate::leads::feedback::playbook(&state.ctx, event).unwrap_or_else(|e| {
+        tracing::warn!(event = event.id, "playbook unreadable: {e:#}");
+        Playbook::default()
+    });
+    let next_action = records
+        .first()
+        .map(|f| f.next.in_words(|t| format::local_date(t, &tz)));
     let topic_names = store.event_topics(event.id).await?;
     let topic_name = |slug: &str| {
         topic_names
@@ -231,7 +246,8 @@ pub async fn package_view(
         routing_rule: None,
         due: l.due_at.map(|d| format::local_time(d, &tz)),
         overdue: is_overdue(l.due_at, has_feedback, now.as_millisecond()),
-        history: history(records, &tz),
+        next_action,
+        history: history(records, &book, &tz),
     };
     if let Some(p) = package {
         fill_from_package(&mut view, p, &topic_name);

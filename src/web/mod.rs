@@ -9,6 +9,7 @@ pub mod charts;
 pub mod client_addr;
 pub mod csrf;
 pub mod devices;
+pub mod due;
 pub mod edm_inbound;
 pub mod format;
 pub mod kiosk;
@@ -106,6 +107,7 @@ pub fn router(state: AppState) -> Router {
                 .merge(lead_build::router()),
         )
         .merge(sales::router())
+        .merge(due::router())
         .route("/favicon.svg", get(favicon))
         .route("/favicon.ico", get(favicon))
         // Last of the routes: a route layer wraps only the routes added before it, never the

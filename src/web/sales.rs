@@ -20,16 +20,15 @@ use super::{
     leads::{LineView, PAGE_SIZE},
 };
 use crate::{
-    domain::{lead::Outcome, user::Role},
+    domain::{playbook::OutcomeChoice, user::Role},
     error::{Error, WebResult},
+    leads::feedback::{self, NOTE_MAX, RecordError},
     store::{EventRecord, LeadRow},
 };
 
 /// Who has a lead list of their own. Marketers and admins may own leads too, and may open
 /// any lead's package here, but record feedback only on leads they own.
 const SALES: &[Role] = &[Role::Sales, Role::Marketer, Role::Admin];
-/// Longest note kept with an outcome, in characters.
-const NOTE_MAX: usize = 2_000;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -119,11 +118,6 @@ struct PackageQuery {
     recorded: Option<String>,
 }
 
-pub struct OutcomeChoice {
-    pub key: &'static str,
-    pub label: &'static str,
-}
-
 #[derive(Template)]
 #[template(path = "leads/sales_package.html")]
 struct PackagePage {
@@ -148,6 +142,7 @@ async fn package(
     user.require(SALES)?;
     let (event, lead) = visible_lead(&state, &user, &slug, attendee_id).await?;
     let can_record = lead.lead.owner_id == Some(user.id);
+    let outcomes = feedback::playbook(&state.ctx, &event)?.choices();
     let pkg = package_view(&state, &event, lead, Timestamp::now()).await?;
     let page = PackagePage {
         user,
@@ -157,13 +152,7 @@ async fn package(
         pkg,
         can_record,
         recorded: q.recorded.is_some(),
-        outcomes: Outcome::ALL
-            .iter()
-            .map(|o| OutcomeChoice {
-                key: o.key(),
-                label: o.label(),
-            })
-            .collect(),
+        outcomes,
         note_max: NOTE_MAX,
     };
     Ok(Html(page.render()?))
@@ -189,31 +178,28 @@ async fn record(
     csrf.verify(&form.csrf)?;
     user.require(SALES)?;
     let event = super::event_or_404(&state, &slug).await?;
-    let outcome =
-        Outcome::parse(&form.outcome).map_err(|e| Error::BadRequest(format!("Outcome: {e}.")))?;
-    let note = form.note.trim();
-    if note.chars().count() > NOTE_MAX {
-        return Err(Error::BadRequest(format!(
-            "The note is longer than {NOTE_MAX} characters."
-        )));
-    }
     // Only the owner writes; the store checks ownership in the same statement.
-    state
-        .ctx
-        .store
-        .record_lead_feedback(
-            event.id,
-            attendee_id,
-            user.id,
-            outcome.key(),
-            note,
-            Timestamp::now(),
-        )
-        .await?;
+    let recorded = feedback::record(
+        &state.ctx,
+        &event,
+        attendee_id,
+        user.id,
+        &form.outcome,
+        &form.note,
+        Timestamp::now(),
+    )
+    .await
+    .map_err(|e| match e {
+        RecordError::UnknownOutcome(_) | RecordError::NoteTooLong => {
+            Error::BadRequest(e.to_string())
+        }
+        RecordError::NotTheirs => Error::NotFound,
+        RecordError::Failed(e) => Error::Internal(e),
+    })?;
     tracing::info!(
         user = user.id,
         attendee = attendee_id,
-        outcome = outcome.key(),
+        outcome = recorded.outcome.key,
         "lead feedback recorded"
     );
     Ok(Redirect::to(&format!(

@@ -85,7 +85,7 @@ async fn form(
 
 /// Creates campaign `name` (`short_name`) through the campaigns page and imports
 /// `CAMPAIGN_FILE` into it; the campaign page's path.
-async fn new_campaign(app: &TestApp, slug: &str, name: &str, short_name: &str) -> String {
+pub async fn new_campaign(app: &TestApp, slug: &str, name: &str, short_name: &str) -> String {
     let list = format!("/admin/events/{slug}/campaigns");
     let r = form(
         app,

@@ -1,7 +1,10 @@
 //! Lead pages on both backends: the marketer list (counts, filters, paging, overdue), the
 //! lead package, sales' own leads and append-only feedback, the report and the insight.
 
-use badgetrail::domain::{lead_insight, user::Role};
+use badgetrail::{
+    domain::{lead_insight, user::Role},
+    leads,
+};
 use jiff::Timestamp;
 use serde_json::json;
 
@@ -362,24 +365,18 @@ async fn the_report_matches_hand_computed_numbers(db: Db) {
         return;
     };
     let f = fixture(&app, 0).await;
-    let store = &app.ctx.store;
-    let e = f.event.id;
     let now = Timestamp::now();
     let (ada, bob, cy) = (f.ids[0], f.ids[1], f.ids[2]);
-    store
-        .record_lead_feedback(e, ada, f.sally, "contacted", "", now)
+    leads::feedback::record(&app.ctx, &f.event, ada, f.sally, "contacted", "", now)
         .await
         .unwrap();
-    store
-        .record_lead_feedback(e, ada, f.sally, "won", "", now)
+    leads::feedback::record(&app.ctx, &f.event, ada, f.sally, "won", "", now)
         .await
         .unwrap();
-    store
-        .record_lead_feedback(e, cy, f.sally, "not_a_fit", "", now)
+    leads::feedback::record(&app.ctx, &f.event, cy, f.sally, "not_a_fit", "", now)
         .await
         .unwrap();
-    store
-        .record_lead_feedback(e, bob, f.sam, "meeting_booked", "", now)
+    leads::feedback::record(&app.ctx, &f.event, bob, f.sam, "meeting_booked", "", now)
         .await
         .unwrap();
     app.login_as(Role::Marketer).await;

@@ -379,6 +379,7 @@ fn package(person: &Person, id: i64, due_at: Option<Timestamp>) -> LeadPackage {
             due_at: due_at.map(|d| d.to_string()).unwrap_or_default(),
         }),
         next_need: None,
+        follow_up: None,
     }
 }
 

@@ -20,7 +20,7 @@ use crate::helpers::{Db, TestApp, spawn_app};
 
 const BIN: &str = env!("CARGO_BIN_EXE_badgetrail");
 
-fn run(app: &TestApp, args: &[&str]) -> (bool, String, String) {
+pub fn run(app: &TestApp, args: &[&str]) -> (bool, String, String) {
     let out = Command::new(BIN)
         .args(args)
         .current_dir(app.dir.path())

@@ -32,6 +32,7 @@ mod leads_cli;
 mod leads_support;
 mod live;
 mod monitoring;
+mod outcomes;
 mod phone;
 mod privacy;
 mod privacy_support;

@@ -138,6 +138,20 @@ async fn seed(app: &TestApp) -> (Vec<Page>, Vec<Page>) {
     campaign(app, &f.event, "spring-webinar", CAMPAIGN_FILE).await;
 
     let ada = f.ids[0];
+    // An outcome with a long note, so the due list and the history have a row.
+    let long_note = "Asked for a follow-up once their budget round for the data platform closes in the spring; wants the case study.";
+    let six_weeks_ago = now - jiff::SignedDuration::from_hours(6 * 7 * 24);
+    badgetrail::leads::feedback::record(
+        &app.ctx,
+        &f.event,
+        ada,
+        f.sally,
+        "need_unclear",
+        long_note,
+        six_weeks_ago,
+    )
+    .await
+    .unwrap();
     let event = format!("/admin/events/{}", f.slug);
     let admin = vec![
         page("events", "/admin"),
@@ -164,11 +178,13 @@ async fn seed(app: &TestApp) -> (Vec<Page>, Vec<Page>) {
             "campaign preview",
             format!("{event}/campaigns/after-the-summit/preview?who={ada}"),
         ),
+        page("due list", "/due?within=366"),
         page("not found, in the staff layout", format!("{event}/nothing")),
     ];
     let sales = vec![
         page("my leads", "/sales/leads"),
         page("my lead", format!("/sales/leads/{}/{ada}", f.slug)),
+        page("my due list", "/due"),
     ];
     (admin, sales)
 }
