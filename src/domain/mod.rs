@@ -11,6 +11,7 @@ pub mod email;
 pub mod interest;
 pub mod lead;
 pub mod lead_build;
+pub mod lead_calibration;
 pub mod lead_content;
 pub mod lead_insight;
 pub mod lead_report;

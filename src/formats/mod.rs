@@ -2,6 +2,7 @@
 //! the sessions CSV and the attendee CSV. Pure: text in, values or located errors out.
 
 pub mod attendees_csv;
+pub mod calibration_csv;
 pub mod campaign_file;
 mod csv_table;
 pub mod dsn;

@@ -50,7 +50,7 @@ pub use kiosk_sync::{KioskRoom, KioskSession};
 pub use lead_feedback::FeedbackRecord;
 pub use lead_inputs::{LeadAttendee, LeadScan, LeadSession, unpack_scans};
 pub use lead_lists::{LeadFilter, LeadLine, LeadOwner, OwnedLeadLine, OwnerFilter};
-pub use lead_report::Attendance;
+pub use lead_report::{Attendance, TopicName};
 pub use lead_write::{INSERT_CHUNK as LEAD_INSERT_CHUNK, LeadWrite};
 pub use leads::{LeadBuildRecord, LeadRow, LeadSummary, STALE_BUILD_MS, StoredLead};
 pub use live::{LiveAccepted, LiveRefusal};

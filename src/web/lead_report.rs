@@ -1,5 +1,6 @@
 //! The event's lead report (counts, tier mix, sales acceptance, conversions, funnel, with
-//! inline SVG charts) and the cross-topic insight stored by the latest finished build.
+//! inline SVG charts, and the scoring's calibration from `lead_calibration`) and the
+//! cross-topic insight stored by the latest finished build.
 
 use askama::Template;
 use axum::{
@@ -76,6 +77,7 @@ struct ReportPage {
     tier_chart: String,
     topic_chart: String,
     funnel_chart: String,
+    calibration: super::lead_calibration::CalibrationView,
 }
 
 async fn report_page(
@@ -177,7 +179,9 @@ async fn report_page(
                 .unwrap_or_default(),
         })
         .collect();
+    let (calibration, labels) = super::lead_calibration::load(&state, Some(event.id)).await?;
     let page = ReportPage {
+        calibration: super::lead_calibration::view(&calibration, &labels),
         acceptance: report
             .acceptance
             .acceptance_percent
