@@ -4,6 +4,7 @@
 pub mod attendees_csv;
 pub mod calibration_csv;
 pub mod campaign_file;
+pub mod crm_export;
 mod csv_table;
 pub mod dsn;
 pub mod event_file;

@@ -52,7 +52,7 @@ pub use lead_inputs::{LeadAttendee, LeadScan, LeadSession, unpack_scans};
 pub use lead_lists::{LeadFilter, LeadLine, LeadOwner, OwnedLeadLine, OwnerFilter};
 pub use lead_report::{Attendance, TopicName};
 pub use lead_write::{INSERT_CHUNK as LEAD_INSERT_CHUNK, LeadWrite};
-pub use leads::{LeadBuildRecord, LeadRow, LeadSummary, STALE_BUILD_MS, StoredLead};
+pub use leads::{ExportLeadRow, LeadBuildRecord, LeadRow, LeadSummary, STALE_BUILD_MS, StoredLead};
 pub use live::{LiveAccepted, LiveRefusal};
 pub use mail_queue::MailJob;
 pub use rate_limits::WindowHits;

@@ -22,6 +22,7 @@ use super::{
 use crate::{
     domain::{lead::Outcome, user::Role},
     error::{Error, WebResult},
+    leads::webhook::outcome::{self as outcome_webhook, OutcomeRecorded},
     store::{EventRecord, LeadRow},
 };
 
@@ -198,18 +199,22 @@ async fn record(
         )));
     }
     // Only the owner writes; the store checks ownership in the same statement.
-    state
+    let at = Timestamp::now();
+    let feedback_id = state
         .ctx
         .store
-        .record_lead_feedback(
-            event.id,
-            attendee_id,
-            user.id,
-            outcome.key(),
-            note,
-            Timestamp::now(),
-        )
+        .record_lead_feedback(event.id, attendee_id, user.id, outcome.key(), note, at)
         .await?;
+    let recorded = OutcomeRecorded::new(
+        &slug,
+        attendee_id,
+        feedback_id,
+        outcome,
+        note,
+        &user.username,
+        at,
+    );
+    outcome_webhook::spawn(&state.ctx.settings.leads, recorded);
     tracing::info!(
         user = user.id,
         attendee = attendee_id,

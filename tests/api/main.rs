@@ -26,6 +26,7 @@ mod kiosk_support;
 mod kiosk_sync;
 mod kiosk_video;
 mod lead_calibration;
+mod lead_crm;
 mod lead_pages;
 mod lead_support;
 mod leads;
