@@ -40,9 +40,9 @@ impl Application {
         &self.ctx
     }
 
-    /// Serves requests and runs the background jobs (badge mail, campaigns, retention) until
-    /// `shutdown` completes, then lets in-flight requests finish (photo decodes are cancelled
-    /// rather than waited for).
+    /// Serves requests and runs the background jobs (badge mail, campaigns, feedback
+    /// deadlines, retention) until `shutdown` completes, then lets in-flight requests finish
+    /// (photo decodes are cancelled rather than waited for).
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -55,6 +55,10 @@ impl Application {
             stop_rx.clone(),
         ));
         let campaigns = tokio::spawn(jobs::edm_send::run_until_shutdown(
+            self.ctx.clone(),
+            stop_rx.clone(),
+        ));
+        let deadlines = tokio::spawn(jobs::feedback_deadlines::run_until_shutdown(
             self.ctx.clone(),
             stop_rx.clone(),
         ));
@@ -81,6 +85,7 @@ impl Application {
         let _ = mailer.await;
         let _ = campaigns.await;
         let _ = retention.await;
+        let _ = deadlines.await;
         self.ctx.store.close().await;
         tracing::info!("stopped");
         Ok(())

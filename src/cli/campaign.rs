@@ -8,12 +8,13 @@ use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use jiff::Timestamp;
 
+use super::event;
 use crate::{
     context::Context,
     domain::campaign::{CampaignAction, CampaignState},
     edm::{self, FileError, InboundError},
     jobs::edm_send,
-    store::{CampaignRecord, EventRecord},
+    store::CampaignRecord,
 };
 
 #[derive(Debug, Subcommand)]
@@ -76,13 +77,6 @@ pub enum CampaignCommand {
     /// Read returned mail: delivery status notifications (RFC 3464), abuse reports, or mails
     /// to the unsubscribe mailbox. Each file is one message.
     Inbound { files: Vec<PathBuf> },
-}
-
-async fn event(ctx: &Context, slug: &str) -> anyhow::Result<EventRecord> {
-    ctx.store
-        .event_by_slug(slug)
-        .await?
-        .with_context(|| format!("no event '{slug}'"))
 }
 
 async fn campaign(ctx: &Context, event: &str, slug: &str) -> anyhow::Result<CampaignRecord> {

@@ -1,5 +1,6 @@
 //! `badgetrail feedback`: what sales outcomes lead to. Check and apply an event's playbook
-//! (with a dry run), list who is due to be reached again, print the default playbook.
+//! (with a dry run), list who is due to be reached again, enforce feedback deadlines and
+//! report how owners kept them, print the default playbook.
 
 use std::path::PathBuf;
 
@@ -7,12 +8,14 @@ use anyhow::Context as _;
 use clap::Subcommand;
 use jiff::{SignedDuration, Timestamp, tz::TimeZone};
 
+use super::event;
 use crate::{
     context::Context,
-    domain::playbook::Playbook,
+    domain::{feedback_deadline, playbook::Playbook},
     formats::lead_files,
+    jobs,
     leads::{feedback, files},
-    store::{DueFor, EventRecord, ts},
+    store::{DueFor, ts},
 };
 
 #[derive(Debug, Subcommand)]
@@ -40,15 +43,17 @@ pub enum FeedbackCommand {
         #[arg(long, default_value_t = 500)]
         limit: i64,
     },
+    /// Take the steps due on leads whose feedback deadline passed without an outcome:
+    /// reminders, escalations, reassignments (what the server does every
+    /// leads.deadline_check_minutes). Safe to run again: each step is taken once.
+    Deadlines,
+    /// How each owner kept their feedback deadlines at an event: on time, late, never.
+    Responsiveness {
+        #[arg(long)]
+        event: String,
+    },
     /// Print the default playbook as a file to start from.
     Defaults,
-}
-
-async fn event(ctx: &Context, slug: &str) -> anyhow::Result<EventRecord> {
-    ctx.store
-        .event_by_slug(slug)
-        .await?
-        .with_context(|| format!("no event '{slug}'"))
 }
 
 fn day(t: Timestamp, tz: &TimeZone) -> String {
@@ -113,6 +118,44 @@ pub async fn run(ctx: Context, cmd: FeedbackCommand) -> anyhow::Result<()> {
                     f.outcome,
                     day(ts(f.at), &tz),
                     f.next.in_words(|t| day(t, &tz)),
+                );
+            }
+            Ok(())
+        }
+        FeedbackCommand::Deadlines => {
+            let run = jobs::feedback_deadlines::run_once(&ctx, Timestamp::now()).await?;
+            println!(
+                "{} overdue lead(s) without an outcome: {} reminded, {} escalated, {} reassigned, {} without an email address, {} failed",
+                run.overdue,
+                run.reminded,
+                run.escalated,
+                run.reassigned,
+                run.no_address,
+                run.failed
+            );
+            if run.broken_files > 0 {
+                anyhow::bail!(
+                    "{} event(s) skipped: their routing file could not be read (run `badgetrail leads build --dry-run` to see why)",
+                    run.broken_files
+                );
+            }
+            Ok(())
+        }
+        FeedbackCommand::Responsiveness { event: slug } => {
+            let ev = event(&ctx, &slug).await?;
+            let (facts, away) = ctx.store.deadline_facts(ev.id).await?;
+            let owners = feedback_deadline::responsiveness(&facts, &away, Timestamp::now());
+            println!("owner\ton_time\tlate\tnever\treassigned_away\topen\ton_time_share");
+            for (owner, r) in owners {
+                println!(
+                    "{owner}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    r.on_time,
+                    r.late,
+                    r.never,
+                    r.reassigned_away,
+                    r.open,
+                    r.on_time_share()
+                        .map_or_else(String::new, |s| format!("{:.0}%", s * 100.0))
                 );
             }
             Ok(())

@@ -7,11 +7,11 @@ use anyhow::Context as _;
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::event;
 use crate::{
     context::Context,
-    formats::lead_files,
+    formats::{crm_export::CrmPreset, lead_files},
     leads::{self, BuildOptions, FileChoice, Phase, export::ExportFormat},
-    store::EventRecord,
 };
 
 #[derive(Debug, Subcommand)]
@@ -37,25 +37,26 @@ pub enum LeadsCommand {
         #[arg(long, default_value_t = 50)]
         show: usize,
     },
-    /// Write the stored leads of an event as CSV or JSON (docs/formats.md).
+    /// Write the stored leads of an event as CSV or JSON, or as a CRM's import file
+    /// (docs/formats.md).
     Export {
         #[arg(long)]
         event: String,
         #[arg(long, value_enum, default_value = "csv")]
         format: ExportFormat,
+        /// A CSV a Salesforce lead import or a HubSpot contact import takes as it is.
+        #[arg(long, value_enum, conflicts_with = "format")]
+        preset: Option<CrmPreset>,
+        /// With --preset salesforce, the Lead Source of every lead (a value of the org's
+        /// Lead Source picklist).
+        #[arg(long, default_value = "Other", requires = "preset")]
+        lead_source: String,
         /// File to write; standard output when left out.
         #[arg(long)]
         output: Option<PathBuf>,
     },
     /// Print the default scoring rules as a scoring file to start from.
     Defaults,
-}
-
-async fn event(ctx: &Context, slug: &str) -> anyhow::Result<EventRecord> {
-    ctx.store
-        .event_by_slug(slug)
-        .await?
-        .with_context(|| format!("no event '{slug}'"))
 }
 
 pub async fn run(ctx: Context, cmd: LeadsCommand) -> anyhow::Result<()> {
@@ -142,8 +143,44 @@ pub async fn run(ctx: Context, cmd: LeadsCommand) -> anyhow::Result<()> {
         }
         LeadsCommand::Export {
             event: slug,
+            preset: Some(preset),
+            lead_source,
+            output,
+            ..
+        } => {
+            let ev = event(&ctx, &slug).await?;
+            let owners = &ctx.settings.leads.crm_owners;
+            let done = match &output {
+                Some(path) => {
+                    let file = File::create(path)
+                        .with_context(|| format!("creating {}", path.display()))?;
+                    let out = BufWriter::new(file);
+                    leads::export::export_crm(&ctx.store, &ev, preset, owners, &lead_source, out)
+                        .await?
+                }
+                None => {
+                    let out = std::io::stdout().lock();
+                    leads::export::export_crm(&ctx.store, &ev, preset, owners, &lead_source, out)
+                        .await?
+                }
+            };
+            if let Some(path) = output {
+                eprintln!("wrote {} leads to {}", done.leads, path.display());
+            }
+            if done.owner_unknown > 0 {
+                eprintln!(
+                    "{} routed leads have no CRM owner: map their owners' login names in leads.crm_owners",
+                    done.owner_unknown
+                );
+            }
+            Ok(())
+        }
+        LeadsCommand::Export {
+            event: slug,
             format,
             output,
+            preset: None,
+            ..
         } => {
             let ev = event(&ctx, &slug).await?;
             let n = match &output {

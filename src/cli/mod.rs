@@ -68,6 +68,15 @@ pub enum Command {
     Demo(demo::DemoArgs),
 }
 
+/// The event named by `slug` on the command line, or an error saying there is none.
+async fn event(ctx: &Context, slug: &str) -> anyhow::Result<crate::store::EventRecord> {
+    use anyhow::Context as _;
+    ctx.store
+        .event_by_slug(slug)
+        .await?
+        .with_context(|| format!("no event '{slug}'"))
+}
+
 /// Runs one command to completion.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = Settings::load(cli.config.as_deref()).map_err(anyhow::Error::msg)?;

@@ -5,7 +5,11 @@ use std::io::BufRead;
 use clap::Subcommand;
 use jiff::Timestamp;
 
-use crate::{accounts, context::Context, domain::user::Role};
+use crate::{
+    accounts,
+    context::Context,
+    domain::{email::Email, user::Role},
+};
 
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
@@ -21,6 +25,9 @@ pub enum UserCommand {
         /// Name shown in the staff pages.
         #[arg(long, default_value = "")]
         name: String,
+        /// Where reminders about overdue leads go; left out: kept as it was.
+        #[arg(long)]
+        email: Option<String>,
     },
 }
 
@@ -30,7 +37,11 @@ pub async fn run(ctx: Context, cmd: UserCommand) -> anyhow::Result<()> {
             username,
             role,
             name,
+            email,
         } => {
+            let email = email
+                .map(|e| Email::parse(&e).map_err(|e| anyhow::anyhow!("--email: {e}")))
+                .transpose()?;
             let role = Role::parse(&role).map_err(anyhow::Error::msg)?;
             let password = match std::env::var("BADGETRAIL_NEW_PASSWORD") {
                 Ok(p) => p,
@@ -50,6 +61,11 @@ pub async fn run(ctx: Context, cmd: UserCommand) -> anyhow::Result<()> {
                 Timestamp::now(),
             )
             .await?;
+            if let Some(email) = &email {
+                ctx.store
+                    .set_user_email(&username.trim().to_ascii_lowercase(), Some(email.as_str()))
+                    .await?;
+            }
             println!(
                 "{} user {} with role {role}",
                 if created { "created" } else { "updated" },

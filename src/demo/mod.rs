@@ -113,6 +113,9 @@ pub async fn prepare(ctx: &Context, attendees: usize) -> anyhow::Result<DemoRepo
     }
     for (name, role) in DEMO_USERS {
         accounts::upsert_user(&ctx.store, name, name, *role, DEMO_PASSWORD, now).await?;
+        // Reminders about overdue leads land in the outbox like every other email.
+        let address = format!("{name}@badgetrail.example");
+        ctx.store.set_user_email(name, Some(&address)).await?;
     }
     let run = jobs::badge_mail::run_once(ctx).await?;
     // The day at the doors, once: a second demo run keeps the first day's scans.

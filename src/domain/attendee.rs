@@ -4,46 +4,12 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::email::Email;
+use super::{choice::choice_enum, email::Email};
 
 /// The wording shown next to the consent box. Stored with every consent so we can prove
 /// what a person agreed to; change it and new consents record the new text.
 pub const CONSENT_WORDING: &str = "Yes, email me follow-up about the topics I am interested in. \
 I can unsubscribe at any time with one click.";
-
-macro_rules! choice_enum {
-    ($(#[$m:meta])* $name:ident { $($variant:ident = $key:literal : $label:literal),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        pub enum $name { $(#[serde(rename = $key)] $variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The stable key used in forms, files and the database.
-            pub fn key(self) -> &'static str {
-                match self { $($name::$variant => $key),+ }
-            }
-
-            /// The words shown to a person.
-            pub fn label(self) -> &'static str {
-                match self { $($name::$variant => $label),+ }
-            }
-
-            pub fn parse(raw: &str) -> Result<$name, String> {
-                let k = raw.trim().to_ascii_lowercase().replace([' ', '-'], "_");
-                $name::ALL
-                    .iter()
-                    .copied()
-                    .find(|v| v.key() == k)
-                    .ok_or_else(|| {
-                        let keys: Vec<&str> = $name::ALL.iter().map(|v| v.key()).collect();
-                        format!("'{}' is not one of: {}", raw.trim(), keys.join(", "))
-                    })
-            }
-        }
-    };
-}
 
 choice_enum!(
     /// The person's part in a company purchase (DOMAIN.md: the six decision roles).

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{lead_follow_up::FollowUp, next_need::NextNeed};
+use super::{choice::choice_enum, lead_follow_up::FollowUp, next_need::NextNeed};
 
 /// A, B, C or X; see DOMAIN.md and `docs/scoring.md`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -192,35 +192,9 @@ impl LeadPackage {
     }
 }
 
-macro_rules! outcome_enum {
-    ($($variant:ident = $key:literal : $label:literal),+ $(,)?) => {
-        /// What sales recorded about a lead.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        pub enum Outcome { $(#[serde(rename = $key)] $variant),+ }
-
-        impl Outcome {
-            pub const ALL: &'static [Outcome] = &[$(Outcome::$variant),+];
-
-            pub fn key(self) -> &'static str {
-                match self { $(Outcome::$variant => $key),+ }
-            }
-
-            pub fn label(self) -> &'static str {
-                match self { $(Outcome::$variant => $label),+ }
-            }
-
-            pub fn parse(raw: &str) -> Result<Outcome, String> {
-                let k = raw.trim().to_ascii_lowercase().replace([' ', '-'], "_");
-                Outcome::ALL.iter().copied().find(|o| o.key() == k).ok_or_else(|| {
-                    let keys: Vec<&str> = Outcome::ALL.iter().map(|o| o.key()).collect();
-                    format!("'{}' is not one of: {}", raw.trim(), keys.join(", "))
-                })
-            }
-        }
-    };
-}
-
-outcome_enum!(
+choice_enum!(
+    /// What sales recorded about a lead.
+    Outcome {
     Contacted = "contacted": "Contacted",
     MeetingBooked = "meeting_booked": "Meeting booked",
     BuyingWithinYear = "buying_within_year": "Buying within a year",
@@ -228,6 +202,7 @@ outcome_enum!(
     LostToCompetitor = "lost_to_competitor": "Lost to a competitor",
     NotAFit = "not_a_fit": "Not a fit",
     Won = "won": "Won",
+    }
 );
 
 impl Outcome {

@@ -20,6 +20,15 @@ pub struct RoutingRules {
     pub fallback: String,
     #[serde(default = "default_days")]
     pub deadline_working_days: u32,
+    /// Working days after a missed deadline (no outcome) before it is escalated.
+    #[serde(default = "default_escalation_days")]
+    pub escalate_after_working_days: u32,
+    /// Who is told when a missed deadline is escalated (a login name); nobody when left out.
+    #[serde(default)]
+    pub manager: Option<String>,
+    /// At escalation, the lead goes to the fallback owner with a fresh deadline.
+    #[serde(default)]
+    pub reassign_to_fallback: bool,
     /// Tiers that are routed to sales; the others stay with marketing.
     #[serde(default = "default_tiers")]
     pub tiers: Vec<Tier>,
@@ -34,6 +43,10 @@ pub struct RoutingRules {
 
 fn default_days() -> u32 {
     5
+}
+
+fn default_escalation_days() -> u32 {
+    2
 }
 
 fn default_tiers() -> Vec<Tier> {
@@ -130,12 +143,16 @@ impl RoutingRules {
         }
     }
 
-    /// Every owner the file names, fallback first.
+    /// Every account the file names, fallback first (then the manager, then rule owners).
     pub fn owners(&self) -> Vec<&str> {
         let mut out = vec![self.fallback.as_str()];
-        for r in &self.rules {
-            if !out.contains(&r.owner.as_str()) {
-                out.push(&r.owner);
+        let named = self
+            .manager
+            .iter()
+            .chain(self.rules.iter().map(|r| &r.owner));
+        for name in named {
+            if !out.contains(&name.as_str()) {
+                out.push(name);
             }
         }
         out
@@ -143,9 +160,19 @@ impl RoutingRules {
 
     /// The feedback deadline for a lead routed at `from`.
     pub fn deadline(&self, from: Timestamp, tz: &TimeZone) -> Timestamp {
+        self.working_days_after(from, self.deadline_working_days, tz)
+    }
+
+    /// When a deadline `due` missed without an outcome is escalated.
+    pub fn escalation_at(&self, due: Timestamp, tz: &TimeZone) -> Timestamp {
+        self.working_days_after(due, self.escalate_after_working_days, tz)
+    }
+
+    /// `days` working days after `from`, at the same time of day in `tz`.
+    fn working_days_after(&self, from: Timestamp, days: u32, tz: &TimeZone) -> Timestamp {
         let start = from.to_zoned(tz.clone());
         let mut day = start.date();
-        let mut left = self.deadline_working_days;
+        let mut left = days;
         while left > 0 {
             day = day.checked_add(1.day()).unwrap_or(day);
             let weekend = matches!(day.weekday(), Weekday::Saturday | Weekday::Sunday);

@@ -137,15 +137,7 @@ pub fn fit(p: &Person<'_>, rules: &LeadRules) -> (f64, Vec<Factor>) {
     let f = &rules.fit;
     let mut factors = Vec::new();
     let role = f.role.get(p.decision_role).copied().unwrap_or(0.0);
-    let role_label = label_of(p.decision_role, DecisionRole::parse, |r| match r {
-        DecisionRole::Initiator => "initiator",
-        DecisionRole::User => "user",
-        DecisionRole::Influencer => "influencer",
-        DecisionRole::DecisionMaker => "decision maker",
-        DecisionRole::Buyer => "buyer",
-        DecisionRole::Auditor => "auditor",
-        DecisionRole::Other => "no decision role",
-    });
+    let role_label = label_of(p.decision_role, DecisionRole::parse, role_words);
     factors.push(factor("fit", "decision role", role_label, role));
     let words = title_words(p.job_title);
     let level = f.seniority.iter().find(|l| {
@@ -270,6 +262,19 @@ pub fn stage(p: &Person<'_>, rules: &LeadRules) -> (f64, Factor) {
         Err(_) => "unknown".into(),
     };
     (points, factor("stage", "purchase stage", label, points))
+}
+
+/// The decision role as sales would say it.
+pub fn role_words(r: DecisionRole) -> &'static str {
+    match r {
+        DecisionRole::Initiator => "initiator",
+        DecisionRole::User => "user",
+        DecisionRole::Influencer => "influencer",
+        DecisionRole::DecisionMaker => "decision maker",
+        DecisionRole::Buyer => "buyer",
+        DecisionRole::Auditor => "auditor",
+        DecisionRole::Other => "no decision role",
+    }
 }
 
 /// The stage as sales would say it.

@@ -10,33 +10,9 @@ use std::{collections::BTreeMap, fmt, str::FromStr};
 use jiff::{Span, Timestamp, tz::TimeZone};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::lead::Outcome;
+use super::{choice::choice_enum, lead::Outcome};
 
-macro_rules! play_enum {
-    ($(#[$doc:meta])* $name:ident { $($variant:ident = $key:literal : $label:literal),+ $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        pub enum $name { $(#[serde(rename = $key)] $variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn key(self) -> &'static str {
-                match self { $($name::$variant => $key),+ }
-            }
-
-            pub fn label(self) -> &'static str {
-                match self { $($name::$variant => $label),+ }
-            }
-
-            pub fn parse(raw: &str) -> Option<$name> {
-                $name::ALL.iter().copied().find(|v| v.key() == raw.trim())
-            }
-        }
-    };
-}
-
-play_enum!(
+choice_enum!(
     /// Who works the person after the outcome.
     NextOwner {
         Sales = "sales": "sales (the lead's owner)",
@@ -45,7 +21,7 @@ play_enum!(
     }
 );
 
-play_enum!(
+choice_enum!(
     /// What to reach them with.
     NextContent {
         TopTopic = "top_topic": "their top topic",

@@ -2,7 +2,9 @@
 //! the sessions CSV and the attendee CSV. Pure: text in, values or located errors out.
 
 pub mod attendees_csv;
+pub mod calibration_csv;
 pub mod campaign_file;
+pub mod crm_export;
 mod csv_table;
 pub mod dsn;
 pub mod event_file;

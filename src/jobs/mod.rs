@@ -2,4 +2,5 @@
 
 pub mod badge_mail;
 pub mod edm_send;
+pub mod feedback_deadlines;
 pub mod retention;

@@ -30,7 +30,9 @@ pub enum RecordError {
 /// What was recorded.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Recorded {
+    /// The feedback row.
     pub id: i64,
+    pub attendee_id: i64,
     pub outcome: OutcomeChoice,
     pub next: NextAction,
 }
@@ -54,6 +56,8 @@ pub async fn record(
     note: &str,
     now: Timestamp,
 ) -> Result<Recorded, RecordError> {
+    // Stored to the millisecond: the next action is counted from the time as stored.
+    let now = Timestamp::from_millisecond(now.as_millisecond()).unwrap_or(now);
     let book = playbook(ctx, event)?;
     let outcome = book.outcome(outcome).map_err(RecordError::UnknownOutcome)?;
     let note = note.trim();
@@ -78,7 +82,12 @@ pub async fn record(
             StoreError::NotFound(_) => RecordError::NotTheirs,
             e => RecordError::Failed(e.into()),
         })?;
-    Ok(Recorded { id, outcome, next })
+    Ok(Recorded {
+        id,
+        attendee_id,
+        outcome,
+        next,
+    })
 }
 
 /// A lead whose latest outcome would get another next action under a playbook.

@@ -1,6 +1,7 @@
-//! `LeadSettings`: where each event's lead files live and the optional webhook.
+//! `LeadSettings`: where each event's lead files live, the optional webhooks and the CRM
+//! owner names of the CRM export.
 
-use std::path::PathBuf;
+use std::{collections::BTreeMap, path::PathBuf};
 
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
@@ -22,6 +23,15 @@ pub struct LeadSettings {
     pub webhook_timeout_ms: u64,
     /// Webhook requests in flight at once.
     pub webhook_concurrency: usize,
+    /// Posts each outcome sales record on a lead to this URL (JSON), signed with
+    /// `webhook_secret` like the lead webhook, so a CRM can be kept in step.
+    pub outcome_webhook_url: Option<String>,
+    /// Login name -> the owner as the CRM knows them, for `leads export --preset`
+    /// (Salesforce: the user's full name; HubSpot: the user's email address).
+    pub crm_owners: BTreeMap<String, String>,
+    /// How often the server checks feedback deadlines (reminders, escalation), in minutes;
+    /// 0 turns the check off (`badgetrail feedback deadlines` runs it once).
+    pub deadline_check_minutes: u64,
 }
 
 impl Default for LeadSettings {
@@ -32,6 +42,9 @@ impl Default for LeadSettings {
             webhook_secret: None,
             webhook_timeout_ms: 5_000,
             webhook_concurrency: 8,
+            outcome_webhook_url: None,
+            crm_owners: BTreeMap::new(),
+            deadline_check_minutes: 15,
         }
     }
 }

@@ -1,6 +1,8 @@
 //! The optional lead webhook: after a build, each lead that is new or changed tier (of the
 //! routed tiers) is posted as JSON, signed with HMAC-SHA256 when a secret is set, retried
-//! on network errors and 5xx replies.
+//! on network errors and 5xx replies. `outcome` posts sales' outcomes the same way.
+
+pub mod outcome;
 
 use std::{
     sync::{

@@ -155,7 +155,7 @@ fn render(template: &'static str, page: &impl Template) -> Result<String, MailEr
 }
 
 /// Replaces control characters (CR, LF, tabs, ...) with spaces.
-fn one_line(text: &str) -> Cow<'_, str> {
+pub(super) fn one_line(text: &str) -> Cow<'_, str> {
     if text.chars().any(char::is_control) {
         Cow::Owned(
             text.chars()

@@ -7,6 +7,7 @@ mod exchange;
 mod outbox;
 mod settings;
 mod smtp;
+mod staff_notice;
 mod transport;
 
 pub use campaign_compose::{
@@ -18,4 +19,5 @@ pub use error::MailError;
 pub use outbox::Outbox;
 pub use settings::{MailSettings, SmtpSecurity, TransportKind};
 pub use smtp::SmtpRelay;
+pub use staff_notice::{StaffNotice, compose_staff_notice};
 pub use transport::{MailTransport, Receipt, SendError, message_id};

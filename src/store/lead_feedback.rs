@@ -34,10 +34,10 @@ impl NextColumns {
             |what: &str, v: &str| StoreError::Corrupt(format!("lead_feedback.{what} '{v}'"));
         Ok(NextAction {
             owner: NextOwner::parse(&self.next_owner)
-                .ok_or_else(|| corrupt("next_owner", &self.next_owner))?,
+                .map_err(|_| corrupt("next_owner", &self.next_owner))?,
             due_at: self.next_at.map(ts),
             content: NextContent::parse(&self.next_content)
-                .ok_or_else(|| corrupt("next_content", &self.next_content))?,
+                .map_err(|_| corrupt("next_content", &self.next_content))?,
             email: self.next_email,
             tag: self.next_tag,
         })

@@ -1,10 +1,16 @@
 //! The counts behind an event's lead report: leads grouped by tier, top topic, latest
-//! feedback and funnel facts, plus registered and checked-in people.
+//! feedback and funnel facts, plus registered and checked-in people; and the calibration's
+//! counts (tier, topic, role, stage, latest outcome) for one event or every event.
 
 use sqlx::FromRow;
 
-use super::{Store, StoreResult, on_pool};
-use crate::domain::lead_report::LeadCell;
+use super::{Store, StoreError, StoreResult, on_pool};
+use crate::domain::{
+    attendee::{DecisionRole, PurchaseStage},
+    lead::{Outcome, Tier},
+    lead_calibration::{CalibrationCell, Latest},
+    lead_report::LeadCell,
+};
 
 #[derive(FromRow)]
 struct CellRow {
@@ -16,6 +22,24 @@ struct CellRow {
     routed: i64,
     overdue: i64,
     n: i64,
+}
+
+#[derive(FromRow)]
+struct CalibrationRow {
+    tier: String,
+    topic: String,
+    role: String,
+    stage: String,
+    outcome: Option<String>,
+    n: i64,
+}
+
+/// A topic's slug and name; across events the first name in alphabetical order stands for
+/// all events that share the slug.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct TopicName {
+    pub slug: String,
+    pub name: String,
 }
 
 /// Registered and checked-in people of an event.
@@ -95,5 +119,64 @@ impl Store {
         .fetch_one(p)
         .await)?;
         Ok(row)
+    }
+
+    /// Leads counted by tier, top topic, the attendee's decision role, the lead's stage and
+    /// its latest outcome, for one event (`Some(id)`) or every event (`None`). One row per
+    /// combination that occurs: hundreds, a few thousand at most, whatever the number of leads.
+    pub async fn lead_calibration_cells(
+        &self,
+        event_id: Option<i64>,
+    ) -> StoreResult<Vec<CalibrationCell>> {
+        let rows: Vec<CalibrationRow> = on_pool!(self, p => sqlx::query_as(
+            "WITH latest AS (
+                 SELECT attendee_id, outcome FROM (
+                     SELECT attendee_id, outcome, ROW_NUMBER() OVER (
+                         PARTITION BY attendee_id ORDER BY at DESC, id DESC) AS rn
+                     FROM lead_feedback WHERE $1 IS NULL OR event_id = $1) ranked
+                 WHERE rn = 1)
+             SELECT l.tier AS tier, COALESCE(l.top_topic, '') AS topic,
+                 a.decision_role AS role, l.stage AS stage, lf.outcome AS outcome,
+                 COUNT(*) AS n
+             FROM leads l
+             JOIN attendees a ON a.id = l.attendee_id
+             LEFT JOIN latest lf ON lf.attendee_id = l.attendee_id
+             WHERE $1 IS NULL OR l.event_id = $1
+             GROUP BY l.tier, COALESCE(l.top_topic, ''), a.decision_role, l.stage, lf.outcome",
+        )
+        .bind(event_id)
+        .fetch_all(p)
+        .await)?;
+        rows.into_iter()
+            .map(|r| {
+                let tier = Tier::parse(&r.tier).map_err(StoreError::Corrupt)?;
+                Ok(CalibrationCell {
+                    tier,
+                    topic: r.topic,
+                    role: DecisionRole::parse(&r.role).ok(),
+                    stage: PurchaseStage::parse(&r.stage).ok(),
+                    latest: match r.outcome.as_deref() {
+                        None => Latest::Nothing,
+                        Some(key) => {
+                            Outcome::parse(key).map_or(Latest::Unrecognised, Latest::Outcome)
+                        }
+                    },
+                    count: r.n.max(0) as u64,
+                })
+            })
+            .collect()
+    }
+
+    /// Topic names by slug, of one event or of every event.
+    pub async fn topic_names(&self, event_id: Option<i64>) -> StoreResult<Vec<TopicName>> {
+        let rows = on_pool!(self, p => sqlx::query_as(
+            "SELECT slug, MIN(name) AS name FROM topics
+             WHERE $1 IS NULL OR event_id = $1
+             GROUP BY slug ORDER BY slug",
+        )
+        .bind(event_id)
+        .fetch_all(p)
+        .await)?;
+        Ok(rows)
     }
 }

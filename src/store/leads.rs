@@ -54,6 +54,23 @@ pub struct LeadRow {
     pub owner: Option<String>,
 }
 
+/// A stored lead as the CRM export needs it: with its owner's display name and the latest
+/// feedback recorded on it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportLeadRow {
+    pub row: LeadRow,
+    pub owner_name: Option<String>,
+    pub latest: crate::domain::lead_calibration::Latest,
+}
+
+#[derive(FromRow)]
+struct ExportLeadFields {
+    #[sqlx(flatten)]
+    row: LeadRow,
+    owner_name: Option<String>,
+    latest_outcome: Option<String>,
+}
+
 /// One lead build of an event.
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct LeadBuildRecord {
@@ -152,6 +169,43 @@ impl Store {
             .fetch_all(p)
             .await)?;
         Ok(rows)
+    }
+
+    /// Like `event_leads_page`, with each owner's display name and each lead's latest outcome
+    /// (found through the feedback index, one lead at a time).
+    pub async fn event_leads_export_page(
+        &self,
+        event_id: i64,
+        after: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<ExportLeadRow>> {
+        use crate::domain::{lead::Outcome, lead_calibration::Latest};
+        let sql = format!(
+            "SELECT {LEAD_COLUMNS}, u.username AS owner, u.display_name AS owner_name,
+                 (SELECT f.outcome FROM lead_feedback f
+                  WHERE f.event_id = l.event_id AND f.attendee_id = l.attendee_id
+                  ORDER BY f.at DESC, f.id DESC LIMIT 1) AS latest_outcome
+             FROM leads l
+             LEFT JOIN users u ON u.id = l.owner_id
+             WHERE l.event_id = $1 AND l.attendee_id > $2 ORDER BY l.attendee_id LIMIT $3"
+        );
+        let rows: Vec<ExportLeadFields> = on_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(event_id)
+            .bind(after)
+            .bind(limit)
+            .fetch_all(p)
+            .await)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| ExportLeadRow {
+                row: r.row,
+                owner_name: r.owner_name,
+                latest: match r.latest_outcome.as_deref() {
+                    None => Latest::Nothing,
+                    Some(key) => Outcome::parse(key).map_or(Latest::Unrecognised, Latest::Outcome),
+                },
+            })
+            .collect())
     }
 
     /// One stored lead with its owner.

@@ -47,6 +47,8 @@ struct Dashboard {
     user: CurrentUser,
     csrf: String,
     events: Vec<EventLine>,
+    /// Links the scoring calibration across events.
+    can_see_leads: bool,
 }
 
 async fn dashboard(
@@ -65,6 +67,7 @@ async fn dashboard(
         .collect();
     Ok(Html(
         Dashboard {
+            can_see_leads: super::leads::LEADS.contains(&user.role),
             user,
             csrf: csrf.0,
             events,

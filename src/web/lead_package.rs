@@ -97,6 +97,9 @@ pub struct PackageView {
     pub overdue: bool,
     /// The latest outcome's next action, in words.
     pub next_action: Option<String>,
+    /// Steps taken after missed deadlines: "2026-12-07 10:00: reminder sent to the owner
+    /// (sally): emailed sally".
+    pub deadline_steps: Vec<String>,
     pub history: Vec<FeedbackLine>,
 }
 
@@ -172,6 +175,25 @@ pub async fn package_view(
     let next_action = records
         .first()
         .map(|f| f.next.in_words(|t| format::local_date(t, &tz)));
+    let deadline_steps = store
+        .lead_deadline_steps(event.id, id)
+        .await?
+        .into_iter()
+        .map(|s| {
+            let to = s.to.map(|t| format!(", to {t}")).unwrap_or_default();
+            format!(
+                "{}: {} (deadline of {}{to}): {}",
+                format::local_time(s.at, &tz),
+                s.step.label(),
+                s.owner,
+                if s.detail.is_empty() {
+                    s.state
+                } else {
+                    s.detail
+                }
+            )
+        })
+        .collect();
     let topic_names = store.event_topics(event.id).await?;
     let topic_name = |slug: &str| {
         topic_names
@@ -247,6 +269,7 @@ pub async fn package_view(
         due: l.due_at.map(|d| format::local_time(d, &tz)),
         overdue: is_overdue(l.due_at, has_feedback, now.as_millisecond()),
         next_action,
+        deadline_steps,
         history: history(records, &book, &tz),
     };
     if let Some(p) = package {

@@ -1,5 +1,6 @@
 //! The event's lead report (counts, tier mix, sales acceptance, conversions, funnel, with
-//! inline SVG charts) and the cross-topic insight stored by the latest finished build.
+//! inline SVG charts, and the scoring's calibration from `lead_calibration`) and the
+//! cross-topic insight stored by the latest finished build.
 
 use askama::Template;
 use axum::{
@@ -20,6 +21,7 @@ use super::{
 };
 use crate::{
     domain::{
+        feedback_deadline::responsiveness,
         lead::Tier,
         lead_insight::Insight,
         lead_report::{LeadReport, lead_report},
@@ -76,6 +78,19 @@ struct ReportPage {
     tier_chart: String,
     topic_chart: String,
     funnel_chart: String,
+    calibration: super::lead_calibration::CalibrationView,
+    owners: Vec<OwnerLine>,
+}
+
+/// How one owner kept their feedback deadlines.
+pub struct OwnerLine {
+    pub owner: String,
+    pub on_time: u64,
+    pub late: u64,
+    pub never: u64,
+    pub reassigned_away: u64,
+    pub open: u64,
+    pub share: String,
 }
 
 async fn report_page(
@@ -177,7 +192,25 @@ async fn report_page(
                 .unwrap_or_default(),
         })
         .collect();
+    let (calibration, labels) = super::lead_calibration::load(&state, Some(event.id)).await?;
+    let (facts, away) = state.ctx.store.deadline_facts(event.id).await?;
+    let owners = responsiveness(&facts, &away, Timestamp::now())
+        .into_iter()
+        .map(|(owner, r)| OwnerLine {
+            share: r
+                .on_time_share()
+                .map_or_else(|| "none due yet".to_owned(), |s| format::percent(s * 100.0)),
+            owner,
+            on_time: r.on_time,
+            late: r.late,
+            never: r.never,
+            reassigned_away: r.reassigned_away,
+            open: r.open,
+        })
+        .collect();
     let page = ReportPage {
+        owners,
+        calibration: super::lead_calibration::view(&calibration, &labels),
         acceptance: report
             .acceptance
             .acceptance_percent

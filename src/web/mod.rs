@@ -16,6 +16,7 @@ pub mod kiosk;
 pub mod kiosk_api;
 pub mod kiosk_decode;
 pub mod lead_build;
+pub mod lead_calibration;
 pub mod lead_package;
 pub mod lead_report;
 pub mod leads;
@@ -104,6 +105,7 @@ pub fn router(state: AppState) -> Router {
             "/admin",
             leads::router()
                 .merge(lead_report::router())
+                .merge(lead_calibration::router())
                 .merge(lead_build::router()),
         )
         .merge(sales::router())

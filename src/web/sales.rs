@@ -22,7 +22,10 @@ use super::{
 use crate::{
     domain::{playbook::OutcomeChoice, user::Role},
     error::{Error, WebResult},
-    leads::feedback::{self, NOTE_MAX, RecordError},
+    leads::{
+        feedback::{self, NOTE_MAX, RecordError},
+        webhook::outcome::{self as outcome_webhook, OutcomeRecorded},
+    },
     store::{EventRecord, LeadRow},
 };
 
@@ -179,6 +182,7 @@ async fn record(
     user.require(SALES)?;
     let event = super::event_or_404(&state, &slug).await?;
     // Only the owner writes; the store checks ownership in the same statement.
+    let at = Timestamp::now();
     let recorded = feedback::record(
         &state.ctx,
         &event,
@@ -186,7 +190,7 @@ async fn record(
         user.id,
         &form.outcome,
         &form.note,
-        Timestamp::now(),
+        at,
     )
     .await
     .map_err(|e| match e {
@@ -196,6 +200,10 @@ async fn record(
         RecordError::NotTheirs => Error::NotFound,
         RecordError::Failed(e) => Error::Internal(e),
     })?;
+    outcome_webhook::spawn(
+        &state.ctx.settings.leads,
+        OutcomeRecorded::new(&slug, &recorded, form.note.trim(), &user.username, at),
+    );
     tracing::info!(
         user = user.id,
         attendee = attendee_id,

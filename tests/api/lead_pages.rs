@@ -1,15 +1,14 @@
 //! Lead pages on both backends: the marketer list (counts, filters, paging, overdue), the
 //! lead package, sales' own leads and append-only feedback, the report and the insight.
 
-use badgetrail::{
-    domain::{lead_insight, user::Role},
-    leads,
-};
+use badgetrail::domain::{lead_insight, user::Role};
 use jiff::Timestamp;
 use serde_json::json;
 
 use crate::helpers::{Db, TestApp, extract_csrf, spawn_app};
-use crate::lead_support::{Fixture, finish_build, fixture, get, listed, people, signed_in};
+use crate::lead_support::{
+    Fixture, finish_build, fixture, get, listed, people, record_outcomes, signed_in,
+};
 
 crate::on_both_backends!(
     marketers_see_tier_counts_filters_pages_and_overdue_leads,
@@ -365,20 +364,7 @@ async fn the_report_matches_hand_computed_numbers(db: Db) {
         return;
     };
     let f = fixture(&app, 0).await;
-    let now = Timestamp::now();
-    let (ada, bob, cy) = (f.ids[0], f.ids[1], f.ids[2]);
-    leads::feedback::record(&app.ctx, &f.event, ada, f.sally, "contacted", "", now)
-        .await
-        .unwrap();
-    leads::feedback::record(&app.ctx, &f.event, ada, f.sally, "won", "", now)
-        .await
-        .unwrap();
-    leads::feedback::record(&app.ctx, &f.event, cy, f.sally, "not_a_fit", "", now)
-        .await
-        .unwrap();
-    leads::feedback::record(&app.ctx, &f.event, bob, f.sam, "meeting_booked", "", now)
-        .await
-        .unwrap();
+    record_outcomes(&app, &f).await;
     app.login_as(Role::Marketer).await;
     let base = format!("/admin/events/{}/leads/report", f.slug);
 

@@ -570,3 +570,19 @@ pub fn listed(html: &str, prefix: &str) -> Vec<i64> {
         })
         .collect()
 }
+
+/// The outcomes the report, calibration and export tests count on: Ada contacted then won,
+/// Cy not a fit, Bob a meeting booked, each recorded by the lead's owner.
+pub async fn record_outcomes(app: &TestApp, f: &Fixture) {
+    let now = Timestamp::now();
+    for (who, owner, outcome) in [
+        (f.ids[0], f.sally, "contacted"),
+        (f.ids[0], f.sally, "won"),
+        (f.ids[2], f.sally, "not_a_fit"),
+        (f.ids[1], f.sam, "meeting_booked"),
+    ] {
+        badgetrail::leads::feedback::record(&app.ctx, &f.event, who, owner, outcome, "", now)
+            .await
+            .unwrap();
+    }
+}

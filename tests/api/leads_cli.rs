@@ -21,8 +21,18 @@ use crate::helpers::{Db, TestApp, spawn_app};
 const BIN: &str = env!("CARGO_BIN_EXE_badgetrail");
 
 pub fn run(app: &TestApp, args: &[&str]) -> (bool, String, String) {
+    run_with(app, args, &[])
+}
+
+/// Runs the binary against the test's database with `env` set too; success, stdout, stderr.
+pub(crate) fn run_with(
+    app: &TestApp,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (bool, String, String) {
     let out = Command::new(BIN)
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(app.dir.path())
         .env(
             "BADGETRAIL_DATABASE_URL",

@@ -25,6 +25,8 @@ mod kiosk_rules;
 mod kiosk_support;
 mod kiosk_sync;
 mod kiosk_video;
+mod lead_calibration;
+mod lead_crm;
 mod lead_pages;
 mod lead_support;
 mod leads;

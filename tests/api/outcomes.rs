@@ -10,14 +10,16 @@ use badgetrail::{
         playbook::{NextContent, NextOwner},
         user::Role,
     },
-    leads,
+    jobs, leads,
     store::Store,
 };
 use jiff::{Timestamp, ToSpan, tz::TimeZone};
 
 use crate::{
     edm::new_campaign,
-    helpers::{Db, TestApp, extract_csrf, fresh_database, spawn_app},
+    edm_support::eml_files,
+    email_smtp::{SinkOptions, SmtpSink},
+    helpers::{Db, TestApp, extract_csrf, fresh_database, spawn_app, spawn_app_with},
     lead_support::{fixture, get, signed_in},
     leads_cli::run,
     leads_support::{event_with_day, opts, sales_owners, write_file},
@@ -31,6 +33,8 @@ crate::on_both_backends!(
     a_changed_playbook_restates_next_actions_after_a_dry_run,
     feedback_recorded_before_the_playbook_gets_the_default_next_actions,
     the_command_line_lists_who_is_due_and_applies_a_playbook,
+    missed_deadlines_remind_escalate_and_reassign_once_each,
+    two_instances_checking_deadlines_at_once_remind_once,
 );
 
 const PLAYBOOK: &str = r#"
@@ -119,32 +123,17 @@ async fn the_playbook_decides_the_next_action_of_each_outcome(db: Db) {
     assert!(html.contains("their likely next need"), "{html}");
 
     // An outcome neither standard nor in the playbook is refused, nothing written.
+    let recorded = || app.ctx.store.lead_feedback(f.event.id, ada);
     let r = post_outcome(&sally, &app, &path, &csrf, "maybe_later").await;
     assert_eq!(r.status(), 400);
     assert!(r.text().await.unwrap().contains("demo_requested"));
-    assert_eq!(
-        app.ctx
-            .store
-            .lead_feedback(f.event.id, ada)
-            .await
-            .unwrap()
-            .len(),
-        2
-    );
+    assert_eq!(recorded().await.unwrap().len(), 2);
 
-    // A broken playbook refuses recording rather than guessing, and names its line.
+    // A broken playbook refuses recording rather than guessing.
     write_file(&app, "playbook", "[outcome.won]\nonwer = \"sales\"\n");
     let r = post_outcome(&sally, &app, &path, &csrf, "won").await;
     assert_eq!(r.status(), 500);
-    assert_eq!(
-        app.ctx
-            .store
-            .lead_feedback(f.event.id, ada)
-            .await
-            .unwrap()
-            .len(),
-        2
-    );
+    assert_eq!(recorded().await.unwrap().len(), 2);
 }
 
 async fn the_due_list_shows_who_to_reach_now_and_why(db: Db) {
@@ -592,4 +581,225 @@ async fn the_command_line_lists_who_is_due_and_applies_a_playbook(db: Db) {
     );
     assert!(!ok);
     assert!(err.contains("playbook.toml:3"), "{err}");
+}
+
+/// The text of an email as its reader sees it (quoted-printable decoded).
+fn body(raw: &[u8]) -> String {
+    let parsed = mail_parser::MessageParser::default().parse(raw).unwrap();
+    parsed.body_text(0).unwrap().into_owned()
+}
+
+async fn missed_deadlines_remind_escalate_and_reassign_once_each(db: Db) {
+    let Some(sink) = SmtpSink::start(SinkOptions::default()) else {
+        return;
+    };
+    let mail = sink.settings();
+    let Some(app) = spawn_app_with(db, move |s| {
+        s.mail = mail;
+        s.leads.deadline_check_minutes = 0;
+    })
+    .await
+    else {
+        return;
+    };
+    let f = fixture(&app, 0).await;
+    let (ada, bob, cy, dee) = (f.ids[0], f.ids[1], f.ids[2], f.ids[3]);
+    signed_in(&app, "mia", Role::Marketer).await;
+    let store = &app.ctx.store;
+    for (who, address) in [("sally", "sally@example.com"), ("mia", "mia@example.com")] {
+        assert!(store.set_user_email(who, Some(address)).await.unwrap());
+    }
+    write_file(
+        &app,
+        "routing",
+        "fallback = \"sam\"\nmanager = \"mia\"\nreassign_to_fallback = true\nescalate_after_working_days = 5\n",
+    );
+
+    // Now: Ada (48 h late) and Dee (2 h late) are overdue; sally is reminded of each, once.
+    let now = Timestamp::now();
+    let run = jobs::feedback_deadlines::run_once(&app.ctx, now)
+        .await
+        .unwrap();
+    assert_eq!(
+        (run.overdue, run.reminded, run.escalated, run.reassigned),
+        (2, 2, 0, 0)
+    );
+    let mails = sink.received(2);
+    for m in &mails {
+        assert_eq!(m.rcpt_to, ["sally@example.com"]);
+    }
+    let texts: Vec<String> = mails.iter().map(|m| body(&m.raw)).collect();
+    let link = |id: i64| {
+        format!(
+            "{}/sales/leads/{}/{id}",
+            app.ctx.settings.public_url, f.slug
+        )
+    };
+    assert!(texts.iter().any(|t| t.contains(&link(ada))), "{texts:?}");
+    assert!(texts.iter().any(|t| t.contains(&link(dee))), "{texts:?}");
+    let again = jobs::feedback_deadlines::run_once(&app.ctx, now)
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.reminded, again.failed),
+        (0, 0),
+        "running twice sends nothing twice"
+    );
+
+    // Dee gets an outcome; two weeks on, every other lead is past its escalation.
+    leads::feedback::record(&app.ctx, &f.event, dee, f.sally, "contacted", "", now)
+        .await
+        .unwrap();
+    let later = now + (14 * 24).hours();
+    let run = jobs::feedback_deadlines::run_once(&app.ctx, later)
+        .await
+        .unwrap();
+    // Bob is sam's own (the fallback): reminded (no address) and escalated, not reassigned.
+    // Cy: reminded, escalated, reassigned. Ada: escalated, reassigned.
+    assert_eq!(
+        (run.reminded, run.escalated, run.reassigned),
+        (2, 3, 2),
+        "{run:?}"
+    );
+    assert_eq!(
+        run.no_address, 3,
+        "sam has no address: one reminder, two handovers"
+    );
+    assert_eq!(run.failed, 0);
+    let mails = sink.received(6);
+    let to_mia: Vec<String> = mails[2..]
+        .iter()
+        .filter(|m| m.rcpt_to == ["mia@example.com"])
+        .map(|m| body(&m.raw))
+        .collect();
+    assert_eq!(to_mia.len(), 3);
+    let admin_link = format!(
+        "{}/admin/events/{}/leads/{ada}",
+        app.ctx.settings.public_url, f.slug
+    );
+    assert!(to_mia.iter().any(|t| t.contains(&admin_link)), "{to_mia:?}");
+
+    let steps = store.lead_deadline_steps(f.event.id, ada).await.unwrap();
+    let taken: Vec<(&str, Option<&str>, &str)> = steps
+        .iter()
+        .map(|s| (s.step.key(), s.to.as_deref(), s.state.as_str()))
+        .collect();
+    assert_eq!(
+        taken,
+        [
+            ("reminded", Some("sally"), "sent"),
+            ("escalated", Some("mia"), "sent"),
+            ("reassigned", Some("sam"), "no_address"),
+        ]
+    );
+    let lead = store.lead(f.event.id, ada).await.unwrap().unwrap();
+    assert_eq!(
+        lead.lead.owner_id,
+        Some(f.sam),
+        "the fallback owner has it now"
+    );
+    assert!(
+        lead.lead.due_at.unwrap() > later.as_millisecond(),
+        "with a fresh deadline"
+    );
+    assert_eq!(
+        store
+            .lead_deadline_steps(f.event.id, dee)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let bob_steps = store.lead_deadline_steps(f.event.id, bob).await.unwrap();
+    assert_eq!(bob_steps.len(), 2);
+    assert_eq!(
+        store
+            .lead_deadline_steps(f.event.id, cy)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+
+    // Once more: nothing new is taken, nobody is emailed again.
+    let again = jobs::feedback_deadlines::run_once(&app.ctx, later)
+        .await
+        .unwrap();
+    assert_eq!(
+        again.reminded + again.escalated + again.reassigned + again.failed,
+        0
+    );
+    app.ctx.mail.close().await;
+    sink.wait_until_no_session_is_open();
+    assert_eq!(eml_files(&sink.received).len(), 6);
+
+    // The package shows the steps; the report counts how each owner kept their deadlines.
+    let (marketer, _) = signed_in(&app, "mona", Role::Marketer).await;
+    let (_, html) = get(
+        &marketer,
+        &app,
+        &format!("/admin/events/{}/leads/{ada}", f.slug),
+    )
+    .await;
+    assert!(html.contains("id=\"deadline-steps\""), "{html}");
+    assert!(html.contains("reassigned to the fallback owner"), "{html}");
+    let (_, html) = get(
+        &marketer,
+        &app,
+        &format!("/admin/events/{}/leads/report", f.slug),
+    )
+    .await;
+    let row = html
+        .split("<th scope=\"row\">sally</th>")
+        .nth(1)
+        .expect("sally has a row")
+        .split("</tr>")
+        .next()
+        .unwrap()
+        .to_owned();
+    // Sally: Dee answered after its deadline (late); Ada and Cy were taken from her.
+    let cells: Vec<&str> = row
+        .split("<td class=\"num\">")
+        .skip(1)
+        .map(|c| c.split('<').next().unwrap())
+        .collect();
+    assert_eq!(cells, ["0", "1", "0", "2", "0", "0.0%"], "{row}");
+}
+
+async fn two_instances_checking_deadlines_at_once_remind_once(db: Db) {
+    let Some(app) = spawn_app_with(db, |s| s.leads.deadline_check_minutes = 0).await else {
+        return;
+    };
+    let f = fixture(&app, 0).await;
+    assert!(
+        app.ctx
+            .store
+            .set_user_email("sally", Some("sally@example.com"))
+            .await
+            .unwrap()
+    );
+    let other = app.another_instance().await;
+    let now = Timestamp::now();
+    let (a, b) = tokio::join!(
+        jobs::feedback_deadlines::run_once(&app.ctx, now),
+        jobs::feedback_deadlines::run_once(&other.ctx, now),
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.reminded + b.reminded, 2, "{a:?} {b:?}");
+    assert_eq!(
+        eml_files(&app.outbox()).len(),
+        2,
+        "Ada's and Dee's reminders, once each"
+    );
+    for id in [f.ids[0], f.ids[3]] {
+        let steps = app
+            .ctx
+            .store
+            .lead_deadline_steps(f.event.id, id)
+            .await
+            .unwrap();
+        assert_eq!(steps.len(), 1);
+        assert_eq!(steps[0].state, "sent");
+    }
+    drop(other);
 }

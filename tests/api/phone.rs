@@ -165,6 +165,10 @@ async fn seed(app: &TestApp) -> (Vec<Page>, Vec<Page>) {
         page("lead package", format!("{event}/leads/{ada}")),
         page("lead report", format!("{event}/leads/report")),
         page("cross-topic insight", format!("{event}/leads/insight")),
+        page(
+            "scoring calibration across events",
+            "/admin/leads/calibration",
+        ),
         page("campaigns", format!("{event}/campaigns")),
         page(
             "sent campaign",
