@@ -33,6 +33,13 @@ impl Context {
                 crate::config::redact_url(settings.database_url.expose_secret())
             )
         })?;
+        // Registrations from before the data pool, or left over by a failure.
+        let resolved = crate::pool::resolve_all(&store)
+            .await
+            .context("resolving registrations to people and companies")?;
+        if resolved > 0 {
+            tracing::info!(registrations = resolved, "resolved to people and companies");
+        }
         let mail = MailTransport::from_settings(&settings.mail).context("setting up mail")?;
         let edm = crate::edm::EdmRuntime::build(&settings, &store)
             .await

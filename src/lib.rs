@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod leads;
 pub mod live;
 pub mod mail;
+pub mod pool;
 pub mod privacy;
 pub mod qr;
 pub mod registration;

@@ -106,6 +106,11 @@ pub async fn record(
             &|attendee_id, serial| keys.sign(attendee_id, serial),
         )
         .await?;
+    // The registrations are stored whatever happens here; a failure is resolved later.
+    let ids: Vec<i64> = outcomes.iter().map(|o| o.attendee_id).collect();
+    if let Err(e) = crate::pool::resolve_registrations(&ctx.store, &ids).await {
+        tracing::warn!(error = %e, "registrations not yet resolved to people and companies");
+    }
     for o in &outcomes {
         tracing::debug!(
             attendee_id = o.attendee_id,

@@ -55,9 +55,9 @@ impl Store {
     /// Removes the attendee's personal data and keeps what others rely on without them:
     /// the registration row (neutral values, `erased_at`), consents as proof under a keyed
     /// hash, scans under a random visitor number, campaign ledger rows without the
-    /// address. Deletes interests, leads, sales feedback, badge emails, opens and clicks and
-    /// bounces; revokes every badge; suppresses the hashed address. Erasing twice changes
-    /// nothing more.
+    /// address. Deletes interests, leads, sales feedback and deadline steps, badge emails,
+    /// opens and clicks and bounces, and the person record once no other registration has it;
+    /// revokes every badge; suppresses the hashed address. Erasing twice changes nothing more.
     pub async fn erase_attendee(&self, e: &ErasureInput<'_>) -> StoreResult<Erased> {
         let id = e.attendee_id;
         let now = e.now.as_millisecond();
@@ -139,12 +139,19 @@ impl Store {
                     "UPDATE attendees SET email = $2, name = '', company = '', job_title = '',
                        decision_role = '', purchase_stage = '', industry = '', company_size = '',
                        country = '', phone = NULL, marketing_consent = $3, badge_serial = badge_serial + 1,
-                       updated_at = $4, erased_at = $4
+                       updated_at = $4, erased_at = $4, person_id = NULL, company_id = NULL
                      WHERE id = $1",
                     id,
                     &placeholder,
                     false,
                     now
+                );
+                run!("DELETE FROM lead_deadline_steps WHERE attendee_id = $1", id);
+                // The person record holds the address; it goes with their last registration.
+                run!(
+                    "DELETE FROM people WHERE email = $1
+                       AND NOT EXISTS (SELECT 1 FROM attendees a WHERE a.person_id = people.id)",
+                    crate::domain::pool::person_key(&email)
                 );
                 Erased { counts: c, email: Some(email) }
             }

@@ -176,6 +176,9 @@ struct AttendeePage {
     can_handle_data_requests: bool,
     /// When the person's data was erased, in the event's time zone.
     erased_at: Option<String>,
+    /// The person across events and their company, for those who may open the data pool.
+    person_id: Option<i64>,
+    company: Option<(i64, String)>,
 }
 
 /// The stored choice keys as the words the attendee picked.
@@ -275,7 +278,14 @@ async fn attendee_page(
             room: v.room,
         })
         .collect();
+    let (person_id, company) = if super::pool::READERS.contains(&user.role) {
+        state.ctx.store.pool_links(id).await?
+    } else {
+        (None, None)
+    };
     let page = AttendeePage {
+        person_id,
+        company,
         visits,
         minutes_total,
         consents,

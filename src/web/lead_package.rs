@@ -97,6 +97,10 @@ pub struct PackageView {
     pub overdue: bool,
     /// The latest outcome's next action, in words.
     pub next_action: Option<String>,
+    /// Also from this company at this event: name, role, tier, top topic.
+    pub colleagues: Vec<(String, String, String, String)>,
+    /// The company in the data pool (id, name).
+    pub company: Option<(i64, String)>,
     /// Steps taken after missed deadlines: "2026-12-07 10:00: reminder sent to the owner
     /// (sally): emailed sally".
     pub deadline_steps: Vec<String>,
@@ -175,6 +179,20 @@ pub async fn package_view(
     let next_action = records
         .first()
         .map(|f| f.next.in_words(|t| format::local_date(t, &tz)));
+    let colleagues = store
+        .colleagues(event.id, id)
+        .await?
+        .into_iter()
+        .map(|c| {
+            (
+                c.name,
+                role_words(&c.decision_role),
+                c.tier.unwrap_or_else(|| "no lead".into()),
+                c.topic_name.unwrap_or_default(),
+            )
+        })
+        .collect();
+    let (_, company) = store.pool_links(id).await?;
     let deadline_steps = store
         .lead_deadline_steps(event.id, id)
         .await?
@@ -269,6 +287,8 @@ pub async fn package_view(
         due: l.due_at.map(|d| format::local_time(d, &tz)),
         overdue: is_overdue(l.due_at, has_feedback, now.as_millisecond()),
         next_action,
+        colleagues,
+        company,
         deadline_steps,
         history: history(records, &book, &tz),
     };

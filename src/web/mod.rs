@@ -23,6 +23,7 @@ pub mod leads;
 pub mod live;
 pub mod monitoring;
 pub mod my_registration;
+pub mod pool;
 pub mod privacy;
 pub mod public;
 pub mod rate_limit;
@@ -104,6 +105,7 @@ pub fn router(state: AppState) -> Router {
         .nest(
             "/admin",
             leads::router()
+                .merge(pool::router())
                 .merge(lead_report::router())
                 .merge(lead_calibration::router())
                 .merge(lead_build::router()),

@@ -146,7 +146,11 @@ async fn package(
     let (event, lead) = visible_lead(&state, &user, &slug, attendee_id).await?;
     let can_record = lead.lead.owner_id == Some(user.id);
     let outcomes = feedback::playbook(&state.ctx, &event)?.choices();
-    let pkg = package_view(&state, &event, lead, Timestamp::now()).await?;
+    let mut pkg = package_view(&state, &event, lead, Timestamp::now()).await?;
+    if !super::pool::READERS.contains(&user.role) {
+        // The data pool's pages are for marketers and admins.
+        pkg.company = None;
+    }
     let page = PackagePage {
         user,
         csrf: csrf.0,

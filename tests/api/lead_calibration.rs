@@ -21,7 +21,7 @@ crate::on_both_backends!(
 );
 
 /// A second event with the demo's topics.
-async fn data_days(app: &TestApp) -> EventRecord {
+pub(crate) async fn data_days(app: &TestApp) -> EventRecord {
     let mut p = badgetrail::demo::programme::cloud_summit();
     p.event.slug = Slug::parse("data-days-2026").unwrap();
     p.event.name = "Data Days 2026".into();

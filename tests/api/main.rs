@@ -36,6 +36,7 @@ mod live;
 mod monitoring;
 mod outcomes;
 mod phone;
+mod pool;
 mod privacy;
 mod privacy_support;
 mod rate_limits;

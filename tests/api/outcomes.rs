@@ -390,7 +390,7 @@ async fn a_changed_playbook_restates_next_actions_after_a_dry_run(db: Db) {
 }
 
 /// Runs SQL as the code of an earlier schema wrote it, straight on the database.
-async fn raw(db: Db, url: &str, sql: String) {
+pub(crate) async fn raw(db: Db, url: &str, sql: String) {
     let sql = sqlx::AssertSqlSafe(sql);
     match db {
         Db::Sqlite => {

@@ -153,6 +153,8 @@ async fn seed(app: &TestApp) -> (Vec<Page>, Vec<Page>) {
     .await
     .unwrap();
     let event = format!("/admin/events/{}", f.slug);
+    let (person, company) = app.ctx.store.pool_links(ada).await.unwrap();
+    let (person, company) = (person.unwrap(), company.unwrap().0);
     let admin = vec![
         page("events", "/admin"),
         page("event attendees", event.clone()),
@@ -183,6 +185,9 @@ async fn seed(app: &TestApp) -> (Vec<Page>, Vec<Page>) {
             format!("{event}/campaigns/after-the-summit/preview?who={ada}"),
         ),
         page("due list", "/due?within=366"),
+        page("person", format!("/admin/people/{person}")),
+        page("company", format!("/admin/companies/{company}")),
+        page("accounts", format!("{event}/accounts")),
         page("not found, in the staff layout", format!("{event}/nothing")),
     ];
     let sales = vec![

@@ -1,0 +1,45 @@
+//! The data pool: every registration resolved to one person across events and one company
+//! (`domain::pool`). New registrations are resolved as they are recorded; registrations
+//! from before the pool existed, or left over by a failure, when the application starts.
+
+use jiff::Timestamp;
+
+use crate::{
+    domain::pool::{person_key, resolve_company},
+    store::{Resolution, Store, StoreResult, Unresolved},
+};
+
+/// Registrations resolved per transaction.
+const BATCH: i64 = 1_000;
+
+fn resolution(u: Unresolved) -> Resolution {
+    Resolution {
+        attendee_id: u.id,
+        person_key: person_key(&u.email),
+        company: resolve_company(&u.email, &u.company),
+    }
+}
+
+/// Resolves the registrations `ids` that are not resolved yet.
+pub async fn resolve_registrations(store: &Store, ids: &[i64]) -> StoreResult<usize> {
+    let rows = store.unresolved_registrations(Some(ids), BATCH).await?;
+    let resolutions: Vec<Resolution> = rows.into_iter().map(resolution).collect();
+    store
+        .resolve_registrations(&resolutions, Timestamp::now())
+        .await
+}
+
+/// Resolves every registration not resolved yet, a batch per transaction.
+pub async fn resolve_all(store: &Store) -> StoreResult<usize> {
+    let mut done = 0;
+    loop {
+        let rows = store.unresolved_registrations(None, BATCH).await?;
+        if rows.is_empty() {
+            return Ok(done);
+        }
+        let resolutions: Vec<Resolution> = rows.into_iter().map(resolution).collect();
+        done += store
+            .resolve_registrations(&resolutions, Timestamp::now())
+            .await?;
+    }
+}
