@@ -354,6 +354,8 @@ function checkDevice(res) {
   }
 }
 
+/// Posts queued scans (oldest first) as one batch.
+/** @param {any[]} items @param {number} remaining */
 async function post(items, remaining) {
   const body = {
     sent_at: new Date().toISOString(),

@@ -8,7 +8,19 @@ use serde::{Deserialize, Serialize};
 use super::{choice::choice_enum, lead_follow_up::FollowUp, next_need::NextNeed};
 
 /// A, B, C or X; see DOMAIN.md and `docs/scoring.md`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 pub enum Tier {
     /// Hand to sales now.
     A,
@@ -51,7 +63,7 @@ impl Tier {
 }
 
 /// The key contact.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Contact {
     pub name: String,
     pub email: String,
@@ -65,7 +77,7 @@ pub struct Contact {
 }
 
 /// One session that contributed to the interest.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SessionContribution {
     /// The organiser's session id.
     pub session: String,
@@ -75,7 +87,7 @@ pub struct SessionContribution {
 }
 
 /// Interest in one topic, 0 to 100, and where it came from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TopicInterest {
     pub slug: String,
     pub name: String,
@@ -89,7 +101,7 @@ pub struct TopicInterest {
 }
 
 /// What is known of the company and its needs.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Needs {
     /// Industry in words.
     pub industry: String,
@@ -106,7 +118,7 @@ pub struct Needs {
 }
 
 /// A solution or customer case to show the lead, from the marketers' content file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ContentPick {
     /// `solution` or `case`.
     pub kind: String,
@@ -117,7 +129,7 @@ pub struct ContentPick {
 }
 
 /// One factor of the tier decision, with its value and its contribution to its axis.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Factor {
     /// `fit`, `engagement`, `stage` or `rule`.
     pub axis: String,
@@ -127,7 +139,7 @@ pub struct Factor {
 }
 
 /// Who follows the lead up and by when.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Routing {
     pub owner: String,
     /// Which routing rule picked the owner, in words ("region EMEA, industry finance").
@@ -137,7 +149,7 @@ pub struct Routing {
 }
 
 /// Everything sales gets about one attendee.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LeadPackage {
     pub attendee_id: i64,
     pub tier: Tier,

@@ -13,7 +13,7 @@ use super::{
 };
 
 /// The latest outcome of a lead, as the package carries it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FollowUp {
     /// Outcome key (standard or the playbook's own).
     pub outcome: String,

@@ -16,7 +16,7 @@ pub const MIN_LIFT: f64 = 1.2;
 pub const MIN_CONFIDENCE: f64 = 0.15;
 
 /// The topic a lead probably needs next, and why.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct NextNeed {
     pub slug: String,
     pub name: String,

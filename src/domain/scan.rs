@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::badge::{self, BadgeClaims, BadgeError};
 
 /// Which way the attendee went through the door.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Direction {
     Entry,

@@ -133,7 +133,7 @@ pub async fn authenticate(ctx: &Context, token: &str) -> anyhow::Result<DeviceAu
 }
 
 /// One scan as a device reports it.
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 pub struct ReportedScan {
     /// Chosen by the device for each scan; the same nonce again is the same scan.
     pub nonce: String,
@@ -147,7 +147,7 @@ pub struct ReportedScan {
 }
 
 /// A batch of scans and the device's state when it sent them.
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 pub struct ScanBatch {
     /// The device's clock when it sent the batch: the server's clock minus this is the skew.
     pub sent_at: Timestamp,

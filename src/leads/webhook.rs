@@ -22,7 +22,7 @@ use super::LeadSettings;
 use crate::domain::lead::LeadPackage;
 
 /// The body of one webhook request.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct LeadReady<'a> {
     pub event: &'a str,
     pub lead: &'a LeadPackage,

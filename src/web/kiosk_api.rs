@@ -2,15 +2,19 @@
 //! scans (photo decoding is in `kiosk_decode`).
 
 use axum::{
-    Json, Router,
+    Json,
     extract::{DefaultBodyLimit, State, rejection::JsonRejection},
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
-    routing::{get, post},
 };
 use data_encoding::BASE64_NOPAD;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::{
+    router::{OpenApiRouter, UtoipaMethodRouterExt},
+    routes,
+};
 
 use super::AppState;
 use crate::{
@@ -25,14 +29,22 @@ const MAX_BATCH_BYTES: usize = 1 << 20;
 /// Most scans accepted in one batch.
 pub const MAX_BATCH: usize = 1000;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/devices/pair", post(pair))
-        .route("/api/v1/devices/self", get(device_self))
-        .route(
-            "/api/v1/scans",
-            post(scans).layer(DefaultBodyLimit::max(MAX_BATCH_BYTES)),
-        )
+/// The kiosk's routes, each with its part of the API description (`web::openapi`).
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(pair))
+        .routes(routes!(device_self))
+        .routes(routes!(scans).layer(DefaultBodyLimit::max(MAX_BATCH_BYTES)))
+}
+
+/// The security scheme name of a paired kiosk's bearer token in the API description.
+pub const DEVICE_TOKEN: &str = "device_token";
+
+/// Every error answer of the API: `{"error": "..."}`.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong, in words that are safe to show.
+    pub error: String,
 }
 
 /// An API error as JSON: `{"error": "..."}` with the matching status.
@@ -69,24 +81,26 @@ impl From<JsonRejection> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.0, Json(serde_json::json!({ "error": self.1 }))).into_response()
+        (self.0, Json(ErrorBody { error: self.1 })).into_response()
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct PairRequest {
+    /// The pairing code staff see when they add the door device.
     code: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct PublicKey {
     key_id: u16,
     /// Ed25519 public key, standard base64 without padding.
     public_key: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct PairResponse {
+    /// The device's bearer token for every later request.
     token: String,
     device_id: i64,
     event_id: i64,
@@ -98,6 +112,20 @@ struct PairResponse {
     revocations: Vec<(i64, i64)>,
 }
 
+/// Pairs a kiosk with a one-time pairing code.
+#[utoipa::path(
+    post,
+    path = "/api/v1/devices/pair",
+    tag = "kiosk",
+    request_body = PairRequest,
+    responses(
+        (status = 200, description = "Paired: the device's token and its event's keys", body = PairResponse),
+        (status = 404, description = "Wrong, used or expired code", body = ErrorBody),
+        (status = 400, description = "Malformed body", body = ErrorBody),
+        (status = 415, description = "Not JSON", body = ErrorBody),
+        (status = 422, description = "Body lacks the code", body = ErrorBody),
+    )
+)]
 async fn pair(
     State(state): State<AppState>,
     body: Result<Json<PairRequest>, JsonRejection>,
@@ -159,10 +187,13 @@ async fn pair(
     }))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct ScanResult {
     nonce: String,
+    /// `accepted`, `duplicate` or `refused`.
     decision: String,
+    /// For refusals: `malformed`, `forged`, `wrong_event`, `revoked`, `unknown_room` or
+    /// `outside_session`.
     reason: Option<String>,
     /// Plain words for the door screen.
     message: &'static str,
@@ -171,9 +202,10 @@ struct ScanResult {
     first_name: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct ScansResponse {
     server_time: Timestamp,
+    /// One per scan sent, in the order sent.
     results: Vec<ScanResult>,
 }
 
@@ -216,6 +248,23 @@ fn refused(auth: DeviceAuth) -> ApiError {
     }
 }
 
+/// Sends a batch of scans; the verdicts come back once the batch is committed.
+#[utoipa::path(
+    post,
+    path = "/api/v1/scans",
+    tag = "kiosk",
+    security(("device_token" = [])),
+    request_body = ScanBatch,
+    responses(
+        (status = 200, description = "Every scan's verdict, in input order", body = ScansResponse),
+        (status = 400, description = "Malformed body", body = ErrorBody),
+        (status = 401, description = "Unknown or missing device token", body = ErrorBody),
+        (status = 403, description = "The device was revoked", body = ErrorBody),
+        (status = 413, description = "More than 1,000 scans or 1 MiB", body = ErrorBody),
+        (status = 415, description = "Not JSON", body = ErrorBody),
+        (status = 422, description = "A field or nonce the server cannot read", body = ErrorBody),
+    )
+)]
 async fn scans(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -268,14 +317,14 @@ async fn scans(
     }))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct SyncRoom {
     id: i64,
     name: String,
     capacity: i64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct SyncSession {
     id: i64,
     room_id: i64,
@@ -288,7 +337,7 @@ struct SyncSession {
 }
 
 /// The door's time rules in seconds (`domain::scan::ScanRules`).
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct SyncRules {
     grace_before_start_secs: i64,
     grace_after_end_secs: i64,
@@ -306,7 +355,7 @@ impl From<ScanRules> for SyncRules {
 }
 
 /// Everything a kiosk keeps to decide on its own while offline.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct DeviceSelfResponse {
     device_id: i64,
     device_name: String,
@@ -331,6 +380,22 @@ struct DeviceSelfResponse {
 
 /// `GET /api/v1/devices/self`: the device's own state and its event's current keys,
 /// revocations, rooms and sessions, refreshed by kiosks on start and while online.
+#[utoipa::path(
+    get,
+    path = "/api/v1/devices/self",
+    tag = "kiosk",
+    summary = "What the kiosk keeps to decide on its own while offline",
+    description = "The device's own state and its event's current keys, revocations, rooms, \
+                   sessions and door rules. Kiosks fetch it after pairing, on every start and \
+                   every minute while online.",
+    security(("device_token" = [])),
+    responses(
+        (status = 200, description = "The device and its event", body = DeviceSelfResponse,
+         headers(("Cache-Control" = String, description = "`no-store`"))),
+        (status = 401, description = "Unknown, rotated-out or missing device token", body = ErrorBody),
+        (status = 403, description = "The device was revoked", body = ErrorBody),
+    )
+)]
 async fn device_self(
     State(state): State<AppState>,
     headers: HeaderMap,

@@ -6,17 +6,29 @@ use std::{
     time::Duration,
 };
 
+use std::borrow::Cow;
+
 use axum::{
-    Json, Router,
+    Json,
     extract::{DefaultBodyLimit, State},
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
-    routing::post,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Semaphore, oneshot, watch};
+use utoipa::{
+    PartialSchema, ToSchema,
+    openapi::{ObjectBuilder, RefOr, Schema, Type},
+};
+use utoipa_axum::{
+    router::{OpenApiRouter, UtoipaMethodRouterExt},
+    routes,
+};
 
-use super::{AppState, kiosk_api::ApiError};
+use super::{
+    AppState,
+    kiosk_api::{ApiError, ErrorBody},
+};
 use crate::qr::{self, Budget, CancelOnDrop, QrError};
 
 /// Largest photo accepted for decoding, in bytes and in pixels (a 12 MP phone photo fits).
@@ -94,16 +106,34 @@ impl DecodeSlots {
     }
 }
 
-pub fn router() -> Router<AppState> {
-    Router::new().route(
-        "/api/v1/decode",
-        post(decode).layer(DefaultBodyLimit::max(MAX_PHOTO_BYTES)),
-    )
+/// The decode route, with its part of the API description (`web::openapi`).
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(decode).layer(DefaultBodyLimit::max(MAX_PHOTO_BYTES)))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct DecodeResponse {
+    /// The text of every QR code found, usually one badge token.
     codes: Vec<String>,
+}
+
+/// A photo as the request body: the raw bytes of a PNG or JPEG file.
+struct Photo;
+
+impl PartialSchema for Photo {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .content_media_type("image/*")
+            .description(Some("The bytes of a PNG or JPEG photo"))
+            .into()
+    }
+}
+
+impl ToSchema for Photo {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("Photo")
+    }
 }
 
 /// Reads QR codes from a photo or camera frame (PNG or JPEG body), for devices that cannot
@@ -114,6 +144,33 @@ struct DecodeResponse {
 /// holds a slot until it ends; the handler holds the cancel flag, so a client that goes away
 /// (its handler future dropped) ends the decode at the next check. The handler itself waits
 /// at most the budget and a grace period, and not at all once shutdown begins.
+#[utoipa::path(
+    post,
+    path = "/api/v1/decode",
+    tag = "kiosk",
+    summary = "Reads the QR codes in a photo, for devices that cannot decode themselves",
+    description = "A PNG or JPEG of at most 8 MiB and 16 million pixels, checked from its \
+                   header before decoding. A few decodes run at once, each within a time \
+                   budget (`[decode]` settings); a decode ends when its client disconnects.",
+    security(("device_token" = [])),
+    request_body(content(
+        (Photo = "image/png"),
+        (Photo = "image/jpeg"),
+    )),
+    responses(
+        (status = 200, description = "The codes found (none is an empty list)", body = DecodeResponse),
+        (status = 401, description = "Unknown or missing device token", body = ErrorBody),
+        (status = 403, description = "The device was revoked", body = ErrorBody),
+        (status = 413, description = "Too many pixels, or an interlaced PNG or progressive \
+                                      JPEG too large to decode (`{\"error\"}`); a body over \
+                                      8 MiB is refused before it is read, in plain text"),
+        (status = 415, description = "Neither PNG nor JPEG", body = ErrorBody),
+        (status = 422, description = "Unreadable, or over its time budget", body = ErrorBody),
+        (status = 503, description = "Every decode slot is busy, or the server is shutting down",
+         body = ErrorBody,
+         headers(("Retry-After" = String, description = "Seconds to wait before sending the frame again"))),
+    )
+)]
 async fn decode(
     State(state): State<AppState>,
     headers: HeaderMap,

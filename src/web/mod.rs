@@ -23,6 +23,7 @@ pub mod leads;
 pub mod live;
 pub mod monitoring;
 pub mod my_registration;
+pub mod openapi;
 pub mod pool;
 pub mod privacy;
 pub mod public;
@@ -84,12 +85,11 @@ pub fn router(state: AppState) -> Router {
         .merge(public::router())
         .merge(my_registration::router())
         .merge(auth::router())
-        .merge(kiosk_api::router())
-        .merge(kiosk_decode::router())
+        // Everything under /api, with its OpenAPI description.
+        .merge(openapi::router())
         .merge(kiosk::router())
         .merge(unsubscribe::router())
         .merge(tracking::router())
-        .merge(edm_inbound::router())
         .nest(
             "/admin",
             admin::router()

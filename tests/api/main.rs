@@ -34,6 +34,7 @@ mod leads_cli;
 mod leads_support;
 mod live;
 mod monitoring;
+mod openapi;
 mod outcomes;
 mod phone;
 mod pool;

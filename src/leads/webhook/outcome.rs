@@ -13,7 +13,7 @@ use crate::leads::{LeadSettings, feedback::Recorded};
 
 /// The body of one outcome request. It carries no more about the person than their
 /// attendee id: a receiver matches it with the lead it got from the lead webhook or an export.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct OutcomeRecorded {
     /// Event slug.
     pub event: String,
