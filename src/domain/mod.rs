@@ -6,6 +6,7 @@ pub mod audience;
 pub mod badge;
 pub mod campaign;
 pub mod choice;
+pub mod dashboard;
 pub mod door_activity;
 pub mod edm_link;
 pub mod email;
