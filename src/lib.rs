@@ -6,6 +6,7 @@ pub mod badges;
 pub mod cli;
 pub mod config;
 pub mod context;
+pub mod dashboard;
 pub mod demo;
 pub mod domain;
 pub mod door;

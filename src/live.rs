@@ -17,7 +17,7 @@ use crate::{
         occupancy::{self, DoorScan, RoomCapacity, RoomOccupancy},
         scan::{Direction, Refusal, ScanRules, SessionSlot},
     },
-    store::ts,
+    store::{KioskRoom, KioskSession, Store, ts},
 };
 
 /// How many refused scans the page lists.
@@ -72,17 +72,23 @@ pub struct RefusalNow {
     pub attendee: Option<String>,
 }
 
-/// Reads the live view of `event_id` at `now`.
-pub async fn read(ctx: &Context, event_id: i64, now: Timestamp) -> anyhow::Result<LiveOps> {
-    let store = &ctx.store;
-    let rates_from = now - SignedDuration::from_mins(RATE_MINUTES as i64);
-    let (rooms, sessions, devices, door_scans, refusals) = tokio::try_join!(
-        store.kiosk_rooms(event_id),
-        store.kiosk_sessions(event_id),
-        store.list_devices(event_id),
-        store.live_door_scans(event_id, rates_from.as_millisecond(), now.as_millisecond()),
-        store.live_refusals(event_id, REFUSALS_SHOWN),
-    )?;
+/// Each room's occupancy at `now`, with the rooms and sessions it was computed from.
+#[derive(Debug, Clone)]
+pub struct Occupancy {
+    /// In programme order.
+    pub rooms: Vec<KioskRoom>,
+    pub sessions: Vec<KioskSession>,
+    /// `sessions` as the door rules see them, in the same order.
+    pub slots: Vec<SessionSlot>,
+    /// One per room, in the order of `rooms`.
+    pub occupancy: Vec<RoomOccupancy>,
+}
+
+/// Reads who is in which room of `event_id` at `now`: the rooms, the sessions, and the
+/// accepted scans from `occupancy::window_start` on, counted by `occupancy::occupancy`.
+pub async fn occupancy(store: &Store, event_id: i64, now: Timestamp) -> anyhow::Result<Occupancy> {
+    let (rooms, sessions) =
+        tokio::try_join!(store.kiosk_rooms(event_id), store.kiosk_sessions(event_id),)?;
     let slots: Vec<SessionSlot> = sessions
         .iter()
         .map(|s| SessionSlot {
@@ -115,6 +121,40 @@ pub async fn read(ctx: &Context, event_id: i64, now: Timestamp) -> anyhow::Resul
         })
         .collect();
     let occupancy = occupancy::occupancy(&accepted, &slots, &capacities, now);
+    Ok(Occupancy {
+        rooms,
+        sessions,
+        slots,
+        occupancy,
+    })
+}
+
+/// Reads the live view of `event_id` at `now`.
+pub async fn read(ctx: &Context, event_id: i64, now: Timestamp) -> anyhow::Result<LiveOps> {
+    let store = &ctx.store;
+    let rates_from = now - SignedDuration::from_mins(RATE_MINUTES as i64);
+    let (
+        Occupancy {
+            rooms,
+            sessions,
+            slots,
+            occupancy,
+        },
+        devices,
+        door_scans,
+        refusals,
+    ) = tokio::try_join!(
+        occupancy(store, event_id, now),
+        async { anyhow::Ok(store.list_devices(event_id).await?) },
+        async {
+            anyhow::Ok(
+                store
+                    .live_door_scans(event_id, rates_from.as_millisecond(), now.as_millisecond())
+                    .await?,
+            )
+        },
+        async { anyhow::Ok(store.live_refusals(event_id, REFUSALS_SHOWN).await?) },
+    )?;
     let running = |room_id: i64| {
         slots
             .iter()

@@ -7,6 +7,7 @@ pub mod badge;
 pub mod buying_group;
 pub mod campaign;
 pub mod choice;
+pub mod dashboard;
 pub mod door_activity;
 pub mod edm_link;
 pub mod email;

@@ -135,6 +135,15 @@ pub enum DueFor {
     Owner(i64),
 }
 
+/// Feedback rows `f` (of attendee `a`) that put a person on the due list at `$1`: the
+/// latest row of its lead, with a next contact that has come, for anybody but "nobody", of
+/// a person not erased. The due list and the dashboard's count share it.
+pub(super) const LATEST_DUE: &str = "f.next_at IS NOT NULL AND f.next_at <= $1
+    AND f.next_owner <> 'nobody'
+    AND a.erased_at IS NULL
+    AND f.id = (SELECT MAX(g.id) FROM lead_feedback g
+                WHERE g.event_id = f.event_id AND g.attendee_id = f.attendee_id)";
+
 impl Store {
     /// Appends feedback to a lead on behalf of its owner, with the next action the playbook
     /// gave it. The ownership test is part of the insert, so a lead routed to someone else
@@ -262,10 +271,7 @@ impl Store {
              LEFT JOIN leads l ON l.event_id = f.event_id AND l.attendee_id = f.attendee_id
              LEFT JOIN users ou ON ou.id = l.owner_id
              LEFT JOIN topics t ON t.event_id = f.event_id AND t.slug = l.top_topic
-             WHERE f.next_at IS NOT NULL AND f.next_at <= $1 AND f.next_owner <> 'nobody'
-               AND a.erased_at IS NULL
-               AND f.id = (SELECT MAX(g.id) FROM lead_feedback g
-                           WHERE g.event_id = f.event_id AND g.attendee_id = f.attendee_id)
+             WHERE {LATEST_DUE}
                AND ($2 = 0 OR (l.owner_id = $3 AND f.next_owner = 'sales'))
              ORDER BY f.next_at, f.id
              LIMIT $4"

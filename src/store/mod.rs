@@ -9,6 +9,7 @@ mod attendee_export;
 mod attendees;
 mod bulk;
 mod campaigns;
+mod dashboard;
 mod devices;
 mod erasure;
 mod events;

@@ -1,4 +1,4 @@
-//! Staff pages: events, attendee lists and details, badge re-issue and the badge print sheet.
+//! Staff pages: an event's attendee list and details, badge re-issue and the badge print sheet.
 //! A person's data requests (export, erasure) are in `privacy`.
 
 use askama::Template;
@@ -12,12 +12,7 @@ use axum_extra::extract::Form;
 use jiff::Timestamp;
 use serde::Deserialize;
 
-use super::{
-    AppState,
-    auth::CurrentUser,
-    csrf::CsrfToken,
-    format::{self, EventLine},
-};
+use super::{AppState, auth::CurrentUser, csrf::CsrfToken, format};
 use crate::{
     domain::user::Role,
     error::{Error, WebResult},
@@ -34,46 +29,10 @@ const PRINT_PAGE_SIZE: i64 = 200;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/", get(dashboard))
         .route("/events/{slug}", get(event_page))
         .route("/events/{slug}/attendees/{id}", get(attendee_page))
         .route("/events/{slug}/attendees/{id}/reissue", post(reissue))
         .route("/events/{slug}/badges/print", get(print_sheet))
-}
-
-#[derive(Template)]
-#[template(path = "admin/dashboard.html")]
-struct Dashboard {
-    user: CurrentUser,
-    csrf: String,
-    events: Vec<EventLine>,
-    /// Links the scoring calibration across events.
-    can_see_leads: bool,
-}
-
-async fn dashboard(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    csrf: CsrfToken,
-) -> WebResult<Html<String>> {
-    user.require(VIEW)?;
-    let events = state
-        .ctx
-        .store
-        .list_events()
-        .await?
-        .into_iter()
-        .map(EventLine::from)
-        .collect();
-    Ok(Html(
-        Dashboard {
-            can_see_leads: super::leads::LEADS.contains(&user.role),
-            user,
-            csrf: csrf.0,
-            events,
-        }
-        .render()?,
-    ))
 }
 
 #[derive(Deserialize)]

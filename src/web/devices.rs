@@ -21,7 +21,7 @@ use crate::{
 };
 
 /// Who may set up and revoke door devices.
-const DEVICES: &[Role] = &[Role::Admin, Role::Staff];
+pub(super) const DEVICES: &[Role] = &[Role::Admin, Role::Staff];
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -24,7 +24,7 @@ use crate::{
 };
 
 /// Who may watch the doors: not sales, who see only their own leads.
-const LIVE: &[Role] = &[Role::Admin, Role::Marketer, Role::Staff];
+pub(super) const LIVE: &[Role] = &[Role::Admin, Role::Marketer, Role::Staff];
 
 /// How often the page asks for fresh numbers, in milliseconds.
 const POLL_MS: u32 = 5000;

@@ -8,6 +8,7 @@ pub mod campaigns;
 pub mod charts;
 pub mod client_addr;
 pub mod csrf;
+pub mod dashboard;
 pub mod devices;
 pub mod due;
 pub mod edm_inbound;
@@ -93,6 +94,7 @@ pub fn router(state: AppState) -> Router {
         .nest(
             "/admin",
             admin::router()
+                .merge(dashboard::router())
                 .merge(privacy::router())
                 .merge(devices::router())
                 .merge(trails::router())

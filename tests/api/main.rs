@@ -7,6 +7,7 @@ mod badges;
 mod browser;
 mod cli;
 mod crash;
+mod dashboard;
 mod decode;
 mod demo_kiosk;
 mod door_cases;

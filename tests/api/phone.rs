@@ -110,6 +110,26 @@ async fn every_staff_page_fits_a_phone_screen_without_sideways_scrolling() {
 async fn seed(app: &TestApp) -> (Vec<Page>, Vec<Page>) {
     let f = fixture(app, 60).await;
     let now = Timestamp::now();
+    // Next year's edition, so the dashboard shows one event large and the other as a card.
+    let mut next = badgetrail::demo::programme::cloud_summit();
+    next.event.slug = badgetrail::domain::slug::Slug::parse("cloud-summit-2027").unwrap();
+    next.event.name = "Cloud Summit 2027".into();
+    let year = jiff::SignedDuration::from_hours(364 * 24);
+    for s in &mut next.sessions {
+        s.starts_at += year;
+        s.ends_at += year;
+    }
+    next.event.starts_on = next
+        .event
+        .starts_on
+        .checked_add(jiff::Span::new().days(364))
+        .unwrap();
+    next.event.ends_on = next
+        .event
+        .ends_on
+        .checked_add(jiff::Span::new().days(364))
+        .unwrap();
+    app.ctx.store.import_programme(&next, now).await.unwrap();
     let new = door::create_device(&app.ctx, &f.event, Some("Main Hall"), "North door", now)
         .await
         .unwrap();
