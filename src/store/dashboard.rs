@@ -3,7 +3,7 @@
 //! and its people hold, never a pass over every scan.
 //!
 //! Indexes used: `attendees_event_id` (registered), `scans_accepted` probed once per person
-//! (checked in), `scans_erased_visitor` (checked in, erased people: migration 0016),
+//! (checked in), `scans_erased_visitor` (checked in, erased people: migration 0017),
 //! `scans_event_scanned` (the last minutes' scans), `campaign_sends_due` (campaign progress)
 //! and `lead_feedback_next` (follow-ups due). Tier and overdue counts are
 //! `Store::event_lead_counts`; people in rooms come from the live page's reads.
