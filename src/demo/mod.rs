@@ -7,6 +7,7 @@ pub mod people;
 pub mod programme;
 pub mod recovery;
 pub mod sales_feedback;
+pub mod second_event;
 pub mod sim_programme;
 pub mod today;
 
@@ -51,6 +52,8 @@ pub const DEMO_PASSWORD: &str = "badgetrail-demo";
 #[derive(Debug)]
 pub struct DemoReport {
     pub registered: usize,
+    /// People of the first event also registered for the second (`second_event`).
+    pub returning: usize,
     /// The simulated door day; `None` when an earlier run already played it.
     pub doors: Option<door_scans::DoorReport>,
     pub leads: leads::BuildReport,
@@ -93,7 +96,8 @@ pub async fn prepare(ctx: &Context, attendees: usize) -> anyhow::Result<DemoRepo
         .await?
         .context("sample event vanished")?;
     let topics: Vec<&str> = p.topics.iter().map(|t| t.slug.as_str()).collect();
-    let regs = people::synthetic(attendees, &topics, 2026)
+    let inputs = people::synthetic(attendees, &topics, 2026);
+    let regs = inputs
         .iter()
         .map(|input| Registration::parse(input, &topics).map_err(|e| anyhow::anyhow!("{e}")))
         .collect::<anyhow::Result<Vec<_>>>()?;
@@ -138,6 +142,10 @@ pub async fn prepare(ctx: &Context, attendees: usize) -> anyhow::Result<DemoRepo
             .await
             .context("rebuilding the sample leads after sales feedback")?;
     }
+    let returning =
+        second_event::prepare(ctx, event.info.starts_on, &event.info.time_zone, &inputs)
+            .await
+            .context("the second sample event")?;
     // Last: the follow-up email works off whatever leads exist by now.
     let follow_up = follow_up::send_follow_up(ctx, &event).await?;
     let kiosk = demo_kiosk(ctx, &event).await?;
@@ -146,6 +154,7 @@ pub async fn prepare(ctx: &Context, attendees: usize) -> anyhow::Result<DemoRepo
         doors,
         leads,
         registered: regs.len(),
+        returning,
         emails_sent: run.sent,
         sample_badge,
         follow_up,
@@ -259,6 +268,11 @@ pub fn summary(report: &DemoReport, s: &Settings) -> String {
         report.leads.leads,
         tiers.join(", "),
         report.leads.routed
+    ));
+    line(format!(
+        "  second event '{}' a month later: {} of the same people registered (one person each across both events)",
+        second_event::SLUG,
+        report.returning
     ));
     if report.follow_up.already_sent {
         line(format!(

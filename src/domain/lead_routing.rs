@@ -29,6 +29,9 @@ pub struct RoutingRules {
     /// At escalation, the lead goes to the fallback owner with a fresh deadline.
     #[serde(default)]
     pub reassign_to_fallback: bool,
+    /// All routed leads of a company go to one owner (`domain::account_routing`).
+    #[serde(default)]
+    pub by_account: bool,
     /// Tiers that are routed to sales; the others stay with marketing.
     #[serde(default = "default_tiers")]
     pub tiers: Vec<Tier>,

@@ -1,5 +1,6 @@
 //! The pure business core: values in, values out, no I/O and no clock reads.
 
+pub mod account_routing;
 pub mod address_hash;
 pub mod attendee;
 pub mod audience;

@@ -21,6 +21,7 @@ pub use settings::LeadSettings;
 use crate::{
     context::Context,
     domain::{
+        account_routing::AccountOwners,
         lead::{LeadPackage, Tier},
         lead_build::{self, KeptRoute, Scorer, TierMoves},
         lead_follow_up::{self, PriorOutcome},
@@ -266,10 +267,17 @@ async fn run(
     // the door's scan writes free meanwhile.
     let early = build_id.filter(|_| store.backend() == Backend::Postgres);
     let started = std::time::Instant::now();
-    let (input, owners, feedback, summaries, early_write) = tokio::try_join!(
+    let by_account = files.routing.as_ref().is_some_and(|r| r.by_account);
+    let (input, owners, feedback, companies, summaries, early_write) = tokio::try_join!(
         inputs::load(store, event.id, record, reading),
         async { Ok(store.lead_owners(event.id).await?) },
         async { Ok(store.latest_lead_feedback(event.id).await?) },
+        async {
+            match by_account {
+                true => Ok(store.event_companies(event.id).await?),
+                false => Ok(Vec::new()),
+            }
+        },
         async { Ok(store.event_lead_summaries(event.id).await?) },
         async {
             match early {
@@ -298,6 +306,11 @@ async fn run(
             })
             .collect()
     };
+    let company_of: HashMap<i64, i64> = companies.into_iter().collect();
+    let mut accounts = AccountOwners::from_kept(
+        kept.iter().map(|(a, k)| (*a, k.owner.as_str())),
+        &company_of,
+    );
     let prior: HashMap<i64, PriorOutcome> = feedback
         .into_iter()
         .map(|f| {
@@ -341,11 +354,14 @@ async fn run(
     // Kept only for the webhook: packages of routed tiers that are new or changed tier.
     let webhook = build_id.is_some() && ctx.settings.leads.webhook_url.is_some();
     let mut changed: Vec<LeadPackage> = Vec::new();
-    let score_chunk = |start: usize| -> anyhow::Result<(Vec<LeadPackage>, Vec<StoredLead>)> {
+    let mut score_chunk = |start: usize| -> anyhow::Result<(Vec<LeadPackage>, Vec<StoredLead>)> {
         let end = (start + WRITE_CHUNK).min(scorer.len());
         let mut chunk: Vec<LeadPackage> = (start..end).map(|i| scorer.package(i)).collect();
         if let Some(routing) = &files.routing {
             lead_build::route(&mut chunk, routing, &kept, now, &tz);
+            if routing.by_account {
+                accounts.apply(&mut chunk, &company_of, |id| kept.contains_key(&id));
+            }
         }
         lead_follow_up::apply(&mut chunk, &prior, &day);
         let rows = chunk

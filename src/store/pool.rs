@@ -220,6 +220,17 @@ impl Store {
         })
     }
 
+    /// (attendee id, company id) of every registration of an event that has a company.
+    pub async fn event_companies(&self, event_id: i64) -> StoreResult<Vec<(i64, i64)>> {
+        let rows = on_pool!(self, p => sqlx::query_as(
+            "SELECT id, company_id FROM attendees WHERE event_id = $1 AND company_id IS NOT NULL",
+        )
+        .bind(event_id)
+        .fetch_all(p)
+        .await)?;
+        Ok(rows)
+    }
+
     /// The other registrations of the attendee's company at the same event.
     pub async fn colleagues(&self, event_id: i64, attendee_id: i64) -> StoreResult<Vec<MemberRow>> {
         let sql = format!(

@@ -3,7 +3,6 @@
 //! an overdue lead, a follow-up due, a campaign sending), and what each role sees.
 
 use badgetrail::{
-    accounts,
     domain::{
         attendee::{Registration, RegistrationInput},
         scan::Direction,
@@ -19,7 +18,7 @@ use crate::{
     edm_support::{CAMPAIGN_FILE, campaign},
     helpers::{Db, TestApp, spawn_app},
     kiosk_support::seed_event_now,
-    lead_support::{finish_build, get, signed_in},
+    lead_support::{finish_build, get, sales_user, signed_in},
     on_both_backends,
 };
 
@@ -198,26 +197,6 @@ async fn known_state(app: &TestApp) -> State {
         event,
         queued: progress.queued + progress.sending,
     }
-}
-
-async fn sales_user(app: &TestApp, name: &str) -> i64 {
-    accounts::upsert_user(
-        &app.ctx.store,
-        name,
-        name,
-        Role::Sales,
-        "correct horse battery",
-        Timestamp::now(),
-    )
-    .await
-    .unwrap();
-    app.ctx
-        .store
-        .user_by_username(name)
-        .await
-        .unwrap()
-        .unwrap()
-        .id
 }
 
 async fn each_figure_of_the_event_on_now_is_counted_and_links_to_its_page(db: Db) {

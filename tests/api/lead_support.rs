@@ -508,7 +508,7 @@ pub async fn people(app: &TestApp, fillers: usize) -> Fixture {
 }
 
 /// A sales account that owns leads (not signed in).
-async fn sales_user(app: &TestApp, name: &str) -> i64 {
+pub async fn sales_user(app: &TestApp, name: &str) -> i64 {
     accounts::upsert_user(
         &app.ctx.store,
         name,

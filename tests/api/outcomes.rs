@@ -389,6 +389,34 @@ async fn a_changed_playbook_restates_next_actions_after_a_dry_run(db: Db) {
     assert!(again.changed.is_empty(), "restating twice changes nothing");
 }
 
+/// A fresh database migrated only up to `version`, holding the sample event: what the code
+/// of that schema left behind.
+pub(crate) async fn old_database(
+    db: Db,
+    dir: &std::path::Path,
+    version: i64,
+) -> Option<(
+    crate::helpers::FreshDb,
+    Store,
+    badgetrail::store::EventRecord,
+)> {
+    let fresh = fresh_database(db, dir).await?;
+    let store = Store::connect_without_migrating(&fresh.url, 2)
+        .await
+        .unwrap();
+    store.migrate_up_to(version).await.unwrap();
+    store
+        .import_programme(&demo::programme::cloud_summit(), Timestamp::now())
+        .await
+        .unwrap();
+    let event = store
+        .event_by_slug(demo::programme::SLUG)
+        .await
+        .unwrap()
+        .unwrap();
+    Some((fresh, store, event))
+}
+
 /// Runs SQL as the code of an earlier schema wrote it, straight on the database.
 pub(crate) async fn raw(db: Db, url: &str, sql: String) {
     let sql = sqlx::AssertSqlSafe(sql);
@@ -408,24 +436,11 @@ pub(crate) async fn raw(db: Db, url: &str, sql: String) {
 
 async fn feedback_recorded_before_the_playbook_gets_the_default_next_actions(db: Db) {
     let dir = tempfile::tempdir().unwrap();
-    let Some(fresh) = fresh_database(db, dir.path()).await else {
+    // A database as the schema before next actions left it, with feedback in it.
+    let Some((fresh, store, event)) = old_database(db, dir.path(), 13).await else {
         return;
     };
-    // A database as the schema before next actions left it, with feedback in it.
-    let store = Store::connect_without_migrating(&fresh.url, 2)
-        .await
-        .unwrap();
-    store.migrate_up_to(13).await.unwrap();
     let now = Timestamp::now();
-    store
-        .import_programme(&demo::programme::cloud_summit(), now)
-        .await
-        .unwrap();
-    let event = store
-        .event_by_slug(demo::programme::SLUG)
-        .await
-        .unwrap()
-        .unwrap();
     accounts::upsert_user(
         &store,
         "sally",

@@ -10,15 +10,16 @@ use badgetrail::{
     pool,
     privacy::{ErasureRequester, erase_attendee},
     registration::{self, Source},
-    store::{EventRecord, Store, StoredLead},
+    store::{EventRecord, StoredLead},
 };
 use jiff::Timestamp;
 
 use crate::{
-    helpers::{Db, TestApp, extract_csrf, fresh_database, spawn_app},
+    helpers::{Db, TestApp, extract_csrf, spawn_app},
     lead_calibration::data_days,
     lead_support::{finish_build, fixture, get, signed_in},
-    outcomes::raw,
+    leads_support::{event_with_day, opts, sales_owners, write_file},
+    outcomes::{old_database, raw},
 };
 
 crate::on_both_backends!(
@@ -26,6 +27,7 @@ crate::on_both_backends!(
     staff_merge_and_split_companies,
     accounts_rank_companies_by_their_buying_group,
     registrations_from_before_the_pool_are_resolved_on_upgrade,
+    routing_by_account_gives_each_company_one_owner,
 );
 
 fn reg(name: &str, email: &str, company: &str, role: &str) -> Registration {
@@ -354,23 +356,9 @@ async fn accounts_rank_companies_by_their_buying_group(db: Db) {
 
 async fn registrations_from_before_the_pool_are_resolved_on_upgrade(db: Db) {
     let dir = tempfile::tempdir().unwrap();
-    let Some(fresh) = fresh_database(db, dir.path()).await else {
+    let Some((fresh, store, event)) = old_database(db, dir.path(), 15).await else {
         return;
     };
-    let store = Store::connect_without_migrating(&fresh.url, 2)
-        .await
-        .unwrap();
-    store.migrate_up_to(15).await.unwrap();
-    let now = Timestamp::now();
-    store
-        .import_programme(&badgetrail::demo::programme::cloud_summit(), now)
-        .await
-        .unwrap();
-    let event = store
-        .event_by_slug(badgetrail::demo::programme::SLUG)
-        .await
-        .unwrap()
-        .unwrap();
     // Two registrations as the schema before the pool stored them.
     register_old(
         db,
@@ -421,4 +409,72 @@ async fn register_old(db: Db, url: &str, event: &EventRecord, emails: &[&str]) {
         )
         .await;
     }
+}
+
+/// Owners per company of the event's routed leads.
+async fn owners_per_company(
+    app: &TestApp,
+    event: &EventRecord,
+) -> std::collections::HashMap<i64, std::collections::BTreeSet<i64>> {
+    let store = &app.ctx.store;
+    let company_of: std::collections::HashMap<i64, i64> = store
+        .event_companies(event.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect();
+    let mut out: std::collections::HashMap<i64, std::collections::BTreeSet<i64>> =
+        std::collections::HashMap::new();
+    for row in store.event_leads(event.id).await.unwrap() {
+        if let (Some(owner), Some(company)) =
+            (row.lead.owner_id, company_of.get(&row.lead.attendee_id))
+        {
+            out.entry(*company).or_default().insert(owner);
+        }
+    }
+    out
+}
+
+async fn routing_by_account_gives_each_company_one_owner(db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    sales_owners(&app).await;
+    let (event, _) = event_with_day(&app, 200, 41).await;
+    let routing = include_str!("../../examples/cloud-summit-routing.toml");
+    write_file(&app, "routing", routing);
+    badgetrail::leads::build(&app.ctx, &event, &opts(), &|_| {})
+        .await
+        .unwrap();
+    let per_person = owners_per_company(&app, &event).await;
+    assert!(
+        per_person.values().any(|o| o.len() > 1),
+        "routed by person, some company has several owners: {per_person:?}"
+    );
+
+    // By account, on a fresh event so no earlier owner is kept.
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    sales_owners(&app).await;
+    let (event, _) = event_with_day(&app, 200, 41).await;
+    write_file(&app, "routing", &format!("by_account = true\n{routing}"));
+    badgetrail::leads::build(&app.ctx, &event, &opts(), &|_| {})
+        .await
+        .unwrap();
+    let per_account = owners_per_company(&app, &event).await;
+    assert!(per_account.values().any(|o| !o.is_empty()));
+    for (company, owners) in &per_account {
+        assert_eq!(owners.len(), 1, "company {company} has owners {owners:?}");
+    }
+    let rows = app.ctx.store.event_leads(event.id).await.unwrap();
+    assert!(
+        rows.iter().any(|r| r
+            .lead
+            .package()
+            .unwrap()
+            .routing
+            .is_some_and(|r| r.rule.starts_with("account: "))),
+        "the rule says why"
+    );
 }
