@@ -5,7 +5,7 @@
 use jiff::Timestamp;
 
 use crate::{
-    domain::pool::{person_key, resolve_company},
+    domain::pool::resolve_company,
     store::{Resolution, Store, StoreResult, Unresolved},
 };
 
@@ -15,13 +15,12 @@ const BATCH: i64 = 1_000;
 fn resolution(u: Unresolved) -> Resolution {
     Resolution {
         attendee_id: u.id,
-        person_key: person_key(&u.email),
         company: resolve_company(&u.email, &u.company),
     }
 }
 
 /// Resolves the registrations `ids` that are not resolved yet.
-pub async fn resolve_registrations(store: &Store, ids: &[i64]) -> StoreResult<usize> {
+pub async fn resolve_registrations(store: &Store, ids: &[i64]) -> StoreResult<u64> {
     let rows = store.unresolved_registrations(Some(ids), BATCH).await?;
     let resolutions: Vec<Resolution> = rows.into_iter().map(resolution).collect();
     store
@@ -29,8 +28,9 @@ pub async fn resolve_registrations(store: &Store, ids: &[i64]) -> StoreResult<us
         .await
 }
 
-/// Resolves every registration not resolved yet, a batch per transaction.
-pub async fn resolve_all(store: &Store) -> StoreResult<usize> {
+/// Resolves every registration not resolved yet, a batch per transaction. Stops when a
+/// batch resolves nothing (a row it cannot resolve is reported, not retried forever).
+pub async fn resolve_all(store: &Store) -> StoreResult<u64> {
     let mut done = 0;
     loop {
         let rows = store.unresolved_registrations(None, BATCH).await?;
@@ -38,8 +38,16 @@ pub async fn resolve_all(store: &Store) -> StoreResult<usize> {
             return Ok(done);
         }
         let resolutions: Vec<Resolution> = rows.into_iter().map(resolution).collect();
-        done += store
+        let n = store
             .resolve_registrations(&resolutions, Timestamp::now())
             .await?;
+        if n == 0 {
+            tracing::warn!(
+                registrations = resolutions.len(),
+                "registrations could not be resolved to a person"
+            );
+            return Ok(done);
+        }
+        done += n;
     }
 }

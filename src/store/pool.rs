@@ -20,7 +20,6 @@ pub struct Unresolved {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resolution {
     pub attendee_id: i64,
-    pub person_key: String,
     pub company: Option<CompanyMatch>,
 }
 
@@ -133,61 +132,79 @@ impl Store {
     }
 
     /// Points registrations at their person and company, creating those that are new, in
-    /// one transaction. A company merged into another resolves to that one.
+    /// one transaction, set-based (a few statements per 500 registrations). A person is
+    /// their stored address (already trimmed and lower-cased); a company merged into
+    /// another resolves to that one. Returns how many registrations got their person.
     pub async fn resolve_registrations(
         &self,
         resolutions: &[Resolution],
         now: Timestamp,
-    ) -> StoreResult<usize> {
+    ) -> StoreResult<u64> {
         let now = now.as_millisecond();
         in_tx!(self, tx => {
-            for r in resolutions {
-                sqlx::query(
-                    "INSERT INTO people (email, created_at) VALUES ($1, $2)
-                     ON CONFLICT (email) DO NOTHING",
-                )
-                .bind(&r.person_key)
+            let mut resolved = 0;
+            for chunk in resolutions.chunks(500) {
+                // Only our own integer ids go into the text.
+                let ids = chunk
+                    .iter()
+                    .map(|r| r.attendee_id.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",");
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "INSERT INTO people (email, created_at)
+                     SELECT DISTINCT email, $1 FROM attendees WHERE id IN ({ids})
+                     ON CONFLICT (email) DO NOTHING"
+                )))
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
-                let person: i64 = sqlx::query_scalar("SELECT id FROM people WHERE email = $1")
-                    .bind(&r.person_key)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                let company: Option<i64> = match &r.company {
-                    None => None,
-                    Some(c) => {
-                        sqlx::query(
-                            "INSERT INTO companies (key, name, domain, basis, note, created_at)
-                             VALUES ($1, $2, $3, $4, '', $5) ON CONFLICT (key) DO NOTHING",
-                        )
-                        .bind(&c.key)
-                        .bind(&c.name)
-                        .bind(&c.domain)
-                        .bind(c.basis.key())
-                        .bind(now)
-                        .execute(&mut *tx)
-                        .await?;
-                        let (id, merged): (i64, Option<i64>) = sqlx::query_as(
-                            "SELECT id, merged_into FROM companies WHERE key = $1",
-                        )
-                        .bind(&c.key)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                        Some(merged.unwrap_or(id))
-                    }
-                };
-                sqlx::query(
-                    "UPDATE attendees SET person_id = $2, company_id = $3
-                     WHERE id = $1 AND person_id IS NULL",
-                )
-                .bind(r.attendee_id)
-                .bind(person)
-                .bind(company)
+                resolved += sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "UPDATE attendees SET person_id = p.id FROM people p
+                     WHERE p.email = attendees.email AND attendees.id IN ({ids})
+                       AND attendees.person_id IS NULL"
+                )))
                 .execute(&mut *tx)
-                .await?;
+                .await?
+                .rows_affected();
+                let mut companies: Vec<&CompanyMatch> =
+                    chunk.iter().filter_map(|r| r.company.as_ref()).collect();
+                companies.sort_by(|a, b| a.key.cmp(&b.key));
+                companies.dedup_by(|a, b| a.key == b.key);
+                if companies.is_empty() {
+                    continue;
+                }
+                let rows = (0..companies.len())
+                    .map(|i| format!("(${}, ${}, ${}, ${}, '', $1)", 4 * i + 2, 4 * i + 3, 4 * i + 4, 4 * i + 5))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let mut insert = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "INSERT INTO companies (key, name, domain, basis, note, created_at)
+                     VALUES {rows} ON CONFLICT (key) DO NOTHING"
+                )))
+                .bind(now);
+                for c in &companies {
+                    insert = insert.bind(&c.key).bind(&c.name).bind(&c.domain).bind(c.basis.key());
+                }
+                insert.execute(&mut *tx).await?;
+                let pairs: Vec<(i64, &str)> = chunk
+                    .iter()
+                    .filter_map(|r| r.company.as_ref().map(|c| (r.attendee_id, c.key.as_str())))
+                    .collect();
+                let values = (0..pairs.len())
+                    .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let mut update = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "UPDATE attendees SET company_id = COALESCE(c.merged_into, c.id)
+                     FROM (VALUES {values}) AS v, companies c
+                     WHERE c.key = v.column2 AND attendees.id = v.column1"
+                )));
+                for (id, key) in &pairs {
+                    update = update.bind(id).bind(*key);
+                }
+                update.execute(&mut *tx).await?;
             }
-            Ok(resolutions.len())
+            Ok(resolved)
         })
     }
 
