@@ -338,6 +338,40 @@ mod tests {
     }
 
     #[test]
+    fn html_paragraphs_flow_and_keep_no_typed_line_breaks() {
+        let t = CampaignTemplates::compile(&block(
+            "Hi",
+            "Hello {{ first_name }},\nthanks for coming\nto the summit.\n\nSee you next year.",
+        ))
+        .unwrap();
+        let r = t.render(0, &who("Ada")).unwrap();
+        let postal = vec!["Summit Ltd".to_owned()];
+        let links = MessageLinks {
+            unsubscribe_url: "https://bt.example/u/T",
+            unsubscribe_mailto: "mailto:u@bt.example",
+            cta_href: "https://bt.example/t/c/T",
+            open_pixel_url: None,
+            list_id: "x <x.bt.example>",
+            postal_address: &postal,
+            message_id: "<1@bt.example>",
+        };
+        let (text, html) = t.layouts(&r, "Cloud Summit", &links).unwrap();
+        assert!(
+            html.contains(">Hello Ada, thanks for coming to the summit.</p>"),
+            "{html}"
+        );
+        assert!(html.contains(">See you next year.</p>"), "{html}");
+        assert!(
+            html.contains(">Cloud Summit</p>"),
+            "the event's name heads it: {html}"
+        );
+        assert!(
+            text.contains("thanks for coming\nto the summit."),
+            "text keeps its lines: {text}"
+        );
+    }
+
+    #[test]
     fn problems_name_the_block_and_field() {
         let problems = CampaignTemplates::compile(&block("{{ first_name", "ok")).unwrap_err();
         assert_eq!(problems.len(), 1);

@@ -475,3 +475,69 @@ pub async fn submit_login(c: &Client, app: &TestApp, username: &str, next: &str)
         .await
         .unwrap();
 }
+
+/// The page size (width, height) in points of the first page of a PDF.
+fn media_box(pdf: &[u8]) -> (f64, f64) {
+    let text = String::from_utf8_lossy(pdf);
+    let start = text.find("/MediaBox [").expect("a MediaBox") + "/MediaBox [".len();
+    let numbers: Vec<f64> = text[start..]
+        .split(']')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .map(|n| n.parse().unwrap())
+        .collect();
+    (numbers[2] - numbers[0], numbers[3] - numbers[1])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_a6_badge_prints_on_a6_paper_in_chromium() {
+    // Chromium's own print to PDF, as a person printing the badge page gets it.
+    if !std::path::Path::new(CHROMIUM).exists() {
+        cannot_run(
+            &format!("Chromium is not installed at {CHROMIUM}"),
+            "./scripts/test installs it (apt-get install chromium chromium-driver)",
+        );
+        return;
+    }
+    let Some(app) = spawn_app(Db::Sqlite).await else {
+        return;
+    };
+    app.seed_event().await;
+    let token = register_badge(&app, &valid_form("print@example.com")).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mm = |pt: f64| pt * 25.4 / 72.0;
+    for (stock, width, height) in [("a6", 105.0, 148.0), ("4x3", 101.6, 76.2)] {
+        let pdf = dir.path().join(format!("{stock}.pdf"));
+        let url = app.url(&format!("/b/{token}?stock={stock}"));
+        let profile = dir.path().join("profile");
+        let target = pdf.clone();
+        // Off the runtime's threads: the app answers Chromium meanwhile.
+        let status = tokio::task::spawn_blocking(move || {
+            Command::new(CHROMIUM)
+                .args([
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--no-pdf-header-footer",
+                ])
+                .arg(format!("--user-data-dir={}", profile.display()))
+                .arg(format!("--print-to-pdf={}", target.display()))
+                .arg(url)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+        })
+        .await
+        .unwrap()
+        .unwrap();
+        assert!(status.success());
+        let (w, h) = media_box(&std::fs::read(&pdf).unwrap());
+        assert!(
+            (mm(w) - width).abs() < 1.0 && (mm(h) - height).abs() < 1.0,
+            "{stock}: {:.1} x {:.1} mm",
+            mm(w),
+            mm(h)
+        );
+    }
+}
