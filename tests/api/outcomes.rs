@@ -190,6 +190,10 @@ async fn the_due_list_shows_who_to_reach_now_and_why(db: Db) {
     let (sam, _) = signed_in(&app, "sam", Role::Sales).await;
     let (status, html) = get(&sam, &app, "/due?within=366").await;
     assert_eq!(status, 200);
+    assert!(
+        html.contains("class=\"brand\" href=\"/sales/leads\""),
+        "a salesperson's home is their leads, not the dashboard they may not open"
+    );
     assert!(html.contains(&format!("{sales}{bob}\"")), "{html}");
     for other in [ada, cy, dee] {
         assert!(!html.contains(&format!("/{other}\"")), "{html}");
