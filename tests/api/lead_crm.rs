@@ -231,9 +231,12 @@ async fn an_outcome_sales_record_is_posted_signed_to_the_outcome_webhook(db: Db)
         post({
             let calls = calls.clone();
             move |headers: HeaderMap, body: Bytes| async move {
+                // Counted before the test can see the request, so the count it reads after
+                // receiving one includes it.
+                let first = calls.fetch_add(1, Ordering::SeqCst) == 0;
                 tx.send((headers, body)).unwrap();
                 // The first request fails as a busy receiver would: the retry must follow.
-                if calls.fetch_add(1, Ordering::SeqCst) == 0 {
+                if first {
                     StatusCode::SERVICE_UNAVAILABLE
                 } else {
                     StatusCode::OK
