@@ -286,6 +286,15 @@ async fn company_page(
     Ok(Html(page.render()?))
 }
 
+/// What staff did to a company, kept with it: "Merged into ACME by mia on 2026-12-06."
+fn staff_note(what: &str, user: &CurrentUser) -> String {
+    format!(
+        "{what} by {} on {}.",
+        user.username,
+        Timestamp::now().strftime("%Y-%m-%d")
+    )
+}
+
 #[derive(Deserialize)]
 struct MergeForm {
     #[serde(default)]
@@ -308,12 +317,7 @@ async fn merge(
         .company(form.into)
         .await?
         .ok_or_else(|| Error::BadRequest("Pick the company to merge into from the list.".into()))?;
-    let note = format!(
-        "Merged into {} by {} on {}.",
-        target.name,
-        user.username,
-        Timestamp::now().strftime("%Y-%m-%d")
-    );
+    let note = staff_note(&format!("Merged into {}", target.name), &user);
     store.merge_companies(id, target.id, &note).await?;
     tracing::info!(
         user = user.id,
@@ -341,11 +345,7 @@ async fn split(
 ) -> WebResult<Redirect> {
     csrf.verify(&form.csrf)?;
     user.require(READERS)?;
-    let note = format!(
-        "Split from company {id} by {} on {}.",
-        user.username,
-        Timestamp::now().strftime("%Y-%m-%d")
-    );
+    let note = staff_note(&format!("Split from company {id}"), &user);
     let new = state
         .ctx
         .store
