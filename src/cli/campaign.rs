@@ -11,7 +11,10 @@ use jiff::Timestamp;
 use super::event;
 use crate::{
     context::Context,
-    domain::campaign::{CampaignAction, CampaignState},
+    domain::{
+        campaign::{CampaignAction, CampaignState},
+        segment::AudienceScope,
+    },
     edm::{self, FileError, InboundError},
     jobs::edm_send,
     store::CampaignRecord,
@@ -148,6 +151,15 @@ pub async fn run(ctx: Context, cmd: CampaignCommand) -> anyhow::Result<()> {
             println!("{} excluded", s.excluded_total());
             for (reason, n) in &s.excluded {
                 println!("  {}: {n}", reason.label());
+            }
+            match c.audience_scope()? {
+                AudienceScope::Event => println!("reaches the attendees of {event}"),
+                AudienceScope::Pool(segment) => {
+                    println!("reaches the data pool, once per person:");
+                    for line in segment.in_words(str::to_owned) {
+                        println!("  {line}");
+                    }
+                }
             }
             Ok(())
         }

@@ -10,6 +10,34 @@ use crate::{context::Context, domain::campaign::CampaignState, edm, jobs, store:
 pub const CAMPAIGN_FILE: &str = include_str!("../../examples/follow-up-campaign.toml");
 pub const CAMPAIGN_SLUG: &str = "follow-up";
 
+/// A draft campaign to the data pool across both sample events, also shipped as
+/// `examples/pool-campaign.toml`; the demo leaves it for a marketer to look at and send.
+pub const POOL_CAMPAIGN_FILE: &str = include_str!("../../examples/pool-campaign.toml");
+pub const POOL_CAMPAIGN_SLUG: &str = "come-back";
+
+/// Creates (or refreshes, while it is a draft) the pool campaign on `event`.
+pub async fn prepare_pool_campaign(ctx: &Context, event: &EventRecord) -> anyhow::Result<()> {
+    if let Some(c) = ctx
+        .store
+        .campaign_by_slug(event.id, POOL_CAMPAIGN_SLUG)
+        .await?
+        && c.state() != CampaignState::Draft
+    {
+        return Ok(());
+    }
+    edm::import_campaign_file(
+        ctx,
+        event,
+        POOL_CAMPAIGN_SLUG,
+        POOL_CAMPAIGN_FILE,
+        Timestamp::now(),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))
+    .context("the demo pool campaign file")?;
+    Ok(())
+}
+
 /// What the follow-up step did.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct FollowUpReport {

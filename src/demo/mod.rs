@@ -148,6 +148,12 @@ pub async fn prepare(ctx: &Context, attendees: usize) -> anyhow::Result<DemoRepo
             .context("the second sample event")?;
     // Last: the follow-up email works off whatever leads exist by now.
     let follow_up = follow_up::send_follow_up(ctx, &event).await?;
+    let second = ctx
+        .store
+        .event_by_slug(second_event::SLUG)
+        .await?
+        .context("the second sample event vanished")?;
+    follow_up::prepare_pool_campaign(ctx, &second).await?;
     let kiosk = demo_kiosk(ctx, &event).await?;
     Ok(DemoReport {
         kiosk,
@@ -273,6 +279,11 @@ pub fn summary(report: &DemoReport, s: &Settings) -> String {
         "  second event '{}' a month later: {} of the same people registered (one person each across both events)",
         second_event::SLUG,
         report.returning
+    ));
+    line(format!(
+        "  a draft campaign to the data pool across both events: /admin/events/{}/campaigns/{}",
+        second_event::SLUG,
+        follow_up::POOL_CAMPAIGN_SLUG
     ));
     if report.follow_up.already_sent {
         line(format!(

@@ -33,6 +33,7 @@ pub mod programme;
 pub mod retention;
 pub mod scan;
 pub mod scan_group;
+pub mod segment;
 pub mod slug;
 pub mod trail;
 pub mod user;

@@ -38,7 +38,13 @@ pub async fn import_campaign_file(
         .map_err(anyhow::Error::from)?;
     let topics: Vec<String> = topics.iter().map(|t| t.slug.to_string()).collect();
     let topic_refs: Vec<&str> = topics.iter().map(String::as_str).collect();
-    let file = parse_campaign_file(text, &topic_refs).map_err(FileError::Invalid)?;
+    let every_topic = ctx
+        .store
+        .topic_names(None)
+        .await
+        .map_err(anyhow::Error::from)?;
+    let every_ref: Vec<&str> = every_topic.iter().map(|t| t.slug.as_str()).collect();
+    let file = parse_campaign_file(text, &topic_refs, &every_ref).map_err(FileError::Invalid)?;
     super::check_contents(&file.contents).map_err(|e| FileError::Invalid(vec![e]))?;
     let store = &ctx.store;
     let (campaign, created) = match store
@@ -91,6 +97,10 @@ pub async fn import_campaign_file(
             .settings
             .frequency_hours
             .unwrap_or(campaign.frequency_hours),
+        scope: match file.scope.clone() {
+            Some(scope) => scope,
+            None => campaign.audience_scope().map_err(anyhow::Error::from)?,
+        },
     };
     store
         .replace_campaign_contents(campaign.id, Some(&settings), &file.contents, now)
@@ -125,6 +135,11 @@ pub async fn export_campaign_file(
         frequency_hours: Some(campaign.frequency_hours),
         track_opens: Some(campaign.track_opens),
         track_clicks: Some(campaign.track_clicks),
+        audience: None,
     };
-    Ok(write_campaign_file(&settings, &contents))
+    Ok(write_campaign_file(
+        &settings,
+        &campaign.audience_scope()?,
+        &contents,
+    ))
 }

@@ -9,8 +9,10 @@ use crate::{
     domain::{
         audience::{self, AudiencePlan, AudienceRules, AudienceSummary, Suppression},
         campaign::{CampaignAction, CampaignState, Content, ContentKey, Tier},
+        segment::AudienceScope,
     },
     mail::{CampaignTemplates, Personal},
+    pool,
     store::{CampaignRecord, StoreError},
 };
 
@@ -21,18 +23,34 @@ pub struct AudienceView {
     pub summary: AudienceSummary,
 }
 
-/// Plans the audience as it would be queued now: every attendee of the event, decided by
-/// the campaign's rules.
+/// Plans the audience as it would be queued now: every attendee of the event, or everyone
+/// in the data pool the campaign's segment picks, decided by the campaign's rules.
 pub async fn audience(
     ctx: &Context,
     campaign: &CampaignRecord,
     now: Timestamp,
 ) -> anyhow::Result<AudienceView> {
     let contents = ctx.store.campaign_contents(campaign.id).await?;
-    let mut candidates = ctx
-        .store
-        .audience_candidates(campaign.event_id, campaign.id)
-        .await?;
+    let mut candidates = match campaign.audience_scope()? {
+        AudienceScope::Event => {
+            ctx.store
+                .audience_candidates(campaign.event_id, campaign.id)
+                .await?
+        }
+        AudienceScope::Pool(segment) => {
+            // Registrations not yet linked to a person (an import a moment ago) join first.
+            pool::resolve_all(&ctx.store).await?;
+            let event = ctx
+                .store
+                .event_by_id(campaign.event_id)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("the campaign's event is gone"))?;
+            let tz = event.info.tz().map_err(anyhow::Error::msg)?;
+            ctx.store
+                .pool_candidates(&segment.query(&tz), campaign.id)
+                .await?
+        }
+    };
     // An erased person's address is kept only as a keyed hash; whoever registers with it
     // again (an organiser's re-import, say) is treated as having unsubscribed.
     let erased: HashSet<String> = ctx

@@ -2,7 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::campaign::{Content, ContentKey, Tier, check_frequency_hours, check_name};
+use crate::domain::{
+    campaign::{Content, ContentKey, Tier, check_frequency_hours, check_name},
+    segment::{AudienceScope, Segment},
+};
 
 /// Campaign settings a file may carry; anything left out keeps its current value.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
@@ -18,6 +21,17 @@ pub struct CampaignSettingsFile {
     pub track_opens: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub track_clicks: Option<bool>,
+    /// `event` (its attendees) or `pool` (the data pool, by the `[segment]` table).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audience: Option<Audience>,
+}
+
+/// Who a campaign file says the campaign reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Audience {
+    Event,
+    Pool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -44,6 +58,8 @@ struct ContentEntry {
 struct File {
     #[serde(default)]
     campaign: CampaignSettingsFile,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    segment: Option<Segment>,
     #[serde(default)]
     content: Vec<ContentEntry>,
 }
@@ -54,14 +70,42 @@ pub struct CampaignFile {
     pub settings: CampaignSettingsFile,
     /// The settings' tiers, parsed.
     pub excluded_tiers: Option<Vec<Tier>>,
+    /// Who the campaign reaches; `None` when the file does not say.
+    pub scope: Option<AudienceScope>,
     pub contents: Vec<(ContentKey, Content)>,
 }
 
 /// Reads a campaign file. Every problem is reported with the entry it is in; a file with
-/// any problem is refused whole. `topics` are the event's topic slugs.
-pub fn parse_campaign_file(text: &str, topics: &[&str]) -> Result<CampaignFile, Vec<String>> {
+/// any problem is refused whole. Content topics must be `event_topics` (the event's topic
+/// slugs), or for a campaign to the data pool `pool_topics` (those of every event).
+pub fn parse_campaign_file(
+    text: &str,
+    event_topics: &[&str],
+    pool_topics: &[&str],
+) -> Result<CampaignFile, Vec<String>> {
     let file: File = toml::from_str(text).map_err(|e| vec![e.to_string()])?;
     let mut errors = Vec::new();
+    let scope = match (file.campaign.audience, file.segment.clone()) {
+        (Some(Audience::Event), Some(_)) => {
+            errors.push(
+                "segment: a segment picks people of the data pool; set audience = \"pool\" or leave the segment out"
+                    .to_owned(),
+            );
+            None
+        }
+        (Some(Audience::Event), None) => Some(AudienceScope::Event),
+        (Some(Audience::Pool) | None, Some(segment)) => match segment.checked() {
+            Ok(s) => Some(AudienceScope::Pool(s)),
+            Err(problems) => {
+                errors.extend(problems.into_iter().map(|p| format!("segment.{p}")));
+                None
+            }
+        },
+        (Some(Audience::Pool), None) => Some(AudienceScope::Pool(Segment::default())),
+        (None, None) => None,
+    };
+    let to_pool = matches!(scope, Some(AudienceScope::Pool(_)));
+    let topics = if to_pool { pool_topics } else { event_topics };
     if let Some(name) = &file.campaign.name
         && let Err(e) = check_name(name)
     {
@@ -93,7 +137,10 @@ pub fn parse_campaign_file(text: &str, topics: &[&str]) -> Result<CampaignFile, 
         if let Some(t) = topic
             && !topics.contains(&t)
         {
-            errors.push(format!("{at}: '{t}' is not a topic of this event"));
+            errors.push(format!(
+                "{at}: '{t}' is not a topic of {}",
+                if to_pool { "any event" } else { "this event" }
+            ));
             continue;
         }
         let tier = match entry
@@ -136,6 +183,7 @@ pub fn parse_campaign_file(text: &str, topics: &[&str]) -> Result<CampaignFile, 
         Ok(CampaignFile {
             settings: file.campaign,
             excluded_tiers,
+            scope,
             contents,
         })
     } else {
@@ -146,10 +194,20 @@ pub fn parse_campaign_file(text: &str, topics: &[&str]) -> Result<CampaignFile, 
 /// Writes a campaign file that `parse_campaign_file` reads back to the same content.
 pub fn write_campaign_file(
     settings: &CampaignSettingsFile,
+    scope: &AudienceScope,
     contents: &[(ContentKey, Content)],
 ) -> String {
+    let mut campaign = settings.clone();
+    campaign.audience = Some(match scope {
+        AudienceScope::Event => Audience::Event,
+        AudienceScope::Pool(_) => Audience::Pool,
+    });
     let file = File {
-        campaign: settings.clone(),
+        campaign,
+        segment: match scope {
+            AudienceScope::Event => None,
+            AudienceScope::Pool(s) => Some(s.clone()),
+        },
         content: contents
             .iter()
             .map(|(k, c)| ContentEntry {
@@ -200,7 +258,8 @@ body = "See you next year."
 
     #[test]
     fn reads_settings_and_content_and_writes_them_back() {
-        let parsed = parse_campaign_file(FILE, &["big-data", "ai"]).unwrap();
+        let parsed = parse_campaign_file(FILE, &["big-data", "ai"], &[]).unwrap();
+        assert_eq!(parsed.scope, None);
         assert_eq!(parsed.settings.name.as_deref(), Some("After the summit"));
         assert_eq!(parsed.excluded_tiers, Some(vec![Tier::X, Tier::None]));
         assert_eq!(parsed.contents.len(), 3);
@@ -208,9 +267,78 @@ body = "See you next year."
         assert_eq!(parsed.contents[2].0, ContentKey::general());
         assert!(parsed.contents[0].1.body.contains("\n\nHere is"));
 
-        let written = write_campaign_file(&parsed.settings, &parsed.contents);
-        let again = parse_campaign_file(&written, &["big-data", "ai"]).unwrap();
-        assert_eq!(again, parsed);
+        let written =
+            write_campaign_file(&parsed.settings, &AudienceScope::Event, &parsed.contents);
+        let again = parse_campaign_file(&written, &["big-data", "ai"], &[]).unwrap();
+        assert_eq!(again.scope, Some(AudienceScope::Event));
+        assert_eq!(
+            (again.excluded_tiers, again.contents),
+            (parsed.excluded_tiers, parsed.contents)
+        );
+    }
+
+    #[test]
+    fn a_pool_campaign_carries_its_segment_and_any_event_topic() {
+        let text = r#"
+[campaign]
+audience = "pool"
+
+[segment]
+tags = ["nurture"]
+due_by = "2027-03-01"
+roles = ["decision_maker", "user"]
+min_events = 2
+
+[[content]]
+topic = "data-mesh"
+subject = "Data mesh, a year on"
+body = "What changed."
+"#;
+        let parsed = parse_campaign_file(text, &["ai"], &["ai", "data-mesh"]).unwrap();
+        let Some(AudienceScope::Pool(segment)) = &parsed.scope else {
+            panic!("{:?}", parsed.scope)
+        };
+        assert_eq!(segment.tags, vec!["nurture"]);
+        assert_eq!(segment.min_events, Some(2));
+        let written = write_campaign_file(
+            &parsed.settings,
+            parsed.scope.as_ref().unwrap(),
+            &parsed.contents,
+        );
+        let again = parse_campaign_file(&written, &[], &["data-mesh"]).unwrap();
+        assert_eq!(again.scope, parsed.scope);
+
+        // A segment alone makes a pool campaign; on an event campaign it is refused.
+        let alone = "[segment]\nstages = [\"look_for_suppliers\"]\n";
+        assert!(matches!(
+            parse_campaign_file(alone, &[], &[]).unwrap().scope,
+            Some(AudienceScope::Pool(_))
+        ));
+        let errors = parse_campaign_file(
+            &format!("[campaign]\naudience = \"event\"\n{alone}"),
+            &[],
+            &[],
+        )
+        .unwrap_err();
+        assert!(
+            errors[0].starts_with("segment: a segment picks"),
+            "{errors:?}"
+        );
+        let errors =
+            parse_campaign_file("[segment]\nmin_events = 0\ncolour = 1\n", &[], &[]).unwrap_err();
+        assert!(errors[0].contains("colour"), "{errors:?}");
+        let errors = parse_campaign_file("[segment]\nmin_events = 0\n", &[], &[]).unwrap_err();
+        assert!(errors[0].starts_with("segment.min_events: 0"), "{errors:?}");
+        let errors = parse_campaign_file(
+            "[segment]\n[[content]]\ntopic = \"ai\"\nsubject = \"s\"\nbody = \"b\"\n",
+            &["ai"],
+            &[],
+        )
+        .unwrap_err();
+        assert!(
+            errors[0].contains("'ai' is not a topic of any event"),
+            "{errors:?}"
+        );
     }
 
     #[test]
@@ -234,12 +362,12 @@ body = "y"
 cta_label = "Go"
 cta_url = "javascript:alert(1)"
 "#;
-        let errors = parse_campaign_file(bad, &["ai"]).unwrap_err();
+        let errors = parse_campaign_file(bad, &["ai"], &[]).unwrap_err();
         assert_eq!(errors.len(), 4, "{errors:?}");
         assert!(errors[0].contains("unknown tier 'Q'"));
         assert!(errors[1].contains("'quantum' is not a topic"));
         assert!(errors[2].contains("subject is required"));
         assert!(errors[3].contains("https://"));
-        assert!(parse_campaign_file("[[content]]\nsubjekt = 1", &[]).is_err());
+        assert!(parse_campaign_file("[[content]]\nsubjekt = 1", &[], &[]).is_err());
     }
 }

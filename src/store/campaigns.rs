@@ -7,6 +7,7 @@ use super::{Store, StoreError, StoreResult, conflict_on_unique, in_tx, on_pool, 
 use crate::domain::{
     audience::{Candidate, Recipient, Suppression},
     campaign::{CampaignState, Content, ContentKey, Tier},
+    segment::AudienceScope,
 };
 
 /// One campaign as stored.
@@ -25,6 +26,8 @@ pub struct CampaignRecord {
     pub updated_at: i64,
     pub started_at: Option<i64>,
     pub finished_at: Option<i64>,
+    /// The pool segment as stored (JSON); `None` for a campaign to the event's attendees.
+    pub segment: Option<String>,
 }
 
 impl CampaignRecord {
@@ -34,6 +37,24 @@ impl CampaignRecord {
 
     pub fn excluded_tiers(&self) -> Vec<Tier> {
         Tier::parse_list(&self.excluded_tiers).unwrap_or_default()
+    }
+
+    /// Who the campaign reaches; a stored segment that does not read is a corrupt row.
+    pub fn audience_scope(&self) -> StoreResult<AudienceScope> {
+        match &self.segment {
+            None => Ok(AudienceScope::Event),
+            Some(json) => serde_json::from_str(json)
+                .map(AudienceScope::Pool)
+                .map_err(|e| StoreError::Corrupt(format!("campaigns.segment of {}: {e}", self.id))),
+        }
+    }
+}
+
+/// The `segment` column of a scope.
+fn stored_scope(scope: &AudienceScope) -> Option<String> {
+    match scope {
+        AudienceScope::Event => None,
+        AudienceScope::Pool(s) => Some(serde_json::to_string(s).expect("a segment is JSON")),
     }
 }
 
@@ -45,6 +66,7 @@ pub struct CampaignSettings {
     pub track_opens: bool,
     pub track_clicks: bool,
     pub frequency_hours: i64,
+    pub scope: AudienceScope,
 }
 
 #[derive(FromRow)]
@@ -58,8 +80,9 @@ struct ContentRow {
     cta_url: String,
 }
 
+/// An audience candidate as one statement reads it (the event's, or a pool segment's).
 #[derive(FromRow)]
-struct CandidateRow {
+pub(super) struct CandidateRow {
     id: i64,
     email: String,
     tier: Option<String>,
@@ -69,6 +92,28 @@ struct CandidateRow {
     other_suppression: Option<String>,
     last_marketing_at: Option<i64>,
     no_email_after_feedback: Option<i64>,
+}
+
+impl CandidateRow {
+    pub(super) fn candidate(self) -> Candidate {
+        let mut suppressed = Vec::new();
+        if self.unsubscribed.is_some() {
+            suppressed.push(Suppression::Unsubscribed);
+        }
+        if let Some(other) = self.other_suppression.as_deref() {
+            suppressed.push(Suppression::parse(other).unwrap_or(Suppression::HardBounce));
+        }
+        Candidate {
+            attendee_id: self.id,
+            email: self.email,
+            tier: Tier::of_lead(self.tier.as_deref()),
+            top_topic: self.top_topic,
+            consent: self.consent,
+            suppressed,
+            last_marketing_at: self.last_marketing_at.map(super::ts),
+            no_email_after_feedback: self.no_email_after_feedback.is_some(),
+        }
+    }
 }
 
 /// Messages of a campaign per ledger state.
@@ -109,7 +154,7 @@ pub struct ReportLine {
 }
 
 const CAMPAIGN_COLUMNS: &str = "id, event_id, slug, name, state, excluded_tiers, track_opens, track_clicks, \
-     frequency_hours, created_at, updated_at, started_at, finished_at";
+     frequency_hours, created_at, updated_at, started_at, finished_at, segment";
 
 impl Store {
     /// Creates a draft campaign; its slug is unique within the event.
@@ -183,7 +228,7 @@ impl Store {
     ) -> StoreResult<()> {
         let changed = on_writer!(self, p => sqlx::query(
             "UPDATE campaigns SET name = $2, excluded_tiers = $3, track_opens = $4, track_clicks = $5,
-               frequency_hours = $6, updated_at = $7
+               frequency_hours = $6, updated_at = $7, segment = $8
              WHERE id = $1 AND state = 'draft'",
         )
         .bind(id)
@@ -193,6 +238,7 @@ impl Store {
         .bind(s.track_clicks)
         .bind(s.frequency_hours)
         .bind(now.as_millisecond())
+        .bind(stored_scope(&s.scope))
         .execute(p)
         .await
         .map(|r| r.rows_affected()))?;
@@ -282,7 +328,7 @@ impl Store {
             if let Some(s) = settings {
                 sqlx::query(
                     "UPDATE campaigns SET name = $2, excluded_tiers = $3, track_opens = $4, track_clicks = $5,
-                       frequency_hours = $6, updated_at = $7 WHERE id = $1",
+                       frequency_hours = $6, updated_at = $7, segment = $8 WHERE id = $1",
                 )
                 .bind(id)
                 .bind(&s.name)
@@ -291,6 +337,7 @@ impl Store {
                 .bind(s.track_clicks)
                 .bind(s.frequency_hours)
                 .bind(now)
+                .bind(stored_scope(&s.scope))
                 .execute(&mut *tx)
                 .await?;
                 sqlx::query("DELETE FROM campaign_contents WHERE campaign_id = $1")
@@ -352,28 +399,7 @@ impl Store {
         .bind(campaign_id)
         .fetch_all(p)
         .await)?;
-        Ok(rows
-            .into_iter()
-            .map(|r| {
-                let mut suppressed = Vec::new();
-                if r.unsubscribed.is_some() {
-                    suppressed.push(Suppression::Unsubscribed);
-                }
-                if let Some(other) = r.other_suppression.as_deref() {
-                    suppressed.push(Suppression::parse(other).unwrap_or(Suppression::HardBounce));
-                }
-                Candidate {
-                    attendee_id: r.id,
-                    email: r.email,
-                    tier: Tier::of_lead(r.tier.as_deref()),
-                    top_topic: r.top_topic,
-                    consent: r.consent,
-                    suppressed,
-                    last_marketing_at: r.last_marketing_at.map(super::ts),
-                    no_email_after_feedback: r.no_email_after_feedback.is_some(),
-                }
-            })
-            .collect())
+        Ok(rows.into_iter().map(CandidateRow::candidate).collect())
     }
 
     /// Starts a draft campaign: its audience goes into the send ledger and its state becomes

@@ -25,6 +25,7 @@ mod leads;
 mod live;
 mod mail_queue;
 mod pool;
+mod pool_segment;
 pub mod postgres;
 mod rate_limits;
 mod retention;

@@ -22,7 +22,8 @@ pub struct ClaimedSend {
     pub job_title: String,
     /// The address was suppressed after the campaign was planned.
     pub suppressed: Option<String>,
-    /// The latest consent record of the attendee.
+    /// The latest consent record of the attendee (of the person, at any event, for a
+    /// campaign to the data pool).
     pub consent: Option<bool>,
 }
 
@@ -136,8 +137,14 @@ impl Store {
             "SELECT s.id, s.campaign_id, s.attendee_id, s.email, s.topic, s.tier, s.attempts,
                a.name, a.company, a.job_title,
                (SELECT MIN(p.reason) FROM suppressions p WHERE p.email = s.email) AS suppressed,
-               (SELECT c.granted FROM consents c WHERE c.attendee_id = s.attendee_id ORDER BY c.id DESC LIMIT 1) AS consent
+               CASE WHEN k.segment IS NULL
+                 THEN (SELECT c.granted FROM consents c WHERE c.attendee_id = s.attendee_id ORDER BY c.id DESC LIMIT 1)
+                 -- A pool campaign honours the person's latest consent at any event.
+                 ELSE (SELECT c.granted FROM attendees r JOIN consents c ON c.attendee_id = r.id
+                       WHERE r.person_id = a.person_id ORDER BY c.id DESC LIMIT 1)
+               END AS consent
              FROM campaign_sends s JOIN attendees a ON a.id = s.attendee_id
+               JOIN campaigns k ON k.id = s.campaign_id
              WHERE s.claim_token = $1 AND s.state = 'sending' ORDER BY s.id",
         )
         .bind(token)

@@ -13,7 +13,12 @@ use axum_extra::extract::Form;
 use jiff::Timestamp;
 use serde::Deserialize;
 
-use super::{AppState, auth::CurrentUser, csrf::CsrfToken};
+use super::{
+    AppState,
+    auth::CurrentUser,
+    campaign_audience::{ReachView, reach_view},
+    csrf::CsrfToken,
+};
 use crate::{
     domain::{
         campaign::{
@@ -192,6 +197,7 @@ struct CampaignPage {
     progress: CampaignProgress,
     percent: i64,
     report: Vec<ReportLine>,
+    reach: ReachView,
     done: String,
 }
 
@@ -259,7 +265,9 @@ async fn page(
         }
         (s, 0)
     };
+    let reach = reach_view(store, &campaign, &event.info.name).await?;
     let page = CampaignPage {
+        reach,
         user,
         csrf: csrf.0,
         slug,
@@ -361,6 +369,7 @@ async fn settings(
                 track_opens: form.track_opens.is_some(),
                 track_clicks: form.track_clicks.is_some(),
                 frequency_hours,
+                scope: campaign.audience_scope()?,
             },
             Timestamp::now(),
         )

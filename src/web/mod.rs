@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod answers_form;
 pub mod auth;
+pub mod campaign_audience;
 pub mod campaign_preview;
 pub mod campaigns;
 pub mod charts;
@@ -102,7 +103,9 @@ pub fn router(state: AppState) -> Router {
         )
         .nest(
             "/admin",
-            campaigns::router().merge(campaign_preview::router()),
+            campaigns::router()
+                .merge(campaign_preview::router())
+                .merge(campaign_audience::router()),
         )
         .nest(
             "/admin",

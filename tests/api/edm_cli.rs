@@ -129,6 +129,7 @@ async fn campaign_commands_take_files_whole_and_read_returned_mail(db: Db) {
     assert!(out.starts_with("3 recipients"), "{out}");
     assert!(out.contains("topic general: 3"), "no leads yet: {out}");
     assert!(out.contains("no marketing consent: 1"), "{out}");
+    assert!(out.contains("reaches the attendees of"), "{out}");
 
     let exported = dir.path().join("out.toml");
     let (ok, _, err) = run(
@@ -148,6 +149,7 @@ async fn campaign_commands_take_files_whole_and_read_returned_mail(db: Db) {
     let again = badgetrail::formats::campaign_file::parse_campaign_file(
         &std::fs::read_to_string(&exported).unwrap(),
         &topics,
+        &[],
     )
     .unwrap();
     assert_eq!(again.contents.len(), 4);

@@ -39,6 +39,7 @@ mod openapi;
 mod outcomes;
 mod phone;
 mod pool;
+mod pool_campaigns;
 mod privacy;
 mod privacy_support;
 mod rate_limits;

@@ -156,6 +156,13 @@ async fn seed(app: &TestApp) -> (Vec<Page>, Vec<Page>) {
     badgetrail::edm::start(&app.ctx, &sent, now).await.unwrap();
     jobs::edm_send::run_once(&app.ctx).await.unwrap();
     campaign(app, &f.event, "spring-webinar", CAMPAIGN_FILE).await;
+    campaign(
+        app,
+        &f.event,
+        "come-back",
+        badgetrail::demo::follow_up::POOL_CAMPAIGN_FILE,
+    )
+    .await;
 
     let ada = f.ids[0];
     // An outcome with a long note, so the due list and the history have a row.
@@ -199,6 +206,10 @@ async fn seed(app: &TestApp) -> (Vec<Page>, Vec<Page>) {
         page(
             "draft campaign",
             format!("{event}/campaigns/spring-webinar"),
+        ),
+        page(
+            "draft campaign to the data pool",
+            format!("{event}/campaigns/come-back"),
         ),
         page(
             "campaign preview",
