@@ -67,6 +67,10 @@ pub enum SendOutcome {
     Skipped { id: i64, reason: String },
 }
 
+/// Sent messages recorded per statement (three values each, well under either database's
+/// limit on bound values).
+const SENT_CHUNK: usize = 256;
+
 /// The claim statement; `$lock` is the backend's row-locking clause for the sub-select.
 macro_rules! claim {
     ($pool:expr, $lock:literal, $now:expr, $lease:expr, $limit:expr, $token:expr) => {
@@ -164,21 +168,35 @@ impl Store {
             return Ok(());
         }
         let now = now.as_millisecond();
+        // Sent messages, nearly all of them, are recorded by one statement per chunk.
+        let sent: Vec<(i64, &str, &str)> = outcomes
+            .iter()
+            .filter_map(|o| match o {
+                SendOutcome::Sent {
+                    id,
+                    message_id,
+                    reply,
+                } => Some((*id, message_id.as_str(), reply.as_str())),
+                _ => None,
+            })
+            .collect();
         in_tx!(self, tx => {
+            for chunk in sent.chunks(SENT_CHUNK) {
+                let mut update = sqlx::QueryBuilder::new("WITH v (id, message_id, reply) AS (");
+                update.push_values(chunk, |mut row, (id, message_id, reply)| {
+                    row.push_bind(*id).push_bind(*message_id).push_bind(*reply);
+                });
+                update.push(
+                    ") UPDATE campaign_sends SET state = 'sent', message_id = v.message_id,
+                       smtp_reply = v.reply, lease_until = NULL, last_error = NULL, sent_at = ",
+                );
+                update.push_bind(now);
+                update.push(" FROM v WHERE campaign_sends.id = v.id");
+                update.build().execute(&mut *tx).await?;
+            }
             for outcome in outcomes {
                 match outcome {
-                    SendOutcome::Sent { id, message_id, reply } => {
-                        sqlx::query(
-                            "UPDATE campaign_sends SET state = 'sent', message_id = $2, smtp_reply = $3, sent_at = $4,
-                               lease_until = NULL, last_error = NULL WHERE id = $1",
-                        )
-                        .bind(id)
-                        .bind(message_id)
-                        .bind(reply)
-                        .bind(now)
-                        .execute(&mut *tx)
-                        .await?;
-                    }
+                    SendOutcome::Sent { .. } => {}
                     SendOutcome::Retry { id, error, retry_at } => {
                         sqlx::query(
                             "UPDATE campaign_sends SET state = 'queued', last_error = $2, run_after = $3, lease_until = NULL
