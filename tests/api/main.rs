@@ -41,6 +41,7 @@ mod phone;
 mod pool;
 mod privacy;
 mod privacy_support;
+mod proxy;
 mod rate_limits;
 mod registration;
 mod scan_groups;
