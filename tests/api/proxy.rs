@@ -562,6 +562,7 @@ http {{
     uwsgi_temp_path {d}/uwsgi;
     scgi_temp_path {d}/scgi;
     upstream badgetrail {{
+        zone badgetrail 64k;
 {servers}        keepalive 16;
     }}
     server {{
@@ -573,6 +574,7 @@ http {{
             proxy_set_header Host $host;
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
             proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_set_header X-Request-Id $request_id;
             proxy_next_upstream error timeout;
             proxy_connect_timeout 2s;
             # For the test: which instances nginx tried for each answer.
