@@ -35,12 +35,13 @@ impl Server {
         Server::start_with(dir, db_url, port, toml::Table::new())
     }
 
-    /// [`Server::start`] with more settings in the configuration file.
+    /// [`Server::start`] with more settings in the configuration file; a top-level key in
+    /// `more` replaces the one written here (`public_url`, say, for a server behind a proxy).
     pub(crate) fn start_with(dir: &Path, db_url: &str, port: u16, more: toml::Table) -> Server {
         let config = dir.join("badgetrail.toml");
         let mut mail = toml::Table::new();
         mail.insert("outbox_dir".into(), path(&dir.join("outbox")));
-        let mut t = more;
+        let mut t = toml::Table::new();
         t.insert("database_url".into(), db_url.into());
         t.insert("bind".into(), format!("127.0.0.1:{port}").into());
         t.insert(
@@ -50,6 +51,7 @@ impl Server {
         t.insert("mail_poll_ms".into(), 0.into());
         t.insert("keys_dir".into(), path(&dir.join("keys")));
         t.insert("mail".into(), mail.into());
+        t.extend(more);
         std::fs::write(&config, toml::to_string(&t).unwrap()).unwrap();
         let log = std::fs::OpenOptions::new()
             .create(true)
@@ -71,7 +73,7 @@ impl Server {
     }
 
     /// SIGKILL: no shutdown handler, no flushing, no goodbye.
-    fn kill_9(mut self) {
+    pub(crate) fn kill_9(mut self) {
         self.0.kill().unwrap();
         self.0.wait().unwrap();
     }

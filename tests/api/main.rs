@@ -42,6 +42,7 @@ mod pool;
 mod pool_campaigns;
 mod privacy;
 mod privacy_support;
+mod proxy;
 mod rate_limits;
 mod registration;
 mod scan_groups;
