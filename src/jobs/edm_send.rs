@@ -7,7 +7,7 @@ use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use futures_util::{StreamExt, stream};
+use futures_util::{StreamExt, stream, stream::FuturesUnordered};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use jiff::{SignedDuration, Timestamp};
 use tokio::sync::watch;
@@ -82,45 +82,22 @@ pub async fn run_once(ctx: &Context) -> anyhow::Result<EdmRun> {
             })
             .buffer_unordered(edm.connections.max(1))
             .ready_chunks(64);
-        while let Some(chunk) = results.next().await {
-            let mut outcomes = Vec::with_capacity(chunk.len());
-            let mut released = Vec::new();
-            for done in chunk {
-                match done {
-                    Done::Outcome(o) => {
-                        let (count, outcome) = match &o {
-                            SendOutcome::Sent { .. } => (&mut run.sent, "sent"),
-                            SendOutcome::Retry { .. } => (&mut run.retrying, "retrying"),
-                            SendOutcome::Failed { .. } => (&mut run.failed, "failed"),
-                            SendOutcome::Skipped { .. } => (&mut run.skipped, "skipped"),
-                        };
-                        *count += 1;
-                        crate::telemetry::campaign_mail(outcome, 1);
-                        outcomes.push(o);
-                    }
-                    Done::Released(id) => released.push(id),
+        // Outcomes are written while the next messages go out: the database round trips
+        // overlap the SMTP exchanges instead of adding to them.
+        let mut writes = FuturesUnordered::new();
+        loop {
+            tokio::select! {
+                biased;
+                Some(written) = writes.next(), if !writes.is_empty() => written?,
+                chunk = results.next(), if writes.len() < MAX_WRITES_IN_FLIGHT => {
+                    let Some(chunk) = chunk else { break };
+                    let (outcomes, released) = tally(chunk, &mut run);
+                    writes.push(record(ctx, outcomes, released, Arc::clone(&active)));
                 }
             }
-            run.released += released.len();
-            ctx.store
-                .record_send_outcomes(&outcomes, Timestamp::now())
-                .await?;
-            ctx.store.release_campaign_sends(&released).await?;
-            // A pause or cancel stops the rest of the batch, not just the next one.
-            let ids: Vec<i64> = active
-                .lock()
-                .expect("campaign states")
-                .keys()
-                .copied()
-                .collect();
-            for id in ids {
-                let sending = ctx
-                    .store
-                    .campaign(id)
-                    .await?
-                    .is_some_and(|c| c.state == "sending");
-                active.lock().expect("campaign states").insert(id, sending);
-            }
+        }
+        while let Some(written) = writes.next().await {
+            written?;
         }
         drop(results);
         // Content is fixed once a campaign starts, but a paused campaign may be resumed
@@ -129,6 +106,62 @@ pub async fn run_once(ctx: &Context) -> anyhow::Result<EdmRun> {
     }
     ctx.store.finish_campaigns(Timestamp::now()).await?;
     Ok(run)
+}
+
+/// Outcome writes a sender keeps in flight while it goes on sending.
+const MAX_WRITES_IN_FLIGHT: usize = 4;
+
+/// Counts a chunk of finished sends into `run`; its outcomes and released ids.
+fn tally(chunk: Vec<Done>, run: &mut EdmRun) -> (Vec<SendOutcome>, Vec<i64>) {
+    let mut outcomes = Vec::with_capacity(chunk.len());
+    let mut released = Vec::new();
+    for done in chunk {
+        match done {
+            Done::Outcome(o) => {
+                let (count, outcome) = match &o {
+                    SendOutcome::Sent { .. } => (&mut run.sent, "sent"),
+                    SendOutcome::Retry { .. } => (&mut run.retrying, "retrying"),
+                    SendOutcome::Failed { .. } => (&mut run.failed, "failed"),
+                    SendOutcome::Skipped { .. } => (&mut run.skipped, "skipped"),
+                };
+                *count += 1;
+                crate::telemetry::campaign_mail(outcome, 1);
+                outcomes.push(o);
+            }
+            Done::Released(id) => released.push(id),
+        }
+    }
+    run.released += released.len();
+    (outcomes, released)
+}
+
+/// Records a chunk's outcomes and released messages, then rereads the state of each
+/// campaign in the batch: a pause or cancel stops the rest of the batch, not just the next.
+async fn record(
+    ctx: &Context,
+    outcomes: Vec<SendOutcome>,
+    released: Vec<i64>,
+    active: Arc<Mutex<HashMap<i64, bool>>>,
+) -> anyhow::Result<()> {
+    ctx.store
+        .record_send_outcomes(&outcomes, Timestamp::now())
+        .await?;
+    ctx.store.release_campaign_sends(&released).await?;
+    let ids: Vec<i64> = active
+        .lock()
+        .expect("campaign states")
+        .keys()
+        .copied()
+        .collect();
+    for id in ids {
+        let sending = ctx
+            .store
+            .campaign(id)
+            .await?
+            .is_some_and(|c| c.state == "sending");
+        active.lock().expect("campaign states").insert(id, sending);
+    }
+    Ok(())
 }
 
 async fn send_one(

@@ -67,24 +67,51 @@ fn statement(q: &SegmentQuery) -> Statement {
     };
     // A segment by topic takes each person's latest lead on one of its topics, so the
     // email speaks of the topic they were picked for; someone without one is not in it.
-    let lead_topic = if q.topics.is_empty() {
-        String::new()
-    } else {
-        format!(" AND x.top_topic {}", st.list(&q.topics))
-    };
+    let topics_in = (!q.topics.is_empty()).then(|| st.list(&q.topics));
+    let lead_topic = topics_in
+        .as_ref()
+        .map(|t| format!(" AND x.top_topic {t}"))
+        .unwrap_or_default();
     st.sql = CANDIDATES.replace("{lead_topic}", &lead_topic);
     fn and(st: &mut Statement, condition: String) {
         st.sql.push_str("\n   AND ");
         st.sql.push_str(&condition);
     }
+    // Conditions on the latest outcome, and first the same on any outcome of theirs: a
+    // necessary condition the database can meet from the few people with outcomes, before
+    // it looks at anyone's registrations.
+    let mut outcome = Vec::new();
     if !q.tags.is_empty() {
-        let c = format!("f.next_tag {}", st.list(&q.tags));
-        and(&mut st, c);
+        outcome.push(format!("next_tag {}", st.list(&q.tags)));
     }
     if let Some(t) = q.due_before {
-        let c = format!(
-            "f.next_at < {} AND f.next_owner <> 'nobody'",
+        outcome.push(format!(
+            "next_at < {} AND next_owner <> 'nobody'",
             st.push(Param::Int(t.as_millisecond()))
+        ));
+    }
+    if !outcome.is_empty() {
+        let on = |alias: &str| {
+            outcome
+                .iter()
+                .map(|c| c.replace("next_", &format!("{alias}.next_")))
+                .collect::<Vec<_>>()
+                .join(" AND ")
+        };
+        let c = format!(
+            "a.person_id IN (SELECT r.person_id FROM lead_feedback g
+                JOIN attendees r ON r.event_id = g.event_id AND r.id = g.attendee_id WHERE {})
+   AND {}",
+            on("g"),
+            on("f")
+        );
+        and(&mut st, c);
+    }
+    if let Some(t) = &topics_in {
+        // Likewise: someone with a lead on one of the topics, at any event.
+        let c = format!(
+            "a.person_id IN (SELECT r.person_id FROM leads x
+                JOIN attendees r ON r.event_id = x.event_id AND r.id = x.attendee_id WHERE x.top_topic {t})"
         );
         and(&mut st, c);
     }
@@ -103,7 +130,7 @@ fn statement(q: &SegmentQuery) -> Statement {
         );
         and(&mut st, c);
     }
-    if !q.topics.is_empty() {
+    if topics_in.is_some() {
         and(&mut st, "la.id IS NOT NULL".to_owned());
     }
     if let Some(t) = q.no_contact_since {
@@ -173,6 +200,7 @@ mod tests {
         };
         let st = statement(&q);
         assert!(st.sql.contains("x.top_topic IN ($2)"), "{}", st.sql);
+        assert!(st.sql.contains("g.next_tag IN ($3, $4)"), "{}", st.sql);
         assert!(st.sql.contains("f.next_tag IN ($3, $4)"), "{}", st.sql);
         assert!(st.sql.contains("a.decision_role IN ($5)"), "{}", st.sql);
         assert!(st.sql.contains(">= $6"), "{}", st.sql);
