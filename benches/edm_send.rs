@@ -2,7 +2,9 @@
 //! personalised ~8 KB messages, suppression checks and ledger updates included, then the
 //! latency of single SMTP exchanges over the same pool.
 //!
-//! `cargo bench --bench edm_send [-- MESSAGES CONNECTIONS]` (defaults 20000 and 8); needs
+//! `cargo bench --bench edm_send [-- MESSAGES CONNECTIONS [INSTANCES]]` (defaults 20000, 8
+//! and 1; with INSTANCES above 1 that many senders, each with its own database pool and SMTP
+//! connections as separate app instances have, send the same campaign at once); needs
 //! `/usr/sbin/smtp-sink` (`apt-get install postfix`). `BENCH_DATABASE_URL=postgres://...`
 //! (an empty database) measures PostgreSQL instead of an SQLite file.
 
@@ -69,6 +71,7 @@ async fn main() -> anyhow::Result<()> {
         .collect();
     let messages: usize = args.first().and_then(|s| s.parse().ok()).unwrap_or(20_000);
     let connections: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(8);
+    let instances: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(1).max(1);
 
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
@@ -110,7 +113,11 @@ async fn main() -> anyhow::Result<()> {
     s.edm.rate_per_second = 0;
     s.edm.batch = 512;
     s.edm.poll_ms = 0;
-    let ctx = Context::build(s).await?;
+    let ctx = Context::build(s.clone()).await?;
+    let mut others = Vec::new();
+    for _ in 1..instances {
+        others.push(Context::build(s.clone()).await?);
+    }
 
     let p = demo::programme::cloud_summit();
     let now = Timestamp::now();
@@ -185,15 +192,23 @@ async fn main() -> anyhow::Result<()> {
     let queue_time = started.elapsed();
 
     let started = Instant::now();
-    let run = edm_send::run_once(&ctx).await?;
+    let runs = futures_util::future::try_join_all(
+        std::iter::once(&ctx)
+            .chain(&others)
+            .map(|c| edm_send::run_once(c)),
+    )
+    .await?;
     let elapsed = started.elapsed();
     let progress = ctx.store.campaign_progress(campaign.id).await?;
+    let sent: usize = runs.iter().map(|r| r.sent).sum();
+    // Every message sent, and none twice: the senders together sent as many as the ledger
+    // holds, each ledger row once.
     anyhow::ensure!(
-        progress.sent as usize == messages,
-        "not all sent: {progress:?} {run:?}"
+        progress.sent as usize == messages && sent == messages,
+        "not all sent, or some twice: {progress:?} {runs:?}"
     );
     println!(
-        "edm_send: {} ({connections} connections, no rate limit), message {size} bytes",
+        "edm_send: {} ({instances} sender(s), {connections} connections each, no rate limit), message {size} bytes",
         if url.starts_with("postgres") {
             "PostgreSQL"
         } else {
@@ -202,10 +217,10 @@ async fn main() -> anyhow::Result<()> {
     );
     println!("  queued {queued} in {queue_time:.2?}");
     println!(
-        "  sent {} in {:.2?}: {:.0} messages/s (claim, suppression check, render, send, ledger update)",
-        run.sent,
+        "  sent {sent} in {:.2?}: {:.0} messages/s (claim, suppression check, render, send, ledger update); per sender {:?}",
         elapsed,
-        run.sent as f64 / elapsed.as_secs_f64()
+        sent as f64 / elapsed.as_secs_f64(),
+        runs.iter().map(|r| r.sent).collect::<Vec<_>>()
     );
 
     // Latency of one exchange over the warm pool, one at a time.

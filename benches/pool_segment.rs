@@ -173,32 +173,24 @@ async fn main() -> anyhow::Result<()> {
     .map_err(|e| anyhow::anyhow!("{e}"))?;
     let tz = TimeZone::get(&later.info.time_zone)?;
     let in_a_year = now.to_zoned(tz).date().checked_add(365.days())?;
+    let by_interest = Segment {
+        topics: vec![t(0).into()],
+        roles: vec![DecisionRole::DecisionMaker, DecisionRole::Influencer],
+        stages: vec![
+            PurchaseStage::LookForSuppliers,
+            PurchaseStage::ChooseSupplier,
+        ],
+        ..Segment::default()
+    };
     let segments = [
         (
             "topic, role, stage, next action due",
             Segment {
-                topics: vec![t(0).into()],
-                roles: vec![DecisionRole::DecisionMaker, DecisionRole::Influencer],
-                stages: vec![
-                    PurchaseStage::LookForSuppliers,
-                    PurchaseStage::ChooseSupplier,
-                ],
                 due_by: Some(in_a_year),
-                ..Segment::default()
+                ..by_interest.clone()
             },
         ),
-        (
-            "topic, role, stage",
-            Segment {
-                topics: vec![t(0).into()],
-                roles: vec![DecisionRole::DecisionMaker, DecisionRole::Influencer],
-                stages: vec![
-                    PurchaseStage::LookForSuppliers,
-                    PurchaseStage::ChooseSupplier,
-                ],
-                ..Segment::default()
-            },
-        ),
+        ("topic, role, stage", by_interest),
         ("everyone in the pool", Segment::default()),
     ];
     for (label, segment) in segments {

@@ -12,6 +12,8 @@
 //! creates its own schema there and drops it at the end. With INSTANCES above 1 that many
 //! `serve` processes share the database, as several app instances would, and the kiosks are
 //! dealt out among them in turn; the server CPU is then theirs together.
+//! `BENCH_PRELOAD_SCANS=N` first bulk-loads N earlier scans of the event and leaves the table
+//! unanalysed (autovacuum off for it), as right after an import or a restore.
 
 use std::{
     net::SocketAddr,
@@ -87,6 +89,51 @@ impl Drop for Server {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
+}
+
+/// Bulk-loads `n` earlier scans of the attendees, spread over every session, the way an
+/// import or a restore fills the table, and leaves the planner without statistics on it
+/// (autovacuum, which would analyse the table a minute later, is turned off for it): the
+/// kiosks then meet the table as it is right after a bulk load.
+async fn preload(
+    ctx: &Context,
+    event_id: i64,
+    attendees: &[i64],
+    n: usize,
+    url: &str,
+) -> anyhow::Result<()> {
+    let started = Instant::now();
+    if url.starts_with("postgres") {
+        let pool = sqlx::PgPool::connect(url).await?;
+        sqlx::query("ALTER TABLE scans SET (autovacuum_enabled = false)")
+            .execute(&pool)
+            .await?;
+    }
+    let sessions = ctx.store.kiosk_sessions(event_id).await?;
+    let device = ctx.store.import_device(event_id, Timestamp::now()).await?;
+    let rows: Vec<badgetrail::store::BulkScan> = (0..n)
+        .map(|i| {
+            let s = &sessions[(i / attendees.len()) % sessions.len()];
+            badgetrail::store::BulkScan {
+                attendee_id: attendees[i % attendees.len()],
+                room_id: s.room_id,
+                session_id: s.id,
+                entry: (i / (attendees.len() * sessions.len())) % 2 == 0,
+                at: Timestamp::from_millisecond(s.starts_at + (i % 600) as i64 * 1000)
+                    .expect("a session time"),
+            }
+        })
+        .collect();
+    for (i, chunk) in rows.chunks(200_000).enumerate() {
+        ctx.store
+            .bulk_insert_scans(event_id, device, i * 200_000, chunk, Timestamp::now())
+            .await?;
+    }
+    println!(
+        "preloaded {n} scans in {:.1} s; the scans table has not been analysed since",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 /// The URL to use and, on PostgreSQL, the schema made for this run.
@@ -276,14 +323,22 @@ async fn measure(
         .map(|i| badgetrail::domain::attendee::Registration::parse(i, &topics).unwrap())
         .collect();
     let mut badges = Vec::new();
+    let mut attendee_ids = Vec::new();
     for chunk in people.chunks(500) {
         for o in registration::record(&ctx, &event, chunk, registration::Source::Demo, false, now)
             .await?
         {
             badges.push(o.token);
+            attendee_ids.push(o.attendee_id);
         }
     }
     let badges = Arc::new(badges);
+    if let Some(n) = std::env::var("BENCH_PRELOAD_SCANS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        preload(&ctx, event.id, &attendee_ids, n, url).await?;
+    }
     let mut tokens = Vec::new();
     for k in 0..kiosks {
         let d =

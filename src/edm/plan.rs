@@ -31,10 +31,11 @@ pub async fn audience(
     now: Timestamp,
 ) -> anyhow::Result<AudienceView> {
     let contents = ctx.store.campaign_contents(campaign.id).await?;
+    let window = SignedDuration::from_hours(campaign.frequency_hours);
     let mut candidates = match campaign.audience_scope()? {
         AudienceScope::Event => {
             ctx.store
-                .audience_candidates(campaign.event_id, campaign.id)
+                .audience_candidates(campaign.event_id, campaign.id, now - window)
                 .await?
         }
         AudienceScope::Pool(segment) => {
@@ -73,7 +74,7 @@ pub async fn audience(
         &candidates,
         &AudienceRules {
             excluded_tiers: &excluded,
-            frequency_window: SignedDuration::from_hours(campaign.frequency_hours),
+            frequency_window: window,
             contents: &contents,
         },
         now,

@@ -3,11 +3,54 @@
 use jiff::Timestamp;
 use sqlx::FromRow;
 
-use super::{Store, StoreError, StoreResult, conflict_on_unique, in_tx, on_pool, on_writer};
+use super::{Sql, Store, StoreError, StoreResult, conflict_on_unique, in_tx, on_pool, on_writer};
 use crate::domain::{
     audience::{Candidate, Recipient, Suppression},
     campaign::{CampaignState, Content, ContentKey, Tier},
     segment::AudienceScope,
+};
+
+/// Every attendee of an event with what the audience rules need. SQLite probes each
+/// attendee's rows by index, five sub-selects a row, which it runs fastest; PostgreSQL reads
+/// each table once for the whole event and joins by hash, in parallel, which at a million
+/// attendees takes about half the time of the probes.
+const EVENT_CANDIDATES: Sql = Sql {
+    sqlite: "SELECT a.id, a.email, l.tier, l.top_topic,
+       (SELECT c.granted FROM consents c WHERE c.attendee_id = a.id ORDER BY c.id DESC LIMIT 1) AS consent,
+       (SELECT CAST(1 AS BIGINT) FROM suppressions s WHERE s.email = a.email AND s.reason = 'unsubscribed') AS unsubscribed,
+       (SELECT MIN(s.reason) FROM suppressions s WHERE s.email = a.email AND s.reason <> 'unsubscribed') AS other_suppression,
+       (SELECT MAX(cs.sent_at) FROM campaign_sends cs
+          WHERE cs.email = a.email AND cs.state = 'sent' AND cs.campaign_id <> $2 AND cs.sent_at > $3) AS last_marketing_at,
+       (SELECT CAST(1 AS BIGINT) FROM lead_feedback f
+          WHERE f.event_id = a.event_id AND f.attendee_id = a.id AND NOT f.next_email
+            AND f.id = (SELECT MAX(g.id) FROM lead_feedback g
+                        WHERE g.event_id = a.event_id AND g.attendee_id = a.id)) AS no_email_after_feedback
+     FROM attendees a
+     LEFT JOIN leads l ON l.event_id = a.event_id AND l.attendee_id = a.id
+     WHERE a.event_id = $1 AND a.erased_at IS NULL
+     ORDER BY a.id",
+    postgres: "SELECT a.id, a.email, l.tier, l.top_topic, c.granted AS consent,
+       u.one AS unsubscribed, o.reason AS other_suppression, m.last AS last_marketing_at,
+       CASE WHEN f.id IS NOT NULL AND NOT f.next_email THEN CAST(1 AS BIGINT) END
+         AS no_email_after_feedback
+     FROM attendees a
+     LEFT JOIN leads l ON l.event_id = a.event_id AND l.attendee_id = a.id
+     LEFT JOIN (SELECT k.attendee_id, MAX(k.id) AS id FROM consents k
+                JOIN attendees r ON r.id = k.attendee_id
+                WHERE r.event_id = $1 GROUP BY k.attendee_id) lc ON lc.attendee_id = a.id
+     LEFT JOIN consents c ON c.id = lc.id
+     LEFT JOIN (SELECT email, CAST(1 AS BIGINT) AS one FROM suppressions
+                WHERE reason = 'unsubscribed') u ON u.email = a.email
+     LEFT JOIN (SELECT email, MIN(reason) AS reason FROM suppressions
+                WHERE reason <> 'unsubscribed' GROUP BY email) o ON o.email = a.email
+     LEFT JOIN (SELECT email, MAX(sent_at) AS last FROM campaign_sends
+                WHERE state = 'sent' AND campaign_id <> $2 AND sent_at > $3
+                GROUP BY email) m ON m.email = a.email
+     LEFT JOIN (SELECT attendee_id, MAX(id) AS id FROM lead_feedback
+                WHERE event_id = $1 GROUP BY attendee_id) lf ON lf.attendee_id = a.id
+     LEFT JOIN lead_feedback f ON f.id = lf.id
+     WHERE a.event_id = $1 AND a.erased_at IS NULL
+     ORDER BY a.id",
 };
 
 /// One campaign as stored.
@@ -372,31 +415,19 @@ impl Store {
 
     /// Every attendee of the event with what the audience rules need: lead tier and top
     /// topic, the latest consent record, suppressions of the address, and the last marketing
-    /// email sent to the address by another campaign. One statement, by attendee id. Erased
-    /// registrations are no candidates at all.
+    /// email sent to the address by another campaign after `emailed_since` (the start of the
+    /// frequency window; older ones cannot exclude anyone). One statement, by attendee id.
+    /// Erased registrations are no candidates at all.
     pub async fn audience_candidates(
         &self,
         event_id: i64,
         campaign_id: i64,
+        emailed_since: Timestamp,
     ) -> StoreResult<Vec<Candidate>> {
-        let rows: Vec<CandidateRow> = on_pool!(self, p => sqlx::query_as(
-            "SELECT a.id, a.email, l.tier, l.top_topic,
-               (SELECT c.granted FROM consents c WHERE c.attendee_id = a.id ORDER BY c.id DESC LIMIT 1) AS consent,
-               (SELECT CAST(1 AS BIGINT) FROM suppressions s WHERE s.email = a.email AND s.reason = 'unsubscribed') AS unsubscribed,
-               (SELECT MIN(s.reason) FROM suppressions s WHERE s.email = a.email AND s.reason <> 'unsubscribed') AS other_suppression,
-               (SELECT MAX(cs.sent_at) FROM campaign_sends cs
-                  WHERE cs.email = a.email AND cs.state = 'sent' AND cs.campaign_id <> $2) AS last_marketing_at,
-               (SELECT CAST(1 AS BIGINT) FROM lead_feedback f
-                  WHERE f.event_id = a.event_id AND f.attendee_id = a.id AND NOT f.next_email
-                    AND f.id = (SELECT MAX(g.id) FROM lead_feedback g
-                                WHERE g.event_id = a.event_id AND g.attendee_id = a.id)) AS no_email_after_feedback
-             FROM attendees a
-             LEFT JOIN leads l ON l.event_id = a.event_id AND l.attendee_id = a.id
-             WHERE a.event_id = $1 AND a.erased_at IS NULL
-             ORDER BY a.id",
-        )
+        let rows: Vec<CandidateRow> = on_pool!(self, p => sqlx::query_as(EVENT_CANDIDATES.text(&self.pool))
         .bind(event_id)
         .bind(campaign_id)
+        .bind(emailed_since.as_millisecond())
         .fetch_all(p)
         .await)?;
         Ok(rows.into_iter().map(CandidateRow::candidate).collect())

@@ -113,6 +113,23 @@ enum Pool {
     Postgres(PgPool),
 }
 
+/// One statement whose text differs between the databases, for speed or for what only one
+/// of them has; every such statement is one of these.
+struct Sql {
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+impl Sql {
+    /// The text for the store's database.
+    fn text(&self, pool: &Pool) -> &'static str {
+        match pool {
+            Pool::Sqlite(_) => self.sqlite,
+            Pool::Postgres(_) => self.postgres,
+        }
+    }
+}
+
 /// A handle on the database; cheap to clone.
 #[derive(Clone)]
 pub struct Store {

@@ -14,7 +14,7 @@
 use serde::Serialize;
 use sqlx::{Postgres, Sqlite, Transaction};
 
-use super::{Pool, ScanVerdict, Store, StoreResult};
+use super::{Pool, ScanVerdict, Sql, Store, StoreResult};
 
 /// A scan fully decided, ready to be stored.
 #[derive(Debug, Clone, Serialize)]
@@ -73,12 +73,6 @@ pub struct ScanWrite {
     tx: Tx,
 }
 
-/// One statement in both dialects.
-struct Sql {
-    sqlite: &'static str,
-    postgres: &'static str,
-}
-
 /// Runs `$body` with `$c` bound to the transaction's connection and `$sql` to the statement
 /// text for its backend.
 macro_rules! on_tx {
@@ -107,9 +101,15 @@ macro_rules! on_tx {
 // The key is the two-number form (a key space of its own, apart from the one-number form that
 // migrations lock with): [door scans, event id], the id wrapped to 32 bits; two events that
 // shared a key would only wait for each other.
+// On PostgreSQL the same statement also tells the planner, for this transaction only, to
+// look rows up by their indexes: every statement of a group reads a few rows per scan by key
+// (the accepted scans of each attendee and session, the devices, the stored scans by nonce),
+// and without fresh statistics (right after a bulk load or a restore, before autovacuum
+// analysed the table) it would otherwise estimate the table as small and read all of it.
 const LOCK_EVENT: Sql = Sql {
     sqlite: "SELECT $1, $2",
-    postgres: "SELECT pg_advisory_xact_lock($1, $2)",
+    postgres: "SELECT pg_advisory_xact_lock($1, $2), set_config('enable_seqscan', 'off', true),
+                 set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)",
 };
 
 /// The first number of `LOCK_EVENT`'s key: "door" in ASCII.
