@@ -80,24 +80,29 @@ pub async fn run_once(ctx: &Context) -> anyhow::Result<EdmRun> {
                 let limiter = limiter.as_ref();
                 async move { send_one(ctx, &mailer, &send, limiter, &active).await }
             })
-            .buffer_unordered(edm.connections.max(1))
-            .ready_chunks(64);
-        // Outcomes are written while the next messages go out: the database round trips
-        // overlap the SMTP exchanges instead of adding to them.
+            .buffer_unordered(edm.connections.max(1));
+        // Outcomes are written WRITE_CHUNK at a time while the next messages go out: the
+        // database round trips and commits overlap the SMTP exchanges instead of adding to
+        // them, and a commit carries many outcomes.
         let mut writes = FuturesUnordered::new();
+        let mut finished = Vec::with_capacity(WRITE_CHUNK);
+        let mut sending = true;
         loop {
             tokio::select! {
                 biased;
                 Some(written) = writes.next(), if !writes.is_empty() => written?,
-                chunk = results.next(), if writes.len() < MAX_WRITES_IN_FLIGHT => {
-                    let Some(chunk) = chunk else { break };
-                    let (outcomes, released) = tally(chunk, &mut run);
-                    writes.push(record(ctx, outcomes, released, Arc::clone(&active)));
+                done = results.next(), if sending => {
+                    match done {
+                        Some(done) => finished.push(done),
+                        None => sending = false,
+                    }
+                    if finished.len() >= WRITE_CHUNK || (!sending && !finished.is_empty()) {
+                        let (outcomes, released) = tally(std::mem::take(&mut finished), &mut run);
+                        writes.push(record(ctx, outcomes, released, Arc::clone(&active)));
+                    }
                 }
+                else => break,
             }
-        }
-        while let Some(written) = writes.next().await {
-            written?;
         }
         drop(results);
         // Content is fixed once a campaign starts, but a paused campaign may be resumed
@@ -108,8 +113,8 @@ pub async fn run_once(ctx: &Context) -> anyhow::Result<EdmRun> {
     Ok(run)
 }
 
-/// Outcome writes a sender keeps in flight while it goes on sending.
-const MAX_WRITES_IN_FLIGHT: usize = 4;
+/// Outcomes recorded per transaction.
+const WRITE_CHUNK: usize = 64;
 
 /// Counts a chunk of finished sends into `run`; its outcomes and released ids.
 fn tally(chunk: Vec<Done>, run: &mut EdmRun) -> (Vec<SendOutcome>, Vec<i64>) {
