@@ -13,7 +13,8 @@
 //! `serve` processes share the database, as several app instances would, and the kiosks are
 //! dealt out among them in turn; the server CPU is then theirs together.
 //! `BENCH_PRELOAD_SCANS=N` first bulk-loads N earlier scans of the event and leaves the table
-//! unanalysed (autovacuum off for it), as right after an import or a restore.
+//! unanalysed (autovacuum off for it), as right after an import or a restore;
+//! `BENCH_PRELOAD_ANALYZE=1` analyses it after all, for comparison.
 
 use std::{
     net::SocketAddr,
@@ -129,9 +130,20 @@ async fn preload(
             .bulk_insert_scans(event_id, device, i * 200_000, chunk, Timestamp::now())
             .await?;
     }
+    // For comparison, BENCH_PRELOAD_ANALYZE=1 gives the planner its statistics after all.
+    let analysed = std::env::var("BENCH_PRELOAD_ANALYZE").is_ok_and(|v| v == "1");
+    if analysed && url.starts_with("postgres") {
+        let pool = sqlx::PgPool::connect(url).await?;
+        sqlx::query("ANALYZE").execute(&pool).await?;
+    }
     println!(
-        "preloaded {n} scans in {:.1} s; the scans table has not been analysed since",
-        started.elapsed().as_secs_f64()
+        "preloaded {n} scans in {:.1} s; {}",
+        started.elapsed().as_secs_f64(),
+        if analysed {
+            "then analysed"
+        } else {
+            "the scans table has not been analysed since"
+        }
     );
     Ok(())
 }

@@ -101,15 +101,15 @@ macro_rules! on_tx {
 // The key is the two-number form (a key space of its own, apart from the one-number form that
 // migrations lock with): [door scans, event id], the id wrapped to 32 bits; two events that
 // shared a key would only wait for each other.
-// On PostgreSQL the same statement also tells the planner, for this transaction only, to
-// look rows up by their indexes: every statement of a group reads a few rows per scan by key
-// (the accepted scans of each attendee and session, the devices, the stored scans by nonce),
-// and without fresh statistics (right after a bulk load or a restore, before autovacuum
-// analysed the table) it would otherwise estimate the table as small and read all of it.
+// On PostgreSQL the same statement also tells the planner, for this transaction only, not to
+// read whole tables: every statement of a group reads a few rows per scan by key, and
+// without fresh statistics (right after a bulk load or a restore, before autovacuum analysed
+// the table) it would otherwise take the table for small and read all of it. The reads of
+// `scans` go one key at a time besides (`LATERAL ... OFFSET 0` in GROUP_READS and STORED), so
+// no estimate can turn them into a join over the whole table.
 const LOCK_EVENT: Sql = Sql {
     sqlite: "SELECT $1, $2",
-    postgres: "SELECT pg_advisory_xact_lock($1, $2), set_config('enable_seqscan', 'off', true),
-                 set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)",
+    postgres: "SELECT pg_advisory_xact_lock($1, $2), set_config('enable_seqscan', 'off', true)",
 };
 
 /// The first number of `LOCK_EVENT`'s key: "door" in ASCII.
@@ -154,8 +154,9 @@ const GROUP_READS: Sql = Sql {
     postgres: "SELECT (SELECT door_version FROM events WHERE id = $1),
                  (SELECT COALESCE(json_agg(json_build_array(s.attendee_id, s.session_id, s.direction, s.scanned_at)), '[]')::text
                   FROM json_array_elements($2::json) AS j
-                  JOIN scans s ON s.attendee_id = (j->>0)::bigint AND s.session_id = (j->>1)::bigint
-                  WHERE s.decision = 'accepted'),
+                  CROSS JOIN LATERAL (SELECT k.attendee_id, k.session_id, k.direction, k.scanned_at
+                    FROM scans k WHERE k.attendee_id = (j->>0)::bigint AND k.session_id = (j->>1)::bigint
+                      AND k.decision = 'accepted' OFFSET 0) AS s),
                  (SELECT COALESCE(json_agg(json_build_array(a.id, a.name)), '[]')::text
                   FROM json_array_elements_text($3::json) AS j
                   JOIN attendees a ON a.id = j::bigint WHERE a.event_id = $1)",
@@ -186,7 +187,9 @@ const STORED: Sql = Sql {
              FROM jsonb_each($1) AS j JOIN scans s ON s.device_id = j.value->>0 AND s.nonce = j.value->>1",
     postgres: "SELECT s.device_id, s.nonce, s.decision, s.reason, s.session_id, s.attendee_id
                FROM json_array_elements($1::json) AS j
-               JOIN scans s ON s.device_id = (j->>0)::bigint AND s.nonce = (j->>1)",
+               CROSS JOIN LATERAL (SELECT k.device_id, k.nonce, k.decision, k.reason, k.session_id,
+                 k.attendee_id FROM scans k WHERE k.device_id = (j->>0)::bigint AND k.nonce = (j->>1)
+                 OFFSET 0) AS s",
 };
 
 fn json<T: Serialize>(value: &T) -> String {
