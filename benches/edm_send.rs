@@ -193,9 +193,7 @@ async fn main() -> anyhow::Result<()> {
 
     let started = Instant::now();
     let runs = futures_util::future::try_join_all(
-        std::iter::once(&ctx)
-            .chain(&others)
-            .map(|c| edm_send::run_once(c)),
+        std::iter::once(&ctx).chain(&others).map(edm_send::run_once),
     )
     .await?;
     let elapsed = started.elapsed();
