@@ -119,7 +119,7 @@ async fn preload(
                 attendee_id: attendees[i % attendees.len()],
                 room_id: s.room_id,
                 session_id: s.id,
-                entry: (i / (attendees.len() * sessions.len())) % 2 == 0,
+                entry: (i / (attendees.len() * sessions.len())).is_multiple_of(2),
                 at: Timestamp::from_millisecond(s.starts_at + (i % 600) as i64 * 1000)
                     .expect("a session time"),
             }
