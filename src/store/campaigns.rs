@@ -82,6 +82,18 @@ impl CampaignRecord {
         Tier::parse_list(&self.excluded_tiers).unwrap_or_default()
     }
 
+    /// The settings as stored, for changing some of them.
+    pub fn settings(&self) -> StoreResult<CampaignSettings> {
+        Ok(CampaignSettings {
+            name: self.name.clone(),
+            excluded_tiers: self.excluded_tiers(),
+            track_opens: self.track_opens,
+            track_clicks: self.track_clicks,
+            frequency_hours: self.frequency_hours,
+            scope: self.audience_scope()?,
+        })
+    }
+
     /// Who the campaign reaches; a stored segment that does not read is a corrupt row.
     pub fn audience_scope(&self) -> StoreResult<AudienceScope> {
         match &self.segment {

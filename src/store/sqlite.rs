@@ -44,9 +44,11 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<Pools, sqlx::Err
                 .pragma("cache_size", "-65536"),
         )
         .await?;
+    // The readers cannot write: a statement that writes through `on_pool!` by mistake fails
+    // (SQLITE_READONLY) instead of racing the writer connection for the file lock.
     let read = SqlitePoolOptions::new()
         .max_connections(max_connections.max(1))
-        .connect_with(options)
+        .connect_with(options.pragma("query_only", "ON"))
         .await?;
     Ok(Pools { read, write })
 }
@@ -57,4 +59,34 @@ pub async fn begin_write(
     pool: &SqlitePool,
 ) -> Result<Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
     pool.begin_with("BEGIN IMMEDIATE").await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_read_pool_refuses_writes_and_the_write_pool_takes_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let pools = connect(&url, 2).await.unwrap();
+        sqlx::query("CREATE TABLE t (a INTEGER)")
+            .execute(&pools.write)
+            .await
+            .unwrap();
+        let refused = sqlx::query("INSERT INTO t (a) VALUES (1)")
+            .execute(&pools.read)
+            .await
+            .unwrap_err();
+        assert!(refused.to_string().contains("readonly"), "{refused}");
+        sqlx::query("INSERT INTO t (a) VALUES (1)")
+            .execute(&pools.write)
+            .await
+            .unwrap();
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM t")
+            .fetch_one(&pools.read)
+            .await
+            .unwrap();
+        assert_eq!(n, 1);
+    }
 }

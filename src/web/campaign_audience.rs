@@ -240,12 +240,8 @@ async fn save(
         .update_campaign_settings(
             campaign.id,
             &CampaignSettings {
-                name: campaign.name.clone(),
-                excluded_tiers: campaign.excluded_tiers(),
-                track_opens: campaign.track_opens,
-                track_clicks: campaign.track_clicks,
-                frequency_hours: campaign.frequency_hours,
                 scope,
+                ..campaign.settings()?
             },
             Timestamp::now(),
         )
