@@ -90,6 +90,39 @@ pub struct AttendeeSummary {
     pub job_title: String,
     pub badge_serial: i64,
     pub token: String,
+    /// Their first accepted door scan at the event (unix ms); `None`: not checked in.
+    pub checked_in_at: Option<i64>,
+}
+
+/// One attendee as the attendee list's CSV export writes them.
+#[derive(Debug, Clone, FromRow)]
+pub struct AttendeeListRow {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub company: String,
+    pub job_title: String,
+    pub decision_role: String,
+    pub purchase_stage: String,
+    pub industry: String,
+    pub company_size: String,
+    pub country: String,
+    pub marketing_consent: bool,
+    pub registered_at: i64,
+    pub badge_serial: i64,
+    pub checked_in_at: Option<i64>,
+}
+
+/// The attendee list's search: name, email or company containing the words, any case.
+const LIST_MATCH: &str = "a.event_id = $1
+     AND (LOWER(a.name) LIKE $2 OR LOWER(a.email) LIKE $2 OR LOWER(a.company) LIKE $2)";
+
+/// When the attendee was first let in: their first accepted scan.
+const CHECKED_IN_AT: &str = "(SELECT MIN(s.scanned_at) FROM scans s
+       WHERE s.attendee_id = a.id AND s.decision = 'accepted') AS checked_in_at";
+
+fn list_pattern(search: &str) -> String {
+    format!("%{}%", search.trim().to_lowercase().replace(['%', '_'], ""))
 }
 
 /// One consent given or withdrawn, with the words the person saw.
@@ -400,28 +433,47 @@ impl Store {
         limit: i64,
         offset: i64,
     ) -> StoreResult<(Vec<AttendeeSummary>, i64)> {
-        let pattern = format!("%{}%", search.trim().to_lowercase().replace(['%', '_'], ""));
-        let rows: Vec<AttendeeSummary> = on_pool!(self, p => sqlx::query_as(
-            "SELECT a.id, a.email, a.name, a.company, a.job_title, a.badge_serial, b.token
+        let pattern = list_pattern(search);
+        let sql = format!(
+            "SELECT a.id, a.email, a.name, a.company, a.job_title, a.badge_serial, b.token, {CHECKED_IN_AT}
              FROM attendees a JOIN badges b ON b.attendee_id = a.id AND b.serial = a.badge_serial
-             WHERE a.event_id = $1 AND (LOWER(a.name) LIKE $2 OR LOWER(a.email) LIKE $2 OR LOWER(a.company) LIKE $2)
-             ORDER BY a.name, a.id LIMIT $3 OFFSET $4",
-        )
+             WHERE {LIST_MATCH}
+             ORDER BY a.name, a.id LIMIT $3 OFFSET $4"
+        );
+        let rows: Vec<AttendeeSummary> = on_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(event_id)
         .bind(&pattern)
         .bind(limit)
         .bind(offset)
         .fetch_all(p)
         .await)?;
-        let total: i64 = on_pool!(self, p => sqlx::query_scalar(
-            "SELECT COUNT(*) FROM attendees a
-             WHERE a.event_id = $1 AND (LOWER(a.name) LIKE $2 OR LOWER(a.email) LIKE $2 OR LOWER(a.company) LIKE $2)",
-        )
+        let count = format!("SELECT COUNT(*) FROM attendees a WHERE {LIST_MATCH}");
+        let total: i64 = on_pool!(self, p => sqlx::query_scalar(sqlx::AssertSqlSafe(count))
         .bind(event_id)
         .bind(&pattern)
         .fetch_one(p)
         .await)?;
         Ok((rows, total))
+    }
+
+    /// Every attendee of the event the list's search matches, by name, for the CSV export.
+    pub async fn attendee_list_export(
+        &self,
+        event_id: i64,
+        search: &str,
+    ) -> StoreResult<Vec<AttendeeListRow>> {
+        let sql = format!(
+            "SELECT a.id, a.email, a.name, a.company, a.job_title, a.decision_role, a.purchase_stage,
+               a.industry, a.company_size, a.country, a.marketing_consent, a.registered_at,
+               a.badge_serial, {CHECKED_IN_AT}
+             FROM attendees a WHERE {LIST_MATCH} ORDER BY a.name, a.id"
+        );
+        let rows = on_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(event_id)
+        .bind(list_pattern(search))
+        .fetch_all(p)
+        .await)?;
+        Ok(rows)
     }
 
     /// Attendee ids and the current badge serial of everyone who had a badge replaced: a

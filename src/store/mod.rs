@@ -41,8 +41,8 @@ pub use attendee_export::{
     BadgeMailExport, CampaignSendExport, EngagementExport, FeedbackExport, ScanExport,
 };
 pub use attendees::{
-    AttendeeRecord, AttendeeSummary, BadgeRecord, ConsentRecord, NewBadge, OnExisting,
-    RegisterOptions, RegistrationOutcome,
+    AttendeeListRow, AttendeeRecord, AttendeeSummary, BadgeRecord, ConsentRecord, NewBadge,
+    OnExisting, RegisterOptions, RegistrationOutcome,
 };
 pub use bulk::{BulkAttendee, BulkScan};
 pub use campaigns::{CampaignProgress, CampaignRecord, CampaignSettings, ReportLine};

@@ -52,12 +52,26 @@ struct EventPage {
     name: String,
     dates: String,
     query: String,
-    attendees: Vec<AttendeeSummary>,
+    attendees: Vec<AttendeeLine>,
     total: i64,
     page: i64,
     pages: i64,
     can_print: bool,
     can_see_leads: bool,
+    can_export: bool,
+    time_zone: String,
+}
+
+/// One row of the attendee list.
+struct AttendeeLine {
+    id: i64,
+    name: String,
+    company: String,
+    job_title: String,
+    email: String,
+    badge_serial: i64,
+    /// When they were first scanned in, in the event's time zone; empty: not yet.
+    checked_in: String,
 }
 
 async fn event_page(
@@ -75,9 +89,30 @@ async fn event_page(
         .store
         .list_attendees(event.id, &q.q, PAGE_SIZE, page * PAGE_SIZE)
         .await?;
+    let tz = event
+        .info
+        .tz()
+        .map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
+    let attendees = attendees
+        .into_iter()
+        .map(|a: AttendeeSummary| AttendeeLine {
+            checked_in: a
+                .checked_in_at
+                .map(|ms| format::local_time(ms, &tz))
+                .unwrap_or_default(),
+            id: a.id,
+            name: a.name,
+            company: a.company,
+            job_title: a.job_title,
+            email: a.email,
+            badge_serial: a.badge_serial,
+        })
+        .collect();
     let view = EventPage {
         can_print: BADGES.contains(&user.role),
         can_see_leads: super::leads::LEADS.contains(&user.role),
+        can_export: super::attendee_export::EXPORT.contains(&user.role),
+        time_zone: event.info.time_zone.clone(),
         user,
         csrf: csrf.0,
         slug,

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod answers_form;
+pub mod attendee_export;
 pub mod auth;
 pub mod campaign_audience;
 pub mod campaign_preview;
@@ -95,6 +96,7 @@ pub fn router(state: AppState) -> Router {
         .nest(
             "/admin",
             admin::router()
+                .merge(attendee_export::router())
                 .merge(dashboard::router())
                 .merge(privacy::router())
                 .merge(devices::router())

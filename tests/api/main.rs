@@ -3,6 +3,7 @@
 mod helpers;
 
 mod admin;
+mod attendee_list;
 mod badges;
 mod browser;
 mod cli;
