@@ -9,15 +9,16 @@
 use std::time::{Duration, Instant};
 
 use badgetrail::{
-    config::Settings,
-    context::Context,
     demo,
-    domain::{attendee::Registration, slug::Slug},
+    domain::attendee::Registration,
     pool,
     store::{BulkAttendee, OnExisting, RegisterOptions},
 };
 use jiff::Timestamp;
-use secrecy::SecretString;
+
+#[path = "support/pool.rs"]
+mod support;
+use support::{TwoEvents, bulk_row};
 
 /// Registrations per transaction, as `attendees import` writes them.
 const CHUNK: usize = 1_000;
@@ -30,29 +31,11 @@ async fn main() -> anyhow::Result<()> {
         .collect();
     let attendees: usize = args.first().and_then(|s| s.parse().ok()).unwrap_or(100_000);
     let pool_size: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(100_000);
-    let dir = tempfile::tempdir()?;
-    let url = std::env::var("BENCH_DATABASE_URL")
-        .unwrap_or_else(|_| format!("sqlite://{}", dir.path().join("bench.db").display()));
-    let s = Settings {
-        database_url: SecretString::from(url.clone()),
-        database_max_connections: 8,
-        mail_poll_ms: 0,
-        ..Settings::default()
-    };
-    let ctx = Context::build(s).await?;
+    let db = TwoEvents::new().await?;
+    let ctx = &db.ctx;
     let now = Timestamp::now();
-    let mut earlier = demo::programme::cloud_summit();
-    earlier.event.slug = Slug::parse("earlier-2025").map_err(anyhow::Error::msg)?;
-    ctx.store.import_programme(&earlier, now).await?;
-    let p = demo::programme::cloud_summit();
-    ctx.store.import_programme(&p, now).await?;
-    let history = ctx.store.event_by_slug("earlier-2025").await?.unwrap();
-    let event = ctx
-        .store
-        .event_by_slug(demo::programme::SLUG)
-        .await?
-        .unwrap();
-    let topics: Vec<&str> = p.topics.iter().map(|t| t.slug.as_str()).collect();
+    let (history, event) = (&db.earlier, &db.later);
+    let topics: Vec<&str> = db.topics.iter().map(String::as_str).collect();
 
     // The pool: people of an earlier event, bulk-loaded, then resolved.
     let started = Instant::now();
@@ -61,23 +44,7 @@ async fn main() -> anyhow::Result<()> {
         let rows: Vec<BulkAttendee> = chunk
             .iter()
             .enumerate()
-            .map(|(i, r)| BulkAttendee {
-                email: format!(
-                    "person{}@{}",
-                    n * 50_000 + i,
-                    r.email.split('@').nth(1).unwrap_or("x.example")
-                ),
-                name: r.name.clone(),
-                company: r.company.clone(),
-                job_title: r.job_title.clone(),
-                decision_role: r.decision_role.clone(),
-                purchase_stage: r.purchase_stage.clone(),
-                industry: r.industry.clone(),
-                company_size: r.company_size.clone(),
-                country: r.country.clone(),
-                marketing_consent: r.marketing_consent,
-                interests: Vec::new(),
-            })
+            .map(|(i, r)| bulk_row(n * 50_000 + i, r))
             .collect();
         ctx.store
             .bulk_insert_attendees(history.id, &rows, now)
@@ -166,11 +133,7 @@ async fn main() -> anyhow::Result<()> {
         pct(&chunk_resolve, 0.5),
         pct(&chunk_resolve, 0.95)
     );
-    let backend = if url.starts_with("postgres") {
-        "PostgreSQL"
-    } else {
-        "SQLite"
-    };
+    let backend = db.backend();
     println!("database: {backend}");
     Ok(())
 }

@@ -12,21 +12,22 @@ use std::time::{Duration, Instant};
 
 use badgetrail::{
     accounts,
-    config::Settings,
     context::Context,
     demo,
     domain::{
         attendee::{DecisionRole, PurchaseStage},
         audience::AudienceSummary,
         segment::{AudienceScope, Segment},
-        slug::Slug,
         user::Role,
     },
     edm, pool,
     store::{BulkAttendee, CampaignSettings},
 };
 use jiff::{Timestamp, ToSpan, tz::TimeZone};
-use secrecy::SecretString;
+
+#[path = "support/pool.rs"]
+mod support;
+use support::{TwoEvents, bulk_row};
 
 /// Timed runs of each segment.
 const RUNS: usize = 5;
@@ -38,53 +39,19 @@ async fn main() -> anyhow::Result<()> {
         .find(|a| !a.starts_with("--"))
         .and_then(|s| s.parse().ok())
         .unwrap_or(100_000);
-    let dir = tempfile::tempdir()?;
-    let url = std::env::var("BENCH_DATABASE_URL")
-        .unwrap_or_else(|_| format!("sqlite://{}", dir.path().join("bench.db").display()));
-    let s = Settings {
-        database_url: SecretString::from(url.clone()),
-        database_max_connections: 8,
-        mail_poll_ms: 0,
-        ..Settings::default()
-    };
-    let ctx = Context::build(s).await?;
+    let db = TwoEvents::new().await?;
+    let (ctx, url) = (&db.ctx, db.url.as_str());
     let now = Timestamp::now();
-    let mut earlier = demo::programme::cloud_summit();
-    earlier.event.slug = Slug::parse("earlier-2025").map_err(anyhow::Error::msg)?;
-    ctx.store.import_programme(&earlier, now).await?;
-    let p = demo::programme::cloud_summit();
-    ctx.store.import_programme(&p, now).await?;
-    let first = ctx.store.event_by_slug("earlier-2025").await?.unwrap();
-    let later = ctx
-        .store
-        .event_by_slug(demo::programme::SLUG)
-        .await?
-        .unwrap();
-    let topics: Vec<&str> = p.topics.iter().map(|t| t.slug.as_str()).collect();
+    let (first, later) = (&db.earlier, &db.later);
+    let topics: Vec<&str> = db.topics.iter().map(String::as_str).collect();
 
     let started = Instant::now();
     let inputs = demo::people::synthetic(people, &topics, 11);
-    let row = |i: usize, r: &badgetrail::domain::attendee::RegistrationInput| BulkAttendee {
-        email: format!(
-            "person{i}@{}",
-            r.email.split('@').nth(1).unwrap_or("x.example")
-        ),
-        name: r.name.clone(),
-        company: r.company.clone(),
-        job_title: r.job_title.clone(),
-        decision_role: r.decision_role.clone(),
-        purchase_stage: r.purchase_stage.clone(),
-        industry: r.industry.clone(),
-        company_size: r.company_size.clone(),
-        country: r.country.clone(),
-        marketing_consent: r.marketing_consent,
-        interests: Vec::new(),
-    };
     for (n, chunk) in inputs.chunks(50_000).enumerate() {
         let rows: Vec<BulkAttendee> = chunk
             .iter()
             .enumerate()
-            .map(|(i, r)| row(n * 50_000 + i, r))
+            .map(|(i, r)| bulk_row(n * 50_000 + i, r))
             .collect();
         ctx.store
             .bulk_insert_attendees(first.id, &rows, now)
@@ -156,15 +123,15 @@ async fn main() -> anyhow::Result<()> {
             first.id
         ),
     ];
-    raw(&url, &statements).await?;
+    raw(url, &statements).await?;
     println!(
         "pool: {people} people, {resolved} registrations, loaded in {:.1} s",
         started.elapsed().as_secs_f64()
     );
 
     let (c, _) = edm::import_campaign_file(
-        &ctx,
-        &later,
+        ctx,
+        later,
         "come-back",
         "[campaign]\nfrequency_hours = 72\n\n[[content]]\nsubject = \"News\"\nbody = \"Hello.\"\n",
         now,
@@ -209,27 +176,23 @@ async fn main() -> anyhow::Result<()> {
             )
             .await?;
         let c = ctx.store.campaign(c.id).await?.unwrap();
-        let (times, summary) = timed(&ctx, &c).await?;
+        let (times, summary) = timed(ctx, &c).await?;
         report(&format!("segment {label}"), &times, &summary);
     }
     // For comparison, a campaign to the attendees of the earlier event: every one of its
     // registrations (all the people) decided by the same rules.
     let (event_campaign, _) = edm::import_campaign_file(
-        &ctx,
-        &first,
+        ctx,
+        first,
         "follow-up",
         "[campaign]\nexcluded_tiers = [\"X\"]\nfrequency_hours = 72\n\n[[content]]\nsubject = \"Thanks\"\nbody = \"Hello.\"\n",
         now,
     )
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let (times, summary) = timed(&ctx, &event_campaign).await?;
+    let (times, summary) = timed(ctx, &event_campaign).await?;
     report("the earlier event's attendees", &times, &summary);
-    let backend = if url.starts_with("postgres") {
-        "PostgreSQL"
-    } else {
-        "SQLite"
-    };
+    let backend = db.backend();
     println!("database: {backend}");
     Ok(())
 }

@@ -282,6 +282,31 @@ mod tests {
     }
 
     #[test]
+    fn a_criterion_lists_at_most_200_values() {
+        let many = |n: usize| (0..n).map(|i| format!("t{i}")).collect::<Vec<_>>();
+        let ok = Segment {
+            topics: many(200),
+            ..Segment::default()
+        };
+        assert!(ok.checked().is_ok());
+        let errors = Segment {
+            topics: many(201),
+            tags: vec!["x".repeat(41)],
+            ..Segment::default()
+        }
+        .checked()
+        .unwrap_err();
+        assert!(
+            errors.iter().any(|e| e == "topics: at most 200 values"),
+            "{errors:?}"
+        );
+        assert!(
+            errors.iter().any(|e| e.contains("longer than 40")),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
     fn companies_are_found_by_domain_or_by_normalised_name() {
         assert_eq!(company_key("Acme.COM").as_deref(), Some("domain:acme.com"));
         assert_eq!(company_key("ACME GmbH.").as_deref(), Some("name:acme"));
