@@ -12,6 +12,7 @@ pub mod domain;
 pub mod door;
 pub mod edm;
 pub mod error;
+pub mod event_setup;
 pub mod formats;
 pub mod group_commit;
 pub mod jobs;

@@ -1,4 +1,5 @@
-//! `badgetrail event ...`: import and export of event programmes.
+//! `badgetrail event ...`: import and export of event programmes (the programme page
+//! reads the same files through `event_setup::files`).
 
 use std::path::{Path, PathBuf};
 
@@ -8,6 +9,7 @@ use jiff::Timestamp;
 
 use crate::{
     context::Context,
+    event_setup,
     formats::{self, EventFileFormat, RowError},
 };
 
@@ -67,29 +69,30 @@ async fn import(ctx: &Context, file: &Path, event: Option<&str>) -> anyhow::Resu
             .await?
             .with_context(|| format!("no event '{slug}'"))?;
         let bytes = read(file)?;
-        let parsed =
-            formats::parse_sessions_csv(&bytes, &programme).map_err(|e| reject(file, &e))?;
-        for w in &parsed.warnings {
+        let warnings = event_setup::files::merge_sessions_csv(&mut programme, &bytes)
+            .map_err(|e| reject(file, &e))?;
+        for w in &warnings {
             eprintln!("{}: warning: {w}", file.display());
         }
-        formats::merge_sessions(&mut programme, parsed.rows);
         programme
     } else {
         let format = EventFileFormat::from_path(file)
             .context("event files end in .toml, .yaml, .yml (or .csv for sessions)")?;
-        let text = String::from_utf8(read(file)?)
-            .map_err(|_| anyhow::anyhow!("{} is not UTF-8 text", file.display()))?;
-        let parsed = formats::parse_event_file(&text, format).map_err(|e| reject(file, &e))?;
+        let bytes = read(file)?;
+        if std::str::from_utf8(&bytes).is_err() {
+            bail!("{} is not UTF-8 text", file.display());
+        }
+        let parsed =
+            event_setup::files::read_event_file(&bytes, format).map_err(|e| reject(file, &e))?;
         let mut programme = parsed.programme;
         if let Some(csv) = parsed.sessions_csv {
             let csv_path = file.parent().unwrap_or(Path::new(".")).join(csv);
             let bytes = read(&csv_path)?;
-            let sessions = formats::parse_sessions_csv(&bytes, &programme)
+            let warnings = event_setup::files::merge_sessions_csv(&mut programme, &bytes)
                 .map_err(|e| reject(&csv_path, &e))?;
-            for w in &sessions.warnings {
+            for w in &warnings {
                 eprintln!("{}: warning: {w}", csv_path.display());
             }
-            formats::merge_sessions(&mut programme, sessions.rows);
         }
         programme
     };

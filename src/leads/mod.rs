@@ -6,6 +6,7 @@ pub mod export;
 pub mod feedback;
 pub mod files;
 pub mod inputs;
+pub mod reassign;
 pub mod settings;
 pub mod webhook;
 

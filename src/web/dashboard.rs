@@ -44,6 +44,8 @@ struct Dashboard {
     can_see_leads: bool,
     can_see_devices: bool,
     can_see_live: bool,
+    /// Admins create events and manage staff accounts.
+    can_set_up: bool,
 }
 
 /// One event's card.
@@ -130,6 +132,7 @@ async fn page(
         Dashboard {
             can_see_devices: super::devices::DEVICES.contains(&user.role),
             can_see_live: super::live::LIVE.contains(&user.role),
+            can_set_up: super::event_setup::EDIT.contains(&user.role),
             can_see_leads,
             user,
             csrf: csrf.0,

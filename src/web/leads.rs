@@ -120,6 +120,9 @@ struct ListQuery {
     /// What became of a build just asked for: `started` or `running` (refused).
     #[serde(default)]
     build: String,
+    /// How many leads the re-assign form just moved.
+    #[serde(default)]
+    moved: Option<u32>,
 }
 
 impl ListQuery {
@@ -214,6 +217,11 @@ struct ListPage {
     owner_choices: Vec<Choice>,
     overdue_only: bool,
     filtered: bool,
+    /// The re-assign form: every account that may own leads, and this view's query string
+    /// to come back to; how many leads it just moved.
+    reassign_to: Vec<Choice>,
+    here: String,
+    moved: Option<String>,
 }
 
 fn choice(value: &str, label: &str, current: &str) -> Choice {
@@ -300,7 +308,21 @@ async fn list(
         )),
         _ => None,
     };
+    let reassign_to = store
+        .lead_owner_ids()
+        .await?
+        .into_iter()
+        .map(|(id, username)| choice(&id.to_string(), &username, ""))
+        .collect();
     let view = ListPage {
+        reassign_to,
+        here: q.link(page, None, None),
+        moved: q.moved.map(|n| {
+            format!(
+                "{n} lead{} re-assigned, each with a new feedback deadline.",
+                if n == 1 { "" } else { "s" }
+            )
+        }),
         built,
         build,
         build_answer,
@@ -378,6 +400,7 @@ mod tests {
             overdue: String::new(),
             page: 2,
             build: "started".into(),
+            moved: None,
         };
         assert_eq!(
             q.link(3, None, None),

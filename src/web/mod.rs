@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod answers_form;
 pub mod attendee_export;
+pub mod attendee_import;
 pub mod auth;
 pub mod campaign_audience;
 pub mod campaign_preview;
@@ -14,12 +15,14 @@ pub mod dashboard;
 pub mod devices;
 pub mod due;
 pub mod edm_inbound;
+pub mod event_setup;
 pub mod format;
 pub mod kiosk;
 pub mod kiosk_api;
 pub mod kiosk_decode;
 pub mod lead_build;
 pub mod lead_calibration;
+pub mod lead_export;
 pub mod lead_package;
 pub mod lead_report;
 pub mod leads;
@@ -32,10 +35,12 @@ pub mod privacy;
 pub mod public;
 pub mod rate_limit;
 pub mod sales;
+pub mod staff_accounts;
 pub mod staff_frame;
 pub mod tracking;
 pub mod trails;
 pub mod unsubscribe;
+pub mod upload;
 
 use std::sync::Arc;
 
@@ -102,6 +107,13 @@ pub fn router(state: AppState) -> Router {
                 .merge(devices::router())
                 .merge(trails::router())
                 .merge(live::router()),
+        )
+        .nest(
+            "/admin",
+            event_setup::router()
+                .merge(attendee_import::router())
+                .merge(staff_accounts::router())
+                .merge(lead_export::router()),
         )
         .nest(
             "/admin",

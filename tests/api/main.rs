@@ -4,6 +4,7 @@ mod helpers;
 
 mod admin;
 mod attendee_list;
+mod back_office;
 mod badges;
 mod browser;
 mod cli;

@@ -219,6 +219,11 @@ async fn seed(app: &TestApp) -> (Vec<Page>, Vec<Page>) {
         page("person", format!("/admin/people/{person}")),
         page("company", format!("/admin/companies/{company}")),
         page("accounts", format!("{event}/accounts")),
+        page("new event", "/admin/events/new"),
+        page("event settings", format!("{event}/settings")),
+        page("programme", format!("{event}/programme")),
+        page("attendee import", format!("{event}/attendees/import")),
+        page("staff accounts", "/admin/users"),
         page("not found, in the staff layout", format!("{event}/nothing")),
     ];
     let sales = vec![

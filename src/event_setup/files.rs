@@ -1,0 +1,97 @@
+//! An event file (TOML or YAML) or a sessions CSV read into a checked programme: what
+//! `badgetrail event import` and the programme page's upload both do.
+
+use crate::{
+    domain::programme::Programme,
+    formats::{self, EventFileFormat, ParsedEventFile, RowError},
+};
+
+/// What kind of programme file a name says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProgrammeFile {
+    Event(EventFileFormat),
+    SessionsCsv,
+}
+
+impl ProgrammeFile {
+    /// `.toml`, `.yaml`/`.yml` or `.csv`, in any case.
+    pub fn from_name(name: &str) -> Option<ProgrammeFile> {
+        let path = std::path::Path::new(name);
+        if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+        {
+            return Some(ProgrammeFile::SessionsCsv);
+        }
+        EventFileFormat::from_path(path).map(ProgrammeFile::Event)
+    }
+}
+
+/// Reads an event file. Every problem is returned, each with its line.
+pub fn read_event_file(
+    bytes: &[u8],
+    format: EventFileFormat,
+) -> Result<ParsedEventFile, Vec<RowError>> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| vec![RowError::new(0, None, "the file is not UTF-8 text")])?;
+    formats::parse_event_file(text, format)
+}
+
+/// Reads a sessions CSV against `programme` and merges its sessions in (replacing those
+/// with the same id); the warnings that did not stop it. All or nothing.
+pub fn merge_sessions_csv(
+    programme: &mut Programme,
+    bytes: &[u8],
+) -> Result<Vec<String>, Vec<RowError>> {
+    let parsed = formats::parse_sessions_csv(bytes, programme)?;
+    formats::merge_sessions(programme, parsed.rows);
+    Ok(parsed.warnings)
+}
+
+/// The programme as a file to download: its name and text.
+pub fn write(programme: &Programme, kind: ProgrammeFile) -> (String, String) {
+    let slug = programme.event.slug.as_str();
+    match kind {
+        ProgrammeFile::SessionsCsv => (
+            format!("{slug}-sessions.csv"),
+            formats::write_sessions_csv(programme),
+        ),
+        ProgrammeFile::Event(EventFileFormat::Toml) => (
+            format!("{slug}.toml"),
+            formats::write_event_file(programme, EventFileFormat::Toml),
+        ),
+        ProgrammeFile::Event(EventFileFormat::Yaml) => (
+            format!("{slug}.yaml"),
+            formats::write_event_file(programme, EventFileFormat::Yaml),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_name_says_the_kind() {
+        assert_eq!(
+            ProgrammeFile::from_name("Sessions.CSV"),
+            Some(ProgrammeFile::SessionsCsv)
+        );
+        assert_eq!(
+            ProgrammeFile::from_name("summit.yml"),
+            Some(ProgrammeFile::Event(EventFileFormat::Yaml))
+        );
+        assert_eq!(
+            ProgrammeFile::from_name("summit.toml"),
+            Some(ProgrammeFile::Event(EventFileFormat::Toml))
+        );
+        assert_eq!(ProgrammeFile::from_name("summit.xlsx"), None);
+        assert_eq!(ProgrammeFile::from_name("csv"), None);
+    }
+
+    #[test]
+    fn a_file_that_is_not_text_names_no_line() {
+        let e = read_event_file(b"\xff\xfe", EventFileFormat::Toml).unwrap_err();
+        assert_eq!(e[0].line, 0);
+    }
+}
