@@ -17,15 +17,15 @@ pub enum Error {
     /// Not signed in: pages send the person to the login form.
     #[error("sign in required")]
     Unauthorized { next: String },
-    #[error("you do not have access to this page")]
+    #[error("Your role does not open this page. An admin can change your role if you need it.")]
     Forbidden,
     #[error("{0}")]
     BadRequest(String),
     #[error("{0}")]
     Conflict(String),
-    #[error("too many requests, please wait a minute and try again")]
+    #[error("Too many requests: please wait a minute and try again.")]
     TooManyRequests,
-    #[error("the form has expired; reload the page and try again")]
+    #[error("The form has expired: reload the page and try again.")]
     Csrf,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),

@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod accessibility;
 mod admin;
 mod attendee_list;
 mod back_office;

@@ -2,10 +2,8 @@
 //! sideways scrolling, its buttons, fields and navigation links are big enough to tap, and
 //! chart text stays readable; the same pages still fit a 1280 px desktop window.
 //!
-//! Set `BADGETRAIL_SCREENSHOTS` to a folder to keep a full-page screenshot of every page at
-//! both widths, to look at the layout.
-
-use std::path::PathBuf;
+//! `seed` builds the staff pages that every browser check opens: `accessibility.rs` opens the
+//! same list for every role, runs axe on each page and keeps its screenshots.
 
 use badgetrail::{
     domain::{scan::Direction, user::Role},
@@ -23,20 +21,20 @@ use crate::{
 };
 
 /// A phone held upright (an iPhone 14's CSS pixels) and a laptop window.
-const PHONE: (u32, u32) = (390, 844);
-const DESKTOP: (u32, u32) = (1280, 800);
+pub const PHONE: (u32, u32) = (390, 844);
+pub const DESKTOP: (u32, u32) = (1280, 800);
 /// The smallest comfortable touch target, in CSS pixels.
 const TOUCH: f64 = 44.0;
 /// The smallest chart text that reads on a phone, in CSS pixels.
 const CHART_TEXT: f64 = 11.0;
 
 /// One staff page to open: what to call it in a failure, and its path.
-struct Page {
-    name: &'static str,
-    path: String,
+pub struct Page {
+    pub name: &'static str,
+    pub path: String,
 }
 
-fn page(name: &'static str, path: impl Into<String>) -> Page {
+pub fn page(name: &'static str, path: impl Into<String>) -> Page {
     Page {
         name,
         path: path.into(),
@@ -86,19 +84,18 @@ async fn every_staff_page_fits_a_phone_screen_without_sideways_scrolling() {
     let (admin_pages, sales_pages) = seed(&app).await;
     let Some(b) = browser(&[]).await else { return };
     let c = &b.client;
-    let shots = std::env::var_os("BADGETRAIL_SCREENSHOTS").map(PathBuf::from);
     let mut failures = Vec::new();
 
     let login = [
         page("staff sign-in", "/login"),
         page("door kiosk", "/kiosk"),
     ];
-    check(c, &app, &login, &shots, &mut failures).await;
+    check(c, &app, &login, &mut failures).await;
     browser_login(c, &app, Role::Admin, "/admin").await;
-    check(c, &app, &admin_pages, &shots, &mut failures).await;
+    check(c, &app, &admin_pages, &mut failures).await;
     c.delete_all_cookies().await.unwrap();
     submit_login(c, &app, "sally", "/sales/leads").await;
-    check(c, &app, &sales_pages, &shots, &mut failures).await;
+    check(c, &app, &sales_pages, &mut failures).await;
 
     assert!(failures.is_empty(), "\n{}\n", failures.join("\n"));
     b.client.clone().close().await.unwrap();
@@ -107,7 +104,7 @@ async fn every_staff_page_fits_a_phone_screen_without_sideways_scrolling() {
 /// The lead pages' people and finished build (more than a page of leads and attendees), a
 /// paired door with a refused scan, a campaign that was sent and one still in draft. Returns
 /// the pages an admin opens and those a salesperson opens.
-async fn seed(app: &TestApp) -> (Vec<Page>, Vec<Page>) {
+pub async fn seed(app: &TestApp) -> (Vec<Page>, Vec<Page>) {
     let f = fixture(app, 60).await;
     let now = Timestamp::now();
     // Next year's edition, so the dashboard shows one event large and the other as a card.
@@ -235,13 +232,7 @@ async fn seed(app: &TestApp) -> (Vec<Page>, Vec<Page>) {
 }
 
 /// Opens each page at both widths and notes every way it does not fit.
-async fn check(
-    c: &Client,
-    app: &TestApp,
-    pages: &[Page],
-    shots: &Option<PathBuf>,
-    failures: &mut Vec<String>,
-) {
+async fn check(c: &Client, app: &TestApp, pages: &[Page], failures: &mut Vec<String>) {
     for (width, height) in [PHONE, DESKTOP] {
         set_viewport(c, width, height).await;
         for p in pages {
@@ -257,10 +248,6 @@ async fn check(
             let number = |k: &str| m[k].as_f64().unwrap();
             let (inner, client, scroll) = (number("inner"), number("client"), number("scroll"));
             eprintln!("{width:>5} px  {:<32} {scroll} px wide", p.name);
-            if let Some(dir) = shots {
-                let file = format!("{}-{width}.png", p.name.replace([' ', ','], "-"));
-                screenshot(c, &dir.join(file)).await;
-            }
             let at = format!("{} ({}) at {width} px", p.name, p.path);
             if inner != f64::from(width) {
                 failures.push(format!("{at}: the window is {inner} px wide"));
@@ -289,7 +276,7 @@ async fn check(
 }
 
 /// Sizes the window so that the page gets exactly `width` by `height` CSS pixels.
-async fn set_viewport(c: &Client, width: u32, height: u32) {
+pub async fn set_viewport(c: &Client, width: u32, height: u32) {
     c.set_window_size(width, height).await.unwrap();
     let inner = c
         .execute("return [window.innerWidth, window.innerHeight];", vec![])
@@ -304,7 +291,7 @@ async fn set_viewport(c: &Client, width: u32, height: u32) {
 }
 
 /// A screenshot of the whole page, not only the part in the window, as PNG.
-async fn screenshot(c: &Client, path: &std::path::Path) {
+pub async fn screenshot(c: &Client, path: &std::path::Path) {
     // The page is laid out again at its full height, which drops the vertical scroll bar: clip
     // to the window's width, not to the width the content had beside that bar.
     let size = c
