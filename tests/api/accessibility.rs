@@ -80,7 +80,7 @@ fn screenshot_dir() -> PathBuf {
 
 /// A page's name as a file name: lower case words joined by `-`.
 fn file_stem(role: &str, name: &str) -> String {
-    let words = format!("{role} {name}").to_lowercase();
+    let words = format!("{role} {name}").to_lowercase().replace('\'', "");
     words
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|w| !w.is_empty())
