@@ -89,17 +89,13 @@ impl From<StoreError> for Refused {
 }
 
 /// Checks what must hold across the whole programme (`Programme::validate`), each problem
-/// named by what it is about and its field.
+/// worded as the command line prints it: what it is about, the field, what is wrong.
 pub fn check(programme: &Programme) -> Result<(), Refused> {
     programme.validate().map_err(|problems| {
         Refused::Problems(
             problems
                 .into_iter()
-                .map(|p| Problem {
-                    line: None,
-                    field: Some(p.field.to_owned()),
-                    message: format!("{}: {}", p.subject, p.message),
-                })
+                .map(|p| Problem::general(p.to_string()))
                 .collect(),
         )
     })

@@ -31,6 +31,7 @@ pub mod monitoring;
 pub mod my_registration;
 pub mod openapi;
 pub mod pool;
+pub mod programme;
 pub mod privacy;
 pub mod public;
 pub mod rate_limit;
@@ -111,6 +112,7 @@ pub fn router(state: AppState) -> Router {
         .nest(
             "/admin",
             event_setup::router()
+                .merge(programme::router())
                 .merge(attendee_import::router())
                 .merge(staff_accounts::router())
                 .merge(lead_export::router()),

@@ -234,8 +234,14 @@ async fn create(
             .set_user_email(username.as_str(), Some(email.as_str()))
             .await?;
     }
-    // Who did what; the new account's login name is staff data, its password never logged.
-    tracing::info!(user = user.id, account = username.as_str(), role = %role, "staff account created");
+    // Who did what, by account ids: no names, and never the password.
+    let account = state
+        .ctx
+        .store
+        .user_by_username(username.as_str())
+        .await?
+        .map(|a| a.id);
+    tracing::info!(user = user.id, account = ?account, role = %role, "staff account created");
     let one_time = OneTime {
         username: username.as_str().to_owned(),
         password,
