@@ -134,7 +134,7 @@ async fn main() -> anyhow::Result<()> {
         })
         .collect();
     ctx.store
-        .queue_campaign(earlier.id, &earlier_recipients, now)
+        .queue_campaign(earlier.id, &earlier_recipients, "", now)
         .await?;
     let sent: Vec<SendOutcome> = ctx
         .store

@@ -123,10 +123,13 @@ function renderDevice() {
 
 function formatTime(iso) {
   try {
-    return new Intl.DateTimeFormat(undefined, {
-      hour: "2-digit",
+    // The event's clock (24h or 12h), not the device's locale, so every door reads alike.
+    const clock = device && device.clock;
+    return new Intl.DateTimeFormat(clock === "12h" ? "en-US" : "en-GB", {
+      hour: clock === "12h" ? "numeric" : "2-digit",
       minute: "2-digit",
-      timeZone: device.time_zone || undefined,
+      hourCycle: clock === "12h" ? "h12" : "h23",
+      timeZone: (device && device.time_zone) || undefined,
     }).format(new Date(iso));
   } catch {
     return new Date(iso).toLocaleTimeString();
@@ -475,6 +478,7 @@ async function refreshDevice() {
     event_slug: s.event_slug,
     event_name: s.event_name,
     time_zone: s.time_zone,
+    clock: s.clock || "24h",
     room: s.room || null,
     room_id: s.room_id === undefined ? null : s.room_id,
     public_keys: s.public_keys || [],
@@ -524,7 +528,7 @@ async function refreshStatus() {
   net.textContent = !navigator.onLine ? "offline" : reachable ? "online" : "server unreachable";
   net.className = `net ${online ? "online" : "offline"}`;
   const last = localStorage.getItem(STORAGE.lastSync);
-  $("last-sync").textContent = last ? new Date(last).toLocaleTimeString() : "never";
+  $("last-sync").textContent = last ? formatTime(last) : "never";
   try {
     const counts = await storeCounts();
     $("queue-count").textContent = String(counts.queued);

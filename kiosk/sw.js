@@ -1,7 +1,7 @@
 // Keeps the kiosk app shell so the page opens without a network. API calls are never cached.
 "use strict";
 
-const CACHE = "badgetrail-kiosk-v5";
+const CACHE = "badgetrail-kiosk-v7";
 const SHELL = [
   "/kiosk",
   "/kiosk/kiosk.js",

@@ -108,6 +108,11 @@ impl Exclusion {
         }
     }
 
+    /// The reason `as_str` gave.
+    pub fn parse(raw: &str) -> Option<Exclusion> {
+        Exclusion::ALL.into_iter().find(|e| e.as_str() == raw)
+    }
+
     /// For people: "no marketing consent".
     pub fn label(self) -> &'static str {
         match self {
@@ -158,6 +163,27 @@ impl AudienceSummary {
     pub fn excluded_total(&self) -> usize {
         self.excluded.values().sum()
     }
+
+    /// The exclusion counts as kept with a started campaign: `reason=count` pairs joined
+    /// by commas, such as `no_marketing_consent=3,excluded_tier=1`.
+    pub fn exclusions_stored(&self) -> String {
+        self.excluded
+            .iter()
+            .map(|(e, n)| format!("{}={n}", e.as_str()))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+}
+
+/// Exclusion counts read back from `AudienceSummary::exclusions_stored`; pairs that do not
+/// read are left out.
+pub fn exclusions_from_stored(raw: &str) -> BTreeMap<Exclusion, usize> {
+    raw.split(',')
+        .filter_map(|pair| {
+            let (reason, n) = pair.split_once('=')?;
+            Some((Exclusion::parse(reason.trim())?, n.trim().parse().ok()?))
+        })
+        .collect()
 }
 
 /// Label of a content topic in summaries and reports.
@@ -242,6 +268,23 @@ impl AudiencePlan {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn exclusion_counts_kept_with_a_campaign_read_back() {
+        let mut s = AudienceSummary::default();
+        s.excluded.insert(Exclusion::NoConsent, 3);
+        s.excluded.insert(Exclusion::ExcludedTier, 1);
+        let stored = s.exclusions_stored();
+        assert_eq!(exclusions_from_stored(&stored), s.excluded);
+        assert!(exclusions_from_stored("").is_empty());
+        assert_eq!(
+            exclusions_from_stored("no_marketing_consent=2,bogus=4,unsubscribed=x").len(),
+            1
+        );
+        for e in Exclusion::ALL {
+            assert_eq!(Exclusion::parse(e.as_str()), Some(e));
+        }
+    }
     use jiff::{SignedDuration, ToSpan};
 
     use super::*;

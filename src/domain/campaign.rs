@@ -188,6 +188,21 @@ impl ContentKey {
         })
     }
 
+    /// For marketers, with the topic's name: "Big data and analytics, tier A",
+    /// "General, every tier"; the slug stands in for a topic without a name.
+    pub fn label_named(&self, topic_name: Option<&str>) -> String {
+        let topic = match (&self.topic, topic_name) {
+            (None, _) => "General",
+            (Some(_), Some(name)) => name,
+            (Some(slug), None) => slug,
+        };
+        format!(
+            "{topic}, {}",
+            self.tier
+                .map_or("every tier".to_owned(), |t| format!("tier {t}"))
+        )
+    }
+
     /// "big-data, tier A", "general, every tier".
     pub fn label(&self) -> String {
         format!(
@@ -383,5 +398,10 @@ mod tests {
         }
         assert_eq!(key(None, None).label(), "general, every tier");
         assert_eq!(key(Some("ai"), Some(Tier::A)).label(), "ai, tier A");
+        assert_eq!(
+            key(Some("ai"), Some(Tier::A)).label_named(Some("Applied AI")),
+            "Applied AI, tier A"
+        );
+        assert_eq!(key(None, None).label_named(None), "General, every tier");
     }
 }

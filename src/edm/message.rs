@@ -195,7 +195,12 @@ impl CampaignMailer {
             .layouts(&rendered, &self.event.info.name, &links)?;
         let preview = if to.send_id == TEST_SEND {
             Preview {
-                block: key.label(),
+                block: key.label_named(
+                    key.topic
+                        .as_ref()
+                        .and_then(|t| self.topic_names.get(t))
+                        .map(String::as_str),
+                ),
                 subject: rendered.subject.clone(),
                 preheader: rendered.preheader.clone(),
                 text: text.clone(),
@@ -205,7 +210,12 @@ impl CampaignMailer {
             }
         } else {
             Preview {
-                block: key.label(),
+                block: key.label_named(
+                    key.topic
+                        .as_ref()
+                        .and_then(|t| self.topic_names.get(t))
+                        .map(String::as_str),
+                ),
                 subject: String::new(),
                 preheader: String::new(),
                 text: String::new(),

@@ -134,7 +134,12 @@ pub async fn start(
     let view = audience(ctx, campaign, now).await?;
     let queued = ctx
         .store
-        .queue_campaign(campaign.id, &view.plan.recipients, now)
+        .queue_campaign(
+            campaign.id,
+            &view.plan.recipients,
+            &view.summary.exclusions_stored(),
+            now,
+        )
         .await
         .map_err(|e| match e {
             StoreError::Conflict(m) => StartError::Refused(m),

@@ -5,7 +5,11 @@ use std::collections::{HashMap, HashSet};
 use jiff::Timestamp;
 use sqlx::FromRow;
 
-use super::{Store, StoreError, StoreResult, in_tx, on_pool};
+use super::{
+    Store, StoreError, StoreResult, in_tx,
+    list_order::{self, AttendeeSort, ListOrder},
+    on_pool,
+};
 use crate::domain::attendee::{CONSENT_WORDING, Registration};
 
 /// A freshly signed badge token and the key that signed it.
@@ -433,12 +437,26 @@ impl Store {
         limit: i64,
         offset: i64,
     ) -> StoreResult<(Vec<AttendeeSummary>, i64)> {
+        self.list_attendees_sorted(event_id, search, None, limit, offset)
+            .await
+    }
+
+    /// `list_attendees` in the order asked for (`None`: by name).
+    pub async fn list_attendees_sorted(
+        &self,
+        event_id: i64,
+        search: &str,
+        order: Option<ListOrder<AttendeeSort>>,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<(Vec<AttendeeSummary>, i64)> {
         let pattern = list_pattern(search);
+        let by = list_order::attendee_order(order);
         let sql = format!(
             "SELECT a.id, a.email, a.name, a.company, a.job_title, a.badge_serial, b.token, {CHECKED_IN_AT}
              FROM attendees a JOIN badges b ON b.attendee_id = a.id AND b.serial = a.badge_serial
              WHERE {LIST_MATCH}
-             ORDER BY a.name, a.id LIMIT $3 OFFSET $4"
+             ORDER BY {by} LIMIT $3 OFFSET $4"
         );
         let rows: Vec<AttendeeSummary> = on_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(event_id)

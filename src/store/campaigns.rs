@@ -71,6 +71,9 @@ pub struct CampaignRecord {
     pub finished_at: Option<i64>,
     /// The pool segment as stored (JSON); `None` for a campaign to the event's attendees.
     pub segment: Option<String>,
+    /// Why people were left out, counted at the start
+    /// (`domain::audience::AudienceSummary::exclusions_stored`); `None` before the start.
+    pub exclusions: Option<String>,
 }
 
 impl CampaignRecord {
@@ -209,7 +212,7 @@ pub struct ReportLine {
 }
 
 const CAMPAIGN_COLUMNS: &str = "id, event_id, slug, name, state, excluded_tiers, track_opens, track_clicks, \
-     frequency_hours, created_at, updated_at, started_at, finished_at, segment";
+     frequency_hours, created_at, updated_at, started_at, finished_at, segment, exclusions";
 
 impl Store {
     /// Creates a draft campaign; its slug is unique within the event.
@@ -452,15 +455,18 @@ impl Store {
         &self,
         id: i64,
         recipients: &[Recipient],
+        exclusions: &str,
         now: Timestamp,
     ) -> StoreResult<u64> {
         let now = now.as_millisecond();
         let queued = in_tx!(self, tx => {
             let started = sqlx::query(
-                "UPDATE campaigns SET state = 'sending', started_at = $2, updated_at = $2 WHERE id = $1 AND state = 'draft'",
+                "UPDATE campaigns SET state = 'sending', started_at = $2, updated_at = $2, exclusions = $3
+                 WHERE id = $1 AND state = 'draft'",
             )
             .bind(id)
             .bind(now)
+            .bind(exclusions)
             .execute(&mut *tx)
             .await?
             .rows_affected();

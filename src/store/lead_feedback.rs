@@ -4,7 +4,11 @@
 use jiff::Timestamp;
 use sqlx::FromRow;
 
-use super::{Store, StoreError, StoreResult, in_tx, on_pool, on_writer, ts};
+use super::{
+    Store, StoreError, StoreResult, in_tx,
+    list_order::{self, DueSort, ListOrder},
+    on_pool, on_writer, ts,
+};
 use crate::domain::playbook::{NextAction, NextContent, NextOwner};
 
 /// The next-action columns of a feedback row, as stored.
@@ -255,6 +259,19 @@ impl Store {
         who: DueFor,
         limit: i64,
     ) -> StoreResult<Vec<DueFollowUp>> {
+        self.due_follow_ups_sorted(until, who, None, limit).await
+    }
+
+    /// `due_follow_ups` in the order asked for (`None`: soonest first). The limit applies
+    /// after sorting.
+    pub async fn due_follow_ups_sorted(
+        &self,
+        until: Timestamp,
+        who: DueFor,
+        order: Option<ListOrder<DueSort>>,
+        limit: i64,
+    ) -> StoreResult<Vec<DueFollowUp>> {
+        let by = list_order::due_order(order);
         let (owner_id, sales_only) = match who {
             DueFor::Everyone => (0, false),
             DueFor::Owner(id) => (id, true),
@@ -273,7 +290,7 @@ impl Store {
              LEFT JOIN topics t ON t.event_id = f.event_id AND t.slug = l.top_topic
              WHERE {LATEST_DUE}
                AND ($2 = 0 OR (l.owner_id = $3 AND f.next_owner = 'sales'))
-             ORDER BY f.next_at, f.id
+             ORDER BY {by}
              LIMIT $4"
         );
         let rows: Vec<DueRow> = on_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))

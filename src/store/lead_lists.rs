@@ -4,7 +4,11 @@
 
 use sqlx::FromRow;
 
-use super::{Store, StoreResult, on_pool};
+use super::{
+    Store, StoreResult,
+    list_order::{self, LeadSort, ListOrder, OwnedLeadSort},
+    on_pool,
+};
 
 /// One line of a lead list.
 #[derive(Debug, Clone, Default, PartialEq, FromRow)]
@@ -104,33 +108,29 @@ const EVENT_FILTER: &str = "l.event_id = $1
         SELECT 1 FROM lead_feedback nf
         WHERE nf.event_id = l.event_id AND nf.attendee_id = l.attendee_id)))";
 
-/// Best first: tier A before B, then the highest score.
-const EVENT_ORDER: &str = "l.tier, l.score DESC, l.attendee_id";
-
-/// A salesperson's order after "still awaiting feedback first": soonest deadline first,
-/// then the best lead (tier A before B, then the highest score).
-const OWNED_ORDER: &str =
-    "l.due_at IS NULL, l.due_at, l.tier, l.score DESC, l.event_id, l.attendee_id";
-
 impl Store {
     /// One page of an event's leads matching `filter`, and how many match in all.
     pub async fn event_lead_page(
         &self,
         event_id: i64,
         filter: &LeadFilter,
+        order: Option<ListOrder<LeadSort>>,
         now_ms: i64,
         limit: i64,
         offset: i64,
     ) -> StoreResult<(Vec<LeadLine>, i64)> {
-        // Only the page's keys are sorted; names, topics and feedback are joined to those.
+        // Only the page's keys are sorted (joining only what the order reads); names, topics
+        // and feedback are joined to those.
+        let by = list_order::lead_order(order);
+        let joins = list_order::lead_order_joins(order);
         let sql = format!(
             "WITH page AS (
-                 SELECT l.attendee_id FROM leads l WHERE {EVENT_FILTER}
-                 ORDER BY {EVENT_ORDER} LIMIT $7 OFFSET $8)
+                 SELECT l.attendee_id FROM leads l {joins} WHERE {EVENT_FILTER}
+                 ORDER BY {by} LIMIT $7 OFFSET $8)
              SELECT {LINE_COLUMNS} FROM page p
              JOIN leads l ON l.event_id = $1 AND l.attendee_id = p.attendee_id
              {LINE_JOINS} {LATEST_FEEDBACK}
-             ORDER BY {EVENT_ORDER}"
+             ORDER BY {by}"
         );
         let count_sql = format!("SELECT COUNT(*) FROM leads l WHERE {EVENT_FILTER}");
         let overdue = i64::from(filter.overdue_only);
@@ -201,21 +201,36 @@ impl Store {
         limit: i64,
         offset: i64,
     ) -> StoreResult<(Vec<OwnedLeadLine>, i64, i64)> {
+        self.owned_lead_page_sorted(user_id, None, now_ms, limit, offset)
+            .await
+    }
+
+    /// `owned_lead_page` in the order asked for (`None`: its own).
+    pub async fn owned_lead_page_sorted(
+        &self,
+        user_id: i64,
+        order: Option<ListOrder<OwnedLeadSort>>,
+        now_ms: i64,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<(Vec<OwnedLeadLine>, i64, i64)> {
+        let by = list_order::owned_order(order);
+        let joins = list_order::owned_order_joins(order);
         let sql = format!(
             "WITH keys AS (
                  SELECT l.event_id, l.attendee_id, CAST(CASE WHEN EXISTS (
                      SELECT 1 FROM lead_feedback af
                      WHERE af.event_id = l.event_id AND af.attendee_id = l.attendee_id)
                      THEN 1 ELSE 0 END AS BIGINT) AS answered
-                 FROM leads l WHERE l.owner_id = $1
-                 ORDER BY answered, {OWNED_ORDER} LIMIT $2 OFFSET $3)
+                 FROM leads l {joins} WHERE l.owner_id = $1
+                 ORDER BY {by} LIMIT $2 OFFSET $3)
              SELECT e.slug AS event_slug, e.name AS event_name,
                  e.time_zone AS event_time_zone, {LINE_COLUMNS}
              FROM keys p
              JOIN leads l ON l.event_id = p.event_id AND l.attendee_id = p.attendee_id
              JOIN events e ON e.id = l.event_id
              {LINE_JOINS} {LATEST_FEEDBACK}
-             ORDER BY p.answered, {OWNED_ORDER}"
+             ORDER BY {by}"
         );
         let rows = on_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(user_id)

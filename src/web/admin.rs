@@ -12,12 +12,21 @@ use axum_extra::extract::Form;
 use jiff::Timestamp;
 use serde::Deserialize;
 
-use super::{AppState, auth::CurrentUser, csrf::CsrfToken, format};
+use super::{
+    AppState,
+    auth::CurrentUser,
+    csrf::CsrfToken,
+    format,
+    sorting::{self, Column, SortHeader},
+};
 use crate::{
     domain::user::Role,
     error::{Error, WebResult},
     qr, registration,
-    store::{AttendeeSummary, EventRecord},
+    store::{
+        AttendeeSummary, EventRecord,
+        list_order::{AttendeeSort, ListOrder},
+    },
 };
 
 /// Who may look at attendees.
@@ -33,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .route("/events/{slug}/attendees/{id}", get(attendee_page))
         .route("/events/{slug}/attendees/{id}/reissue", post(reissue))
         .route("/events/{slug}/badges/print", get(print_sheet))
+        .route("/badges/print.js", get(print_script))
 }
 
 #[derive(Deserialize)]
@@ -41,6 +51,10 @@ struct ListQuery {
     q: String,
     #[serde(default)]
     page: i64,
+    #[serde(default)]
+    sort: String,
+    #[serde(default)]
+    dir: String,
 }
 
 #[derive(Template)]
@@ -53,6 +67,13 @@ struct EventPage {
     dates: String,
     query: String,
     attendees: Vec<AttendeeLine>,
+    /// The table's column headers, each sorting the list.
+    heads: Vec<SortHeader>,
+    /// The sort the search form keeps.
+    keep_order: Vec<(&'static str, &'static str)>,
+    /// The previous and next page, in the same search and order.
+    prev: Option<String>,
+    next: Option<String>,
     total: i64,
     page: i64,
     pages: i64,
@@ -84,10 +105,11 @@ async fn event_page(
     user.require(VIEW)?;
     let event = super::event_or_404(&state, &slug).await?;
     let page = super::format::page_number(q.page);
+    let order = ListOrder::<AttendeeSort>::from_query(&q.sort, &q.dir);
     let (attendees, total) = state
         .ctx
         .store
-        .list_attendees(event.id, &q.q, PAGE_SIZE, page * PAGE_SIZE)
+        .list_attendees_sorted(event.id, &q.q, order, PAGE_SIZE, page * PAGE_SIZE)
         .await?;
     let tz = event
         .info
@@ -108,7 +130,33 @@ async fn event_page(
             badge_serial: a.badge_serial,
         })
         .collect();
+    let path = format!("/admin/events/{slug}");
+    let checked_in = format!("Checked in ({})", event.info.time_zone);
+    let heads = sorting::headers(
+        &path,
+        &[("q", q.q.as_str())],
+        order,
+        vec![
+            Column::by(AttendeeSort::Name, "Name"),
+            Column::by(AttendeeSort::Company, "Company"),
+            Column::by(AttendeeSort::JobTitle, "Job title"),
+            Column::by(AttendeeSort::Email, "Email"),
+            Column::by(AttendeeSort::Badge, "Badge"),
+            Column::by(AttendeeSort::CheckedIn, checked_in),
+        ],
+    );
+    let pages = (total + PAGE_SIZE - 1) / PAGE_SIZE;
+    let page_link = |p: i64| {
+        let p = p.to_string();
+        let mut pairs = vec![("q", q.q.as_str()), ("page", p.as_str())];
+        pairs.extend(sorting::order_pairs(order));
+        sorting::link(&path, &pairs)
+    };
     let view = EventPage {
+        heads,
+        keep_order: sorting::order_pairs(order),
+        prev: (page > 0).then(|| page_link(page - 1)),
+        next: (page + 1 < pages).then(|| page_link(page + 1)),
         can_print: BADGES.contains(&user.role),
         can_see_leads: super::leads::LEADS.contains(&user.role),
         can_export: super::attendee_export::EXPORT.contains(&user.role),
@@ -122,7 +170,7 @@ async fn event_page(
         attendees,
         total,
         page,
-        pages: (total + PAGE_SIZE - 1) / PAGE_SIZE,
+        pages,
     };
     Ok(Html(view.render()?))
 }
@@ -173,6 +221,8 @@ struct AttendeePage {
     /// The person across events and their company, for those who may open the data pool.
     person_id: Option<i64>,
     company: Option<(i64, String)>,
+    /// The zone the tables' times are in, for their headers.
+    time_zone: String,
 }
 
 /// The stored choice keys as the words the attendee picked.
@@ -250,7 +300,7 @@ async fn attendee_page(
         .into_iter()
         .map(|c| ConsentLine {
             granted: c.granted,
-            at: format::local_time(c.at, &tz),
+            at: format::local_time_zoned(c.at, &tz),
             source: c.source,
             wording: c.wording,
         })
@@ -285,12 +335,15 @@ async fn attendee_page(
         consents,
         can_reissue: BADGES.contains(&user.role) && attendee.erased_at.is_none(),
         can_handle_data_requests: super::privacy::DATA_REQUESTS.contains(&user.role),
-        erased_at: attendee.erased_at.map(|at| format::local_time(at, &tz)),
+        erased_at: attendee
+            .erased_at
+            .map(|at| format::local_time_zoned(at, &tz)),
         user,
         csrf: csrf.0,
         slug,
         event_name: event.info.name,
-        registered: format::local_time(attendee.registered_at, &tz),
+        registered: format::local_time_zoned(attendee.registered_at, &tz),
+        time_zone: format::zone_name(&tz),
         answers: answers(&attendee),
         attendee,
         badges,
@@ -324,14 +377,33 @@ struct PrintBadge {
     svg: String,
 }
 
+/// Badges per A4 page: two across, four down.
+const BADGES_PER_SHEET: usize = 8;
+
 #[derive(Template)]
 #[template(path = "admin/print.html")]
 struct PrintSheet {
     event_name: String,
-    badges: Vec<PrintBadge>,
+    /// The batch's badges, eight to an A4 page.
+    sheets: Vec<Vec<PrintBadge>>,
+    /// Badges in this batch, and at most in any.
+    count: usize,
+    batch: i64,
     page: i64,
     pages: i64,
     slug: String,
+}
+
+/// Badges in A4 pages of eight.
+fn into_sheets(badges: Vec<PrintBadge>) -> Vec<Vec<PrintBadge>> {
+    let mut sheets: Vec<Vec<PrintBadge>> = Vec::new();
+    for b in badges {
+        match sheets.last_mut() {
+            Some(s) if s.len() < BADGES_PER_SHEET => s.push(b),
+            _ => sheets.push(vec![b]),
+        }
+    }
+    sheets
 }
 
 #[derive(Deserialize)]
@@ -366,10 +438,26 @@ async fn print_sheet(
         .collect::<WebResult<Vec<_>>>()?;
     let sheet = PrintSheet {
         event_name: event.info.name,
-        badges,
+        count: badges.len(),
+        sheets: into_sheets(badges),
+        batch: PRINT_PAGE_SIZE,
         page,
         pages: (total + PRINT_PAGE_SIZE - 1) / PRINT_PAGE_SIZE,
         slug,
     };
     Ok(Html(sheet.render()?))
+}
+
+/// The print sheet's button script (a file, so the page needs no inline script).
+async fn print_script() -> impl axum::response::IntoResponse {
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/javascript; charset=utf-8",
+            ),
+            (axum::http::header::CACHE_CONTROL, "no-cache"),
+        ],
+        include_str!("../../static/print.js"),
+    )
 }

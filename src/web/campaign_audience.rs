@@ -1,11 +1,11 @@
 //! Who a campaign reaches: its event's attendees, or a segment of the data pool across
-//! events; the form on the campaign page and what it saves.
+//! events; the form on the campaign's audience step and what it saves.
 
 use axum::{
     Router,
     extract::{Path, State},
     response::Redirect,
-    routing::post,
+    routing::get,
 };
 use axum_extra::extract::Form;
 use jiff::{Timestamp, civil::Date};
@@ -22,7 +22,10 @@ use crate::{
 };
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/events/{slug}/campaigns/{c}/audience", post(save))
+    Router::new().route(
+        "/events/{slug}/campaigns/{c}/audience",
+        get(super::campaign_steps::audience_page).post(save),
+    )
 }
 
 /// One choice of a list of checkboxes.
@@ -247,6 +250,6 @@ async fn save(
         )
         .await?;
     Ok(Redirect::to(&format!(
-        "/admin/events/{slug}/campaigns/{c}?done=saved"
+        "/admin/events/{slug}/campaigns/{c}/audience?done=saved"
     )))
 }

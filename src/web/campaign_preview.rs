@@ -1,5 +1,5 @@
-//! Seeing a campaign email before it goes out: any attendee's rendered message (HTML and text)
-//! in the browser, and a test send of it to a given address.
+//! The campaign's preview step: any attendee's rendered message (HTML and text) in the
+//! browser, and a test send of it to a given address.
 
 use askama::Template;
 use axum::{
@@ -13,7 +13,10 @@ use axum_extra::extract::Form;
 use jiff::Timestamp;
 use serde::Deserialize;
 
-use super::{AppState, auth::CurrentUser, campaigns::CAMPAIGNS, csrf::CsrfToken};
+use super::{
+    AppState, auth::CurrentUser, campaign_steps::CampaignHead, campaigns::CAMPAIGNS,
+    csrf::CsrfToken,
+};
 use crate::{
     domain::{campaign::Tier, edm_link::TEST_SEND, email::Email},
     edm::{CampaignMailer, Preview, RecipientData},
@@ -97,47 +100,75 @@ async fn render(
     Ok((message, preview))
 }
 
-#[derive(Template)]
-#[template(path = "campaigns/preview.html")]
-struct PreviewPage {
-    user: CurrentUser,
-    csrf: String,
-    slug: String,
-    campaign_slug: String,
-    campaign_name: String,
-    who: String,
+/// The email one attendee would get.
+struct Shown {
     attendee_name: String,
     attendee_email: String,
     exclusion: Option<&'static str>,
     preview: Preview,
 }
 
+#[derive(Template)]
+#[template(path = "campaigns/preview.html")]
+struct PreviewPage {
+    user: CurrentUser,
+    csrf: String,
+    head: CampaignHead,
+    slug: String,
+    campaign_slug: String,
+    /// What was asked for, as typed.
+    asked: String,
+    /// The attendee's number once found, for the frame and the test send.
+    who: String,
+    shown: Option<Shown>,
+}
+
+#[derive(Deserialize)]
+struct PreviewQuery {
+    #[serde(default)]
+    who: String,
+    #[serde(default)]
+    done: String,
+}
+
+/// The preview step: pick an attendee, see their email, send it to yourself.
 async fn preview(
     State(state): State<AppState>,
     user: CurrentUser,
     csrf: CsrfToken,
     Path((slug, c)): Path<(String, String)>,
-    Query(q): Query<WhoQuery>,
+    Query(q): Query<PreviewQuery>,
 ) -> WebResult<Html<String>> {
     user.require(CAMPAIGNS)?;
     let (event, campaign) = super::campaigns::campaign_of(&state, &slug, &c).await?;
-    let attendee = attendee(&state, &event, &q.who).await?;
-    let view = crate::edm::audience(&state.ctx, &campaign, Timestamp::now()).await?;
-    let exclusion = view.plan.exclusion_of(attendee.id).map(|e| e.label());
+    let head = CampaignHead::new(&event, &campaign, "preview", &q.done);
     let campaign_slug = campaign.slug.clone();
-    let campaign_name = campaign.name.clone();
-    let (_, preview) = render(&state, &event, campaign, &attendee, &attendee.email).await?;
+    let (who, shown) = if q.who.trim().is_empty() {
+        (String::new(), None)
+    } else {
+        let attendee = attendee(&state, &event, &q.who).await?;
+        let view = crate::edm::audience(&state.ctx, &campaign, Timestamp::now()).await?;
+        let exclusion = view.plan.exclusion_of(attendee.id).map(|e| e.label());
+        let (_, preview) = render(&state, &event, campaign, &attendee, &attendee.email).await?;
+        (
+            attendee.id.to_string(),
+            Some(Shown {
+                attendee_name: attendee.name.clone(),
+                attendee_email: attendee.email.clone(),
+                exclusion,
+                preview,
+            }),
+        )
+    };
     let page = PreviewPage {
         user,
         csrf: csrf.0,
+        head,
         slug,
         campaign_slug,
-        campaign_name,
-        who: attendee.id.to_string(),
-        attendee_name: attendee.name.clone(),
-        attendee_email: attendee.email.clone(),
-        exclusion,
-        preview,
+        asked: q.who,
+        who,
+        shown,
     };
     Ok(Html(page.render()?))
 }
@@ -200,6 +231,7 @@ async fn test_send(
         .map_err(|e| Error::Conflict(format!("The test email was not sent: {e}")))?;
     tracing::info!(user = user.id, to = %to.masked(), "campaign test email sent");
     Ok(Redirect::to(&format!(
-        "/admin/events/{slug}/campaigns/{c}?done=test_sent"
+        "/admin/events/{slug}/campaigns/{c}/preview?who={}&done=test_sent",
+        attendee.id
     )))
 }

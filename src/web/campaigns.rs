@@ -1,5 +1,7 @@
-//! Campaign pages for marketers: create, settings, content per topic and tier, the campaign
-//! file, the audience summary, start / pause / resume / cancel, live progress and the report.
+//! Campaign pages for marketers: the list, create, the overview of a campaign's steps, and
+//! what the step pages post: settings, content per topic and tier, the campaign file,
+//! start / pause / resume / cancel; live progress as JSON. The step pages are
+//! `campaign_steps`.
 
 use askama::Template;
 use axum::{
@@ -17,20 +19,25 @@ use super::{
     AppState,
     auth::CurrentUser,
     campaign_audience::{ReachView, reach_view},
+    campaign_steps::{
+        self, AudienceFigures, CampaignHead, DoneQuery, ProgressView, StepLink, state_label,
+    },
     csrf::CsrfToken,
+    format,
+    sorting::{self, Column, SortHeader},
 };
 use crate::{
     domain::{
-        campaign::{
-            CampaignAction, CampaignState, Content, ContentKey, Tier, check_frequency_hours,
-            check_name,
-        },
+        campaign::{CampaignAction, Content, ContentKey, Tier, check_frequency_hours, check_name},
         slug::Slug,
         user::Role,
     },
     edm::{self, FileError, StartError},
     error::{Error, WebResult},
-    store::{CampaignProgress, CampaignRecord, CampaignSettings, EventRecord, ReportLine},
+    store::{
+        CampaignRecord, CampaignSettings, EventRecord,
+        list_order::{ListOrder, SortColumn},
+    },
 };
 
 /// Who runs campaigns.
@@ -41,7 +48,10 @@ pub fn router() -> Router<AppState> {
         .route("/events/{slug}/campaigns", get(list).post(create))
         .route("/events/{slug}/campaigns/{c}", get(page))
         .route("/events/{slug}/campaigns/{c}/settings", post(settings))
-        .route("/events/{slug}/campaigns/{c}/content", post(put_content))
+        .route(
+            "/events/{slug}/campaigns/{c}/content",
+            get(super::campaign_steps::content_page).post(put_content),
+        )
         .route(
             "/events/{slug}/campaigns/{c}/content/delete",
             post(delete_content),
@@ -67,14 +77,69 @@ pub(super) async fn campaign_of(
     Ok((event, campaign))
 }
 
-fn to_campaign(slug: &str, c: &str, done: &str) -> Redirect {
-    Redirect::to(&format!("/admin/events/{slug}/campaigns/{c}?done={done}"))
+/// Back to the campaign's `step` ("" for the overview) with the alert `done`.
+fn to_campaign(slug: &str, c: &str, step: &str, done: &str) -> Redirect {
+    let step = if step.is_empty() {
+        String::new()
+    } else {
+        format!("/{step}")
+    };
+    Redirect::to(&format!(
+        "/admin/events/{slug}/campaigns/{c}{step}?done={done}"
+    ))
 }
 
 struct CampaignLine {
     slug: String,
     name: String,
-    state: String,
+    state: &'static str,
+    created: String,
+    started: String,
+}
+
+/// The campaign list's sortable columns (a list read whole, sorted in memory).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CampaignSort {
+    Name,
+    State,
+    Created,
+    Started,
+}
+
+impl SortColumn for CampaignSort {
+    const KEYS: &'static [(&'static str, CampaignSort)] = &[
+        ("name", CampaignSort::Name),
+        ("state", CampaignSort::State),
+        ("created", CampaignSort::Created),
+        ("started", CampaignSort::Started),
+    ];
+}
+
+/// The campaigns in the order asked for (newest first by default); ties by short name.
+fn sort_campaigns(rows: &mut [CampaignRecord], order: Option<ListOrder<CampaignSort>>) {
+    let Some(o) = order else { return };
+    match o.column {
+        CampaignSort::Name => {
+            sorting::sort_rows(rows, o.dir, |c| (c.name.to_lowercase(), c.slug.clone()))
+        }
+        CampaignSort::State => {
+            sorting::sort_rows(rows, o.dir, |c| (state_label(c.state()), c.slug.clone()))
+        }
+        CampaignSort::Created => sorting::sort_rows(rows, o.dir, |c| (c.created_at, c.id)),
+        // Never started: last either way.
+        CampaignSort::Started => {
+            sorting::sort_rows(rows, o.dir, |c| (c.started_at, c.id));
+            rows.sort_by_key(|c| c.started_at.is_none());
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    #[serde(default)]
+    sort: String,
+    #[serde(default)]
+    dir: String,
 }
 
 #[derive(Template)]
@@ -85,6 +150,7 @@ struct ListPage {
     slug: String,
     event_name: String,
     campaigns: Vec<CampaignLine>,
+    heads: Vec<SortHeader>,
 }
 
 async fn list(
@@ -92,27 +158,49 @@ async fn list(
     user: CurrentUser,
     csrf: CsrfToken,
     Path(slug): Path<String>,
+    Query(q): Query<ListQuery>,
 ) -> WebResult<Html<String>> {
     user.require(CAMPAIGNS)?;
     let event = super::event_or_404(&state, &slug).await?;
-    let campaigns = state
-        .ctx
-        .store
-        .list_campaigns(event.id)
-        .await?
+    let tz = event
+        .info
+        .tz()
+        .map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
+    let order = ListOrder::from_query(&q.sort, &q.dir);
+    let mut rows = state.ctx.store.list_campaigns(event.id).await?;
+    sort_campaigns(&mut rows, order);
+    let campaigns = rows
         .into_iter()
         .map(|c| CampaignLine {
+            state: state_label(c.state()),
+            created: format::local_time(c.created_at, &tz),
+            started: c
+                .started_at
+                .map(|t| format::local_time(t, &tz))
+                .unwrap_or_default(),
             slug: c.slug,
             name: c.name,
-            state: c.state,
         })
         .collect();
+    let zone = &event.info.time_zone;
+    let heads = sorting::headers(
+        &format!("/admin/events/{slug}/campaigns"),
+        &[],
+        order,
+        vec![
+            Column::by(CampaignSort::Name, "Campaign"),
+            Column::by(CampaignSort::State, "State"),
+            Column::by(CampaignSort::Created, format!("Created ({zone})")),
+            Column::by(CampaignSort::Started, format!("Started ({zone})")),
+        ],
+    );
     let page = ListPage {
         user,
         csrf: csrf.0,
         slug,
         event_name: event.info.name,
         campaigns,
+        heads,
     };
     Ok(Html(page.render()?))
 }
@@ -152,24 +240,16 @@ async fn create(
         )
         .await?;
     tracing::info!(user = user.id, campaign = %short, "campaign created");
-    Ok(to_campaign(&slug, short.as_str(), "created"))
+    Ok(to_campaign(&slug, short.as_str(), "audience", "created"))
 }
 
-struct BlockView {
-    topic: String,
-    tier: String,
-    label: String,
-    content: Content,
-}
-
-struct Count {
-    label: String,
-    count: usize,
-}
-
-struct TierChoice {
-    value: &'static str,
-    excluded: bool,
+/// One step's line on the overview.
+struct StepSummary {
+    number: usize,
+    label: &'static str,
+    href: String,
+    /// Where the step stands, in words.
+    status: String,
 }
 
 #[derive(Template)]
@@ -177,34 +257,81 @@ struct TierChoice {
 struct CampaignPage {
     user: CurrentUser,
     csrf: String,
-    slug: String,
-    event_name: String,
-    campaign: CampaignRecord,
-    editable: bool,
-    sending: bool,
-    can_start: bool,
-    can_pause: bool,
-    can_resume: bool,
-    can_cancel: bool,
-    tiers: Vec<TierChoice>,
-    topics: Vec<(String, String)>,
-    blocks: Vec<BlockView>,
-    recipients: usize,
-    by_topic: Vec<Count>,
-    by_tier: Vec<Count>,
-    excluded: Vec<Count>,
-    excluded_total: usize,
-    progress: CampaignProgress,
-    percent: i64,
-    report: Vec<ReportLine>,
+    head: CampaignHead,
     reach: ReachView,
-    done: String,
+    summaries: Vec<StepSummary>,
+    progress: ProgressView,
+    started: bool,
+    /// The step to go on with.
+    next: StepLink,
 }
 
-#[derive(Deserialize)]
-struct PageQuery {
-    #[serde(default)]
-    done: String,
+/// The overview's line for each step, and the step to go on with.
+fn step_summaries(
+    head: &CampaignHead,
+    figures: &AudienceFigures,
+    blocks: &[String],
+    started: bool,
+    delivered: &str,
+) -> (Vec<StepSummary>, usize) {
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let audience = format!(
+        "{}{}",
+        plural(figures.recipients, "recipient", "recipients"),
+        if figures.excluded_total > 0 {
+            format!(", {} left out", figures.excluded_total)
+        } else {
+            String::new()
+        }
+    );
+    let content = if blocks.is_empty() {
+        "No content yet".to_owned()
+    } else {
+        format!(
+            "{}: {}",
+            plural(blocks.len(), "version", "versions"),
+            blocks.join("; ")
+        )
+    };
+    let send = if started {
+        state_label(head.state).to_owned()
+    } else {
+        "Not started".to_owned()
+    };
+    let report = if started {
+        format!("{delivered} delivered")
+    } else {
+        "After sending".to_owned()
+    };
+    let status = [
+        audience,
+        content,
+        "Any attendee's email, and a test to your inbox".to_owned(),
+        send,
+        report,
+    ];
+    let next = if started {
+        4
+    } else if figures.recipients == 0 {
+        0
+    } else if blocks.is_empty() {
+        1
+    } else {
+        3
+    };
+    let summaries = head
+        .steps
+        .iter()
+        .zip(status)
+        .map(|(s, status)| StepSummary {
+            number: s.number,
+            label: s.label,
+            href: s.href.clone(),
+            status,
+        })
+        .collect();
+    (summaries, next)
 }
 
 async fn page(
@@ -212,116 +339,44 @@ async fn page(
     user: CurrentUser,
     csrf: CsrfToken,
     Path((slug, c)): Path<(String, String)>,
-    Query(q): Query<PageQuery>,
+    Query(q): Query<DoneQuery>,
 ) -> WebResult<Html<String>> {
     user.require(CAMPAIGNS)?;
     let (event, campaign) = campaign_of(&state, &slug, &c).await?;
     let store = &state.ctx.store;
-    let now = Timestamp::now();
-    let cs = campaign.state();
-    let blocks = store
-        .campaign_contents(campaign.id)
+    let names = campaign_steps::topic_names(&state).await?;
+    let figures = campaign_steps::audience_figures(&state, &campaign, &names).await?;
+    let blocks: Vec<String> = campaign_steps::blocks(&state, &campaign, &names)
         .await?
         .into_iter()
-        .map(|(key, content)| {
-            let (topic, tier) = key.stored();
-            BlockView {
-                topic,
-                tier,
-                label: key.label(),
-                content,
-            }
-        })
+        .map(|b| b.label)
         .collect();
-    let topics = store
-        .event_topics(event.id)
-        .await?
-        .into_iter()
-        .map(|t| (t.slug.to_string(), t.name))
-        .collect();
-    // Before the start, the audience as it would be queued now; after, what was queued
-    // (exclusions were decided at the start and are not recomputed on every refresh).
     let progress = store.campaign_progress(campaign.id).await?;
-    let report = store.campaign_report(campaign.id).await?;
-    let excluded_tiers = campaign.excluded_tiers();
-    let (s, excluded_total) = if cs.editable() {
-        let s = edm::audience(&state.ctx, &campaign, now).await?.summary;
-        let total = s.excluded_total();
-        (s, total)
-    } else {
-        let mut s = crate::domain::audience::AudienceSummary::default();
-        for l in &report {
-            let n = l.queued as usize;
-            s.recipients += n;
-            let topic = if l.topic.is_empty() {
-                "general".to_owned()
-            } else {
-                l.topic.clone()
-            };
-            *s.by_topic.entry(topic).or_default() += n;
-            *s.by_tier
-                .entry(Tier::parse(&l.tier).unwrap_or(Tier::None))
-                .or_default() += n;
-        }
-        (s, 0)
-    };
+    let started = !campaign.state().editable();
+    let (_, total) =
+        campaign_steps::report_rows(&store.campaign_report(campaign.id).await?, &names);
     let reach = reach_view(store, &campaign, &event.info.name).await?;
+    let tz = event
+        .info
+        .tz()
+        .map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
+    let head = CampaignHead::new(&event, &campaign, "", &q.done);
+    let (summaries, next) = step_summaries(&head, &figures, &blocks, started, &total.delivered);
+    let next_step = &head.steps[next];
     let page = CampaignPage {
-        reach,
         user,
         csrf: csrf.0,
-        slug,
-        event_name: event.info.name,
-        editable: cs.editable(),
-        sending: cs == CampaignState::Sending,
-        can_start: cs.after(CampaignAction::Start).is_ok(),
-        can_pause: cs.after(CampaignAction::Pause).is_ok(),
-        can_resume: cs.after(CampaignAction::Resume).is_ok(),
-        can_cancel: cs.after(CampaignAction::Cancel).is_ok(),
-        tiers: Tier::ALL
-            .iter()
-            .map(|t| TierChoice {
-                value: t.as_str(),
-                excluded: excluded_tiers.contains(t),
-            })
-            .collect(),
-        topics,
-        blocks,
-        recipients: s.recipients,
-        by_topic: s
-            .by_topic
-            .iter()
-            .map(|(t, n)| Count {
-                label: t.clone(),
-                count: *n,
-            })
-            .collect(),
-        by_tier: s
-            .by_tier
-            .iter()
-            .map(|(t, n)| Count {
-                label: t.to_string(),
-                count: *n,
-            })
-            .collect(),
-        excluded_total,
-        excluded: s
-            .excluded
-            .iter()
-            .map(|(r, n)| Count {
-                label: r.label().to_owned(),
-                count: *n,
-            })
-            .collect(),
-        percent: if progress.total() > 0 {
-            progress.finished() * 100 / progress.total()
-        } else {
-            0
+        next: StepLink {
+            number: next_step.number,
+            label: next_step.label,
+            href: next_step.href.clone(),
+            current: false,
         },
-        progress,
-        report,
-        campaign,
-        done: q.done,
+        head,
+        reach,
+        summaries,
+        progress: campaign_steps::progress_view(&campaign, progress, &tz),
+        started,
     };
     Ok(Html(page.render()?))
 }
@@ -374,7 +429,7 @@ async fn settings(
             Timestamp::now(),
         )
         .await?;
-    Ok(to_campaign(&slug, &c, "saved"))
+    Ok(to_campaign(&slug, &c, "audience", "saved"))
 }
 
 #[derive(Deserialize)]
@@ -442,7 +497,7 @@ async fn put_content(
         .store
         .put_campaign_content(campaign.id, &key, &content, Timestamp::now())
         .await?;
-    Ok(to_campaign(&slug, &c, "saved"))
+    Ok(to_campaign(&slug, &c, "content", "saved"))
 }
 
 async fn delete_content(
@@ -461,7 +516,7 @@ async fn delete_content(
         .store
         .delete_campaign_content(campaign.id, &key)
         .await?;
-    Ok(to_campaign(&slug, &c, "deleted"))
+    Ok(to_campaign(&slug, &c, "content", "deleted"))
 }
 
 async fn export(
@@ -515,7 +570,7 @@ async fn import(
     )
     .await
     {
-        Ok(_) => Ok(to_campaign(&slug, &c, "imported")),
+        Ok(_) => Ok(to_campaign(&slug, &c, "content", "imported")),
         Err(FileError::Invalid(problems)) => Err(Error::BadRequest(format!(
             "The campaign file was not taken: {}",
             problems.join("; ")
@@ -548,7 +603,7 @@ async fn act(
             StartError::Failed(e) => Error::Internal(e),
         })?;
     tracing::info!(user = user.id, campaign = campaign.id, state = %to, "campaign changed by staff");
-    Ok(to_campaign(&slug, &c, to.as_str()))
+    Ok(to_campaign(&slug, &c, "send", to.as_str()))
 }
 
 /// Live progress for the campaign page and scripts.

@@ -63,12 +63,17 @@ impl BarChart {
     /// Bars scaled to the largest count.
     pub fn new(title: &str, items: Vec<BarInput>) -> BarChart {
         let max = items.iter().map(|i| i.count).max().unwrap_or(0);
+        BarChart::on_scale(title, items, max)
+    }
+
+    /// Bars scaled so that `max` fills the width, such as shares in per mille of 1000.
+    pub fn on_scale(title: &str, items: Vec<BarInput>, max: u64) -> BarChart {
         let bars = items
             .into_iter()
             .enumerate()
             .map(|(row, i)| {
                 let top = row as u32 * ROW;
-                let tenths = bar_width(i.count, max);
+                let tenths = bar_width(i.count.min(max), max);
                 Bar {
                     label: short_label(&i.label),
                     value: i.value,
@@ -172,6 +177,21 @@ mod tests {
         );
         assert!(svg.contains("width=\"100.0%\""), "{svg}");
         assert!(svg.contains("width=\"33.3%\""), "{svg}");
+    }
+
+    #[test]
+    fn shares_are_drawn_on_a_fixed_scale() {
+        let chart = BarChart::on_scale(
+            "Rates",
+            vec![input("Opened", 500), input("Clicked", 2000)],
+            1000,
+        );
+        let svg = chart.svg().unwrap();
+        assert!(svg.contains("width=\"50.0%\""), "{svg}");
+        assert!(
+            svg.contains("width=\"100.0%\""),
+            "never past the end: {svg}"
+        );
     }
 
     #[test]

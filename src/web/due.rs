@@ -14,14 +14,23 @@ use std::collections::HashMap;
 use jiff::{SignedDuration, Timestamp, tz::TimeZone};
 use serde::Deserialize;
 
-use super::{AppState, auth::CurrentUser, csrf::CsrfToken, format};
+use super::{
+    AppState,
+    auth::CurrentUser,
+    csrf::CsrfToken,
+    format,
+    sorting::{self, Column, SortHeader},
+};
 use crate::{
     domain::{
         playbook::{NextOwner, Playbook},
         user::Role,
     },
     error::{Error, WebResult},
-    store::{DueFollowUp, DueFor},
+    store::{
+        DueFollowUp, DueFor,
+        list_order::{DueSort, ListOrder},
+    },
 };
 
 const READERS: &[Role] = &[Role::Admin, Role::Marketer, Role::Sales];
@@ -47,6 +56,10 @@ struct DueQuery {
     /// Also list those due within this many days.
     #[serde(default)]
     within: u32,
+    #[serde(default)]
+    sort: String,
+    #[serde(default)]
+    dir: String,
 }
 
 pub struct DueLine {
@@ -79,6 +92,10 @@ struct DuePage {
     choices: &'static [(u32, &'static str)],
     everyone: bool,
     limit: i64,
+    /// The table's column headers, each sorting the list.
+    heads: Vec<SortHeader>,
+    /// The sort the look-ahead form keeps.
+    keep_order: Vec<(&'static str, &'static str)>,
 }
 
 fn line(d: DueFollowUp, book: &Playbook, user: &CurrentUser, now: Timestamp) -> DueLine {
@@ -106,19 +123,15 @@ fn line(d: DueFollowUp, book: &Playbook, user: &CurrentUser, now: Timestamp) -> 
             .due_at
             .map(|t| {
                 format!(
-                    "{} {}",
+                    "{} ({})",
                     format::local_date(t, &tz),
-                    tz.iana_name().unwrap_or("UTC")
+                    format::zone_name(&tz)
                 )
             })
             .unwrap_or_default(),
         overdue: f.next.due_at.is_some_and(|t| t < now),
         outcome: book.label(&f.outcome),
-        recorded: format!(
-            "{} {}",
-            format::local_time(f.at, &tz),
-            tz.iana_name().unwrap_or("UTC")
-        ),
+        recorded: format::local_time_zoned(f.at, &tz),
         recorded_by: f.display_name,
         note: f.note,
         next_owner: match f.next.owner {
@@ -151,7 +164,12 @@ async fn page(
     } else {
         DueFor::Everyone
     };
-    let due = state.ctx.store.due_follow_ups(until, who, LIMIT).await?;
+    let order = ListOrder::<DueSort>::from_query(&q.sort, &q.dir);
+    let due = state
+        .ctx
+        .store
+        .due_follow_ups_sorted(until, who, order, LIMIT)
+        .await?;
     // Outcomes an event's playbook adds are shown with its labels.
     let mut books: HashMap<String, Playbook> = HashMap::new();
     let mut lines = Vec::with_capacity(due.len());
@@ -162,7 +180,24 @@ async fn page(
         });
         lines.push(line(d, book, &user, now));
     }
+    let within = q.within.to_string();
+    let heads = sorting::headers(
+        "/due",
+        &[("within", if q.within == 0 { "" } else { within.as_str() })],
+        order,
+        vec![
+            Column::by(DueSort::Name, "Person"),
+            Column::by(DueSort::Event, "Event"),
+            Column::by(DueSort::Due, "Due"),
+            Column::by(DueSort::Outcome, "Why"),
+            Column::by(DueSort::Owner, "Next"),
+            Column::plain("With"),
+            Column::plain("Follow-up email"),
+        ],
+    );
     let page = DuePage {
+        heads,
+        keep_order: sorting::order_pairs(order),
         everyone: who == DueFor::Everyone,
         user,
         csrf: csrf.0,

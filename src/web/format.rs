@@ -48,6 +48,22 @@ pub fn local_time(ms: i64, tz: &TimeZone) -> String {
         .unwrap_or_default()
 }
 
+/// The zone's name as people see it beside a time: "Europe/Berlin".
+pub fn zone_name(tz: &TimeZone) -> String {
+    tz.iana_name().unwrap_or("UTC").to_owned()
+}
+
+/// A stored time in the event's zone, naming the zone: "2026-05-12 09:30 (Europe/Berlin)".
+/// Tables name the zone once in the column's header and use `local_time`.
+pub fn local_time_zoned(ms: i64, tz: &TimeZone) -> String {
+    let t = local_time(ms, tz);
+    if t.is_empty() {
+        t
+    } else {
+        format!("{t} ({})", zone_name(tz))
+    }
+}
+
 /// The day of a moment in the event's time zone: "2027-09-06".
 pub fn local_date(t: Timestamp, tz: &TimeZone) -> String {
     t.to_zoned(tz.clone()).strftime("%Y-%m-%d").to_string()

@@ -368,6 +368,10 @@ struct DeviceSelfResponse {
     event_slug: String,
     event_name: String,
     time_zone: String,
+    /// How the kiosk writes times of day: `24h` ("14:05") or `12h` ("2:05 PM"), the
+    /// event's setting.
+    #[schema(example = "24h")]
+    clock: String,
     server_time: Timestamp,
     public_keys: Vec<PublicKey>,
     /// `[attendee_id, current_serial]`: refuse that attendee's badges with a lower serial.
@@ -418,6 +422,7 @@ async fn device_self(
         .badge_revocations(d.event_id)
         .await
         .map_err(Error::from)?;
+    let clock = store.event_clock(d.event_id).await.map_err(Error::from)?;
     let room_name = |id: i64| {
         rooms
             .iter()
@@ -435,6 +440,7 @@ async fn device_self(
         event_slug: event.info.slug.to_string(),
         event_name: event.info.name,
         time_zone: event.info.time_zone,
+        clock: clock.as_str().to_owned(),
         server_time: now,
         public_keys: keys
             .verifying

@@ -52,8 +52,8 @@ impl BuildStatus {
             done: b.done,
             total: b.total,
             started_by: b.started_by,
-            started_at: format::local_time(b.started_at, tz),
-            finished_at: b.finished_at.map(|at| format::local_time(at, tz)),
+            started_at: format::local_time_zoned(b.started_at, tz),
+            finished_at: b.finished_at.map(|at| format::local_time_zoned(at, tz)),
             error: (b.state == "failed").then(|| b.summary.unwrap_or_default()),
         }
     }

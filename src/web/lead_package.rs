@@ -146,7 +146,7 @@ pub fn history(records: Vec<FeedbackRecord>, book: &Playbook, tz: &TimeZone) -> 
     records
         .into_iter()
         .map(|f| FeedbackLine {
-            at: format::local_time(f.at, tz),
+            at: format::local_time_zoned(f.at, tz),
             who: f.display_name,
             outcome: book.label(&f.outcome),
             next: f.next.in_words(|t| format::local_date(t, tz)),
@@ -201,7 +201,7 @@ pub async fn package_view(
             let to = s.to.map(|t| format!(", to {t}")).unwrap_or_default();
             format!(
                 "{}: {} (deadline of {}{to}): {}",
-                format::local_time(s.at, &tz),
+                format::local_time_zoned(s.at, &tz),
                 s.step.label(),
                 s.owner,
                 if s.detail.is_empty() {
@@ -284,7 +284,7 @@ pub async fn package_view(
         exclusion: None,
         owner: lead.owner.clone(),
         routing_rule: None,
-        due: l.due_at.map(|d| format::local_time(d, &tz)),
+        due: l.due_at.map(|d| format::local_time_zoned(d, &tz)),
         overdue: is_overdue(l.due_at, has_feedback, now.as_millisecond()),
         next_action,
         colleagues,

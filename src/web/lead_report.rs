@@ -338,7 +338,7 @@ async fn insight_page(
     };
     page.built = build
         .finished_at
-        .map(|at| format::local_time(at, &tz))
+        .map(|at| format::local_time_zoned(at, &tz))
         .unwrap_or_default();
     fill_insight(&mut page, &insight);
     Ok(Html(page.render()?))

@@ -17,6 +17,7 @@ use super::{
     csrf::CsrfToken,
     format,
     lead_package::{PackageView, package_view},
+    sorting::{self, Column, SortHeader},
 };
 use crate::{
     domain::{
@@ -26,7 +27,10 @@ use crate::{
         user::Role,
     },
     error::{Error, WebResult},
-    store::{LeadFilter, LeadLine, OwnerFilter},
+    store::{
+        LeadFilter, LeadLine, OwnerFilter,
+        list_order::{LeadSort, ListOrder},
+    },
 };
 
 /// Who reads every lead of an event.
@@ -61,11 +65,26 @@ pub struct LineView {
 }
 
 impl LineView {
+    /// A line whose times are in a column naming the zone.
     pub fn new(l: LeadLine, tz: &TimeZone, now_ms: i64) -> LineView {
+        LineView::new_in(l, tz, now_ms, format::local_time)
+    }
+
+    /// A line of a list across events: each time names its zone.
+    pub fn zoned(l: LeadLine, tz: &TimeZone, now_ms: i64) -> LineView {
+        LineView::new_in(l, tz, now_ms, format::local_time_zoned)
+    }
+
+    fn new_in(
+        l: LeadLine,
+        tz: &TimeZone,
+        now_ms: i64,
+        time: fn(i64, &TimeZone) -> String,
+    ) -> LineView {
         let feedback = l.outcome.as_deref().map(|o| {
             let label = Outcome::parse(o).map_or(o, |o| o.label());
             match l.outcome_at {
-                Some(at) => format!("{label} ({})", format::local_time(at, tz)),
+                Some(at) => format!("{label} ({})", time(at, tz)),
                 None => label.to_owned(),
             }
         });
@@ -83,10 +102,7 @@ impl LineView {
             stage: stage_words(&l.stage),
             topic: l.topic_name.or(l.top_topic).unwrap_or_default(),
             owner: l.owner.unwrap_or_default(),
-            due: l
-                .due_at
-                .map(|d| format::local_time(d, tz))
-                .unwrap_or_default(),
+            due: l.due_at.map(|d| time(d, tz)).unwrap_or_default(),
             tier: l.tier,
             feedback,
         }
@@ -123,6 +139,11 @@ struct ListQuery {
     /// How many leads the re-assign form just moved.
     #[serde(default)]
     moved: Option<u32>,
+    /// The column the list is sorted by, and `asc` or `desc`.
+    #[serde(default)]
+    sort: String,
+    #[serde(default)]
+    dir: String,
 }
 
 impl ListQuery {
@@ -152,6 +173,11 @@ impl ListQuery {
         })
     }
 
+    /// The order asked for; an unknown column is the list's own order.
+    fn order(&self) -> Option<ListOrder<LeadSort>> {
+        ListOrder::from_query(&self.sort, &self.dir)
+    }
+
     /// This list's query string with another page (or filter), for links.
     fn link(&self, page: i64, tier: Option<&str>, overdue: Option<bool>) -> String {
         let mut q = form_urlencoded::Serializer::new(String::new());
@@ -171,6 +197,9 @@ impl ListQuery {
         }
         if page > 0 {
             q.append_pair("page", &page.to_string());
+        }
+        for (k, v) in sorting::order_pairs(self.order()) {
+            q.append_pair(k, v);
         }
         q.finish()
     }
@@ -217,11 +246,40 @@ struct ListPage {
     owner_choices: Vec<Choice>,
     overdue_only: bool,
     filtered: bool,
+    /// The table's column headers, each sorting the list.
+    heads: Vec<SortHeader>,
     /// The re-assign form: every account that may own leads, and this view's query string
     /// to come back to; how many leads it just moved.
     reassign_to: Vec<Choice>,
     here: String,
     moved: Option<String>,
+}
+
+/// The lead table's headers: every column sorts, keeping the filters; times are in `zone`.
+fn lead_heads(slug: &str, q: &ListQuery, zone: &str) -> Vec<SortHeader> {
+    let overdue = if q.overdue.is_empty() { "" } else { "1" };
+    sorting::headers(
+        &format!("/admin/events/{slug}/leads"),
+        &[
+            ("tier", q.tier.as_str()),
+            ("topic", q.topic.as_str()),
+            ("owner", q.owner.as_str()),
+            ("overdue", overdue),
+        ],
+        q.order(),
+        vec![
+            Column::by(LeadSort::Name, "Lead"),
+            Column::by(LeadSort::Tier, "Tier"),
+            Column::num(LeadSort::Score, "Score"),
+            Column::num(LeadSort::Fit, "Fit"),
+            Column::num(LeadSort::Engagement, "Engagement"),
+            Column::by(LeadSort::Stage, "Stage"),
+            Column::by(LeadSort::Topic, "Top topic"),
+            Column::by(LeadSort::Owner, "Owner"),
+            Column::by(LeadSort::Deadline, format!("Deadline ({zone})")),
+            Column::by(LeadSort::Feedback, format!("Latest feedback ({zone})")),
+        ],
+    )
 }
 
 fn choice(value: &str, label: &str, current: &str) -> Choice {
@@ -250,13 +308,25 @@ async fn list(
     let now = Timestamp::now().as_millisecond();
     let page = super::format::page_number(q.page);
     let (lines, matching) = store
-        .event_lead_page(event.id, &filter, now, PAGE_SIZE, page * PAGE_SIZE)
+        .event_lead_page(
+            event.id,
+            &filter,
+            q.order(),
+            now,
+            PAGE_SIZE,
+            page * PAGE_SIZE,
+        )
         .await?;
     let counts = store.event_lead_counts(event.id, now).await?;
     let overdue = counts.iter().map(|(_, _, late)| late).sum();
     let built = store.latest_done_lead_build(event.id).await?.and_then(|b| {
-        b.finished_at
-            .map(|at| format!("built {} by {}", format::local_time(at, &tz), b.started_by))
+        b.finished_at.map(|at| {
+            format!(
+                "built {} by {}",
+                format::local_time_zoned(at, &tz),
+                b.started_by
+            )
+        })
     });
     let build = store
         .latest_lead_build(event.id)
@@ -314,7 +384,9 @@ async fn list(
         .into_iter()
         .map(|(id, username)| choice(&id.to_string(), &username, ""))
         .collect();
+    let heads = lead_heads(&slug, &q, &event.info.time_zone);
     let view = ListPage {
+        heads,
         reassign_to,
         here: q.link(page, None, None),
         moved: q.moved.map(|n| {
@@ -400,12 +472,23 @@ mod tests {
             overdue: String::new(),
             page: 2,
             build: "started".into(),
-            moved: None,
+            ..ListQuery::default()
         };
         assert_eq!(
             q.link(3, None, None),
             "tier=A&topic=big-data&owner=7&page=3"
         );
+        let sorted = ListQuery {
+            sort: "deadline".into(),
+            dir: "desc".into(),
+            ..ListQuery::default()
+        };
+        assert_eq!(sorted.link(1, None, None), "page=1&sort=deadline&dir=desc");
+        let unknown = ListQuery {
+            sort: "l.tier; --".into(),
+            ..ListQuery::default()
+        };
+        assert_eq!(unknown.link(0, None, None), "");
         assert_eq!(
             q.link(0, Some(""), Some(true)),
             "topic=big-data&owner=7&overdue=1"

@@ -216,6 +216,8 @@ struct LivePage {
     event_name: String,
     poll_ms: u32,
     feed: Feed,
+    /// The zone every time on the page is in.
+    time_zone: String,
 }
 
 impl LivePage {
@@ -241,6 +243,7 @@ async fn page(
         user,
         csrf: csrf.0,
         slug,
+        time_zone: event.info.time_zone,
         event_name: event.info.name,
         poll_ms: POLL_MS,
         feed,

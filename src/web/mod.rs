@@ -7,6 +7,7 @@ pub mod attendee_import;
 pub mod auth;
 pub mod campaign_audience;
 pub mod campaign_preview;
+pub mod campaign_steps;
 pub mod campaigns;
 pub mod charts;
 pub mod client_addr;
@@ -37,6 +38,7 @@ pub mod public;
 pub mod rate_limit;
 pub mod sales;
 pub mod staff_accounts;
+pub mod sorting;
 pub mod staff_frame;
 pub mod tracking;
 pub mod trails;
@@ -121,7 +123,8 @@ pub fn router(state: AppState) -> Router {
             "/admin",
             campaigns::router()
                 .merge(campaign_preview::router())
-                .merge(campaign_audience::router()),
+                .merge(campaign_audience::router())
+                .merge(campaign_steps::router()),
         )
         .nest(
             "/admin",

@@ -18,6 +18,7 @@ use super::{
     csrf::CsrfToken,
     lead_package::{PackageView, package_view},
     leads::{LineView, PAGE_SIZE},
+    sorting::{self, Column, SortHeader},
 };
 use crate::{
     domain::{playbook::OutcomeChoice, user::Role},
@@ -26,7 +27,10 @@ use crate::{
         feedback::{self, NOTE_MAX, RecordError},
         webhook::outcome::{self as outcome_webhook, OutcomeRecorded},
     },
-    store::{EventRecord, LeadRow},
+    store::{
+        EventRecord, LeadRow,
+        list_order::{ListOrder, OwnedLeadSort},
+    },
 };
 
 /// Who has a lead list of their own. Marketers and admins may own leads too, and may open
@@ -44,6 +48,10 @@ pub fn router() -> Router<AppState> {
 struct ListQuery {
     #[serde(default)]
     page: i64,
+    #[serde(default)]
+    sort: String,
+    #[serde(default)]
+    dir: String,
 }
 
 #[derive(Template)]
@@ -52,6 +60,12 @@ struct ListPage {
     user: CurrentUser,
     csrf: String,
     lines: Vec<LineView>,
+    /// The table's column headers, each sorting the list.
+    heads: Vec<SortHeader>,
+    /// Whether the list is in its own order (awaiting feedback first, soonest deadline).
+    own_order: bool,
+    prev: Option<String>,
+    next: Option<String>,
     total: i64,
     overdue: i64,
     page: i64,
@@ -67,29 +81,54 @@ async fn list(
     user.require(SALES)?;
     let now = Timestamp::now().as_millisecond();
     let page = super::format::page_number(q.page);
+    let order = ListOrder::<OwnedLeadSort>::from_query(&q.sort, &q.dir);
     let (rows, total, overdue) = state
         .ctx
         .store
-        .owned_lead_page(user.id, now, PAGE_SIZE, page * PAGE_SIZE)
+        .owned_lead_page_sorted(user.id, order, now, PAGE_SIZE, page * PAGE_SIZE)
         .await?;
     let lines = rows
         .into_iter()
         .map(|r| {
             let tz = TimeZone::get(&r.event_time_zone).unwrap_or(TimeZone::UTC);
-            let mut line = LineView::new(r.line, &tz, now);
+            let mut line = LineView::zoned(r.line, &tz, now);
             line.event_slug = r.event_slug;
             line.event_name = r.event_name;
             line
         })
         .collect();
+    let pages = (total + PAGE_SIZE - 1) / PAGE_SIZE;
+    let page_link = |p: i64| {
+        let p = p.to_string();
+        let mut pairs = vec![("page", p.as_str())];
+        pairs.extend(sorting::order_pairs(order));
+        sorting::link("/sales/leads", &pairs)
+    };
     let view = ListPage {
         user,
         csrf: csrf.0,
         lines,
+        heads: sorting::headers(
+            "/sales/leads",
+            &[],
+            order,
+            vec![
+                Column::by(OwnedLeadSort::Name, "Lead"),
+                Column::by(OwnedLeadSort::Event, "Event"),
+                Column::by(OwnedLeadSort::Tier, "Tier"),
+                Column::num(OwnedLeadSort::Score, "Score"),
+                Column::by(OwnedLeadSort::Topic, "Top topic"),
+                Column::by(OwnedLeadSort::Deadline, "Deadline"),
+                Column::by(OwnedLeadSort::Feedback, "Latest feedback"),
+            ],
+        ),
+        own_order: order.is_none(),
+        prev: (page > 0).then(|| page_link(page - 1)),
+        next: (page + 1 < pages).then(|| page_link(page + 1)),
         total,
         overdue,
         page,
-        pages: (total + PAGE_SIZE - 1) / PAGE_SIZE,
+        pages,
     };
     Ok(Html(view.render()?))
 }

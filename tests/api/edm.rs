@@ -137,7 +137,7 @@ async fn a_marketer_builds_a_campaign_and_sees_who_gets_what(db: Db) {
     assert_eq!(r.status(), 400);
     assert!(r.text().await.unwrap().contains("ai, every tier, subject"));
 
-    let (status, html) = get_text(&app, &page).await;
+    let (status, html) = get_text(&app, &format!("{page}/audience")).await;
     assert_eq!(status, 200);
     assert!(
         html.contains("<strong>5</strong> recipients, <strong>2</strong> excluded"),
@@ -145,6 +145,8 @@ async fn a_marketer_builds_a_campaign_and_sees_who_gets_what(db: Db) {
     );
     assert!(html.contains("no marketing consent"), "{html}");
     assert!(html.contains("tier excluded from this campaign"), "{html}");
+    let (status, html) = get_text(&app, &format!("{page}/content")).await;
+    assert_eq!(status, 200);
     assert!(html.contains("AI at scale"), "content is listed: {html}");
 
     // The same summary from the library, by topic and tier.
@@ -170,7 +172,7 @@ async fn a_marketer_builds_a_campaign_and_sees_who_gets_what(db: Db) {
         html.contains("Ada, a call about your data platform?"),
         "{html}"
     );
-    assert!(html.contains("big-data, tier A"));
+    assert!(html.contains("Big data and analytics, tier A"), "{html}");
     let (status, html) = get_text(&app, &format!("{page}/preview?who={}", ids[3])).await;
     assert_eq!(status, 200);
     assert!(
@@ -743,13 +745,13 @@ async fn a_campaign_with_nobody_to_send_to_offers_no_start_button(db: Db) {
     let slug = event.info.slug.to_string();
     app.login_as(Role::Marketer).await;
     let page = new_campaign(&app, &slug, "Nobody yet", "nobody").await;
-    let (status, html) = get_text(&app, &page).await;
+    let (status, html) = get_text(&app, &format!("{page}/send")).await;
     assert_eq!(status, 200);
     assert!(!html.contains("Start sending to 0"), "{html}");
     assert!(!html.contains(&format!("{page}/start")), "{html}");
     assert!(
         html.contains(
-            "<button type=\"button\" disabled id=\"no-recipients\">Nobody to send to</button>"
+            "<button type=\"button\" disabled id=\"no-recipients\" class=\"secondary\">Nobody to send to</button>"
         ),
         "{html}"
     );

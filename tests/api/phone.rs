@@ -238,6 +238,50 @@ async fn check(c: &Client, app: &TestApp, pages: &[Page], failures: &mut Vec<Str
         for p in pages {
             c.goto(&app.url(&p.path)).await.unwrap();
             let url = c.current_url().await.unwrap();
+        page(
+            "sent campaign's audience",
+            format!("{event}/campaigns/after-the-summit/audience"),
+        ),
+        page(
+            "sent campaign's content",
+            format!("{event}/campaigns/after-the-summit/content"),
+        ),
+        page(
+            "sent campaign's sending",
+            format!("{event}/campaigns/after-the-summit/send"),
+        ),
+        page(
+            "sent campaign's report",
+            format!("{event}/campaigns/after-the-summit/report"),
+        ),
+        page(
+            "draft campaign's audience",
+            format!("{event}/campaigns/spring-webinar/audience"),
+        ),
+        page(
+            "draft campaign's content",
+            format!("{event}/campaigns/spring-webinar/content"),
+        ),
+        page(
+            "draft campaign's preview",
+            format!("{event}/campaigns/spring-webinar/preview"),
+        ),
+        page(
+            "draft campaign's sending",
+            format!("{event}/campaigns/spring-webinar/send"),
+        ),
+        page(
+            "pool campaign's audience",
+            format!("{event}/campaigns/come-back/audience"),
+        ),
+        page(
+            "event attendees, sorted",
+            format!("{event}?sort=checked_in&dir=desc"),
+        ),
+        page(
+            "leads, sorted",
+            format!("{event}/leads?sort=deadline&dir=asc"),
+        ),
             let landed = format!(
                 "{}{}",
                 url.path(),
@@ -253,6 +297,7 @@ async fn check(c: &Client, app: &TestApp, pages: &[Page], failures: &mut Vec<Str
                 failures.push(format!("{at}: the window is {inner} px wide"));
             }
             // scrollWidth <= innerWidth, and no wider than the page once a scroll bar is drawn.
+        page("my leads, sorted", "/sales/leads?sort=score&dir=desc"),
             if scroll > client {
                 failures.push(format!(
                     "{at}: scrolls sideways, {scroll} px of content in {client} px; sticking out: {}",

@@ -666,7 +666,7 @@ async fn marketers_set_the_segment_on_the_campaign_page(db: Db) {
 
     let r = post(segment(&csrf, "1")).await;
     assert_eq!(r.status(), 303);
-    let (_, html) = get(&marketer, &app, &page).await;
+    let (_, html) = get(&marketer, &app, &format!("{page}/audience")).await;
     assert!(html.contains("People of the data pool"), "{html}");
     assert!(
         html.contains("decision role decision maker or user"),
@@ -675,6 +675,7 @@ async fn marketers_set_the_segment_on_the_campaign_page(db: Db) {
     assert!(html.contains("came to Cloud Summit 2026"), "{html}");
     // Ada (both events) and Bob (summit, not a fit) came to the summit as decision maker
     // or user; Cy too, but his latest consent is no. Ada is the one recipient.
+    let (_, html) = get(&marketer, &app, &format!("{page}/send")).await;
     assert!(html.contains("Start sending to 1 recipient<"), "{html}");
 
     // Sales cannot change a campaign.

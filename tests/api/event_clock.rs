@@ -1,0 +1,101 @@
+//! The event's clock on both backends: the kiosks get it with their device state (the time
+//! zone's usual clock until staff choose), and door staff change it on the devices page.
+
+use badgetrail::{domain::user::Role, door, store::EventRecord};
+use jiff::Timestamp;
+use serde_json::{Value, json};
+
+use crate::helpers::{Db, TestApp, extract_csrf, spawn_app};
+
+crate::on_both_backends!(kiosks_get_the_event_clock_and_staff_change_it,);
+
+async fn paired(app: &TestApp, event: &EventRecord) -> String {
+    let d = door::create_device(&app.ctx, event, None, "Door", Timestamp::now())
+        .await
+        .unwrap();
+    let r = app
+        .client
+        .post(app.url("/api/v1/devices/pair"))
+        .json(&json!({ "code": d.pairing_code }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    r.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn kiosk_clock(app: &TestApp, token: &str) -> String {
+    let r = app
+        .client
+        .get(app.url("/api/v1/devices/self"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    v["clock"].as_str().unwrap().to_owned()
+}
+
+async fn kiosks_get_the_event_clock_and_staff_change_it(db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let event = app.seed_event().await;
+    assert_eq!(event.info.time_zone, "Europe/Berlin");
+    let token = paired(&app, &event).await;
+    assert_eq!(
+        kiosk_clock(&app, &token).await,
+        "24h",
+        "Berlin's usual clock"
+    );
+
+    app.login_as(Role::Staff).await;
+    let page = format!("/admin/events/{}/devices", event.info.slug);
+    let html = app
+        .client
+        .get(app.url(&page))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("value=\"24h\" checked> 24-hour (14:05)"),
+        "{html}"
+    );
+    assert!(
+        html.contains("Last contact (Europe/Berlin)"),
+        "the zone is named: {html}"
+    );
+    let csrf = extract_csrf(&html);
+    let set = |clock: &'static str| {
+        let app = &app;
+        let page = &page;
+        let csrf = &csrf;
+        async move {
+            app.client
+                .post(app.url(&format!("{page}/clock")))
+                .form(&[("csrf", csrf.as_str()), ("clock", clock)])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(set("12h").await, 303);
+    assert_eq!(kiosk_clock(&app, &token).await, "12h");
+    assert_eq!(set("25h").await, 400, "only the two clocks");
+    assert_eq!(kiosk_clock(&app, &token).await, "12h");
+    assert_eq!(set("24h").await, 303);
+    assert_eq!(kiosk_clock(&app, &token).await, "24h");
+
+    // Sales have no business with door devices.
+    app.login_as(Role::Sales).await;
+    assert_eq!(set("12h").await, 403);
+}
