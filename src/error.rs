@@ -56,16 +56,6 @@ pub struct ErrorPage {
     pub status: String,
     /// A message that is safe to show; never an internal cause.
     pub message: String,
-    /// The signed-in person's header, when the page is shown to staff.
-    pub staff: Option<StaffHeader>,
-}
-
-/// What the staff layout's header shows.
-#[derive(Debug, Clone)]
-pub struct StaffHeader {
-    pub display_name: String,
-    pub role: String,
-    pub csrf: String,
 }
 
 /// Put on every rendered error response, so that a layer that knows who is signed in can
@@ -112,7 +102,6 @@ impl IntoResponse for Error {
                 status.canonical_reason().unwrap_or("")
             ),
             message,
-            staff: None,
         };
         let shown = ShownError {
             status: page.status.clone(),

@@ -16,8 +16,29 @@ use jiff::Timestamp;
 use super::{AppState, auth::SESSION_COOKIE, csrf::CsrfToken};
 use crate::{
     accounts,
-    error::{ErrorPage, ShownError, StaffHeader},
+    error::{ErrorPage, ShownError},
 };
+
+/// An error page inside the staff layout: the same header, sections and sign-out as every
+/// other staff page.
+#[derive(askama::Template)]
+#[template(path = "admin/error.html")]
+struct StaffErrorPage {
+    /// HTTP status line, e.g. "403 Forbidden".
+    status: String,
+    /// A message that is safe to show.
+    message: String,
+    /// Who is signed in, as the layout shows them.
+    user: StaffUser,
+    /// The sign-out form's token.
+    csrf: String,
+}
+
+/// The signed-in person, as the staff layout names them.
+struct StaffUser {
+    display_name: String,
+    role: String,
+}
 
 /// Paths whose pages are about people or for staff only, cached by nobody even when the
 /// request carries no session (a sign-in redirect is not worth keeping either).
@@ -54,19 +75,24 @@ pub async fn frame(State(state): State<AppState>, req: Request, next: Next) -> R
         }
         None => return response,
     };
-    let staff = match session {
-        Some(token) => staff_header(&state, &token, csrf).await,
+    let user = match session {
+        Some(token) => staff_user(&state, &token).await,
         None => None,
     };
-    if staff.is_none() && !bare {
-        return response;
-    }
-    let page = ErrorPage {
-        status: shown.status,
-        message: shown.message,
-        staff,
+    let html = match user {
+        Some(user) => askama::Template::render(&StaffErrorPage {
+            status: shown.status,
+            message: shown.message,
+            user,
+            csrf: csrf.unwrap_or_default(),
+        }),
+        None if bare => askama::Template::render(&ErrorPage {
+            status: shown.status,
+            message: shown.message,
+        }),
+        None => return response,
     };
-    let Ok(html) = askama::Template::render(&page) else {
+    let Ok(html) = html else {
         return response;
     };
     let (mut parts, _) = response.into_parts();
@@ -79,8 +105,8 @@ pub async fn frame(State(state): State<AppState>, req: Request, next: Next) -> R
     Response::from_parts(parts, page.into_body())
 }
 
-/// The staff header of the person a session token signs in, if it still does.
-async fn staff_header(state: &AppState, token: &str, csrf: Option<String>) -> Option<StaffHeader> {
+/// The person a session token signs in, if it still does.
+async fn staff_user(state: &AppState, token: &str) -> Option<StaffUser> {
     let user = state
         .ctx
         .store
@@ -89,10 +115,9 @@ async fn staff_header(state: &AppState, token: &str, csrf: Option<String>) -> Op
     let Ok(Some(user)) = user else {
         return None;
     };
-    Some(StaffHeader {
+    Some(StaffUser {
         display_name: user.display_name,
         role: user.role,
-        csrf: csrf.unwrap_or_default(),
     })
 }
 

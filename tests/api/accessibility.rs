@@ -45,7 +45,7 @@ axe.run(document, { resultTypes: ['violations'] }).then(
 "#;
 
 /// What the page is: the HTTP status it came with, whether it has the site's stylesheet and
-/// header, and whether it shows the staff header (a sign-out button).
+/// header, and whether it shows the staff header (the sections and a sign-out button).
 const LOOK: &str = r#"
 const nav = performance.getEntriesByType('navigation')[0];
 return {
@@ -53,7 +53,8 @@ return {
   styled: document.styleSheets.length > 0
     && getComputedStyle(document.body).fontFamily.includes('system-ui'),
   header: !!document.querySelector('header.top'),
-  signed_in: !!document.querySelector('header.top form[action="/logout"]'),
+  signed_in: !!document.querySelector('header.top form[action="/logout"]')
+    && !!document.querySelector('header.top nav.sections'),
   title: document.title,
 };
 "#;
