@@ -689,6 +689,17 @@ async fn admins_manage_staff_accounts_with_passwords_shown_once(db: Db) {
         return;
     };
     let (admin, admin_id) = signed_in(&app, "ada-admin", Role::Admin).await;
+    // A newcomer finds the back office from the dashboard; marketers do not see it there.
+    let (_, dashboard) = get(&admin, &app, "/admin").await;
+    assert!(
+        dashboard.contains("href=\"/admin/users\"")
+            && dashboard.contains("href=\"/admin/events/new\""),
+        "{dashboard}"
+    );
+    let (marketer, _) = signed_in(&app, "mia", Role::Marketer).await;
+    let (_, dashboard) = get(&marketer, &app, "/admin").await;
+    assert!(!dashboard.contains("/admin/users"), "{dashboard}");
+    assert_eq!(get(&marketer, &app, "/admin/users").await.0, 403);
     let csrf = csrf_of(&admin, &app, "/admin/users").await;
     let (status, _, html) = post(
         &admin,
