@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use askama::Template;
 use axum::{
     Router,
-    extract::{Path, State},
+    extract::{Path, Query, State},
     response::{Html, Redirect},
     routing::{get, post},
 };
@@ -15,7 +15,13 @@ use axum_extra::extract::Form;
 use jiff::{Timestamp, tz::TimeZone};
 use serde::Deserialize;
 
-use super::{AppState, auth::CurrentUser, csrf::CsrfToken, format};
+use super::{
+    AppState,
+    auth::CurrentUser,
+    csrf::CsrfToken,
+    format,
+    sorting::{self, Column, SortHeader},
+};
 use crate::{
     domain::{
         attendee::{DecisionRole, PurchaseStage},
@@ -25,7 +31,10 @@ use crate::{
         pool::{Basis, explain},
     },
     error::{Error, WebResult},
-    store::MemberRow,
+    store::{
+        MemberRow,
+        list_order::{ListOrder, SortColumn},
+    },
 };
 
 /// Who may open the data pool's pages.
@@ -368,6 +377,32 @@ struct AccountsPage {
     slug: String,
     event_name: String,
     accounts: Vec<GroupView>,
+    /// The orders offered, each a link; the current one marked.
+    orders: Vec<SortHeader>,
+}
+
+/// How the accounts may be ordered (the list is read whole and sorted in memory).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AccountSort {
+    Strength,
+    Company,
+    People,
+}
+
+impl SortColumn for AccountSort {
+    const KEYS: &'static [(&'static str, AccountSort)] = &[
+        ("strength", AccountSort::Strength),
+        ("company", AccountSort::Company),
+        ("people", AccountSort::People),
+    ];
+}
+
+#[derive(Deserialize)]
+struct AccountsQuery {
+    #[serde(default)]
+    sort: String,
+    #[serde(default)]
+    dir: String,
 }
 
 async fn accounts_page(
@@ -375,10 +410,12 @@ async fn accounts_page(
     user: CurrentUser,
     csrf: CsrfToken,
     Path(slug): Path<String>,
+    Query(q): Query<AccountsQuery>,
 ) -> WebResult<Html<String>> {
     user.require(READERS)?;
     let event = super::event_or_404(&state, &slug).await?;
     let store = &state.ctx.store;
+    let order = ListOrder::<AccountSort>::from_query(&q.sort, &q.dir);
     let rows = store.company_members(None, Some(event.id)).await?;
     let names: BTreeMap<i64, String> = store
         .companies()
@@ -400,15 +437,40 @@ async fn accounts_page(
             .cmp(&a.strength)
             .then(a.company_name.cmp(&b.company_name))
     });
+    // The rank is by strength whatever the order shown.
     for (i, g) in accounts.iter_mut().enumerate() {
         g.heading = format!("{}. {}", i + 1, g.company_name);
     }
+    if let Some(o) = order {
+        match o.column {
+            AccountSort::Strength => sorting::sort_rows(&mut accounts, o.dir, |g| {
+                (g.strength, g.company_name.to_lowercase())
+            }),
+            AccountSort::Company => sorting::sort_rows(&mut accounts, o.dir, |g| {
+                (g.company_name.to_lowercase(), g.company_id)
+            }),
+            AccountSort::People => sorting::sort_rows(&mut accounts, o.dir, |g| {
+                (g.members.len(), g.company_name.to_lowercase())
+            }),
+        }
+    }
+    let orders = sorting::headers(
+        &format!("/admin/events/{slug}/accounts"),
+        &[],
+        order,
+        vec![
+            Column::by(AccountSort::Strength, "Buying-group strength"),
+            Column::by(AccountSort::Company, "Company"),
+            Column::by(AccountSort::People, "People"),
+        ],
+    );
     let page = AccountsPage {
         user,
         csrf: csrf.0,
         slug,
         event_name: event.info.name,
         accounts,
+        orders,
     };
     Ok(Html(page.render()?))
 }

@@ -99,3 +99,75 @@ async fn kiosks_get_the_event_clock_and_staff_change_it(db: Db) {
     app.login_as(Role::Sales).await;
     assert_eq!(set("12h").await, 403);
 }
+
+/// The text of the kiosk's "session now" line.
+async fn session_line(c: &fantoccini::Client) -> String {
+    c.find(fantoccini::Locator::Id("session-line"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_kiosk_writes_times_with_the_event_clock() {
+    let Some(app) = spawn_app(Db::Sqlite).await else {
+        return;
+    };
+    let event = crate::kiosk_support::seed_event_now(&app).await;
+    app.ctx
+        .store
+        .set_event_clock(
+            event.id,
+            Some(badgetrail::domain::clock::Clock::H12),
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
+    let device = door::create_device(
+        &app.ctx,
+        &event,
+        Some("Main Hall"),
+        "Door",
+        Timestamp::now(),
+    )
+    .await
+    .unwrap();
+    let Some(b) = crate::browser::browser(&[]).await else {
+        return;
+    };
+    let c = &b.client;
+    crate::kiosk_support::pair_kiosk(c, &app, &device.pairing_code).await;
+    let line = session_line(c).await;
+    assert!(line.starts_with("Now: "), "{line}");
+    assert!(
+        line.contains(" AM") || line.contains(" PM"),
+        "12-hour: {line}"
+    );
+
+    // Back to the zone's usual clock: the kiosk takes it at its next refresh (here, a start).
+    app.ctx
+        .store
+        .set_event_clock(event.id, None, Timestamp::now())
+        .await
+        .unwrap();
+    c.refresh().await.unwrap();
+    crate::kiosk_support::eventually(
+        c,
+        15,
+        "const d = window.kiosk.device(); return d && d.clock;",
+        |v| v == &Value::String("24h".into()),
+    )
+    .await;
+    let line = session_line(c).await;
+    assert!(
+        !line.contains("AM") && !line.contains("PM"),
+        "24-hour: {line}"
+    );
+    assert!(
+        line.chars().filter(|ch| *ch == ':').count() >= 3,
+        "hh:mm times: {line}"
+    );
+    b.client.clone().close().await.unwrap();
+}

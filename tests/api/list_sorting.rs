@@ -296,4 +296,30 @@ async fn the_due_and_campaign_lists_sort_and_an_unknown_column_is_harmless(db: D
     desc.reverse();
     assert_eq!(asc, desc);
     get(&app.client, &app, &format!("{list}?sort=1%3D1&dir=up")).await;
+
+    // Door devices and accounts: every order both ways, nonsense harmless.
+    let devices = format!("/admin/events/{}/devices", f.slug);
+    for key in ["name", "room", "status", "last_contact", "app", "queued"] {
+        for dir in ["asc", "desc"] {
+            let html = get(
+                &app.client,
+                &app,
+                &format!("{devices}?sort={key}&dir={dir}"),
+            )
+            .await;
+            assert!(sorted_header(&html).is_some(), "{key} {dir}");
+        }
+    }
+    get(&app.client, &app, &format!("{devices}?sort=%27&dir=%27")).await;
+    let accounts = format!("/admin/events/{}/accounts", f.slug);
+    for key in ["strength", "company", "people", "nonsense"] {
+        for dir in ["asc", "desc"] {
+            get(
+                &app.client,
+                &app,
+                &format!("{accounts}?sort={key}&dir={dir}"),
+            )
+            .await;
+        }
+    }
 }
