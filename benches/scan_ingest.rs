@@ -18,7 +18,7 @@
 
 use std::{
     net::SocketAddr,
-    process::{Child, Command, Stdio},
+    process::{Command, Stdio},
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -31,66 +31,16 @@ use hyper_util::rt::TokioIo;
 use jiff::{SignedDuration, Timestamp};
 use secrecy::SecretString;
 
+#[path = "support/serve.rs"]
+mod serve;
+use serve::{
+    Server, cpu_seconds, database, drop_schema, load_average, machine_seconds, percentile,
+};
+
 /// Seconds of load before measuring starts (connections, caches, first groups).
 const WARM_UP: Duration = Duration::from_secs(1);
 /// One scan in this many carries a forged badge, so refusals are part of the mix.
 const FORGED_EVERY: usize = 50;
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1e3
-}
-
-/// User + system CPU seconds of a process, from `/proc/PID/stat` (in 1/100 s).
-fn cpu_seconds(pid: &str) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    // Fields after the command name start at field 3 (state): utime is 14, stime 15.
-    (ticks(11) + ticks(12)) / 100.0
-}
-
-/// Busy and total CPU seconds of the whole machine, from `/proc/stat`.
-fn machine_seconds() -> (f64, f64) {
-    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
-    let cpu: Vec<f64> = stat
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .split_whitespace()
-        .skip(1)
-        .filter_map(|f| f.parse().ok())
-        .collect();
-    let total: f64 = cpu.iter().take(8).sum();
-    let idle = cpu.get(3).copied().unwrap_or(0.0) + cpu.get(4).copied().unwrap_or(0.0);
-    ((total - idle) / 100.0, total / 100.0)
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .unwrap_or_default()
-        .split_whitespace()
-        .take(3)
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// Bulk-loads `n` earlier scans of the attendees, spread over every session, the way an
 /// import or a restore fills the table, and leaves the planner without statistics on it
@@ -146,39 +96,6 @@ async fn preload(
         }
     );
     Ok(())
-}
-
-/// The URL to use and, on PostgreSQL, the schema made for this run.
-async fn database(dir: &std::path::Path) -> anyhow::Result<(String, Option<(String, String)>)> {
-    let Ok(url) = std::env::var("BENCH_DATABASE_URL") else {
-        return Ok((format!("sqlite://{}", dir.join("bench.db").display()), None));
-    };
-    if !url.starts_with("postgres") {
-        return Ok((url, None));
-    }
-    let schema = format!("bench_scan_ingest_{}", std::process::id());
-    let pool = sqlx::PgPool::connect(&url).await?;
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "DROP SCHEMA IF EXISTS {schema} CASCADE"
-    )))
-    .execute(&pool)
-    .await?;
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
-        .execute(&pool)
-        .await?;
-    pool.close().await;
-    let sep = if url.contains('?') { '&' } else { '?' };
-    let scoped = format!("{url}{sep}options=-c%20search_path%3D{schema}");
-    Ok((scoped, Some((url, schema))))
-}
-
-async fn drop_schema(admin_url: &str, schema: &str) {
-    if let Ok(pool) = sqlx::PgPool::connect(admin_url).await {
-        let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
-            .execute(&pool)
-            .await;
-        pool.close().await;
-    }
 }
 
 /// What one kiosk saw while measuring.
@@ -287,7 +204,7 @@ fn main() -> anyhow::Result<()> {
 
 async fn run(seconds: u64, kiosks: usize, instances: usize) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    let (url, schema) = database(dir.path()).await?;
+    let (url, schema) = database(dir.path(), "scan_ingest").await?;
     let result = measure(dir.path(), &url, seconds, kiosks, instances).await;
     if let Some((admin, schema)) = schema {
         drop_schema(&admin, &schema).await;

@@ -57,6 +57,14 @@ pub enum LeadsCommand {
     },
     /// Print the default scoring rules as a scoring file to start from.
     Defaults,
+    /// Show an event's watch rules (hot-lead alerts while it runs), or replace them with a
+    /// file: checked whole, saved only when every line is right.
+    Watch {
+        event: String,
+        /// Watch file (TOML, docs/formats.md "Watch rules") to save.
+        #[arg(long)]
+        file: Option<PathBuf>,
+    },
 }
 
 pub async fn run(ctx: Context, cmd: LeadsCommand) -> anyhow::Result<()> {
@@ -201,6 +209,30 @@ pub async fn run(ctx: Context, cmd: LeadsCommand) -> anyhow::Result<()> {
         LeadsCommand::Defaults => {
             print!("{}", lead_files::default_scoring_file());
             Ok(())
+        }
+        LeadsCommand::Watch { event: slug, file } => {
+            let ev = event(&ctx, &slug).await?;
+            let Some(path) = file else {
+                print!("{}", leads::watch_file::current(&ctx, &ev).await?.0);
+                return Ok(());
+            };
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            match leads::watch_file::save(&ctx, &ev, &text, "cli").await? {
+                Ok(rules) => {
+                    eprintln!("saved {} watch rule(s) for {slug}", rules.rules.len());
+                    Ok(())
+                }
+                Err(problems) => {
+                    for p in &problems {
+                        match p.line {
+                            0 => eprintln!("{}: {}", path.display(), p.message),
+                            _ => eprintln!("{}: {p}", path.display()),
+                        }
+                    }
+                    anyhow::bail!("{} problem(s); nothing saved", problems.len())
+                }
+            }
         }
     }
 }

@@ -103,8 +103,16 @@ pub struct Scorer<'a> {
     insight: Insight,
 }
 
-impl<'a> Scorer<'a> {
-    pub fn new(input: &'a EventInput, rules: &'a LeadRules, content: &'a ContentLibrary) -> Self {
+/// The event-wide facts any one package needs: which sessions ran side by side (the choices
+/// a person had) and who spoke. A live update of one person computes these once per
+/// programme, then only that person's package (`one_package`).
+pub struct EventFacts {
+    facts: Vec<SessionFacts>,
+    speakers: HashSet<String>,
+}
+
+impl EventFacts {
+    pub fn new(input: &EventInput) -> EventFacts {
         let times: Vec<SessionTime> = input
             .sessions
             .iter()
@@ -115,16 +123,61 @@ impl<'a> Scorer<'a> {
                 ends_at: s.ends_at,
             })
             .collect();
-        let facts = interest::session_facts(&times);
+        EventFacts {
+            facts: interest::session_facts(&times),
+            speakers: input
+                .sessions
+                .iter()
+                .flat_map(|s| s.speakers.iter().map(|n| n.trim().to_lowercase()))
+                .collect(),
+        }
+    }
+}
+
+/// The package of attendee number `i` of `input` on its own, as `Scorer::package` would
+/// give it in a build of the same scans, except the likely next need, which comes from
+/// `insight` (the event-wide rules of the last build) when there is one.
+pub fn one_package(
+    input: &EventInput,
+    event: &EventFacts,
+    i: usize,
+    rules: &LeadRules,
+    content: &ContentLibrary,
+    insight: Option<&Insight>,
+) -> LeadPackage {
+    let a = &input.attendees[i];
+    let presence = interest::qualifying_presence(a.visits.iter().copied(), &rules.interest);
+    let preference = interest::preferences(&presence, &a.declared, &event.facts, &rules.interest);
+    let mut lead = package(
+        input,
+        a,
+        &presence,
+        &preference,
+        &event.facts,
+        &event.speakers,
+        rules,
+        content,
+    );
+    if let (Some(insight), true) = (insight, lead.tier != Tier::X) {
+        let genuine: Vec<&str> = lead
+            .topics
+            .iter()
+            .filter(|t| !t.sessions.is_empty() && t.score >= GENUINE_SCORE)
+            .map(|t| t.slug.as_str())
+            .collect();
+        let listed: Vec<&str> = lead.topics.iter().map(|t| t.slug.as_str()).collect();
+        lead.next_need = next_need::next_need(insight, &genuine, &listed);
+    }
+    lead
+}
+
+impl<'a> Scorer<'a> {
+    pub fn new(input: &'a EventInput, rules: &'a LeadRules, content: &'a ContentLibrary) -> Self {
+        let EventFacts { facts, speakers } = EventFacts::new(input);
         let presence: Vec<Vec<Presence>> = input
             .attendees
             .iter()
             .map(|a| interest::qualifying_presence(a.visits.iter().copied(), &rules.interest))
-            .collect();
-        let speakers = input
-            .sessions
-            .iter()
-            .flat_map(|s| s.speakers.iter().map(|n| n.trim().to_lowercase()))
             .collect();
         // A first pass over everybody's interest, for what the event as a whole shows, in
         // as many parts as there are cores. The fitted preferences are kept for the packages.

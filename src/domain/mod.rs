@@ -39,3 +39,4 @@ pub mod segment;
 pub mod slug;
 pub mod trail;
 pub mod user;
+pub mod watch;

@@ -23,7 +23,9 @@ use super::{
 use crate::{
     accounts::login_token_hash,
     context::Context,
+    domain::scan::Direction,
     group_commit::{GroupCommit, GroupWriter, Latecomers},
+    leads::live_updates::{LiveUpdates, Touched},
     store::DeviceRecord,
 };
 
@@ -48,12 +50,14 @@ pub struct ScanWriter {
 }
 
 impl ScanWriter {
-    /// Starts the writer task; it ends when every handle has been dropped.
-    pub fn start(ctx: Context) -> ScanWriter {
+    /// Starts the writer task; it ends when every handle has been dropped. After each
+    /// commit, `live` is told which attendees the group touched.
+    pub fn start(ctx: Context, live: LiveUpdates) -> ScanWriter {
         let states = Arc::new(DoorStates::new(ctx.store.clone()));
         let writer = EventScans {
             ctx: ctx.clone(),
             states: states.clone(),
+            live,
         };
         ScanWriter {
             ctx,
@@ -102,10 +106,37 @@ impl ScanWriter {
     }
 }
 
+/// The attendees whose accepted scans a committed group holds, each with their latest
+/// accepted entry into a session.
+fn touched(batches: &[PreparedBatch], written: &[Written]) -> Vec<Touched> {
+    let mut out: Vec<Touched> = Vec::new();
+    for (b, w) in batches.iter().zip(written) {
+        let Written::Stored(verdicts) = w else {
+            continue;
+        };
+        for ((scan, prepared), v) in b.batch.scans.iter().zip(&b.scans).zip(verdicts) {
+            let v = &v.verdict;
+            let (Some(attendee_id), "accepted") = (v.attendee_id, v.decision.as_str()) else {
+                continue;
+            };
+            let entered = match (scan.direction, v.session_id) {
+                (Direction::Entry, Some(session)) => Some((session, prepared.at.as_millisecond())),
+                _ => None,
+            };
+            out.push(Touched {
+                attendee_id,
+                entered,
+            });
+        }
+    }
+    out
+}
+
 /// Decides and stores the prepared batches of one event together.
 struct EventScans {
     ctx: Context,
     states: Arc<DoorStates>,
+    live: LiveUpdates,
 }
 
 impl GroupWriter for EventScans {
@@ -127,10 +158,12 @@ impl GroupWriter for EventScans {
         batches: &mut Vec<PreparedBatch>,
         late: &mut Latecomers<'_, Self>,
     ) -> anyhow::Result<Vec<Written>> {
-        write_group(&self.ctx.store, &self.states, event_id, batches, |b| {
+        let written = write_group(&self.ctx.store, &self.states, event_id, batches, |b| {
             late.gather(b)
         })
-        .await
+        .await?;
+        self.live.committed(event_id, touched(batches, &written));
+        Ok(written)
     }
 
     fn joined(&self, b: &PreparedBatch) {

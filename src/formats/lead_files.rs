@@ -6,7 +6,7 @@ use serde::de::DeserializeOwned;
 use super::{RowError, line_index::LineIndex};
 use crate::domain::{
     lead_content::ContentLibrary, lead_routing::RoutingRules, lead_rules::LeadRules,
-    playbook::Playbook,
+    playbook::Playbook, watch::WatchRules,
 };
 
 fn parse<T: DeserializeOwned>(text: &str) -> Result<T, Vec<RowError>> {
@@ -74,6 +74,18 @@ pub fn parse_content(text: &str) -> Result<ContentLibrary, Vec<RowError>> {
     let lib: ContentLibrary = parse(text)?;
     let problems = lib.check();
     checked(lib, problems)
+}
+
+/// A watch file (`domain::watch`), checked against the event's topic slugs and the login
+/// names that may own leads.
+pub fn parse_watch(
+    text: &str,
+    topics: &[&str],
+    owners: &[&str],
+) -> Result<WatchRules, Vec<RowError>> {
+    let rules: WatchRules = parse(text)?;
+    let problems = rules.check(topics, owners);
+    checked(rules, problems)
 }
 
 /// A playbook file; the standard outcomes it leaves out, and the keys of a play it leaves

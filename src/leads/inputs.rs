@@ -10,7 +10,7 @@ use crate::{
         scan::{Direction, SessionSlot},
         trail::{self, TrailScan},
     },
-    store::{LeadAttendee, Store, StoreResult, ts, unpack_scans},
+    store::{LeadAttendee, LeadScan, Store, StoreResult, ts, unpack_scans},
 };
 use futures_util::{StreamExt, stream};
 use tokio::sync::mpsc;
@@ -61,14 +61,23 @@ pub struct BuildRecord {
     pub total: i64,
 }
 
-/// Reads the event's inputs; `progress(done)` after each page of attendees, which is also
-/// recorded with the build (its heartbeat) when there is one.
-pub async fn load(
-    store: &Store,
-    event_id: i64,
-    record: Option<BuildRecord>,
-    progress: &(dyn Fn(usize) + Send + Sync),
-) -> anyhow::Result<EventInput> {
+/// The event's programme as the scorer indexes it, and what turns stored rows into an
+/// attendee's input: the build and the live updates both read attendees through it, so the
+/// two see the same trail for the same scans.
+#[derive(Debug, Clone)]
+pub struct ProgrammeInput {
+    pub topics: Vec<TopicRef>,
+    pub sessions: Vec<SessionInput>,
+    /// Topic id -> index into `topics`.
+    pub topic_index: HashMap<i64, usize>,
+    /// Session id -> index into `sessions`.
+    pub session_index: HashMap<i64, usize>,
+    slots: Vec<SessionSlot>,
+    room_of: HashMap<i64, i64>,
+}
+
+/// Reads the event's topics and sessions with their topic weights.
+pub async fn programme(store: &Store, event_id: i64) -> anyhow::Result<ProgrammeInput> {
     let topics = store.lead_topics(event_id).await?;
     let topic_index: HashMap<i64, usize> = topics
         .iter()
@@ -104,9 +113,95 @@ pub async fn load(
             ends_at: ts(s.ends_at),
         })
         .collect();
+    let room_of: HashMap<i64, i64> = rows.iter().map(|s| (s.id, s.room_id)).collect();
+    Ok(ProgrammeInput {
+        topics: topics
+            .into_iter()
+            .map(|(_, slug, name)| TopicRef { slug, name })
+            .collect(),
+        sessions,
+        topic_index,
+        session_index,
+        slots,
+        room_of,
+    })
+}
+
+impl ProgrammeInput {
+    /// One attendee's input: their trail rebuilt from their accepted scans (`domain::trail`),
+    /// the topics they ticked (indexes into `topics`) and their email engagement.
+    pub fn attendee(
+        &self,
+        a: LeadAttendee,
+        scans: impl IntoIterator<Item = LeadScan>,
+        mut declared: Vec<usize>,
+        (opens, clicks): (i64, i64),
+    ) -> AttendeeInput {
+        let mine: Vec<TrailScan> = scans
+            .into_iter()
+            .filter_map(|(session, entry, at)| {
+                let &room_id = self.room_of.get(&session)?;
+                Some(TrailScan {
+                    at: ts(at),
+                    session_id: session,
+                    room_id,
+                    direction: if entry {
+                        Direction::Entry
+                    } else {
+                        Direction::Exit
+                    },
+                })
+            })
+            .collect();
+        let visits = trail::build_trail(&mine, &self.slots)
+            .into_iter()
+            .filter_map(|v| {
+                self.session_index
+                    .get(&v.session_id)
+                    .map(|&s| (s, v.minutes))
+            })
+            .collect();
+        declared.sort_unstable();
+        AttendeeInput {
+            id: a.id,
+            declared,
+            visits,
+            email_opens: u32::try_from(opens).unwrap_or(u32::MAX),
+            email_clicks: u32::try_from(clicks).unwrap_or(u32::MAX),
+            email: a.email,
+            name: a.name,
+            company: a.company,
+            job_title: a.job_title,
+            decision_role: a.decision_role,
+            purchase_stage: a.purchase_stage,
+            industry: a.industry,
+            company_size: a.company_size,
+            country: a.country,
+        }
+    }
+
+    /// The event input for these attendees.
+    pub fn event_input(&self, attendees: Vec<AttendeeInput>) -> EventInput {
+        EventInput {
+            topics: self.topics.clone(),
+            sessions: self.sessions.clone(),
+            attendees,
+        }
+    }
+}
+
+/// Reads the event's inputs; `progress(done)` after each page of attendees, which is also
+/// recorded with the build (its heartbeat) when there is one.
+pub async fn load(
+    store: &Store,
+    event_id: i64,
+    record: Option<BuildRecord>,
+    progress: &(dyn Fn(usize) + Send + Sync),
+) -> anyhow::Result<EventInput> {
+    let programme = programme(store, event_id).await?;
     let mut declared: HashMap<i64, Vec<usize>> = HashMap::new();
     for (attendee, topic) in store.lead_declared_interests(event_id).await? {
-        if let Some(&t) = topic_index.get(&topic) {
+        if let Some(&t) = programme.topic_index.get(&topic) {
             declared.entry(attendee).or_default().push(t);
         }
     }
@@ -116,7 +211,6 @@ pub async fn load(
         .into_iter()
         .map(|(a, opens, clicks)| (a, (opens, clicks)))
         .collect();
-    let room_of: HashMap<i64, i64> = rows.iter().map(|s| (s.id, s.room_id)).collect();
 
     let mut attendees = Vec::new();
     let mut pages = read_pages(store.clone(), event_id);
@@ -126,52 +220,13 @@ pub async fn load(
         for a in page {
             let mut mine = Vec::new();
             while let Some((attendee, packed)) = scans.next_if(|(attendee, _)| *attendee <= a.id) {
-                if attendee != a.id {
-                    continue;
-                }
-                for (session, entry, at) in unpack_scans(&packed) {
-                    let Some(&room_id) = room_of.get(&session) else {
-                        continue;
-                    };
-                    mine.push(TrailScan {
-                        at: ts(at),
-                        session_id: session,
-                        room_id,
-                        direction: if entry {
-                            Direction::Entry
-                        } else {
-                            Direction::Exit
-                        },
-                    });
+                if attendee == a.id {
+                    mine.extend(unpack_scans(&packed));
                 }
             }
-            let visits = trail::build_trail(&mine, &slots)
-                .into_iter()
-                .filter_map(|v| session_index.get(&v.session_id).map(|&s| (s, v.minutes)))
-                .collect();
-            let (opens, clicks) = engagement.get(&a.id).copied().unwrap_or_default();
-            attendees.push(AttendeeInput {
-                id: a.id,
-                declared: declared
-                    .remove(&a.id)
-                    .map(|mut d| {
-                        d.sort_unstable();
-                        d
-                    })
-                    .unwrap_or_default(),
-                visits,
-                email_opens: u32::try_from(opens).unwrap_or(u32::MAX),
-                email_clicks: u32::try_from(clicks).unwrap_or(u32::MAX),
-                email: a.email,
-                name: a.name,
-                company: a.company,
-                job_title: a.job_title,
-                decision_role: a.decision_role,
-                purchase_stage: a.purchase_stage,
-                industry: a.industry,
-                company_size: a.company_size,
-                country: a.country,
-            });
+            let interests = declared.remove(&a.id).unwrap_or_default();
+            let engaged = engagement.get(&a.id).copied().unwrap_or_default();
+            attendees.push(programme.attendee(a, mine, interests, engaged));
         }
         progress(attendees.len());
         if let Some(r) = record {
@@ -185,12 +240,5 @@ pub async fn load(
                 .await?;
         }
     }
-    Ok(EventInput {
-        topics: topics
-            .into_iter()
-            .map(|(_, slug, name)| TopicRef { slug, name })
-            .collect(),
-        sessions,
-        attendees,
-    })
+    Ok(programme.event_input(attendees))
 }

@@ -2,12 +2,15 @@
 //! stored per event; plus the export and the webhook. The scoring itself is pure
 //! (`domain::lead_build`); this module loads, routes, stores and reports.
 
+pub mod alerts;
 pub mod export;
 pub mod feedback;
 pub mod files;
 pub mod inputs;
+pub mod live_updates;
 pub mod reassign;
 pub mod settings;
+pub mod watch_file;
 pub mod webhook;
 
 use std::collections::{BTreeMap, HashMap};

@@ -29,6 +29,12 @@ pub struct LeadSettings {
     /// Login name -> the owner as the CRM knows them, for `leads export --preset`
     /// (Salesforce: the user's full name; HubSpot: the user's email address).
     pub crm_owners: BTreeMap<String, String>,
+    /// Each accepted scan updates its attendee's live lead and checks the event's watch
+    /// rules while the event runs (`leads::live_updates`).
+    pub live_updates: bool,
+    /// Posts each hot-lead alert to this URL (JSON), signed with `webhook_secret` like the
+    /// lead webhook.
+    pub alert_webhook_url: Option<String>,
     /// How often the server checks feedback deadlines (reminders, escalation), in minutes;
     /// 0 turns the check off (`badgetrail feedback deadlines` runs it once).
     pub deadline_check_minutes: u64,
@@ -45,6 +51,8 @@ impl Default for LeadSettings {
             outcome_webhook_url: None,
             crm_owners: BTreeMap::new(),
             deadline_check_minutes: 15,
+            live_updates: true,
+            alert_webhook_url: None,
         }
     }
 }

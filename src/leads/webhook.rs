@@ -2,6 +2,7 @@
 //! routed tiers) is posted as JSON, signed with HMAC-SHA256 when a secret is set, retried
 //! on network errors and 5xx replies. `outcome` posts sales' outcomes the same way.
 
+pub mod alert;
 pub mod outcome;
 
 use std::{

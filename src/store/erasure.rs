@@ -147,6 +147,9 @@ impl Store {
                     now
                 );
                 run!("DELETE FROM lead_deadline_steps WHERE attendee_id = $1", id);
+                run!("DELETE FROM live_leads WHERE attendee_id = $1", id);
+                run!("DELETE FROM lead_alerts WHERE attendee_id = $1", id);
+                run!("DELETE FROM lead_alert_marks WHERE attendee_id = $1", id);
                 // The person record holds the address; it goes with their last registration.
                 run!(
                     "DELETE FROM people WHERE email = $1

@@ -26,6 +26,7 @@ mod lead_write;
 mod leads;
 pub mod list_order;
 mod live;
+mod live_leads;
 mod mail_queue;
 mod pool;
 mod pool_segment;
@@ -64,6 +65,7 @@ pub use lead_report::{Attendance, TopicName};
 pub use lead_write::{INSERT_CHUNK as LEAD_INSERT_CHUNK, LeadWrite};
 pub use leads::{ExportLeadRow, LeadBuildRecord, LeadRow, LeadSummary, STALE_BUILD_MS, StoredLead};
 pub use live::{LiveAccepted, LiveRefusal};
+pub use live_leads::{AlertRecord, LiveBefore, LiveLeadRow, NewAlert};
 pub use mail_queue::MailJob;
 pub use pool::{CompanyRecord, MemberRow, PersonEvent, PersonRecord, Resolution, Unresolved};
 pub use rate_limits::WindowHits;
@@ -71,8 +73,8 @@ pub use scan_write::{AcceptedScan, DeviceContact, GroupReads, NewScan, ScanWrite
 pub use scans::{ScanRow, ScanVerdict};
 pub use self_service::SELF_SERVICE_SOURCE;
 pub use send_ledger::{ClaimedSend, LedgerRow, SendOutcome};
-pub use suppression::{BounceOutcome, BounceReport, Engagement, UNSUBSCRIBE_WORDING};
 pub use staff_accounts::StaffAccount;
+pub use suppression::{BounceOutcome, BounceReport, Engagement, UNSUBSCRIBE_WORDING};
 pub use users::{NewUser, UserRecord};
 
 use sqlx::PgPool;

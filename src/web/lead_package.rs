@@ -105,6 +105,20 @@ pub struct PackageView {
     /// (sally): emailed sally".
     pub deadline_steps: Vec<String>,
     pub history: Vec<FeedbackLine>,
+    /// The live lead while the event runs, when scans came in since (or without) a build.
+    pub live: Option<LiveView>,
+}
+
+/// What the live lead says now (`leads::live_updates`).
+pub struct LiveView {
+    pub tier: String,
+    /// "most interested in AI and machine learning".
+    pub interest: String,
+    /// "2026-05-12 14:05 (Europe/Berlin)".
+    pub updated: String,
+    pub explanation: String,
+    /// The live tier differs from the built one.
+    pub moved: bool,
 }
 
 /// A stored choice key in words, or the key itself when it is not one of the list.
@@ -291,7 +305,24 @@ pub async fn package_view(
         company,
         deadline_steps,
         history: history(records, &book, &tz),
+        live: None,
     };
+    if let Some(live) = store
+        .live_lead(id)
+        .await?
+        .filter(|l| l.event_id == event.id)
+    {
+        view.live = Some(LiveView {
+            moved: live.tier != l.tier,
+            interest: live.top_topic.as_deref().map_or_else(
+                || "no topic of interest shows yet".into(),
+                |t| format!("most interested in {}", topic_name(t)),
+            ),
+            updated: format::local_time_zoned(live.updated_at, &tz),
+            tier: live.tier,
+            explanation: live.explanation,
+        });
+    }
     if let Some(p) = package {
         fill_from_package(&mut view, p, &topic_name);
     }

@@ -18,6 +18,7 @@ pub mod due;
 pub mod edm_inbound;
 pub mod event_setup;
 pub mod format;
+pub mod hot_leads;
 pub mod kiosk;
 pub mod kiosk_api;
 pub mod kiosk_decode;
@@ -32,13 +33,13 @@ pub mod monitoring;
 pub mod my_registration;
 pub mod openapi;
 pub mod pool;
-pub mod programme;
 pub mod privacy;
+pub mod programme;
 pub mod public;
 pub mod rate_limit;
 pub mod sales;
-pub mod staff_accounts;
 pub mod sorting;
+pub mod staff_accounts;
 pub mod staff_frame;
 pub mod tracking;
 pub mod trails;
@@ -80,7 +81,10 @@ impl AppState {
             registration_limit: limit("registration", per_minute),
             login_limit: limit("login", LOGINS_PER_MINUTE),
             registrations: crate::registration::RegistrationWriter::start(ctx.clone()),
-            scans: crate::door::ScanWriter::start(ctx.clone()),
+            scans: crate::door::ScanWriter::start(
+                ctx.clone(),
+                crate::leads::live_updates::LiveUpdates::start(ctx.clone()),
+            ),
             decode: kiosk_decode::DecodeSlots::new(&ctx.settings.decode),
             ctx,
         }
@@ -132,10 +136,12 @@ pub fn router(state: AppState) -> Router {
                 .merge(pool::router())
                 .merge(lead_report::router())
                 .merge(lead_calibration::router())
-                .merge(lead_build::router()),
+                .merge(lead_build::router())
+                .merge(hot_leads::admin_router()),
         )
         .merge(sales::router())
         .merge(due::router())
+        .merge(hot_leads::router())
         .route("/favicon.svg", get(favicon))
         .route("/favicon.ico", get(favicon))
         // Last of the routes: a route layer wraps only the routes added before it, never the

@@ -38,6 +38,7 @@ mod leads;
 mod leads_cli;
 mod leads_support;
 mod live;
+mod live_leads;
 mod monitoring;
 mod openapi;
 mod list_sorting;

@@ -176,6 +176,32 @@ pub async fn seed(app: &TestApp) -> (Vec<Page>, Vec<Page>) {
     )
     .await
     .unwrap();
+    // Live leads, watch rules, and a hot-lead alert about Ada for sally.
+    badgetrail::leads::live_updates::catch_up_all(&app.ctx)
+        .await
+        .unwrap();
+    let watch = "[[watch]]\nname = \"Decision makers in the building\"\nroles = [\"decision_maker\", \"buyer\"]\ntopics = [\"big-data\", \"ai\"]\n";
+    badgetrail::leads::watch_file::save(&app.ctx, &f.event, watch, "test")
+        .await
+        .unwrap()
+        .unwrap();
+    let session = app.ctx.store.kiosk_sessions(f.event.id).await.unwrap()[0].id;
+    let alert = badgetrail::store::NewAlert {
+        attendee_id: ada,
+        rule: "Decision makers in the building".into(),
+        trigger: "enters",
+        recipients: vec![Some(f.sally)],
+        session_id: Some(session),
+        reason: "entered \"Opening keynote: the next decade of cloud\"; role: decision maker; interested in big-data (watched: Decision makers in the building)".into(),
+        window_start: now.as_millisecond(),
+        email_state: "none",
+        webhook_state: "none",
+    };
+    app.ctx
+        .store
+        .claim_alerts(f.event.id, &[alert], now.as_millisecond())
+        .await
+        .unwrap();
     let event = format!("/admin/events/{}", f.slug);
     let (person, company) = app.ctx.store.pool_links(ada).await.unwrap();
     let (person, company) = (person.unwrap(), company.unwrap().0);
@@ -212,32 +238,6 @@ pub async fn seed(app: &TestApp) -> (Vec<Page>, Vec<Page>) {
             "campaign preview",
             format!("{event}/campaigns/after-the-summit/preview?who={ada}"),
         ),
-        page("due list", "/due?within=366"),
-        page("person", format!("/admin/people/{person}")),
-        page("company", format!("/admin/companies/{company}")),
-        page("accounts", format!("{event}/accounts")),
-        page("new event", "/admin/events/new"),
-        page("event settings", format!("{event}/settings")),
-        page("programme", format!("{event}/programme")),
-        page("attendee import", format!("{event}/attendees/import")),
-        page("staff accounts", "/admin/users"),
-        page("not found, in the staff layout", format!("{event}/nothing")),
-    ];
-    let sales = vec![
-        page("my leads", "/sales/leads"),
-        page("my lead", format!("/sales/leads/{}/{ada}", f.slug)),
-        page("my due list", "/due"),
-    ];
-    (admin, sales)
-}
-
-/// Opens each page at both widths and notes every way it does not fit.
-async fn check(c: &Client, app: &TestApp, pages: &[Page], failures: &mut Vec<String>) {
-    for (width, height) in [PHONE, DESKTOP] {
-        set_viewport(c, width, height).await;
-        for p in pages {
-            c.goto(&app.url(&p.path)).await.unwrap();
-            let url = c.current_url().await.unwrap();
         page(
             "sent campaign's audience",
             format!("{event}/campaigns/after-the-summit/audience"),
@@ -282,6 +282,36 @@ async fn check(c: &Client, app: &TestApp, pages: &[Page], failures: &mut Vec<Str
             "leads, sorted",
             format!("{event}/leads?sort=deadline&dir=asc"),
         ),
+        page("due list", "/due?within=366"),
+        page("person", format!("/admin/people/{person}")),
+        page("company", format!("/admin/companies/{company}")),
+        page("accounts", format!("{event}/accounts")),
+        page("new event", "/admin/events/new"),
+        page("event settings", format!("{event}/settings")),
+        page("programme", format!("{event}/programme")),
+        page("attendee import", format!("{event}/attendees/import")),
+        page("staff accounts", "/admin/users"),
+        page("watch rules", format!("{event}/leads/watch")),
+        page("hot now, every alert", "/sales/hot"),
+        page("not found, in the staff layout", format!("{event}/nothing")),
+    ];
+    let sales = vec![
+        page("my leads", "/sales/leads"),
+        page("my leads, sorted", "/sales/leads?sort=score&dir=desc"),
+        page("my lead", format!("/sales/leads/{}/{ada}", f.slug)),
+        page("my due list", "/due"),
+        page("hot now", "/sales/hot"),
+    ];
+    (admin, sales)
+}
+
+/// Opens each page at both widths and notes every way it does not fit.
+async fn check(c: &Client, app: &TestApp, pages: &[Page], failures: &mut Vec<String>) {
+    for (width, height) in [PHONE, DESKTOP] {
+        set_viewport(c, width, height).await;
+        for p in pages {
+            c.goto(&app.url(&p.path)).await.unwrap();
+            let url = c.current_url().await.unwrap();
             let landed = format!(
                 "{}{}",
                 url.path(),
@@ -297,7 +327,6 @@ async fn check(c: &Client, app: &TestApp, pages: &[Page], failures: &mut Vec<Str
                 failures.push(format!("{at}: the window is {inner} px wide"));
             }
             // scrollWidth <= innerWidth, and no wider than the page once a scroll bar is drawn.
-        page("my leads, sorted", "/sales/leads?sort=score&dir=desc"),
             if scroll > client {
                 failures.push(format!(
                     "{at}: scrolls sideways, {scroll} px of content in {client} px; sticking out: {}",

@@ -1,0 +1,381 @@
+//! Live leads under a sustained door load: kiosks send single scans at a fixed total rate to
+//! the real `badgetrail serve` (its own process), every scan accepted and of a different
+//! attendee, so each one updates a live lead. Two runs on the same event: live updates off
+//! (entries), then on (exits of the same people). For each: the rate reached, request
+//! latency percentiles and server CPU; with them on, the lag from each scan group's commit
+//! to its attendees' stored live leads (p50, p90, p99, read off the server's
+//! `badgetrail_live_lead_lag_seconds` histogram, interpolated inside its buckets, after
+//! the backlog drained) and a check that every scanned attendee's live lead was stored.
+//!
+//! `cargo bench --bench live_leads [-- SECONDS RATE KIOSKS]` (defaults 8, 10000, 100); set
+//! `BENCH_DATABASE_URL` to a `postgres://` URL to measure PostgreSQL (a schema of its own,
+//! dropped at the end).
+
+use std::{
+    net::SocketAddr,
+    process::{Command, Stdio},
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use badgetrail::{config::Settings, context::Context, demo, door, registration};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::{Request, header};
+use hyper_util::rt::TokioIo;
+use jiff::{SignedDuration, Timestamp};
+use secrecy::SecretString;
+
+#[path = "support/serve.rs"]
+#[allow(dead_code)] // shared with scan_ingest, which reads the machine's CPU too
+mod serve;
+use serve::{Server, cpu_seconds, database, drop_schema, load_average, percentile};
+
+/// Seconds of load before measuring starts.
+const WARM_UP: Duration = Duration::from_secs(1);
+
+struct Load {
+    seconds: u64,
+    rate: usize,
+    kiosks: usize,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let load = Load {
+        seconds: args.first().and_then(|s| s.parse().ok()).unwrap_or(8),
+        rate: args.get(1).and_then(|s| s.parse().ok()).unwrap_or(10_000),
+        kiosks: args.get(2).and_then(|s| s.parse().ok()).unwrap_or(100),
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let dir = tempfile::tempdir()?;
+        let (url, schema) = database(dir.path(), "live_leads").await?;
+        let result = measure(dir.path(), &url, &load).await;
+        if let Some((admin, schema)) = schema {
+            drop_schema(&admin, &schema).await;
+        }
+        result
+    })
+}
+
+/// What the kiosks of one run saw.
+#[derive(Default)]
+struct Seen {
+    latencies: Vec<Duration>,
+    scans: usize,
+    errors: usize,
+}
+
+async fn measure(dir: &std::path::Path, url: &str, load: &Load) -> anyhow::Result<()> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let mut s = Settings {
+        database_url: SecretString::from(url.to_owned()),
+        public_url: format!("http://127.0.0.1:{port}"),
+        mail_poll_ms: 0,
+        database_max_connections: 16,
+        ..Settings::default()
+    };
+    s.mail.outbox_dir = dir.join("outbox");
+    let ctx = Context::build(s).await?;
+    let p = demo::programme::cloud_summit();
+    let now = Timestamp::now();
+    ctx.store.import_programme(&p, now).await?;
+    let event = ctx
+        .store
+        .event_by_slug(demo::programme::SLUG)
+        .await?
+        .expect("the event was just imported");
+    // Enough people for every scan of a run to be someone's first of its direction.
+    let people_needed = load.rate * (load.seconds as usize + WARM_UP.as_secs() as usize + 2);
+    let topics: Vec<&str> = p.topics.iter().map(|t| t.slug.as_str()).collect();
+    let started = Instant::now();
+    let mut badges = Vec::with_capacity(people_needed);
+    let people = demo::people::synthetic(people_needed, &topics, 17);
+    for chunk in people.chunks(1_000) {
+        let regs: Vec<_> = chunk
+            .iter()
+            .map(|i| badgetrail::domain::attendee::Registration::parse(i, &topics))
+            .collect::<Result<_, _>>()
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        for o in registration::record(&ctx, &event, &regs, registration::Source::Demo, false, now)
+            .await?
+        {
+            badges.push(o.token);
+        }
+    }
+    println!(
+        "live_leads: registered {} attendees in {:.0} s",
+        badges.len(),
+        started.elapsed().as_secs_f64()
+    );
+    let badges = Arc::new(badges);
+    let mut tokens = Vec::new();
+    for k in 0..load.kiosks {
+        let d =
+            door::create_device(&ctx, &event, Some("Main Hall"), &format!("Door {k}"), now).await?;
+        tokens.push(door::pair(&ctx, &d.pairing_code, now).await?.unwrap().token);
+    }
+    let backend = if url.starts_with("postgres") {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    println!(
+        "live_leads: {backend}, {} scans/s asked of {} kiosks (single scans), {} s per run after {} s warm-up; load average before: {}",
+        load.rate,
+        load.kiosks,
+        load.seconds,
+        WARM_UP.as_secs(),
+        load_average()
+    );
+    for (live, direction, minute) in [(false, "entry", "05"), (true, "exit", "30")] {
+        let server = serve(dir, url, port, live)?;
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse()?;
+        let ready = Instant::now();
+        while tokio::net::TcpStream::connect(addr).await.is_err() {
+            anyhow::ensure!(
+                ready.elapsed() < Duration::from_secs(30),
+                "server did not start"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let pid = server.0.id().to_string();
+        // During the opening keynote (09:00-09:45), in the Main Hall.
+        let at: Timestamp = format!("2026-05-12T09:{minute}:00+02:00").parse()?;
+        let measure_from = Instant::now() + WARM_UP;
+        let stop = measure_from + Duration::from_secs(load.seconds);
+        let per_kiosk = Duration::from_secs_f64(load.kiosks as f64 / load.rate as f64);
+        let tasks: Vec<_> = tokens
+            .iter()
+            .enumerate()
+            .map(|(k, token)| {
+                tokio::spawn(kiosk(Kiosk {
+                    addr,
+                    token: token.clone(),
+                    badges: badges.clone(),
+                    k,
+                    kiosks: load.kiosks,
+                    every: per_kiosk,
+                    direction,
+                    at,
+                    measure_from,
+                    stop,
+                }))
+            })
+            .collect();
+        tokio::time::sleep_until(measure_from.into()).await;
+        let cpu0 = cpu_seconds(&pid);
+        let t0 = Instant::now();
+        let mut seen = Seen::default();
+        let mut sent = 0usize;
+        for t in tasks {
+            let (s, all) = t.await??;
+            seen.latencies.extend(s.latencies);
+            seen.scans += s.scans;
+            seen.errors += s.errors;
+            sent += all;
+        }
+        let secs = t0.elapsed().as_secs_f64();
+        let cpu = cpu_seconds(&pid) - cpu0;
+        seen.latencies.sort();
+        println!(
+            "  live updates {}: {:.0} scans/s, {} errors; request latency p50 {:.1} ms p90 {:.1} ms p99 {:.1} ms; server CPU {:.2} cores",
+            if live { "on " } else { "off" },
+            seen.scans as f64 / secs,
+            seen.errors,
+            percentile(&seen.latencies, 0.5),
+            percentile(&seen.latencies, 0.9),
+            percentile(&seen.latencies, 0.99),
+            cpu / secs,
+        );
+        if live {
+            // Wait for the backlog: every acknowledged scan's attendee updated.
+            let waited = Instant::now();
+            let lag = loop {
+                let m = metrics(addr).await?;
+                let updated = counter(&m, "badgetrail_live_leads_updated_total");
+                if updated >= sent as f64 || waited.elapsed() > Duration::from_secs(120) {
+                    break m;
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            };
+            let buckets = histogram(&lag, "badgetrail_live_lead_lag_seconds");
+            println!(
+                "  live lead lag from commit, {} updates (warm-up included): p50 {:.0} ms, p90 {:.0} ms, p99 {:.0} ms; backlog drained {:.1} s after the load stopped",
+                buckets.last().map_or(0.0, |b| b.1),
+                quantile(&buckets, 0.5) * 1e3,
+                quantile(&buckets, 0.9) * 1e3,
+                quantile(&buckets, 0.99) * 1e3,
+                waited.elapsed().as_secs_f64(),
+            );
+            let stored = ctx.store.live_leads(event.id).await?.len();
+            println!("  live leads stored: {stored} for {sent} scanned attendees");
+            anyhow::ensure!(stored >= sent, "live leads are missing");
+        }
+        drop(server);
+    }
+    ctx.store.close().await;
+    Ok(())
+}
+
+fn serve(dir: &std::path::Path, url: &str, port: u16, live: bool) -> anyhow::Result<Server> {
+    let child = Command::new(env!("CARGO_BIN_EXE_badgetrail"))
+        .arg("serve")
+        .current_dir(dir)
+        .env("BADGETRAIL_DATABASE_URL", url)
+        .env("BADGETRAIL_BIND", format!("127.0.0.1:{port}"))
+        .env("BADGETRAIL_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
+        .env("BADGETRAIL_MAIL_POLL_MS", "0")
+        .env("BADGETRAIL_DATABASE_MAX_CONNECTIONS", "16")
+        .env("BADGETRAIL_LEADS__LIVE_UPDATES", live.to_string())
+        .env("BADGETRAIL_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()?;
+    Ok(Server(child))
+}
+
+struct Kiosk {
+    addr: SocketAddr,
+    token: String,
+    badges: Arc<Vec<String>>,
+    k: usize,
+    kiosks: usize,
+    every: Duration,
+    direction: &'static str,
+    at: Timestamp,
+    measure_from: Instant,
+    stop: Instant,
+}
+
+/// One kiosk: its own connection, a scan every `every`, of attendees k, k + kiosks, ...;
+/// returns what it saw while measuring and how many scans were acknowledged in all.
+async fn kiosk(k: Kiosk) -> anyhow::Result<(Seen, usize)> {
+    let stream = tokio::net::TcpStream::connect(k.addr).await?;
+    stream.set_nodelay(true)?;
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+    tokio::spawn(conn);
+    let bearer = format!("Bearer {}", k.token);
+    let host = k.addr.to_string();
+    let mut seen = Seen::default();
+    let mut acknowledged = 0;
+    let start = Instant::now();
+    for n in 0.. {
+        let due = start + k.every * n;
+        if due >= k.stop {
+            break;
+        }
+        tokio::time::sleep_until(due.into()).await;
+        let Some(badge) = k.badges.get(k.k + n as usize * k.kiosks) else {
+            break;
+        };
+        let scanned = k.at + SignedDuration::from_millis(i64::from(n));
+        let body = format!(
+            "{{\"sent_at\":\"{}\",\"app_version\":\"bench\",\"queue_size\":0,\"scans\":[{{\"nonce\":\"{}-{}-{n}\",\"badge\":\"{badge}\",\"device_time\":\"{scanned}\",\"direction\":\"{}\"}}]}}",
+            Timestamp::now(),
+            k.direction,
+            k.k,
+            k.direction
+        );
+        let req = Request::post("/api/v1/scans")
+            .header(header::HOST, &host)
+            .header(header::AUTHORIZATION, &bearer)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Full::new(Bytes::from(body)))?;
+        let t0 = Instant::now();
+        let ok = match sender.send_request(req).await {
+            Ok(resp) => {
+                let status = resp.status();
+                let bytes = resp.into_body().collect().await?.to_bytes();
+                status == 200 && accepted(&bytes)
+            }
+            Err(_) => false,
+        };
+        if ok {
+            acknowledged += 1;
+        }
+        if t0 >= k.measure_from && t0 < k.stop {
+            seen.latencies.push(t0.elapsed());
+            if ok {
+                seen.scans += 1;
+            } else {
+                seen.errors += 1;
+            }
+        }
+    }
+    Ok((seen, acknowledged))
+}
+
+/// Whether the answer accepted the scan (every scan here is someone's first of its kind).
+fn accepted(body: &[u8]) -> bool {
+    let needle = b"\"decision\":\"accepted\"";
+    body.windows(needle.len()).any(|w| w == needle)
+}
+
+async fn metrics(addr: SocketAddr) -> anyhow::Result<String> {
+    let stream = tokio::net::TcpStream::connect(addr).await?;
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+    tokio::spawn(conn);
+    let req = Request::get("/metrics")
+        .header(header::HOST, addr.to_string())
+        .body(Full::new(Bytes::new()))?;
+    let resp = sender.send_request(req).await?;
+    let bytes = resp.into_body().collect().await?.to_bytes();
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+fn counter(text: &str, name: &str) -> f64 {
+    text.lines()
+        .find(|l| l.starts_with(name))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// (upper bound, cumulative count) of each bucket of a histogram, `+Inf` last.
+fn histogram(text: &str, name: &str) -> Vec<(f64, f64)> {
+    let prefix = format!("{name}_bucket{{le=\"");
+    text.lines()
+        .filter_map(|l| l.strip_prefix(&prefix))
+        .filter_map(|rest| {
+            let (le, tail) = rest.split_once('"')?;
+            let count = tail.rsplit(' ').next()?.parse().ok()?;
+            let le = if le == "+Inf" {
+                f64::INFINITY
+            } else {
+                le.parse().ok()?
+            };
+            Some((le, count))
+        })
+        .collect()
+}
+
+/// The `q` quantile, interpolated linearly inside its bucket.
+fn quantile(buckets: &[(f64, f64)], q: f64) -> f64 {
+    let total = buckets.last().map_or(0.0, |b| b.1);
+    let want = total * q;
+    let mut below = (0.0, 0.0);
+    for &(le, count) in buckets {
+        if count >= want {
+            if !le.is_finite() {
+                return below.0;
+            }
+            let share = if count > below.1 {
+                (want - below.1) / (count - below.1)
+            } else {
+                0.0
+            };
+            return below.0 + (le - below.0) * share;
+        }
+        below = (le, count);
+    }
+    below.0
+}

@@ -1,0 +1,422 @@
+//! Live leads and hot-lead alerts while the event runs: a scan at the door updates the
+//! person's lead without a build, the live state equals what the build concludes from the
+//! same scans, and a watch rule alerts the owner once per window by page, email and a signed
+//! webhook.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use axum::{Router, body::Bytes, http::HeaderMap, routing::post};
+use badgetrail::{
+    domain::user::Role,
+    door,
+    leads::{self, live_updates, watch_file},
+    store::{EventRecord, LiveLeadRow},
+};
+use jiff::Timestamp;
+use serde_json::{Value, json};
+
+use crate::{
+    helpers::{Db, TestApp, extract_csrf, spawn_app, spawn_app_with},
+    kiosk_support::{register_as, seed_event_now_with},
+    lead_support::{get, signed_in},
+    leads_support::{event_with_day, opts},
+    on_both_backends,
+};
+
+on_both_backends!(
+    the_live_state_equals_the_build_for_the_same_scans,
+    a_scan_at_the_door_updates_the_lead_and_alerts_the_owner_once,
+    watch_rules_are_saved_whole_or_not_at_all_by_the_right_people,
+);
+
+async fn the_live_state_equals_the_build_for_the_same_scans(db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    // The simulated door day: late and out-of-order kiosks, double scans, wrong doors.
+    let (event, _) = event_with_day(&app, 300, 5).await;
+    let updated = live_updates::catch_up_all(&app.ctx).await.unwrap();
+    assert!(updated > 250, "{updated} live leads");
+    // Nothing is left behind once caught up.
+    assert_eq!(live_updates::catch_up_all(&app.ctx).await.unwrap(), 0);
+    leads::build(&app.ctx, &event, &opts(), &|_| {})
+        .await
+        .unwrap();
+    let built = app.ctx.store.event_leads(event.id).await.unwrap();
+    let live: HashMap<i64, LiveLeadRow> = app
+        .ctx
+        .store
+        .live_leads(event.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|l| (l.attendee_id, l))
+        .collect();
+    let mut compared = 0;
+    for b in &built {
+        let p = b.lead.package().unwrap();
+        let Some(l) = live.get(&b.lead.attendee_id) else {
+            assert_eq!(p.session_count, 0, "a lead with sessions has no live state");
+            continue;
+        };
+        compared += 1;
+        assert_eq!(l.tier, b.lead.tier, "attendee {}", l.attendee_id);
+        assert_eq!(l.score, b.lead.score, "attendee {}", l.attendee_id);
+        assert_eq!(l.top_topic, b.lead.top_topic, "attendee {}", l.attendee_id);
+        assert_eq!(
+            l.topic_scores, b.lead.topic_scores,
+            "attendee {}",
+            l.attendee_id
+        );
+        assert_eq!(
+            l.explanation, b.lead.explanation,
+            "attendee {}",
+            l.attendee_id
+        );
+    }
+    assert_eq!(compared, live.len());
+    assert!(compared > 250, "{compared} compared");
+}
+
+#[derive(Clone, Default)]
+struct Hook {
+    bodies: Arc<Mutex<Vec<(HeaderMap, Bytes)>>>,
+}
+
+async fn hook() -> (Hook, String) {
+    let hook = Hook::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/alerts", listener.local_addr().unwrap());
+    let router = Router::new().route(
+        "/alerts",
+        post({
+            let hook = hook.clone();
+            move |headers: HeaderMap, body: Bytes| async move {
+                hook.bodies.lock().unwrap().push((headers, body));
+                "ok"
+            }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    (hook, url)
+}
+
+async fn paired(app: &TestApp, event: &EventRecord, room: &str) -> String {
+    let d = door::create_device(&app.ctx, event, Some(room), "Door", Timestamp::now())
+        .await
+        .unwrap();
+    let r = app
+        .client
+        .post(app.url("/api/v1/devices/pair"))
+        .json(&json!({ "code": d.pairing_code }))
+        .send()
+        .await
+        .unwrap();
+    let body: Value = r.json().await.unwrap();
+    body["token"].as_str().unwrap().to_owned()
+}
+
+/// Sends one scan made `ago` before now (a kiosk that held it while offline) now.
+async fn scan_at(
+    app: &TestApp,
+    token: &str,
+    nonce: &str,
+    badge: &str,
+    direction: &str,
+    ago: jiff::SignedDuration,
+) {
+    let now = Timestamp::now();
+    let at = now - ago;
+    let r = app
+        .client
+        .post(app.url("/api/v1/scans"))
+        .bearer_auth(token)
+        .json(
+            &json!({ "sent_at": now, "app_version": "test", "queue_size": 0, "scans": [
+            { "nonce": nonce, "badge": badge, "device_time": at, "direction": direction }
+        ] }),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["results"][0]["decision"], "accepted", "{body}");
+}
+
+async fn scan(app: &TestApp, token: &str, nonce: &str, badge: &str, direction: &str) {
+    scan_at(
+        app,
+        token,
+        nonce,
+        badge,
+        direction,
+        jiff::SignedDuration::ZERO,
+    )
+    .await;
+}
+
+/// Waits (at most 10 s) for the attendee's live lead to reflect at least `scans` scans.
+async fn live_after(app: &TestApp, attendee: i64, newer_than: i64) -> LiveLeadRow {
+    for _ in 0..200 {
+        if let Some(l) = app.ctx.store.live_lead(attendee).await.unwrap()
+            && l.scan_seen > newer_than
+        {
+            return l;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the live lead of {attendee} was not updated");
+}
+
+async fn a_scan_at_the_door_updates_the_lead_and_alerts_the_owner_once(db: Db) {
+    let (hook, url) = hook().await;
+    let Some(app) = spawn_app_with(db, |s| {
+        s.leads.alert_webhook_url = Some(url);
+        s.leads.webhook_secret = Some("alert-secret".to_owned().into());
+    })
+    .await
+    else {
+        return;
+    };
+    // K1 in the Main Hall started twenty minutes ago.
+    let event = seed_event_now_with(&app, |p| {
+        for s in &mut p.sessions {
+            s.starts_at -= jiff::SignedDuration::from_mins(10);
+            s.ends_at -= jiff::SignedDuration::from_mins(10);
+        }
+    })
+    .await;
+    let sales = app.role_user(Role::Sales).await;
+    app.ctx
+        .store
+        .set_user_email(&sales, Some("sally@example.com"))
+        .await
+        .unwrap();
+    let (ada, ada_id) = register_as(&app, "ada@acme.example", "Ada Lovelace").await;
+    let (bob, bob_id) = register_as(&app, "bob@other.example", "Bob Stranger").await;
+    let saved = watch_file::save(
+        &app.ctx,
+        &event,
+        &format!(
+            "window_minutes = 60\nfresh_minutes = 30\n[[watch]]\nname = \"Acme in the building\"\nwhen = [\"enters\"]\naccounts = [\"acme.example\"]\nnotify = [\"{sales}\"]\n"
+        ),
+        "test",
+    )
+    .await
+    .unwrap();
+    assert!(saved.is_ok(), "{saved:?}");
+
+    let door = paired(&app, &event, "Main Hall").await;
+    let mins = jiff::SignedDuration::from_mins;
+    scan_at(&app, &door, "n1", &ada, "entry", mins(16)).await;
+    scan(&app, &door, "n2", &bob, "entry").await;
+    let first = live_after(&app, ada_id, 0).await;
+    assert!(first.topic_scores.contains(':'), "{first:?}");
+    live_after(&app, bob_id, 0).await;
+
+    // One alert: Ada's company is watched, Bob's is not.
+    let alerts = app
+        .ctx
+        .store
+        .hot_alerts(None, Some(event.id), 0, 10)
+        .await
+        .unwrap();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    let a = &alerts[0];
+    assert_eq!((a.attendee_id, a.trigger.as_str()), (ada_id, "enters"));
+    assert_eq!(a.room.as_deref(), Some("Main Hall"));
+    assert!(
+        a.reason.contains("target account acme.example"),
+        "{}",
+        a.reason
+    );
+    assert!(!a.reason.contains("Ada"), "no name in the stored reason");
+
+    // Emailed to the salesperson and posted, signed, once.
+    delivered(&app, event.id).await;
+    let a = &app
+        .ctx
+        .store
+        .hot_alerts(None, Some(event.id), 0, 10)
+        .await
+        .unwrap()[0];
+    assert_eq!(
+        (a.email_state.as_str(), a.webhook_state.as_str()),
+        ("sent", "posted")
+    );
+    let mails = outbox_to(&app, "sally@example.com");
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert!(
+        mails[0]
+            .contains("Subject: Hot lead: Ada Lovelace (Analytical Engines) is in Main Hall now"),
+        "{}",
+        mails[0]
+    );
+    assert!(mails[0].contains("Main Hall"));
+    let posted = hook.bodies.lock().unwrap().clone();
+    assert_eq!(posted.len(), 1);
+    let (headers, body) = &posted[0];
+    let expected = leads::webhook::signature(b"alert-secret", body);
+    assert_eq!(
+        headers["x-badgetrail-signature"].to_str().unwrap(),
+        expected
+    );
+    let sent: Value = serde_json::from_slice(body).unwrap();
+    assert_eq!(sent["attendee_id"], ada_id);
+    assert_eq!(sent["room"], "Main Hall");
+    assert_eq!(sent["trigger"], "enters");
+
+    // Ada leaves and comes back within the window: her lead follows, nobody is told again.
+    scan_at(&app, &door, "n3", &ada, "exit", mins(10)).await;
+    scan(&app, &door, "n4", &ada, "entry").await;
+    let later = live_after(&app, ada_id, first.scan_seen).await;
+    assert!(later.scan_seen > first.scan_seen);
+    let alerts = app
+        .ctx
+        .store
+        .hot_alerts(None, Some(event.id), 0, 10)
+        .await
+        .unwrap();
+    assert_eq!(alerts.len(), 1, "one alert per person per rule per window");
+    delivered(&app, event.id).await;
+    assert_eq!(outbox_to(&app, "sally@example.com").len(), 1);
+    assert_eq!(hook.bodies.lock().unwrap().len(), 1);
+
+    // The salesperson's "hot now" page shows who, where and why; another's shows nothing.
+    let (sally, _) = signed_in(&app, &sales, Role::Sales).await;
+    let (status, html) = get(&sally, &app, "/sales/hot").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Ada Lovelace (Analytical Engines)"), "{html}");
+    assert!(html.contains("is in Main Hall now"));
+    assert!(html.contains("target account acme.example"));
+    assert!(!html.contains("Bob Stranger"));
+    let (other, _) = signed_in(&app, "sam", Role::Sales).await;
+    let (_, html) = get(&other, &app, "/sales/hot").await;
+    assert!(html.contains("id=\"no-alerts\""), "{html}");
+    // Door staff have no business there.
+    let (staff, _) = signed_in(&app, "dora", Role::Staff).await;
+    let (status, _) = get(&staff, &app, "/sales/hot").await;
+    assert_eq!(status, 403);
+    // Erasing Ada takes her alerts and live lead with her.
+    badgetrail::privacy::erase_attendee(
+        &app.ctx,
+        ada_id,
+        Timestamp::now(),
+        badgetrail::privacy::ErasureRequester::Staff("test".into()),
+    )
+    .await
+    .unwrap();
+    assert!(app.ctx.store.live_lead(ada_id).await.unwrap().is_none());
+    assert!(
+        app.ctx
+            .store
+            .hot_alerts(None, Some(event.id), 0, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+/// Delivers what is pending and waits (at most 10 s) until no alert of the event is still
+/// to email or post: the worker may have leased one a moment before.
+async fn delivered(app: &TestApp, event_id: i64) {
+    for _ in 0..200 {
+        leads::alerts::deliver_pending(&app.ctx).await;
+        let alerts = app
+            .ctx
+            .store
+            .hot_alerts(None, Some(event_id), 0, 100)
+            .await
+            .unwrap();
+        if alerts
+            .iter()
+            .all(|a| a.email_state != "pending" && a.webhook_state != "pending")
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("alerts still pending");
+}
+
+/// Every message in the outbox to `to`.
+fn outbox_to(app: &TestApp, to: &str) -> Vec<String> {
+    let Ok(dir) = std::fs::read_dir(app.outbox()) else {
+        return Vec::new();
+    };
+    dir.filter_map(|e| std::fs::read_to_string(e.unwrap().path()).ok())
+        .filter(|m| m.contains(&format!("To: {to}")) || m.contains(&format!("<{to}>")))
+        .collect()
+}
+
+async fn watch_rules_are_saved_whole_or_not_at_all_by_the_right_people(db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let event = app.seed_event().await;
+    let path = format!("/admin/events/{}/leads/watch", event.info.slug);
+    app.login_as(Role::Marketer).await;
+    let (status, html) = get(&app.client, &app, &path).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("id=\"no-rules\""));
+    let csrf = extract_csrf(&html);
+    let good = "[[watch]]\nname = \"AI buyers\"\nroles = [\"buyer\"]\ntopics = [\"ai\"]\n";
+    let r = app
+        .client
+        .post(app.url(&path))
+        .form(&[("csrf", csrf.as_str()), ("rules", good)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let (_, html) = get(&app.client, &app, &format!("{path}?done=saved")).await;
+    assert!(html.contains("AI buyers"), "{html}");
+    assert!(html.contains("with the role buyer"));
+    // A wrong line: 422 with its line, and the saved rules stay.
+    let bad = "[[watch]]\nname = \"x\"\ntopics = [\"no-such-topic\"]\n";
+    let r = app
+        .client
+        .post(app.url(&path))
+        .form(&[("csrf", csrf.as_str()), ("rules", bad)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("<li>rule &#39;x&#39;: no topic &#39;no-such-topic&#39; at this event</li>"),
+        "{html}"
+    );
+    let bad_toml = "[[watch]]\nname = \"x\"\ncolour = \"red\"\n";
+    let r = app
+        .client
+        .post(app.url(&path))
+        .form(&[("csrf", csrf.as_str()), ("rules", bad_toml)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("line 3"));
+    let (text, rules) = watch_file::current(&app.ctx, &event).await.unwrap();
+    assert_eq!(text, good);
+    assert_eq!(rules.rules.len(), 1);
+    // Without the form's token nothing changes.
+    let r = app
+        .client
+        .post(app.url(&path))
+        .form(&[("csrf", "forged"), ("rules", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(watch_file::current(&app.ctx, &event).await.unwrap().0, good);
+    // Sales may read alerts, not change who is watched.
+    let (sales, _) = signed_in(&app, "sid", Role::Sales).await;
+    let (status, _) = get(&sales, &app, &path).await;
+    assert_eq!(status, 403);
+}
