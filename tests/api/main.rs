@@ -8,6 +8,7 @@ mod attendee_list;
 mod back_office;
 mod badges;
 mod browser;
+mod campaign_steps;
 mod cli;
 mod crash;
 mod dashboard;
