@@ -391,7 +391,7 @@ async fn main() -> anyhow::Result<()> {
         )
         .await?;
     }
-    let mut decoders = vec!["jsQR"];
+    let mut decoders = vec!["jsQR", "zxing-wasm"];
     if has_detector {
         decoders.push("");
     }

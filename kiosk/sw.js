@@ -1,7 +1,7 @@
 // Keeps the kiosk app shell so the page opens without a network. API calls are never cached.
 "use strict";
 
-const CACHE = "badgetrail-kiosk-v7";
+const CACHE = "badgetrail-kiosk-v8";
 const SHELL = [
   "/kiosk",
   "/kiosk/kiosk.js",
@@ -12,6 +12,10 @@ const SHELL = [
   "/kiosk/decoder.js",
   "/kiosk/vendor/jsQR.js",
   "/kiosk/vendor/jsQR.LICENSE",
+  "/kiosk/vendor/zxing-wasm/zxing-reader.js",
+  "/kiosk/vendor/zxing-wasm/zxing_reader.wasm",
+  "/kiosk/vendor/zxing-wasm/LICENSE",
+  "/kiosk/vendor/zxing-wasm/zxing-cpp.LICENSE",
   "/kiosk/kiosk.css",
   "/kiosk/manifest.webmanifest",
 ];

@@ -85,7 +85,7 @@ async fn a_kiosk_pairs_scans_offline_first_and_refuses_a_forged_badge() {
         let r = app.client.get(app.url(path)).send().await.unwrap();
         assert_eq!(r.status(), 200, "{path}");
         assert_eq!(r.headers()["content-type"], *ty, "{path}");
-        assert_eq!(r.text().await.unwrap(), *body, "{path}");
+        assert_eq!(&r.bytes().await.unwrap()[..], *body, "{path}");
         assert!(
             worker.contains(&format!("\"{path}\"")),
             "{path} is cached offline"

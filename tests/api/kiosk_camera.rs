@@ -78,7 +78,8 @@ async fn a_badge_held_to_the_camera_is_scanned_once_and_stored_for_its_attendee(
     assert_eq!(field(&shown, "state"), "accepted", "{shown}");
 
     // Which decoder really ran: headless Chromium on Linux has no BarcodeDetector, so this
-    // is the vendored jsQR in the worker; where the browser has one, the test says so.
+    // is the vendored zxing-cpp WebAssembly in the worker; where the browser has one, the
+    // test says so.
     let d = eventually(c, 10, DECODER, |v| v["stats"]["frames"].as_u64() >= Some(5)).await;
     let has_detector = d["has"] == Value::Bool(true);
     let decoder = d["stats"]["decoder"].as_str().unwrap().to_owned();
@@ -86,7 +87,7 @@ async fn a_badge_held_to_the_camera_is_scanned_once_and_stored_for_its_attendee(
         "camera decoder in this Chromium: {decoder} (BarcodeDetector present: {has_detector})"
     );
     if !has_detector {
-        assert_eq!(decoder, "jsQR");
+        assert_eq!(decoder, "zxing-wasm");
     }
     assert!(d["stats"]["p50"].as_f64().unwrap() > 0.0, "{d}");
     assert!(
