@@ -48,6 +48,56 @@ pub fn merge_sessions_csv(
     Ok(parsed.warnings)
 }
 
+/// An uploaded programme file, read for the event whose programme is `current`.
+#[derive(Debug)]
+pub struct Uploaded {
+    pub programme: Programme,
+    /// What did not stop the file (an unknown column ignored, ...).
+    pub warnings: Vec<String>,
+    /// The event file names a sessions CSV, which is uploaded on its own.
+    pub names_sessions_csv: bool,
+}
+
+/// Reads an uploaded file by its name: a sessions CSV is merged into `current`, an event
+/// file of the same event replaces it. Refused with every problem, each prefixed with the
+/// file's name as `badgetrail event import` prints it.
+pub fn read_upload(
+    mut current: Programme,
+    name: &str,
+    bytes: &[u8],
+) -> Result<Uploaded, Vec<String>> {
+    let located = |errors: Vec<RowError>| -> Vec<String> {
+        errors.iter().map(|e| format!("{name}: {e}")).collect()
+    };
+    match ProgrammeFile::from_name(name) {
+        None => Err(vec![format!(
+            "{name}: programme files end in .toml, .yaml, .yml (or .csv for sessions)"
+        )]),
+        Some(ProgrammeFile::SessionsCsv) => {
+            let warnings = merge_sessions_csv(&mut current, bytes).map_err(located)?;
+            Ok(Uploaded {
+                programme: current,
+                warnings,
+                names_sessions_csv: false,
+            })
+        }
+        Some(ProgrammeFile::Event(format)) => {
+            let parsed = read_event_file(bytes, format).map_err(located)?;
+            if parsed.programme.event.slug != current.event.slug {
+                return Err(vec![format!(
+                    "{name}: the file is the programme of event '{}', not of '{}'",
+                    parsed.programme.event.slug, current.event.slug
+                )]);
+            }
+            Ok(Uploaded {
+                programme: parsed.programme,
+                warnings: Vec::new(),
+                names_sessions_csv: parsed.sessions_csv.is_some(),
+            })
+        }
+    }
+}
+
 /// The programme as a file to download: its name and text.
 pub fn write(programme: &Programme, kind: ProgrammeFile) -> (String, String) {
     let slug = programme.event.slug.as_str();

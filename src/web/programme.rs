@@ -356,45 +356,26 @@ async fn upload(
 ) -> WebResult<Response> {
     let upload = Upload::read(form, &csrf).await?;
     user.require(EDIT)?;
-    let mut programme = state
+    let current = state
         .ctx
         .store
         .load_programme(&slug)
         .await?
         .ok_or(Error::NotFound)?;
-    let name = upload.file_name.clone();
+    let name = &upload.file_name;
     let mut warnings = Vec::new();
-    let checked: Result<Programme, Vec<String>> = match ProgrammeFile::from_name(&name) {
-        None => Err(vec![format!(
-            "{name}: programme files end in .toml, .yaml, .yml (or .csv for sessions)"
-        )]),
-        Some(ProgrammeFile::SessionsCsv) => {
-            match files::merge_sessions_csv(&mut programme, &upload.bytes) {
-                Ok(w) => {
-                    warnings = w;
-                    Ok(programme)
-                }
-                Err(errors) => Err(errors.iter().map(|e| format!("{name}: {e}")).collect()),
+    let stored = match files::read_upload(current, name, &upload.bytes) {
+        Ok(read) => {
+            warnings = read.warnings;
+            if read.names_sessions_csv {
+                warnings.push(csv_reminder());
             }
+            event_setup::store_checked(&state.ctx, &read.programme, Timestamp::now())
+                .await
+                .map_err(|e| {
+                    refusal(e).map(|ps| ps.iter().map(|p| format!("{name}: {p}")).collect())
+                })
         }
-        Some(ProgrammeFile::Event(format)) => match files::read_event_file(&upload.bytes, format) {
-            Err(errors) => Err(errors.iter().map(|e| format!("{name}: {e}")).collect()),
-            Ok(parsed) if parsed.programme.event.slug.as_str() != slug => Err(vec![format!(
-                "{name}: the file is the programme of event '{}', not of '{slug}'",
-                parsed.programme.event.slug
-            )]),
-            Ok(parsed) => {
-                if parsed.sessions_csv.is_some() {
-                    warnings.push(csv_reminder());
-                }
-                Ok(parsed.programme)
-            }
-        },
-    };
-    let stored = match checked {
-        Ok(p) => event_setup::store_checked(&state.ctx, &p, Timestamp::now())
-            .await
-            .map_err(|e| refusal(e).map(|ps| ps.iter().map(|p| format!("{name}: {p}")).collect())),
         Err(problems) => Err(Ok(problems)),
     };
     let shown = match stored {
