@@ -181,6 +181,7 @@ async fn main() -> anyhow::Result<()> {
             job_title: &sample.job_title,
             topic: Some(topics[0]),
             tier: badgetrail::domain::campaign::Tier::A,
+            next_need: None,
         },
     )?;
     let size = message.formatted().len();

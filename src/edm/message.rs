@@ -14,7 +14,7 @@ use crate::{
         email::Email,
     },
     error::urlencode,
-    mail::{CampaignTemplates, MessageLinks, Personal, compose_campaign_email},
+    mail::{AlsoBlock, CampaignTemplates, MessageLinks, Personal, compose_campaign_email},
     store::{CampaignRecord, EventRecord},
 };
 
@@ -30,6 +30,8 @@ pub struct RecipientData<'a> {
     /// Their content topic (`None`: general) or, for previews, their lead's top topic.
     pub topic: Option<&'a str>,
     pub tier: Tier,
+    /// The topic slug of their lead's likely next need, if any.
+    pub next_need: Option<&'a str>,
 }
 
 /// A rendered message as the preview page shows it.
@@ -104,6 +106,17 @@ impl CampaignMailer {
         &self.contents
     }
 
+    /// The compiled block written for `topic` and `tier`, else for `topic` and every tier.
+    fn block_for(&self, topic: &str, tier: Tier) -> Option<usize> {
+        let find = |tier: Option<Tier>| {
+            self.contents
+                .iter()
+                .find(|(k, _)| k.topic.as_deref() == Some(topic) && k.tier == tier)
+        };
+        let (key, _) = find(Some(tier)).or_else(|| find(None))?;
+        self.templates.index_of(key)
+    }
+
     /// Writes the message for one recipient: their block rendered, links signed for their
     /// ledger row, DKIM-signed when configured. Returns the message and its Message-ID.
     pub fn compose(
@@ -124,6 +137,11 @@ impl CampaignMailer {
             .map(String::as_str)
             .unwrap_or("");
         let first_name = crate::domain::attendee::first_name(to.name);
+        let next_need = to.next_need.filter(|n| !n.is_empty() && *n != topic);
+        let next_need_name = next_need
+            .and_then(|n| self.topic_names.get(n))
+            .map(String::as_str)
+            .unwrap_or("");
         let who = Personal {
             first_name,
             name: to.name,
@@ -133,8 +151,23 @@ impl CampaignMailer {
             topic,
             topic_name,
             tier: to.tier.as_str(),
+            next_need: next_need.unwrap_or(""),
+            next_need_name,
         };
         let rendered = self.templates.render(index, &who)?;
+        // The second block: the campaign's own content for the likely next need (this
+        // tier's, else every tier's), never the general fallback nor the first block again.
+        let also = match next_need.and_then(|n| self.block_for(n, to.tier)) {
+            Some(i) if i != index => {
+                let as_topic = Personal {
+                    topic: next_need.unwrap_or(""),
+                    topic_name: next_need_name,
+                    ..who.clone()
+                };
+                Some(self.templates.render(i, &as_topic)?)
+            }
+            _ => None,
+        };
         let email = Email::parse(to.email).map_err(|e| anyhow::anyhow!("address {e}"))?;
 
         let signer = &rt.signer;
@@ -153,6 +186,15 @@ impl CampaignMailer {
             )
         } else {
             rendered.cta_url.clone()
+        };
+        let also_href = match &also {
+            Some(a) if self.campaign.track_clicks && !a.cta_url.is_empty() => format!(
+                "{base}/t/c/{}?u={}",
+                signer.click_token(to.send_id, &a.cta_url),
+                urlencode(&a.cta_url)
+            ),
+            Some(a) => a.cta_url.clone(),
+            None => String::new(),
         };
         let open_pixel_url = self
             .campaign
@@ -190,9 +232,15 @@ impl CampaignMailer {
             postal_address: &self.postal,
             message_id: &bracketed,
         };
-        let (text, html) = self
-            .templates
-            .layouts(&rendered, &self.event.info.name, &links)?;
+        let (text, html) = self.templates.layouts(
+            &rendered,
+            also.as_ref().map(|content| AlsoBlock {
+                content,
+                cta_href: &also_href,
+            }),
+            &self.event.info.name,
+            &links,
+        )?;
         let preview = if to.send_id == TEST_SEND {
             Preview {
                 block: key.label_named(

@@ -106,6 +106,8 @@ pub fn check_contents(contents: &[(ContentKey, Content)]) -> Result<(), String> 
             topic: key.topic.as_deref().unwrap_or(""),
             topic_name: "Sample topic",
             tier: key.tier.unwrap_or(Tier::A).as_str(),
+            next_need: "sample-topic",
+            next_need_name: "Another sample topic",
         };
         templates.render(i, &sample).map_err(|e| e.to_string())?;
     }

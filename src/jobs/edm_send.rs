@@ -209,6 +209,7 @@ async fn send_one(
         job_title: &send.job_title,
         topic: (!send.topic.is_empty()).then_some(send.topic.as_str()),
         tier,
+        next_need: send.next_need.as_deref(),
     };
     let (message, message_id, _) = match mailer.compose(&ctx.edm, &to) {
         Ok(m) => m,

@@ -485,5 +485,6 @@ fn stored(l: &mut LeadPackage, owner_ids: &HashMap<String, i64>) -> anyhow::Resu
         package,
         owner_id,
         due_at,
+        next_need: l.next_need.as_ref().map(|n| n.slug.clone()),
     })
 }

@@ -42,6 +42,18 @@ pub struct Personal<'a> {
     pub topic: &'a str,
     pub topic_name: &'a str,
     pub tier: &'a str,
+    /// Slug and name of the topic of the person's likely next need; "" when none.
+    pub next_need: &'a str,
+    pub next_need_name: &'a str,
+}
+
+/// A second block under the first: the campaign's content for the person's likely next
+/// need, rendered for them, with its own call to action.
+#[derive(Debug, Clone, Copy)]
+pub struct AlsoBlock<'a> {
+    pub content: &'a RenderedContent,
+    /// Where its call to action goes (a signed tracking redirect when clicks are tracked).
+    pub cta_href: &'a str,
 }
 
 /// A campaign's content blocks compiled once, rendered for many attendees.
@@ -148,13 +160,24 @@ impl CampaignTemplates {
     }
 
     /// Renders the message bodies around `rendered`: (text, HTML).
+    /// `also` adds the second block (its subject as its heading) under the first.
     pub fn layouts(
         &self,
         rendered: &RenderedContent,
+        also: Option<AlsoBlock<'_>>,
         event_name: &str,
         links: &MessageLinks<'_>,
     ) -> Result<(String, String), MailError> {
+        let also = also.map(|a| {
+            context! {
+                title => &a.content.subject,
+                paragraphs => &a.content.paragraphs,
+                cta_label => &a.content.cta_label,
+                cta_href => a.cta_href,
+            }
+        });
         let ctx = context! {
+            also => also,
             subject => &rendered.subject,
             preheader => &rendered.preheader,
             paragraphs => &rendered.paragraphs,
@@ -298,6 +321,8 @@ mod tests {
             topic: "big-data",
             topic_name: "Big data",
             tier: "A",
+            next_need: "",
+            next_need_name: "",
         }
     }
 
@@ -355,7 +380,7 @@ mod tests {
             postal_address: &postal,
             message_id: "<1@bt.example>",
         };
-        let (text, html) = t.layouts(&r, "Cloud Summit", &links).unwrap();
+        let (text, html) = t.layouts(&r, None, "Cloud Summit", &links).unwrap();
         assert!(
             html.contains(">Hello Ada, thanks for coming to the summit.</p>"),
             "{html}"
@@ -369,6 +394,55 @@ mod tests {
             text.contains("thanks for coming\nto the summit."),
             "text keeps its lines: {text}"
         );
+    }
+
+    #[test]
+    fn a_second_block_follows_the_first_escaped_with_its_own_link() {
+        let t = CampaignTemplates::compile(&block("Hi", "First.")).unwrap();
+        let first = t.render(0, &who("Ada")).unwrap();
+        let second = RenderedContent {
+            subject: "Also: <b>storage</b> & more".into(),
+            preheader: String::new(),
+            paragraphs: vec![vec!["Objects <i>at</i> scale.".into()]],
+            cta_label: "Read".into(),
+            cta_url: "https://example.com/s".into(),
+        };
+        let postal = vec![];
+        let links = MessageLinks {
+            unsubscribe_url: "https://bt.example/u/T",
+            unsubscribe_mailto: "mailto:u@bt.example",
+            cta_href: "https://bt.example/t/c/T",
+            open_pixel_url: None,
+            list_id: "x <x.bt.example>",
+            postal_address: &postal,
+            message_id: "<1@bt.example>",
+        };
+        let also = AlsoBlock {
+            content: &second,
+            cta_href: "https://bt.example/t/c/S?u=x&y=1",
+        };
+        let (text, html) = t.layouts(&first, Some(also), "Summit", &links).unwrap();
+        assert!(
+            html.contains(">Also: &lt;b&gt;storage&lt;&#x2f;b&gt; &amp; more</h2>"),
+            "{html}"
+        );
+        assert!(
+            html.contains(">Objects &lt;i&gt;at&lt;&#x2f;i&gt; scale.</p>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("href=\"https:&#x2f;&#x2f;bt.example&#x2f;t&#x2f;c&#x2f;S?u=x&amp;y=1\""),
+            "{html}"
+        );
+        let first_at = text.find("First.").unwrap();
+        let also_at = text.find("Also: <b>storage</b> & more").unwrap();
+        assert!(first_at < also_at, "{text}");
+        assert!(
+            text.contains("Read: https://bt.example/t/c/S?u=x&y=1"),
+            "{text}"
+        );
+        let (plain, _) = t.layouts(&first, None, "Summit", &links).unwrap();
+        assert!(!plain.contains("storage"));
     }
 
     #[test]
@@ -410,7 +484,7 @@ mod tests {
             postal_address: &postal,
             message_id: "<1.abc@bt.example>",
         };
-        let bodies = t.layouts(&r, "Summit", &links).unwrap();
+        let bodies = t.layouts(&r, None, "Summit", &links).unwrap();
         let message = compose_campaign_email(&from, &to, name, &r.subject, bodies, &links).unwrap();
         let raw = message.formatted();
         let parsed = mail_parser::MessageParser::default().parse(&raw).unwrap();

@@ -11,7 +11,7 @@ mod staff_notice;
 mod transport;
 
 pub use campaign_compose::{
-    CampaignTemplates, MessageLinks, Personal, RenderedContent, TemplateProblem,
+    AlsoBlock, CampaignTemplates, MessageLinks, Personal, RenderedContent, TemplateProblem,
     compose_campaign_email,
 };
 pub use compose::{BadgeEmail, compose_badge_email};

@@ -565,14 +565,15 @@ impl Store {
         Ok(progress)
     }
 
-    /// The lead of one attendee: (tier, top topic), when the lead builder made one.
+    /// The lead of one attendee: (tier, top topic, likely next need), when the lead builder
+    /// made one.
     pub async fn lead_of(
         &self,
         event_id: i64,
         attendee_id: i64,
-    ) -> StoreResult<Option<(String, Option<String>)>> {
+    ) -> StoreResult<Option<(String, Option<String>, Option<String>)>> {
         let row = on_pool!(self, p => sqlx::query_as(
-            "SELECT tier, top_topic FROM leads WHERE event_id = $1 AND attendee_id = $2",
+            "SELECT tier, top_topic, next_need FROM leads WHERE event_id = $1 AND attendee_id = $2",
         )
         .bind(event_id)
         .bind(attendee_id)

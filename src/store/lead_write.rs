@@ -58,7 +58,7 @@ async fn upsert_leads(
         let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
             "INSERT INTO leads (event_id, attendee_id, tier, top_topic, built_at, score, fit,
                  engagement, stage, topic_scores, explanation, package, owner_id, due_at,
-                 build_id) ",
+                 build_id, next_need) ",
         );
         qb.push_values(rest, |mut b, l: StoredLead| {
             b.push_bind(event_id)
@@ -75,7 +75,8 @@ async fn upsert_leads(
                 .push_bind(l.package)
                 .push_bind(l.owner_id)
                 .push_bind(l.due_at)
-                .push_bind(build_id);
+                .push_bind(build_id)
+                .push_bind(l.next_need);
         });
         qb.push(
             " ON CONFLICT (event_id, attendee_id) DO UPDATE SET tier = excluded.tier,
@@ -84,7 +85,7 @@ async fn upsert_leads(
                  stage = excluded.stage, topic_scores = excluded.topic_scores,
                  explanation = excluded.explanation, package = excluded.package,
                  owner_id = excluded.owner_id, due_at = excluded.due_at,
-                 build_id = excluded.build_id",
+                 build_id = excluded.build_id, next_need = excluded.next_need",
         );
         qb.build().execute(&mut *c).await?;
         rest = tail;
@@ -94,7 +95,8 @@ async fn upsert_leads(
 
 /// The columns of `copy_rows`, in order, as PostgreSQL's binary `COPY` format.
 const COPY_LEADS: &str = "COPY leads (event_id, attendee_id, tier, top_topic, built_at, score,
-     fit, engagement, stage, topic_scores, explanation, package, owner_id, due_at, build_id)
+     fit, engagement, stage, topic_scores, explanation, package, owner_id, due_at, build_id,
+     next_need)
      FROM STDIN WITH (FORMAT binary)";
 
 /// Leads as the binary stream of `COPY_LEADS` (PostgreSQL's "Binary Format" of COPY: a
@@ -128,7 +130,7 @@ fn copy_rows(event_id: i64, build_id: i64, now: i64, leads: &[StoredLead]) -> Ve
     };
     let null = |out: &mut Vec<u8>| out.extend_from_slice(&(-1i32).to_be_bytes());
     for l in leads {
-        out.extend_from_slice(&15i16.to_be_bytes());
+        out.extend_from_slice(&16i16.to_be_bytes());
         int8(&mut out, event_id);
         int8(&mut out, l.attendee_id);
         text(&mut out, &l.tier);
@@ -151,6 +153,10 @@ fn copy_rows(event_id: i64, build_id: i64, now: i64, leads: &[StoredLead]) -> Ve
             }
         }
         int8(&mut out, build_id);
+        match &l.next_need {
+            Some(t) => text(&mut out, t),
+            None => null(&mut out),
+        }
     }
     out.extend_from_slice(&(-1i16).to_be_bytes());
     out

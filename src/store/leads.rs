@@ -44,6 +44,10 @@ pub struct StoredLead {
     pub package: String,
     pub owner_id: Option<i64>,
     pub due_at: Option<i64>,
+    /// Slug of the likely next need's topic, if any (also in the package). Reads that do
+    /// not select it leave it out.
+    #[sqlx(default)]
+    pub next_need: Option<String>,
 }
 
 /// A stored lead with its owner's login name, for lists.
@@ -95,7 +99,7 @@ pub struct LeadBuildRecord {
 pub const STALE_BUILD_MS: i64 = 120_000;
 
 const LEAD_COLUMNS: &str = "l.attendee_id, l.tier, l.top_topic, l.score, l.fit, l.engagement, \
-    l.stage, l.topic_scores, l.explanation, l.package, l.owner_id, l.due_at";
+    l.stage, l.topic_scores, l.explanation, l.package, l.owner_id, l.due_at, l.next_need";
 
 impl Store {
     /// Replaces every stored lead of an event with `leads`, in one transaction.

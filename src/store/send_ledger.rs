@@ -25,6 +25,8 @@ pub struct ClaimedSend {
     /// The latest consent record of the attendee (of the person, at any event, for a
     /// campaign to the data pool).
     pub consent: Option<bool>,
+    /// The topic slug of the recipient's likely next need (their lead at their own event).
+    pub next_need: Option<String>,
 }
 
 /// One row of the send ledger as it stands.
@@ -76,7 +78,9 @@ const CLAIMED_COLUMNS: &str = "SELECT s.id, s.campaign_id, s.attendee_id, s.emai
          -- A pool campaign honours the person's latest consent at any event.
          ELSE (SELECT c.granted FROM attendees r JOIN consents c ON c.attendee_id = r.id
                WHERE r.person_id = a.person_id ORDER BY c.id DESC LIMIT 1)
-       END AS consent";
+       END AS consent,
+       (SELECT l.next_need FROM leads l WHERE l.event_id = a.event_id AND l.attendee_id = s.attendee_id)
+         AS next_need";
 const CLAIMED_JOINS: &str =
     "JOIN attendees a ON a.id = s.attendee_id JOIN campaigns k ON k.id = s.campaign_id";
 

@@ -76,9 +76,9 @@ async fn render(
     to: &str,
 ) -> WebResult<(lettre::Message, Preview)> {
     let lead = state.ctx.store.lead_of(event.id, attendee.id).await?;
-    let (tier, topic) = match &lead {
-        Some((tier, topic)) => (Tier::of_lead(Some(tier)), topic.as_deref()),
-        None => (Tier::None, None),
+    let (tier, topic, next_need) = match &lead {
+        Some((tier, topic, next)) => (Tier::of_lead(Some(tier)), topic.as_deref(), next.as_deref()),
+        None => (Tier::None, None, None),
     };
     let mailer = CampaignMailer::load(&state.ctx, campaign)
         .await
@@ -94,6 +94,7 @@ async fn render(
                 job_title: &attendee.job_title,
                 topic,
                 tier,
+                next_need,
             },
         )
         .map_err(|e| Error::BadRequest(format!("This email cannot be written: {e:#}")))?;
