@@ -31,6 +31,7 @@ on_both_backends!(
     the_live_state_equals_the_build_for_the_same_scans,
     a_scan_at_the_door_updates_the_lead_and_alerts_the_owner_once,
     watch_rules_are_saved_whole_or_not_at_all_by_the_right_people,
+    two_instances_claiming_one_alert_at_once_record_it_once,
 );
 
 async fn the_live_state_equals_the_build_for_the_same_scans(db: Db) {
@@ -419,4 +420,69 @@ async fn watch_rules_are_saved_whole_or_not_at_all_by_the_right_people(db: Db) {
     let (sales, _) = signed_in(&app, "sid", Role::Sales).await;
     let (status, _) = get(&sales, &app, &path).await;
     assert_eq!(status, 403);
+}
+
+async fn two_instances_claiming_one_alert_at_once_record_it_once(db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let other = app.another_instance().await;
+    let event = app.seed_event().await;
+    let mut people = Vec::new();
+    for i in 0..20 {
+        let (_, id) = register_as(&app, &format!("p{i}@example.com"), &format!("P {i}")).await;
+        people.push(id);
+    }
+    let now = Timestamp::now().as_millisecond();
+    let alert = |attendee_id| badgetrail::store::NewAlert {
+        attendee_id,
+        rule: "everyone".into(),
+        trigger: "enters",
+        recipients: vec![None],
+        session_id: None,
+        reason: "entered".into(),
+        window_start: now - 60_000,
+        email_state: "none",
+        webhook_state: "none",
+    };
+    // Each person's alert is claimed by both instances at the same moment.
+    for &id in &people {
+        let (one, two) = ([alert(id)], [alert(id)]);
+        let (a, b) = tokio::join!(
+            app.ctx.store.claim_alerts(event.id, &one, now),
+            other.ctx.store.claim_alerts(event.id, &two, now),
+        );
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert_eq!(a.len() + b.len(), 1, "attendee {id}: {a:?} {b:?}");
+    }
+    let stored = app
+        .ctx
+        .store
+        .hot_alerts(None, Some(event.id), 0, 100)
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), people.len());
+    // Within the window nobody claims it again; after it, once more.
+    assert!(
+        app.ctx
+            .store
+            .claim_alerts(event.id, &[alert(people[0])], now + 1)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let later = badgetrail::store::NewAlert {
+        window_start: now + 1,
+        ..alert(people[0])
+    };
+    assert_eq!(
+        other
+            .ctx
+            .store
+            .claim_alerts(event.id, &[later], now + 61_000)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }
