@@ -179,9 +179,14 @@ async fn a_refused_camera_is_explained_in_plain_words() {
         .unwrap();
     assert_eq!(running, false);
     // The handheld scanner still works, focus back on the wedge after the camera button.
+    // Its result is the kiosk's own rules' or, on a quick network, already the server's.
     let shown = wedge_scan(c, &people[0].0).await;
-    assert_eq!(field(&shown, "source"), "local", "{shown}");
+    assert!(
+        matches!(field(&shown, "source"), "local" | "server"),
+        "{shown}"
+    );
     assert_ne!(field(&shown, "state"), "idle", "{shown}");
+    assert!(!field(&shown, "nonce").is_empty(), "{shown}");
     b.client.clone().close().await.unwrap();
 }
 
