@@ -20,7 +20,7 @@ use badgetrail::{
         door_day::{self, Behaviour, Walker},
     },
     domain::{programme::Programme, scan::Direction},
-    store::{BulkAttendee, BulkScan},
+    store::{BulkAttendee, BulkLoad, BulkScan},
 };
 use jiff::{SignedDuration, Timestamp};
 use secrecy::{ExposeSecret, SecretString};
@@ -140,9 +140,8 @@ async fn main() -> anyhow::Result<()> {
                     .collect(),
             })
             .collect();
-        let ids = ctx
-            .store
-            .bulk_insert_attendees(event.id, &rows, now)
+        let ids = BulkLoad::into(&ctx.store)
+            .attendees(event.id, &rows, now)
             .await?;
         for (id, r) in ids.into_iter().zip(chunk) {
             walkers.push(Walker {
@@ -196,8 +195,8 @@ async fn main() -> anyhow::Result<()> {
     drop(day);
     let device = ctx.store.import_device(event.id, now).await?;
     for (i, chunk) in scans.chunks(200_000).enumerate() {
-        ctx.store
-            .bulk_insert_scans(event.id, device, i * 200_000, chunk, now)
+        BulkLoad::into(&ctx.store)
+            .scans(event.id, device, i * 200_000, chunk, now)
             .await?;
     }
     let scan_count = scans.len();

@@ -12,7 +12,7 @@ use badgetrail::{
     demo,
     domain::attendee::Registration,
     pool,
-    store::{BulkAttendee, OnExisting, RegisterOptions},
+    store::{BulkAttendee, BulkLoad, OnExisting, RegisterOptions},
 };
 use jiff::Timestamp;
 
@@ -46,8 +46,8 @@ async fn main() -> anyhow::Result<()> {
             .enumerate()
             .map(|(i, r)| bulk_row(n * 50_000 + i, r))
             .collect();
-        ctx.store
-            .bulk_insert_attendees(history.id, &rows, now)
+        BulkLoad::into(&ctx.store)
+            .attendees(history.id, &rows, now)
             .await?;
     }
     let loaded = started.elapsed();

@@ -21,7 +21,7 @@ use badgetrail::{
         user::Role,
     },
     edm, pool,
-    store::{BulkAttendee, CampaignSettings},
+    store::{BulkAttendee, BulkLoad, CampaignSettings},
 };
 use jiff::{Timestamp, ToSpan, tz::TimeZone};
 
@@ -53,12 +53,12 @@ async fn main() -> anyhow::Result<()> {
             .enumerate()
             .map(|(i, r)| bulk_row(n * 50_000 + i, r))
             .collect();
-        ctx.store
-            .bulk_insert_attendees(first.id, &rows, now)
+        BulkLoad::into(&ctx.store)
+            .attendees(first.id, &rows, now)
             .await?;
         let back: Vec<BulkAttendee> = rows.into_iter().step_by(5).collect();
-        ctx.store
-            .bulk_insert_attendees(later.id, &back, now)
+        BulkLoad::into(&ctx.store)
+            .attendees(later.id, &back, now)
             .await?;
     }
     let resolved = pool::resolve_all(&ctx.store).await?;

@@ -76,8 +76,8 @@ async fn preload(
         })
         .collect();
     for (i, chunk) in rows.chunks(200_000).enumerate() {
-        ctx.store
-            .bulk_insert_scans(event_id, device, i * 200_000, chunk, Timestamp::now())
+        badgetrail::store::BulkLoad::into(&ctx.store)
+            .scans(event_id, device, i * 200_000, chunk, Timestamp::now())
             .await?;
     }
     // For comparison, BENCH_PRELOAD_ANALYZE=1 gives the planner its statistics after all.

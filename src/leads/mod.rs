@@ -30,7 +30,7 @@ use crate::{
         lead_build::{self, KeptRoute, Scorer, TierMoves},
         lead_follow_up::{self, PriorOutcome},
     },
-    store::{Backend, EventRecord, StoreError, StoredLead, ts},
+    store::{EventRecord, StoreError, StoredLead, ts},
 };
 
 /// What to build and how.
@@ -269,7 +269,7 @@ async fn run(
     // inputs are read: readers keep seeing the old leads until it commits. SQLite has one
     // writer at a time, so there it opens only once there is something to write, leaving
     // the door's scan writes free meanwhile.
-    let early = build_id.filter(|_| store.backend() == Backend::Postgres);
+    let early = build_id.filter(|_| !store.writers_queue());
     let started = std::time::Instant::now();
     let by_account = files.routing.as_ref().is_some_and(|r| r.by_account);
     let (input, owners, feedback, companies, summaries, early_write) = tokio::try_join!(

@@ -1,11 +1,11 @@
 //! Bulk loading for benchmarks and large simulations: attendees and accepted scans written
 //! many rows per statement, skipping the per-registration work (badges, consents, mail).
-//! Not used by any request path.
+//! A type of its own beside the `Store`, which no request path uses.
 
 use jiff::Timestamp;
-use sqlx::{Postgres, QueryBuilder, Sqlite};
+use sqlx::QueryBuilder;
 
-use super::{Pool, Store, StoreResult};
+use super::{Store, StoreResult, in_tx};
 
 /// An attendee as a bulk load writes it (choice fields hold their keys).
 #[derive(Debug, Clone)]
@@ -38,112 +38,73 @@ pub struct BulkScan {
 const ATTENDEE_ROWS: usize = 2_000;
 const SCAN_ROWS: usize = 2_000;
 
-macro_rules! bulk_attendees {
-    ($db:ty, $tx:expr, $event_id:expr, $rows:expr, $now:expr) => {{
-        let mut ids: Vec<i64> = Vec::with_capacity($rows.len());
-        for chunk in $rows.chunks(ATTENDEE_ROWS) {
-            let mut qb: QueryBuilder<$db> = QueryBuilder::new(
-                "INSERT INTO attendees (event_id, email, name, company, job_title, decision_role,
-                   purchase_stage, industry, company_size, country, marketing_consent, source,
-                   badge_serial, registered_at, updated_at) ",
-            );
-            qb.push_values(chunk, |mut b, a: &BulkAttendee| {
-                b.push_bind($event_id)
-                    .push_bind(a.email.clone())
-                    .push_bind(a.name.clone())
-                    .push_bind(a.company.clone())
-                    .push_bind(a.job_title.clone())
-                    .push_bind(a.decision_role.clone())
-                    .push_bind(a.purchase_stage.clone())
-                    .push_bind(a.industry.clone())
-                    .push_bind(a.company_size.clone())
-                    .push_bind(a.country.clone())
-                    .push_bind(a.marketing_consent)
-                    .push_bind("bulk")
-                    .push_bind(1i64)
-                    .push_bind($now)
-                    .push_bind($now);
-            });
-            qb.push(" RETURNING id");
-            let got: Vec<i64> = qb.build_query_scalar().fetch_all(&mut *$tx).await?;
-            ids.extend(got);
-        }
-        let pairs: Vec<(i64, i64)> = ids
-            .iter()
-            .zip($rows)
-            .flat_map(|(id, a)| a.interests.iter().map(move |t| (*id, *t)))
-            .collect();
-        for chunk in pairs.chunks(SCAN_ROWS * 4) {
-            let mut qb: QueryBuilder<$db> =
-                QueryBuilder::new("INSERT INTO attendee_interests (attendee_id, topic_id) ");
-            qb.push_values(chunk, |mut b, (a, t)| {
-                b.push_bind(*a).push_bind(*t);
-            });
-            qb.build().execute(&mut *$tx).await?;
-        }
-        ids
-    }};
+/// Writes straight into a store's tables, many rows per statement.
+pub struct BulkLoad<'a> {
+    pool: &'a super::Pool,
 }
 
-macro_rules! bulk_scans {
-    ($db:ty, $tx:expr, $event_id:expr, $device_id:expr, $first:expr, $rows:expr, $now:expr) => {{
-        for (c, chunk) in $rows.chunks(SCAN_ROWS).enumerate() {
-            let mut qb: QueryBuilder<$db> = QueryBuilder::new(
-                "INSERT INTO scans (event_id, device_id, nonce, badge, attendee_id, room_id,
-                   session_id, direction, device_time, scanned_at, received_at, decision) ",
-            );
-            qb.push_values(
-                chunk.iter().enumerate(),
-                |mut b, (i, s): (usize, &BulkScan)| {
-                    let at = s.at.as_millisecond();
-                    b.push_bind($event_id)
-                        .push_bind($device_id)
-                        .push_bind(format!("bulk-{}", $first + c * SCAN_ROWS + i))
-                        .push_bind("")
-                        .push_bind(s.attendee_id)
-                        .push_bind(s.room_id)
-                        .push_bind(s.session_id)
-                        .push_bind(if s.entry { "entry" } else { "exit" })
-                        .push_bind(at)
-                        .push_bind(at)
-                        .push_bind($now)
-                        .push_bind("accepted");
-                },
-            );
-            qb.build().execute(&mut *$tx).await?;
-        }
-    }};
-}
+impl<'a> BulkLoad<'a> {
+    pub fn into(store: &'a Store) -> BulkLoad<'a> {
+        BulkLoad { pool: &store.pool }
+    }
 
-impl Store {
     /// Writes attendees (and their declared interests) in one transaction; returns their ids
     /// in order.
-    pub async fn bulk_insert_attendees(
+    pub async fn attendees(
         &self,
         event_id: i64,
         rows: &[BulkAttendee],
         now: Timestamp,
     ) -> StoreResult<Vec<i64>> {
         let now = now.as_millisecond();
-        let ids = match &self.pool {
-            Pool::Sqlite(pools) => {
-                let mut tx = super::sqlite::begin_write(&pools.write).await?;
-                let ids = bulk_attendees!(Sqlite, tx, event_id, rows, now);
-                tx.commit().await?;
-                ids
+        let ids = in_tx!(self, tx => {
+            let mut ids: Vec<i64> = Vec::with_capacity(rows.len());
+            for chunk in rows.chunks(ATTENDEE_ROWS) {
+                let mut qb = QueryBuilder::new(
+                    "INSERT INTO attendees (event_id, email, name, company, job_title, decision_role,
+                       purchase_stage, industry, company_size, country, marketing_consent, source,
+                       badge_serial, registered_at, updated_at) ",
+                );
+                qb.push_values(chunk, |mut b, a: &BulkAttendee| {
+                    b.push_bind(event_id)
+                        .push_bind(a.email.clone())
+                        .push_bind(a.name.clone())
+                        .push_bind(a.company.clone())
+                        .push_bind(a.job_title.clone())
+                        .push_bind(a.decision_role.clone())
+                        .push_bind(a.purchase_stage.clone())
+                        .push_bind(a.industry.clone())
+                        .push_bind(a.company_size.clone())
+                        .push_bind(a.country.clone())
+                        .push_bind(a.marketing_consent)
+                        .push_bind("bulk")
+                        .push_bind(1i64)
+                        .push_bind(now)
+                        .push_bind(now);
+                });
+                qb.push(" RETURNING id");
+                let got: Vec<i64> = qb.build_query_scalar().fetch_all(&mut *tx).await?;
+                ids.extend(got);
             }
-            Pool::Postgres(p) => {
-                let mut tx = p.begin().await?;
-                let ids = bulk_attendees!(Postgres, tx, event_id, rows, now);
-                tx.commit().await?;
-                ids
+            let pairs: Vec<(i64, i64)> = ids
+                .iter()
+                .zip(rows)
+                .flat_map(|(id, a)| a.interests.iter().map(move |t| (*id, *t)))
+                .collect();
+            for chunk in pairs.chunks(SCAN_ROWS * 4) {
+                let mut qb = QueryBuilder::new("INSERT INTO attendee_interests (attendee_id, topic_id) ");
+                qb.push_values(chunk, |mut b, (a, t)| {
+                    b.push_bind(*a).push_bind(*t);
+                });
+                qb.build().execute(&mut *tx).await?;
             }
-        };
+            ids
+        });
         Ok(ids)
     }
 
     /// Writes accepted scans of one device in one transaction; `first` numbers their nonces.
-    pub async fn bulk_insert_scans(
+    pub async fn scans(
         &self,
         event_id: i64,
         device_id: i64,
@@ -152,18 +113,30 @@ impl Store {
         now: Timestamp,
     ) -> StoreResult<()> {
         let now = now.as_millisecond();
-        match &self.pool {
-            Pool::Sqlite(pools) => {
-                let mut tx = super::sqlite::begin_write(&pools.write).await?;
-                bulk_scans!(Sqlite, tx, event_id, device_id, first, rows, now);
-                tx.commit().await?;
+        in_tx!(self, tx => {
+            for (c, chunk) in rows.chunks(SCAN_ROWS).enumerate() {
+                let mut qb = QueryBuilder::new(
+                    "INSERT INTO scans (event_id, device_id, nonce, badge, attendee_id, room_id,
+                       session_id, direction, device_time, scanned_at, received_at, decision) ",
+                );
+                qb.push_values(chunk.iter().enumerate(), |mut b, (i, s): (usize, &BulkScan)| {
+                    let at = s.at.as_millisecond();
+                    b.push_bind(event_id)
+                        .push_bind(device_id)
+                        .push_bind(format!("bulk-{}", first + c * SCAN_ROWS + i))
+                        .push_bind("")
+                        .push_bind(s.attendee_id)
+                        .push_bind(s.room_id)
+                        .push_bind(s.session_id)
+                        .push_bind(if s.entry { "entry" } else { "exit" })
+                        .push_bind(at)
+                        .push_bind(at)
+                        .push_bind(now)
+                        .push_bind("accepted");
+                });
+                qb.build().execute(&mut *tx).await?;
             }
-            Pool::Postgres(p) => {
-                let mut tx = p.begin().await?;
-                bulk_scans!(Postgres, tx, event_id, device_id, first, rows, now);
-                tx.commit().await?;
-            }
-        }
+        });
         Ok(())
     }
 }

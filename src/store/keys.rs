@@ -1,9 +1,10 @@
-//! Event signing keys: public halves always, secret halves when kept in the database.
+//! Signing keys: the events' badge keys (public halves always, secret halves when kept in
+//! the database) and the key that signs links in follow-up emails.
 
 use jiff::Timestamp;
 use sqlx::FromRow;
 
-use super::{Store, StoreResult, on_pool, on_writer};
+use super::{Store, StoreResult, in_tx, on_pool, on_writer};
 
 /// One signing key of an event. `secret_key` is `None` when secrets live in a key directory.
 #[derive(Debug, Clone, FromRow)]
@@ -68,5 +69,20 @@ impl Store {
         .await
         .map(|r| r.rows_affected()))?;
         Ok(())
+    }
+
+    /// The secret that signs links in follow-up emails, made on first use from `fresh`.
+    pub async fn link_secret(&self, fresh: &[u8], now: Timestamp) -> StoreResult<Vec<u8>> {
+        in_tx!(self, tx => {
+            sqlx::query("INSERT INTO link_keys (id, secret, created_at) VALUES (1, $1, $2) ON CONFLICT (id) DO NOTHING")
+                .bind(fresh)
+                .bind(now.as_millisecond())
+                .execute(&mut *tx)
+                .await?;
+        });
+        let secret = on_pool!(self, p => sqlx::query_scalar("SELECT secret FROM link_keys WHERE id = 1")
+            .fetch_one(p)
+            .await)?;
+        Ok(secret)
     }
 }

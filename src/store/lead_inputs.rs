@@ -4,7 +4,7 @@
 
 use sqlx::FromRow;
 
-use super::{Pool, Store, StoreResult, on_pool};
+use super::{Sql, Store, StoreResult, on_pool};
 
 /// One session as the builder needs it.
 #[derive(Debug, Clone, PartialEq, FromRow)]
@@ -48,6 +48,34 @@ pub fn unpack_scans(packed: &str) -> impl Iterator<Item = LeadScan> + '_ {
         Some((session, entry, at))
     })
 }
+
+/// One row per attendee of a range, their accepted scans packed as text (`unpack_scans`).
+const LEAD_SCANS: Sql = Sql {
+    sqlite: "SELECT attendee_id,
+                    group_concat(session_id || ':' || (direction = 'entry') || ':' || scanned_at, ',')
+             FROM scans
+             WHERE decision = 'accepted' AND attendee_id >= $1 AND attendee_id <= $2
+               AND session_id IS NOT NULL
+             GROUP BY attendee_id ORDER BY attendee_id",
+    postgres: "SELECT attendee_id,
+                      string_agg(session_id || ':' || (direction = 'entry')::int || ':' || scanned_at, ',')
+               FROM scans
+               WHERE decision = 'accepted' AND attendee_id >= $1 AND attendee_id <= $2
+                 AND session_id IS NOT NULL
+               GROUP BY attendee_id ORDER BY attendee_id",
+};
+
+/// Run before `LEAD_SCANS` in its read transaction. On PostgreSQL the one good plan is to
+/// walk the attendee index in order and aggregate as it goes. Fresh statistics after a day
+/// of scans make the planner pick a parallel scan of the whole table per page instead,
+/// missing ones a hash aggregate spilled to disk, and JIT compiles each page for a second:
+/// these transaction-local settings take those choices away. SQLite plans it well as it is.
+const LEAD_SCANS_PLAN: Sql = Sql {
+    sqlite: "SELECT 1",
+    postgres: "SELECT set_config('jit', 'off', true), set_config('enable_seqscan', 'off', true),
+                 set_config('enable_bitmapscan', 'off', true), set_config('enable_hashagg', 'off', true),
+                 set_config('enable_sort', 'off', true)",
+};
 
 impl Store {
     /// Topic id, slug and name, in programme order.
@@ -149,51 +177,14 @@ impl Store {
     /// Attendees belong to one event, so the range alone selects the event's scans; it
     /// reads only the partial index of accepted scans, in its order.
     pub async fn lead_scans(&self, first: i64, last: i64) -> StoreResult<Vec<(i64, String)>> {
-        let rows = match &self.pool {
-            Pool::Sqlite(pools) => {
-                sqlx::query_as(
-                    "SELECT attendee_id,
-                            group_concat(session_id || ':' || (direction = 'entry') || ':' || scanned_at, ',')
-                     FROM scans
-                     WHERE decision = 'accepted' AND attendee_id >= $1 AND attendee_id <= $2
-                       AND session_id IS NOT NULL
-                     GROUP BY attendee_id ORDER BY attendee_id",
-                )
-                .bind(first)
-                .bind(last)
-                .fetch_all(&pools.read)
-                .await?
-            }
-            Pool::Postgres(p) => {
-                // The one good plan is to walk the attendee index in order and aggregate as
-                // it goes. Fresh statistics after a day of scans make the planner pick a
-                // parallel scan of the whole table per page instead, missing ones a hash
-                // aggregate spilled to disk, and JIT compiles each page for a second: this
-                // read's transaction takes those choices away.
-                let mut tx = p.begin().await?;
-                sqlx::raw_sql(
-                    "SET LOCAL jit = off; SET LOCAL enable_seqscan = off;
-                     SET LOCAL enable_bitmapscan = off; SET LOCAL enable_hashagg = off;
-                     SET LOCAL enable_sort = off",
-                )
-                .execute(&mut *tx)
-                .await?;
-                let rows = sqlx::query_as(
-                    "SELECT attendee_id,
-                            string_agg(session_id || ':' || (direction = 'entry')::int || ':' || scanned_at, ',')
-                     FROM scans
-                     WHERE decision = 'accepted' AND attendee_id >= $1 AND attendee_id <= $2
-                       AND session_id IS NOT NULL
-                     GROUP BY attendee_id ORDER BY attendee_id",
-                )
-                .bind(first)
-                .bind(last)
-                .fetch_all(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                rows
-            }
-        };
+        let rows = on_pool!(self, LEAD_SCANS, (p, sql) => async {
+            let mut tx = p.begin().await?;
+            sqlx::query(LEAD_SCANS_PLAN.text(&self.pool)).execute(&mut *tx).await?;
+            let rows = sqlx::query_as(sql).bind(first).bind(last).fetch_all(&mut *tx).await?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(rows)
+        }
+        .await)?;
         Ok(rows)
     }
 

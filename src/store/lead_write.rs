@@ -2,14 +2,9 @@
 //! chunk as the builder produces them, so a large event never has all packages in memory.
 
 use jiff::Timestamp;
-use sqlx::{Postgres, QueryBuilder, Sqlite, Transaction};
+use sqlx::{QueryBuilder, Sqlite};
 
-use super::{Pool, Store, StoreError, StoreResult, leads::StoredLead};
-
-enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
-    Postgres(Transaction<'static, Postgres>),
-}
+use super::{Store, StoreError, StoreResult, Tx, leads::StoredLead, on_tx};
 
 /// An open lead write. Dropping it without `finish` rolls everything back, leaving the
 /// previous leads in place.
@@ -26,21 +21,6 @@ pub struct LeadWrite {
 /// 32,766 (and PostgreSQL's 65,535); the builder writes chunks of this size, one statement
 /// each, so a chunk is one round trip.
 pub const INSERT_CHUNK: usize = 2_000;
-
-macro_rules! on_tx {
-    ($w:expr, $c:ident => $body:expr) => {
-        match &mut $w.tx {
-            Tx::Sqlite(t) => {
-                let $c = &mut **t;
-                $body
-            }
-            Tx::Postgres(t) => {
-                let $c = &mut **t;
-                $body
-            }
-        }
-    };
-}
 
 /// SQLite: each lead replaces the attendee's previous one in place (an upsert on the
 /// primary key) instead of a DELETE of the whole event first. Deleting 100,000 leads costs
@@ -171,12 +151,8 @@ impl Store {
         event_id: i64,
         now: Timestamp,
     ) -> StoreResult<LeadWrite> {
-        let tx = match &self.pool {
-            Pool::Sqlite(pools) => Tx::Sqlite(super::sqlite::begin_write(&pools.write).await?),
-            Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
-        };
         let mut w = LeadWrite {
-            tx,
+            tx: Tx::begin(&self.pool).await?,
             build_id,
             event_id,
             now: now.as_millisecond(),
@@ -263,7 +239,7 @@ impl LeadWrite {
                 )));
             }
         }
-        let claimed = on_tx!(self, c => sqlx::query(
+        let claimed = on_tx!(&mut self.tx, c => sqlx::query(
             "UPDATE lead_builds SET state = 'done', finished_at = $2, heartbeat_at = $2,
                  done = total, summary = $3, insight = $4
              WHERE id = $1 AND state = 'running'",
@@ -280,10 +256,6 @@ impl LeadWrite {
                 "this lead build was stopped; its results were not saved".into(),
             ));
         }
-        match self.tx {
-            Tx::Sqlite(t) => t.commit().await?,
-            Tx::Postgres(t) => t.commit().await?,
-        }
-        Ok(())
+        Ok(self.tx.commit().await?)
     }
 }

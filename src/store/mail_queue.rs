@@ -3,7 +3,7 @@
 use jiff::Timestamp;
 use sqlx::FromRow;
 
-use super::{Pool, Store, StoreResult, on_pool, on_writer};
+use super::{Sql, Store, StoreResult, on_pool, on_writer};
 
 /// A claimed message to send. The claim is a lease: if the sender dies, the message is
 /// claimed again once `lease_until` passes.
@@ -15,24 +15,21 @@ pub struct MailJob {
     pub attempts: i64,
 }
 
-/// The claim statement; `$lock` is the backend's row-locking clause for the sub-select.
-macro_rules! claim {
-    ($pool:expr, $lock:literal, $now:expr, $lease:expr, $limit:expr) => {
-        sqlx::query_as(concat!(
-            "UPDATE mail_queue SET state = 'sending', lease_until = $1 + $2, attempts = attempts + 1 ",
-            "WHERE id IN (SELECT id FROM mail_queue ",
-            "WHERE (state = 'queued' AND run_after <= $1) OR (state = 'sending' AND lease_until < $1) ",
-            "ORDER BY id LIMIT $3 ",
-            $lock,
-            ") RETURNING id, kind, attendee_id, attempts"
-        ))
-        .bind($now)
-        .bind($lease)
-        .bind($limit)
-        .fetch_all($pool)
-        .await?
-    };
-}
+/// Claims due messages. Several app instances may share PostgreSQL: SKIP LOCKED lets each
+/// claim different rows. SQLite has one writer at a time, so the plain sub-select is
+/// already exclusive.
+const CLAIM: Sql = Sql {
+    sqlite: "UPDATE mail_queue SET state = 'sending', lease_until = $1 + $2, attempts = attempts + 1
+             WHERE id IN (SELECT id FROM mail_queue
+               WHERE (state = 'queued' AND run_after <= $1) OR (state = 'sending' AND lease_until < $1)
+               ORDER BY id LIMIT $3)
+             RETURNING id, kind, attendee_id, attempts",
+    postgres: "UPDATE mail_queue SET state = 'sending', lease_until = $1 + $2, attempts = attempts + 1
+               WHERE id IN (SELECT id FROM mail_queue
+                 WHERE (state = 'queued' AND run_after <= $1) OR (state = 'sending' AND lease_until < $1)
+                 ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)
+               RETURNING id, kind, attendee_id, attempts",
+};
 
 impl Store {
     /// Messages waiting to be sent or being sent: the badge mailer's backlog.
@@ -53,12 +50,12 @@ impl Store {
         limit: i64,
     ) -> StoreResult<Vec<MailJob>> {
         let now = now.as_millisecond();
-        // Several app instances may share PostgreSQL: SKIP LOCKED lets each claim different
-        // rows. SQLite has one writer at a time, so the plain sub-select is already exclusive.
-        let jobs = match &self.pool {
-            Pool::Sqlite(pools) => claim!(&pools.write, "", now, lease_ms, limit),
-            Pool::Postgres(p) => claim!(p, "FOR UPDATE SKIP LOCKED", now, lease_ms, limit),
-        };
+        let jobs = on_writer!(self, CLAIM, (p, sql) => sqlx::query_as(sql)
+            .bind(now)
+            .bind(lease_ms)
+            .bind(limit)
+            .fetch_all(p)
+            .await)?;
         Ok(jobs)
     }
 

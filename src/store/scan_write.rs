@@ -11,10 +11,8 @@
 //! the event lock each group takes first, are the only SQL that differs between the
 //! backends, so each statement is written in both dialects side by side.
 
+use super::{ScanVerdict, Sql, Store, StoreResult, Tx, on_tx};
 use serde::Serialize;
-use sqlx::{Postgres, Sqlite, Transaction};
-
-use super::{Pool, ScanVerdict, Sql, Store, StoreResult};
 
 /// A scan fully decided, ready to be stored.
 #[derive(Debug, Clone, Serialize)]
@@ -63,33 +61,9 @@ pub struct GroupReads {
     pub names: Vec<(i64, String)>,
 }
 
-enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
-    Postgres(Transaction<'static, Postgres>),
-}
-
 /// One open scan-group transaction. Dropping it without `commit` rolls everything back.
 pub struct ScanWrite {
     tx: Tx,
-}
-
-/// Runs `$body` with `$c` bound to the transaction's connection and `$sql` to the statement
-/// text for its backend.
-macro_rules! on_tx {
-    ($w:expr, $stmt:expr, ($c:ident, $sql:ident) => $body:expr) => {
-        match &mut $w.tx {
-            Tx::Sqlite(t) => {
-                let $c = &mut **t;
-                let $sql = $stmt.sqlite;
-                $body
-            }
-            Tx::Postgres(t) => {
-                let $c = &mut **t;
-                let $sql = $stmt.postgres;
-                $body
-            }
-        }
-    };
 }
 
 // Orders the scan groups of one event across app instances: whoever holds the event's lock
@@ -207,14 +181,12 @@ impl Store {
     /// event's transaction-scoped advisory lock), so that groups of one event are decided one
     /// after the other whichever app instance writes them.
     pub async fn begin_scan_write(&self, event_id: i64) -> StoreResult<ScanWrite> {
-        let tx = match &self.pool {
-            Pool::Sqlite(pools) => Tx::Sqlite(super::sqlite::begin_write(&pools.write).await?),
-            Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
+        let mut w = ScanWrite {
+            tx: Tx::begin(&self.pool).await?,
         };
-        let mut w = ScanWrite { tx };
         // Wrapping is intended: see LOCK_EVENT.
         let key = event_id as i32;
-        on_tx!(w, LOCK_EVENT, (c, sql) =>
+        on_tx!(&mut w.tx, LOCK_EVENT, (c, sql) =>
             sqlx::query(sql).bind(DOOR_LOCK_CLASS).bind(key).execute(c).await.map(|_| ()))?;
         Ok(w)
     }
@@ -231,7 +203,7 @@ impl ScanWrite {
         ids: &[i64],
     ) -> StoreResult<GroupReads> {
         let (keys, ids) = (json(&keys), json(&ids));
-        let (version, accepted, names): (Option<i64>, String, String) = on_tx!(self, GROUP_READS, (c, sql) =>
+        let (version, accepted, names): (Option<i64>, String, String) = on_tx!(&mut self.tx, GROUP_READS, (c, sql) =>
                 sqlx::query_as(sql).bind(event_id).bind(&keys).bind(&ids).fetch_one(c).await)?;
         Ok(GroupReads {
             door_version: version.unwrap_or(-1),
@@ -260,7 +232,7 @@ impl ScanWrite {
             })
             .collect();
         let rows = json(&rows);
-        let touched = on_tx!(self, TOUCH_DEVICES, (c, sql) =>
+        let touched = on_tx!(&mut self.tx, TOUCH_DEVICES, (c, sql) =>
             sqlx::query(sql).bind(now_ms).bind(&rows).execute(c).await.map(|r| r.rows_affected()))?;
         if touched == contacts.len() as u64 {
             return Ok(contacts
@@ -268,7 +240,7 @@ impl ScanWrite {
                 .map(|c| (c.device_id, c.token_hash.map(str::to_owned)))
                 .collect());
         }
-        let live = on_tx!(self, LIVE_DEVICES, (c, sql) =>
+        let live = on_tx!(&mut self.tx, LIVE_DEVICES, (c, sql) =>
             sqlx::query_as(sql).bind(&rows).fetch_all(c).await)?;
         Ok(live)
     }
@@ -280,7 +252,7 @@ impl ScanWrite {
             return Ok(0);
         }
         let rows = json(&scans);
-        let done = on_tx!(self, INSERT, (c, sql) =>
+        let done = on_tx!(&mut self.tx, INSERT, (c, sql) =>
             sqlx::query(sql).bind(event_id).bind(&rows).execute(c).await.map(|r| r.rows_affected()))?;
         Ok(done)
     }
@@ -294,7 +266,7 @@ impl ScanWrite {
             return Ok(Vec::new());
         }
         let pairs = json(&pairs);
-        let rows: Vec<StoredRow> = on_tx!(self, STORED, (c, sql) =>
+        let rows: Vec<StoredRow> = on_tx!(&mut self.tx, STORED, (c, sql) =>
             sqlx::query_as(sql).bind(&pairs).fetch_all(c).await)?;
         Ok(rows.into_iter().map(|r| (r.device_id, r.verdict)).collect())
     }
@@ -302,18 +274,10 @@ impl ScanWrite {
     /// Undoes the transaction now and lets go of the event's lock, so that a group another
     /// instance has waiting goes ahead without waiting for a dropped transaction's cleanup.
     pub async fn rollback(self) -> StoreResult<()> {
-        match self.tx {
-            Tx::Sqlite(t) => t.rollback().await?,
-            Tx::Postgres(t) => t.rollback().await?,
-        }
-        Ok(())
+        Ok(self.tx.rollback().await?)
     }
 
     pub async fn commit(self) -> StoreResult<()> {
-        match self.tx {
-            Tx::Sqlite(t) => t.commit().await?,
-            Tx::Postgres(t) => t.commit().await?,
-        }
-        Ok(())
+        Ok(self.tx.commit().await?)
     }
 }

@@ -88,27 +88,6 @@ const CLAIMED_JOINS: &str =
 /// limit on bound values).
 const SENT_CHUNK: usize = 256;
 
-/// The claim statement; `$lock` is the backend's row-locking clause for the sub-select.
-macro_rules! claim {
-    ($pool:expr, $lock:literal, $now:expr, $lease:expr, $limit:expr, $token:expr) => {
-        sqlx::query(concat!(
-            "UPDATE campaign_sends SET state = 'sending', lease_until = $1 + $2, attempts = attempts + 1, claim_token = $4 ",
-            "WHERE id IN (SELECT s.id FROM campaign_sends s JOIN campaigns c ON c.id = s.campaign_id ",
-            "WHERE c.state = 'sending' AND ((s.state = 'queued' AND s.run_after <= $1) OR (s.state = 'sending' AND s.lease_until < $1)) ",
-            "ORDER BY s.id LIMIT $3 ",
-            $lock,
-            ")"
-        ))
-        .bind($now)
-        .bind($lease)
-        .bind($limit)
-        .bind($token)
-        .execute($pool)
-        .await?
-        .rows_affected()
-    };
-}
-
 impl Store {
     /// Messages of campaigns that are sending, waiting or being sent: the sender's backlog.
     /// Paused campaigns are left out: their messages wait for a person, not for the sender.
@@ -140,7 +119,21 @@ impl Store {
             // SQLite has one writer at a time, so the plain sub-select is already exclusive;
             // the claimed rows are read back by their token.
             Pool::Sqlite(pools) => {
-                let claimed = claim!(&pools.write, "", now, lease_ms, limit, token);
+                let claimed = sqlx::query(
+                    "UPDATE campaign_sends SET state = 'sending', lease_until = $1 + $2,
+                       attempts = attempts + 1, claim_token = $4
+                     WHERE id IN (SELECT s.id FROM campaign_sends s JOIN campaigns c ON c.id = s.campaign_id
+                       WHERE c.state = 'sending' AND ((s.state = 'queued' AND s.run_after <= $1)
+                         OR (s.state = 'sending' AND s.lease_until < $1))
+                       ORDER BY s.id LIMIT $3)",
+                )
+                .bind(now)
+                .bind(lease_ms)
+                .bind(limit)
+                .bind(token)
+                .execute(&pools.write)
+                .await?
+                .rows_affected();
                 if claimed == 0 {
                     return Ok(Vec::new());
                 }

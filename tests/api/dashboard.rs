@@ -10,7 +10,7 @@ use badgetrail::{
     },
     door,
     registration::{self, Source},
-    store::{BulkScan, EventRecord, StoredLead},
+    store::{BulkLoad, BulkScan, EventRecord, StoredLead},
 };
 use jiff::{SignedDuration, Timestamp};
 
@@ -129,9 +129,8 @@ async fn known_state(app: &TestApp) -> State {
     let rooms = app.ctx.store.kiosk_rooms(event.id).await.unwrap();
     let sessions = app.ctx.store.kiosk_sessions(event.id).await.unwrap();
     let import = app.ctx.store.import_device(event.id, now).await.unwrap();
-    app.ctx
-        .store
-        .bulk_insert_scans(
+    BulkLoad::into(&app.ctx.store)
+        .scans(
             event.id,
             import,
             0,
