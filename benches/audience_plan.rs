@@ -62,9 +62,10 @@ async fn main() -> anyhow::Result<()> {
     let ctx = Context::build(s).await?;
     let p = demo::programme::cloud_summit();
     let now = Timestamp::now();
-    ctx.store.import_programme(&p, now).await?;
+    ctx.store.events().import_programme(&p, now).await?;
     let event = ctx
         .store
+        .events()
         .event_by_slug(demo::programme::SLUG)
         .await?
         .unwrap();
@@ -100,11 +101,15 @@ async fn main() -> anyhow::Result<()> {
             ..Default::default()
         })
         .collect();
-    ctx.store.replace_event_leads(event.id, &leads, now).await?;
+    ctx.store
+        .leads()
+        .replace_event_leads(event.id, &leads, now)
+        .await?;
     // 1% hard bounces, and an earlier campaign that reached 10% two days ago.
     for i in (0..attendees).step_by(100) {
         let email = format!("person{i}@example.com");
         ctx.store
+            .campaigns()
             .record_bounce(
                 &BounceReport {
                     email: &email,
@@ -134,10 +139,12 @@ async fn main() -> anyhow::Result<()> {
         })
         .collect();
     ctx.store
+        .campaigns()
         .queue_campaign(earlier.id, &earlier_recipients, "", now)
         .await?;
     let sent: Vec<SendOutcome> = ctx
         .store
+        .campaigns()
         .campaign_ledger(earlier.id)
         .await?
         .into_iter()
@@ -149,6 +156,7 @@ async fn main() -> anyhow::Result<()> {
         .collect();
     for chunk in sent.chunks(5000) {
         ctx.store
+            .campaigns()
             .record_send_outcomes(chunk, now - jiff::SignedDuration::from_hours(48))
             .await?;
     }

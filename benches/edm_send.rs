@@ -121,9 +121,10 @@ async fn main() -> anyhow::Result<()> {
 
     let p = demo::programme::cloud_summit();
     let now = Timestamp::now();
-    ctx.store.import_programme(&p, now).await?;
+    ctx.store.events().import_programme(&p, now).await?;
     let event = ctx
         .store
+        .events()
         .event_by_slug(demo::programme::SLUG)
         .await?
         .unwrap();
@@ -158,7 +159,10 @@ async fn main() -> anyhow::Result<()> {
             ..Default::default()
         })
         .collect();
-    ctx.store.replace_event_leads(event.id, &leads, now).await?;
+    ctx.store
+        .leads()
+        .replace_event_leads(event.id, &leads, now)
+        .await?;
     let (campaign, _) =
         edm::import_campaign_file(&ctx, &event, "bench", &campaign_file(&topics), now)
             .await
@@ -198,7 +202,7 @@ async fn main() -> anyhow::Result<()> {
     )
     .await?;
     let elapsed = started.elapsed();
-    let progress = ctx.store.campaign_progress(campaign.id).await?;
+    let progress = ctx.store.campaigns().campaign_progress(campaign.id).await?;
     let sent: usize = runs.iter().map(|r| r.sent).sum();
     // Every message sent, and none twice: the senders together sent as many as the ledger
     // holds, each ledger row once.

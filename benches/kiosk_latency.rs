@@ -224,9 +224,10 @@ async fn main() -> anyhow::Result<()> {
     let ctx = Context::build(s).await?;
     let p = programme_now();
     let now = Timestamp::now();
-    ctx.store.import_programme(&p, now).await?;
+    ctx.store.events().import_programme(&p, now).await?;
     let event = ctx
         .store
+        .events()
         .event_by_slug(demo::programme::SLUG)
         .await?
         .unwrap();

@@ -102,14 +102,16 @@ async fn main() -> anyhow::Result<()> {
     let setup = Instant::now();
     let p = two_days(attendees as f64 / 250.0);
     let now = Timestamp::now();
-    ctx.store.import_programme(&p, now).await?;
+    ctx.store.events().import_programme(&p, now).await?;
     let event = ctx
         .store
+        .events()
         .event_by_slug(demo::programme::SLUG)
         .await?
         .expect("just imported");
     let topic_ids: HashMap<String, i64> = ctx
         .store
+        .leads()
         .lead_topics(event.id)
         .await?
         .into_iter()
@@ -157,10 +159,11 @@ async fn main() -> anyhow::Result<()> {
     };
     let day = door_day::simulate(&p, &walkers, 17, &behaviour);
     drop(walkers);
-    let sessions = ctx.store.lead_sessions(event.id).await?;
+    let sessions = ctx.store.leads().lead_sessions(event.id).await?;
     let mut by_room: HashMap<i64, Vec<(i64, i64, i64)>> = HashMap::new();
     let room_ids: HashMap<String, i64> = ctx
         .store
+        .door()
         .event_rooms(event.id)
         .await?
         .into_iter()
@@ -193,7 +196,7 @@ async fn main() -> anyhow::Result<()> {
         })
         .collect();
     drop(day);
-    let device = ctx.store.import_device(event.id, now).await?;
+    let device = ctx.store.door().import_device(event.id, now).await?;
     for (i, chunk) in scans.chunks(200_000).enumerate() {
         BulkLoad::into(&ctx.store)
             .scans(event.id, device, i * 200_000, chunk, now)

@@ -88,9 +88,10 @@ async fn measure(dir: &std::path::Path, url: &str, load: &Load) -> anyhow::Resul
     let ctx = Context::build(s).await?;
     let p = demo::programme::cloud_summit();
     let now = Timestamp::now();
-    ctx.store.import_programme(&p, now).await?;
+    ctx.store.events().import_programme(&p, now).await?;
     let event = ctx
         .store
+        .events()
         .event_by_slug(demo::programme::SLUG)
         .await?
         .expect("the event was just imported");
@@ -217,7 +218,7 @@ async fn measure(dir: &std::path::Path, url: &str, load: &Load) -> anyhow::Resul
                 quantile(&buckets, 0.99) * 1e3,
                 waited.elapsed().as_secs_f64(),
             );
-            let stored = ctx.store.live_leads(event.id).await?.len();
+            let stored = ctx.store.leads().live_leads(event.id).await?.len();
             println!("  live leads stored: {stored} for {sent} scanned attendees");
             anyhow::ensure!(stored >= sent, "live leads are missing");
         }

@@ -89,6 +89,7 @@ async fn main() -> anyhow::Result<()> {
         let t = Instant::now();
         let outcomes = ctx
             .store
+            .attendees()
             .register_attendees(
                 event.id,
                 chunk,

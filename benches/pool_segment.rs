@@ -73,12 +73,14 @@ async fn main() -> anyhow::Result<()> {
     .await?;
     let marketer = ctx
         .store
+        .accounts()
         .user_by_username("bench-sales")
         .await?
         .map(|u| u.id)
         .ok_or_else(|| anyhow::anyhow!("no user"))?;
     let earlier_campaign = ctx
         .store
+        .campaigns()
         .create_campaign(first.id, "earlier", "Earlier", 72, now)
         .await?;
     let ms = now.as_millisecond();
@@ -162,6 +164,7 @@ async fn main() -> anyhow::Result<()> {
     ];
     for (label, segment) in segments {
         ctx.store
+            .campaigns()
             .update_campaign_settings(
                 c.id,
                 &CampaignSettings {
@@ -175,7 +178,7 @@ async fn main() -> anyhow::Result<()> {
                 now,
             )
             .await?;
-        let c = ctx.store.campaign(c.id).await?.unwrap();
+        let c = ctx.store.campaigns().campaign(c.id).await?.unwrap();
         let (times, summary) = timed(ctx, &c).await?;
         report(&format!("segment {label}"), &times, &summary);
     }

@@ -39,6 +39,7 @@ async fn main() -> anyhow::Result<()> {
     s.mail.outbox_dir = dir.path().join("outbox");
     let ctx = Context::build(s).await?;
     ctx.store
+        .events()
         .import_programme(&demo::programme::cloud_summit(), jiff::Timestamp::now())
         .await?;
     tokio::spawn(
@@ -121,8 +122,10 @@ async fn main() -> anyhow::Result<()> {
     all.sort();
     let (_, total) = ctx
         .store
+        .attendees()
         .list_attendees(
             ctx.store
+                .events()
                 .event_by_slug(demo::programme::SLUG)
                 .await?
                 .unwrap()

@@ -60,8 +60,12 @@ async fn preload(
             .execute(&pool)
             .await?;
     }
-    let sessions = ctx.store.kiosk_sessions(event_id).await?;
-    let device = ctx.store.import_device(event_id, Timestamp::now()).await?;
+    let sessions = ctx.store.door().kiosk_sessions(event_id).await?;
+    let device = ctx
+        .store
+        .door()
+        .import_device(event_id, Timestamp::now())
+        .await?;
     let rows: Vec<badgetrail::store::BulkScan> = (0..n)
         .map(|i| {
             let s = &sessions[(i / attendees.len()) % sessions.len()];
@@ -240,9 +244,10 @@ async fn measure(
     let ctx = Context::build(s).await?;
     let p = demo::programme::cloud_summit();
     let now = Timestamp::now();
-    ctx.store.import_programme(&p, now).await?;
+    ctx.store.events().import_programme(&p, now).await?;
     let event = ctx
         .store
+        .events()
         .event_by_slug(demo::programme::SLUG)
         .await?
         .unwrap();
@@ -365,7 +370,7 @@ async fn measure(
             (machine1.1 - machine0.1) / secs,
         );
     }
-    let stored = ctx.store.event_scans(event.id).await?.len();
+    let stored = ctx.store.door().event_scans(event.id).await?.len();
     println!("  stored scans: {stored}, acknowledged (warm-up included): {acknowledged}");
     anyhow::ensure!(stored >= acknowledged, "acknowledged scans are missing");
     drop(servers);

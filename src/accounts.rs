@@ -63,10 +63,10 @@ pub async fn upsert_user(
         role: role.as_str(),
         password_hash: &hash,
     };
-    if store.update_user(&user).await? {
+    if store.accounts().update_user(&user).await? {
         return Ok(false);
     }
-    store.create_user(&user, now).await?;
+    store.accounts().create_user(&user, now).await?;
     Ok(true)
 }
 
@@ -77,7 +77,7 @@ pub async fn check_login(
     password: &str,
 ) -> anyhow::Result<Option<UserRecord>> {
     let user = match Username::parse(username) {
-        Ok(name) => store.user_by_username(name.as_str()).await?,
+        Ok(name) => store.accounts().user_by_username(name.as_str()).await?,
         Err(_) => None,
     };
     let hash = user
@@ -114,6 +114,7 @@ pub async fn start_login(
     let (token, hash) = new_login_token();
     let expires = now + i64::from(hours).hours();
     store
+        .accounts()
         .create_login_session(&hash, user_id, now, expires)
         .await?;
     Ok(token)

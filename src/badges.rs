@@ -65,11 +65,11 @@ impl BadgeIssuer {
         if let Some(k) = self.cache.read().expect("key cache").get(&event_id) {
             return Ok(k.clone());
         }
-        let mut stored = self.store.event_keys(event_id).await?;
+        let mut stored = self.store.events().event_keys(event_id).await?;
         if !stored.iter().any(|k| k.retired_at.is_none()) {
             let next = stored.iter().map(|k| k.key_id).max().unwrap_or(0) + 1;
             self.create_key(event_id, next, now).await?;
-            stored = self.store.event_keys(event_id).await?;
+            stored = self.store.events().event_keys(event_id).await?;
         }
         let keys = Arc::new(self.assemble(event_id, &stored)?);
         self.cache
@@ -81,7 +81,7 @@ impl BadgeIssuer {
 
     /// Adds a new signing key; badges signed by the older keys stay valid until retired.
     pub async fn rotate(&self, event_id: i64, now: Timestamp) -> anyhow::Result<u16> {
-        let stored = self.store.event_keys(event_id).await?;
+        let stored = self.store.events().event_keys(event_id).await?;
         let next = stored.iter().map(|k| k.key_id).max().unwrap_or(0) + 1;
         self.create_key(event_id, next, now).await?;
         self.cache.write().expect("key cache").remove(&event_id);
@@ -91,6 +91,7 @@ impl BadgeIssuer {
     /// Stops a key from signing and verifying.
     pub async fn retire(&self, event_id: i64, key_id: u16, now: Timestamp) -> anyhow::Result<()> {
         self.store
+            .events()
             .retire_event_key(event_id, i64::from(key_id), now)
             .await?;
         self.cache.write().expect("key cache").remove(&event_id);
@@ -115,6 +116,7 @@ impl BadgeIssuer {
         // Several instances may race to create the first key; the database keeps the first and
         // `assemble` refuses a secret that does not match the stored public key.
         self.store
+            .events()
             .insert_event_key(event_id, key_id, &public, secret, now)
             .await?;
         Ok(())

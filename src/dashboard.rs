@@ -50,11 +50,12 @@ pub async fn read(
     let now_ms = now.as_millisecond();
     let window_start = now - SignedDuration::from_mins(i64::from(RATE_WINDOW_MINUTES));
     let (attendance, occupancy, minutes, leads) = tokio::try_join!(
-        async { anyhow::Ok(store.dashboard_attendance(event_id).await?) },
+        async { anyhow::Ok(store.dashboard().dashboard_attendance(event_id).await?) },
         live::occupancy(store, event_id, now),
         async {
             anyhow::Ok(
                 store
+                    .dashboard()
                     .dashboard_scan_minutes(event_id, window_start.as_millisecond(), now_ms)
                     .await?,
             )
@@ -64,9 +65,9 @@ pub async fn read(
                 return anyhow::Ok(None);
             }
             let (counts, campaigns, due) = tokio::try_join!(
-                store.event_lead_counts(event_id, now_ms),
-                store.campaigns_in_flight(event_id),
-                store.due_follow_up_count(event_id, now_ms),
+                store.leads().event_lead_counts(event_id, now_ms),
+                store.dashboard().campaigns_in_flight(event_id),
+                store.dashboard().due_follow_up_count(event_id, now_ms),
             )?;
             let counts = counts
                 .into_iter()

@@ -87,8 +87,10 @@ pub struct Occupancy {
 /// Reads who is in which room of `event_id` at `now`: the rooms, the sessions, and the
 /// accepted scans from `occupancy::window_start` on, counted by `occupancy::occupancy`.
 pub async fn occupancy(store: &Store, event_id: i64, now: Timestamp) -> anyhow::Result<Occupancy> {
-    let (rooms, sessions) =
-        tokio::try_join!(store.kiosk_rooms(event_id), store.kiosk_sessions(event_id),)?;
+    let (rooms, sessions) = tokio::try_join!(
+        store.door().kiosk_rooms(event_id),
+        store.door().kiosk_sessions(event_id),
+    )?;
     let slots: Vec<SessionSlot> = sessions
         .iter()
         .map(|s| SessionSlot {
@@ -100,6 +102,7 @@ pub async fn occupancy(store: &Store, event_id: i64, now: Timestamp) -> anyhow::
         .collect();
     let from = occupancy::window_start(&slots, now, &ScanRules::default());
     let accepted: Vec<DoorScan> = store
+        .door()
         .live_accepted_scans(event_id, from.as_millisecond(), now.as_millisecond())
         .await?
         .into_iter()
@@ -145,15 +148,16 @@ pub async fn read(ctx: &Context, event_id: i64, now: Timestamp) -> anyhow::Resul
         refusals,
     ) = tokio::try_join!(
         occupancy(store, event_id, now),
-        async { anyhow::Ok(store.list_devices(event_id).await?) },
+        async { anyhow::Ok(store.door().list_devices(event_id).await?) },
         async {
             anyhow::Ok(
                 store
+                    .door()
                     .live_door_scans(event_id, rates_from.as_millisecond(), now.as_millisecond())
                     .await?,
             )
         },
-        async { anyhow::Ok(store.live_refusals(event_id, REFUSALS_SHOWN).await?) },
+        async { anyhow::Ok(store.door().live_refusals(event_id, REFUSALS_SHOWN).await?) },
     )?;
     let running = |room_id: i64| {
         slots

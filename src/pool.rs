@@ -21,9 +21,13 @@ fn resolution(u: Unresolved) -> Resolution {
 
 /// Resolves the registrations `ids` that are not resolved yet.
 pub async fn resolve_registrations(store: &Store, ids: &[i64]) -> StoreResult<u64> {
-    let rows = store.unresolved_registrations(Some(ids), BATCH).await?;
+    let rows = store
+        .data_pool()
+        .unresolved_registrations(Some(ids), BATCH)
+        .await?;
     let resolutions: Vec<Resolution> = rows.into_iter().map(resolution).collect();
     store
+        .data_pool()
         .resolve_registrations(&resolutions, Timestamp::now())
         .await
 }
@@ -33,12 +37,16 @@ pub async fn resolve_registrations(store: &Store, ids: &[i64]) -> StoreResult<u6
 pub async fn resolve_all(store: &Store) -> StoreResult<u64> {
     let mut done = 0;
     loop {
-        let rows = store.unresolved_registrations(None, BATCH).await?;
+        let rows = store
+            .data_pool()
+            .unresolved_registrations(None, BATCH)
+            .await?;
         if rows.is_empty() {
             return Ok(done);
         }
         let resolutions: Vec<Resolution> = rows.into_iter().map(resolution).collect();
         let n = store
+            .data_pool()
             .resolve_registrations(&resolutions, Timestamp::now())
             .await?;
         if n == 0 {

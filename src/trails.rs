@@ -39,6 +39,7 @@ impl ProgrammeIndex {
         let slots = crate::door::session_slots(ctx, event_id).await?;
         let names = ctx
             .store
+            .door()
             .event_session_names(event_id)
             .await?
             .into_iter()
@@ -88,7 +89,11 @@ pub async fn attendee_trail(
     attendee_id: i64,
 ) -> anyhow::Result<Vec<VisitView>> {
     let index = ProgrammeIndex::load(ctx, event_id).await?;
-    let scans = ctx.store.attendee_accepted_scans(attendee_id).await?;
+    let scans = ctx
+        .store
+        .door()
+        .attendee_accepted_scans(attendee_id)
+        .await?;
     Ok(index.trail(&scans))
 }
 
@@ -97,12 +102,16 @@ pub async fn attendee_trail(
 pub async fn event_trails_csv(ctx: &Context, event: &EventRecord) -> anyhow::Result<String> {
     let index = ProgrammeIndex::load(ctx, event.id).await?;
     let mut by_attendee: HashMap<i64, Vec<ScanRow>> = HashMap::new();
-    for s in ctx.store.event_scans(event.id).await? {
+    for s in ctx.store.door().event_scans(event.id).await? {
         if let (Some(a), "accepted") = (s.attendee_id, s.decision.as_str()) {
             by_attendee.entry(a).or_default().push(s);
         }
     }
-    let (people, _) = ctx.store.list_attendees(event.id, "", i64::MAX, 0).await?;
+    let (people, _) = ctx
+        .store
+        .attendees()
+        .list_attendees(event.id, "", i64::MAX, 0)
+        .await?;
     let mut out = csv::Writer::from_writer(Vec::new());
     out.write_record([
         "email",

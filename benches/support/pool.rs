@@ -42,13 +42,14 @@ impl TwoEvents {
         let now = Timestamp::now();
         let mut earlier = demo::programme::cloud_summit();
         earlier.event.slug = Slug::parse("earlier-2025").map_err(anyhow::Error::msg)?;
-        ctx.store.import_programme(&earlier, now).await?;
+        ctx.store.events().import_programme(&earlier, now).await?;
         let p = demo::programme::cloud_summit();
-        ctx.store.import_programme(&p, now).await?;
+        ctx.store.events().import_programme(&p, now).await?;
         let event = |slug: &'static str| {
             let ctx = &ctx;
             async move {
                 ctx.store
+                    .events()
                     .event_by_slug(slug)
                     .await?
                     .ok_or_else(|| anyhow::anyhow!("{slug} vanished"))

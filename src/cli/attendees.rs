@@ -46,11 +46,13 @@ pub enum AttendeesCommand {
 async fn attendee_id(ctx: &Context, event: &str, email: &str) -> anyhow::Result<i64> {
     let event = ctx
         .store
+        .events()
         .event_by_slug(event)
         .await?
         .with_context(|| format!("no event '{event}'"))?;
     let email = Email::parse(email).map_err(|e| anyhow::anyhow!("'{email}': {e}"))?;
     ctx.store
+        .attendees()
         .attendee_id_by_email(event.id, email.as_str())
         .await?
         .with_context(|| {
@@ -70,10 +72,11 @@ pub async fn run(ctx: Context, cmd: AttendeesCommand) -> anyhow::Result<()> {
         } => {
             let event = ctx
                 .store
+                .events()
                 .event_by_slug(&event)
                 .await?
                 .with_context(|| format!("no event '{event}'"))?;
-            let topics = ctx.store.event_topics(event.id).await?;
+            let topics = ctx.store.events().event_topics(event.id).await?;
             let known: Vec<&str> = topics.iter().map(|t| t.slug.as_str()).collect();
             let bytes =
                 std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;

@@ -85,6 +85,7 @@ pub enum CampaignCommand {
 async fn campaign(ctx: &Context, event: &str, slug: &str) -> anyhow::Result<CampaignRecord> {
     let event = self::event(ctx, event).await?;
     ctx.store
+        .campaigns()
         .campaign_by_slug(event.id, slug)
         .await?
         .with_context(|| format!("no campaign '{slug}' in event '{}'", event.info.slug))
@@ -103,7 +104,7 @@ pub async fn run(ctx: Context, cmd: CampaignCommand) -> anyhow::Result<()> {
                 .with_context(|| format!("reading {}", file.display()))?;
             match edm::import_campaign_file(&ctx, &event, &campaign, &text, now).await {
                 Ok((c, created)) => {
-                    let n = ctx.store.campaign_contents(c.id).await?.len();
+                    let n = ctx.store.campaigns().campaign_contents(c.id).await?.len();
                     println!(
                         "{} campaign {} with {n} content block{}",
                         if created { "created" } else { "updated" },
@@ -178,7 +179,7 @@ pub async fn run(ctx: Context, cmd: CampaignCommand) -> anyhow::Result<()> {
             println!(
                 "topic\ttier\tqueued\tdelivered\topened\tclicked\tunsubscribed\tbounced\tfailed"
             );
-            for l in ctx.store.campaign_report(c.id).await? {
+            for l in ctx.store.campaigns().campaign_report(c.id).await? {
                 let topic = if l.topic.is_empty() {
                     "general"
                 } else {
@@ -276,6 +277,7 @@ async fn send(ctx: &Context, event: &str, slug: &str) -> anyhow::Result<()> {
     if joined {
         let abandoned = ctx
             .store
+            .campaigns()
             .campaign_abandoned_in_flight(c.id, Timestamp::now())
             .await?;
         if abandoned > 0 {
@@ -285,7 +287,7 @@ async fn send(ctx: &Context, event: &str, slug: &str) -> anyhow::Result<()> {
             );
         }
     }
-    let progress = ctx.store.campaign_progress(c.id).await?;
+    let progress = ctx.store.campaigns().campaign_progress(c.id).await?;
     let bar = ProgressBar::with_draw_target(
         Some(progress.total() as u64),
         ProgressDrawTarget::stderr_with_hz(5),
@@ -307,7 +309,7 @@ async fn send(ctx: &Context, event: &str, slug: &str) -> anyhow::Result<()> {
                 total.retrying += run.retrying;
                 total.failed += run.failed;
                 total.skipped += run.skipped;
-                let state = ctx.store.campaign(id).await?.map(|c| c.state());
+                let state = ctx.store.campaigns().campaign(id).await?.map(|c| c.state());
                 if state != Some(CampaignState::Sending) {
                     return anyhow::Ok((total, state));
                 }
@@ -320,13 +322,13 @@ async fn send(ctx: &Context, event: &str, slug: &str) -> anyhow::Result<()> {
         tokio::select! {
             done = &mut sender => break done.context("the sender stopped")??,
             _ = tokio::time::sleep(Duration::from_millis(200)) => {
-                let p = ctx.store.campaign_progress(c.id).await?;
+                let p = ctx.store.campaigns().campaign_progress(c.id).await?;
                 bar.set_position(p.finished() as u64);
                 bar.set_message(format!("({} failed, {} skipped)", p.failed, p.skipped));
             }
         }
     };
-    let p = ctx.store.campaign_progress(c.id).await?;
+    let p = ctx.store.campaigns().campaign_progress(c.id).await?;
     bar.set_position(p.finished() as u64);
     bar.finish();
     println!(

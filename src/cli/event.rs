@@ -65,6 +65,7 @@ async fn import(ctx: &Context, file: &Path, event: Option<&str>) -> anyhow::Resu
         let slug = event.context("a sessions CSV needs --event SLUG")?;
         let mut programme = ctx
             .store
+            .events()
             .load_programme(slug)
             .await?
             .with_context(|| format!("no event '{slug}'"))?;
@@ -104,6 +105,7 @@ async fn import(ctx: &Context, file: &Path, event: Option<&str>) -> anyhow::Resu
     }
     let summary = ctx
         .store
+        .events()
         .import_programme(&programme, Timestamp::now())
         .await?;
     println!(
@@ -131,6 +133,7 @@ async fn import(ctx: &Context, file: &Path, event: Option<&str>) -> anyhow::Resu
 async fn export(ctx: &Context, slug: &str, out: Option<&Path>) -> anyhow::Result<()> {
     let programme = ctx
         .store
+        .events()
         .load_programme(slug)
         .await?
         .with_context(|| format!("no event '{slug}'"))?;

@@ -100,6 +100,7 @@ pub async fn run(ctx: Context, cmd: FeedbackCommand) -> anyhow::Result<()> {
                 .context("--within-days is too far ahead")?;
             let due = ctx
                 .store
+                .leads()
                 .due_follow_ups(until, DueFor::Everyone, limit)
                 .await?;
             if due.is_empty() {
@@ -143,7 +144,7 @@ pub async fn run(ctx: Context, cmd: FeedbackCommand) -> anyhow::Result<()> {
         }
         FeedbackCommand::Responsiveness { event: slug } => {
             let ev = event(&ctx, &slug).await?;
-            let (facts, away) = ctx.store.deadline_facts(ev.id).await?;
+            let (facts, away) = ctx.store.leads().deadline_facts(ev.id).await?;
             let owners = feedback_deadline::responsiveness(&facts, &away, Timestamp::now());
             println!("owner\ton_time\tlate\tnever\treassigned_away\topen\ton_time_share");
             for (owner, r) in owners {

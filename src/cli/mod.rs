@@ -72,6 +72,7 @@ pub enum Command {
 async fn event(ctx: &Context, slug: &str) -> anyhow::Result<crate::store::EventRecord> {
     use anyhow::Context as _;
     ctx.store
+        .events()
         .event_by_slug(slug)
         .await?
         .with_context(|| format!("no event '{slug}'"))

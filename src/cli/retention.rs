@@ -60,11 +60,15 @@ pub async fn run(ctx: Context, cmd: RetentionCommand) -> anyhow::Result<()> {
         } => {
             let record = ctx
                 .store
+                .events()
                 .event_by_slug(&event)
                 .await?
                 .with_context(|| format!("no event '{event}'"))?;
             let policy = RetentionPolicy::new(consented, other).map_err(anyhow::Error::msg)?;
-            ctx.store.set_event_retention(record.id, policy).await?;
+            ctx.store
+                .events()
+                .set_event_retention(record.id, policy)
+                .await?;
             println!(
                 "{event} keeps personal data {consented} days (consented) / {other} days (other) after it ends"
             );

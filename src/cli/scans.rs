@@ -30,6 +30,7 @@ pub async fn run(ctx: Context, cmd: ScansCommand) -> anyhow::Result<()> {
     let ScansCommand::Import { file, event } = cmd;
     let event = ctx
         .store
+        .events()
         .event_by_slug(&event)
         .await?
         .with_context(|| format!("no event '{event}'"))?;
@@ -41,9 +42,10 @@ pub async fn run(ctx: Context, cmd: ScansCommand) -> anyhow::Result<()> {
         eprintln!("{}: warning: {w}", file.display());
     }
     let now = Timestamp::now();
-    let device_id = ctx.store.import_device(event.id, now).await?;
+    let device_id = ctx.store.door().import_device(event.id, now).await?;
     let device = ctx
         .store
+        .door()
         .list_devices(event.id)
         .await?
         .into_iter()

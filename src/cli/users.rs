@@ -63,6 +63,7 @@ pub async fn run(ctx: Context, cmd: UserCommand) -> anyhow::Result<()> {
             .await?;
             if let Some(email) = &email {
                 ctx.store
+                    .leads()
                     .set_user_email(&username.trim().to_ascii_lowercase(), Some(email.as_str()))
                     .await?;
             }

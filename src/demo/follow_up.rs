@@ -19,6 +19,7 @@ pub const POOL_CAMPAIGN_SLUG: &str = "come-back";
 pub async fn prepare_pool_campaign(ctx: &Context, event: &EventRecord) -> anyhow::Result<()> {
     if let Some(c) = ctx
         .store
+        .campaigns()
         .campaign_by_slug(event.id, POOL_CAMPAIGN_SLUG)
         .await?
         && c.state() != CampaignState::Draft
@@ -51,7 +52,11 @@ pub struct FollowUpReport {
 /// the general content; running the demo again leaves a sent campaign alone.
 pub async fn send_follow_up(ctx: &Context, event: &EventRecord) -> anyhow::Result<FollowUpReport> {
     let now = Timestamp::now();
-    if let Some(c) = ctx.store.campaign_by_slug(event.id, CAMPAIGN_SLUG).await?
+    if let Some(c) = ctx
+        .store
+        .campaigns()
+        .campaign_by_slug(event.id, CAMPAIGN_SLUG)
+        .await?
         && c.state() != CampaignState::Draft
     {
         return Ok(FollowUpReport {

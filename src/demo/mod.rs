@@ -83,15 +83,16 @@ pub async fn prepare(ctx: &Context, attendees: usize) -> anyhow::Result<DemoRepo
     let p = today::programme_at(now, &today::local_time_zone());
     // The first run schedules the event on its day. Later runs leave the sessions where they
     // are: the first day's scans belong to them and would be cut off if they moved.
-    let played = match ctx.store.event_by_slug(programme::SLUG).await? {
-        Some(e) => ctx.store.event_has_scans(e.id).await?,
+    let played = match ctx.store.events().event_by_slug(programme::SLUG).await? {
+        Some(e) => ctx.store.door().event_has_scans(e.id).await?,
         None => false,
     };
     if !played {
-        ctx.store.import_programme(&p, now).await?;
+        ctx.store.events().import_programme(&p, now).await?;
     }
     let event = ctx
         .store
+        .events()
         .event_by_slug(programme::SLUG)
         .await?
         .context("sample event vanished")?;
@@ -119,7 +120,10 @@ pub async fn prepare(ctx: &Context, attendees: usize) -> anyhow::Result<DemoRepo
         accounts::upsert_user(&ctx.store, name, name, *role, DEMO_PASSWORD, now).await?;
         // Reminders about overdue leads land in the outbox like every other email.
         let address = format!("{name}@badgetrail.example");
-        ctx.store.set_user_email(name, Some(&address)).await?;
+        ctx.store
+            .leads()
+            .set_user_email(name, Some(&address))
+            .await?;
     }
     let run = jobs::badge_mail::run_once(ctx).await?;
     // The day at the doors, once: a second demo run keeps the first day's scans.
@@ -150,6 +154,7 @@ pub async fn prepare(ctx: &Context, attendees: usize) -> anyhow::Result<DemoRepo
     let follow_up = follow_up::send_follow_up(ctx, &event).await?;
     let second = ctx
         .store
+        .events()
         .event_by_slug(second_event::SLUG)
         .await?
         .context("the second sample event vanished")?;
@@ -172,13 +177,13 @@ async fn demo_kiosk(ctx: &Context, event: &crate::store::EventRecord) -> anyhow:
     let now = Timestamp::now();
     let room = today::KIOSK_ROOM;
     let device = door::create_device(ctx, event, Some(room), "Demo kiosk", now).await?;
-    let rooms = ctx.store.kiosk_rooms(event.id).await?;
+    let rooms = ctx.store.door().kiosk_rooms(event.id).await?;
     let room_id = rooms
         .iter()
         .find(|r| r.name == room)
         .map(|r| r.id)
         .context("the kiosk's room vanished")?;
-    let sessions = ctx.store.kiosk_sessions(event.id).await?;
+    let sessions = ctx.store.door().kiosk_sessions(event.id).await?;
     let slots: Vec<SessionSlot> = sessions
         .iter()
         .map(|s| SessionSlot {

@@ -14,6 +14,7 @@ const SAMPLE: usize = 7;
 pub async fn record(ctx: &Context, event: &EventRecord) -> anyhow::Result<usize> {
     let routed: Vec<(i64, i64)> = ctx
         .store
+        .leads()
         .event_leads(event.id)
         .await?
         .into_iter()
@@ -24,6 +25,7 @@ pub async fn record(ctx: &Context, event: &EventRecord) -> anyhow::Result<usize>
     for (i, ((attendee, owner), outcome)) in routed.into_iter().zip(Outcome::ALL).enumerate() {
         if !ctx
             .store
+            .leads()
             .lead_feedback(event.id, attendee)
             .await?
             .is_empty()

@@ -23,19 +23,24 @@ pub async fn prepare(
     time_zone: &str,
     people: &[RegistrationInput],
 ) -> anyhow::Result<usize> {
-    if ctx.store.event_by_slug(SLUG).await?.is_none() {
+    if ctx.store.events().event_by_slug(SLUG).await?.is_none() {
         let mut p = cloud_summit_on(first_day.checked_add(30.days())?, time_zone, OPENING);
         p.event.slug = Slug::parse(SLUG).map_err(anyhow::Error::msg)?;
         p.event.name = "Data Days 2026".into();
-        ctx.store.import_programme(&p, Timestamp::now()).await?;
+        ctx.store
+            .events()
+            .import_programme(&p, Timestamp::now())
+            .await?;
     }
     let event = ctx
         .store
+        .events()
         .event_by_slug(SLUG)
         .await?
         .ok_or_else(|| anyhow::anyhow!("the second sample event vanished"))?;
     let topics: Vec<String> = ctx
         .store
+        .events()
         .event_topics(event.id)
         .await?
         .into_iter()

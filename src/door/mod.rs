@@ -59,6 +59,7 @@ pub async fn create_device(
         None => None,
         Some(r) => Some(
             ctx.store
+                .door()
                 .event_rooms(event.id)
                 .await?
                 .into_iter()
@@ -72,6 +73,7 @@ pub async fn create_device(
     let expires_at = now + PAIRING_MINUTES.minutes();
     let device_id = ctx
         .store
+        .door()
         .create_device(
             event.id,
             room_id,
@@ -100,6 +102,7 @@ pub async fn pair(ctx: &Context, code: &str, now: Timestamp) -> anyhow::Result<O
     let token = BASE64URL_NOPAD.encode(&random_bytes::<32>());
     let device = ctx
         .store
+        .door()
         .pair_device(&login_token_hash(&code), &login_token_hash(&token), now)
         .await?;
     Ok(device.map(|device| Paired { token, device }))
@@ -110,6 +113,7 @@ pub async fn rotate_token(ctx: &Context, device_id: i64) -> anyhow::Result<Optio
     let token = BASE64URL_NOPAD.encode(&random_bytes::<32>());
     let done = ctx
         .store
+        .door()
         .rotate_device_token(device_id, &login_token_hash(&token))
         .await?;
     Ok(done.then_some(token))
@@ -124,7 +128,12 @@ pub enum DeviceAuth {
 
 pub async fn authenticate(ctx: &Context, token: &str) -> anyhow::Result<DeviceAuth> {
     Ok(
-        match ctx.store.device_by_token(&login_token_hash(token)).await? {
+        match ctx
+            .store
+            .door()
+            .device_by_token(&login_token_hash(token))
+            .await?
+        {
             None => DeviceAuth::Unknown,
             Some(d) if d.revoked_at.is_some() => DeviceAuth::Revoked,
             Some(d) => DeviceAuth::Active(d),

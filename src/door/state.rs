@@ -49,9 +49,9 @@ const MAX_VERIFIED: usize = 200_000;
 impl DoorState {
     /// Reads the state of an event; the version first, so the rest is at least that new.
     pub async fn load(store: &Store, event_id: i64) -> anyhow::Result<DoorState> {
-        let version = store.door_version(event_id).await?;
+        let version = store.door().door_version(event_id).await?;
         let mut keys = Vec::new();
-        for k in store.event_keys(event_id).await? {
+        for k in store.events().event_keys(event_id).await? {
             if k.retired_at.is_some() {
                 continue;
             }
@@ -65,6 +65,7 @@ impl DoorState {
             keys.push((u16::try_from(k.key_id).context("key id out of range")?, key));
         }
         let rooms = store
+            .door()
             .event_rooms(event_id)
             .await?
             .into_iter()
@@ -72,6 +73,7 @@ impl DoorState {
             .collect();
         let slots = session_slots(store, event_id).await?;
         let serials = store
+            .attendees()
             .badge_revocations(event_id)
             .await?
             .into_iter()
@@ -123,6 +125,7 @@ impl DoorState {
 /// The event's sessions as doors see them.
 pub async fn session_slots(store: &Store, event_id: i64) -> anyhow::Result<Vec<SessionSlot>> {
     Ok(store
+        .door()
         .event_session_slots(event_id)
         .await?
         .into_iter()

@@ -1,6 +1,6 @@
 //! Deciding and storing a group of prepared batches of one event in one transaction.
 //!
-//! The transaction first takes the event's lock (`Store::begin_scan_write`), so groups of one
+//! The transaction first takes the event's lock (`Door::begin_scan_write`), so groups of one
 //! event are decided one after the other even when several app instances write them: each
 //! reads what the groups before it committed. Once it holds the lock, the group takes the event's
 //! requests that arrived while it waited, so a wait for another instance's group is paid
@@ -72,7 +72,7 @@ pub async fn write_group(
     // Whether some (device, nonce) pairs were found stored when the last attempt inserted.
     let mut recheck = false;
     for _ in 0..MAX_ATTEMPTS {
-        let mut w = store.begin_scan_write(event_id).await?;
+        let mut w = store.door().begin_scan_write(event_id).await?;
         // While this waited for the event's lock (another instance's group holding it),
         // more requests may have arrived: taking them now makes one group of what would be
         // the next one, so each group that waits for the lock is worth the wait.

@@ -33,6 +33,7 @@ pub async fn import_campaign_file(
         Slug::parse(slug).map_err(|e| FileError::Invalid(vec![format!("campaign name {e}")]))?;
     let topics = ctx
         .store
+        .events()
         .event_topics(event.id)
         .await
         .map_err(anyhow::Error::from)?;
@@ -40,6 +41,7 @@ pub async fn import_campaign_file(
     let topic_refs: Vec<&str> = topics.iter().map(String::as_str).collect();
     let every_topic = ctx
         .store
+        .leads()
         .topic_names(None)
         .await
         .map_err(anyhow::Error::from)?;
@@ -48,6 +50,7 @@ pub async fn import_campaign_file(
     super::check_contents(&file.contents).map_err(|e| FileError::Invalid(vec![e]))?;
     let store = &ctx.store;
     let (campaign, created) = match store
+        .campaigns()
         .campaign_by_slug(event.id, slug.as_str())
         .await
         .map_err(anyhow::Error::from)?
@@ -61,6 +64,7 @@ pub async fn import_campaign_file(
                 .unwrap_or_else(|| slug.to_string());
             check_name(&name).map_err(|e| FileError::Invalid(vec![e]))?;
             let id = store
+                .campaigns()
                 .create_campaign(
                     event.id,
                     slug.as_str(),
@@ -74,6 +78,7 @@ pub async fn import_campaign_file(
                     other => FileError::Failed(other.into()),
                 })?;
             let c = store
+                .campaigns()
                 .campaign(id)
                 .await
                 .map_err(anyhow::Error::from)?
@@ -103,6 +108,7 @@ pub async fn import_campaign_file(
         },
     };
     store
+        .campaigns()
         .replace_campaign_contents(campaign.id, Some(&settings), &file.contents, now)
         .await
         .map_err(|e| match e {
@@ -110,6 +116,7 @@ pub async fn import_campaign_file(
             other => FileError::Failed(other.into()),
         })?;
     let campaign = store
+        .campaigns()
         .campaign(campaign.id)
         .await
         .map_err(anyhow::Error::from)?
@@ -122,7 +129,7 @@ pub async fn export_campaign_file(
     ctx: &Context,
     campaign: &CampaignRecord,
 ) -> anyhow::Result<String> {
-    let contents = ctx.store.campaign_contents(campaign.id).await?;
+    let contents = ctx.store.campaigns().campaign_contents(campaign.id).await?;
     let settings = CampaignSettingsFile {
         name: Some(campaign.name.clone()),
         excluded_tiers: Some(

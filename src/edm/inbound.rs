@@ -46,6 +46,7 @@ pub async fn read_inbound(
                 }
                 let recorded = ctx
                     .store
+                    .campaigns()
                     .record_bounce(
                         &BounceReport {
                             email: &r.email,
@@ -78,6 +79,7 @@ async fn forgotten(ctx: &Context, email: &str) -> Result<bool, InboundError> {
     let hash = ctx.edm.addresses.hash(email);
     let erased = ctx
         .store
+        .campaigns()
         .suppressions_of(&hash)
         .await
         .map_err(anyhow::Error::from)?
@@ -86,6 +88,7 @@ async fn forgotten(ctx: &Context, email: &str) -> Result<bool, InboundError> {
     Ok(erased
         && !ctx
             .store
+            .attendees()
             .address_registered(email)
             .await
             .map_err(anyhow::Error::from)?)
@@ -120,6 +123,7 @@ async fn unsubscribe_mail(
     }
     let done = ctx
         .store
+        .campaigns()
         .unsubscribe_send(send_id, now)
         .await
         .map_err(anyhow::Error::from)?;

@@ -63,10 +63,11 @@ impl CampaignMailer {
     pub async fn load(ctx: &Context, campaign: CampaignRecord) -> anyhow::Result<CampaignMailer> {
         let event = ctx
             .store
+            .events()
             .event_by_id(campaign.event_id)
             .await?
             .context("the campaign's event vanished")?;
-        let contents = ctx.store.campaign_contents(campaign.id).await?;
+        let contents = ctx.store.campaigns().campaign_contents(campaign.id).await?;
         let templates = CampaignTemplates::compile(&contents).map_err(|problems| {
             anyhow::anyhow!(
                 "campaign content does not compile: {}",
@@ -79,6 +80,7 @@ impl CampaignMailer {
         })?;
         let topic_names = ctx
             .store
+            .events()
             .event_topics(event.id)
             .await?
             .into_iter()

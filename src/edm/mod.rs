@@ -59,7 +59,7 @@ impl EdmRuntime {
             None => {
                 let mut fresh = [0u8; 32];
                 getrandom::fill(&mut fresh).context("no OS randomness")?;
-                store.link_secret(&fresh, Timestamp::now()).await?
+                store.events().link_secret(&fresh, Timestamp::now()).await?
             }
         };
         let from_text = edm.from.as_deref().unwrap_or(&settings.mail.from);

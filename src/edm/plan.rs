@@ -30,11 +30,12 @@ pub async fn audience(
     campaign: &CampaignRecord,
     now: Timestamp,
 ) -> anyhow::Result<AudienceView> {
-    let contents = ctx.store.campaign_contents(campaign.id).await?;
+    let contents = ctx.store.campaigns().campaign_contents(campaign.id).await?;
     let window = SignedDuration::from_hours(campaign.frequency_hours);
     let mut candidates = match campaign.audience_scope()? {
         AudienceScope::Event => {
             ctx.store
+                .campaigns()
                 .audience_candidates(campaign.event_id, campaign.id, now - window)
                 .await?
         }
@@ -43,11 +44,13 @@ pub async fn audience(
             pool::resolve_all(&ctx.store).await?;
             let event = ctx
                 .store
+                .events()
                 .event_by_id(campaign.event_id)
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("the campaign's event is gone"))?;
             let tz = event.info.tz().map_err(anyhow::Error::msg)?;
             ctx.store
+                .data_pool()
                 .pool_candidates(&segment.query(&tz), campaign.id)
                 .await?
         }
@@ -56,6 +59,7 @@ pub async fn audience(
     // again (an organiser's re-import, say) is treated as having unsubscribed.
     let erased: HashSet<String> = ctx
         .store
+        .attendees()
         .erased_address_hashes()
         .await?
         .into_iter()
@@ -129,6 +133,7 @@ pub async fn start(
     }
     let contents = ctx
         .store
+        .campaigns()
         .campaign_contents(campaign.id)
         .await
         .map_err(anyhow::Error::from)?;
@@ -136,6 +141,7 @@ pub async fn start(
     let view = audience(ctx, campaign, now).await?;
     let queued = ctx
         .store
+        .campaigns()
         .queue_campaign(
             campaign.id,
             &view.plan.recipients,
@@ -149,6 +155,7 @@ pub async fn start(
         })?;
     // A campaign with nobody to send to is done at once.
     ctx.store
+        .campaigns()
         .finish_campaigns(now)
         .await
         .map_err(anyhow::Error::from)?;
@@ -180,6 +187,7 @@ pub async fn control(
     let to = from.after(action).map_err(StartError::Refused)?;
     let changed = ctx
         .store
+        .campaigns()
         .set_campaign_state(campaign.id, from, to, now)
         .await
         .map_err(anyhow::Error::from)?;

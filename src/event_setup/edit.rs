@@ -106,7 +106,13 @@ pub async fn create_event(
             "'new' is the address of the new-event page; pick another",
         )]));
     }
-    if ctx.store.event_by_slug(info.slug.as_str()).await?.is_some() {
+    if ctx
+        .store
+        .events()
+        .event_by_slug(info.slug.as_str())
+        .await?
+        .is_some()
+    {
         return Err(Refused::Problems(vec![Problem::field(
             "slug",
             format!("an event '{}' already exists; pick another", info.slug),
@@ -124,6 +130,7 @@ pub async fn create_event(
 
 async fn programme(ctx: &Context, slug: &str) -> Result<Programme, Refused> {
     ctx.store
+        .events()
         .load_programme(slug)
         .await?
         .ok_or(Refused::NotFound)
@@ -236,10 +243,11 @@ pub async fn save_room(
             if old != name {
                 let event = ctx
                     .store
+                    .events()
                     .event_by_slug(slug)
                     .await?
                     .ok_or(Refused::NotFound)?;
-                ctx.store.rename_room(event.id, old, &name).await?;
+                ctx.store.events().rename_room(event.id, old, &name).await?;
             }
         }
         None => {
@@ -347,13 +355,14 @@ pub enum Part {
 pub async fn remove(ctx: &Context, slug: &str, part: Part, key: &str) -> Result<(), Refused> {
     let event = ctx
         .store
+        .events()
         .event_by_slug(slug)
         .await?
         .ok_or(Refused::NotFound)?;
     match part {
-        Part::Topic => ctx.store.delete_topic(event.id, key).await?,
-        Part::Room => ctx.store.delete_room(event.id, key).await?,
-        Part::Session => ctx.store.delete_session(event.id, key).await?,
+        Part::Topic => ctx.store.events().delete_topic(event.id, key).await?,
+        Part::Room => ctx.store.events().delete_room(event.id, key).await?,
+        Part::Session => ctx.store.events().delete_session(event.id, key).await?,
     }
     Ok(())
 }

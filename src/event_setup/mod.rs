@@ -108,5 +108,5 @@ pub async fn store_checked(
     now: Timestamp,
 ) -> Result<ImportSummary, Refused> {
     check(programme)?;
-    Ok(ctx.store.import_programme(programme, now).await?)
+    Ok(ctx.store.events().import_programme(programme, now).await?)
 }

@@ -40,7 +40,11 @@ pub async fn run_once(ctx: &Context) -> anyhow::Result<MailRun> {
     let mut run = MailRun::default();
     loop {
         let now = Timestamp::now();
-        let jobs = ctx.store.claim_mail(now, LEASE_MS, BATCH).await?;
+        let jobs = ctx
+            .store
+            .mail_queue()
+            .claim_mail(now, LEASE_MS, BATCH)
+            .await?;
         if jobs.is_empty() {
             return Ok(run);
         }
@@ -54,6 +58,7 @@ pub async fn run_once(ctx: &Context) -> anyhow::Result<MailRun> {
             match result {
                 Ok(message_id) => {
                     ctx.store
+                        .mail_queue()
                         .mark_mail_sent(job.id, &message_id, Timestamp::now())
                         .await?;
                     run.sent += 1;
@@ -64,6 +69,7 @@ pub async fn run_once(ctx: &Context) -> anyhow::Result<MailRun> {
                     let retry_at = Timestamp::now() + backoff.seconds();
                     tracing::warn!(job = job.id, attempts = job.attempts, error = %e, "badge email will be retried");
                     ctx.store
+                        .mail_queue()
                         .mark_mail_failed(job.id, &e, Some(retry_at))
                         .await?;
                     run.retrying += 1;
@@ -71,7 +77,10 @@ pub async fn run_once(ctx: &Context) -> anyhow::Result<MailRun> {
                 }
                 Err(Failure::Temporary(e) | Failure::Permanent(e)) => {
                     tracing::error!(job = job.id, error = %e, "badge email failed for good");
-                    ctx.store.mark_mail_failed(job.id, &e, None).await?;
+                    ctx.store
+                        .mail_queue()
+                        .mark_mail_failed(job.id, &e, None)
+                        .await?;
                     run.failed += 1;
                     crate::telemetry::badge_mail("failed", 1);
                 }
@@ -121,11 +130,13 @@ async fn compose(ctx: &Context, job: &MailJob) -> anyhow::Result<lettre::Message
     anyhow::ensure!(job.kind == "badge", "unknown mail kind '{}'", job.kind);
     let attendee = ctx
         .store
+        .attendees()
         .attendee(job.attendee_id)
         .await?
         .context("attendee no longer exists")?;
     let event = ctx
         .store
+        .events()
         .event_by_id(attendee.event_id)
         .await?
         .context("event no longer exists")?;

@@ -54,6 +54,7 @@ pub async fn run_once(ctx: &Context) -> anyhow::Result<EdmRun> {
     loop {
         let claimed = ctx
             .store
+            .campaigns()
             .claim_campaign_sends(Timestamp::now(), lease_ms, edm.batch.max(1) as i64)
             .await?;
         if claimed.is_empty() {
@@ -64,6 +65,7 @@ pub async fn run_once(ctx: &Context) -> anyhow::Result<EdmRun> {
             {
                 let campaign = ctx
                     .store
+                    .campaigns()
                     .campaign(send.campaign_id)
                     .await?
                     .ok_or_else(|| anyhow::anyhow!("campaign {} vanished", send.campaign_id))?;
@@ -109,7 +111,10 @@ pub async fn run_once(ctx: &Context) -> anyhow::Result<EdmRun> {
         // much later: reload mailers for every batch after a pause.
         mailers.retain(|id, _| active.lock().expect("campaign states")[id]);
     }
-    ctx.store.finish_campaigns(Timestamp::now()).await?;
+    ctx.store
+        .campaigns()
+        .finish_campaigns(Timestamp::now())
+        .await?;
     Ok(run)
 }
 
@@ -149,9 +154,13 @@ async fn record(
     active: Arc<Mutex<HashMap<i64, bool>>>,
 ) -> anyhow::Result<()> {
     ctx.store
+        .campaigns()
         .record_send_outcomes(&outcomes, Timestamp::now())
         .await?;
-    ctx.store.release_campaign_sends(&released).await?;
+    ctx.store
+        .campaigns()
+        .release_campaign_sends(&released)
+        .await?;
     let ids: Vec<i64> = active
         .lock()
         .expect("campaign states")
@@ -161,6 +170,7 @@ async fn record(
     for id in ids {
         let sending = ctx
             .store
+            .campaigns()
             .campaign(id)
             .await?
             .is_some_and(|c| c.state == "sending");

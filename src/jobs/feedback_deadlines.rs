@@ -41,7 +41,7 @@ struct EventPlan {
 
 /// One check at `now`.
 pub async fn run_once(ctx: &Context, now: Timestamp) -> anyhow::Result<DeadlineRun> {
-    let overdue = ctx.store.overdue_without_feedback(now).await?;
+    let overdue = ctx.store.leads().overdue_without_feedback(now).await?;
     let mut run = DeadlineRun {
         overdue: overdue.len(),
         ..DeadlineRun::default()
@@ -73,7 +73,7 @@ async fn plan_for(
     event_id: i64,
     run: &mut DeadlineRun,
 ) -> anyhow::Result<Option<EventPlan>> {
-    let Some(event) = ctx.store.event_by_id(event_id).await? else {
+    let Some(event) = ctx.store.events().event_by_id(event_id).await? else {
         return Ok(None);
     };
     let slug = event.info.slug.to_string();
@@ -105,7 +105,7 @@ async fn take(
     now: Timestamp,
     run: &mut DeadlineRun,
 ) -> anyhow::Result<()> {
-    let recipient = ctx.store.step_recipient(to).await?;
+    let recipient = ctx.store.leads().step_recipient(to).await?;
     let key = StepKey {
         event_id: lead.event_id,
         attendee_id: lead.attendee_id,
@@ -115,6 +115,7 @@ async fn take(
     };
     let Some(id) = ctx
         .store
+        .leads()
         .claim_deadline_step(key, recipient.as_ref().map(|r| r.id), now)
         .await?
     else {
@@ -122,6 +123,7 @@ async fn take(
     };
     let Some(recipient) = recipient else {
         ctx.store
+            .leads()
             .finish_deadline_step(id, "failed", &format!("no enabled account '{to}'"))
             .await?;
         run.failed += 1;
@@ -135,6 +137,7 @@ async fn take(
         let tz = plan.event.info.tz().map_err(|e| anyhow::anyhow!(e))?;
         let moved = ctx
             .store
+            .leads()
             .reassign_lead(
                 lead.event_id,
                 lead.attendee_id,
@@ -145,13 +148,17 @@ async fn take(
             .await?;
         if !moved {
             ctx.store
+                .leads()
                 .finish_deadline_step(id, "sent", "not moved: it changed hands or got an outcome")
                 .await?;
             return Ok(());
         }
     }
     let (state, detail) = notify(ctx, plan, lead, step, &recipient).await;
-    ctx.store.finish_deadline_step(id, state, &detail).await?;
+    ctx.store
+        .leads()
+        .finish_deadline_step(id, state, &detail)
+        .await?;
     match (state, step) {
         ("failed", _) => run.failed += 1,
         ("no_address", _) => run.no_address += 1,

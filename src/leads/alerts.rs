@@ -23,6 +23,7 @@ pub async fn deliver_pending(ctx: &Context) {
         let now = Timestamp::now().as_millisecond();
         let alerts = match ctx
             .store
+            .leads()
             .lease_pending_alerts(now, now + LEASE_MS, BATCH)
             .await
         {
@@ -52,7 +53,7 @@ pub async fn deliver_pending(ctx: &Context) {
                 ("pending", None) => "none".to_owned(),
                 (other, _) => other.to_owned(),
             };
-            if let Err(e) = ctx.store.finish_alert(a.id, &email, &webhook).await {
+            if let Err(e) = ctx.store.leads().finish_alert(a.id, &email, &webhook).await {
                 tracing::warn!(error = %e, "alert state not saved");
             }
         }

@@ -41,7 +41,10 @@ pub async fn export(
     let mut after = 0;
     let mut n = 0;
     loop {
-        let page = store.event_leads_page(event.id, after, PAGE).await?;
+        let page = store
+            .leads()
+            .event_leads_page(event.id, after, PAGE)
+            .await?;
         let Some(last) = page.last() else { break };
         after = last.lead.attendee_id;
         for row in &page {
@@ -112,7 +115,10 @@ pub async fn export_crm(
     let mut after = 0;
     let mut done = CrmExported::default();
     loop {
-        let page = store.event_leads_export_page(event.id, after, PAGE).await?;
+        let page = store
+            .leads()
+            .event_leads_export_page(event.id, after, PAGE)
+            .await?;
         let Some(last) = page.last() else { break };
         after = last.row.lead.attendee_id;
         for r in &page {

@@ -68,6 +68,7 @@ pub async fn record(
     let next = book.next_action(&outcome.key, now, &tz);
     let id = ctx
         .store
+        .leads()
         .record_lead_feedback(
             event.id,
             attendee_id,
@@ -116,7 +117,7 @@ pub async fn restate(
     dry_run: bool,
 ) -> anyhow::Result<Restatement> {
     let tz = event.info.tz().map_err(|e| anyhow::anyhow!(e))?;
-    let latest = ctx.store.latest_lead_feedback(event.id).await?;
+    let latest = ctx.store.leads().latest_lead_feedback(event.id).await?;
     let leads = latest.len();
     let changed: Vec<Restated> = latest
         .into_iter()
@@ -130,7 +131,7 @@ pub async fn restate(
             .iter()
             .map(|r| (r.feedback.id, r.next.clone()))
             .collect();
-        ctx.store.restate_next_actions(&actions).await?;
+        ctx.store.leads().restate_next_actions(&actions).await?;
     }
     Ok(Restatement {
         leads,

@@ -18,7 +18,7 @@ use tokio::sync::mpsc;
 /// Attendees read per query; their scans are read for the same id range.
 const PAGE: i64 = 20_000;
 
-/// A page of attendees with their packed scans (`Store::lead_scans`).
+/// A page of attendees with their packed scans (`Leads::lead_scans`).
 type Page = (Vec<LeadAttendee>, Vec<(i64, String)>);
 
 /// Reads the pages of attendees and scans in a task of its own, two queries in flight, so
@@ -27,7 +27,7 @@ type Page = (Vec<LeadAttendee>, Vec<(i64, String)>);
 fn read_pages(store: Store, event_id: i64) -> mpsc::Receiver<StoreResult<Page>> {
     let (tx, rx) = mpsc::channel(1);
     tokio::spawn(async move {
-        let starts = match store.lead_page_starts(event_id, PAGE).await {
+        let starts = match store.leads().lead_page_starts(event_id, PAGE).await {
             Ok(starts) => starts,
             Err(e) => return drop(tx.send(Err(e)).await),
         };
@@ -38,8 +38,8 @@ fn read_pages(store: Store, event_id: i64) -> mpsc::Receiver<StoreResult<Page>> 
             .map(|(first, end)| {
                 let store = store.clone();
                 async move {
-                    let page = store.lead_attendees(event_id, first, end).await?;
-                    let scans = store.lead_scans(first, end - 1).await?;
+                    let page = store.leads().lead_attendees(event_id, first, end).await?;
+                    let scans = store.leads().lead_scans(first, end - 1).await?;
                     Ok((page, scans))
                 }
             })
@@ -78,13 +78,13 @@ pub struct ProgrammeInput {
 
 /// Reads the event's topics and sessions with their topic weights.
 pub async fn programme(store: &Store, event_id: i64) -> anyhow::Result<ProgrammeInput> {
-    let topics = store.lead_topics(event_id).await?;
+    let topics = store.leads().lead_topics(event_id).await?;
     let topic_index: HashMap<i64, usize> = topics
         .iter()
         .enumerate()
         .map(|(i, (id, _, _))| (*id, i))
         .collect();
-    let rows = store.lead_sessions(event_id).await?;
+    let rows = store.leads().lead_sessions(event_id).await?;
     let session_index: HashMap<i64, usize> =
         rows.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
     let mut sessions: Vec<SessionInput> = rows
@@ -99,7 +99,7 @@ pub async fn programme(store: &Store, event_id: i64) -> anyhow::Result<Programme
             ends_at: ts(s.ends_at),
         })
         .collect();
-    for (session, topic, weight) in store.lead_session_topics(event_id).await? {
+    for (session, topic, weight) in store.leads().lead_session_topics(event_id).await? {
         if let (Some(&s), Some(&t)) = (session_index.get(&session), topic_index.get(&topic)) {
             sessions[s].topics.push((t, weight));
         }
@@ -200,12 +200,13 @@ pub async fn load(
 ) -> anyhow::Result<EventInput> {
     let programme = programme(store, event_id).await?;
     let mut declared: HashMap<i64, Vec<usize>> = HashMap::new();
-    for (attendee, topic) in store.lead_declared_interests(event_id).await? {
+    for (attendee, topic) in store.leads().lead_declared_interests(event_id).await? {
         if let Some(&t) = programme.topic_index.get(&topic) {
             declared.entry(attendee).or_default().push(t);
         }
     }
     let engagement: HashMap<i64, (i64, i64)> = store
+        .leads()
         .lead_email_engagement(event_id)
         .await?
         .into_iter()
@@ -231,6 +232,7 @@ pub async fn load(
         progress(attendees.len());
         if let Some(r) = record {
             store
+                .leads()
                 .lead_build_progress(
                     r.build_id,
                     r.total,

@@ -5,7 +5,7 @@
 //! becomes an alert, claimed once per rule, person and window, then emailed and posted
 //! (`alerts`). Updates are computed from every accepted scan of the person, so the order
 //! scans arrive in, and how they were grouped, change nothing; an update lost to a stop is
-//! caught up from the store (`Store::live_behind`).
+//! caught up from the store (`Leads::live_behind`).
 
 use std::{
     collections::HashMap,
@@ -105,7 +105,7 @@ struct EventModel {
 }
 
 async fn model(ctx: &Context, event_id: i64) -> anyhow::Result<Option<EventModel>> {
-    let Some(event) = ctx.store.event_by_id(event_id).await? else {
+    let Some(event) = ctx.store.events().event_by_id(event_id).await? else {
         return Ok(None);
     };
     let programme = inputs::programme(&ctx.store, event_id).await?;
@@ -117,12 +117,13 @@ async fn model(ctx: &Context, event_id: i64) -> anyhow::Result<Option<EventModel
     )?;
     let owner_ids: HashMap<String, i64> = ctx
         .store
+        .leads()
         .lead_owner_ids()
         .await?
         .into_iter()
         .map(|(id, name)| (name, id))
         .collect();
-    let watch = match ctx.store.watch_rules(event_id).await? {
+    let watch = match ctx.store.leads().watch_rules(event_id).await? {
         Some((text, _, _)) => {
             let topics: Vec<&str> = programme.topics.iter().map(|t| t.slug.as_str()).collect();
             let owners: Vec<&str> = owner_ids.keys().map(String::as_str).collect();
@@ -139,6 +140,7 @@ async fn model(ctx: &Context, event_id: i64) -> anyhow::Result<Option<EventModel
     };
     let insight = ctx
         .store
+        .leads()
         .latest_done_lead_build(event_id)
         .await?
         .and_then(|b| b.insight)
@@ -253,11 +255,11 @@ async fn update_chunk(
     let store = &ctx.store;
     let event_id = model.event.id;
     let (attendees, interests, engagement, scans, before) = tokio::try_join!(
-        store.live_attendees(event_id, ids),
-        store.live_interests(ids),
-        store.live_engagement(ids),
-        store.live_scans(ids),
-        store.live_before(event_id, ids),
+        store.leads().live_attendees(event_id, ids),
+        store.leads().live_interests(ids),
+        store.leads().live_engagement(ids),
+        store.leads().live_scans(ids),
+        store.leads().live_before(event_id, ids),
     )?;
     let mut declared: HashMap<i64, Vec<usize>> = HashMap::new();
     for (a, topic) in interests {
@@ -316,9 +318,10 @@ async fn update_chunk(
         now,
     )?;
     let claimed = store
+        .leads()
         .claim_alerts(event_id, &alerts, now.as_millisecond())
         .await?;
-    store.write_live_leads(&rows).await?;
+    store.leads().write_live_leads(&rows).await?;
     Ok(claimed.len())
 }
 
@@ -438,13 +441,13 @@ fn live_row(event_id: i64, l: &LeadPackage, scan_seen: i64, now: i64) -> LiveLea
 /// Updates attendees whose newest accepted scan is missing from their live lead, for the
 /// events on today in their own time zone.
 async fn catch_up(ctx: &Context, models: &mut HashMap<i64, Arc<EventModel>>) {
-    let events = match ctx.store.list_events().await {
+    let events = match ctx.store.events().list_events().await {
         Ok(events) => events,
         Err(e) => return tracing::warn!(error = %e, "live leads: events not read"),
     };
     for event in events.into_iter().filter(on_now) {
         loop {
-            let behind = match ctx.store.live_behind(event.id, CHUNK as i64).await {
+            let behind = match ctx.store.leads().live_behind(event.id, CHUNK as i64).await {
                 Ok(b) if !b.is_empty() => b,
                 Ok(_) => break,
                 Err(e) => {
@@ -478,9 +481,13 @@ fn on_now(event: &EventRecord) -> bool {
 pub async fn catch_up_all(ctx: &Context) -> anyhow::Result<usize> {
     let mut models = HashMap::new();
     let mut done = 0;
-    for event in ctx.store.list_events().await? {
+    for event in ctx.store.events().list_events().await? {
         loop {
-            let behind = ctx.store.live_behind(event.id, CHUNK as i64).await?;
+            let behind = ctx
+                .store
+                .leads()
+                .live_behind(event.id, CHUNK as i64)
+                .await?;
             let n = behind.len();
             if n == 0 {
                 break;

@@ -137,6 +137,7 @@ pub async fn claim(
     )?;
     let owner_ids: HashMap<String, i64> = ctx
         .store
+        .leads()
         .lead_owner_ids()
         .await
         .map_err(anyhow::Error::from)?
@@ -167,6 +168,7 @@ pub async fn claim(
         };
         Some(
             ctx.store
+                .leads()
                 .start_lead_build(event.id, who, Timestamp::now())
                 .await
                 .map_err(|e| match e {
@@ -207,6 +209,7 @@ impl ClaimedBuild {
         if let (Err(e), Some(id)) = (&result, build_id) {
             let _ = ctx
                 .store
+                .leads()
                 .fail_lead_build(id, &format!("{e:#}"), Timestamp::now())
                 .await;
         }
@@ -246,7 +249,7 @@ async fn run(
     progress: &(dyn Fn(Progress) + Send + Sync),
 ) -> anyhow::Result<BuildReport> {
     let store = &ctx.store;
-    let total = store.lead_attendee_count(event.id).await? as usize;
+    let total = store.leads().lead_attendee_count(event.id).await? as usize;
     progress(Progress {
         phase: Phase::Reading,
         done: 0,
@@ -274,18 +277,20 @@ async fn run(
     let by_account = files.routing.as_ref().is_some_and(|r| r.by_account);
     let (input, owners, feedback, companies, summaries, early_write) = tokio::try_join!(
         inputs::load(store, event.id, record, reading),
-        async { Ok(store.lead_owners(event.id).await?) },
-        async { Ok(store.latest_lead_feedback(event.id).await?) },
+        async { Ok(store.leads().lead_owners(event.id).await?) },
+        async { Ok(store.leads().latest_lead_feedback(event.id).await?) },
         async {
             match by_account {
-                true => Ok(store.event_companies(event.id).await?),
+                true => Ok(store.data_pool().event_companies(event.id).await?),
                 false => Ok(Vec::new()),
             }
         },
-        async { Ok(store.event_lead_summaries(event.id).await?) },
+        async { Ok(store.leads().event_lead_summaries(event.id).await?) },
         async {
             match early {
-                Some(id) => Ok(Some(store.begin_lead_write(id, event.id, now).await?)),
+                Some(id) => Ok(Some(
+                    store.leads().begin_lead_write(id, event.id, now).await?,
+                )),
                 None => Ok::<_, anyhow::Error>(None),
             }
         },
@@ -344,7 +349,7 @@ async fn run(
     let (to_writer, mut chunks) = tokio::sync::mpsc::channel::<Vec<StoredLead>>(2);
     let writer = match (early_write, build_id) {
         (Some(w), _) => Some(w),
-        (None, Some(id)) => Some(store.begin_lead_write(id, event.id, now).await?),
+        (None, Some(id)) => Some(store.leads().begin_lead_write(id, event.id, now).await?),
         (None, None) => None,
     };
     let writer = writer.map(|mut w| {

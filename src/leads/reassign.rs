@@ -66,6 +66,7 @@ pub async fn reassign(
     let due = rules.deadline(now, &tz);
     let moved = ctx
         .store
+        .leads()
         .reassign_leads(event.id, attendee_ids, owner_id, due.as_millisecond())
         .await
         .map_err(|e| match e {

@@ -27,7 +27,7 @@ fresh_minutes = 15    # entry scans delivered later than this alert nobody
 
 /// The event's watch file and rules; the example and no rules when none was saved.
 pub async fn current(ctx: &Context, event: &EventRecord) -> anyhow::Result<(String, WatchRules)> {
-    let Some((text, _, _)) = ctx.store.watch_rules(event.id).await? else {
+    let Some((text, _, _)) = ctx.store.leads().watch_rules(event.id).await? else {
         return Ok((EXAMPLE.to_owned(), WatchRules::default()));
     };
     let rules = check(ctx, event, &text).await?.unwrap_or_default();
@@ -40,9 +40,9 @@ pub async fn check(
     event: &EventRecord,
     text: &str,
 ) -> anyhow::Result<Result<WatchRules, Vec<RowError>>> {
-    let topics = ctx.store.event_topics(event.id).await?;
+    let topics = ctx.store.events().event_topics(event.id).await?;
     let topics: Vec<&str> = topics.iter().map(|t| t.slug.as_str()).collect();
-    let owners = ctx.store.lead_owner_ids().await?;
+    let owners = ctx.store.leads().lead_owner_ids().await?;
     let owners: Vec<&str> = owners.iter().map(|(_, n)| n.as_str()).collect();
     Ok(parse_watch(text, &topics, &owners))
 }
@@ -64,6 +64,7 @@ pub async fn save(
     let checked = check(ctx, event, text).await?;
     if checked.is_ok() {
         ctx.store
+            .leads()
             .set_watch_rules(event.id, text, by, Timestamp::now().as_millisecond())
             .await?;
     }

@@ -44,7 +44,7 @@ pub struct ErasureReport {
     pub outbox_files: u64,
 }
 
-/// Erases the attendee's personal data (see `Store::erase_attendee` for what is kept and
+/// Erases the attendee's personal data (see `Attendees::erase_attendee` for what is kept and
 /// why), then deletes the copies of their email from the file outbox. Erasing an erased
 /// attendee again reports `already_erased` and changes nothing.
 pub async fn erase_attendee(
@@ -71,6 +71,7 @@ pub(super) async fn erase_in_store(
     let hash = move |email: &str| hasher.hash(email);
     let erased = ctx
         .store
+        .attendees()
         .erase_attendee(&ErasureInput {
             attendee_id,
             visitor: visitor_number(),

@@ -19,14 +19,17 @@ fn time(ms: i64) -> String {
 pub async fn export_attendee(ctx: &Context, attendee_id: i64) -> anyhow::Result<Value> {
     let store = &ctx.store;
     let a = store
+        .attendees()
         .attendee(attendee_id)
         .await?
         .with_context(|| format!("no attendee {attendee_id}"))?;
     let event = store
+        .events()
         .event_by_id(a.event_id)
         .await?
         .with_context(|| format!("attendee {attendee_id} has no event"))?;
     let consents: Vec<Value> = store
+        .attendees()
         .attendee_consents(attendee_id)
         .await?
         .into_iter()
@@ -40,6 +43,7 @@ pub async fn export_attendee(ctx: &Context, attendee_id: i64) -> anyhow::Result<
         })
         .collect();
     let badges: Vec<Value> = store
+        .attendees()
         .attendee_badges(attendee_id)
         .await?
         .into_iter()
@@ -52,9 +56,9 @@ pub async fn export_attendee(ctx: &Context, attendee_id: i64) -> anyhow::Result<
             })
         })
         .collect();
-    let scans = store.export_scans(attendee_id).await?;
+    let scans = store.attendees().export_scans(attendee_id).await?;
     let trail = crate::trails::attendee_trail(ctx, a.event_id, attendee_id).await?;
-    let lead = match store.lead(a.event_id, attendee_id).await? {
+    let lead = match store.leads().lead(a.event_id, attendee_id).await? {
         None => Value::Null,
         Some(row) => {
             let l = row.lead;
@@ -107,12 +111,12 @@ pub async fn export_attendee(ctx: &Context, attendee_id: i64) -> anyhow::Result<
         "scans": scans,
         "trail": trail,
         "emails": {
-            "badge": store.export_badge_mail(attendee_id).await?,
-            "campaigns": store.export_campaign_sends(attendee_id).await?,
-            "engagements": store.export_engagements(attendee_id).await?,
-            "suppressed_for": store.suppressions_of(&a.email).await?,
+            "badge": store.attendees().export_badge_mail(attendee_id).await?,
+            "campaigns": store.attendees().export_campaign_sends(attendee_id).await?,
+            "engagements": store.attendees().export_engagements(attendee_id).await?,
+            "suppressed_for": store.campaigns().suppressions_of(&a.email).await?,
         },
         "lead": lead,
-        "lead_feedback": store.export_lead_feedback(attendee_id).await?,
+        "lead_feedback": store.attendees().export_lead_feedback(attendee_id).await?,
     }))
 }

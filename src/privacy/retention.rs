@@ -42,8 +42,8 @@ pub async fn run(ctx: &Context, now: Timestamp, dry_run: bool) -> anyhow::Result
         ..RetentionRun::default()
     };
     let mut addresses = Vec::new();
-    for event in ctx.store.list_events().await? {
-        let policy = ctx.store.event_retention(event.id).await?;
+    for event in ctx.store.events().list_events().await? {
+        let policy = ctx.store.events().event_retention(event.id).await?;
         let tz = event.info.tz().map_err(anyhow::Error::msg)?;
         let ended_at = event_end(event.info.ends_on, &tz);
         let due = policy.due(ended_at, now);
@@ -58,7 +58,11 @@ pub async fn run(ctx: &Context, now: Timestamp, dry_run: bool) -> anyhow::Result
             if !is_due {
                 continue;
             }
-            let ids = ctx.store.unerased_attendees(event.id, consented).await?;
+            let ids = ctx
+                .store
+                .events()
+                .unerased_attendees(event.id, consented)
+                .await?;
             if consented {
                 line.consented = ids.len();
             } else {

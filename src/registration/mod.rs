@@ -62,6 +62,7 @@ pub async fn register(
 ) -> Result<RegistrationOutcome, RegisterError> {
     let topics = ctx
         .store
+        .events()
         .event_topics(event.id)
         .await
         .map_err(anyhow::Error::from)?;
@@ -93,6 +94,7 @@ pub async fn record(
     }
     let outcomes = ctx
         .store
+        .attendees()
         .register_attendees(
             event.id,
             registrations,
@@ -136,6 +138,7 @@ async fn erased_addresses(
 ) -> anyhow::Result<HashSet<String>> {
     let erased: HashSet<String> = ctx
         .store
+        .attendees()
         .erased_address_hashes()
         .await?
         .into_iter()
@@ -161,6 +164,7 @@ pub async fn reissue_badge(
     let keys = ctx.badges.keys_for(event.id, now).await?;
     let outcome = ctx
         .store
+        .attendees()
         .reissue_badge(attendee_id, now, &|a, s| keys.sign(a, s))
         .await?;
     tracing::info!(attendee_id, serial = outcome.serial, "badge re-issued");

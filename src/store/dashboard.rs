@@ -6,11 +6,11 @@
 //! (checked in), `scans_erased_visitor` (checked in, erased people: migration 0017),
 //! `scans_event_scanned` (the last minutes' scans), `campaign_sends_due` (campaign progress)
 //! and `lead_feedback_next` (follow-ups due). Tier and overdue counts are
-//! `Store::event_lead_counts`; people in rooms come from the live page's reads.
+//! `Leads::event_lead_counts`; people in rooms come from the live page's reads.
 
 use sqlx::FromRow;
 
-use super::{Store, StoreError, StoreResult, lead_feedback::LATEST_DUE, on_pool};
+use super::{Pool, Store, StoreError, StoreResult, leads::feedback::LATEST_DUE, on_pool};
 use crate::{
     domain::{
         campaign::CampaignState,
@@ -18,6 +18,18 @@ use crate::{
     },
     store::Attendance,
 };
+
+/// The store's handle on the live dashboard: `store.dashboard()`.
+#[derive(Clone, Copy)]
+pub struct Dashboard<'a> {
+    pub(in crate::store) pool: &'a Pool,
+}
+
+impl Store {
+    pub fn dashboard(&self) -> Dashboard<'_> {
+        Dashboard { pool: &self.pool }
+    }
+}
 
 #[derive(FromRow)]
 struct MinuteRow {
@@ -35,11 +47,11 @@ struct CampaignRow {
     n: i64,
 }
 
-impl Store {
+impl Dashboard<'_> {
     /// How many people registered for an event and how many were scanned in (at least one
-    /// accepted scan), erased people included, as `Store::event_attendance` counts them; but
+    /// accepted scan), erased people included, as `Leads::event_attendance` counts them; but
     /// by probing each person's accepted scans rather than reading all the event's scans.
-    pub async fn dashboard_attendance(&self, event_id: i64) -> StoreResult<Attendance> {
+    pub async fn dashboard_attendance(self, event_id: i64) -> StoreResult<Attendance> {
         let row = on_pool!(self, p => sqlx::query_as(
             "SELECT
                  (SELECT COUNT(*) FROM attendees WHERE event_id = $1) AS registered,
@@ -59,7 +71,7 @@ impl Store {
     /// The event's scans with a scan time in `(after_ms, to_ms]`, counted per minute from
     /// `after_ms` (minute 0 the oldest) and decision.
     pub async fn dashboard_scan_minutes(
-        &self,
+        self,
         event_id: i64,
         after_ms: i64,
         to_ms: i64,
@@ -88,7 +100,7 @@ impl Store {
 
     /// The event's campaigns that are sending or paused, oldest first, with their ledger
     /// counts.
-    pub async fn campaigns_in_flight(&self, event_id: i64) -> StoreResult<Vec<CampaignInFlight>> {
+    pub async fn campaigns_in_flight(self, event_id: i64) -> StoreResult<Vec<CampaignInFlight>> {
         let rows: Vec<CampaignRow> = on_pool!(self, p => sqlx::query_as(
             "SELECT c.slug, c.name, c.state, s.state AS send_state, COUNT(s.campaign_id) AS n
              FROM campaigns c
@@ -128,8 +140,8 @@ impl Store {
     }
 
     /// How many people of the event the due list shows at `until_ms` for admins and
-    /// marketers (`Store::due_follow_ups` with `DueFor::Everyone`).
-    pub async fn due_follow_up_count(&self, event_id: i64, until_ms: i64) -> StoreResult<i64> {
+    /// marketers (`Leads::due_follow_ups` with `DueFor::Everyone`).
+    pub async fn due_follow_up_count(self, event_id: i64, until_ms: i64) -> StoreResult<i64> {
         let sql = format!(
             "SELECT COUNT(*) FROM lead_feedback f
              JOIN attendees a ON a.id = f.attendee_id

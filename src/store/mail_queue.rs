@@ -3,7 +3,19 @@
 use jiff::Timestamp;
 use sqlx::FromRow;
 
-use super::{Sql, Store, StoreResult, on_pool, on_writer};
+use super::{Pool, Sql, Store, StoreResult, on_pool, on_writer};
+
+/// The store's handle on the badge mail queue: `store.mail_queue()`.
+#[derive(Clone, Copy)]
+pub struct MailQueue<'a> {
+    pub(in crate::store) pool: &'a Pool,
+}
+
+impl Store {
+    pub fn mail_queue(&self) -> MailQueue<'_> {
+        MailQueue { pool: &self.pool }
+    }
+}
 
 /// A claimed message to send. The claim is a lease: if the sender dies, the message is
 /// claimed again once `lease_until` passes.
@@ -31,9 +43,9 @@ const CLAIM: Sql = Sql {
                RETURNING id, kind, attendee_id, attempts",
 };
 
-impl Store {
+impl MailQueue<'_> {
     /// Messages waiting to be sent or being sent: the badge mailer's backlog.
-    pub async fn mail_queue_depth(&self) -> StoreResult<i64> {
+    pub async fn mail_queue_depth(self) -> StoreResult<i64> {
         let n: i64 = on_pool!(self, p => sqlx::query_scalar(
             "SELECT COUNT(*) FROM mail_queue WHERE state IN ('queued', 'sending')"
         )
@@ -44,7 +56,7 @@ impl Store {
 
     /// Claims up to `limit` due messages for `lease_ms`, oldest first.
     pub async fn claim_mail(
-        &self,
+        self,
         now: Timestamp,
         lease_ms: i64,
         limit: i64,
@@ -60,7 +72,7 @@ impl Store {
     }
 
     pub async fn mark_mail_sent(
-        &self,
+        self,
         id: i64,
         message_id: &str,
         now: Timestamp,
@@ -80,7 +92,7 @@ impl Store {
 
     /// Records a failure: retried at `retry_at`, or given up for good when it is `None`.
     pub async fn mark_mail_failed(
-        &self,
+        self,
         id: i64,
         error: &str,
         retry_at: Option<Timestamp>,
@@ -105,7 +117,7 @@ impl Store {
     }
 
     /// Counts of messages per state, for the admin page and tests.
-    pub async fn mail_counts(&self) -> StoreResult<Vec<(String, i64)>> {
+    pub async fn mail_counts(self) -> StoreResult<Vec<(String, i64)>> {
         let rows = on_pool!(self, p => sqlx::query_as(
             "SELECT state, COUNT(*) FROM mail_queue GROUP BY state ORDER BY state",
         )

@@ -13,80 +13,70 @@
 //! variant. Connection set-up and migrations live in `sqlite.rs` and `postgres.rs`; the one
 //! transaction type, `Tx`, in `tx.rs`.
 
-mod attendee_export;
+mod accounts;
 mod attendees;
 mod bulk;
 mod campaigns;
 mod dashboard;
-mod devices;
-mod engagement;
-mod erasure;
-mod event_clock;
+mod data_pool;
+mod door;
 mod events;
-mod keys;
-mod kiosk_sync;
-mod lead_deadlines;
-mod lead_feedback;
-mod lead_inputs;
-mod lead_lists;
-mod lead_reassign;
-mod lead_report;
-mod lead_write;
 mod leads;
 pub mod list_order;
-mod live;
-mod live_leads;
 mod mail_queue;
-mod pool;
-mod pool_segment;
 pub mod postgres;
-mod programme_edit;
 mod rate_limits;
-mod retention;
-mod scan_write;
-mod scans;
-mod self_service;
-mod send_ledger;
 pub mod sqlite;
-mod staff_accounts;
-mod suppression;
 mod tx;
-mod users;
 
-pub use attendee_export::{
+pub use accounts::Accounts;
+pub use accounts::staff::StaffAccount;
+pub use accounts::users::{NewUser, UserRecord};
+pub use attendees::Attendees;
+pub use attendees::erasure::{Erased, ErasureCounts, ErasureInput, erased_address};
+pub use attendees::export::{
     BadgeMailExport, CampaignSendExport, EngagementExport, FeedbackExport, ScanExport,
 };
-pub use attendees::{
+pub use attendees::records::{
     AttendeeListRow, AttendeeRecord, AttendeeSummary, BadgeRecord, ConsentRecord, NewBadge,
     OnExisting, RegisterOptions, RegistrationOutcome,
 };
+pub use attendees::self_service::SELF_SERVICE_SOURCE;
 pub use bulk::{BulkAttendee, BulkLoad, BulkScan};
-pub use campaigns::{CampaignProgress, CampaignRecord, CampaignSettings, ReportLine};
-pub use devices::DeviceRecord;
-pub use engagement::Engagement;
-pub use erasure::{Erased, ErasureCounts, ErasureInput, erased_address};
-pub use events::{EventRecord, ImportSummary, ts};
-pub use keys::StoredKey;
-pub use kiosk_sync::{KioskRoom, KioskSession};
-pub use lead_deadlines::{OverdueLead, StepKey, StepRecipient, StepRecord};
-pub use lead_feedback::{DueFollowUp, DueFor, FeedbackRecord};
-pub use lead_inputs::{LeadAttendee, LeadScan, LeadSession, unpack_scans};
-pub use lead_lists::{LeadFilter, LeadLine, LeadOwner, OwnedLeadLine, OwnerFilter};
-pub use lead_report::{Attendance, TopicName};
-pub use lead_write::{INSERT_CHUNK as LEAD_INSERT_CHUNK, LeadWrite};
-pub use leads::{ExportLeadRow, LeadBuildRecord, LeadRow, LeadSummary, STALE_BUILD_MS, StoredLead};
-pub use live::{LiveAccepted, LiveRefusal};
-pub use live_leads::{AlertRecord, LiveBefore, LiveLeadRow, NewAlert};
+pub use campaigns::Campaigns;
+pub use campaigns::campaign::{CampaignProgress, CampaignRecord, CampaignSettings, ReportLine};
+pub use campaigns::engagement::Engagement;
+pub use campaigns::send_ledger::{ClaimedSend, LedgerRow, SendOutcome};
+pub use campaigns::suppression::{BounceOutcome, BounceReport, UNSUBSCRIBE_WORDING};
+pub use dashboard::Dashboard;
+pub use data_pool::DataPool;
+pub use data_pool::identity::{
+    CompanyRecord, MemberRow, PersonEvent, PersonRecord, Resolution, Unresolved,
+};
+pub use door::Door;
+pub use door::devices::DeviceRecord;
+pub use door::kiosk_sync::{KioskRoom, KioskSession};
+pub use door::live::{LiveAccepted, LiveRefusal};
+pub use door::scan_write::{AcceptedScan, DeviceContact, GroupReads, NewScan, ScanWrite};
+pub use door::scans::{ScanRow, ScanVerdict};
+pub use events::Events;
+pub use events::keys::StoredKey;
+pub use events::programme::{EventRecord, ImportSummary, ts};
+pub use leads::Leads;
+pub use leads::deadlines::{OverdueLead, StepKey, StepRecipient, StepRecord};
+pub use leads::feedback::{DueFollowUp, DueFor, FeedbackRecord};
+pub use leads::inputs::{LeadAttendee, LeadScan, LeadSession, unpack_scans};
+pub use leads::lists::{LeadFilter, LeadLine, LeadOwner, OwnedLeadLine, OwnerFilter};
+pub use leads::live::{AlertRecord, LiveBefore, LiveLeadRow, NewAlert};
+pub use leads::report::{Attendance, TopicName};
+pub use leads::stored::{
+    ExportLeadRow, LeadBuildRecord, LeadRow, LeadSummary, STALE_BUILD_MS, StoredLead,
+};
+pub use leads::write::{INSERT_CHUNK as LEAD_INSERT_CHUNK, LeadWrite};
 pub use mail_queue::MailJob;
-pub use pool::{CompanyRecord, MemberRow, PersonEvent, PersonRecord, Resolution, Unresolved};
+pub use mail_queue::MailQueue;
+pub use rate_limits::RateLimits;
 pub use rate_limits::WindowHits;
-pub use scan_write::{AcceptedScan, DeviceContact, GroupReads, NewScan, ScanWrite};
-pub use scans::{ScanRow, ScanVerdict};
-pub use self_service::SELF_SERVICE_SOURCE;
-pub use send_ledger::{ClaimedSend, LedgerRow, SendOutcome};
-pub use staff_accounts::StaffAccount;
-pub use suppression::{BounceOutcome, BounceReport, UNSUBSCRIBE_WORDING};
-pub use users::{NewUser, UserRecord};
 
 use sqlx::PgPool;
 
@@ -132,6 +122,14 @@ pub(crate) enum Pool {
     Postgres(PgPool),
 }
 
+impl Pool {
+    /// The pool itself, for the macros, which take it from the `Store` and from its handles
+    /// (which hold a reference) alike.
+    pub(crate) fn of(pool: &Pool) -> &Pool {
+        pool
+    }
+}
+
 /// One statement whose text differs between the databases, for speed or for what only one
 /// of them has; every such statement is one of these.
 struct Sql {
@@ -159,7 +157,7 @@ pub struct Store {
 /// statement, `$sql` is bound to its text for that database.
 macro_rules! on_pool {
     ($store:expr, $p:ident => $body:expr) => {
-        match &$store.pool {
+        match $crate::store::Pool::of(&$store.pool) {
             $crate::store::Pool::Sqlite(pools) => {
                 let $p = &pools.read;
                 $body
@@ -168,7 +166,7 @@ macro_rules! on_pool {
         }
     };
     ($store:expr, $stmt:expr, ($p:ident, $sql:ident) => $body:expr) => {
-        match &$store.pool {
+        match $crate::store::Pool::of(&$store.pool) {
             $crate::store::Pool::Sqlite(pools) => {
                 let $p = &pools.read;
                 let $sql = $stmt.sqlite;
@@ -186,7 +184,7 @@ macro_rules! on_pool {
 /// `Sql` statement, `$sql` is bound to its text for that database.
 macro_rules! on_writer {
     ($store:expr, $p:ident => $body:expr) => {
-        match &$store.pool {
+        match $crate::store::Pool::of(&$store.pool) {
             $crate::store::Pool::Sqlite(pools) => {
                 let $p = &pools.write;
                 $body
@@ -195,7 +193,7 @@ macro_rules! on_writer {
         }
     };
     ($store:expr, $stmt:expr, ($p:ident, $sql:ident) => $body:expr) => {
-        match &$store.pool {
+        match $crate::store::Pool::of(&$store.pool) {
             $crate::store::Pool::Sqlite(pools) => {
                 let $p = &pools.write;
                 let $sql = $stmt.sqlite;

@@ -1,6 +1,18 @@
 //! Request counts per client and minute, shared by every app instance on the database.
 
-use super::{Store, StoreResult, on_writer};
+use super::{Pool, Store, StoreResult, on_writer};
+
+/// The store's handle on shared rate limits: `store.rate_limits()`.
+#[derive(Clone, Copy)]
+pub struct RateLimits<'a> {
+    pub(in crate::store) pool: &'a Pool,
+}
+
+impl Store {
+    pub fn rate_limits(&self) -> RateLimits<'_> {
+        RateLimits { pool: &self.pool }
+    }
+}
 
 /// What counting one request found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -11,12 +23,12 @@ pub struct WindowHits {
     pub previous: i64,
 }
 
-impl Store {
+impl RateLimits<'_> {
     /// Counts a request of `client` in `scope` in the window that starts at `window_start`
     /// (unix ms) and returns that window's count and the count of the window `window_ms`
     /// earlier: one statement, atomic however many instances count at once.
     pub async fn count_request(
-        &self,
+        self,
         scope: &str,
         client: &str,
         window_start: i64,
@@ -38,7 +50,7 @@ impl Store {
     }
 
     /// Deletes the counts of windows that started before `before` (unix ms).
-    pub async fn forget_requests_before(&self, before: i64) -> StoreResult<u64> {
+    pub async fn forget_requests_before(self, before: i64) -> StoreResult<u64> {
         let gone = on_writer!(self, p => sqlx::query(
             "DELETE FROM rate_limit_hits WHERE window_start < $1",
         )

@@ -109,6 +109,7 @@ async fn event_page(
     let (attendees, total) = state
         .ctx
         .store
+        .attendees()
         .list_attendees_sorted(event.id, &q.q, order, PAGE_SIZE, page * PAGE_SIZE)
         .await?;
     let tz = event
@@ -259,7 +260,13 @@ pub(super) async fn attendee_of_event(
     event: &EventRecord,
     id: i64,
 ) -> WebResult<crate::store::AttendeeRecord> {
-    let a = state.ctx.store.attendee(id).await?.ok_or(Error::NotFound)?;
+    let a = state
+        .ctx
+        .store
+        .attendees()
+        .attendee(id)
+        .await?
+        .ok_or(Error::NotFound)?;
     if a.event_id != event.id {
         return Err(Error::NotFound);
     }
@@ -283,6 +290,7 @@ async fn attendee_page(
     let badges = state
         .ctx
         .store
+        .attendees()
         .attendee_badges(id)
         .await?
         .into_iter()
@@ -295,6 +303,7 @@ async fn attendee_page(
     let consents = state
         .ctx
         .store
+        .attendees()
         .attendee_consents(id)
         .await?
         .into_iter()
@@ -323,7 +332,7 @@ async fn attendee_page(
         })
         .collect();
     let (person_id, company) = if super::pool::READERS.contains(&user.role) {
-        state.ctx.store.pool_links(id).await?
+        state.ctx.store.data_pool().pool_links(id).await?
     } else {
         (None, None)
     };
@@ -424,6 +433,7 @@ async fn print_sheet(
     let (attendees, total) = state
         .ctx
         .store
+        .attendees()
         .list_attendees(event.id, "", PRINT_PAGE_SIZE, page * PRINT_PAGE_SIZE)
         .await?;
     let badges = attendees

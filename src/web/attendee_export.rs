@@ -42,7 +42,12 @@ async fn attendees_csv(
         .info
         .tz()
         .map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
-    let rows = state.ctx.store.attendee_list_export(event.id, &q.q).await?;
+    let rows = state
+        .ctx
+        .store
+        .attendees()
+        .attendee_list_export(event.id, &q.q)
+        .await?;
     let mut out = csv::Writer::from_writer(Vec::new());
     let header = [
         "attendee_id",

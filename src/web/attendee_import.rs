@@ -54,6 +54,7 @@ async fn view(
     let topics = state
         .ctx
         .store
+        .events()
         .event_topics(event.id)
         .await?
         .into_iter()

@@ -75,6 +75,7 @@ impl FromRequestParts<AppState> for CurrentUser {
         let user = state
             .ctx
             .store
+            .accounts()
             .user_by_login(&hash, Timestamp::now())
             .await?
             .ok_or(Error::Unauthorized { next })?;
@@ -208,7 +209,12 @@ async fn logout(
     csrf.verify(&form.csrf)?;
     if let Some(c) = jar.get(SESSION_COOKIE) {
         let hash = accounts::login_token_hash(c.value());
-        state.ctx.store.delete_login_session(&hash).await?;
+        state
+            .ctx
+            .store
+            .accounts()
+            .delete_login_session(&hash)
+            .await?;
     }
     let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/"));
     Ok((jar, Redirect::to("/login")).into_response())

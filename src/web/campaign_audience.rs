@@ -63,6 +63,7 @@ pub(super) async fn reach_view(
         AudienceScope::Pool(s) => (true, s),
     };
     let topics: Vec<Pick> = store
+        .leads()
         .topic_names(None)
         .await?
         .into_iter()
@@ -73,6 +74,7 @@ pub(super) async fn reach_view(
         })
         .collect();
     let events: Vec<Pick> = store
+        .events()
         .list_events()
         .await?
         .into_iter()
@@ -240,6 +242,7 @@ async fn save(
     state
         .ctx
         .store
+        .campaigns()
         .update_campaign_settings(
             campaign.id,
             &CampaignSettings {

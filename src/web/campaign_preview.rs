@@ -51,7 +51,10 @@ async fn attendee(state: &AppState, event: &EventRecord, who: &str) -> WebResult
             let email = Email::parse(who).map_err(|_| {
                 Error::BadRequest("Give an attendee number or email address.".into())
             })?;
-            let (found, _) = store.list_attendees(event.id, email.as_str(), 5, 0).await?;
+            let (found, _) = store
+                .attendees()
+                .list_attendees(event.id, email.as_str(), 5, 0)
+                .await?;
             found
                 .into_iter()
                 .find(|a| a.email == email.as_str())
@@ -59,7 +62,7 @@ async fn attendee(state: &AppState, event: &EventRecord, who: &str) -> WebResult
         }
     };
     let found = match id {
-        Some(id) => store.attendee(id).await?,
+        Some(id) => store.attendees().attendee(id).await?,
         None => None,
     };
     found
@@ -75,7 +78,12 @@ async fn render(
     attendee: &AttendeeRecord,
     to: &str,
 ) -> WebResult<(lettre::Message, Preview)> {
-    let lead = state.ctx.store.lead_of(event.id, attendee.id).await?;
+    let lead = state
+        .ctx
+        .store
+        .campaigns()
+        .lead_of(event.id, attendee.id)
+        .await?;
     let (tier, topic, next_need) = match &lead {
         Some((tier, topic, next)) => (Tier::of_lead(Some(tier)), topic.as_deref(), next.as_deref()),
         None => (Tier::None, None, None),

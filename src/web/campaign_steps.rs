@@ -255,6 +255,7 @@ pub(super) async fn topic_names(state: &AppState) -> WebResult<HashMap<String, S
     Ok(state
         .ctx
         .store
+        .leads()
         .topic_names(None)
         .await?
         .into_iter()
@@ -274,7 +275,12 @@ pub(super) async fn audience_figures(
             .summary;
         Ok(figures_planned(&s, names))
     } else {
-        let report = state.ctx.store.campaign_report(campaign.id).await?;
+        let report = state
+            .ctx
+            .store
+            .campaigns()
+            .campaign_report(campaign.id)
+            .await?;
         Ok(figures_queued(
             &report,
             campaign.exclusions.as_deref(),
@@ -366,6 +372,7 @@ pub(super) async fn blocks(
     Ok(state
         .ctx
         .store
+        .campaigns()
         .campaign_contents(campaign.id)
         .await?
         .into_iter()
@@ -415,6 +422,7 @@ pub(super) async fn content_page(
     let topics = state
         .ctx
         .store
+        .events()
         .event_topics(event.id)
         .await?
         .into_iter()
@@ -496,8 +504,18 @@ async fn send_page(
     let (event, campaign) = campaign_of(&state, &slug, &c).await?;
     let names = topic_names(&state).await?;
     let figures = audience_figures(&state, &campaign, &names).await?;
-    let contents = state.ctx.store.campaign_contents(campaign.id).await?;
-    let progress = state.ctx.store.campaign_progress(campaign.id).await?;
+    let contents = state
+        .ctx
+        .store
+        .campaigns()
+        .campaign_contents(campaign.id)
+        .await?;
+    let progress = state
+        .ctx
+        .store
+        .campaigns()
+        .campaign_progress(campaign.id)
+        .await?;
     let cs = campaign.state();
     let page = SendPage {
         user,
@@ -634,7 +652,12 @@ async fn report_page(
     user.require(CAMPAIGNS)?;
     let (event, campaign) = campaign_of(&state, &slug, &c).await?;
     let names = topic_names(&state).await?;
-    let lines = state.ctx.store.campaign_report(campaign.id).await?;
+    let lines = state
+        .ctx
+        .store
+        .campaigns()
+        .campaign_report(campaign.id)
+        .await?;
     let (rows, total) = report_rows(&lines, &names);
     let page = ReportPage {
         user,

@@ -71,6 +71,7 @@ pub(super) async fn campaign_of(
     let campaign = state
         .ctx
         .store
+        .campaigns()
         .campaign_by_slug(event.id, c)
         .await?
         .ok_or(Error::NotFound)?;
@@ -167,7 +168,7 @@ async fn list(
         .tz()
         .map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
     let order = ListOrder::from_query(&q.sort, &q.dir);
-    let mut rows = state.ctx.store.list_campaigns(event.id).await?;
+    let mut rows = state.ctx.store.campaigns().list_campaigns(event.id).await?;
     sort_campaigns(&mut rows, order);
     let campaigns = rows
         .into_iter()
@@ -231,6 +232,7 @@ async fn create(
     state
         .ctx
         .store
+        .campaigns()
         .create_campaign(
             event.id,
             short.as_str(),
@@ -351,10 +353,12 @@ async fn page(
         .into_iter()
         .map(|b| b.label)
         .collect();
-    let progress = store.campaign_progress(campaign.id).await?;
+    let progress = store.campaigns().campaign_progress(campaign.id).await?;
     let started = !campaign.state().editable();
-    let (_, total) =
-        campaign_steps::report_rows(&store.campaign_report(campaign.id).await?, &names);
+    let (_, total) = campaign_steps::report_rows(
+        &store.campaigns().campaign_report(campaign.id).await?,
+        &names,
+    );
     let reach = reach_view(store, &campaign, &event.info.name).await?;
     let tz = event
         .info
@@ -416,6 +420,7 @@ async fn settings(
     state
         .ctx
         .store
+        .campaigns()
         .update_campaign_settings(
             campaign.id,
             &CampaignSettings {
@@ -460,7 +465,7 @@ async fn content_key(
 ) -> WebResult<ContentKey> {
     let key = ContentKey::from_stored(topic.trim(), tier.trim()).map_err(Error::BadRequest)?;
     if let Some(t) = &key.topic {
-        let known = state.ctx.store.event_topics(event.id).await?;
+        let known = state.ctx.store.events().event_topics(event.id).await?;
         if !known.iter().any(|k| k.slug.as_str() == t) {
             return Err(Error::BadRequest(format!(
                 "'{t}' is not a topic of this event."
@@ -495,6 +500,7 @@ async fn put_content(
     state
         .ctx
         .store
+        .campaigns()
         .put_campaign_content(campaign.id, &key, &content, Timestamp::now())
         .await?;
     Ok(to_campaign(&slug, &c, "content", "saved"))
@@ -514,6 +520,7 @@ async fn delete_content(
     state
         .ctx
         .store
+        .campaigns()
         .delete_campaign_content(campaign.id, &key)
         .await?;
     Ok(to_campaign(&slug, &c, "content", "deleted"))
@@ -614,7 +621,12 @@ async fn progress(
 ) -> WebResult<Json<serde_json::Value>> {
     user.require(CAMPAIGNS)?;
     let (_, campaign) = campaign_of(&state, &slug, &c).await?;
-    let p = state.ctx.store.campaign_progress(campaign.id).await?;
+    let p = state
+        .ctx
+        .store
+        .campaigns()
+        .campaign_progress(campaign.id)
+        .await?;
     Ok(Json(serde_json::json!({
         "state": campaign.state,
         "total": p.total(),

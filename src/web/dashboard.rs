@@ -114,7 +114,7 @@ async fn page(
     user.require(VIEW)?;
     let can_see_leads = super::leads::LEADS.contains(&user.role);
     let now = Timestamp::now();
-    let records = state.ctx.store.list_events().await?;
+    let records = state.ctx.store.events().list_events().await?;
     let arranged = arrange(records.clone(), |e| days(e, now));
     let shown: Vec<_> = arranged.into_iter().take(CARDS).collect();
     let figures = try_join_all(

@@ -133,7 +133,7 @@ async fn render(
         .info
         .tz()
         .map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
-    let rooms = state.ctx.store.event_rooms(event.id).await?;
+    let rooms = state.ctx.store.door().event_rooms(event.id).await?;
     let room_name = |id: Option<i64>| {
         id.and_then(|id| rooms.iter().find(|(r, _)| *r == id).map(|(_, n)| n.clone()))
             .unwrap_or_else(|| "any room".into())
@@ -141,6 +141,7 @@ async fn render(
     let mut devices: Vec<DeviceLine> = state
         .ctx
         .store
+        .door()
         .list_devices(event.id)
         .await?
         .into_iter()
@@ -166,7 +167,7 @@ async fn render(
         })
         .collect();
     sort_devices(&mut devices, order);
-    let clock = state.ctx.store.event_clock(event.id).await?;
+    let clock = state.ctx.store.events().event_clock(event.id).await?;
     let usual = Clock::usual_in(&event.info.time_zone);
     let heads = sorting::headers(
         &format!("/admin/events/{}/devices", event.info.slug),
@@ -272,11 +273,16 @@ async fn revoke(
     user.require(DEVICES)?;
     form.confirmed("revoke this kiosk")?;
     let event = super::event_or_404(&state, &slug).await?;
-    let devices = state.ctx.store.list_devices(event.id).await?;
+    let devices = state.ctx.store.door().list_devices(event.id).await?;
     if !devices.iter().any(|d| d.id == id) {
         return Err(Error::NotFound);
     }
-    state.ctx.store.revoke_device(id, Timestamp::now()).await?;
+    state
+        .ctx
+        .store
+        .door()
+        .revoke_device(id, Timestamp::now())
+        .await?;
     tracing::info!(user = user.id, device = id, "device revoked");
     Ok(Redirect::to(&format!("/admin/events/{slug}/devices")))
 }
@@ -307,6 +313,7 @@ async fn set_clock(
     state
         .ctx
         .store
+        .events()
         .set_event_clock(event.id, stored, Timestamp::now())
         .await?;
     tracing::info!(user = user.id, event = event.id, clock = %clock, "kiosk clock set");

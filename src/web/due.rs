@@ -168,6 +168,7 @@ async fn page(
     let due = state
         .ctx
         .store
+        .leads()
         .due_follow_ups_sorted(until, who, order, LIMIT)
         .await?;
     // Outcomes an event's playbook adds are shown with its labels.

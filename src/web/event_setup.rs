@@ -170,7 +170,14 @@ async fn create_from_file(
         }
     };
     let slug = parsed.programme.event.slug.to_string();
-    if state.ctx.store.event_by_slug(&slug).await?.is_some() {
+    if state
+        .ctx
+        .store
+        .events()
+        .event_by_slug(&slug)
+        .await?
+        .is_some()
+    {
         return refused(
             vec![format!(
                 "{name}: an event '{slug}' already exists; upload the file on its programme page to update it"

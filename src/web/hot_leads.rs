@@ -137,6 +137,7 @@ async fn hot_page(
     let alerts = state
         .ctx
         .store
+        .leads()
         .hot_alerts(owner, None, since, LIMIT)
         .await?;
     let cards = alerts.into_iter().map(|a| card(a, &user)).collect();
@@ -270,12 +271,13 @@ async fn render_watch(
     let recent = state
         .ctx
         .store
+        .leads()
         .hot_alerts(None, Some(event.id), since, 20)
         .await?
         .into_iter()
         .map(|a| card(a, &user))
         .collect();
-    let topics = state.ctx.store.event_topics(event.id).await?;
+    let topics = state.ctx.store.events().event_topics(event.id).await?;
     let name_of = |slug: &str| {
         topics
             .iter()

@@ -144,6 +144,7 @@ async fn pair(
     let event = state
         .ctx
         .store
+        .events()
         .event_by_id(d.event_id)
         .await
         .map_err(Error::from)?
@@ -153,6 +154,7 @@ async fn pair(
         Some(id) => state
             .ctx
             .store
+            .door()
             .event_rooms(d.event_id)
             .await
             .map_err(Error::from)?
@@ -181,6 +183,7 @@ async fn pair(
         revocations: state
             .ctx
             .store
+            .attendees()
             .badge_revocations(d.event_id)
             .await
             .map_err(Error::from)?,
@@ -408,21 +411,32 @@ async fn device_self(
     let now = Timestamp::now();
     let store = &state.ctx.store;
     let event = store
+        .events()
         .event_by_id(d.event_id)
         .await
         .map_err(Error::from)?
         .ok_or(Error::NotFound)?;
     let keys = state.ctx.badges.keys_for(d.event_id, now).await?;
-    let rooms = store.kiosk_rooms(d.event_id).await.map_err(Error::from)?;
+    let rooms = store
+        .door()
+        .kiosk_rooms(d.event_id)
+        .await
+        .map_err(Error::from)?;
     let sessions = store
+        .door()
         .kiosk_sessions(d.event_id)
         .await
         .map_err(Error::from)?;
     let revocations = store
+        .attendees()
         .badge_revocations(d.event_id)
         .await
         .map_err(Error::from)?;
-    let clock = store.event_clock(d.event_id).await.map_err(Error::from)?;
+    let clock = store
+        .events()
+        .event_clock(d.event_id)
+        .await
+        .map_err(Error::from)?;
     let room_name = |id: i64| {
         rooms
             .iter()

@@ -112,6 +112,6 @@ async fn status(
         .info
         .tz()
         .map_err(|e| crate::error::Error::Internal(anyhow::anyhow!(e)))?;
-    let latest = state.ctx.store.latest_lead_build(event.id).await?;
+    let latest = state.ctx.store.leads().latest_lead_build(event.id).await?;
     Ok(Json(latest.map(|b| BuildStatus::new(b, &tz))))
 }

@@ -63,8 +63,8 @@ impl Labels {
 /// The calibration of one event (`Some(id)`) or of every event, with its labels.
 pub async fn load(state: &AppState, event_id: Option<i64>) -> WebResult<(Calibration, Labels)> {
     let store = &state.ctx.store;
-    let cells = store.lead_calibration_cells(event_id).await?;
-    let topics = store.topic_names(event_id).await?;
+    let cells = store.leads().lead_calibration_cells(event_id).await?;
+    let topics = store.leads().topic_names(event_id).await?;
     Ok((calibration(&cells), Labels { topics }))
 }
 
@@ -204,7 +204,7 @@ async fn all_events_page(
     csrf: CsrfToken,
 ) -> WebResult<Html<String>> {
     user.require(LEADS)?;
-    let events = state.ctx.store.list_events().await?.len();
+    let events = state.ctx.store.events().list_events().await?.len();
     let (c, labels) = load(&state, None).await?;
     let page = AllEventsPage {
         user,

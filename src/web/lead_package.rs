@@ -182,7 +182,7 @@ pub async fn package_view(
         .tz()
         .map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
     let id = lead.lead.attendee_id;
-    let records = store.lead_feedback(event.id, id).await?;
+    let records = store.leads().lead_feedback(event.id, id).await?;
     let has_feedback = !records.is_empty();
     // A broken playbook file is reported where outcomes are recorded; here the stored
     // history is still shown, custom outcomes by their key.
@@ -194,6 +194,7 @@ pub async fn package_view(
         .first()
         .map(|f| f.next.in_words(|t| format::local_date(t, &tz)));
     let colleagues = store
+        .data_pool()
         .colleagues(event.id, id)
         .await?
         .into_iter()
@@ -206,8 +207,9 @@ pub async fn package_view(
             )
         })
         .collect();
-    let (_, company) = store.pool_links(id).await?;
+    let (_, company) = store.data_pool().pool_links(id).await?;
     let deadline_steps = store
+        .leads()
         .lead_deadline_steps(event.id, id)
         .await?
         .into_iter()
@@ -226,7 +228,7 @@ pub async fn package_view(
             )
         })
         .collect();
-    let topic_names = store.event_topics(event.id).await?;
+    let topic_names = store.events().event_topics(event.id).await?;
     let topic_name = |slug: &str| {
         topic_names
             .iter()
@@ -239,7 +241,7 @@ pub async fn package_view(
     }
     let attendee = match &package {
         Some(_) => None,
-        None => store.attendee(id).await?,
+        None => store.attendees().attendee(id).await?,
     };
     let l = &lead.lead;
     let tier = Tier::parse(&l.tier).ok();
@@ -308,6 +310,7 @@ pub async fn package_view(
         live: None,
     };
     if let Some(live) = store
+        .leads()
         .live_lead(id)
         .await?
         .filter(|l| l.event_id == event.id)

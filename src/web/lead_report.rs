@@ -40,8 +40,8 @@ pub fn router() -> Router<AppState> {
 async fn event_report(state: &AppState, event: &EventRecord) -> WebResult<LeadReport> {
     let store = &state.ctx.store;
     let now = Timestamp::now().as_millisecond();
-    let cells = store.lead_report_cells(event.id, now).await?;
-    let seen = store.event_attendance(event.id).await?;
+    let cells = store.leads().lead_report_cells(event.id, now).await?;
+    let seen = store.leads().event_attendance(event.id).await?;
     Ok(lead_report(
         seen.registered.max(0) as u64,
         seen.checked_in.max(0) as u64,
@@ -102,7 +102,7 @@ async fn report_page(
     user.require(LEADS)?;
     let event = super::event_or_404(&state, &slug).await?;
     let report = event_report(&state, &event).await?;
-    let names = state.ctx.store.event_topics(event.id).await?;
+    let names = state.ctx.store.events().event_topics(event.id).await?;
     let topic_name = |slug: &str| {
         if slug.is_empty() {
             return "(no topic)".to_owned();
@@ -193,7 +193,7 @@ async fn report_page(
         })
         .collect();
     let (calibration, labels) = super::lead_calibration::load(&state, Some(event.id)).await?;
-    let (facts, away) = state.ctx.store.deadline_facts(event.id).await?;
+    let (facts, away) = state.ctx.store.leads().deadline_facts(event.id).await?;
     let owners = responsiveness(&facts, &away, Timestamp::now())
         .into_iter()
         .map(|(owner, r)| OwnerLine {
@@ -301,7 +301,12 @@ async fn insight_page(
         .info
         .tz()
         .map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
-    let build = state.ctx.store.latest_done_lead_build(event.id).await?;
+    let build = state
+        .ctx
+        .store
+        .leads()
+        .latest_done_lead_build(event.id)
+        .await?;
     let mut page = InsightPage {
         user,
         csrf: csrf.0,

@@ -308,6 +308,7 @@ async fn list(
     let now = Timestamp::now().as_millisecond();
     let page = super::format::page_number(q.page);
     let (lines, matching) = store
+        .leads()
         .event_lead_page(
             event.id,
             &filter,
@@ -317,18 +318,23 @@ async fn list(
             page * PAGE_SIZE,
         )
         .await?;
-    let counts = store.event_lead_counts(event.id, now).await?;
+    let counts = store.leads().event_lead_counts(event.id, now).await?;
     let overdue = counts.iter().map(|(_, _, late)| late).sum();
-    let built = store.latest_done_lead_build(event.id).await?.and_then(|b| {
-        b.finished_at.map(|at| {
-            format!(
-                "built {} by {}",
-                format::local_time_zoned(at, &tz),
-                b.started_by
-            )
-        })
-    });
+    let built = store
+        .leads()
+        .latest_done_lead_build(event.id)
+        .await?
+        .and_then(|b| {
+            b.finished_at.map(|at| {
+                format!(
+                    "built {} by {}",
+                    format::local_time_zoned(at, &tz),
+                    b.started_by
+                )
+            })
+        });
     let build = store
+        .leads()
         .latest_lead_build(event.id)
         .await?
         .map(|b| super::lead_build::BuildStatus::new(b, &tz));
@@ -353,6 +359,7 @@ async fn list(
     let mut topic_choices = vec![choice("", "Any", &filter.topic)];
     topic_choices.extend(
         store
+            .events()
             .event_topics(event.id)
             .await?
             .into_iter()
@@ -364,6 +371,7 @@ async fn list(
     ];
     owner_choices.extend(
         store
+            .leads()
             .event_lead_owners(event.id)
             .await?
             .into_iter()
@@ -379,6 +387,7 @@ async fn list(
         _ => None,
     };
     let reassign_to = store
+        .leads()
         .lead_owner_ids()
         .await?
         .into_iter()
@@ -445,6 +454,7 @@ async fn package(
     let lead = state
         .ctx
         .store
+        .leads()
         .lead(event.id, attendee_id)
         .await?
         .ok_or(Error::NotFound)?;

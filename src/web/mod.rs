@@ -223,6 +223,7 @@ async fn event_or_404(
     state
         .ctx
         .store
+        .events()
         .event_by_slug(slug)
         .await?
         .ok_or(crate::error::Error::NotFound)

@@ -131,7 +131,10 @@ async fn metrics(
 /// keeping gauges right through every claim, send and retry of several instances.
 async fn sample_queues(state: &AppState) {
     let store = &state.ctx.store;
-    match tokio::try_join!(store.mail_queue_depth(), store.campaign_queue_depth()) {
+    match tokio::try_join!(
+        store.mail_queue().mail_queue_depth(),
+        store.campaigns().campaign_queue_depth()
+    ) {
         Ok((badge, campaign)) => telemetry::mail_queues(badge, campaign),
         // The scrape still shows everything else; the gauges keep their last values.
         Err(e) => tracing::warn!(error = %e, "could not count the mail queues"),

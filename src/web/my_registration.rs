@@ -114,8 +114,15 @@ async fn ask_link(
         }
     };
     let store = &state.ctx.store;
-    if let Some(id) = store.attendee_id_by_email(event.id, email.as_str()).await? {
-        store.resend_badge_mail(id, Timestamp::now()).await?;
+    if let Some(id) = store
+        .attendees()
+        .attendee_id_by_email(event.id, email.as_str())
+        .await?
+    {
+        store
+            .attendees()
+            .resend_badge_mail(id, Timestamp::now())
+            .await?;
     }
     Ok(Redirect::to(&format!("/e/{}/registered", event.info.slug)).into_response())
 }
@@ -138,13 +145,18 @@ async fn open(state: &AppState, link: &str) -> Result<(AttendeeRecord, EventReco
         .verify(link, Timestamp::now())
         .map_err(refused)?;
     let found = async {
-        let Some(attendee) = state.ctx.store.attendee(id).await? else {
+        let Some(attendee) = state.ctx.store.attendees().attendee(id).await? else {
             return Ok(None);
         };
         if attendee.erased_at.is_some() {
             return Ok(None);
         }
-        let event = state.ctx.store.event_by_id(attendee.event_id).await?;
+        let event = state
+            .ctx
+            .store
+            .events()
+            .event_by_id(attendee.event_id)
+            .await?;
         WebResult::Ok(event.map(|e| (attendee, e)))
     };
     match found.await {
@@ -191,7 +203,7 @@ async fn render(
     errors: &FieldErrors,
     saved: Option<&'static str>,
 ) -> WebResult<String> {
-    let topics = state.ctx.store.event_topics(event.id).await?;
+    let topics = state.ctx.store.events().event_topics(event.id).await?;
     let page = MyRegistrationPage {
         link,
         csrf,
@@ -248,13 +260,14 @@ async fn save_answers(
         Err(page) => return Ok(page),
     };
     let input = form.into_input(attendee.email.clone(), attendee.marketing_consent);
-    let topics = state.ctx.store.event_topics(event.id).await?;
+    let topics = state.ctx.store.events().event_topics(event.id).await?;
     let known: Vec<&str> = topics.iter().map(|t| t.slug.as_str()).collect();
     match Registration::parse(&input, &known) {
         Ok(reg) => {
             state
                 .ctx
                 .store
+                .attendees()
                 .update_answers(attendee.id, &reg, Timestamp::now())
                 .await?;
             tracing::info!(attendee_id = attendee.id, "answers changed by the attendee");
@@ -299,6 +312,7 @@ async fn save_consent(
     let changed = state
         .ctx
         .store
+        .attendees()
         .set_marketing_consent(attendee.id, granted, SELF_SERVICE_SOURCE, Timestamp::now())
         .await?;
     if changed {

@@ -89,8 +89,9 @@ async fn person_page(
 ) -> WebResult<Html<String>> {
     user.require(READERS)?;
     let store = &state.ctx.store;
-    let person = store.person(id).await?.ok_or(Error::NotFound)?;
+    let person = store.data_pool().person(id).await?.ok_or(Error::NotFound)?;
     let events = store
+        .data_pool()
         .person_events(id)
         .await?
         .into_iter()
@@ -253,8 +254,12 @@ async fn company_page(
 ) -> WebResult<Html<String>> {
     user.require(READERS)?;
     let store = &state.ctx.store;
-    let company = store.company(id).await?.ok_or(Error::NotFound)?;
-    let rows = store.company_members(Some(id), None).await?;
+    let company = store
+        .data_pool()
+        .company(id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let rows = store.data_pool().company_members(Some(id), None).await?;
     let mut by_event: BTreeMap<(String, i64), Vec<&MemberRow>> = BTreeMap::new();
     for r in &rows {
         by_event
@@ -273,6 +278,7 @@ async fn company_page(
     people.sort();
     people.dedup_by_key(|p| p.0);
     let targets = store
+        .data_pool()
         .companies()
         .await?
         .into_iter()
@@ -322,12 +328,15 @@ async fn merge(
     csrf.verify(&form.csrf)?;
     user.require(READERS)?;
     let store = &state.ctx.store;
-    let target = store
-        .company(form.into)
-        .await?
-        .ok_or_else(|| Error::BadRequest("Pick the company to merge into from the list.".into()))?;
+    let target =
+        store.data_pool().company(form.into).await?.ok_or_else(|| {
+            Error::BadRequest("Pick the company to merge into from the list.".into())
+        })?;
     let note = staff_note(&format!("Merged into {}", target.name), &user);
-    store.merge_companies(id, target.id, &note).await?;
+    store
+        .data_pool()
+        .merge_companies(id, target.id, &note)
+        .await?;
     tracing::info!(
         user = user.id,
         from = id,
@@ -358,6 +367,7 @@ async fn split(
     let new = state
         .ctx
         .store
+        .data_pool()
         .split_person(id, form.person, &note, Timestamp::now())
         .await?;
     tracing::info!(
@@ -416,8 +426,12 @@ async fn accounts_page(
     let event = super::event_or_404(&state, &slug).await?;
     let store = &state.ctx.store;
     let order = ListOrder::<AccountSort>::from_query(&q.sort, &q.dir);
-    let rows = store.company_members(None, Some(event.id)).await?;
+    let rows = store
+        .data_pool()
+        .company_members(None, Some(event.id))
+        .await?;
     let names: BTreeMap<i64, String> = store
+        .data_pool()
         .companies()
         .await?
         .into_iter()

@@ -174,6 +174,7 @@ async fn render(
     let p: Programme = state
         .ctx
         .store
+        .events()
         .load_programme(slug)
         .await?
         .ok_or(Error::NotFound)?;
@@ -359,6 +360,7 @@ async fn upload(
     let current = state
         .ctx
         .store
+        .events()
         .load_programme(&slug)
         .await?
         .ok_or(Error::NotFound)?;
@@ -512,6 +514,7 @@ async fn download(
     let p = state
         .ctx
         .store
+        .events()
         .load_programme(slug)
         .await?
         .ok_or(Error::NotFound)?;

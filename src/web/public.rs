@@ -52,6 +52,7 @@ async fn index(State(state): State<AppState>) -> WebResult<Html<String>> {
     let events = state
         .ctx
         .store
+        .events()
         .list_events()
         .await?
         .into_iter()
@@ -80,7 +81,7 @@ async fn render_form(
     input: &RegistrationInput,
     errors: &FieldErrors,
 ) -> WebResult<String> {
-    let topics = state.ctx.store.event_topics(event.id).await?;
+    let topics = state.ctx.store.events().event_topics(event.id).await?;
     let page = RegisterPage {
         event_slug: event.info.slug.to_string(),
         event_name: event.info.name.clone(),
@@ -232,6 +233,7 @@ async fn valid_badge(
     let event = state
         .ctx
         .store
+        .events()
         .event_by_id(i64::from(claims.event_id))
         .await?
         .ok_or(Error::NotFound)?;
@@ -245,6 +247,7 @@ async fn valid_badge(
     let (badge, attendee) = state
         .ctx
         .store
+        .attendees()
         .badge_by_token(token)
         .await?
         .ok_or(Error::NotFound)?;

@@ -30,7 +30,7 @@ enum Counter {
     Off,
     /// GCRA in memory: a burst of N, then one more every minute / N.
     InProcess(DefaultKeyedRateLimiter<IpAddr>),
-    /// Per-minute counts in the database (`Store::count_request`), read as a sliding minute.
+    /// Per-minute counts in the database (`RateLimits::count_request`), read as a sliding minute.
     Shared {
         store: Store,
         scope: &'static str,
@@ -103,13 +103,17 @@ impl PerClientLimit {
                 if pruned_before.fetch_max(window_start, Ordering::Relaxed) < window_start {
                     let store = store.clone();
                     tokio::spawn(async move {
-                        if let Err(e) = store.forget_requests_before(window_start - WINDOW_MS).await
+                        if let Err(e) = store
+                            .rate_limits()
+                            .forget_requests_before(window_start - WINDOW_MS)
+                            .await
                         {
                             tracing::warn!(error = %e, "could not delete old request counts");
                         }
                     });
                 }
                 let hits = store
+                    .rate_limits()
                     .count_request(scope, &client.to_string(), window_start, WINDOW_MS)
                     .await?;
                 if admits(hits, now - window_start, *per_minute) {

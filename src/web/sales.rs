@@ -85,6 +85,7 @@ async fn list(
     let (rows, total, overdue) = state
         .ctx
         .store
+        .leads()
         .owned_lead_page_sorted(user.id, order, now, PAGE_SIZE, page * PAGE_SIZE)
         .await?;
     let lines = rows
@@ -145,6 +146,7 @@ async fn visible_lead(
     let lead = state
         .ctx
         .store
+        .leads()
         .lead(event.id, attendee_id)
         .await?
         .ok_or(Error::NotFound)?;

@@ -111,6 +111,7 @@ async fn render(
     let accounts = state
         .ctx
         .store
+        .accounts()
         .staff_accounts()
         .await?
         .into_iter()
@@ -204,6 +205,7 @@ async fn create(
         && state
             .ctx
             .store
+            .accounts()
             .user_by_username(name.as_str())
             .await?
             .is_some()
@@ -231,6 +233,7 @@ async fn create(
         state
             .ctx
             .store
+            .leads()
             .set_user_email(username.as_str(), Some(email.as_str()))
             .await?;
     }
@@ -238,6 +241,7 @@ async fn create(
     let account = state
         .ctx
         .store
+        .accounts()
         .user_by_username(username.as_str())
         .await?
         .map(|a| a.id);
@@ -282,22 +286,27 @@ async fn change(
     csrf.verify(&form.csrf)?;
     user.require(ADMINS)?;
     let store = &state.ctx.store;
-    let account = store.staff_account(id).await?.ok_or(Error::NotFound)?;
+    let account = store
+        .accounts()
+        .staff_account(id)
+        .await?
+        .ok_or(Error::NotFound)?;
     match action.as_str() {
         "role" => {
             let role = Role::parse(&form.role)
                 .map_err(|e| Error::BadRequest(format!("Role: {e}; nothing was changed.")))?;
-            store.set_user_role(id, role.as_str()).await?;
+            store.accounts().set_user_role(id, role.as_str()).await?;
             tracing::info!(user = user.id, account = id, role = %role, "staff account role changed");
         }
         "disable" => {
             store
+                .accounts()
                 .set_user_disabled(id, Some(Timestamp::now().as_millisecond()))
                 .await?;
             tracing::info!(user = user.id, account = id, "staff account disabled");
         }
         "enable" => {
-            store.set_user_disabled(id, None).await?;
+            store.accounts().set_user_disabled(id, None).await?;
             tracing::info!(user = user.id, account = id, "staff account enabled");
         }
         "password" => {
@@ -308,7 +317,7 @@ async fn change(
                     .await
                     .map_err(|e| Error::Internal(e.into()))??
             };
-            store.set_user_password(id, &hash).await?;
+            store.accounts().set_user_password(id, &hash).await?;
             tracing::info!(user = user.id, account = id, "staff account password reset");
             let one_time = OneTime {
                 username: account.username,

@@ -110,6 +110,7 @@ async fn staff_user(state: &AppState, token: &str) -> Option<StaffUser> {
     let user = state
         .ctx
         .store
+        .accounts()
         .user_by_login(&accounts::login_token_hash(token), Timestamp::now())
         .await;
     let Ok(Some(user)) = user else {

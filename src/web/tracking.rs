@@ -41,6 +41,7 @@ async fn open(State(state): State<AppState>, Path(token): Path<String>) -> WebRe
         state
             .ctx
             .store
+            .campaigns()
             .record_engagement(send_id, None, Timestamp::now())
             .await?;
     }
@@ -77,6 +78,7 @@ async fn click(
         state
             .ctx
             .store
+            .campaigns()
             .record_engagement(send_id, Some(&target), Timestamp::now())
             .await?;
     }

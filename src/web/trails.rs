@@ -32,10 +32,17 @@ async fn trail_json(
     let event = state
         .ctx
         .store
+        .events()
         .event_by_slug(&slug)
         .await?
         .ok_or(Error::NotFound)?;
-    let attendee = state.ctx.store.attendee(id).await?.ok_or(Error::NotFound)?;
+    let attendee = state
+        .ctx
+        .store
+        .attendees()
+        .attendee(id)
+        .await?
+        .ok_or(Error::NotFound)?;
     if attendee.event_id != event.id {
         return Err(Error::NotFound);
     }
@@ -53,6 +60,7 @@ async fn trails_csv(
     let event = state
         .ctx
         .store
+        .events()
         .event_by_slug(&slug)
         .await?
         .ok_or(Error::NotFound)?;

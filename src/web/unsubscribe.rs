@@ -52,6 +52,7 @@ async fn confirm(
         let (_, _, email) = state
             .ctx
             .store
+            .campaigns()
             .campaign_send(send_id)
             .await?
             .ok_or(Error::NotFound)?;
@@ -90,6 +91,7 @@ async fn unsubscribe(
     let email = state
         .ctx
         .store
+        .campaigns()
         .unsubscribe_send(send_id, Timestamp::now())
         .await?
         .ok_or(Error::NotFound)?;

@@ -246,15 +246,29 @@ async fn attendee_pages(app: &TestApp) -> Attendee {
     badge_mail::run_once(&app.ctx).await.unwrap();
     let (badge, manage) = emailed_links(app, "grace@example.com");
     let local = |url: &str| url[app.address.len()..].to_owned();
-    let event = app.ctx.store.event_by_slug(SLUG).await.unwrap().unwrap();
+    let event = app
+        .ctx
+        .store
+        .events()
+        .event_by_slug(SLUG)
+        .await
+        .unwrap()
+        .unwrap();
     let sent = app
         .ctx
         .store
+        .campaigns()
         .campaign_by_slug(event.id, "after-the-summit")
         .await
         .unwrap()
         .unwrap();
-    let ledger = app.ctx.store.campaign_ledger(sent.id).await.unwrap();
+    let ledger = app
+        .ctx
+        .store
+        .campaigns()
+        .campaign_ledger(sent.id)
+        .await
+        .unwrap();
     let unsubscribe = format!("/u/{}", app.ctx.edm.signer.unsubscribe_token(ledger[0].id));
     let pages = vec![
         page("events", "/"),
@@ -326,7 +340,14 @@ async fn every_page_of_every_role_passes_axe_and_is_kept_as_screenshots() {
         .await
         .unwrap();
     t.judge("attendee", "unsubscribed").await;
-    let event = app.ctx.store.event_by_slug(SLUG).await.unwrap().unwrap();
+    let event = app
+        .ctx
+        .store
+        .events()
+        .event_by_slug(SLUG)
+        .await
+        .unwrap()
+        .unwrap();
     let grace = app.attendee_id("grace@example.com").await;
     registration::reissue_badge(&app.ctx, &event, grace, Timestamp::now())
         .await
@@ -672,7 +693,14 @@ async fn the_main_controls_work_from_the_keyboard_with_a_visible_focus() {
 
     // The kiosk: the pairing code and Enter pair it; the badge field has focus, and a code typed
     // there with Enter is scanned; Tab reaches the direction and the camera.
-    let event = app.ctx.store.event_by_slug(SLUG).await.unwrap().unwrap();
+    let event = app
+        .ctx
+        .store
+        .events()
+        .event_by_slug(SLUG)
+        .await
+        .unwrap()
+        .unwrap();
     let device = door::create_device(
         &app.ctx,
         &event,

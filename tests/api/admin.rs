@@ -19,6 +19,7 @@ async fn admin_paths(app: &crate::helpers::TestApp) -> Vec<(String, &'static [Ro
     let (rows, _) = app
         .ctx
         .store
+        .attendees()
         .list_attendees(event.id, "", 1, 0)
         .await
         .unwrap();
@@ -60,6 +61,7 @@ async fn anonymous_requests_are_sent_to_login(db: Db) {
     let event = app
         .ctx
         .store
+        .events()
         .event_by_slug(badgetrail::demo::programme::SLUG)
         .await
         .unwrap()
@@ -67,6 +69,7 @@ async fn anonymous_requests_are_sent_to_login(db: Db) {
     let (rows, _) = app
         .ctx
         .store
+        .attendees()
         .list_attendees(event.id, "", 1, 0)
         .await
         .unwrap();
@@ -87,7 +90,14 @@ async fn anonymous_requests_are_sent_to_login(db: Db) {
             .unwrap()
             .starts_with("/login")
     );
-    let attendee = app.ctx.store.attendee(rows[0].id).await.unwrap().unwrap();
+    let attendee = app
+        .ctx
+        .store
+        .attendees()
+        .attendee(rows[0].id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         attendee.badge_serial, 1,
         "an anonymous re-issue changes nothing"

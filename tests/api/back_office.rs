@@ -135,6 +135,7 @@ async fn admins_create_an_event_and_change_its_programme_item_by_item(db: Db) {
     assert!(
         app.ctx
             .store
+            .events()
             .event_by_slug("devday-2026")
             .await
             .unwrap()
@@ -186,7 +187,13 @@ async fn admins_create_an_event_and_change_its_programme_item_by_item(db: Db) {
             ("speakers", "Ferris; Graydon"),
         ]
     };
-    let before = app.ctx.store.load_programme("devday-2026").await.unwrap();
+    let before = app
+        .ctx
+        .store
+        .events()
+        .load_programme("devday-2026")
+        .await
+        .unwrap();
     // The session form is read as a sessions CSV row: its problems are the CSV's, by column.
     let (status, _, html) = post(
         &admin,
@@ -209,7 +216,12 @@ async fn admins_create_an_event_and_change_its_programme_item_by_item(db: Db) {
         "what was typed is kept: {html}"
     );
     assert_eq!(
-        app.ctx.store.load_programme("devday-2026").await.unwrap(),
+        app.ctx
+            .store
+            .events()
+            .load_programme("devday-2026")
+            .await
+            .unwrap(),
         before
     );
 
@@ -224,6 +236,7 @@ async fn admins_create_an_event_and_change_its_programme_item_by_item(db: Db) {
     let p = app
         .ctx
         .store
+        .events()
         .load_programme("devday-2026")
         .await
         .unwrap()
@@ -260,6 +273,7 @@ async fn admins_create_an_event_and_change_its_programme_item_by_item(db: Db) {
     let p = app
         .ctx
         .store
+        .events()
         .load_programme("devday-2026")
         .await
         .unwrap()
@@ -297,6 +311,7 @@ async fn admins_create_an_event_and_change_its_programme_item_by_item(db: Db) {
     let p = app
         .ctx
         .store
+        .events()
         .load_programme("devday-2026")
         .await
         .unwrap()
@@ -320,6 +335,7 @@ async fn admins_create_an_event_and_change_its_programme_item_by_item(db: Db) {
     let e = app
         .ctx
         .store
+        .events()
         .event_by_slug("devday-2026")
         .await
         .unwrap()
@@ -368,6 +384,7 @@ async fn admins_create_an_event_and_change_its_programme_item_by_item(db: Db) {
     let p = app
         .ctx
         .store
+        .events()
         .load_programme("devday-2026")
         .await
         .unwrap()
@@ -385,7 +402,14 @@ async fn a_programme_file_is_taken_whole_or_refused_with_the_command_line_s_erro
     let (admin, _) = signed_in(&app, "ada-admin", Role::Admin).await;
     let csrf = csrf_of(&admin, &app, &page).await;
     let upload_to = format!("{page}/upload");
-    let before = app.ctx.store.load_programme(&slug).await.unwrap().unwrap();
+    let before = app
+        .ctx
+        .store
+        .events()
+        .load_programme(&slug)
+        .await
+        .unwrap()
+        .unwrap();
 
     // The downloads are the command line's export.
     let (status, csv) = get(&admin, &app, &format!("/admin/events/{slug}/sessions.csv")).await;
@@ -439,7 +463,13 @@ async fn a_programme_file_is_taken_whole_or_refused_with_the_command_line_s_erro
     }
     assert!(html.contains("line 3, column ends_at"), "{html}");
     assert_eq!(
-        app.ctx.store.load_programme(&slug).await.unwrap().unwrap(),
+        app.ctx
+            .store
+            .events()
+            .load_programme(&slug)
+            .await
+            .unwrap()
+            .unwrap(),
         before
     );
 
@@ -471,7 +501,13 @@ async fn a_programme_file_is_taken_whole_or_refused_with_the_command_line_s_erro
     .await;
     assert_eq!(status, 403);
     assert_eq!(
-        app.ctx.store.load_programme(&slug).await.unwrap().unwrap(),
+        app.ctx
+            .store
+            .events()
+            .load_programme(&slug)
+            .await
+            .unwrap()
+            .unwrap(),
         before
     );
 
@@ -486,7 +522,14 @@ async fn a_programme_file_is_taken_whole_or_refused_with_the_command_line_s_erro
     .await;
     assert_eq!(status, 200, "{html}");
     assert!(html.contains("The programme was imported"), "{html}");
-    let after = app.ctx.store.load_programme(&slug).await.unwrap().unwrap();
+    let after = app
+        .ctx
+        .store
+        .events()
+        .load_programme(&slug)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(after.sessions.len(), before.sessions.len() + 1);
 
     // An event file: its own line errors; another event's file is refused; a right one
@@ -527,13 +570,20 @@ async fn a_programme_file_is_taken_whole_or_refused_with_the_command_line_s_erro
     assert!(
         app.ctx
             .store
+            .events()
             .event_by_slug("other-event")
             .await
             .unwrap()
             .is_none()
     );
     assert_eq!(
-        app.ctx.store.load_programme(&slug).await.unwrap().unwrap(),
+        app.ctx
+            .store
+            .events()
+            .load_programme(&slug)
+            .await
+            .unwrap()
+            .unwrap(),
         after
     );
     let renamed = toml.replace("Cloud Summit 2026", "Cloud Summit 2026 (updated)");
@@ -551,7 +601,14 @@ async fn a_programme_file_is_taken_whole_or_refused_with_the_command_line_s_erro
         html.contains("Kept 1 stored session(s) the file no longer lists: N1"),
         "{html}"
     );
-    let e = app.ctx.store.event_by_slug(&slug).await.unwrap().unwrap();
+    let e = app
+        .ctx
+        .store
+        .events()
+        .event_by_slug(&slug)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(e.info.name, "Cloud Summit 2026 (updated)");
 
     // A new event straight from a file.
@@ -572,6 +629,7 @@ async fn a_programme_file_is_taken_whole_or_refused_with_the_command_line_s_erro
     let created = app
         .ctx
         .store
+        .events()
         .load_programme("other-event")
         .await
         .unwrap()
@@ -600,7 +658,7 @@ async fn an_attendee_csv_with_one_wrong_row_imports_nobody(db: Db) {
     let bob = "bob@example.com,<b>Bob</b>,Tables Inc,Engineer,user,recognise_problem,retail,11_50,Germany,databases,no";
     let wrong = "not-an-address,Cy,Co,Dev,user,recognise_problem,retail,11_50,Germany,ai,maybe";
     let bad = format!("{ATTENDEE_HEADER}\n{ada}\n{wrong}\n{bob}\n");
-    let topics = app.ctx.store.event_topics(event.id).await.unwrap();
+    let topics = app.ctx.store.events().event_topics(event.id).await.unwrap();
     let known: Vec<&str> = topics.iter().map(|t| t.slug.as_str()).collect();
     let expected = formats::parse_attendees_csv(bad.as_bytes(), &known).unwrap_err();
     assert!(
@@ -629,6 +687,7 @@ async fn an_attendee_csv_with_one_wrong_row_imports_nobody(db: Db) {
     let count = || async {
         app.ctx
             .store
+            .attendees()
             .list_attendees(event.id, "", 10, 0)
             .await
             .unwrap()
@@ -734,6 +793,7 @@ async fn admins_manage_staff_accounts_with_passwords_shown_once(db: Db) {
     let stored = app
         .ctx
         .store
+        .accounts()
         .user_by_username("sam.sales")
         .await
         .unwrap()
@@ -785,6 +845,7 @@ async fn admins_manage_staff_accounts_with_passwords_shown_once(db: Db) {
     assert_eq!(
         app.ctx
             .store
+            .accounts()
             .user_by_username("sam.sales")
             .await
             .unwrap()
@@ -817,6 +878,7 @@ async fn admins_manage_staff_accounts_with_passwords_shown_once(db: Db) {
     assert_eq!(
         app.ctx
             .store
+            .accounts()
             .user_by_username("sam.sales")
             .await
             .unwrap()
@@ -882,6 +944,7 @@ async fn admins_manage_staff_accounts_with_passwords_shown_once(db: Db) {
     assert_eq!(
         app.ctx
             .store
+            .accounts()
             .user_by_username("ada-admin")
             .await
             .unwrap()
@@ -947,6 +1010,7 @@ async fn marketers_export_leads_and_re_assign_them_in_bulk_all_or_none(db: Db) {
             let l = app
                 .ctx
                 .store
+                .leads()
                 .lead(f.event.id, f.ids[i])
                 .await
                 .unwrap()

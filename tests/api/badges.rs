@@ -60,12 +60,14 @@ async fn a_token_signed_by_another_events_key_is_refused(db: Db) {
     other.event.slug = Slug::parse("other-event").unwrap();
     app.ctx
         .store
+        .events()
         .import_programme(&other, jiff::Timestamp::now())
         .await
         .unwrap();
     let other = app
         .ctx
         .store
+        .events()
         .event_by_slug("other-event")
         .await
         .unwrap()
@@ -106,6 +108,7 @@ async fn reissue_revokes_the_old_badge(db: Db) {
     let (rows, _) = app
         .ctx
         .store
+        .attendees()
         .list_attendees(event.id, "", 1, 0)
         .await
         .unwrap();
@@ -129,7 +132,14 @@ async fn reissue_revokes_the_old_badge(db: Db) {
             .status(),
         410
     );
-    let attendee = app.ctx.store.attendee(rows[0].id).await.unwrap().unwrap();
+    let attendee = app
+        .ctx
+        .store
+        .attendees()
+        .attendee(rows[0].id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_ne!(attendee.token, old);
     assert_eq!(attendee.badge_serial, 2);
     assert_eq!(
@@ -142,7 +152,12 @@ async fn reissue_revokes_the_old_badge(db: Db) {
         200
     );
     assert_eq!(
-        app.ctx.store.badge_revocations(event.id).await.unwrap(),
+        app.ctx
+            .store
+            .attendees()
+            .badge_revocations(event.id)
+            .await
+            .unwrap(),
         vec![(rows[0].id, 2)]
     );
     let old_claims = badge::read_unverified(&old).unwrap();

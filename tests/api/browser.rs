@@ -238,6 +238,7 @@ async fn a_person_registers_in_chromium_and_the_badge_on_screen_decodes_and_veri
     let attendee = app
         .ctx
         .store
+        .attendees()
         .attendee(i64::from(claims.attendee_id))
         .await
         .unwrap()
@@ -309,6 +310,7 @@ async fn the_form_works_from_the_keyboard() {
     let (rows, total) = app
         .ctx
         .store
+        .attendees()
         .list_attendees(event.id, "", 5, 0)
         .await
         .unwrap();
@@ -433,11 +435,24 @@ async fn a_stranger_in_chromium_gets_no_badge_and_only_the_emailed_link_changes_
         .for_element(Locator::XPath("//*[text()='Your email choice was saved.']"))
         .await
         .unwrap();
-    let ada = app.ctx.store.attendee(id).await.unwrap().unwrap();
+    let ada = app
+        .ctx
+        .store
+        .attendees()
+        .attendee(id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(ada.company, "Difference Engines Ltd");
     assert_eq!(ada.name, "Ada Lovelace");
     assert!(!ada.marketing_consent);
-    let consents = app.ctx.store.attendee_consents(id).await.unwrap();
+    let consents = app
+        .ctx
+        .store
+        .attendees()
+        .attendee_consents(id)
+        .await
+        .unwrap();
     let last = consents.last().unwrap();
     assert_eq!((last.granted, last.source.as_str()), (false, "attendee"));
     assert_eq!(last.wording, badgetrail::domain::attendee::CONSENT_WORDING);

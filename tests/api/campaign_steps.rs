@@ -164,18 +164,24 @@ async fn the_report_gives_rates_of_queued_and_delivered(db: Db) {
     let run = edm_send::run_once(&app.ctx).await.unwrap();
     assert_eq!(run.sent, 5);
     let store = &app.ctx.store;
-    let ledger = store.campaign_ledger(c.id).await.unwrap();
+    let ledger = store.campaigns().campaign_ledger(c.id).await.unwrap();
     let send = |who: i64| ledger.iter().find(|r| r.attendee_id == who).unwrap().id;
     // Ada opens; Bob clicks (a click is an open too); Cy unsubscribes.
     store
+        .campaigns()
         .record_engagement(send(ids[0]), None, now)
         .await
         .unwrap();
     store
+        .campaigns()
         .record_engagement(send(ids[1]), Some("https://example.com/"), now)
         .await
         .unwrap();
-    store.unsubscribe_send(send(ids[2]), now).await.unwrap();
+    store
+        .campaigns()
+        .unsubscribe_send(send(ids[2]), now)
+        .await
+        .unwrap();
 
     let html = get(&app, &format!("{}/report", base(&event))).await;
     for (id, rate) in [

@@ -306,11 +306,16 @@ async fn scans_import_decides_each_row_and_is_idempotent(db: Db) {
     );
     let store = badgetrail::store::Store::connect(&url, 1).await.unwrap();
     let event = store
+        .events()
         .event_by_slug("cloud-summit-2026")
         .await
         .unwrap()
         .unwrap();
-    let (people, _) = store.list_attendees(event.id, "", 2, 0).await.unwrap();
+    let (people, _) = store
+        .attendees()
+        .list_attendees(event.id, "", 2, 0)
+        .await
+        .unwrap();
     let (a, b) = (&people[0].token, &people[1].token);
 
     let bad = dir.path().join("bad-scans.csv");
@@ -336,7 +341,7 @@ async fn scans_import_decides_each_row_and_is_idempotent(db: Db) {
         "{err}"
     );
     assert!(
-        store.event_scans(event.id).await.unwrap().is_empty(),
+        store.door().event_scans(event.id).await.unwrap().is_empty(),
         "nothing half-applied"
     );
 
@@ -372,7 +377,7 @@ async fn scans_import_decides_each_row_and_is_idempotent(db: Db) {
         assert!(out.contains("refused (malformed): 1"), "{out}");
     }
     assert_eq!(
-        store.event_scans(event.id).await.unwrap().len(),
+        store.door().event_scans(event.id).await.unwrap().len(),
         5,
         "a re-import stores nothing twice"
     );

@@ -200,9 +200,10 @@ async fn acknowledged_scans_survive_a_kill_during_uploads(db: Db) {
     let ctx = Context::build(settings).await.unwrap();
     let p = demo::programme::cloud_summit();
     let now = Timestamp::now();
-    ctx.store.import_programme(&p, now).await.unwrap();
+    ctx.store.events().import_programme(&p, now).await.unwrap();
     let event = ctx
         .store
+        .events()
         .event_by_slug(demo::programme::SLUG)
         .await
         .unwrap()
@@ -320,6 +321,7 @@ async fn acknowledged_scans_survive_a_kill_during_uploads(db: Db) {
 async fn stored_scans(ctx: &Context, event_id: i64) -> Vec<(i64, String)> {
     let devices = ctx
         .store
+        .door()
         .list_devices(event_id)
         .await
         .unwrap()
@@ -328,7 +330,7 @@ async fn stored_scans(ctx: &Context, event_id: i64) -> Vec<(i64, String)> {
         .collect::<Vec<_>>();
     let mut out = Vec::new();
     for d in devices {
-        for nonce in ctx.store.device_nonces(d).await.unwrap() {
+        for nonce in ctx.store.door().device_nonces(d).await.unwrap() {
             out.push((d, nonce));
         }
     }

@@ -74,7 +74,7 @@ struct State {
 async fn known_state(app: &TestApp) -> State {
     let event = seed_event_now(app).await;
     let now = Timestamp::now();
-    let topics = app.ctx.store.event_topics(event.id).await.unwrap();
+    let topics = app.ctx.store.events().event_topics(event.id).await.unwrap();
     let known: Vec<&str> = topics.iter().map(|t| t.slug.as_str()).collect();
     let regs: Vec<Registration> = (0..7).map(|i| person(i, &known)).collect();
     let people = registration::record(&app.ctx, &event, &regs, Source::Import, false, now)
@@ -126,9 +126,15 @@ async fn known_state(app: &TestApp) -> State {
     );
     // Person 3 came to the opening three hours ago (no session runs then, so the scan is
     // stored as the lead builder's bulk loader stores an accepted one).
-    let rooms = app.ctx.store.kiosk_rooms(event.id).await.unwrap();
-    let sessions = app.ctx.store.kiosk_sessions(event.id).await.unwrap();
-    let import = app.ctx.store.import_device(event.id, now).await.unwrap();
+    let rooms = app.ctx.store.door().kiosk_rooms(event.id).await.unwrap();
+    let sessions = app.ctx.store.door().kiosk_sessions(event.id).await.unwrap();
+    let import = app
+        .ctx
+        .store
+        .door()
+        .import_device(event.id, now)
+        .await
+        .unwrap();
     BulkLoad::into(&app.ctx.store)
         .scans(
             event.id,
@@ -190,7 +196,13 @@ async fn known_state(app: &TestApp) -> State {
         .await
         .unwrap();
     campaign(app, &event, "spring-webinar", CAMPAIGN_FILE).await;
-    let progress = app.ctx.store.campaign_progress(sending.id).await.unwrap();
+    let progress = app
+        .ctx
+        .store
+        .campaigns()
+        .campaign_progress(sending.id)
+        .await
+        .unwrap();
     assert_eq!(progress.sent, 0);
     State {
         event,

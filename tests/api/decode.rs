@@ -30,11 +30,13 @@ const WALL_LIMIT: Duration = Duration::from_secs(5);
 async fn paired_kiosk(ctx: &Context) -> String {
     let now = Timestamp::now();
     ctx.store
+        .events()
         .import_programme(&demo::programme::cloud_summit(), now)
         .await
         .unwrap();
     let event = ctx
         .store
+        .events()
         .event_by_slug(demo::programme::SLUG)
         .await
         .unwrap()

@@ -17,6 +17,7 @@ async fn the_demo_runs_today_and_its_printed_pairing_code_pairs_a_kiosk_that_cou
     assert!(report.doors.is_some(), "the first run plays the door day");
     let store = &app.ctx.store;
     let event = store
+        .events()
         .event_by_slug(demo::programme::SLUG)
         .await
         .unwrap()
@@ -35,7 +36,7 @@ async fn the_demo_runs_today_and_its_printed_pairing_code_pairs_a_kiosk_that_cou
         .to_zoned(tz.clone())
         .unwrap()
         .timestamp();
-    let sessions = store.kiosk_sessions(event.id).await.unwrap();
+    let sessions = store.door().kiosk_sessions(event.id).await.unwrap();
     assert!(!sessions.is_empty());
     for s in &sessions {
         assert!(
@@ -102,7 +103,7 @@ async fn the_demo_runs_today_and_its_printed_pairing_code_pairs_a_kiosk_that_cou
     assert!(verdict["session_id"].is_i64(), "{answer}");
 
     // A second run keeps the first day's scans and their sessions, and prints a new code.
-    let scans = store.event_scans(event.id).await.unwrap().len();
+    let scans = store.door().event_scans(event.id).await.unwrap().len();
     let again = demo::prepare(&app.ctx, 30).await.unwrap();
     assert!(again.doors.is_none(), "the door day is played once");
     let times = |list: &[badgetrail::store::KioskSession]| -> Vec<(i64, i64, i64)> {
@@ -111,10 +112,13 @@ async fn the_demo_runs_today_and_its_printed_pairing_code_pairs_a_kiosk_that_cou
             .collect()
     };
     assert_eq!(
-        times(&store.kiosk_sessions(event.id).await.unwrap()),
+        times(&store.door().kiosk_sessions(event.id).await.unwrap()),
         times(&sessions)
     );
-    assert_eq!(store.event_scans(event.id).await.unwrap().len(), scans);
+    assert_eq!(
+        store.door().event_scans(event.id).await.unwrap().len(),
+        scans
+    );
     assert!(again.leads.leads > 0);
     assert_ne!(again.kiosk.device.pairing_code, code);
     let printed = demo::summary(&again, &app.ctx.settings);

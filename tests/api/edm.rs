@@ -153,6 +153,7 @@ async fn a_marketer_builds_a_campaign_and_sees_who_gets_what(db: Db) {
     let c = app
         .ctx
         .store
+        .campaigns()
         .campaign_by_slug(event.id, "after")
         .await
         .unwrap()
@@ -315,7 +316,14 @@ async fn started(app: &TestApp) -> (EventRecord, Vec<i64>, badgetrail::store::Ca
         .await
         .unwrap();
     assert_eq!(queued, 5);
-    let c = app.ctx.store.campaign(c.id).await.unwrap().unwrap();
+    let c = app
+        .ctx
+        .store
+        .campaigns()
+        .campaign(c.id)
+        .await
+        .unwrap()
+        .unwrap();
     (event, ids, c)
 }
 
@@ -324,7 +332,13 @@ async fn one_click_unsubscribe_needs_no_login_and_a_get_never_unsubscribes(db: D
         return;
     };
     let (_, ids, c) = started(&app).await;
-    let ledger = app.ctx.store.campaign_ledger(c.id).await.unwrap();
+    let ledger = app
+        .ctx
+        .store
+        .campaigns()
+        .campaign_ledger(c.id)
+        .await
+        .unwrap();
     let bob = ledger.iter().find(|r| r.attendee_id == ids[1]).unwrap();
     let token = app.ctx.edm.signer.unsubscribe_token(bob.id);
 
@@ -348,6 +362,7 @@ async fn one_click_unsubscribe_needs_no_login_and_a_get_never_unsubscribes(db: D
     assert!(
         app.ctx
             .store
+            .campaigns()
             .suppressions_of("bob@example.com")
             .await
             .unwrap()
@@ -366,12 +381,19 @@ async fn one_click_unsubscribe_needs_no_login_and_a_get_never_unsubscribes(db: D
     assert_eq!(
         app.ctx
             .store
+            .campaigns()
             .suppressions_of("bob@example.com")
             .await
             .unwrap(),
         vec!["unsubscribed"]
     );
-    let consents = app.ctx.store.attendee_consents(ids[1]).await.unwrap();
+    let consents = app
+        .ctx
+        .store
+        .attendees()
+        .attendee_consents(ids[1])
+        .await
+        .unwrap();
     let last = consents.last().unwrap();
     assert!(
         !last.granted && last.source == "unsubscribe",
@@ -385,7 +407,13 @@ async fn one_click_unsubscribe_needs_no_login_and_a_get_never_unsubscribes(db: D
         .unwrap();
     assert_eq!(again.status(), 200);
     assert_eq!(
-        app.ctx.store.attendee_consents(ids[1]).await.unwrap().len(),
+        app.ctx
+            .store
+            .attendees()
+            .attendee_consents(ids[1])
+            .await
+            .unwrap()
+            .len(),
         consents.len()
     );
 
@@ -409,14 +437,33 @@ async fn one_click_unsubscribe_needs_no_login_and_a_get_never_unsubscribes(db: D
     // The unsubscribe took effect before Bob's message went out.
     let run = edm_send::run_once(&app.ctx).await.unwrap();
     assert_eq!((run.sent, run.skipped), (4, 1), "{run:?}");
-    let ledger = app.ctx.store.campaign_ledger(c.id).await.unwrap();
+    let ledger = app
+        .ctx
+        .store
+        .campaigns()
+        .campaign_ledger(c.id)
+        .await
+        .unwrap();
     let bob = ledger.iter().find(|r| r.attendee_id == ids[1]).unwrap();
     assert_eq!(bob.state, "skipped");
     assert_eq!(
-        app.ctx.store.campaign(c.id).await.unwrap().unwrap().state,
+        app.ctx
+            .store
+            .campaigns()
+            .campaign(c.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .state,
         "done"
     );
-    let report = app.ctx.store.campaign_report(c.id).await.unwrap();
+    let report = app
+        .ctx
+        .store
+        .campaigns()
+        .campaign_report(c.id)
+        .await
+        .unwrap();
     let unsubscribed: i64 = report.iter().map(|l| l.unsubscribed).sum();
     assert_eq!(unsubscribed, 1);
 }
@@ -427,7 +474,13 @@ async fn tracking_links_record_engagement_and_refuse_tampering(db: Db) {
     };
     let (_, ids, c) = started(&app).await;
     edm_send::run_once(&app.ctx).await.unwrap();
-    let ledger = app.ctx.store.campaign_ledger(c.id).await.unwrap();
+    let ledger = app
+        .ctx
+        .store
+        .campaigns()
+        .campaign_ledger(c.id)
+        .await
+        .unwrap();
     let ada = ledger.iter().find(|r| r.attendee_id == ids[0]).unwrap();
     assert_eq!(ada.state, "sent");
     let signer = &app.ctx.edm.signer;
@@ -468,9 +521,21 @@ async fn tracking_links_record_engagement_and_refuse_tampering(db: Db) {
         .unwrap();
     assert_eq!(r.status(), 404, "a token of another purpose");
 
-    let e = app.ctx.store.attendee_engagement(ids[0]).await.unwrap();
+    let e = app
+        .ctx
+        .store
+        .campaigns()
+        .attendee_engagement(ids[0])
+        .await
+        .unwrap();
     assert_eq!((e.opens, e.clicks), (1, 1));
-    let report = app.ctx.store.campaign_report(c.id).await.unwrap();
+    let report = app
+        .ctx
+        .store
+        .campaigns()
+        .campaign_report(c.id)
+        .await
+        .unwrap();
     let line = report
         .iter()
         .find(|l| l.topic == "big-data" && l.tier == "A")
@@ -538,6 +603,7 @@ async fn returned_mail_needs_the_token_and_suppresses_bounces(db: Db) {
     assert!(
         app.ctx
             .store
+            .campaigns()
             .suppressions_of("ada@example.com")
             .await
             .unwrap()
@@ -556,6 +622,7 @@ async fn returned_mail_needs_the_token_and_suppresses_bounces(db: Db) {
     assert_eq!(
         app.ctx
             .store
+            .campaigns()
             .suppressions_of("ada@example.com")
             .await
             .unwrap(),
@@ -585,7 +652,13 @@ async fn returned_mail_needs_the_token_and_suppresses_bounces(db: Db) {
     // Suppressed addresses are skipped by the sender and left out of later campaigns.
     let run = edm_send::run_once(&app.ctx).await.unwrap();
     assert_eq!((run.sent, run.skipped), (3, 2), "{run:?}");
-    let ledger = app.ctx.store.campaign_ledger(c.id).await.unwrap();
+    let ledger = app
+        .ctx
+        .store
+        .campaigns()
+        .campaign_ledger(c.id)
+        .await
+        .unwrap();
     assert_eq!(
         ledger
             .iter()
@@ -620,12 +693,19 @@ async fn pause_resume_and_cancel_follow_the_life_cycle(db: Db) {
     let c = app
         .ctx
         .store
+        .campaigns()
         .campaign_by_slug(event.id, "after")
         .await
         .unwrap()
         .unwrap();
     assert_eq!(
-        app.ctx.store.campaign_progress(c.id).await.unwrap().queued,
+        app.ctx
+            .store
+            .campaigns()
+            .campaign_progress(c.id)
+            .await
+            .unwrap()
+            .queued,
         5
     );
     // Content is fixed once the audience is queued.
@@ -655,7 +735,13 @@ async fn pause_resume_and_cancel_follow_the_life_cycle(db: Db) {
 
     assert_eq!(act("resume").await, 303);
     assert_eq!(act("cancel").await, 303);
-    let progress = app.ctx.store.campaign_progress(c.id).await.unwrap();
+    let progress = app
+        .ctx
+        .store
+        .campaigns()
+        .campaign_progress(c.id)
+        .await
+        .unwrap();
     assert_eq!((progress.cancelled, progress.queued), (5, 0));
     assert_eq!(edm_send::run_once(&app.ctx).await.unwrap().sent, 0);
     assert_eq!(act("resume").await, 409);
@@ -682,6 +768,7 @@ async fn the_demo_sends_follow_up_emails_to_the_outbox(db: Db) {
     let event = app
         .ctx
         .store
+        .events()
         .event_by_slug(badgetrail::demo::programme::SLUG)
         .await
         .unwrap()
@@ -689,6 +776,7 @@ async fn the_demo_sends_follow_up_emails_to_the_outbox(db: Db) {
     let has_leads = !app
         .ctx
         .store
+        .leads()
         .event_lead_summaries(event.id)
         .await
         .unwrap()
@@ -717,18 +805,24 @@ async fn only_messages_whose_lease_ran_out_count_as_abandoned(db: Db) {
     let claimed = app
         .ctx
         .store
+        .campaigns()
         .claim_campaign_sends(now, 60_000, 3)
         .await
         .unwrap();
     assert_eq!(claimed.len(), 3);
     let store = &app.ctx.store;
     assert_eq!(
-        store.campaign_abandoned_in_flight(c.id, now).await.unwrap(),
+        store
+            .campaigns()
+            .campaign_abandoned_in_flight(c.id, now)
+            .await
+            .unwrap(),
         0
     );
     let later = now + jiff::SignedDuration::from_secs(61);
     assert_eq!(
         store
+            .campaigns()
             .campaign_abandoned_in_flight(c.id, later)
             .await
             .unwrap(),

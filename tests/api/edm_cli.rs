@@ -40,11 +40,13 @@ async fn campaign_commands_take_files_whole_and_read_returned_mail(db: Db) {
         .unwrap();
     let p = badgetrail::demo::programme::cloud_summit();
     ctx.store
+        .events()
         .import_programme(&p, Timestamp::now())
         .await
         .unwrap();
     let event = ctx
         .store
+        .events()
         .event_by_slug(badgetrail::demo::programme::SLUG)
         .await
         .unwrap()
@@ -96,6 +98,7 @@ async fn campaign_commands_take_files_whole_and_read_returned_mail(db: Db) {
     assert!(err.contains("nothing was changed"), "{err}");
     assert!(
         ctx.store
+            .campaigns()
             .campaign_by_slug(event.id, "after")
             .await
             .unwrap()
@@ -189,7 +192,11 @@ async fn campaign_commands_take_files_whole_and_read_returned_mail(db: Db) {
         "{err}"
     );
     assert_eq!(
-        ctx.store.suppressions_of("p1@example.com").await.unwrap(),
+        ctx.store
+            .campaigns()
+            .suppressions_of("p1@example.com")
+            .await
+            .unwrap(),
         ["hard_bounce"]
     );
 

@@ -59,11 +59,13 @@ async fn kill_9_mid_campaign_then_restart_sends_everyone_once(db: Db) {
     let ctx = Context::build(settings).await.unwrap();
     let programme = badgetrail::demo::programme::cloud_summit();
     ctx.store
+        .events()
         .import_programme(&programme, Timestamp::now())
         .await
         .unwrap();
     let event = ctx
         .store
+        .events()
         .event_by_slug(badgetrail::demo::programme::SLUG)
         .await
         .unwrap()
@@ -113,7 +115,7 @@ async fn kill_9_mid_campaign_then_restart_sends_everyone_once(db: Db) {
     first.kill().unwrap(); // SIGKILL
     first.wait().unwrap();
     let at_kill = received_count(&sink);
-    let ledger = ctx.store.campaign_ledger(c.id).await.unwrap();
+    let ledger = ctx.store.campaigns().campaign_ledger(c.id).await.unwrap();
     let in_flight = ledger.iter().filter(|r| r.state == "sending").count();
     let recorded_sent = ledger.iter().filter(|r| r.state == "sent").count();
     assert!(at_kill < RECIPIENTS, "killed too late to test anything");
@@ -130,7 +132,7 @@ async fn kill_9_mid_campaign_then_restart_sends_everyone_once(db: Db) {
     );
     assert!(stdout.contains("is done"), "{stdout}");
 
-    let ledger = ctx.store.campaign_ledger(c.id).await.unwrap();
+    let ledger = ctx.store.campaigns().campaign_ledger(c.id).await.unwrap();
     assert!(
         ledger.iter().all(|r| r.state == "sent"),
         "every message sent: {ledger:?}"

@@ -122,7 +122,13 @@ async fn the_right_people_get_the_right_topic_with_list_headers(db: Db) {
     );
     assert!(!by_to.contains_key("dee@example.com") && !by_to.contains_key("eve@example.com"));
 
-    let ledger = app.ctx.store.campaign_ledger(c.id).await.unwrap();
+    let ledger = app
+        .ctx
+        .store
+        .campaigns()
+        .campaign_ledger(c.id)
+        .await
+        .unwrap();
     for row in &ledger {
         let mail = by_to[row.email.as_str()];
         let parsed = MessageParser::default().parse(&mail.raw).unwrap();
@@ -214,6 +220,7 @@ async fn the_right_people_get_the_right_topic_with_list_headers(db: Db) {
     assert_eq!(
         app.ctx
             .store
+            .campaigns()
             .suppressions_of("bob@example.com")
             .await
             .unwrap(),
@@ -266,7 +273,13 @@ async fn an_unsubscribe_during_a_campaign_stops_the_next_message(db: Db) {
     badgetrail::edm::start(&app.ctx, &c, Timestamp::now())
         .await
         .unwrap();
-    let ledger = app.ctx.store.campaign_ledger(c.id).await.unwrap();
+    let ledger = app
+        .ctx
+        .store
+        .campaigns()
+        .campaign_ledger(c.id)
+        .await
+        .unwrap();
     let last = ledger.last().unwrap().clone();
 
     let sender = {
@@ -295,6 +308,7 @@ async fn an_unsubscribe_during_a_campaign_stops_the_next_message(db: Db) {
     let states: Vec<(String, String)> = app
         .ctx
         .store
+        .campaigns()
         .campaign_ledger(c.id)
         .await
         .unwrap()
@@ -342,7 +356,13 @@ async fn a_refused_recipient_is_a_hard_bounce_and_a_deferral_is_retried(db: Db) 
             .unwrap();
         let run = edm_send::run_once(&app.ctx).await.unwrap();
         assert_eq!(run.sent, 1, "{reply}: {run:?}");
-        let ledger = app.ctx.store.campaign_ledger(c.id).await.unwrap();
+        let ledger = app
+            .ctx
+            .store
+            .campaigns()
+            .campaign_ledger(c.id)
+            .await
+            .unwrap();
         let nobody = ledger
             .iter()
             .find(|r| r.email == "nobody@example.com")
@@ -350,16 +370,30 @@ async fn a_refused_recipient_is_a_hard_bounce_and_a_deferral_is_retried(db: Db) 
         let suppressions = app
             .ctx
             .store
+            .campaigns()
             .suppressions_of("nobody@example.com")
             .await
             .unwrap();
         if permanent {
             assert_eq!(nobody.state, "failed");
             assert_eq!(suppressions, ["hard_bounce"]);
-            let report = app.ctx.store.campaign_report(c.id).await.unwrap();
+            let report = app
+                .ctx
+                .store
+                .campaigns()
+                .campaign_report(c.id)
+                .await
+                .unwrap();
             assert_eq!(report.iter().map(|l| l.bounced).sum::<i64>(), 1);
             assert_eq!(
-                app.ctx.store.campaign(c.id).await.unwrap().unwrap().state,
+                app.ctx
+                    .store
+                    .campaigns()
+                    .campaign(c.id)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .state,
                 "done"
             );
         } else {
@@ -372,7 +406,14 @@ async fn a_refused_recipient_is_a_hard_bounce_and_a_deferral_is_retried(db: Db) 
             assert!(suppressions.is_empty());
             assert_eq!(run.retrying, 1);
             assert_eq!(
-                app.ctx.store.campaign(c.id).await.unwrap().unwrap().state,
+                app.ctx
+                    .store
+                    .campaigns()
+                    .campaign(c.id)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .state,
                 "sending"
             );
         }

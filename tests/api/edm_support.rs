@@ -56,7 +56,7 @@ pub type Person<'a> = (&'a str, &'a str, bool);
 
 /// Registers people (no badge email) and returns their attendee ids, in order.
 pub async fn register(app: &TestApp, event: &EventRecord, people: &[Person<'_>]) -> Vec<i64> {
-    let topics = app.ctx.store.event_topics(event.id).await.unwrap();
+    let topics = app.ctx.store.events().event_topics(event.id).await.unwrap();
     let known: Vec<&str> = topics.iter().map(|t| t.slug.as_str()).collect();
     let regs: Vec<Registration> = people
         .iter()
@@ -108,6 +108,7 @@ pub async fn leads(app: &TestApp, event: &EventRecord, leads: &[(i64, &str, Opti
         .collect();
     app.ctx
         .store
+        .leads()
         .replace_event_leads(event.id, &rows, Timestamp::now())
         .await
         .unwrap();

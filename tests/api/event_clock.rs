@@ -118,6 +118,7 @@ async fn the_kiosk_writes_times_with_the_event_clock() {
     let event = crate::kiosk_support::seed_event_now(&app).await;
     app.ctx
         .store
+        .events()
         .set_event_clock(
             event.id,
             Some(badgetrail::domain::clock::Clock::H12),
@@ -149,6 +150,7 @@ async fn the_kiosk_writes_times_with_the_event_clock() {
     // Back to the zone's usual clock: the kiosk takes it at its next refresh (here, a start).
     app.ctx
         .store
+        .events()
         .set_event_clock(event.id, None, Timestamp::now())
         .await
         .unwrap();

@@ -297,11 +297,13 @@ impl TestApp {
         let p = demo::programme::cloud_summit();
         self.ctx
             .store
+            .events()
             .import_programme(&p, jiff::Timestamp::now())
             .await
             .unwrap();
         self.ctx
             .store
+            .events()
             .event_by_slug(demo::programme::SLUG)
             .await
             .unwrap()
@@ -371,12 +373,14 @@ impl TestApp {
         let event = self
             .ctx
             .store
+            .events()
             .event_by_slug(demo::programme::SLUG)
             .await
             .unwrap()
             .expect("the seeded event");
         self.ctx
             .store
+            .attendees()
             .attendee_id_by_email(event.id, email)
             .await
             .unwrap()
@@ -389,9 +393,9 @@ impl TestApp {
         let store = &self.ctx.store;
         format!(
             "{:?}\n{:?}\n{:?}",
-            store.attendee(id).await.unwrap(),
-            store.attendee_consents(id).await.unwrap(),
-            store.attendee_badges(id).await.unwrap(),
+            store.attendees().attendee(id).await.unwrap(),
+            store.attendees().attendee_consents(id).await.unwrap(),
+            store.attendees().attendee_badges(id).await.unwrap(),
         )
     }
 
@@ -488,6 +492,7 @@ pub async fn register_badge(app: &TestApp, fields: &[(&'static str, String)]) ->
     let event = app
         .ctx
         .store
+        .events()
         .event_by_slug(demo::programme::SLUG)
         .await
         .unwrap()
@@ -495,9 +500,17 @@ pub async fn register_badge(app: &TestApp, fields: &[(&'static str, String)]) ->
     let id = app
         .ctx
         .store
+        .attendees()
         .attendee_id_by_email(event.id, email.as_str())
         .await
         .unwrap()
         .expect("registered");
-    app.ctx.store.attendee(id).await.unwrap().unwrap().token
+    app.ctx
+        .store
+        .attendees()
+        .attendee(id)
+        .await
+        .unwrap()
+        .unwrap()
+        .token
 }

@@ -150,7 +150,7 @@ async fn a_kiosk_pairs_scans_offline_first_and_refuses_a_forged_badge() {
     // The scan reaches the server; now is outside every session of the demo programme.
     let mut stored = Vec::new();
     for _ in 0..150 {
-        stored = app.ctx.store.event_scans(event.id).await.unwrap();
+        stored = app.ctx.store.door().event_scans(event.id).await.unwrap();
         if !stored.is_empty() {
             break;
         }
@@ -205,7 +205,7 @@ async fn a_kiosk_pairs_scans_offline_first_and_refuses_a_forged_badge() {
     // The refusal is still sent, so the server keeps it too.
     let mut stored = Vec::new();
     for _ in 0..150 {
-        stored = app.ctx.store.event_scans(event.id).await.unwrap();
+        stored = app.ctx.store.door().event_scans(event.id).await.unwrap();
         if stored.len() == 2 {
             break;
         }
@@ -285,6 +285,7 @@ async fn scans_made_offline_are_kept_and_sent_when_the_network_returns() {
     assert!(
         app.ctx
             .store
+            .door()
             .event_scans(event.id)
             .await
             .unwrap()
@@ -303,7 +304,7 @@ async fn scans_made_offline_are_kept_and_sent_when_the_network_returns() {
         |v| v == "0",
     )
     .await;
-    let stored = app.ctx.store.event_scans(event.id).await.unwrap();
+    let stored = app.ctx.store.door().event_scans(event.id).await.unwrap();
     assert_eq!(stored.len(), 3, "every queued scan is sent once");
     b.client.clone().close().await.unwrap();
 }

@@ -106,7 +106,16 @@ async fn a_badge_held_to_the_camera_is_scanned_once_and_stored_for_its_attendee(
     })
     .await;
     assert_eq!(d["stats"]["codes"], 1, "passed on once: {d}");
-    assert_eq!(app.ctx.store.event_scans(event.id).await.unwrap().len(), 1);
+    assert_eq!(
+        app.ctx
+            .store
+            .door()
+            .event_scans(event.id)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 
     // Stopping the camera ends the stream and hides the preview.
     c.find(Locator::Id("camera-toggle"))

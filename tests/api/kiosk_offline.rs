@@ -83,6 +83,7 @@ async fn fifty_badges_scanned_with_the_network_cut_are_stored_once_each() {
     assert!(
         app.ctx
             .store
+            .door()
             .event_scans(event.id)
             .await
             .unwrap()

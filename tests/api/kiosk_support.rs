@@ -82,7 +82,7 @@ pub async fn wedge_scan(c: &Client, badge: &str) -> Value {
 pub async fn stored_scans(app: &TestApp, event_id: i64, n: usize, secs: u64) -> Vec<ScanRow> {
     let mut stored = Vec::new();
     for _ in 0..secs * 10 {
-        stored = app.ctx.store.event_scans(event_id).await.unwrap();
+        stored = app.ctx.store.door().event_scans(event_id).await.unwrap();
         if stored.len() >= n {
             return stored;
         }
@@ -96,7 +96,14 @@ pub async fn register(app: &TestApp, n: usize) -> Vec<(String, i64)> {
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
         let token = register_badge(app, &valid_form(&format!("guest{i}@example.com"))).await;
-        let (_, attendee) = app.ctx.store.badge_by_token(&token).await.unwrap().unwrap();
+        let (_, attendee) = app
+            .ctx
+            .store
+            .attendees()
+            .badge_by_token(&token)
+            .await
+            .unwrap()
+            .unwrap();
         out.push((token, attendee.id));
     }
     out
@@ -111,7 +118,14 @@ pub async fn register_as(app: &TestApp, email: &str, name: &str) -> (String, i64
         }
     }
     let token = register_badge(app, &form).await;
-    let (_, attendee) = app.ctx.store.badge_by_token(&token).await.unwrap().unwrap();
+    let (_, attendee) = app
+        .ctx
+        .store
+        .attendees()
+        .badge_by_token(&token)
+        .await
+        .unwrap()
+        .unwrap();
     (token, attendee.id)
 }
 
@@ -140,11 +154,13 @@ pub async fn seed_event_now_with(
     p.event.ends_on = day(p.sessions.iter().map(|s| s.ends_at).max().unwrap());
     app.ctx
         .store
+        .events()
         .import_programme(&p, Timestamp::now())
         .await
         .unwrap();
     app.ctx
         .store
+        .events()
         .event_by_slug(demo::programme::SLUG)
         .await
         .unwrap()

@@ -66,11 +66,13 @@ async fn seed_other_event(app: &TestApp) -> EventRecord {
     p.sessions.retain(|s| kept.contains(&s.room));
     app.ctx
         .store
+        .events()
         .import_programme(&p, Timestamp::now())
         .await
         .unwrap();
     app.ctx
         .store
+        .events()
         .event_by_slug("data-days-2026")
         .await
         .unwrap()
@@ -196,7 +198,7 @@ async fn device_state_needs_a_live_token(db: Db) {
         .unwrap();
     assert_eq!(r.status(), 401, "only a bearer token counts");
 
-    let device = app.ctx.store.list_devices(event.id).await.unwrap()[0].clone();
+    let device = app.ctx.store.door().list_devices(event.id).await.unwrap()[0].clone();
     let fresh = door::rotate_token(&app.ctx, device.id)
         .await
         .unwrap()
@@ -207,6 +209,7 @@ async fn device_state_needs_a_live_token(db: Db) {
     assert_eq!(status, 200);
     app.ctx
         .store
+        .door()
         .revoke_device(device.id, Timestamp::now())
         .await
         .unwrap();
@@ -363,6 +366,7 @@ async fn an_unbound_kiosk_chooses_its_room_from_the_list_and_shows_the_session_n
     let main_hall = app
         .ctx
         .store
+        .door()
         .event_rooms(event.id)
         .await
         .unwrap()

@@ -26,8 +26,13 @@ pub(crate) async fn data_days(app: &TestApp) -> EventRecord {
     p.event.slug = Slug::parse("data-days-2026").unwrap();
     p.event.name = "Data Days 2026".into();
     let store = &app.ctx.store;
-    store.import_programme(&p, Timestamp::now()).await.unwrap();
     store
+        .events()
+        .import_programme(&p, Timestamp::now())
+        .await
+        .unwrap();
+    store
+        .events()
         .event_by_slug("data-days-2026")
         .await
         .unwrap()
@@ -72,7 +77,7 @@ async fn two_events(app: &TestApp) -> (String, Vec<i64>) {
     record_outcomes(app, &f).await;
 
     let other = data_days(app).await;
-    let topics = store.event_topics(other.id).await.unwrap();
+    let topics = store.events().event_topics(other.id).await.unwrap();
     let known: Vec<&str> = topics.iter().map(|t| t.slug.as_str()).collect();
     let regs = [
         user_choosing_a_supplier("Una User", "una@data.example", &known),

@@ -298,7 +298,13 @@ async fn an_outcome_sales_record_is_posted_signed_to_the_outcome_webhook(db: Db)
     );
     assert_eq!(headers["x-badgetrail-attendee"], ada.to_string().as_str());
     assert_eq!(headers["content-type"], "application/json");
-    let stored = app.ctx.store.lead_feedback(f.event.id, ada).await.unwrap();
+    let stored = app
+        .ctx
+        .store
+        .leads()
+        .lead_feedback(f.event.id, ada)
+        .await
+        .unwrap();
     assert_eq!(stored.len(), 1);
     let at = Timestamp::from_millisecond(stored[0].at)
         .unwrap()

@@ -262,6 +262,7 @@ async fn sales_see_only_their_own_leads_and_append_feedback(db: Db) {
     let store = &app.ctx.store;
     assert!(
         store
+            .leads()
             .lead_feedback(f.event.id, bob)
             .await
             .unwrap()
@@ -279,6 +280,7 @@ async fn sales_see_only_their_own_leads_and_append_feedback(db: Db) {
     assert_eq!(r.status(), 400);
     assert!(
         store
+            .leads()
             .lead_feedback(f.event.id, ada)
             .await
             .unwrap()
@@ -299,7 +301,7 @@ async fn sales_see_only_their_own_leads_and_append_feedback(db: Db) {
     assert_eq!(r.headers()["location"], format!("{ada_path}?recorded=1"));
     let r = post_feedback(&sally, &app, &ada_path, Some(&csrf), "Meeting booked", "").await;
     assert_eq!(r.status(), 303);
-    let history = store.lead_feedback(f.event.id, ada).await.unwrap();
+    let history = store.leads().lead_feedback(f.event.id, ada).await.unwrap();
     let outcomes: Vec<&str> = history.iter().map(|h| h.outcome.as_str()).collect();
     assert_eq!(outcomes, ["meeting_booked", "contacted"]);
     assert!(history.iter().all(|h| h.user_id == f.sally));
@@ -352,6 +354,7 @@ async fn sales_see_only_their_own_leads_and_append_feedback(db: Db) {
     assert_eq!(r.status(), 404);
     assert!(
         store
+            .leads()
             .lead_feedback(f.event.id, bob)
             .await
             .unwrap()
@@ -496,10 +499,12 @@ async fn the_insight_page_reads_the_latest_finished_build(db: Db) {
     // A failed later build does not hide the finished one.
     let store = &app.ctx.store;
     let failed = store
+        .leads()
         .start_lead_build(f.event.id, "marketer-user", Timestamp::now())
         .await
         .unwrap();
     store
+        .leads()
         .fail_lead_build(failed, "boom", Timestamp::now())
         .await
         .unwrap();
@@ -549,6 +554,7 @@ async fn at_the_same_deadline_a_salesperson_sees_tier_a_before_tier_b(db: Db) {
     let (lines, total, _) = app
         .ctx
         .store
+        .leads()
         .owned_lead_page(f.sally, Timestamp::now().as_millisecond(), 50, 0)
         .await
         .unwrap();

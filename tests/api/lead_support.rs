@@ -190,6 +190,7 @@ pub async fn signed_in(app: &TestApp, name: &str, role: Role) -> (reqwest::Clien
     let id = app
         .ctx
         .store
+        .accounts()
         .user_by_username(name)
         .await
         .unwrap()
@@ -395,7 +396,7 @@ pub async fn fixture(app: &TestApp, fillers: usize) -> Fixture {
 pub async fn people(app: &TestApp, fillers: usize) -> Fixture {
     let event = app.seed_event().await;
     let slug = event.info.slug.to_string();
-    let topics = app.ctx.store.event_topics(event.id).await.unwrap();
+    let topics = app.ctx.store.events().event_topics(event.id).await.unwrap();
     let known: Vec<&str> = topics.iter().map(|t| t.slug.as_str()).collect();
     let mut regs: Vec<Registration> = PEOPLE
         .iter()
@@ -423,10 +424,17 @@ pub async fn people(app: &TestApp, fillers: usize) -> Fixture {
 
     // Checked in: an accepted entry scan into the opening keynote.
     let now = Timestamp::now();
-    let device_id = app.ctx.store.import_device(event.id, now).await.unwrap();
+    let device_id = app
+        .ctx
+        .store
+        .door()
+        .import_device(event.id, now)
+        .await
+        .unwrap();
     let device = app
         .ctx
         .store
+        .door()
         .list_devices(event.id)
         .await
         .unwrap()
@@ -522,6 +530,7 @@ pub async fn sales_user(app: &TestApp, name: &str) -> i64 {
     .unwrap();
     app.ctx
         .store
+        .accounts()
         .user_by_username(name)
         .await
         .unwrap()
@@ -538,10 +547,12 @@ pub async fn finish_build(
 ) {
     let store = &app.ctx.store;
     let build = store
+        .leads()
         .start_lead_build(event.id, "marketer-user", Timestamp::now())
         .await
         .unwrap();
     store
+        .leads()
         .finish_lead_build(
             build,
             event.id,

@@ -47,7 +47,7 @@ async fn the_main_topic_is_recovered_from_trails(db: Db) {
         "{:?}",
         report.sources
     );
-    let leads = packages(&app.ctx.store.event_leads(event.id).await.unwrap());
+    let leads = packages(&app.ctx.store.leads().event_leads(event.id).await.unwrap());
     let came: Vec<&LeadPackage> = leads.iter().filter(|l| l.session_count > 0).collect();
     let right = came
         .iter()
@@ -72,7 +72,7 @@ async fn the_main_topic_is_recovered_from_trails(db: Db) {
     leads::build(&app.ctx, &event, &opts(), &|_| {})
         .await
         .unwrap();
-    let leads = packages(&app.ctx.store.event_leads(event.id).await.unwrap());
+    let leads = packages(&app.ctx.store.leads().event_leads(event.id).await.unwrap());
     let with_declared = leads
         .iter()
         .filter(|l| {
@@ -125,12 +125,12 @@ async fn reruns_are_stable_and_late_scans_update_results(db: Db) {
     leads::build(&app.ctx, &event, &opts(), &|_| {})
         .await
         .unwrap();
-    let first = app.ctx.store.event_leads(event.id).await.unwrap();
+    let first = app.ctx.store.leads().event_leads(event.id).await.unwrap();
     let second_report = leads::build(&app.ctx, &event, &opts(), &|_| {})
         .await
         .unwrap();
     assert_eq!(second_report.moved, 0);
-    let second = app.ctx.store.event_leads(event.id).await.unwrap();
+    let second = app.ctx.store.leads().event_leads(event.id).await.unwrap();
     assert_eq!(
         packages(&first),
         packages(&second),
@@ -145,6 +145,7 @@ async fn reruns_are_stable_and_late_scans_update_results(db: Db) {
     let token = app
         .ctx
         .store
+        .attendees()
         .attendee_badges(no_show.attendee_id)
         .await
         .unwrap()[0]
@@ -220,11 +221,12 @@ async fn concurrent_builds_leave_one_consistent_result(db: Db) {
     for r in results.iter().filter_map(|r| r.as_ref().err()) {
         assert!(format!("{r:#}").contains("already running"), "{r:#}");
     }
-    let rows = app.ctx.store.event_leads(event.id).await.unwrap();
+    let rows = app.ctx.store.leads().event_leads(event.id).await.unwrap();
     assert_eq!(rows.len(), 200, "one lead per attendee, none twice");
     let latest = app
         .ctx
         .store
+        .leads()
         .latest_lead_build(event.id)
         .await
         .unwrap()
@@ -245,10 +247,11 @@ async fn a_dry_run_reports_tier_moves_and_stores_nothing(db: Db) {
     leads::build(&app.ctx, &event, &opts(), &|_| {})
         .await
         .unwrap();
-    let before = app.ctx.store.event_leads(event.id).await.unwrap();
+    let before = app.ctx.store.leads().event_leads(event.id).await.unwrap();
     let builds = app
         .ctx
         .store
+        .leads()
         .latest_lead_build(event.id)
         .await
         .unwrap()
@@ -300,13 +303,14 @@ async fn a_dry_run_reports_tier_moves_and_stores_nothing(db: Db) {
             .all(|(_, from, _)| *from == Some(Tier::A))
     );
     assert_eq!(
-        app.ctx.store.event_leads(event.id).await.unwrap(),
+        app.ctx.store.leads().event_leads(event.id).await.unwrap(),
         before,
         "nothing stored"
     );
     assert_eq!(
         app.ctx
             .store
+            .leads()
             .latest_lead_build(event.id)
             .await
             .unwrap()
@@ -320,7 +324,10 @@ async fn a_dry_run_reports_tier_moves_and_stores_nothing(db: Db) {
         .await
         .unwrap_err();
     assert!(format!("{e:#}").contains("scoring.toml:2"), "{e:#}");
-    assert_eq!(app.ctx.store.event_leads(event.id).await.unwrap(), before);
+    assert_eq!(
+        app.ctx.store.leads().event_leads(event.id).await.unwrap(),
+        before
+    );
 }
 
 #[derive(Clone, Default)]
@@ -361,7 +368,7 @@ async fn leads_are_routed_with_deadlines_and_posted_to_the_webhook(db: Db) {
     let report = leads::build(&app.ctx, &event, &opts(), &|_| {})
         .await
         .unwrap();
-    let rows = app.ctx.store.event_leads(event.id).await.unwrap();
+    let rows = app.ctx.store.leads().event_leads(event.id).await.unwrap();
     let routed: Vec<_> = rows.iter().filter(|r| r.lead.owner_id.is_some()).collect();
     assert_eq!(routed.len(), report.routed);
     assert_eq!(
@@ -420,7 +427,7 @@ async fn leads_are_routed_with_deadlines_and_posted_to_the_webhook(db: Db) {
         .await
         .unwrap();
     assert_eq!(again.webhook_posted, 0);
-    let rows_again = app.ctx.store.event_leads(event.id).await.unwrap();
+    let rows_again = app.ctx.store.leads().event_leads(event.id).await.unwrap();
     for (a, b) in rows.iter().zip(&rows_again) {
         assert_eq!(
             (a.lead.owner_id, a.lead.due_at),
@@ -468,6 +475,7 @@ async fn the_build_button_builds_in_the_background_with_progress(db: Db) {
     assert!(
         app.ctx
             .store
+            .leads()
             .latest_lead_build(event.id)
             .await
             .unwrap()
@@ -503,7 +511,13 @@ async fn the_build_button_builds_in_the_background_with_progress(db: Db) {
     assert_eq!(status["done"], 120);
     assert_eq!(status["started_by"], "marketer-user");
     assert_eq!(
-        app.ctx.store.event_leads(event.id).await.unwrap().len(),
+        app.ctx
+            .store
+            .leads()
+            .event_leads(event.id)
+            .await
+            .unwrap()
+            .len(),
         120
     );
     let page = app
@@ -553,20 +567,30 @@ async fn follow_up_opens_and_clicks_raise_engagement_on_the_next_build(db: Db) {
     let campaign = app
         .ctx
         .store
+        .campaigns()
         .campaign_by_slug(event.id, badgetrail::demo::follow_up::CAMPAIGN_SLUG)
         .await
         .unwrap()
         .unwrap();
-    let row = app.ctx.store.campaign_ledger(campaign.id).await.unwrap()[0].clone();
+    let row = app
+        .ctx
+        .store
+        .campaigns()
+        .campaign_ledger(campaign.id)
+        .await
+        .unwrap()[0]
+        .clone();
     let before: LeadPackage = package_of(&app, event.id, row.attendee_id).await;
     let now = jiff::Timestamp::now();
     app.ctx
         .store
+        .campaigns()
         .record_engagement(row.id, None, now)
         .await
         .unwrap();
     app.ctx
         .store
+        .campaigns()
         .record_engagement(row.id, Some("https://cloud.example/x"), now)
         .await
         .unwrap();
@@ -627,7 +651,13 @@ async fn a_dead_or_wrong_webhook_never_holds_the_build_up(db: Db) {
         );
         // The leads themselves are stored whatever the webhook did.
         assert_eq!(
-            app.ctx.store.event_leads(event.id).await.unwrap().len(),
+            app.ctx
+                .store
+                .leads()
+                .event_leads(event.id)
+                .await
+                .unwrap()
+                .len(),
             150
         );
     }
@@ -644,7 +674,7 @@ async fn stored_leads_keep_every_character_of_their_text(db: Db) {
     leads::build(&app.ctx, &event, &opts(), &|_| {})
         .await
         .unwrap();
-    let rows = app.ctx.store.event_leads(event.id).await.unwrap();
+    let rows = app.ctx.store.leads().event_leads(event.id).await.unwrap();
     let awkward = "\"quoted\", comma,\nnew line\r\n\\N back\\slash\ttab; é 𝄞 <b>&amp;";
     let wanted: Vec<badgetrail::store::StoredLead> = rows
         .iter()
@@ -667,14 +697,22 @@ async fn stored_leads_keep_every_character_of_their_text(db: Db) {
         .collect();
     let now = jiff::Timestamp::now();
     let store = &app.ctx.store;
-    let build = store.start_lead_build(event.id, "test", now).await.unwrap();
-    let mut w = store.begin_lead_write(build, event.id, now).await.unwrap();
+    let build = store
+        .leads()
+        .start_lead_build(event.id, "test", now)
+        .await
+        .unwrap();
+    let mut w = store
+        .leads()
+        .begin_lead_write(build, event.id, now)
+        .await
+        .unwrap();
     w.write(wanted[..1].to_vec()).await.unwrap();
     w.write(wanted[1..].to_vec()).await.unwrap();
     w.write(Vec::new()).await.unwrap();
     w.finish("{}", None).await.unwrap();
     let stored = || async {
-        let rows = store.event_leads(event.id).await.unwrap();
+        let rows = store.leads().event_leads(event.id).await.unwrap();
         rows.into_iter().map(|r| r.lead).collect::<Vec<_>>()
     };
     assert_eq!(stored().await, wanted);
@@ -687,8 +725,16 @@ async fn stored_leads_keep_every_character_of_their_text(db: Db) {
         (wanted[0].attendee_id, Some(-3)),
         (duplicate, None),
     ] {
-        let build = store.start_lead_build(event.id, "test", now).await.unwrap();
-        let mut w = store.begin_lead_write(build, event.id, now).await.unwrap();
+        let build = store
+            .leads()
+            .start_lead_build(event.id, "test", now)
+            .await
+            .unwrap();
+        let mut w = store
+            .leads()
+            .begin_lead_write(build, event.id, now)
+            .await
+            .unwrap();
         let bad = badgetrail::store::StoredLead {
             attendee_id,
             owner_id,
@@ -710,6 +756,7 @@ async fn stored_leads_keep_every_character_of_their_text(db: Db) {
             "{refused}"
         );
         store
+            .leads()
             .fail_lead_build(build, &refused, jiff::Timestamp::now())
             .await
             .unwrap();
@@ -717,8 +764,16 @@ async fn stored_leads_keep_every_character_of_their_text(db: Db) {
     }
 
     // A build's leads are exactly what it wrote: a lead it did not write is gone.
-    let build = store.start_lead_build(event.id, "test", now).await.unwrap();
-    let mut w = store.begin_lead_write(build, event.id, now).await.unwrap();
+    let build = store
+        .leads()
+        .start_lead_build(event.id, "test", now)
+        .await
+        .unwrap();
+    let mut w = store
+        .leads()
+        .begin_lead_write(build, event.id, now)
+        .await
+        .unwrap();
     w.write(wanted[1..].to_vec()).await.unwrap();
     w.finish("{}", None).await.unwrap();
     assert_eq!(

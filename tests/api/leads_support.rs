@@ -78,6 +78,7 @@ pub async fn package_of(
     let row = app
         .ctx
         .store
+        .leads()
         .lead(event_id, attendee_id)
         .await
         .unwrap()

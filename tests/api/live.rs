@@ -436,6 +436,7 @@ async fn quiet_and_queued_doors_are_flagged(db: Db) {
         .unwrap();
     app.ctx
         .store
+        .door()
         .revoke_device(gone.device_id, Timestamp::now())
         .await
         .unwrap();

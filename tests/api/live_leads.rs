@@ -47,10 +47,11 @@ async fn the_live_state_equals_the_build_for_the_same_scans(db: Db) {
     leads::build(&app.ctx, &event, &opts(), &|_| {})
         .await
         .unwrap();
-    let built = app.ctx.store.event_leads(event.id).await.unwrap();
+    let built = app.ctx.store.leads().event_leads(event.id).await.unwrap();
     let live: HashMap<i64, LiveLeadRow> = app
         .ctx
         .store
+        .leads()
         .live_leads(event.id)
         .await
         .unwrap()
@@ -164,7 +165,7 @@ async fn scan(app: &TestApp, token: &str, nonce: &str, badge: &str, direction: &
 /// Waits (at most 10 s) for the attendee's live lead to reflect at least `scans` scans.
 async fn live_after(app: &TestApp, attendee: i64, newer_than: i64) -> LiveLeadRow {
     for _ in 0..200 {
-        if let Some(l) = app.ctx.store.live_lead(attendee).await.unwrap()
+        if let Some(l) = app.ctx.store.leads().live_lead(attendee).await.unwrap()
             && l.scan_seen > newer_than
         {
             return l;
@@ -195,6 +196,7 @@ async fn a_scan_at_the_door_updates_the_lead_and_alerts_the_owner_once(db: Db) {
     let sales = app.role_user(Role::Sales).await;
     app.ctx
         .store
+        .leads()
         .set_user_email(&sales, Some("sally@example.com"))
         .await
         .unwrap();
@@ -224,6 +226,7 @@ async fn a_scan_at_the_door_updates_the_lead_and_alerts_the_owner_once(db: Db) {
     let alerts = app
         .ctx
         .store
+        .leads()
         .hot_alerts(None, Some(event.id), 0, 10)
         .await
         .unwrap();
@@ -243,6 +246,7 @@ async fn a_scan_at_the_door_updates_the_lead_and_alerts_the_owner_once(db: Db) {
     let a = &app
         .ctx
         .store
+        .leads()
         .hot_alerts(None, Some(event.id), 0, 10)
         .await
         .unwrap()[0];
@@ -280,6 +284,7 @@ async fn a_scan_at_the_door_updates_the_lead_and_alerts_the_owner_once(db: Db) {
     let alerts = app
         .ctx
         .store
+        .leads()
         .hot_alerts(None, Some(event.id), 0, 10)
         .await
         .unwrap();
@@ -312,10 +317,19 @@ async fn a_scan_at_the_door_updates_the_lead_and_alerts_the_owner_once(db: Db) {
     )
     .await
     .unwrap();
-    assert!(app.ctx.store.live_lead(ada_id).await.unwrap().is_none());
     assert!(
         app.ctx
             .store
+            .leads()
+            .live_lead(ada_id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        app.ctx
+            .store
+            .leads()
             .hot_alerts(None, Some(event.id), 0, 10)
             .await
             .unwrap()
@@ -331,6 +345,7 @@ async fn delivered(app: &TestApp, event_id: i64) {
         let alerts = app
             .ctx
             .store
+            .leads()
             .hot_alerts(None, Some(event_id), 0, 100)
             .await
             .unwrap();
@@ -449,8 +464,8 @@ async fn two_instances_claiming_one_alert_at_once_record_it_once(db: Db) {
     for &id in &people {
         let (one, two) = ([alert(id)], [alert(id)]);
         let (a, b) = tokio::join!(
-            app.ctx.store.claim_alerts(event.id, &one, now),
-            other.ctx.store.claim_alerts(event.id, &two, now),
+            app.ctx.store.leads().claim_alerts(event.id, &one, now),
+            other.ctx.store.leads().claim_alerts(event.id, &two, now),
         );
         let (a, b) = (a.unwrap(), b.unwrap());
         assert_eq!(a.len() + b.len(), 1, "attendee {id}: {a:?} {b:?}");
@@ -458,6 +473,7 @@ async fn two_instances_claiming_one_alert_at_once_record_it_once(db: Db) {
     let stored = app
         .ctx
         .store
+        .leads()
         .hot_alerts(None, Some(event.id), 0, 100)
         .await
         .unwrap();
@@ -466,6 +482,7 @@ async fn two_instances_claiming_one_alert_at_once_record_it_once(db: Db) {
     assert!(
         app.ctx
             .store
+            .leads()
             .claim_alerts(event.id, &[alert(people[0])], now + 1)
             .await
             .unwrap()
@@ -479,6 +496,7 @@ async fn two_instances_claiming_one_alert_at_once_record_it_once(db: Db) {
         other
             .ctx
             .store
+            .leads()
             .claim_alerts(event.id, &[later], now + 61_000)
             .await
             .unwrap()

@@ -88,7 +88,13 @@ async fn the_playbook_decides_the_next_action_of_each_outcome(db: Db) {
     let r = post_outcome(&sally, &app, &path, &csrf, "Demo requested").await;
     assert_eq!(r.status(), 303);
     let tz = TimeZone::get(&f.event.info.time_zone).unwrap();
-    let history = app.ctx.store.lead_feedback(f.event.id, ada).await.unwrap();
+    let history = app
+        .ctx
+        .store
+        .leads()
+        .lead_feedback(f.event.id, ada)
+        .await
+        .unwrap();
     let demo = &history[0];
     assert_eq!(demo.outcome, "demo_requested");
     assert_eq!(demo.next.owner, NextOwner::Sales);
@@ -107,7 +113,13 @@ async fn the_playbook_decides_the_next_action_of_each_outcome(db: Db) {
     // A standard outcome the file changes keeps the rest of its default play.
     let r = post_outcome(&sally, &app, &path, &csrf, "won").await;
     assert_eq!(r.status(), 303);
-    let won = &app.ctx.store.lead_feedback(f.event.id, ada).await.unwrap()[0];
+    let won = &app
+        .ctx
+        .store
+        .leads()
+        .lead_feedback(f.event.id, ada)
+        .await
+        .unwrap()[0];
     let at = Timestamp::from_millisecond(won.at).unwrap();
     assert_eq!(
         won.next.due_at,
@@ -123,7 +135,7 @@ async fn the_playbook_decides_the_next_action_of_each_outcome(db: Db) {
     assert!(html.contains("their likely next need"), "{html}");
 
     // An outcome neither standard nor in the playbook is refused, nothing written.
-    let recorded = || app.ctx.store.lead_feedback(f.event.id, ada);
+    let recorded = || app.ctx.store.leads().lead_feedback(f.event.id, ada);
     let r = post_outcome(&sally, &app, &path, &csrf, "maybe_later").await;
     assert_eq!(r.status(), 400);
     assert!(r.text().await.unwrap().contains("demo_requested"));
@@ -225,7 +237,7 @@ async fn the_next_build_acts_on_recorded_outcomes(db: Db) {
     leads::build(&app.ctx, &event, &opts(), &|_| {})
         .await
         .unwrap();
-    let rows = app.ctx.store.event_leads(event.id).await.unwrap();
+    let rows = app.ctx.store.leads().event_leads(event.id).await.unwrap();
     let mut routed = rows.iter().filter(|r| r.lead.owner_id.is_some());
     let (unfit, won) = (routed.next().unwrap(), routed.next().unwrap());
     let now = Timestamp::now();
@@ -247,7 +259,7 @@ async fn the_next_build_acts_on_recorded_outcomes(db: Db) {
     leads::build(&app.ctx, &event, &opts(), &|_| {})
         .await
         .unwrap();
-    let after = app.ctx.store.event_leads(event.id).await.unwrap();
+    let after = app.ctx.store.leads().event_leads(event.id).await.unwrap();
     let find = |id: i64| after.iter().find(|r| r.lead.attendee_id == id).unwrap();
     let unfit_now = find(unfit.lead.attendee_id);
     assert_eq!(unfit_now.lead.owner_id, None, "not handed to sales again");
@@ -282,6 +294,7 @@ async fn the_next_build_acts_on_recorded_outcomes(db: Db) {
         let kept = app
             .ctx
             .store
+            .leads()
             .lead_feedback(event.id, row.lead.attendee_id)
             .await
             .unwrap();
@@ -324,6 +337,7 @@ async fn follow_up_email_honours_a_no_email_next_action(db: Db) {
     let c = app
         .ctx
         .store
+        .campaigns()
         .campaign_by_slug(f.event.id, "after")
         .await
         .unwrap()
@@ -366,14 +380,26 @@ async fn a_changed_playbook_restates_next_actions_after_a_dry_run(db: Db) {
     assert_eq!(dry.changed.len(), 1, "only Ada's latest outcome changes");
     assert_eq!(dry.changed[0].feedback.attendee_id, ada);
     assert!(!dry.changed[0].next.email);
-    let stored = &app.ctx.store.lead_feedback(f.event.id, ada).await.unwrap()[0];
+    let stored = &app
+        .ctx
+        .store
+        .leads()
+        .lead_feedback(f.event.id, ada)
+        .await
+        .unwrap()[0];
     assert!(stored.next.email, "a dry run stores nothing");
 
     let done = leads::feedback::restate(&app.ctx, &f.event, &book, false)
         .await
         .unwrap();
     assert_eq!(done.changed.len(), 1);
-    let history = app.ctx.store.lead_feedback(f.event.id, ada).await.unwrap();
+    let history = app
+        .ctx
+        .store
+        .leads()
+        .lead_feedback(f.event.id, ada)
+        .await
+        .unwrap();
     assert!(!history[0].next.email);
     let tz = TimeZone::get(&f.event.info.time_zone).unwrap();
     let at = Timestamp::from_millisecond(history[0].at).unwrap();
@@ -410,10 +436,12 @@ pub(crate) async fn old_database(
         .unwrap();
     store.migrate_up_to(version).await.unwrap();
     store
+        .events()
         .import_programme(&demo::programme::cloud_summit(), Timestamp::now())
         .await
         .unwrap();
     let event = store
+        .events()
         .event_by_slug(demo::programme::SLUG)
         .await
         .unwrap()
@@ -455,7 +483,13 @@ async fn feedback_recorded_before_the_playbook_gets_the_default_next_actions(db:
     )
     .await
     .unwrap();
-    let sally = store.user_by_username("sally").await.unwrap().unwrap().id;
+    let sally = store
+        .accounts()
+        .user_by_username("sally")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
     raw(
         db,
         &fresh.url,
@@ -470,6 +504,7 @@ async fn feedback_recorded_before_the_playbook_gets_the_default_next_actions(db:
     )
     .await;
     let ada = store
+        .attendees()
         .attendee_id_by_email(event.id, "ada@example.com")
         .await
         .unwrap()
@@ -494,7 +529,7 @@ async fn feedback_recorded_before_the_playbook_gets_the_default_next_actions(db:
     }
 
     store.migrate().await.unwrap();
-    let history = store.lead_feedback(event.id, ada).await.unwrap();
+    let history = store.leads().lead_feedback(event.id, ada).await.unwrap();
     let by = |o: &str| history.iter().find(|f| f.outcome == o).unwrap();
     assert_eq!(history.len(), 3);
     assert!(
@@ -581,12 +616,24 @@ async fn the_command_line_lists_who_is_due_and_applies_a_playbook(db: Db) {
         "{out}"
     );
     assert!(out.contains("no follow-up email"), "{out}");
-    let stored = &app.ctx.store.lead_feedback(f.event.id, ada).await.unwrap()[0];
+    let stored = &app
+        .ctx
+        .store
+        .leads()
+        .lead_feedback(f.event.id, ada)
+        .await
+        .unwrap()[0];
     assert!(stored.next.email, "a dry run stores nothing");
     let (ok, out, err) = run(&app, &["feedback", "playbook", "--event", &f.slug]);
     assert!(ok, "{err}");
     assert!(out.contains("next action changed for 1"), "{out}");
-    let stored = &app.ctx.store.lead_feedback(f.event.id, ada).await.unwrap()[0];
+    let stored = &app
+        .ctx
+        .store
+        .leads()
+        .lead_feedback(f.event.id, ada)
+        .await
+        .unwrap()[0];
     assert!(!stored.next.email);
 
     write_file(
@@ -626,7 +673,13 @@ async fn missed_deadlines_remind_escalate_and_reassign_once_each(db: Db) {
     signed_in(&app, "mia", Role::Marketer).await;
     let store = &app.ctx.store;
     for (who, address) in [("sally", "sally@example.com"), ("mia", "mia@example.com")] {
-        assert!(store.set_user_email(who, Some(address)).await.unwrap());
+        assert!(
+            store
+                .leads()
+                .set_user_email(who, Some(address))
+                .await
+                .unwrap()
+        );
     }
     write_file(
         &app,
@@ -698,7 +751,11 @@ async fn missed_deadlines_remind_escalate_and_reassign_once_each(db: Db) {
     );
     assert!(to_mia.iter().any(|t| t.contains(&admin_link)), "{to_mia:?}");
 
-    let steps = store.lead_deadline_steps(f.event.id, ada).await.unwrap();
+    let steps = store
+        .leads()
+        .lead_deadline_steps(f.event.id, ada)
+        .await
+        .unwrap();
     let taken: Vec<(&str, Option<&str>, &str)> = steps
         .iter()
         .map(|s| (s.step.key(), s.to.as_deref(), s.state.as_str()))
@@ -711,7 +768,7 @@ async fn missed_deadlines_remind_escalate_and_reassign_once_each(db: Db) {
             ("reassigned", Some("sam"), "no_address"),
         ]
     );
-    let lead = store.lead(f.event.id, ada).await.unwrap().unwrap();
+    let lead = store.leads().lead(f.event.id, ada).await.unwrap().unwrap();
     assert_eq!(
         lead.lead.owner_id,
         Some(f.sam),
@@ -723,16 +780,22 @@ async fn missed_deadlines_remind_escalate_and_reassign_once_each(db: Db) {
     );
     assert_eq!(
         store
+            .leads()
             .lead_deadline_steps(f.event.id, dee)
             .await
             .unwrap()
             .len(),
         1
     );
-    let bob_steps = store.lead_deadline_steps(f.event.id, bob).await.unwrap();
+    let bob_steps = store
+        .leads()
+        .lead_deadline_steps(f.event.id, bob)
+        .await
+        .unwrap();
     assert_eq!(bob_steps.len(), 2);
     assert_eq!(
         store
+            .leads()
             .lead_deadline_steps(f.event.id, cy)
             .await
             .unwrap()
@@ -793,6 +856,7 @@ async fn two_instances_checking_deadlines_at_once_remind_once(db: Db) {
     assert!(
         app.ctx
             .store
+            .leads()
             .set_user_email("sally", Some("sally@example.com"))
             .await
             .unwrap()
@@ -814,6 +878,7 @@ async fn two_instances_checking_deadlines_at_once_remind_once(db: Db) {
         let steps = app
             .ctx
             .store
+            .leads()
             .lead_deadline_steps(f.event.id, id)
             .await
             .unwrap();

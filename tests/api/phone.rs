@@ -126,7 +126,12 @@ pub async fn seed(app: &TestApp) -> (Vec<Page>, Vec<Page>) {
         .ends_on
         .checked_add(jiff::Span::new().days(364))
         .unwrap();
-    app.ctx.store.import_programme(&next, now).await.unwrap();
+    app.ctx
+        .store
+        .events()
+        .import_programme(&next, now)
+        .await
+        .unwrap();
     let new = door::create_device(&app.ctx, &f.event, Some("Main Hall"), "North door", now)
         .await
         .unwrap();
@@ -185,7 +190,14 @@ pub async fn seed(app: &TestApp) -> (Vec<Page>, Vec<Page>) {
         .await
         .unwrap()
         .unwrap();
-    let session = app.ctx.store.kiosk_sessions(f.event.id).await.unwrap()[0].id;
+    let session = app
+        .ctx
+        .store
+        .door()
+        .kiosk_sessions(f.event.id)
+        .await
+        .unwrap()[0]
+        .id;
     let alert = badgetrail::store::NewAlert {
         attendee_id: ada,
         rule: "Decision makers in the building".into(),
@@ -199,11 +211,12 @@ pub async fn seed(app: &TestApp) -> (Vec<Page>, Vec<Page>) {
     };
     app.ctx
         .store
+        .leads()
         .claim_alerts(f.event.id, &[alert], now.as_millisecond())
         .await
         .unwrap();
     let event = format!("/admin/events/{}", f.slug);
-    let (person, company) = app.ctx.store.pool_links(ada).await.unwrap();
+    let (person, company) = app.ctx.store.data_pool().pool_links(ada).await.unwrap();
     let (person, company) = (person.unwrap(), company.unwrap().0);
     let admin = vec![
         page("events", "/admin"),

@@ -91,7 +91,7 @@ async fn one_person_across_events_and_one_company_per_domain_or_name(db: Db) {
     )
     .await;
     let store = &app.ctx.store;
-    let links = |id| store.pool_links(id);
+    let links = |id| store.data_pool().pool_links(id);
     let (ada, ada_company) = links(at_summit[0]).await.unwrap();
     let (ada_again, _) = links(at_days[0]).await.unwrap();
     assert!(ada.is_some());
@@ -183,7 +183,7 @@ async fn one_person_across_events_and_one_company_per_domain_or_name(db: Db) {
     )
     .await
     .unwrap();
-    assert_eq!(store.person(dee.unwrap()).await.unwrap(), None);
+    assert_eq!(store.data_pool().person(dee.unwrap()).await.unwrap(), None);
     // Erasing one of Ada's two keeps the person for the other.
     erase_attendee(
         &app.ctx,
@@ -193,7 +193,14 @@ async fn one_person_across_events_and_one_company_per_domain_or_name(db: Db) {
     )
     .await
     .unwrap();
-    assert!(store.person(ada.unwrap()).await.unwrap().is_some());
+    assert!(
+        store
+            .data_pool()
+            .person(ada.unwrap())
+            .await
+            .unwrap()
+            .is_some()
+    );
     let (_, html) = get(&marketer, &app, &format!("/admin/people/{}", ada.unwrap())).await;
     assert!(!html.contains("Data Days 2026"), "{html}");
 }
@@ -216,7 +223,7 @@ async fn staff_merge_and_split_companies(db: Db) {
     let store = &app.ctx.store;
     let company = |i: usize| {
         let id = ids[i];
-        async move { store.pool_links(id).await.unwrap().1.unwrap().0 }
+        async move { store.data_pool().pool_links(id).await.unwrap().1.unwrap().0 }
     };
     let (acme, by_name) = (company(0).await, company(2).await);
     let (marketer, _) = signed_in(&app, "mia", Role::Marketer).await;
@@ -249,7 +256,17 @@ async fn staff_merge_and_split_companies(db: Db) {
         &[reg("Eve", "eve@yahoo.com", "ACME Ltd", "buyer")],
     )
     .await;
-    assert_eq!(store.pool_links(later[0]).await.unwrap().1.unwrap().0, acme);
+    assert_eq!(
+        store
+            .data_pool()
+            .pool_links(later[0])
+            .await
+            .unwrap()
+            .1
+            .unwrap()
+            .0,
+        acme
+    );
     // A company cannot be merged into itself.
     let r = post(
         format!("/admin/companies/{acme}/merge"),
@@ -259,7 +276,13 @@ async fn staff_merge_and_split_companies(db: Db) {
     assert_eq!(r.status(), 409);
 
     // Bob is a contractor: split him out into a company of his own.
-    let bob = store.pool_links(ids[1]).await.unwrap().0.unwrap();
+    let bob = store
+        .data_pool()
+        .pool_links(ids[1])
+        .await
+        .unwrap()
+        .0
+        .unwrap();
     let r = post(
         format!("/admin/companies/{acme}/split"),
         vec![("csrf", csrf.clone()), ("person", bob.to_string())],
@@ -371,6 +394,7 @@ async fn registrations_from_before_the_pool_are_resolved_on_upgrade(db: Db) {
     for e in ["ada@acme-data.com", "bob@acme-data.com"] {
         ids.push(
             store
+                .attendees()
                 .attendee_id_by_email(event.id, e)
                 .await
                 .unwrap()
@@ -379,8 +403,8 @@ async fn registrations_from_before_the_pool_are_resolved_on_upgrade(db: Db) {
     }
     store.migrate().await.unwrap();
     assert_eq!(pool::resolve_all(&store).await.unwrap(), 2);
-    let (ada, ada_co) = store.pool_links(ids[0]).await.unwrap();
-    let (bob, bob_co) = store.pool_links(ids[1]).await.unwrap();
+    let (ada, ada_co) = store.data_pool().pool_links(ids[0]).await.unwrap();
+    let (bob, bob_co) = store.data_pool().pool_links(ids[1]).await.unwrap();
     assert!(ada.is_some() && bob.is_some() && ada != bob);
     assert!(ada_co.is_some());
     assert_eq!(ada_co, bob_co);
@@ -418,6 +442,7 @@ async fn owners_per_company(
 ) -> std::collections::HashMap<i64, std::collections::BTreeSet<i64>> {
     let store = &app.ctx.store;
     let company_of: std::collections::HashMap<i64, i64> = store
+        .data_pool()
         .event_companies(event.id)
         .await
         .unwrap()
@@ -425,7 +450,7 @@ async fn owners_per_company(
         .collect();
     let mut out: std::collections::HashMap<i64, std::collections::BTreeSet<i64>> =
         std::collections::HashMap::new();
-    for row in store.event_leads(event.id).await.unwrap() {
+    for row in store.leads().event_leads(event.id).await.unwrap() {
         if let (Some(owner), Some(company)) =
             (row.lead.owner_id, company_of.get(&row.lead.attendee_id))
         {
@@ -467,7 +492,7 @@ async fn routing_by_account_gives_each_company_one_owner(db: Db) {
     for (company, owners) in &per_account {
         assert_eq!(owners.len(), 1, "company {company} has owners {owners:?}");
     }
-    let rows = app.ctx.store.event_leads(event.id).await.unwrap();
+    let rows = app.ctx.store.leads().event_leads(event.id).await.unwrap();
     assert!(
         rows.iter().any(|r| r
             .lead

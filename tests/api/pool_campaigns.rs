@@ -79,8 +79,9 @@ async fn register(app: &TestApp, event: &EventRecord, people: &[Person<'_>]) -> 
 async fn scan_in(app: &TestApp, event: &EventRecord, badges: &[&str]) {
     let now = Timestamp::now();
     let store = &app.ctx.store;
-    let device_id = store.import_device(event.id, now).await.unwrap();
+    let device_id = store.door().import_device(event.id, now).await.unwrap();
     let device = store
+        .door()
         .list_devices(event.id)
         .await
         .unwrap()
@@ -252,6 +253,7 @@ async fn pool(app: &TestApp) -> Pool {
     assert!(
         app.ctx
             .store
+            .attendees()
             .set_marketing_consent(d[1].0, false, "self_service", now)
             .await
             .unwrap()
@@ -272,6 +274,7 @@ async fn pool(app: &TestApp) -> Pool {
         .unwrap();
     app.ctx
         .store
+        .campaigns()
         .record_bounce(
             &BounceReport {
                 email: "dee@web.de",
@@ -310,6 +313,7 @@ body = "Hello {{ first_name }}."
 async fn set_segment(app: &TestApp, c: &CampaignRecord, segment: Segment) -> CampaignRecord {
     let store = &app.ctx.store;
     store
+        .campaigns()
         .update_campaign_settings(
             c.id,
             &CampaignSettings {
@@ -324,7 +328,7 @@ async fn set_segment(app: &TestApp, c: &CampaignRecord, segment: Segment) -> Cam
         )
         .await
         .unwrap();
-    store.campaign(c.id).await.unwrap().unwrap()
+    store.campaigns().campaign(c.id).await.unwrap().unwrap()
 }
 
 /// (recipients' attendee ids, exclusions by attendee) of the campaign's audience now.
@@ -579,11 +583,18 @@ body = "Hello."
     assert_eq!(queued, 2, "Ada and Eve");
     app.ctx
         .store
+        .attendees()
         .set_marketing_consent(p.ada.0, false, "self_service", Timestamp::now())
         .await
         .unwrap();
     while edm_send::run_once(&app.ctx).await.unwrap().sent > 0 {}
-    let progress = app.ctx.store.campaign_progress(third.id).await.unwrap();
+    let progress = app
+        .ctx
+        .store
+        .campaigns()
+        .campaign_progress(third.id)
+        .await
+        .unwrap();
     assert_eq!((progress.sent, progress.skipped), (1, 1), "{progress:?}");
 
     // The pool campaign's file reads back with its segment.
@@ -658,6 +669,7 @@ async fn marketers_set_the_segment_on_the_campaign_page(db: Db) {
     let c = app
         .ctx
         .store
+        .campaigns()
         .campaign_by_slug(p.summit.id, "come-back")
         .await
         .unwrap()

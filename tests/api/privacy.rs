@@ -85,7 +85,7 @@ async fn erasure_by_staff_leaves_no_trace_of_the_person_anywhere_and_keeps_the_c
     };
     let f = fixture(&app).await;
     let store = &app.ctx.store;
-    let attendance = store.event_attendance(f.event.id).await.unwrap();
+    let attendance = store.leads().event_attendance(f.event.id).await.unwrap();
     let rooms = occupancy(&app, f.event.id, f.during).await;
     assert!(
         attendance.checked_in == 2 && rooms.contains("present: 2"),
@@ -122,6 +122,7 @@ async fn erasure_by_staff_leaves_no_trace_of_the_person_anywhere_and_keeps_the_c
     assert_eq!(unconfirmed.status(), 400);
     assert!(
         store
+            .attendees()
             .attendee(f.person)
             .await
             .unwrap()
@@ -147,6 +148,7 @@ async fn erasure_by_staff_leaves_no_trace_of_the_person_anywhere_and_keeps_the_c
     assert_eq!(erased.status(), 303);
     // Mail about the person that arrives afterwards stores nothing of them again.
     let ledger_row = store
+        .campaigns()
         .campaign_ledger(f.campaign)
         .await
         .unwrap()
@@ -154,6 +156,7 @@ async fn erasure_by_staff_leaves_no_trace_of_the_person_anywhere_and_keeps_the_c
         .find(|r| r.attendee_id == f.person)
         .unwrap();
     store
+        .campaigns()
         .record_engagement(
             ledger_row.id,
             Some("https://example.com/book"),
@@ -199,21 +202,46 @@ async fn erasure_by_staff_leaves_no_trace_of_the_person_anywhere_and_keeps_the_c
     assert_eq!(trace_of_person(&export.to_string()), None, "{export}");
 
     assert_eq!(
-        store.event_attendance(f.event.id).await.unwrap(),
+        store.leads().event_attendance(f.event.id).await.unwrap(),
         attendance
     );
     assert_eq!(occupancy(&app, f.event.id, f.during).await, rooms);
-    assert!(store.lead(f.event.id, f.person).await.unwrap().is_none());
-    assert!(store.lead(f.event.id, f.other).await.unwrap().is_some());
+    assert!(
+        store
+            .leads()
+            .lead(f.event.id, f.person)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .leads()
+            .lead(f.event.id, f.other)
+            .await
+            .unwrap()
+            .is_some()
+    );
     assert_eq!(
-        store.attendee_engagement(f.person).await.unwrap(),
+        store
+            .campaigns()
+            .attendee_engagement(f.person)
+            .await
+            .unwrap(),
         Default::default()
     );
     // A lead build afterwards does not bring the person back.
     badgetrail::leads::build(&app.ctx, &f.event, &crate::leads_support::opts(), &|_| {})
         .await
         .unwrap();
-    assert!(store.lead(f.event.id, f.person).await.unwrap().is_none());
+    assert!(
+        store
+            .leads()
+            .lead(f.event.id, f.person)
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     // The badge no longer opens any door.
     let late = badgetrail::door::ScanBatch {
@@ -279,7 +307,7 @@ async fn an_erased_address_imported_again_gets_no_badge_or_follow_up_email(db: D
          {EMAIL},{NAME},Analytical Engines,CTO,decision_maker,look_for_suppliers,software,51_200,United Kingdom,,ai,yes\n\
          {OTHER_EMAIL},{OTHER_NAME},Analytical Engines,CTO,decision_maker,look_for_suppliers,software,51_200,United Kingdom,,ai,yes\n"
     );
-    let topics = app.ctx.store.event_topics(event.id).await.unwrap();
+    let topics = app.ctx.store.events().event_topics(event.id).await.unwrap();
     let known: Vec<&str> = topics.iter().map(|t| t.slug.as_str()).collect();
     let parsed = badgetrail::formats::parse_attendees_csv(csv.as_bytes(), &known).unwrap();
     let again = registration::record(
@@ -364,6 +392,7 @@ async fn retention_dry_run_changes_nothing_and_the_real_run_erases_the_people_du
     for id in [no_consent, consented] {
         assert!(
             store
+                .attendees()
                 .attendee(id)
                 .await
                 .unwrap()
@@ -377,9 +406,19 @@ async fn retention_dry_run_changes_nothing_and_the_real_run_erases_the_people_du
         .await
         .unwrap();
     assert_eq!(run.erased, 1);
-    let erased = store.attendee(no_consent).await.unwrap().unwrap();
+    let erased = store
+        .attendees()
+        .attendee(no_consent)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(erased.erased_at.is_some() && erased.name.is_empty());
-    let kept = store.attendee(consented).await.unwrap().unwrap();
+    let kept = store
+        .attendees()
+        .attendee(consented)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!((kept.erased_at, kept.name.as_str()), (None, OTHER_NAME));
     assert_eq!(trace_of_person(&dump_database(&app).await), None);
 
@@ -389,6 +428,7 @@ async fn retention_dry_run_changes_nothing_and_the_real_run_erases_the_people_du
     assert_eq!(later.erased, 1);
     assert!(
         store
+            .attendees()
             .attendee(consented)
             .await
             .unwrap()

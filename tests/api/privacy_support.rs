@@ -47,11 +47,13 @@ pub async fn fixture(app: &TestApp) -> Fixture {
     assert_eq!(post_registration(app, &form).await.status(), 303);
     let store = &app.ctx.store;
     let person = store
+        .attendees()
         .attendee_id_by_email(event.id, EMAIL)
         .await
         .unwrap()
         .unwrap();
     let other = store
+        .attendees()
         .attendee_id_by_email(event.id, OTHER_EMAIL)
         .await
         .unwrap()
@@ -70,9 +72,15 @@ pub async fn fixture(app: &TestApp) -> Fixture {
         .unwrap()
         .unwrap();
     let mut scans = Vec::new();
-    let badge = store.attendee(person).await.unwrap().unwrap().token;
+    let badge = store
+        .attendees()
+        .attendee(person)
+        .await
+        .unwrap()
+        .unwrap()
+        .token;
     for id in [person, other] {
-        let token = store.attendee(id).await.unwrap().unwrap().token;
+        let token = store.attendees().attendee(id).await.unwrap().unwrap().token;
         scans.push(door::ReportedScan {
             nonce: format!("in-{id}"),
             badge: token,
@@ -102,11 +110,16 @@ pub async fn fixture(app: &TestApp) -> Fixture {
     let queued = badgetrail::edm::start(&app.ctx, &c, now).await.unwrap();
     assert_eq!(queued, 2);
     jobs::edm_send::run_once(&app.ctx).await.unwrap();
-    let ledger = store.campaign_ledger(c.id).await.unwrap();
+    let ledger = store.campaigns().campaign_ledger(c.id).await.unwrap();
     let send = ledger.iter().find(|r| r.attendee_id == person).unwrap();
     assert_eq!(send.state, "sent");
-    store.record_engagement(send.id, None, now).await.unwrap();
     store
+        .campaigns()
+        .record_engagement(send.id, None, now)
+        .await
+        .unwrap();
+    store
+        .campaigns()
         .record_engagement(send.id, Some("https://example.com/book"), now)
         .await
         .unwrap();

@@ -184,7 +184,7 @@ async fn two_instances_behind_nginx_lose_no_scan_when_one_dies_and_see_the_real_
     let taken = load.taken.lock().unwrap().clone();
     let mut stored: HashMap<(usize, String), usize> = HashMap::new();
     for (k, (device_id, _)) in devices.iter().enumerate() {
-        for nonce in ctx.store.device_nonces(*device_id).await.unwrap() {
+        for nonce in ctx.store.door().device_nonces(*device_id).await.unwrap() {
             *stored.entry((k, nonce)).or_default() += 1;
         }
     }
@@ -212,9 +212,10 @@ async fn two_instances_behind_nginx_lose_no_scan_when_one_dies_and_see_the_real_
 async fn seed(ctx: &Context) -> (EventRecord, Arc<Vec<String>>) {
     let p = demo::programme::cloud_summit();
     let now = Timestamp::now();
-    ctx.store.import_programme(&p, now).await.unwrap();
+    ctx.store.events().import_programme(&p, now).await.unwrap();
     let event = ctx
         .store
+        .events()
         .event_by_slug(demo::programme::SLUG)
         .await
         .unwrap()

@@ -61,7 +61,15 @@ async fn two_instances_hold_each_limit_together_on_postgres() {
     assert_eq!(statuses[..10], [401; 10]);
     assert_eq!(statuses[10..], [429, 429]);
     // Instances delete the counts of past windows; with them gone the client is let in again.
-    assert!(a.ctx.store.forget_requests_before(i64::MAX).await.unwrap() >= 2);
+    assert!(
+        a.ctx
+            .store
+            .rate_limits()
+            .forget_requests_before(i64::MAX)
+            .await
+            .unwrap()
+            >= 2
+    );
     assert_eq!(register(&b, "again@example.com", None).await, 303);
 }
 

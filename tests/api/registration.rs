@@ -239,8 +239,22 @@ async fn the_badge_email_goes_out_at_most_once_an_hour_whatever_is_submitted(db:
     // An hour later (as the queue sees it), a request sends it again.
     let id = app.attendee_id("ada@example.com").await;
     let later = jiff::Timestamp::now() + jiff::SignedDuration::from_mins(61);
-    assert!(app.ctx.store.resend_badge_mail(id, later).await.unwrap());
-    assert!(!app.ctx.store.resend_badge_mail(id, later).await.unwrap());
+    assert!(
+        app.ctx
+            .store
+            .attendees()
+            .resend_badge_mail(id, later)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !app.ctx
+            .store
+            .attendees()
+            .resend_badge_mail(id, later)
+            .await
+            .unwrap()
+    );
 }
 
 async fn missing_and_malformed_fields_are_reported_and_refilled(db: Db) {
@@ -268,6 +282,7 @@ async fn missing_and_malformed_fields_are_reported_and_refilled(db: Db) {
     let (_, total) = app
         .ctx
         .store
+        .attendees()
         .list_attendees(event.id, "", 10, 0)
         .await
         .unwrap();
@@ -329,8 +344,16 @@ async fn markup_in_every_text_field_is_escaped_everywhere(db: Db) {
     let (rows, _) = app
         .ctx
         .store
+        .attendees()
         .list_attendees(
-            app.ctx.store.event_by_slug(SLUG).await.unwrap().unwrap().id,
+            app.ctx
+                .store
+                .events()
+                .event_by_slug(SLUG)
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
             "",
             1,
             0,
@@ -377,6 +400,7 @@ async fn honeypot_and_csrf_and_rate_limit_stop_bots(db: Db) {
     assert_eq!(
         app.ctx
             .store
+            .attendees()
             .list_attendees(event.id, "", 10, 0)
             .await
             .unwrap()
@@ -425,6 +449,7 @@ async fn oversized_body_is_refused(db: Db) {
     assert_eq!(
         app.ctx
             .store
+            .attendees()
             .list_attendees(event.id, "", 10, 0)
             .await
             .unwrap()
@@ -482,6 +507,7 @@ async fn concurrent_registrations_are_all_kept_once(db: Db) {
     let (_, total) = app
         .ctx
         .store
+        .attendees()
         .list_attendees(event.id, "", 1, 0)
         .await
         .unwrap();
@@ -531,6 +557,7 @@ async fn the_emailed_link_downloads_the_data_and_erases_the_registration(db: Db)
     assert!(
         app.ctx
             .store
+            .attendees()
             .attendee(id)
             .await
             .unwrap()
@@ -557,6 +584,7 @@ async fn the_emailed_link_downloads_the_data_and_erases_the_registration(db: Db)
     assert!(
         app.ctx
             .store
+            .attendees()
             .attendee(id)
             .await
             .unwrap()

@@ -108,7 +108,7 @@ async fn a_partly_retried_batch_keeps_old_verdicts_and_decides_the_rest_afresh(d
     )
     .await;
     assert_eq!(verdicts(&third), ["accepted", "duplicate"]);
-    let stored = app.ctx.store.event_scans(event.id).await.unwrap();
+    let stored = app.ctx.store.door().event_scans(event.id).await.unwrap();
     let decided: Vec<&str> = stored.iter().map(|s| s.decision.as_str()).collect();
     assert_eq!(decided, ["accepted", "duplicate", "accepted", "duplicate"]);
 }
@@ -134,6 +134,7 @@ async fn changes_made_by_another_instance_apply_at_once(db: Db) {
     let grace_id = a
         .ctx
         .store
+        .attendees()
         .badge_by_token(&grace)
         .await
         .unwrap()
@@ -165,6 +166,7 @@ async fn changes_made_by_another_instance_apply_at_once(db: Db) {
     let ada_id = a
         .ctx
         .store
+        .attendees()
         .badge_by_token(&ada)
         .await
         .unwrap()
@@ -188,7 +190,16 @@ async fn changes_made_by_another_instance_apply_at_once(db: Db) {
     assert_eq!(verdicts(&body), ["refused:forged"]);
     let (_, body) = send(&a, &token, json!([scan("6", &new_ada, t + 35.minutes())])).await;
     assert_eq!(verdicts(&body), ["accepted"]);
-    assert_eq!(a.ctx.store.event_scans(event.id).await.unwrap().len(), 6);
+    assert_eq!(
+        a.ctx
+            .store
+            .door()
+            .event_scans(event.id)
+            .await
+            .unwrap()
+            .len(),
+        6
+    );
 }
 
 async fn a_remembered_device_that_was_revoked_stores_nothing(db: Db) {
@@ -200,7 +211,7 @@ async fn a_remembered_device_that_was_revoked_stores_nothing(db: Db) {
     let ada = register_badge(&app, &valid_form("ada@example.com")).await;
     let (status, _) = send(&app, &token, json!([scan("1", &ada, during_k1())])).await;
     assert_eq!(status, 200);
-    let device = app.ctx.store.list_devices(event.id).await.unwrap()[0].clone();
+    let device = app.ctx.store.door().list_devices(event.id).await.unwrap()[0].clone();
     // Rotated: the remembered token is refused, and nothing it sends is stored.
     let fresh = door::rotate_token(&app.ctx, device.id)
         .await
@@ -213,13 +224,14 @@ async fn a_remembered_device_that_was_revoked_stores_nothing(db: Db) {
     // Revoked: the same.
     app.ctx
         .store
+        .door()
         .revoke_device(device.id, Timestamp::now())
         .await
         .unwrap();
     let (status, body) = send(&app, &fresh, json!([scan("4", &ada, during_k1())])).await;
     assert_eq!(status, 403, "{body}");
     assert!(body["error"].as_str().unwrap().contains("revoked"));
-    let stored = app.ctx.store.event_scans(event.id).await.unwrap();
+    let stored = app.ctx.store.door().event_scans(event.id).await.unwrap();
     assert_eq!(stored.len(), 2, "only the scans of valid tokens are stored");
 }
 
@@ -296,7 +308,7 @@ async fn two_instances_racing_for_one_badge_accept_it_once_per_direction(db: Db)
         "badges and directions not accepted exactly once, of {}",
         2 * BADGES
     );
-    let stored = a.ctx.store.event_scans(event.id).await.unwrap();
+    let stored = a.ctx.store.door().event_scans(event.id).await.unwrap();
     let accepted = stored.iter().filter(|s| s.decision == "accepted").count();
     assert_eq!((stored.len(), accepted), (4 * BADGES, 2 * BADGES));
 }
@@ -336,7 +348,13 @@ async fn a_batch_sent_through_both_instances_at_once_is_stored_once(db: Db) {
         assert_eq!(pair[0], pair[1], "both answers give the stored verdict");
     }
     assert_eq!(
-        a.ctx.store.event_scans(event.id).await.unwrap().len(),
+        a.ctx
+            .store
+            .door()
+            .event_scans(event.id)
+            .await
+            .unwrap()
+            .len(),
         BATCHES
     );
 }

@@ -129,6 +129,7 @@ async fn every_decision_is_made_and_kept(db: Db) {
     let attendee = app
         .ctx
         .store
+        .attendees()
         .badge_by_token(&grace)
         .await
         .unwrap()
@@ -181,7 +182,7 @@ async fn every_decision_is_made_and_kept(db: Db) {
         .map(|(d, r)| (d.as_str(), r.as_deref()))
         .collect();
     assert_eq!(got_ref, want);
-    let stored = app.ctx.store.event_scans(event.id).await.unwrap();
+    let stored = app.ctx.store.door().event_scans(event.id).await.unwrap();
     assert_eq!(stored.len(), 8, "refused scans are kept too");
 }
 
@@ -252,7 +253,16 @@ async fn a_retried_batch_is_stored_once(db: Db) {
     let (_, again) = send(&app, &token, Timestamp::now(), batch).await;
     assert_eq!(decisions(&first), decisions(&again));
     assert_eq!(decisions(&first)[0].0, "accepted");
-    assert_eq!(app.ctx.store.event_scans(event.id).await.unwrap().len(), 2);
+    assert_eq!(
+        app.ctx
+            .store
+            .door()
+            .event_scans(event.id)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
 }
 
 async fn clock_skew_is_corrected(db: Db) {
@@ -272,13 +282,13 @@ async fn clock_skew_is_corrected(db: Db) {
     )
     .await;
     assert_eq!(decisions(&body)[0].0, "accepted", "{body}");
-    let stored = app.ctx.store.event_scans(event.id).await.unwrap();
+    let stored = app.ctx.store.door().event_scans(event.id).await.unwrap();
     let corrected = stored[0].scanned_at;
     assert!(
         (corrected - during_k1().as_millisecond()).abs() < 60_000,
         "{corrected}"
     );
-    let devices = app.ctx.store.list_devices(event.id).await.unwrap();
+    let devices = app.ctx.store.door().list_devices(event.id).await.unwrap();
     let skew = devices[0].clock_skew_ms.unwrap();
     assert!((skew - 3 * 3_600_000).abs() < 60_000, "skew {skew}");
 }
@@ -289,7 +299,7 @@ async fn revoked_and_rotated_device_tokens_are_refused(db: Db) {
     };
     let event = app.seed_event().await;
     let token = paired(&app, &event, Some("Main Hall")).await;
-    let device = app.ctx.store.list_devices(event.id).await.unwrap()[0].clone();
+    let device = app.ctx.store.door().list_devices(event.id).await.unwrap()[0].clone();
     let fresh = door::rotate_token(&app.ctx, device.id)
         .await
         .unwrap()
@@ -300,6 +310,7 @@ async fn revoked_and_rotated_device_tokens_are_refused(db: Db) {
     assert_eq!(status, 200);
     app.ctx
         .store
+        .door()
         .revoke_device(device.id, Timestamp::now())
         .await
         .unwrap();
@@ -375,7 +386,16 @@ async fn bad_input_gets_clear_errors(db: Db) {
         decisions(&body),
         vec![("refused".to_owned(), Some("malformed".to_owned())); 2]
     );
-    assert_eq!(app.ctx.store.event_scans(event.id).await.unwrap().len(), 2);
+    assert_eq!(
+        app.ctx
+            .store
+            .door()
+            .event_scans(event.id)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
 }
 
 async fn staff_create_and_revoke_kiosks_in_the_ui(db: Db) {
@@ -419,7 +439,7 @@ async fn staff_create_and_revoke_kiosks_in_the_ui(db: Db) {
     let (status, _) = send(&app, &token, Timestamp::now(), json!([])).await;
     assert_eq!(status, 200);
 
-    let device = app.ctx.store.list_devices(event.id).await.unwrap()[0].clone();
+    let device = app.ctx.store.door().list_devices(event.id).await.unwrap()[0].clone();
     let html = app
         .client
         .get(app.url(&path))
@@ -479,7 +499,15 @@ async fn trails_come_from_scans_in_json_csv_and_page(db: Db) {
     .await;
     assert_eq!(status, 200, "{body}");
     app.login_as(badgetrail::domain::user::Role::Marketer).await;
-    let attendee = app.ctx.store.badge_by_token(&ada).await.unwrap().unwrap().1;
+    let attendee = app
+        .ctx
+        .store
+        .attendees()
+        .badge_by_token(&ada)
+        .await
+        .unwrap()
+        .unwrap()
+        .1;
     let trail: Value = app
         .client
         .get(app.url(&format!(
@@ -616,7 +644,16 @@ async fn concurrent_requests_and_racing_retries_are_stored_once(db: Db) {
     for t in tasks {
         got.push(t.await.unwrap());
     }
-    assert_eq!(app.ctx.store.event_scans(event.id).await.unwrap().len(), 4);
+    assert_eq!(
+        app.ctx
+            .store
+            .door()
+            .event_scans(event.id)
+            .await
+            .unwrap()
+            .len(),
+        4
+    );
     // The first kiosk's scan is accepted; the others fall within the duplicate window.
     assert_eq!(
         got.iter().filter(|d| *d == "accepted").count(),

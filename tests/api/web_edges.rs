@@ -167,7 +167,14 @@ async fn re_issuing_a_badge_needs_its_box_ticked(db: Db) {
         .unwrap();
     assert_eq!(r.status(), 400);
     assert!(r.text().await.unwrap().contains("nothing was changed"));
-    let attendee = app.ctx.store.attendee(id).await.unwrap().unwrap();
+    let attendee = app
+        .ctx
+        .store
+        .attendees()
+        .attendee(id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(attendee.token, token, "the badge is unchanged");
 }
 
@@ -184,6 +191,7 @@ async fn direction_overrides_in_names_are_refused(db: Db) {
     let (_, total) = app
         .ctx
         .store
+        .attendees()
         .list_attendees(event.id, "", 1, 0)
         .await
         .unwrap();
@@ -199,6 +207,7 @@ async fn a_refused_lead_build_is_not_shown_as_started(db: Db) {
     // Another build holds the event's slot.
     app.ctx
         .store
+        .leads()
         .start_lead_build(event.id, "cli", jiff::Timestamp::now())
         .await
         .unwrap();

@@ -1,0 +1,20 @@
+//! Attendees: registration, badges, self-service, erasure and exports.
+
+pub(super) mod erasure;
+pub(super) mod export;
+pub(super) mod records;
+pub(super) mod self_service;
+
+use super::{Pool, Store};
+
+/// The store's handle on attendees: `store.attendees()`.
+#[derive(Clone, Copy)]
+pub struct Attendees<'a> {
+    pub(in crate::store) pool: &'a Pool,
+}
+
+impl Store {
+    pub fn attendees(&self) -> Attendees<'_> {
+        Attendees { pool: &self.pool }
+    }
+}

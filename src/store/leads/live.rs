@@ -1,0 +1,489 @@
+//! Live leads while the event runs: what an update of a few attendees reads (their
+//! registration facts, interests, engagement and accepted scans, by id), the live rows it
+//! writes, the watch rules, and hot-lead alerts claimed once per rule, person and window.
+//! Id lists travel as one JSON array parameter, unpacked by the database.
+
+use sqlx::FromRow;
+
+use super::Leads;
+use crate::store::{LeadAttendee, Sql, StoreResult, in_tx, on_pool, on_writer};
+
+/// One attendee's live state, as stored.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct LiveLeadRow {
+    pub attendee_id: i64,
+    pub event_id: i64,
+    pub tier: String,
+    pub score: f64,
+    pub top_topic: Option<String>,
+    /// `slug:score;...` as in `leads`, strongest first.
+    pub topic_scores: String,
+    pub explanation: String,
+    /// The newest accepted scan the row reflects.
+    pub scan_seen: i64,
+    pub updated_at: i64,
+}
+
+/// What a person's lead was before an update, and who owns it.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct LiveBefore {
+    pub attendee_id: i64,
+    pub live_tier: Option<String>,
+    pub built_tier: Option<String>,
+    pub owner_id: Option<i64>,
+}
+
+/// An alert to claim.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewAlert {
+    pub attendee_id: i64,
+    pub rule: String,
+    pub trigger: &'static str,
+    /// Whom to tell: one alert row each; `None` for an alert nobody is told of by email
+    /// (it still shows on the hot-now page of marketers and admins).
+    pub recipients: Vec<Option<i64>>,
+    pub session_id: Option<i64>,
+    pub reason: String,
+    /// Earlier alerts of the rule for the person must be older than this (the window).
+    pub window_start: i64,
+    /// `pending` to email each recipient, else `none`.
+    pub email_state: &'static str,
+    pub webhook_state: &'static str,
+}
+
+/// An alert with what its page, email and webhook say.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct AlertRecord {
+    pub id: i64,
+    pub event_id: i64,
+    pub event_slug: String,
+    pub event_name: String,
+    pub time_zone: String,
+    pub attendee_id: i64,
+    pub name: String,
+    pub company: String,
+    pub job_title: String,
+    pub rule: String,
+    pub trigger: String,
+    pub owner_id: Option<i64>,
+    pub owner: Option<String>,
+    pub owner_name: Option<String>,
+    pub owner_email: Option<String>,
+    pub session_title: Option<String>,
+    pub room: Option<String>,
+    pub reason: String,
+    pub created_at: i64,
+    pub email_state: String,
+    pub webhook_state: String,
+    /// The live tier.
+    pub tier: Option<String>,
+    /// The tier of the last build, when the person has a built lead (and so a package page).
+    pub built_tier: Option<String>,
+}
+
+/// The accepted scans of the listed attendees, one row each: attendee, scans packed as
+/// `Leads::lead_scans` packs them, and the newest scan id.
+const SCANS: Sql = Sql {
+    sqlite: "SELECT s.attendee_id,
+                    group_concat(s.session_id || ':' || (s.direction = 'entry') || ':' || s.scanned_at, ','),
+                    MAX(s.id)
+             FROM json_each($1) AS j
+             CROSS JOIN scans s INDEXED BY scans_accepted ON s.attendee_id = j.value
+             WHERE s.decision = 'accepted' AND s.session_id IS NOT NULL
+             GROUP BY s.attendee_id",
+    postgres: "SELECT s.attendee_id,
+                      string_agg(s.session_id || ':' || (s.direction = 'entry')::int || ':' || s.scanned_at, ','),
+                      MAX(s.id)
+               FROM json_array_elements_text($1::json) AS j
+               CROSS JOIN LATERAL (SELECT k.id, k.attendee_id, k.session_id, k.direction, k.scanned_at
+                 FROM scans k WHERE k.attendee_id = j::bigint AND k.decision = 'accepted'
+                   AND k.session_id IS NOT NULL OFFSET 0) AS s
+               GROUP BY s.attendee_id",
+};
+
+const ATTENDEES: Sql = Sql {
+    sqlite: "SELECT a.id, a.email, a.name, a.company, a.job_title, a.decision_role,
+                    a.purchase_stage, a.industry, a.company_size, a.country
+             FROM json_each($2) AS j CROSS JOIN attendees a ON a.id = j.value
+             WHERE a.event_id = $1 AND a.erased_at IS NULL ORDER BY a.id",
+    postgres: "SELECT a.id, a.email, a.name, a.company, a.job_title, a.decision_role,
+                      a.purchase_stage, a.industry, a.company_size, a.country
+               FROM json_array_elements_text($2::json) AS j JOIN attendees a ON a.id = j::bigint
+               WHERE a.event_id = $1 AND a.erased_at IS NULL ORDER BY a.id",
+};
+
+const INTERESTS: Sql = Sql {
+    sqlite: "SELECT ai.attendee_id, ai.topic_id
+             FROM json_each($1) AS j CROSS JOIN attendee_interests ai ON ai.attendee_id = j.value",
+    postgres: "SELECT ai.attendee_id, ai.topic_id
+               FROM json_array_elements_text($1::json) AS j
+               JOIN attendee_interests ai ON ai.attendee_id = j::bigint",
+};
+
+const ENGAGEMENT: Sql = Sql {
+    sqlite: "SELECT e.attendee_id,
+                    COUNT(*) FILTER (WHERE e.kind = 'open'),
+                    COUNT(*) FILTER (WHERE e.kind = 'click')
+             FROM json_each($1) AS j CROSS JOIN campaign_engagements e ON e.attendee_id = j.value
+             GROUP BY e.attendee_id",
+    postgres: "SELECT e.attendee_id,
+                      COUNT(*) FILTER (WHERE e.kind = 'open'),
+                      COUNT(*) FILTER (WHERE e.kind = 'click')
+               FROM json_array_elements_text($1::json) AS j
+               JOIN campaign_engagements e ON e.attendee_id = j::bigint
+               GROUP BY e.attendee_id",
+};
+
+const BEFORE: Sql = Sql {
+    sqlite: "SELECT a.id AS attendee_id, ll.tier AS live_tier, l.tier AS built_tier, l.owner_id
+             FROM json_each($2) AS j CROSS JOIN attendees a ON a.id = j.value
+             LEFT JOIN live_leads ll ON ll.attendee_id = a.id
+             LEFT JOIN leads l ON l.event_id = $1 AND l.attendee_id = a.id
+             WHERE a.event_id = $1",
+    postgres: "SELECT a.id AS attendee_id, ll.tier AS live_tier, l.tier AS built_tier, l.owner_id
+               FROM json_array_elements_text($2::json) AS j JOIN attendees a ON a.id = j::bigint
+               LEFT JOIN live_leads ll ON ll.attendee_id = a.id
+               LEFT JOIN leads l ON l.event_id = $1 AND l.attendee_id = a.id
+               WHERE a.event_id = $1",
+};
+
+/// Rows as a JSON array of objects; a row computed from fewer scans than the stored one
+/// (another instance got there with more) changes nothing.
+const UPSERT: Sql = Sql {
+    sqlite: "INSERT INTO live_leads (attendee_id, event_id, tier, score, top_topic, topic_scores,
+               explanation, scan_seen, updated_at)
+             SELECT j.value->>'attendee_id', j.value->>'event_id', j.value->>'tier', j.value->>'score',
+                    j.value->>'top_topic', j.value->>'topic_scores', j.value->>'explanation',
+                    j.value->>'scan_seen', j.value->>'updated_at'
+             FROM json_each($1) AS j WHERE true
+             ON CONFLICT (attendee_id) DO UPDATE SET tier = excluded.tier, score = excluded.score,
+               top_topic = excluded.top_topic, topic_scores = excluded.topic_scores,
+               explanation = excluded.explanation, scan_seen = excluded.scan_seen,
+               updated_at = excluded.updated_at
+             WHERE live_leads.scan_seen <= excluded.scan_seen",
+    postgres: "INSERT INTO live_leads (attendee_id, event_id, tier, score, top_topic, topic_scores,
+                 explanation, scan_seen, updated_at)
+               SELECT (j->>'attendee_id')::bigint, (j->>'event_id')::bigint, j->>'tier',
+                      (j->>'score')::float8, j->>'top_topic', j->>'topic_scores', j->>'explanation',
+                      (j->>'scan_seen')::bigint, (j->>'updated_at')::bigint
+               FROM json_array_elements($1::json) AS j
+               ON CONFLICT (attendee_id) DO UPDATE SET tier = excluded.tier, score = excluded.score,
+                 top_topic = excluded.top_topic, topic_scores = excluded.topic_scores,
+                 explanation = excluded.explanation, scan_seen = excluded.scan_seen,
+                 updated_at = excluded.updated_at
+               WHERE live_leads.scan_seen <= excluded.scan_seen",
+};
+
+/// The columns of `AlertRecord`, for the alert reads below.
+macro_rules! alert_select {
+    () => {
+        "SELECT al.id, al.event_id, e.slug AS event_slug, e.name AS event_name,
+        e.time_zone, al.attendee_id, a.name, a.company, a.job_title, al.rule, al.trigger,
+        al.owner_id, u.username AS owner, u.display_name AS owner_name, u.email AS owner_email,
+        s.title AS session_title, r.name AS room, al.reason, al.created_at, al.email_state,
+        al.webhook_state, ll.tier, l.tier AS built_tier
+     FROM lead_alerts al
+     JOIN events e ON e.id = al.event_id
+     JOIN attendees a ON a.id = al.attendee_id
+     LEFT JOIN users u ON u.id = al.owner_id
+     LEFT JOIN sessions s ON s.id = al.session_id
+     LEFT JOIN rooms r ON r.id = s.room_id
+     LEFT JOIN live_leads ll ON ll.attendee_id = al.attendee_id
+     LEFT JOIN leads l ON l.event_id = al.event_id AND l.attendee_id = al.attendee_id"
+    };
+}
+
+const ALERTS_BY_ID: Sql = Sql {
+    sqlite: concat!(
+        alert_select!(),
+        " WHERE al.id IN (SELECT value FROM json_each($1)) ORDER BY al.id"
+    ),
+    postgres: concat!(
+        alert_select!(),
+        " WHERE al.id IN (SELECT j::bigint FROM json_array_elements_text($1::json) AS j) ORDER BY al.id"
+    ),
+};
+
+const HOT: &str = concat!(
+    alert_select!(),
+    " WHERE al.created_at >= $1
+       AND (CAST($2 AS BIGINT) IS NULL OR al.owner_id = $2)
+       AND (CAST($3 AS BIGINT) IS NULL OR al.event_id = $3)
+     ORDER BY al.created_at DESC, al.id DESC LIMIT $4"
+);
+
+fn ids_json(ids: &[i64]) -> String {
+    serde_json::to_string(ids).expect("ids are plain numbers")
+}
+
+impl Leads<'_> {
+    /// The registration facts of the listed attendees of the event (not erased), by id.
+    pub async fn live_attendees(
+        self,
+        event_id: i64,
+        ids: &[i64],
+    ) -> StoreResult<Vec<LeadAttendee>> {
+        let sql = ATTENDEES.text(self.pool);
+        Ok(on_pool!(self, p => sqlx::query_as(sql)
+            .bind(event_id)
+            .bind(ids_json(ids))
+            .fetch_all(p)
+            .await)?)
+    }
+
+    /// Attendee and topic id of each interest they ticked.
+    pub async fn live_interests(self, ids: &[i64]) -> StoreResult<Vec<(i64, i64)>> {
+        let sql = INTERESTS.text(self.pool);
+        Ok(on_pool!(self, p => sqlx::query_as(sql).bind(ids_json(ids)).fetch_all(p).await)?)
+    }
+
+    /// Attendee, follow-up emails opened and links clicked, for those with any.
+    pub async fn live_engagement(self, ids: &[i64]) -> StoreResult<Vec<(i64, i64, i64)>> {
+        let sql = ENGAGEMENT.text(self.pool);
+        Ok(on_pool!(self, p => sqlx::query_as(sql).bind(ids_json(ids)).fetch_all(p).await)?)
+    }
+
+    /// Attendee, packed accepted scans (`unpack_scans`) and the newest scan's id.
+    pub async fn live_scans(self, ids: &[i64]) -> StoreResult<Vec<(i64, String, i64)>> {
+        let sql = SCANS.text(self.pool);
+        Ok(on_pool!(self, p => sqlx::query_as(sql).bind(ids_json(ids)).fetch_all(p).await)?)
+    }
+
+    /// The live and built tiers of the listed attendees, and the owner of the built lead.
+    pub async fn live_before(self, event_id: i64, ids: &[i64]) -> StoreResult<Vec<LiveBefore>> {
+        let sql = BEFORE.text(self.pool);
+        Ok(on_pool!(self, p => sqlx::query_as(sql)
+            .bind(event_id)
+            .bind(ids_json(ids))
+            .fetch_all(p)
+            .await)?)
+    }
+
+    /// Stores live rows; a row from fewer scans than the stored one is left out.
+    pub async fn write_live_leads(self, rows: &[LiveLeadRow]) -> StoreResult<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let json: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "attendee_id": r.attendee_id, "event_id": r.event_id, "tier": r.tier,
+                    "score": r.score, "top_topic": r.top_topic, "topic_scores": r.topic_scores,
+                    "explanation": r.explanation, "scan_seen": r.scan_seen,
+                    "updated_at": r.updated_at,
+                })
+            })
+            .collect();
+        let body = serde_json::Value::Array(json).to_string();
+        let sql = UPSERT.text(self.pool);
+        on_writer!(self, p => sqlx::query(sql).bind(body).execute(p).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// One attendee's live lead, if the event has run with live updates.
+    pub async fn live_lead(self, attendee_id: i64) -> StoreResult<Option<LiveLeadRow>> {
+        Ok(on_pool!(self, p => sqlx::query_as(
+            "SELECT attendee_id, event_id, tier, score, top_topic, topic_scores, explanation,
+                    scan_seen, updated_at
+             FROM live_leads WHERE attendee_id = $1",
+        )
+        .bind(attendee_id)
+        .fetch_optional(p)
+        .await)?)
+    }
+
+    /// Every live lead of an event, by attendee id.
+    pub async fn live_leads(self, event_id: i64) -> StoreResult<Vec<LiveLeadRow>> {
+        Ok(on_pool!(self, p => sqlx::query_as(
+            "SELECT attendee_id, event_id, tier, score, top_topic, topic_scores, explanation,
+                    scan_seen, updated_at
+             FROM live_leads WHERE event_id = $1 ORDER BY attendee_id",
+        )
+        .bind(event_id)
+        .fetch_all(p)
+        .await)?)
+    }
+
+    /// Attendees of the event whose newest accepted scan is not yet in their live lead
+    /// (updates lost when an instance stopped between a commit and its update).
+    pub async fn live_behind(self, event_id: i64, limit: i64) -> StoreResult<Vec<i64>> {
+        Ok(on_pool!(self, p => sqlx::query_scalar(
+            "SELECT s.attendee_id FROM scans s
+             JOIN attendees a ON a.id = s.attendee_id AND a.erased_at IS NULL
+             LEFT JOIN live_leads ll ON ll.attendee_id = s.attendee_id
+             WHERE s.event_id = $1 AND s.decision = 'accepted' AND s.session_id IS NOT NULL
+               AND s.attendee_id IS NOT NULL AND s.id > COALESCE(ll.scan_seen, 0)
+             GROUP BY s.attendee_id ORDER BY s.attendee_id LIMIT $2",
+        )
+        .bind(event_id)
+        .bind(limit)
+        .fetch_all(p)
+        .await)?)
+    }
+
+    /// The event's watch file: its text, who saved it and when.
+    pub async fn watch_rules(self, event_id: i64) -> StoreResult<Option<(String, String, i64)>> {
+        Ok(on_pool!(self, p => sqlx::query_as(
+            "SELECT body, updated_by, updated_at FROM watch_rules WHERE event_id = $1",
+        )
+        .bind(event_id)
+        .fetch_optional(p)
+        .await)?)
+    }
+
+    /// Replaces the event's watch file (checked by the caller).
+    pub async fn set_watch_rules(
+        self,
+        event_id: i64,
+        body: &str,
+        by: &str,
+        at: i64,
+    ) -> StoreResult<()> {
+        on_writer!(self, p => sqlx::query(
+            "INSERT INTO watch_rules (event_id, body, updated_by, updated_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (event_id) DO UPDATE SET body = excluded.body,
+               updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+        )
+        .bind(event_id)
+        .bind(body)
+        .bind(by)
+        .bind(at)
+        .execute(p)
+        .await
+        .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Claims and records each alert whose rule has not told about the person within its
+    /// window; returns the ids of the alerts recorded. Several instances may claim the same
+    /// alert at once: the mark moves forward for one of them only.
+    pub async fn claim_alerts(
+        self,
+        event_id: i64,
+        alerts: &[NewAlert],
+        now: i64,
+    ) -> StoreResult<Vec<i64>> {
+        if alerts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = in_tx!(self, tx => {
+            let mut ids = Vec::new();
+            for a in alerts {
+                let claimed: Option<i64> = sqlx::query_scalar(
+                    "INSERT INTO lead_alert_marks (event_id, rule, attendee_id, last_at)
+                     VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (event_id, rule, attendee_id) DO UPDATE SET last_at = excluded.last_at
+                     WHERE lead_alert_marks.last_at <= $5
+                     RETURNING attendee_id",
+                )
+                .bind(event_id)
+                .bind(&a.rule)
+                .bind(a.attendee_id)
+                .bind(now)
+                .bind(a.window_start)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if claimed.is_none() {
+                    continue;
+                }
+                for (n, owner) in a.recipients.iter().enumerate() {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO lead_alerts (event_id, attendee_id, rule, trigger, owner_id,
+                       session_id, reason, created_at, email_state, webhook_state)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                )
+                .bind(event_id)
+                .bind(a.attendee_id)
+                .bind(&a.rule)
+                .bind(a.trigger)
+                .bind(owner)
+                .bind(a.session_id)
+                .bind(&a.reason)
+                .bind(now)
+                .bind(if owner.is_some() { a.email_state } else { "none" })
+                // One webhook post an alert, however many people are told.
+                .bind(if n == 0 { a.webhook_state } else { "none" })
+                .fetch_one(&mut *tx)
+                .await?;
+                ids.push(id);
+                }
+            }
+            ids
+        });
+        Ok(ids)
+    }
+
+    /// Takes alerts still to email or post (recorded, or left by an instance that stopped
+    /// before its lease ran out), leasing them until `lease_until`.
+    pub async fn lease_pending_alerts(
+        self,
+        now: i64,
+        lease_until: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<AlertRecord>> {
+        let ids: Vec<i64> = in_tx!(self, tx => {
+            let ids: Vec<i64> = sqlx::query_scalar(
+                "SELECT id FROM lead_alerts
+                 WHERE (email_state = 'pending' OR webhook_state = 'pending')
+                   AND (lease_until IS NULL OR lease_until < $1)
+                 ORDER BY id LIMIT $2",
+            )
+            .bind(now)
+            .bind(limit)
+            .fetch_all(&mut *tx)
+            .await?;
+            for id in &ids {
+                sqlx::query("UPDATE lead_alerts SET lease_until = $2 WHERE id = $1")
+                    .bind(id)
+                    .bind(lease_until)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            ids
+        });
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = ALERTS_BY_ID.text(self.pool);
+        Ok(on_pool!(self, p => sqlx::query_as(sql).bind(ids_json(&ids)).fetch_all(p).await)?)
+    }
+
+    /// Records how an alert's email and webhook went.
+    pub async fn finish_alert(
+        self,
+        id: i64,
+        email_state: &str,
+        webhook_state: &str,
+    ) -> StoreResult<()> {
+        on_writer!(self, p => sqlx::query(
+            "UPDATE lead_alerts SET email_state = $2, webhook_state = $3, lease_until = NULL
+             WHERE id = $1",
+        )
+        .bind(id)
+        .bind(email_state)
+        .bind(webhook_state)
+        .execute(p)
+        .await
+        .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// The newest alerts since `since`: of one owner (or every owner's with `None`), of one
+    /// event or all.
+    pub async fn hot_alerts(
+        self,
+        owner_id: Option<i64>,
+        event_id: Option<i64>,
+        since: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<AlertRecord>> {
+        Ok(on_pool!(self, p => sqlx::query_as(HOT)
+            .bind(since)
+            .bind(owner_id)
+            .bind(event_id)
+            .bind(limit)
+            .fetch_all(p)
+            .await)?)
+    }
+}
