@@ -1,10 +1,14 @@
 // Keeps the kiosk app shell so the page opens without a network. API calls are never cached.
 "use strict";
 
-const CACHE = "badgetrail-kiosk-v8";
+const CACHE = "badgetrail-kiosk-v9";
 const SHELL = [
   "/kiosk",
   "/kiosk/kiosk.js",
+  "/kiosk/screen.js",
+  "/kiosk/sync.js",
+  "/kiosk/device.js",
+  "/kiosk/latency.js",
   "/kiosk/store.js",
   "/kiosk/badge.js",
   "/kiosk/door.js",

@@ -1,6 +1,6 @@
 //! The kiosk web app, served from files embedded in the binary.
 //!
-//! The app shell (page, scripts, style, manifest, service worker, the decoder worker and the
+//! The app shell (page, ES modules, style, manifest, service worker, the decoder worker and the
 //! vendored QR decoders, zxing-cpp's WebAssembly among them) lives in `kiosk/` and is compiled
 //! in, so a deployment is one binary and a kiosk never needs a CDN. Every file is served with
 //! `no-cache` so a kiosk revalidates on each load and picks up a new version; the service
@@ -32,6 +32,22 @@ pub const FILES: &[(&str, &str, &[u8])] = &[
         "/kiosk/kiosk.js",
         JS,
         include_bytes!("../../kiosk/kiosk.js"),
+    ),
+    (
+        "/kiosk/screen.js",
+        JS,
+        include_bytes!("../../kiosk/screen.js"),
+    ),
+    ("/kiosk/sync.js", JS, include_bytes!("../../kiosk/sync.js")),
+    (
+        "/kiosk/device.js",
+        JS,
+        include_bytes!("../../kiosk/device.js"),
+    ),
+    (
+        "/kiosk/latency.js",
+        JS,
+        include_bytes!("../../kiosk/latency.js"),
     ),
     (
         "/kiosk/store.js",
