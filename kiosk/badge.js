@@ -1,6 +1,6 @@
-// Badge tokens (docs/formats.md, "Badge token"), verified on the device with the event's
-// public keys and refused when revoked, so the kiosk can decide while offline.
-"use strict";
+// Module badge: badge tokens (docs/formats.md, "Badge token"), verified on the device with the
+// event's public keys and refused when revoked, so the kiosk can decide while offline. Owns
+// the imported public keys and the revocation lookup, both cached per device state.
 
 const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 const TOKEN_CHARS = 124;
@@ -41,6 +41,11 @@ function base64Decode(text) {
 
 const importedKeys = new Map();
 
+/// Drops the imported keys: after a refresh (keys come and go) and when the device is lost.
+export function forgetKeys() {
+  importedKeys.clear();
+}
+
 async function publicKey(device, keyId) {
   const cacheKey = `${device.event_id}/${keyId}`;
   if (importedKeys.has(cacheKey)) return importedKeys.get(cacheKey);
@@ -65,7 +70,7 @@ const EDGE_SPACE =
 /// What the kiosk can tell on its own, read as the server reads it (src/domain/badge.rs):
 /// `{decision: "refused", reason}`, `{decision: "accepted", attendee_id}`, or decision
 /// `unknown` when this browser cannot verify signatures.
-async function verifyLocally(device, text) {
+export async function verifyLocally(device, text) {
   // Only ASCII letters change case: `toUpperCase` would turn "ı" into "I" and read a badge
   // the server calls malformed.
   const token = text.replace(EDGE_SPACE, "").replace(/[a-z]/g, (c) => c.toUpperCase());

@@ -1,4 +1,6 @@
-// Decodes camera frames off the page's main thread. The browser's own BarcodeDetector where it
+// Worker decoder: decodes camera frames off the page's main thread. A classic worker script,
+// not an ES module, so it can `importScripts` the vendored IIFE builds (and start in browsers
+// without module workers); it shares nothing with the page but its messages (camera.js). The browser's own BarcodeDetector where it
 // reads QR codes; otherwise zxing-cpp compiled to WebAssembly (vendor/zxing-wasm), which reads
 // far, tilted, blurred, dim and noisy badges that jsQR misses, in less time; jsQR only where
 // WebAssembly cannot run (iOS Lockdown Mode turns it off, a policy may forbid compiling it).

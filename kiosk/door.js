@@ -1,7 +1,8 @@
-// The door rules on the device, the server's rules (src/domain/scan.rs, scan_group.rs) in
-// JavaScript, so a verdict made offline is the verdict the server gives the same scan.
-// tests/api/door_cases.rs runs one table of cases through both and compares them.
-"use strict";
+// Module door: the door rules on the device, the server's rules (src/domain/scan.rs,
+// scan_group.rs) in JavaScript, so a verdict made offline is the verdict the server gives the
+// same scan. tests/api/door_cases.rs runs one table of cases through both and compares them.
+
+import { verifyLocally } from "./badge.js";
 
 /// The server's rules, for a device state saved before the server sent them.
 const DEFAULT_DOOR_RULES = {
@@ -94,7 +95,7 @@ function decideDoor(facts, rules) {
 
 /// The scans this device accepted, for finding double scans offline as `decide_group` does:
 /// `{nonce, attendee_id, session_id, direction, at}`.
-class DoorHistory {
+export class DoorHistory {
   constructor(entries) {
     this.entries = entries || [];
   }
@@ -140,7 +141,7 @@ class DoorHistory {
 /// milliseconds), as the server would decide it after this device's earlier scans:
 /// `{decision, reason, session_id}`. Decision `unknown` when the badge cannot be checked in
 /// this browser or the device has not yet fetched its event's sessions.
-async function decideOnDevice(device, scan, history) {
+export async function decideOnDevice(device, scan, history) {
   const checked = await verifyLocally(device, scan.badge);
   if (checked.decision === "unknown") return { decision: "unknown" };
   const badge =

@@ -1,7 +1,9 @@
-// What the kiosk keeps on the device: the paired device (with its event's keys, revocations,
-// rooms, sessions and door rules) and the scans it accepted in localStorage; scans waiting to be sent and scans the server refused
-// to read in IndexedDB, so nothing scanned is lost to a reload, a crash or a lost network.
-"use strict";
+// Module store: what the kiosk keeps on the device. The paired device (with its event's keys,
+// revocations, rooms, sessions, door rules and refusal messages), the scans it accepted and
+// the door's settings (room, direction, last sync) in localStorage; scans waiting to be sent
+// and scans the server refused to read in IndexedDB, so nothing scanned is lost to a reload, a
+// crash or a lost network. The only module that touches the kiosk's database and its
+// localStorage keys, but the camera's choice (camera.js).
 
 const STORAGE = {
   device: "bt.kiosk.device",
@@ -12,7 +14,7 @@ const STORAGE = {
   history: "bt.kiosk.accepted",
 };
 
-function loadDevice() {
+export function loadDevice() {
   try {
     const raw = localStorage.getItem(STORAGE.device);
     return raw ? JSON.parse(raw) : null;
@@ -21,17 +23,17 @@ function loadDevice() {
   }
 }
 
-function saveDevice(device) {
+export function saveDevice(device) {
   localStorage.setItem(STORAGE.device, JSON.stringify(device));
 }
 
-function forgetDevice() {
+export function forgetDevice() {
   localStorage.removeItem(STORAGE.device);
 }
 
 /// The scans this device accepted (door.js, `DoorHistory`), kept across reloads so a double
 /// scan is still found offline after one.
-function loadHistory() {
+export function loadHistory() {
   try {
     const raw = localStorage.getItem(STORAGE.history);
     const entries = raw ? JSON.parse(raw) : [];
@@ -41,8 +43,8 @@ function loadHistory() {
   }
 }
 
-/// `now` is on the clock the scans were decided at (kiosk.js, `serverNow`).
-function saveHistory(history, now) {
+/// `now` is on the clock the scans were decided at (device.js, `serverNow`).
+export function saveHistory(history, now) {
   try {
     history.prune(now);
     localStorage.setItem(STORAGE.history, JSON.stringify(history.entries));
@@ -50,6 +52,38 @@ function saveHistory(history, now) {
     // A full storage costs only the offline double-scan check; the server still finds them.
     console.warn("the accepted scans were not saved", e);
   }
+}
+
+/// The door's direction (`entry` or `exit`), kept across reloads.
+export function loadDirection() {
+  return localStorage.getItem(STORAGE.direction) === "exit" ? "exit" : "entry";
+}
+
+export function saveDirection(direction) {
+  localStorage.setItem(STORAGE.direction, direction);
+}
+
+/// The room staff chose on a kiosk not bound to one; "" when none.
+export function loadRoom() {
+  return localStorage.getItem(STORAGE.room) || "";
+}
+
+export function saveRoom(room) {
+  localStorage.setItem(STORAGE.room, room);
+}
+
+/// When a batch was last acknowledged (ISO 8601), or null.
+export function loadLastSync() {
+  return localStorage.getItem(STORAGE.lastSync);
+}
+
+export function saveLastSync(iso) {
+  localStorage.setItem(STORAGE.lastSync, iso);
+}
+
+/// When the device state was last refreshed (ISO 8601), for support staff.
+export function saveLastRefresh(iso) {
+  localStorage.setItem(STORAGE.lastRefresh, iso);
 }
 
 let dbPromise = null;
@@ -84,7 +118,7 @@ function txDone(tx) {
   });
 }
 
-async function queuePut(scan) {
+export async function queuePut(scan) {
   const db = await openDb();
   const tx = db.transaction("queue", "readwrite");
   tx.objectStore("queue").put(scan);
@@ -92,7 +126,7 @@ async function queuePut(scan) {
 }
 
 /// The oldest `limit` queued scans, and how many are queued in all.
-async function queuePeek(limit) {
+export async function queuePeek(limit) {
   const db = await openDb();
   const tx = db.transaction("queue", "readonly");
   const store = tx.objectStore("queue");
@@ -102,7 +136,7 @@ async function queuePeek(limit) {
   return { items: itemsReq.result, total: countReq.result };
 }
 
-async function queueRemove(nonces) {
+export async function queueRemove(nonces) {
   const db = await openDb();
   const tx = db.transaction("queue", "readwrite");
   const store = tx.objectStore("queue");
@@ -111,7 +145,7 @@ async function queueRemove(nonces) {
 }
 
 /// Moves one scan from the queue to the rejected scans, in one transaction.
-async function queueReject(scan, status, error) {
+export async function queueReject(scan, status, error) {
   const db = await openDb();
   const tx = db.transaction(["queue", "rejected"], "readwrite");
   tx.objectStore("rejected").put({
@@ -124,7 +158,7 @@ async function queueReject(scan, status, error) {
   await txDone(tx);
 }
 
-async function storeCounts() {
+export async function storeCounts() {
   const db = await openDb();
   const tx = db.transaction(["queue", "rejected"], "readonly");
   const queued = tx.objectStore("queue").count();
@@ -133,7 +167,7 @@ async function storeCounts() {
   return { queued: queued.result, rejected: rejected.result };
 }
 
-async function rejectedScans() {
+export async function rejectedScans() {
   const db = await openDb();
   const tx = db.transaction("rejected", "readonly");
   const req = tx.objectStore("rejected").getAll();

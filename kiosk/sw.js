@@ -1,24 +1,10 @@
-// Keeps the kiosk app shell so the page opens without a network. API calls are never cached.
+// The service worker: keeps the kiosk app shell so the page opens without a network. API calls
+// are never cached. Served through src/web/kiosk.rs, which fills in the cache name and files.
 "use strict";
 
-const CACHE = "badgetrail-kiosk-v8";
-const SHELL = [
-  "/kiosk",
-  "/kiosk/kiosk.js",
-  "/kiosk/store.js",
-  "/kiosk/badge.js",
-  "/kiosk/door.js",
-  "/kiosk/camera.js",
-  "/kiosk/decoder.js",
-  "/kiosk/vendor/jsQR.js",
-  "/kiosk/vendor/jsQR.LICENSE",
-  "/kiosk/vendor/zxing-wasm/zxing-reader.js",
-  "/kiosk/vendor/zxing-wasm/zxing_reader.wasm",
-  "/kiosk/vendor/zxing-wasm/LICENSE",
-  "/kiosk/vendor/zxing-wasm/zxing-cpp.LICENSE",
-  "/kiosk/kiosk.css",
-  "/kiosk/manifest.webmanifest",
-];
+// The cache name (a hash of the shell's files, so it changes whenever one of them does) and
+// the list of the shell's files, both from `FILES` in src/web/kiosk.rs:
+/* CACHE and SHELL: written here by the server (src/web/kiosk.rs) */
 
 self.addEventListener("install", (event) => {
   event.waitUntil(

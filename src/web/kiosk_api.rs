@@ -1,6 +1,8 @@
 //! The JSON API kiosks talk to: pairing, what a kiosk needs offline, and posting batches of
 //! scans (photo decoding is in `kiosk_decode`).
 
+use std::collections::BTreeMap;
+
 use axum::{
     Json,
     extract::{DefaultBodyLimit, State, rejection::JsonRejection},
@@ -110,6 +112,18 @@ struct PairResponse {
     public_keys: Vec<PublicKey>,
     /// `[attendee_id, current_serial]`: refuse that attendee's badges with a lower serial.
     revocations: Vec<(i64, i64)>,
+    /// What the door screen shows for each refusal reason, as in `refusal_messages` of
+    /// `GET /api/v1/devices/self`.
+    refusal_messages: BTreeMap<String, String>,
+}
+
+/// The plain words of every refusal reason (`Refusal::message`), keyed by reason: the kiosk
+/// keeps them to show the server's words for the verdicts it makes itself, offline too.
+fn refusal_messages() -> BTreeMap<String, String> {
+    Refusal::ALL
+        .into_iter()
+        .map(|r| (r.as_str().to_owned(), r.message().to_owned()))
+        .collect()
 }
 
 /// Pairs a kiosk with a one-time pairing code.
@@ -187,6 +201,7 @@ async fn pair(
             .badge_revocations(d.event_id)
             .await
             .map_err(Error::from)?,
+        refusal_messages: refusal_messages(),
     }))
 }
 
@@ -383,6 +398,10 @@ struct DeviceSelfResponse {
     sessions: Vec<SyncSession>,
     /// The rules the server decides scans with, so an offline verdict is the server's.
     rules: SyncRules,
+    /// What the door screen shows for each refusal reason (`malformed`, `forged`,
+    /// `wrong_event`, `revoked`, `unknown_room`, `outside_session`): the words of `message`
+    /// in scan results, kept by the kiosk for the verdicts it makes itself.
+    refusal_messages: BTreeMap<String, String>,
 }
 
 /// `GET /api/v1/devices/self`: the device's own state and its event's current keys,
@@ -487,6 +506,7 @@ async fn device_self(
             })
             .collect(),
         rules: door::rules().into(),
+        refusal_messages: refusal_messages(),
     };
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response())
 }

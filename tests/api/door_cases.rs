@@ -277,6 +277,7 @@ fn device_state(t: &Table) -> Value {
 /// case on a device with no earlier scans but its own.
 const KIOSK_DECIDES: &str = "const [base, cases] = arguments; \
     return (async () => { const out = []; \
+      const { DoorHistory, decideOnDevice } = await import('/kiosk/door.js'); \
       for (const c of cases) { \
         const device = { ...base }; \
         if (c.bound_room) { device.room = c.bound_room; \
