@@ -11,11 +11,23 @@ use anyhow::{Context, bail};
 use ed25519_dalek::SigningKey;
 use jiff::Timestamp;
 
+use serde::{Deserialize, Serialize};
+
 use crate::{
-    config::KeyStorage,
     domain::badge::{self, BadgeClaims, EventKeySet},
     store::{NewBadge, Store, StoredKey},
 };
+
+/// Where the secret halves of event signing keys are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyStorage {
+    /// In the database, beside the public keys: nothing to set up, and every app instance
+    /// sharing the database can sign. Whoever can read the database can forge badges.
+    Database,
+    /// One file per key in `keys_dir` (mode 0600); the database holds only public keys.
+    Directory,
+}
 
 /// The keys of one event: the newest active key signs, every active key verifies.
 #[derive(Debug)]

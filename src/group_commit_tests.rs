@@ -1,3 +1,6 @@
+//! Group commit: grouping by key, order of first arrival, latecomers, and a failed group
+//! retried one by one.
+
 use std::sync::{Arc, Mutex};
 
 use anyhow::bail;

@@ -11,7 +11,6 @@ pub mod demo;
 pub mod domain;
 pub mod door;
 pub mod edm;
-pub mod error;
 pub mod event_setup;
 pub mod formats;
 pub mod group_commit;

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{choice::choice_enum, lead_follow_up::FollowUp, next_need::NextNeed};
+use super::{choice::choice_enum, next_need::NextNeed};
 
 /// A, B, C or X; see DOMAIN.md and `docs/scoring.md`.
 #[derive(
@@ -183,6 +183,24 @@ pub struct LeadPackage {
     /// The latest outcome sales recorded and what it leads to, from the build that read it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follow_up: Option<FollowUp>,
+}
+
+/// The latest outcome of a lead, as the package carries it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct FollowUp {
+    /// Outcome key (standard or the playbook's own).
+    pub outcome: String,
+    pub outcome_label: String,
+    /// When it was recorded, RFC 3339.
+    pub recorded_at: String,
+    /// `domain::playbook::NextOwner` key.
+    pub next_owner: String,
+    /// From when to reach them again, RFC 3339; absent: never.
+    pub next_at: Option<String>,
+    /// Whether follow-up email may reach them.
+    pub email: bool,
+    /// Their tag in the data pool (`customer`, `nurture`...).
+    pub tag: String,
 }
 
 /// The score from which a chosen topic counts as a genuine interest (for the cross-topic

@@ -5,30 +5,11 @@
 use std::collections::HashMap;
 
 use jiff::Timestamp;
-use serde::{Deserialize, Serialize};
 
 use super::{
-    lead::LeadPackage,
+    lead::{FollowUp, LeadPackage},
     playbook::{NextAction, NextOwner},
 };
-
-/// The latest outcome of a lead, as the package carries it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct FollowUp {
-    /// Outcome key (standard or the playbook's own).
-    pub outcome: String,
-    pub outcome_label: String,
-    /// When it was recorded, RFC 3339.
-    pub recorded_at: String,
-    /// `domain::playbook::NextOwner` key.
-    pub next_owner: String,
-    /// From when to reach them again, RFC 3339; absent: never.
-    pub next_at: Option<String>,
-    /// Whether follow-up email may reach them.
-    pub email: bool,
-    /// Their tag in the data pool (`customer`, `nurture`...).
-    pub tag: String,
-}
 
 /// A lead's latest recorded outcome, as the build reads it.
 #[derive(Debug, Clone, PartialEq)]

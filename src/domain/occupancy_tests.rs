@@ -1,3 +1,5 @@
+//! Occupancy: who is in which room now, estimated exits and fill levels, by hand and by property.
+
 use proptest::prelude::*;
 
 use super::*;

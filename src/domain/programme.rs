@@ -25,6 +25,21 @@ impl EventInfo {
         TimeZone::get(&self.time_zone)
             .map_err(|_| format!("unknown time zone '{}'", self.time_zone))
     }
+
+    /// The event's dates as people read them: "12 May 2026", "12-13 May 2026" or
+    /// "30 May - 2 June 2026".
+    pub fn dates(&self) -> String {
+        let (a, b) = (self.starts_on, self.ends_on);
+        if a == b {
+            a.strftime("%-d %B %Y").to_string()
+        } else if (a.year(), a.month()) == (b.year(), b.month()) {
+            format!("{}-{}", a.day(), b.strftime("%-d %B %Y"))
+        } else if a.year() == b.year() {
+            format!("{} - {}", a.strftime("%-d %B"), b.strftime("%-d %B %Y"))
+        } else {
+            format!("{} - {}", a.strftime("%-d %B %Y"), b.strftime("%-d %B %Y"))
+        }
+    }
 }
 
 /// A subject the event covers (big data, AI, ...).
@@ -323,5 +338,20 @@ mod tests {
             SessionKind::Workshop
         );
         assert!(SessionKind::parse("party").is_err());
+    }
+
+    #[test]
+    fn date_ranges_read_naturally() {
+        let dates = |a: &str, b: &str| {
+            EventInfo {
+                starts_on: a.parse().unwrap(),
+                ends_on: b.parse().unwrap(),
+                ..sample().event
+            }
+            .dates()
+        };
+        assert_eq!(dates("2026-05-12", "2026-05-12"), "12 May 2026");
+        assert_eq!(dates("2026-05-12", "2026-05-13"), "12-13 May 2026");
+        assert_eq!(dates("2026-05-30", "2026-06-02"), "30 May - 2 June 2026");
     }
 }

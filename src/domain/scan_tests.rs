@@ -1,3 +1,5 @@
+//! Scan decisions: session resolution with grace windows, duplicates, direction and clock skew.
+
 use super::*;
 
 fn t(hm: &str) -> Timestamp {

@@ -1,3 +1,5 @@
+//! Trails: hand-computed cases and the properties that hold whatever the order of scans.
+
 use proptest::prelude::*;
 
 use super::*;

@@ -5,15 +5,13 @@ use std::collections::HashMap;
 use anyhow::Context as _;
 use lettre::Message;
 
-use super::EdmRuntime;
 use crate::{
-    context::Context,
+    context::{Context, EdmRuntime},
     domain::{
         campaign::{Content, ContentKey, Tier, pick_content},
         edm_link::TEST_SEND,
         email::Email,
     },
-    error::urlencode,
     mail::{AlsoBlock, CampaignTemplates, MessageLinks, Personal, compose_campaign_email},
     store::{CampaignRecord, EventRecord},
 };
@@ -184,7 +182,7 @@ impl CampaignMailer {
             format!(
                 "{base}/t/c/{}?u={}",
                 signer.click_token(to.send_id, &rendered.cta_url),
-                urlencode(&rendered.cta_url)
+                query_value(&rendered.cta_url)
             )
         } else {
             rendered.cta_url.clone()
@@ -193,7 +191,7 @@ impl CampaignMailer {
             Some(a) if self.campaign.track_clicks && !a.cta_url.is_empty() => format!(
                 "{base}/t/c/{}?u={}",
                 signer.click_token(to.send_id, &a.cta_url),
-                urlencode(&a.cta_url)
+                query_value(&a.cta_url)
             ),
             Some(a) => a.cta_url.clone(),
             None => String::new(),
@@ -287,4 +285,9 @@ impl CampaignMailer {
         }
         Ok((message, message_id, preview))
     }
+}
+
+/// Percent-encodes a value for a query string (`application/x-www-form-urlencoded`).
+fn query_value(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }

@@ -1,3 +1,5 @@
+//! The attendee CSV: columns, choices and consent read, every bad row reported with its line.
+
 use super::*;
 use crate::domain::attendee::{CompanySize, DecisionRole, Industry, PurchaseStage};
 

@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::event_locate::{Locator, locate_problems};
-use super::event_read::Reader;
+use super::event_read::{ParsedEventFile, Reader};
 use super::line_index::LineIndex;
 use super::loose::Loose;
 use super::row_error::RowError;
@@ -30,14 +30,6 @@ impl EventFileFormat {
             _ => None,
         }
     }
-}
-
-/// A checked programme, plus the sessions CSV the file points to (relative to the file),
-/// which the caller reads, parses with `parse_sessions_csv` and merges.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ParsedEventFile {
-    pub programme: Programme,
-    pub sessions_csv: Option<String>,
 }
 
 /// Parses and checks an event file. Any problem rejects the whole file; every problem

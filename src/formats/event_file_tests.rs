@@ -1,3 +1,6 @@
+//! Event files in TOML and YAML: the same programme from both, written back, and every
+//! problem reported with its line.
+
 use super::*;
 use crate::domain::programme::{Session, SessionKind};
 use crate::formats::sessions_csv::{merge_sessions, parse_sessions_csv};

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use saphyr_parser::{Event, Parser, Span};
 use toml::de::{DeTable, DeValue};
 
 use crate::domain::programme::{Programme, ProgrammeProblem};
@@ -73,56 +74,99 @@ impl Locator {
         loc
     }
 
-    /// Locations from a scan of block-style YAML (the style people write and we export).
-    /// Flow-style items (`- {id: S1, ...}`) are located by their item line only.
+    /// Locations from the YAML parser's node positions: a key's line, an item's first line
+    /// (its first key's for a mapping), in block and flow style alike.
     pub(crate) fn from_yaml(text: &str) -> Locator {
         let mut loc = Locator::default();
-        let mut section: Option<String> = None;
-        let mut item_indent: Option<usize> = None;
-        let mut index: Option<usize> = None;
-        let mut key_indent: Option<usize> = None;
-        for (n, raw) in text.lines().enumerate() {
-            let line = n as u64 + 1;
-            let content = raw.trim_start_matches(' ');
-            let indent = raw.len() - content.len();
-            let content = content.trim_end();
-            if content.is_empty() || content.starts_with('#') || content == "---" {
-                continue;
-            }
-            if indent == 0 && !content.starts_with('-') {
-                section = key_of(content);
-                if let Some(s) = &section {
-                    loc.insert(s, None, None, line);
+        let mut events = Parser::new_from_str(text).map_while(Result::ok);
+        // The document's root mapping: everything else locates nothing.
+        let root = events.find(|(e, _)| !matches!(e, Event::StreamStart | Event::DocumentStart(_)));
+        if !matches!(root, Some((Event::MappingStart(..), _))) {
+            return loc;
+        }
+        let line = |span: &Span| span.start.line() as u64;
+        while let Some((key, span)) = events.next() {
+            let section = match key {
+                Event::Scalar(k, ..) => k.into_owned(),
+                Event::MappingEnd => break,
+                other => {
+                    // A key that is itself a list or mapping: skip it and its value.
+                    skip(&mut events, &other);
+                    skip_next(&mut events);
+                    continue;
                 }
-                (item_indent, index, key_indent) = (None, None, None);
-                continue;
-            }
-            let Some(sec) = section.as_deref() else {
-                continue;
             };
-            if let Some(rest) = dash_item(content)
-                && *item_indent.get_or_insert(indent) == indent
-            {
-                let i = index.map_or(0, |i| i + 1);
-                index = Some(i);
-                loc.insert(sec, Some(i), None, line);
-                let rest = rest.trim_start();
-                key_indent = (!rest.is_empty()).then(|| indent + content.len() - rest.len());
-                if let Some(k) = key_of(rest) {
-                    loc.insert(sec, Some(i), Some(&k), line);
+            loc.insert(&section, None, None, line(&span));
+            match events.next() {
+                Some((Event::MappingStart(..), _)) => {
+                    for (k, at) in keys(&mut events) {
+                        loc.insert(&section, None, Some(&k), at);
+                    }
                 }
-                continue;
-            }
-            if key_indent.is_none() && (index.is_some() || item_indent.is_none()) {
-                key_indent = Some(indent);
-            }
-            if key_indent == Some(indent)
-                && let Some(k) = key_of(content)
-            {
-                loc.insert(sec, index, Some(&k), line);
+                Some((Event::SequenceStart(..), _)) => {
+                    for i in 0.. {
+                        let Some((item, at)) = events.next() else {
+                            break;
+                        };
+                        match item {
+                            Event::SequenceEnd => break,
+                            Event::MappingStart(..) => {
+                                loc.insert(&section, Some(i), None, line(&at));
+                                for (k, key_at) in keys(&mut events) {
+                                    loc.insert(&section, Some(i), Some(&k), key_at);
+                                }
+                            }
+                            other => {
+                                loc.insert(&section, Some(i), None, line(&at));
+                                skip(&mut events, &other);
+                            }
+                        }
+                    }
+                }
+                Some((other, _)) => skip(&mut events, &other),
+                None => break,
             }
         }
         loc
+    }
+}
+
+/// The keys of a mapping whose start was just read, with their lines; reads up to its end.
+fn keys<'a>(events: &mut impl Iterator<Item = (Event<'a>, Span)>) -> Vec<(String, u64)> {
+    let mut found = Vec::new();
+    while let Some((key, span)) = events.next() {
+        match key {
+            Event::MappingEnd => break,
+            Event::Scalar(k, ..) => found.push((k.into_owned(), span.start.line() as u64)),
+            other => skip(events, &other),
+        }
+        skip_next(events);
+    }
+    found
+}
+
+/// Reads past the rest of the node `first` began (nothing more for a scalar or alias).
+fn skip<'a>(events: &mut impl Iterator<Item = (Event<'a>, Span)>, first: &Event<'a>) {
+    if !matches!(first, Event::MappingStart(..) | Event::SequenceStart(..)) {
+        return;
+    }
+    let mut depth = 1;
+    for (e, _) in events.by_ref() {
+        match e {
+            Event::MappingStart(..) | Event::SequenceStart(..) => depth += 1,
+            Event::MappingEnd | Event::SequenceEnd => depth -= 1,
+            _ => {}
+        }
+        if depth == 0 {
+            break;
+        }
+    }
+}
+
+/// Reads past the next node.
+fn skip_next<'a>(events: &mut impl Iterator<Item = (Event<'a>, Span)>) {
+    if let Some((first, _)) = events.next() {
+        skip(events, &first);
     }
 }
 
@@ -185,34 +229,6 @@ fn positions<T>(items: &[T], pred: impl Fn(&T) -> bool) -> Vec<usize> {
         .collect()
 }
 
-/// The rest of a YAML list item line (`- x` gives `x`), or `None` if it is not one.
-fn dash_item(content: &str) -> Option<&str> {
-    if content == "-" {
-        Some("")
-    } else {
-        content.strip_prefix("- ")
-    }
-}
-
-/// The key of a YAML `key: value` line, quoted or not.
-fn key_of(content: &str) -> Option<String> {
-    if content.starts_with(['-', '{', '[', '#', '|', '>', '&', '*', '!']) {
-        return None;
-    }
-    let (key, rest) = match content.chars().next() {
-        Some(q @ ('"' | '\'')) => {
-            let end = content[1..].find(q)? + 1;
-            (&content[1..end], &content[end + 1..])
-        }
-        _ => {
-            let colon = content.find(':')?;
-            (&content[..colon], &content[colon..])
-        }
-    };
-    let after = rest.strip_prefix(':')?;
-    (after.is_empty() || after.starts_with([' ', '\t'])).then(|| key.trim().to_owned())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,7 +270,7 @@ room = "A"
     const YAML: &str = "# programme\nevent:\n  slug: x\n  \"name\": X\nsessions:\n  - id: S1\n    title: One\n    topics:\n      - ai\n  -\n    id: S2\n    room: A\n    notes: |\n      room: not a key\nrooms:\n- name: A\n  capacity: 10\n- {name: B, capacity: 20}\n";
 
     #[test]
-    fn yaml_places_come_from_a_block_style_scan() {
+    fn yaml_places_come_from_the_parser() {
         let loc = Locator::from_yaml(YAML);
         assert_eq!(loc.line("event", None, None), 2);
         assert_eq!(loc.line("event", None, Some("slug")), 3);
@@ -262,7 +278,8 @@ room = "A"
         assert_eq!(loc.line("sessions", Some(0), None), 6);
         assert_eq!(loc.line("sessions", Some(0), Some("id")), 6);
         assert_eq!(loc.line("sessions", Some(0), Some("topics")), 8);
-        assert_eq!(loc.line("sessions", Some(1), None), 10);
+        // An item whose dash stands alone is where its first key is.
+        assert_eq!(loc.line("sessions", Some(1), None), 11);
         assert_eq!(loc.line("sessions", Some(1), Some("id")), 11);
         assert_eq!(loc.line("sessions", Some(1), Some("room")), 12);
         assert_eq!(loc.line("rooms", Some(0), Some("capacity")), 17);
@@ -270,14 +287,19 @@ room = "A"
     }
 
     #[test]
-    fn yaml_keys_are_recognised_only_when_followed_by_a_colon_and_space() {
-        assert_eq!(
-            key_of("starts_at: 2026-05-12T09:00").as_deref(),
-            Some("starts_at")
+    fn yaml_keys_are_what_the_parser_reads_as_keys() {
+        let loc = Locator::from_yaml(
+            "event:\n  starts_at: 2026-05-12T09:00\n  'quoted key': 1\n  note: http://x\ntopics:\n- a: b\n",
         );
-        assert_eq!(key_of("'quoted key': 1").as_deref(), Some("quoted key"));
-        assert_eq!(key_of("topics:").as_deref(), Some("topics"));
-        assert_eq!(key_of("http://x"), None);
-        assert_eq!(key_of("- a: b"), None);
+        assert_eq!(loc.line("event", None, Some("starts_at")), 2);
+        assert_eq!(loc.line("event", None, Some("quoted key")), 3);
+        assert_eq!(loc.get("event", None, Some("http")), None);
+        assert_eq!(loc.line("topics", Some(0), Some("a")), 6);
+    }
+
+    #[test]
+    fn yaml_that_is_not_a_mapping_locates_nothing() {
+        assert_eq!(Locator::from_yaml("- a\n- b\n").line("a", None, None), 0);
+        assert_eq!(Locator::from_yaml("").line("event", None, None), 0);
     }
 }

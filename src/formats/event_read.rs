@@ -3,13 +3,20 @@
 
 use jiff::tz::TimeZone;
 
-use super::event_file::ParsedEventFile;
 use super::event_locate::Locator;
 use super::loose::Loose;
 use super::row_error::{RowError, describe};
 use super::session_text::parse_date;
 use crate::domain::programme::{EventInfo, Programme, Room, Topic};
 use crate::domain::slug::Slug;
+
+/// A checked programme, plus the sessions CSV the file points to (relative to the file),
+/// which the caller reads, parses with `parse_sessions_csv` and merges.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParsedEventFile {
+    pub programme: Programme,
+    pub sessions_csv: Option<String>,
+}
 
 const TOP_KEYS: [&str; 5] = ["event", "topics", "rooms", "sessions", "sessions_csv"];
 

@@ -22,7 +22,8 @@ pub mod sessions_csv;
 
 pub use attendees_csv::parse_attendees_csv;
 pub use csv_table::CsvOutcome;
-pub use event_file::{EventFileFormat, ParsedEventFile, parse_event_file, write_event_file};
+pub use event_file::{EventFileFormat, parse_event_file, write_event_file};
+pub use event_read::ParsedEventFile;
 pub use row_error::RowError;
 pub use scans_csv::parse_scans_csv;
 pub use sessions_csv::{merge_sessions, parse_sessions_csv, write_sessions_csv};

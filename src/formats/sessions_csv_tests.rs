@@ -1,3 +1,5 @@
+//! The sessions CSV: rows read and written in the event's time zone, located errors, merging.
+
 use super::*;
 use crate::formats::event_file::{EventFileFormat, parse_event_file};
 use jiff::Timestamp;

@@ -150,7 +150,7 @@ async fn compose(ctx: &Context, job: &MailJob) -> anyhow::Result<lettre::Message
         ctx.edm.manage_links.issue(attendee.id, Timestamp::now())
     );
     let first_name = crate::domain::attendee::first_name(&attendee.name);
-    let dates = crate::web::format::event_dates(&event.info);
+    let dates = event.info.dates();
     let email = BadgeEmail {
         to: &to,
         to_name: &attendee.name,

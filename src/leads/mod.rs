@@ -9,7 +9,6 @@ pub mod files;
 pub mod inputs;
 pub mod live_updates;
 pub mod reassign;
-pub mod settings;
 pub mod watch_file;
 pub mod webhook;
 
@@ -19,8 +18,8 @@ use anyhow::Context as _;
 use jiff::Timestamp;
 use serde::Serialize;
 
+pub use crate::config::LeadSettings;
 pub use files::FileChoice;
-pub use settings::LeadSettings;
 
 use crate::{
     context::Context,

@@ -5,6 +5,7 @@ mod compose;
 mod error;
 mod exchange;
 mod outbox;
+mod receipt;
 mod settings;
 mod smtp;
 mod staff_notice;
@@ -17,7 +18,8 @@ pub use campaign_compose::{
 pub use compose::{BadgeEmail, compose_badge_email};
 pub use error::MailError;
 pub use outbox::Outbox;
+pub use receipt::{Receipt, SendError, message_id};
 pub use settings::{MailSettings, SmtpSecurity, TransportKind};
 pub use smtp::SmtpRelay;
 pub use staff_notice::{StaffNotice, compose_staff_notice};
-pub use transport::{MailTransport, Receipt, SendError, message_id};
+pub use transport::MailTransport;

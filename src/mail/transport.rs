@@ -1,29 +1,9 @@
-//! `MailTransport`: the configured way out for composed messages, and what a send reports.
+//! `MailTransport`: the configured way out for composed messages.
 
 use lettre::Message;
 
-use super::{MailError, MailSettings, Outbox, SmtpRelay, TransportKind};
+use super::{MailError, MailSettings, Outbox, Receipt, SendError, SmtpRelay, TransportKind};
 use crate::domain::email::Email;
-
-/// Proof that a message left us.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Receipt {
-    /// The message's Message-ID, without angle brackets.
-    pub message_id: String,
-    /// The relay's final reply, or the path of the written `.eml` file.
-    pub detail: String,
-}
-
-/// Why a send failed, and so whether it is worth trying again later.
-#[derive(Debug, thiserror::Error)]
-pub enum SendError {
-    /// The relay deferred (4xx), or it could not be reached or timed out.
-    #[error("temporary failure: {0}")]
-    Transient(String),
-    /// The relay refused the message for good (5xx).
-    #[error("permanent failure: {0}")]
-    Permanent(String),
-}
 
 /// Where composed messages go, chosen by `MailSettings::transport`.
 pub enum MailTransport {
@@ -66,15 +46,6 @@ impl MailTransport {
             relay.close().await;
         }
     }
-}
-
-/// The Message-ID of `message` without angle brackets, or "" when it has none.
-pub fn message_id(message: &Message) -> String {
-    let raw = message.headers().get_raw("Message-ID").unwrap_or_default();
-    raw.trim()
-        .trim_start_matches('<')
-        .trim_end_matches('>')
-        .to_owned()
 }
 
 /// Recipients for logs: never the full address.

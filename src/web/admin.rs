@@ -21,12 +21,12 @@ use super::{
 };
 use crate::{
     domain::user::Role,
-    error::{Error, WebResult},
     qr, registration,
     store::{
         AttendeeSummary, EventRecord,
         list_order::{AttendeeSort, ListOrder},
     },
+    web::error::{Error, WebResult},
 };
 
 /// Who may look at attendees.
@@ -159,13 +159,13 @@ async fn event_page(
         prev: (page > 0).then(|| page_link(page - 1)),
         next: (page + 1 < pages).then(|| page_link(page + 1)),
         can_print: BADGES.contains(&user.role),
-        can_see_leads: super::leads::LEADS.contains(&user.role),
+        can_see_leads: super::auth::LEADS.contains(&user.role),
         can_export: super::attendee_export::EXPORT.contains(&user.role),
         time_zone: event.info.time_zone.clone(),
         user,
         csrf: csrf.0,
         slug,
-        dates: format::event_dates(&event.info),
+        dates: event.info.dates(),
         name: event.info.name,
         query: q.q,
         attendees,
@@ -343,7 +343,7 @@ async fn attendee_page(
         minutes_total,
         consents,
         can_reissue: BADGES.contains(&user.role) && attendee.erased_at.is_none(),
-        can_handle_data_requests: super::privacy::DATA_REQUESTS.contains(&user.role),
+        can_handle_data_requests: super::auth::DATA_REQUESTS.contains(&user.role),
         erased_at: attendee
             .erased_at
             .map(|at| format::local_time_zoned(at, &tz)),

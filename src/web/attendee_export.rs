@@ -13,8 +13,8 @@ use serde::Deserialize;
 use super::{AppState, auth::CurrentUser, format};
 use crate::{
     domain::user::Role,
-    error::{Error, WebResult},
     trails::safe_cell,
+    web::error::{Error, WebResult},
 };
 
 /// Who may take the attendee list away as a file: the organiser's office, not the door.

@@ -15,9 +15,9 @@ use jiff::Timestamp;
 use super::{AppState, auth::CurrentUser, csrf::CsrfToken, upload::Upload};
 use crate::{
     domain::user::Role,
-    error::WebResult,
     formats,
     registration::{self, Source},
+    web::error::WebResult,
 };
 
 /// Who brings in attendees: the organiser's office.

@@ -21,10 +21,19 @@ use super::{AppState, client_addr::client_ip, csrf::CsrfToken};
 use crate::{
     accounts,
     domain::user::Role,
-    error::{Error, WebResult},
+    web::error::{Error, WebResult},
 };
 
 pub const SESSION_COOKIE: &str = "bt_session";
+
+/// Who reads every lead of an event.
+pub const LEADS: &[Role] = &[Role::Admin, Role::Marketer];
+
+/// Who runs campaigns.
+pub const CAMPAIGNS: &[Role] = &[Role::Admin, Role::Marketer];
+
+/// Only admins handle data requests: an export holds everything, an erasure is for good.
+pub const DATA_REQUESTS: &[Role] = &[Role::Admin];
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -2,31 +2,26 @@
 //! events; the form on the campaign's audience step and what it saves.
 
 use axum::{
-    Router,
     extract::{Path, State},
     response::Redirect,
-    routing::get,
 };
 use axum_extra::extract::Form;
 use jiff::{Timestamp, civil::Date};
 use serde::Deserialize;
 
-use super::{AppState, auth::CurrentUser, campaigns::CAMPAIGNS, csrf::CsrfToken};
+use super::{
+    AppState,
+    auth::{CAMPAIGNS, CurrentUser},
+    csrf::CsrfToken,
+};
 use crate::{
     domain::{
         attendee::{DecisionRole, PurchaseStage},
         segment::{AudienceScope, Segment},
     },
-    error::{Error, WebResult},
     store::{CampaignRecord, CampaignSettings, Store},
+    web::error::{Error, WebResult},
 };
-
-pub fn router() -> Router<AppState> {
-    Router::new().route(
-        "/events/{slug}/campaigns/{c}/audience",
-        get(super::campaign_steps::audience_page).post(save),
-    )
-}
 
 /// One choice of a list of checkboxes.
 pub(super) struct Pick {
@@ -130,7 +125,7 @@ pub(super) async fn reach_view(
 }
 
 #[derive(Deserialize)]
-struct AudienceForm {
+pub(super) struct AudienceForm {
     #[serde(default)]
     csrf: String,
     #[serde(default)]
@@ -228,7 +223,7 @@ impl AudienceForm {
     }
 }
 
-async fn save(
+pub(super) async fn save(
     State(state): State<AppState>,
     user: CurrentUser,
     csrf: CsrfToken,
@@ -237,7 +232,7 @@ async fn save(
 ) -> WebResult<Redirect> {
     csrf.verify(&form.csrf)?;
     user.require(CAMPAIGNS)?;
-    let (_, campaign) = super::campaigns::campaign_of(&state, &slug, &c).await?;
+    let (_, campaign) = super::campaign_of(&state, &slug, &c).await?;
     let scope = form.scope().map_err(Error::BadRequest)?;
     state
         .ctx

@@ -14,14 +14,16 @@ use jiff::Timestamp;
 use serde::Deserialize;
 
 use super::{
-    AppState, auth::CurrentUser, campaign_steps::CampaignHead, campaigns::CAMPAIGNS,
+    AppState,
+    auth::{CAMPAIGNS, CurrentUser},
+    campaign_steps::CampaignHead,
     csrf::CsrfToken,
 };
 use crate::{
     domain::{campaign::Tier, edm_link::TEST_SEND, email::Email},
     edm::{CampaignMailer, Preview, RecipientData},
-    error::{Error, WebResult},
     store::{AttendeeRecord, CampaignRecord, EventRecord},
+    web::error::{Error, WebResult},
 };
 
 pub fn router() -> Router<AppState> {
@@ -149,7 +151,7 @@ async fn preview(
     Query(q): Query<PreviewQuery>,
 ) -> WebResult<Html<String>> {
     user.require(CAMPAIGNS)?;
-    let (event, campaign) = super::campaigns::campaign_of(&state, &slug, &c).await?;
+    let (event, campaign) = super::campaign_of(&state, &slug, &c).await?;
     let head = CampaignHead::new(&event, &campaign, "preview", &q.done);
     let campaign_slug = campaign.slug.clone();
     let (who, shown) = if q.who.trim().is_empty() {
@@ -190,7 +192,7 @@ async fn preview_html(
     Query(q): Query<WhoQuery>,
 ) -> WebResult<Response> {
     user.require(CAMPAIGNS)?;
-    let (event, campaign) = super::campaigns::campaign_of(&state, &slug, &c).await?;
+    let (event, campaign) = super::campaign_of(&state, &slug, &c).await?;
     let attendee = attendee(&state, &event, &q.who).await?;
     let (_, preview) = render(&state, &event, campaign, &attendee, &attendee.email).await?;
     Ok((
@@ -226,7 +228,7 @@ async fn test_send(
 ) -> WebResult<Redirect> {
     csrf.verify(&form.csrf)?;
     user.require(CAMPAIGNS)?;
-    let (event, campaign) = super::campaigns::campaign_of(&state, &slug, &c).await?;
+    let (event, campaign) = super::campaign_of(&state, &slug, &c).await?;
     let to = Email::parse(&form.address)
         .map_err(|e| Error::BadRequest(format!("The test address {e}.")))?;
     let attendee = attendee(&state, &event, &form.who).await?;

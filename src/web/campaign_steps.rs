@@ -16,9 +16,9 @@ use serde::Deserialize;
 
 use super::{
     AppState,
-    auth::CurrentUser,
+    auth::{CAMPAIGNS, CurrentUser},
     campaign_audience::{ReachView, reach_view},
-    campaigns::{CAMPAIGNS, campaign_of},
+    campaign_of,
     charts::{BarChart, BarInput, PLAIN},
     csrf::CsrfToken,
     format,
@@ -30,14 +30,18 @@ use crate::{
         campaign_report::{Rates, SendCounts},
     },
     edm,
-    error::{Error, WebResult},
     store::{CampaignProgress, CampaignRecord, EventRecord, ReportLine},
+    web::error::{Error, WebResult},
 };
 
-/// The send and report steps; the audience and content steps are routed with their forms'
-/// POST handlers (`campaign_audience`, `campaigns`).
+/// The audience, send and report steps (the audience form's POST handler is in
+/// `campaign_audience`); the content step is routed with its form in `campaigns`.
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route(
+            "/events/{slug}/campaigns/{c}/audience",
+            get(audience_page).post(super::campaign_audience::save),
+        )
         .route("/events/{slug}/campaigns/{c}/send", get(send_page))
         .route("/events/{slug}/campaigns/{c}/report", get(report_page))
 }

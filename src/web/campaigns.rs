@@ -17,8 +17,9 @@ use serde::Deserialize;
 
 use super::{
     AppState,
-    auth::CurrentUser,
+    auth::{CAMPAIGNS, CurrentUser},
     campaign_audience::{ReachView, reach_view},
+    campaign_of,
     campaign_steps::{
         self, AudienceFigures, CampaignHead, DoneQuery, ProgressView, StepLink, state_label,
     },
@@ -30,18 +31,14 @@ use crate::{
     domain::{
         campaign::{CampaignAction, Content, ContentKey, Tier, check_frequency_hours, check_name},
         slug::Slug,
-        user::Role,
     },
     edm::{self, FileError, StartError},
-    error::{Error, WebResult},
     store::{
         CampaignRecord, CampaignSettings, EventRecord,
         list_order::{ListOrder, SortColumn},
     },
+    web::error::{Error, WebResult},
 };
-
-/// Who runs campaigns.
-pub(super) const CAMPAIGNS: &[Role] = &[Role::Admin, Role::Marketer];
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -60,22 +57,6 @@ pub fn router() -> Router<AppState> {
         .route("/events/{slug}/campaigns/{c}/import", post(import))
         .route("/events/{slug}/campaigns/{c}/progress.json", get(progress))
         .route("/events/{slug}/campaigns/{c}/{action}", post(act))
-}
-
-pub(super) async fn campaign_of(
-    state: &AppState,
-    slug: &str,
-    c: &str,
-) -> WebResult<(EventRecord, CampaignRecord)> {
-    let event = super::event_or_404(state, slug).await?;
-    let campaign = state
-        .ctx
-        .store
-        .campaigns()
-        .campaign_by_slug(event.id, c)
-        .await?
-        .ok_or(Error::NotFound)?;
-    Ok((event, campaign))
 }
 
 /// Back to the campaign's `step` ("" for the overview) with the alert `done`.

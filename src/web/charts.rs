@@ -7,7 +7,7 @@
 
 use askama::Template;
 
-use crate::error::WebResult;
+use crate::web::error::WebResult;
 
 /// Text size, in CSS pixels.
 const FONT_SIZE: u32 = 13;

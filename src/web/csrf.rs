@@ -11,7 +11,7 @@ use data_encoding::BASE64URL_NOPAD;
 use subtle::ConstantTimeEq;
 
 use super::AppState;
-use crate::error::Error;
+use crate::web::error::Error;
 
 pub const COOKIE: &str = "bt_csrf";
 

@@ -7,12 +7,7 @@ use axum::{Router, extract::State, response::Html, routing::get};
 use futures_util::future::try_join_all;
 use jiff::{Timestamp, tz::TimeZone};
 
-use super::{
-    AppState,
-    auth::CurrentUser,
-    csrf::CsrfToken,
-    format::{self, EventLine},
-};
+use super::{AppState, auth::CurrentUser, csrf::CsrfToken, format::EventLine};
 use crate::{
     dashboard::{self, EventFigures},
     domain::{
@@ -20,8 +15,8 @@ use crate::{
         dashboard::{Days, RATE_WINDOW_MINUTES, arrange},
         user::Role,
     },
-    error::WebResult,
     store::EventRecord,
+    web::error::WebResult,
 };
 
 /// Who may open the dashboard (sales start on their own leads instead).
@@ -112,7 +107,7 @@ async fn page(
     csrf: CsrfToken,
 ) -> WebResult<Html<String>> {
     user.require(VIEW)?;
-    let can_see_leads = super::leads::LEADS.contains(&user.role);
+    let can_see_leads = super::auth::LEADS.contains(&user.role);
     let now = Timestamp::now();
     let records = state.ctx.store.events().list_events().await?;
     let arranged = arrange(records.clone(), |e| days(e, now));
@@ -231,7 +226,7 @@ fn card(e: EventRecord, d: Days, f: EventFigures, now: Timestamp) -> Card {
                 })
                 .collect(),
         }),
-        dates: format::event_dates(&e.info),
+        dates: e.info.dates(),
         time_zone: e.info.time_zone.clone(),
         slug: e.info.slug.to_string(),
         name: e.info.name,

@@ -21,13 +21,12 @@ use super::{
 };
 use crate::{
     domain::{clock::Clock, user::Role},
-    door,
-    error::{Error, WebResult},
-    qr,
+    door, qr,
     store::{
         EventRecord,
         list_order::{ListOrder, SortColumn},
     },
+    web::error::{Error, WebResult},
 };
 
 /// Who may set up and revoke door devices.

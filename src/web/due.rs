@@ -26,11 +26,11 @@ use crate::{
         playbook::{NextOwner, Playbook},
         user::Role,
     },
-    error::{Error, WebResult},
     store::{
         DueFollowUp, DueFor,
         list_order::{DueSort, ListOrder},
     },
+    web::error::{Error, WebResult},
 };
 
 const READERS: &[Role] = &[Role::Admin, Role::Marketer, Role::Sales];

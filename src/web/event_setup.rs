@@ -17,12 +17,12 @@ use serde::Deserialize;
 use super::{AppState, auth::CurrentUser, csrf::CsrfToken, upload::Upload};
 use crate::{
     domain::user::Role,
-    error::{Error, WebResult},
     event_setup::{
         self, Problem, Refused,
         edit::{self, EventFields},
         files::{self, ProgrammeFile},
     },
+    web::error::{Error, WebResult},
 };
 
 /// Who creates and changes events.

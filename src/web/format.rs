@@ -2,8 +2,6 @@
 
 use jiff::{Timestamp, tz::TimeZone};
 
-use crate::domain::programme::EventInfo;
-
 /// An event as lists show it.
 pub struct EventLine {
     pub slug: String,
@@ -15,25 +13,11 @@ pub struct EventLine {
 impl From<crate::store::EventRecord> for EventLine {
     fn from(e: crate::store::EventRecord) -> EventLine {
         EventLine {
-            dates: event_dates(&e.info),
+            dates: e.info.dates(),
             slug: e.info.slug.to_string(),
             name: e.info.name,
             venue: e.info.venue,
         }
-    }
-}
-
-/// "12 May 2026" or "12-13 May 2026" or "30 May - 2 June 2026".
-pub fn event_dates(e: &EventInfo) -> String {
-    let (a, b) = (e.starts_on, e.ends_on);
-    if a == b {
-        a.strftime("%-d %B %Y").to_string()
-    } else if (a.year(), a.month()) == (b.year(), b.month()) {
-        format!("{}-{}", a.day(), b.strftime("%-d %B %Y"))
-    } else if a.year() == b.year() {
-        format!("{} - {}", a.strftime("%-d %B"), b.strftime("%-d %B %Y"))
-    } else {
-        format!("{} - {}", a.strftime("%-d %B %Y"), b.strftime("%-d %B %Y"))
     }
 }
 
@@ -105,18 +89,6 @@ pub fn page_number(raw: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::slug::Slug;
-
-    fn ev(a: &str, b: &str) -> EventInfo {
-        EventInfo {
-            slug: Slug::parse("x").unwrap(),
-            name: "X".into(),
-            time_zone: "UTC".into(),
-            venue: "V".into(),
-            starts_on: a.parse().unwrap(),
-            ends_on: b.parse().unwrap(),
-        }
-    }
 
     #[test]
     fn durations_and_numbers_read_naturally() {
@@ -128,18 +100,5 @@ mod tests {
         assert_eq!(points(71.6), "72");
         assert_eq!(points(-0.2), "0");
         assert_eq!(percent(100.0 / 3.0), "33.3%");
-    }
-
-    #[test]
-    fn date_ranges_read_naturally() {
-        assert_eq!(event_dates(&ev("2026-05-12", "2026-05-12")), "12 May 2026");
-        assert_eq!(
-            event_dates(&ev("2026-05-12", "2026-05-13")),
-            "12-13 May 2026"
-        );
-        assert_eq!(
-            event_dates(&ev("2026-05-30", "2026-06-02")),
-            "30 May - 2 June 2026"
-        );
     }
 }

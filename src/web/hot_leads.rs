@@ -13,12 +13,17 @@ use axum_extra::extract::Form;
 use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;
 
-use super::{AppState, auth::CurrentUser, csrf::CsrfToken, event_or_404, leads::LEADS};
+use super::{
+    AppState,
+    auth::{CurrentUser, LEADS},
+    csrf::CsrfToken,
+    event_or_404,
+};
 use crate::{
     domain::{user::Role, watch::WatchRules},
-    error::{Error, WebResult},
     leads::{alerts, watch_file},
     store::AlertRecord,
+    web::error::{Error, WebResult},
 };
 
 /// Who sees alerts: sales their own, marketers and admins everyone's.

@@ -22,8 +22,8 @@ use super::AppState;
 use crate::{
     domain::scan::{Refusal, ScanRules},
     door::{self, DeviceAuth, ScanBatch},
-    error::Error,
     store::DeviceRecord,
+    web::error::Error,
 };
 
 /// Largest scan batch body; a kiosk sends at most `MAX_BATCH` scans of ~250 bytes.

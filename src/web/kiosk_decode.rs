@@ -14,7 +14,7 @@ use axum::{
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use tokio::sync::{Semaphore, oneshot, watch};
 use utoipa::{
     PartialSchema, ToSchema,
@@ -29,6 +29,7 @@ use super::{
     AppState,
     kiosk_api::{ApiError, ErrorBody},
 };
+use crate::config::DecodeSettings;
 use crate::qr::{self, Budget, CancelOnDrop, QrError};
 
 /// Largest photo accepted for decoding, in bytes and in pixels (a 12 MP phone photo fits).
@@ -43,26 +44,6 @@ const RETRY_AFTER_SECONDS: &str = "1";
 /// JPEG's scans, at most `qr::MAX_PROGRESSIVE_BYTES` of coefficients); the answer must not
 /// wait for it.
 const ANSWER_GRACE: Duration = Duration::from_millis(200);
-
-/// Limits on server-side decoding (`[decode]` in the configuration file).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
-pub struct DecodeSettings {
-    /// Decodes running at once; further requests get 503 with `Retry-After`. Each decode
-    /// keeps one core busy, so this stays below the core count.
-    pub concurrent: usize,
-    /// Time one decode may take, in milliseconds, before it is given up with 422.
-    pub budget_ms: u64,
-}
-
-impl Default for DecodeSettings {
-    fn default() -> Self {
-        DecodeSettings {
-            concurrent: 2,
-            budget_ms: 300,
-        }
-    }
-}
 
 /// The decode slots shared by all requests, and the flag that ends every decode at shutdown.
 #[derive(Clone)]

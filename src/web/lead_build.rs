@@ -11,11 +11,16 @@ use axum_extra::extract::Form;
 use jiff::{Timestamp, tz::TimeZone};
 use serde::Serialize;
 
-use super::{AppState, auth::CurrentUser, csrf::CsrfToken, format, leads::LEADS};
+use super::{
+    AppState,
+    auth::{CurrentUser, LEADS},
+    csrf::CsrfToken,
+    format,
+};
 use crate::{
-    error::WebResult,
     leads::{self, BuildOptions},
     store::{LeadBuildRecord, STALE_BUILD_MS},
+    web::error::WebResult,
 };
 
 pub fn router() -> Router<AppState> {
@@ -82,7 +87,7 @@ async fn start(
             )));
         }
         Err(leads::NotStarted::Failed(e)) => {
-            return Err(crate::error::Error::BadRequest(format!(
+            return Err(crate::web::error::Error::BadRequest(format!(
                 "The lead build did not start: {e:#}"
             )));
         }
@@ -111,7 +116,7 @@ async fn status(
     let tz = event
         .info
         .tz()
-        .map_err(|e| crate::error::Error::Internal(anyhow::anyhow!(e)))?;
+        .map_err(|e| crate::web::error::Error::Internal(anyhow::anyhow!(e)))?;
     let latest = state.ctx.store.leads().latest_lead_build(event.id).await?;
     Ok(Json(latest.map(|b| BuildStatus::new(b, &tz))))
 }

@@ -10,7 +10,12 @@ use axum::{
     routing::get,
 };
 
-use super::{AppState, auth::CurrentUser, csrf::CsrfToken, format, leads::LEADS};
+use super::{
+    AppState,
+    auth::{CurrentUser, LEADS},
+    csrf::CsrfToken,
+    format,
+};
 use crate::{
     domain::{
         attendee::{DecisionRole, PurchaseStage},
@@ -18,9 +23,9 @@ use crate::{
         lead_calibration::{Calibration, CalibrationRow, calibration},
         lead_tier::{role_words, stage_words},
     },
-    error::{Error, WebResult},
     formats::calibration_csv::{Dimension, write_calibration_csv},
     store::TopicName,
+    web::error::{Error, WebResult},
 };
 
 pub fn router() -> Router<AppState> {

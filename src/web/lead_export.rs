@@ -15,11 +15,11 @@ use serde::Deserialize;
 use super::{AppState, auth::CurrentUser, csrf::CsrfToken};
 use crate::{
     domain::user::Role,
-    error::{Error, WebResult},
     leads::{
         export::{ExportFormat, export},
         reassign::{ReassignError, reassign},
     },
+    web::error::{Error, WebResult},
 };
 
 /// Who takes leads away as a file and moves them between owners: marketing, not sales.

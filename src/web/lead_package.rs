@@ -11,8 +11,8 @@ use crate::{
         lead_report::is_overdue,
         playbook::Playbook,
     },
-    error::{Error, WebResult},
     store::{EventRecord, FeedbackRecord, LeadRow},
+    web::error::{Error, WebResult},
 };
 
 pub struct ContactView {

@@ -13,11 +13,10 @@ use jiff::Timestamp;
 
 use super::{
     AppState,
-    auth::CurrentUser,
+    auth::{CurrentUser, LEADS},
     charts::{BarChart, BarInput, PLAIN, tier_color},
     csrf::CsrfToken,
     format,
-    leads::LEADS,
 };
 use crate::{
     domain::{
@@ -26,8 +25,8 @@ use crate::{
         lead_insight::Insight,
         lead_report::{LeadReport, lead_report},
     },
-    error::{Error, WebResult},
     store::EventRecord,
+    web::error::{Error, WebResult},
 };
 
 pub fn router() -> Router<AppState> {

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::{
     AppState,
-    auth::CurrentUser,
+    auth::{CurrentUser, LEADS},
     csrf::CsrfToken,
     format,
     lead_package::{PackageView, package_view},
@@ -24,17 +24,14 @@ use crate::{
         attendee::PurchaseStage,
         lead::{Outcome, Tier},
         lead_report::is_overdue,
-        user::Role,
     },
-    error::{Error, WebResult},
     store::{
         LeadFilter, LeadLine, OwnerFilter,
         list_order::{LeadSort, ListOrder},
     },
+    web::error::{Error, WebResult},
 };
 
-/// Who reads every lead of an event.
-pub(super) const LEADS: &[Role] = &[Role::Admin, Role::Marketer];
 pub(super) const PAGE_SIZE: i64 = 50;
 
 pub fn router() -> Router<AppState> {

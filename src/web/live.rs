@@ -18,9 +18,9 @@ use serde::Serialize;
 use super::{AppState, auth::CurrentUser};
 use crate::{
     domain::{door_activity::RATE_MINUTES, occupancy::Fill, user::Role},
-    error::{Error, WebResult},
     live::{self, DoorNow, LiveOps, RefusalNow, RoomNow},
     store::EventRecord,
+    web::error::{Error, WebResult},
 };
 
 /// Who may watch the doors: not sales, who see only their own leads.

@@ -16,6 +16,7 @@ pub mod dashboard;
 pub mod devices;
 pub mod due;
 pub mod edm_inbound;
+pub mod error;
 pub mod event_setup;
 pub mod format;
 pub mod hot_leads;
@@ -127,7 +128,6 @@ pub fn router(state: AppState) -> Router {
             "/admin",
             campaigns::router()
                 .merge(campaign_preview::router())
-                .merge(campaign_audience::router())
                 .merge(campaign_steps::router()),
         )
         .nest(
@@ -200,8 +200,8 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Unknown paths get the same 404 page as unknown records, not an empty body.
-async fn not_found() -> crate::error::Error {
-    crate::error::Error::NotFound
+async fn not_found() -> crate::web::error::Error {
+    crate::web::error::Error::NotFound
 }
 
 /// The site icon: a badge with a QR corner, drawn once as SVG.
@@ -219,14 +219,31 @@ async fn favicon() -> impl axum::response::IntoResponse {
 async fn event_or_404(
     state: &AppState,
     slug: &str,
-) -> crate::error::WebResult<crate::store::EventRecord> {
+) -> crate::web::error::WebResult<crate::store::EventRecord> {
     state
         .ctx
         .store
         .events()
         .event_by_slug(slug)
         .await?
-        .ok_or(crate::error::Error::NotFound)
+        .ok_or(crate::web::error::Error::NotFound)
+}
+
+/// The event and the campaign a path names, or 404.
+async fn campaign_of(
+    state: &AppState,
+    slug: &str,
+    c: &str,
+) -> crate::web::error::WebResult<(crate::store::EventRecord, crate::store::CampaignRecord)> {
+    let event = event_or_404(state, slug).await?;
+    let campaign = state
+        .ctx
+        .store
+        .campaigns()
+        .campaign_by_slug(event.id, c)
+        .await?
+        .ok_or(crate::web::error::Error::NotFound)?;
+    Ok((event, campaign))
 }
 
 /// A form whose button changes something that cannot be undone: its box must be ticked.
@@ -240,10 +257,10 @@ struct ConfirmForm {
 
 impl ConfirmForm {
     /// Refuses the request unless the confirmation box was ticked.
-    fn confirmed(&self, what: &str) -> Result<(), crate::error::Error> {
+    fn confirmed(&self, what: &str) -> Result<(), crate::web::error::Error> {
         match self.confirm.as_deref() {
             Some("yes") => Ok(()),
-            _ => Err(crate::error::Error::BadRequest(format!(
+            _ => Err(crate::web::error::Error::BadRequest(format!(
                 "Tick the box to confirm that you want to {what}; nothing was changed."
             ))),
         }

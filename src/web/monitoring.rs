@@ -114,7 +114,7 @@ async fn metrics(
             )
                 .into_response();
         }
-        Scrape::Hidden => return crate::error::Error::NotFound.into_response(),
+        Scrape::Hidden => return crate::web::error::Error::NotFound.into_response(),
     }
     sample_queues(&state).await;
     (

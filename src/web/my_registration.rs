@@ -22,7 +22,6 @@ use super::{
     answers_form::{AnswersFields, AnswersForm, WithEmail, input_of},
     client_addr::client_ip,
     csrf::CsrfToken,
-    format,
 };
 use crate::{
     domain::{
@@ -30,8 +29,8 @@ use crate::{
         email::Email,
         manage_link::LinkError,
     },
-    error::{Error, WebResult},
     store::{AttendeeRecord, EventRecord, SELF_SERVICE_SOURCE},
+    web::error::{Error, WebResult},
 };
 
 pub fn router() -> Router<AppState> {
@@ -208,7 +207,7 @@ async fn render(
         link,
         csrf,
         event_name: event.info.name.clone(),
-        dates: format::event_dates(&event.info),
+        dates: event.info.dates(),
         email: attendee.email.clone(),
         badge_token: attendee.token.clone(),
         form: AnswersForm::new(&topics, input, errors, WithEmail::No),

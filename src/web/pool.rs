@@ -30,11 +30,11 @@ use crate::{
         playbook::NextOwner,
         pool::{Basis, explain},
     },
-    error::{Error, WebResult},
     store::{
         MemberRow,
         list_order::{ListOrder, SortColumn},
     },
+    web::error::{Error, WebResult},
 };
 
 /// Who may open the data pool's pages.

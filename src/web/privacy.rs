@@ -10,15 +10,16 @@ use axum::{
 use axum_extra::extract::Form;
 use jiff::Timestamp;
 
-use super::{AppState, admin::attendee_of_event, auth::CurrentUser, csrf::CsrfToken};
-use crate::{
-    domain::user::Role,
-    error::WebResult,
-    privacy::{self, ErasureRequester},
+use super::{
+    AppState,
+    admin::attendee_of_event,
+    auth::{CurrentUser, DATA_REQUESTS},
+    csrf::CsrfToken,
 };
-
-/// Only admins handle data requests: an export holds everything, an erasure is for good.
-pub const DATA_REQUESTS: &[Role] = &[Role::Admin];
+use crate::{
+    privacy::{self, ErasureRequester},
+    web::error::WebResult,
+};
 
 pub fn router() -> Router<AppState> {
     Router::new()

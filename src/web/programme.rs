@@ -20,12 +20,10 @@ use super::{
     auth::CurrentUser,
     csrf::CsrfToken,
     event_setup::{EDIT, READ, refusal},
-    format,
     upload::Upload,
 };
 use crate::{
     domain::programme::{Programme, SessionKind},
-    error::{Error, WebResult},
     event_setup::{
         self, Refused,
         edit::{self, Part, SessionFields},
@@ -33,6 +31,7 @@ use crate::{
     },
     formats::EventFileFormat,
     store::ImportSummary,
+    web::error::{Error, WebResult},
 };
 
 pub fn router() -> Router<AppState> {
@@ -278,7 +277,7 @@ async fn render(
         user,
         csrf,
         slug: slug.to_owned(),
-        dates: format::event_dates(&p.event),
+        dates: p.event.dates(),
         venue: p.event.venue.clone(),
         time_zone: p.event.time_zone.clone(),
         event_name: p.event.name.clone(),

@@ -19,17 +19,17 @@ use super::{
     answers_form::{AnswersForm, WithEmail},
     client_addr::client_ip,
     csrf::CsrfToken,
-    format::{self, EventLine},
+    format::EventLine,
 };
 use crate::{
     domain::{
         attendee::{CONSENT_WORDING, FieldErrors, RegistrationInput},
         badge,
     },
-    error::{Error, WebResult},
     qr,
     registration::{self, RegisterError, Source},
     store::{AttendeeRecord, EventRecord},
+    web::error::{Error, WebResult},
 };
 
 pub fn router() -> Router<AppState> {
@@ -85,7 +85,7 @@ async fn render_form(
     let page = RegisterPage {
         event_slug: event.info.slug.to_string(),
         event_name: event.info.name.clone(),
-        dates: format::event_dates(&event.info),
+        dates: event.info.dates(),
         venue: event.info.venue.clone(),
         csrf,
         form: AnswersForm::new(&topics, input, errors, WithEmail::Yes),
@@ -300,7 +300,7 @@ async fn badge_page(
         name: attendee.name,
         company: attendee.company,
         job_title: attendee.job_title,
-        dates: format::event_dates(&event.info),
+        dates: event.info.dates(),
         event_name: event.info.name,
         venue: event.info.venue,
         just_registered: q.registered.is_some(),

@@ -12,8 +12,8 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use jiff::Timestamp;
 
 use crate::{
-    error::Error,
     store::{Backend, Store, WindowHits},
+    web::error::Error,
 };
 
 /// The length of a counting window in the database.

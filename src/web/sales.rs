@@ -22,7 +22,6 @@ use super::{
 };
 use crate::{
     domain::{playbook::OutcomeChoice, user::Role},
-    error::{Error, WebResult},
     leads::{
         feedback::{self, NOTE_MAX, RecordError},
         webhook::outcome::{self as outcome_webhook, OutcomeRecorded},
@@ -31,6 +30,7 @@ use crate::{
         EventRecord, LeadRow,
         list_order::{ListOrder, OwnedLeadSort},
     },
+    web::error::{Error, WebResult},
 };
 
 /// Who has a lead list of their own. Marketers and admins may own leads too, and may open

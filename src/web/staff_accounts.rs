@@ -21,8 +21,8 @@ use crate::{
         email::Email,
         user::{Role, Username},
     },
-    error::{Error, WebResult},
     store::StaffAccount,
+    web::error::{Error, WebResult},
 };
 
 /// Only admins manage accounts.

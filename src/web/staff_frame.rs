@@ -16,7 +16,7 @@ use jiff::Timestamp;
 use super::{AppState, auth::SESSION_COOKIE, csrf::CsrfToken};
 use crate::{
     accounts,
-    error::{ErrorPage, ShownError},
+    web::error::{ErrorPage, ShownError},
 };
 
 /// An error page inside the staff layout: the same header, sections and sign-out as every

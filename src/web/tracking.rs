@@ -14,7 +14,7 @@ use serde::Deserialize;
 use super::AppState;
 use crate::{
     domain::edm_link::TEST_SEND,
-    error::{Error, WebResult},
+    web::error::{Error, WebResult},
 };
 
 /// A 1x1 transparent GIF.

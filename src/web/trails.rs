@@ -11,8 +11,8 @@ use axum::{
 use super::{AppState, auth::CurrentUser};
 use crate::{
     domain::user::Role,
-    error::{Error, WebResult},
     trails::{self, VisitView},
+    web::error::{Error, WebResult},
 };
 
 const VIEW: &[Role] = &[Role::Admin, Role::Marketer, Role::Staff];

@@ -14,7 +14,7 @@ use jiff::Timestamp;
 use super::AppState;
 use crate::{
     domain::{edm_link::TEST_SEND, email::Email},
-    error::{Error, WebResult},
+    web::error::{Error, WebResult},
 };
 
 pub fn router() -> Router<AppState> {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use axum::extract::{DefaultBodyLimit, Multipart};
 
 use super::csrf::CsrfToken;
-use crate::error::{Error, WebResult};
+use crate::web::error::{Error, WebResult};
 
 /// The largest file the upload forms take: an attendee CSV of 100,000 people is about 20 MB.
 pub const UPLOAD_BYTES: usize = 32 * 1024 * 1024;

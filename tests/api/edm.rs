@@ -498,7 +498,7 @@ async fn tracking_links_record_engagement_and_refuse_tampering(db: Db) {
     let click = format!(
         "/t/c/{}?u={}",
         signer.click_token(ada.id, url),
-        badgetrail::error::urlencode(url)
+        badgetrail::web::error::urlencode(url)
     );
     let r = app.client.get(app.url(&click)).send().await.unwrap();
     assert!(r.status().is_redirection(), "{}", r.status());
@@ -508,7 +508,7 @@ async fn tracking_links_record_engagement_and_refuse_tampering(db: Db) {
     let evil = format!(
         "/t/c/{}?u={}",
         signer.click_token(ada.id, url),
-        badgetrail::error::urlencode("https://evil.example/phish")
+        badgetrail::web::error::urlencode("https://evil.example/phish")
     );
     let r = app.client.get(app.url(&evil)).send().await.unwrap();
     assert_eq!(r.status(), 400);

@@ -7,6 +7,10 @@ use secrecy::ExposeSecret;
 
 use crate::{badges::BadgeIssuer, config::Settings, mail::MailTransport, store::Store};
 
+mod edm;
+
+pub use edm::EdmRuntime;
+
 /// Shared by the web server, the CLI commands and the background jobs. Cheap to clone.
 #[derive(Clone)]
 pub struct Context {
@@ -15,7 +19,7 @@ pub struct Context {
     pub badges: Arc<BadgeIssuer>,
     pub mail: Arc<MailTransport>,
     /// Follow-up email campaigns: link signer, their own transport, DKIM.
-    pub edm: Arc<crate::edm::EdmRuntime>,
+    pub edm: Arc<EdmRuntime>,
 }
 
 impl Context {
@@ -41,7 +45,7 @@ impl Context {
             tracing::info!(registrations = resolved, "resolved to people and companies");
         }
         let mail = MailTransport::from_settings(&settings.mail).context("setting up mail")?;
-        let edm = crate::edm::EdmRuntime::build(&settings, &store)
+        let edm = EdmRuntime::build(&settings, &store)
             .await
             .context("setting up campaign email")?;
         let badges = BadgeIssuer::new(

@@ -9,18 +9,15 @@ use figment::{
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
-use crate::mail::MailSettings;
+use crate::{badges::KeyStorage, mail::MailSettings};
 
-/// Where the secret halves of event signing keys are kept.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum KeyStorage {
-    /// In the database, beside the public keys: nothing to set up, and every app instance
-    /// sharing the database can sign. Whoever can read the database can forge badges.
-    Database,
-    /// One file per key in `keys_dir` (mode 0600); the database holds only public keys.
-    Directory,
-}
+mod decode;
+mod edm;
+mod leads;
+
+pub use decode::DecodeSettings;
+pub use edm::{DkimSettings, EdmSettings};
+pub use leads::LeadSettings;
 
 /// Everything configurable, loaded once at start.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -59,11 +56,11 @@ pub struct Settings {
     pub retention_hours: u64,
     pub mail: MailSettings,
     /// Follow-up email campaigns.
-    pub edm: crate::edm::EdmSettings,
+    pub edm: EdmSettings,
     /// The lead builder: per-event files and the webhook.
-    pub leads: crate::leads::LeadSettings,
+    pub leads: LeadSettings,
     /// Server-side QR decoding of kiosk photos: how many at once, how long each.
-    pub decode: crate::web::kiosk_decode::DecodeSettings,
+    pub decode: DecodeSettings,
 }
 
 fn redacted<S: serde::Serializer>(url: &SecretString, s: S) -> Result<S::Ok, S::Error> {
@@ -102,9 +99,9 @@ impl Default for Settings {
             mail_poll_ms: 500,
             retention_hours: 24,
             mail: MailSettings::default(),
-            edm: crate::edm::EdmSettings::default(),
-            leads: crate::leads::LeadSettings::default(),
-            decode: crate::web::kiosk_decode::DecodeSettings::default(),
+            edm: EdmSettings::default(),
+            leads: LeadSettings::default(),
+            decode: DecodeSettings::default(),
         }
     }
 }
