@@ -22,11 +22,13 @@ use fantoccini::{
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
-use crate::{
+use crate::support::door::new_device;
+use crate::support::{
+    app::{Db, TestApp, cannot_run, spawn_app},
     browser::{browser, browser_login, submit_login},
-    helpers::{Db, TestApp, cannot_run, emailed_links, register_badge, spawn_app, valid_form},
-    kiosk_support::pair_kiosk,
-    phone::{DESKTOP, PHONE, Page, page, screenshot, seed, set_viewport},
+    forms::{emailed_links, register_badge, valid_form},
+    kiosk_page::pair_kiosk,
+    staff_pages::{DESKTOP, PHONE, Page, page, screenshot, seed, set_viewport},
 };
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -673,15 +675,7 @@ async fn the_main_controls_work_from_the_keyboard_with_a_visible_focus() {
     // The kiosk: the pairing code and Enter pair it; the badge field has focus, and a code typed
     // there with Enter is scanned; Tab reaches the direction and the camera.
     let event = app.ctx.store.event_by_slug(SLUG).await.unwrap().unwrap();
-    let device = door::create_device(
-        &app.ctx,
-        &event,
-        Some("Main Hall"),
-        "Side door",
-        Timestamp::now(),
-    )
-    .await
-    .unwrap();
+    let device = new_device(&app, &event, Some("Main Hall"), "Side door").await;
     c.goto(&app.url("/kiosk")).await.unwrap();
     c.wait()
         .for_element(Locator::Css("#pairing:not([hidden])"))

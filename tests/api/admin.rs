@@ -3,8 +3,11 @@
 use badgetrail::domain::user::Role;
 
 use crate::{
-    helpers::{Db, post_registration, spawn_app, valid_form},
     on_both_backends,
+    support::{
+        app::{Db, spawn_app},
+        forms::{post_registration, valid_form},
+    },
 };
 
 on_both_backends!(
@@ -13,7 +16,7 @@ on_both_backends!(
     wrong_password_is_refused_and_logout_ends_the_login,
 );
 
-async fn admin_paths(app: &crate::helpers::TestApp) -> Vec<(String, &'static [Role])> {
+async fn admin_paths(app: &crate::support::app::TestApp) -> Vec<(String, &'static [Role])> {
     let event = app.seed_event().await;
     post_registration(app, &valid_form("ada@example.com")).await;
     let (rows, _) = app
@@ -47,7 +50,7 @@ async fn anonymous_requests_are_sent_to_login(db: Db) {
         return;
     };
     for (path, _) in admin_paths(&app).await {
-        let r = app.client.get(app.url(&path)).send().await.unwrap();
+        let r = app.get(&path).await;
         assert_eq!(r.status(), 303, "{path}");
         assert!(
             r.headers()["location"]
@@ -102,7 +105,7 @@ async fn each_role_sees_only_what_it_may(db: Db) {
         let paths_here = admin_paths(&app).await;
         app.login_as(role).await;
         for (path, allowed) in &paths_here {
-            let status = app.client.get(app.url(path)).send().await.unwrap().status();
+            let status = app.get(path).await.status();
             let expected = if allowed.contains(&role) { 200 } else { 403 };
             assert_eq!(status, expected, "{role} on {path}");
         }
@@ -130,15 +133,7 @@ async fn wrong_password_is_refused_and_logout_ends_the_login(db: Db) {
         return;
     };
     app.login_as(Role::Admin).await;
-    assert_eq!(
-        app.client
-            .get(app.url("/admin"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(app.get("/admin").await.status(), 200);
     let csrf = app.csrf("/admin").await;
     let r = app
         .client
@@ -148,15 +143,7 @@ async fn wrong_password_is_refused_and_logout_ends_the_login(db: Db) {
         .await
         .unwrap();
     assert_eq!(r.status(), 303);
-    assert_eq!(
-        app.client
-            .get(app.url("/admin"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        303
-    );
+    assert_eq!(app.get("/admin").await.status(), 303);
 
     let csrf = app.csrf("/login").await;
     let r = app

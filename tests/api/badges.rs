@@ -6,8 +6,11 @@ use badgetrail::{
 };
 
 use crate::{
-    helpers::{Db, register_badge, spawn_app, valid_form},
     on_both_backends,
+    support::{
+        app::{Db, spawn_app},
+        forms::{register_badge, valid_form},
+    },
 };
 
 on_both_backends!(
@@ -27,27 +30,12 @@ async fn a_token_with_one_character_changed_is_refused(db: Db) {
         let mut chars: Vec<char> = token.chars().collect();
         chars[i] = if chars[i] == 'A' { 'B' } else { 'A' };
         let forged: String = chars.into_iter().collect();
-        let r = app
-            .client
-            .get(app.url(&format!("/b/{forged}")))
-            .send()
-            .await
-            .unwrap();
+        let r = app.get(&format!("/b/{forged}")).await;
         assert_eq!(r.status(), 404, "position {i}");
-        let r = app
-            .client
-            .get(app.url(&format!("/b/{forged}/badge.png")))
-            .send()
-            .await
-            .unwrap();
+        let r = app.get(&format!("/b/{forged}/badge.png")).await;
         assert_eq!(r.status(), 404);
     }
-    let r = app
-        .client
-        .get(app.url("/b/not-a-token"))
-        .send()
-        .await
-        .unwrap();
+    let r = app.get("/b/not-a-token").await;
     assert_eq!(r.status(), 404);
 }
 
@@ -88,12 +76,7 @@ async fn a_token_signed_by_another_events_key_is_refused(db: Db) {
         .await
         .unwrap();
     assert!(badge::verify(&foreign, &ours.verifying).is_err());
-    let r = app
-        .client
-        .get(app.url(&format!("/b/{foreign}")))
-        .send()
-        .await
-        .unwrap();
+    let r = app.get(&format!("/b/{foreign}")).await;
     assert_eq!(r.status(), 404);
 }
 
@@ -120,25 +103,12 @@ async fn reissue_revokes_the_old_badge(db: Db) {
         .await
         .unwrap();
     assert_eq!(r.status(), 303);
-    assert_eq!(
-        app.client
-            .get(app.url(&format!("/b/{old}")))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        410
-    );
+    assert_eq!(app.get(&format!("/b/{old}")).await.status(), 410);
     let attendee = app.ctx.store.attendee(rows[0].id).await.unwrap().unwrap();
     assert_ne!(attendee.token, old);
     assert_eq!(attendee.badge_serial, 2);
     assert_eq!(
-        app.client
-            .get(app.url(&format!("/b/{}", attendee.token)))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        app.get(&format!("/b/{}", attendee.token)).await.status(),
         200
     );
     assert_eq!(
@@ -169,13 +139,5 @@ async fn key_rotation_keeps_old_badges_valid(db: Db) {
         badge::verify(&old, &keys.verifying).is_err(),
         "retired key no longer verifies"
     );
-    assert_eq!(
-        app.client
-            .get(app.url(&format!("/b/{old}")))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        404
-    );
+    assert_eq!(app.get(&format!("/b/{old}")).await.status(), 404);
 }

@@ -1,117 +1,18 @@
 //! Real headless Chromium, driven over WebDriver: a person registering and getting a badge.
 
 use std::{
-    net::TcpListener,
-    process::{Child, Command, Stdio},
+    process::{Command, Stdio},
     time::Duration,
 };
 
-use badgetrail::{
-    demo::programme::SLUG,
-    domain::{badge, user::Role},
-    jobs::badge_mail,
-    qr,
+use badgetrail::{demo::programme::SLUG, domain::badge, jobs::badge_mail, qr};
+use fantoccini::{Client, Locator};
+
+use crate::support::{
+    app::{Db, cannot_run, spawn_app},
+    browser::{CHROMIUM, browser, heading_on},
+    forms::{emailed_links, register_badge, valid_form},
 };
-use fantoccini::{Client, ClientBuilder, Locator};
-
-use crate::helpers::{
-    Db, TestApp, cannot_run, emailed_links, register_badge, spawn_app, valid_form,
-};
-
-/// A chromedriver process and a browser session; both end when dropped.
-pub struct Browser {
-    pub client: Client,
-    driver: Child,
-    _profile: tempfile::TempDir,
-}
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
-    }
-}
-
-/// The `h1` of the page once the browser is on a path ending in `suffix`: right after a form
-/// is submitted, the old page and its heading can still be there for a moment.
-pub async fn heading_on(c: &Client, suffix: &str) -> String {
-    for _ in 0..200 {
-        if c.current_url().await.unwrap().path().ends_with(suffix) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let path = c.current_url().await.unwrap().path().to_owned();
-    assert!(path.ends_with(suffix), "still on {path}, not on …{suffix}");
-    let heading = c.wait().for_element(Locator::Css("h1")).await.unwrap();
-    heading.text().await.unwrap()
-}
-
-/// Where the browser is; chromedriver is found on the PATH.
-const CHROMIUM: &str = "/usr/bin/chromium";
-
-/// Starts headless Chromium, or returns `None` when it or chromedriver is not installed and
-/// skips are allowed (`helpers::cannot_run`).
-pub async fn browser(extra_args: &[&str]) -> Option<Browser> {
-    let install = "./scripts/test installs it (apt-get install chromium chromium-driver)";
-    if Command::new("chromedriver")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        cannot_run("chromedriver is not installed", install);
-        return None;
-    }
-    if !std::path::Path::new(CHROMIUM).exists() {
-        cannot_run(&format!("Chromium is not installed at {CHROMIUM}"), install);
-        return None;
-    }
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let driver = Command::new("chromedriver")
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver starts");
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let profile = tempfile::tempdir().unwrap();
-    let mut args = vec![
-        "--headless=new".to_owned(),
-        "--no-sandbox".into(),
-        "--disable-gpu".into(),
-        "--disable-dev-shm-usage".into(),
-        "--disable-quic".into(),
-        "--no-first-run".into(),
-        "--disable-background-networking".into(),
-        "--disable-component-update".into(),
-        "--disable-sync".into(),
-        "--window-size=1000,1600".into(),
-        format!("--user-data-dir={}", profile.path().display()),
-    ];
-    args.extend(extra_args.iter().map(|s| (*s).to_owned()));
-    let caps = serde_json::json!({
-        "goog:chromeOptions": { "binary": CHROMIUM, "args": args }
-    });
-    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps.as_object().unwrap().clone())
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .expect("WebDriver session");
-    Some(Browser {
-        client,
-        driver,
-        _profile: profile,
-    })
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_person_registers_in_chromium_and_the_badge_on_screen_decodes_and_verifies() {
@@ -376,12 +277,7 @@ async fn a_stranger_in_chromium_gets_no_badge_and_only_the_emailed_link_changes_
     assert_eq!(heading_on(c, "/registered").await, "Check your inbox");
     assert!(!c.source().await.unwrap().contains(&token), "no token");
     assert_eq!(app.stored_attendee(id).await, before, "no row changed");
-    let badge = app
-        .client
-        .get(app.url(&format!("/b/{token}")))
-        .send()
-        .await
-        .unwrap();
+    let badge = app.get(&format!("/b/{token}")).await;
     assert_eq!(badge.status(), 200, "the real badge keeps working");
 
     // A link that is not ours opens nothing.
@@ -442,38 +338,6 @@ async fn a_stranger_in_chromium_gets_no_badge_and_only_the_emailed_link_changes_
     assert_eq!((last.granted, last.source.as_str()), (false, "attendee"));
     assert_eq!(last.wording, badgetrail::domain::attendee::CONSENT_WORDING);
     b.client.clone().close().await.unwrap();
-}
-
-/// Signs a browser in through the login form as a new `<role>-user`, asking for `next`.
-pub async fn browser_login(c: &Client, app: &TestApp, role: Role, next: &str) {
-    let name = app.role_user(role).await;
-    submit_login(c, app, &name, next).await;
-}
-
-/// Fills in and submits the login form for an existing account whose password is
-/// "correct horse battery".
-pub async fn submit_login(c: &Client, app: &TestApp, username: &str, next: &str) {
-    c.goto(&app.url(&format!("/login?next={next}")))
-        .await
-        .unwrap();
-    c.find(Locator::Id("username"))
-        .await
-        .unwrap()
-        .send_keys(username)
-        .await
-        .unwrap();
-    c.find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys("correct horse battery")
-        .await
-        .unwrap();
-    c.find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
 }
 
 /// The page size (width, height) in points of the first page of a PDF.

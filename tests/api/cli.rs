@@ -1,10 +1,11 @@
 //! The `badgetrail` command: event import/export round trips, all-or-nothing imports, users.
 
-use std::{path::Path, process::Command};
+use std::path::Path;
 
-use crate::helpers::{Db, fresh_database};
-
-const BIN: &str = env!("CARGO_BIN_EXE_badgetrail");
+use crate::support::{
+    app::{Db, fresh_database},
+    command::{badgetrail, output},
+};
 
 fn examples() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/examples"))
@@ -12,20 +13,10 @@ fn examples() -> &'static Path {
 
 /// Runs the binary against `db_url` with everything else local to `dir`.
 fn run(dir: &Path, db_url: &str, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(BIN)
-        .args(args)
-        .current_dir(dir)
-        .env("BADGETRAIL_DATABASE_URL", db_url)
-        .env("BADGETRAIL_MAIL__OUTBOX_DIR", dir.join("outbox"))
-        .env("BADGETRAIL_KEYS_DIR", dir.join("keys"))
-        .env("BADGETRAIL_NEW_PASSWORD", "correct horse battery")
-        .env_remove("DATABASE_URL")
-        .output()
-        .expect("binary runs");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
+    output(
+        badgetrail(dir, db_url)
+            .args(args)
+            .env("BADGETRAIL_NEW_PASSWORD", "correct horse battery"),
     )
 }
 

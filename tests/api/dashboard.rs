@@ -15,11 +15,14 @@ use badgetrail::{
 use jiff::{SignedDuration, Timestamp};
 
 use crate::{
-    edm_support::{CAMPAIGN_FILE, campaign},
-    helpers::{Db, TestApp, spawn_app},
-    kiosk_support::seed_event_now,
-    lead_support::{finish_build, get, sales_user, signed_in},
     on_both_backends,
+    support::{
+        app::{Db, TestApp, spawn_app},
+        campaign::{CAMPAIGN_FILE, campaign},
+        door::seed_event_now,
+        staff::{get, sales_user, signed_in},
+        stored_leads::finish_build,
+    },
 };
 
 on_both_backends!(

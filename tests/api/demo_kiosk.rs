@@ -6,7 +6,7 @@ use badgetrail::{demo, store::ts};
 use jiff::{Timestamp, tz::TimeZone};
 use serde_json::{Value, json};
 
-use crate::helpers::{Db, spawn_app};
+use crate::support::app::{Db, spawn_app};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_runs_today_and_its_printed_pairing_code_pairs_a_kiosk_that_counts_scans() {

@@ -1,33 +1,14 @@
 //! `badgetrail campaign ...` on the real binary: campaign files in and out, the audience,
 //! returned mail, the report.
 
-use std::path::Path;
-use std::process::Command;
-
 use jiff::Timestamp;
 
-use crate::helpers::{Db, fresh_database, test_settings};
-
-const BIN: &str = env!("CARGO_BIN_EXE_badgetrail");
+use crate::support::{
+    app::{Db, fresh_database, test_settings},
+    command::run_in as run,
+};
 
 crate::on_both_backends!(campaign_commands_take_files_whole_and_read_returned_mail);
-
-fn run(dir: &Path, db_url: &str, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(BIN)
-        .args(args)
-        .current_dir(dir)
-        .env_remove("DATABASE_URL")
-        .env("BADGETRAIL_DATABASE_URL", db_url)
-        .env("BADGETRAIL_KEYS_DIR", dir.join("keys"))
-        .env("BADGETRAIL_MAIL__OUTBOX_DIR", dir.join("outbox"))
-        .output()
-        .expect("binary runs");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 async fn campaign_commands_take_files_whole_and_read_returned_mail(db: Db) {
     let dir = tempfile::tempdir().unwrap();
@@ -70,7 +51,7 @@ async fn campaign_commands_take_files_whole_and_read_returned_mail(db: Db) {
     .unwrap();
 
     let good = dir.path().join("campaign.toml");
-    std::fs::write(&good, crate::edm_support::CAMPAIGN_FILE).unwrap();
+    std::fs::write(&good, crate::support::campaign::CAMPAIGN_FILE).unwrap();
     let bad = dir.path().join("bad.toml");
     std::fs::write(
         &bad,

@@ -4,28 +4,24 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use badgetrail::{config::Settings, context::Context};
 use jiff::Timestamp;
 
-use crate::edm_support::{CAMPAIGN_FILE, eml_files};
-use crate::email_smtp::{SinkOptions, SmtpSink};
-use crate::helpers::{Db, fresh_database, test_settings};
+use crate::support::app::{Db, fresh_database, test_settings};
+use crate::support::campaign::{CAMPAIGN_FILE, eml_files};
+use crate::support::command::badgetrail;
+use crate::support::smtp_sink::{SinkOptions, SmtpSink};
 
-const BIN: &str = env!("CARGO_BIN_EXE_badgetrail");
 const RECIPIENTS: usize = 240;
 
 crate::on_both_backends!(kill_9_mid_campaign_then_restart_sends_everyone_once);
 
 fn sender(dir: &Path, db_url: &str, smtp_port: u16) -> Child {
-    Command::new(BIN)
+    badgetrail(dir, db_url)
         .args(["campaign", "send", "after", "--event", "cloud-summit-2026"])
-        .current_dir(dir)
-        .env_remove("DATABASE_URL")
-        .env("BADGETRAIL_DATABASE_URL", db_url)
-        .env("BADGETRAIL_KEYS_DIR", dir.join("keys"))
         .env("BADGETRAIL_MAIL__TRANSPORT", "smtp")
         .env("BADGETRAIL_MAIL__SMTP_HOST", "127.0.0.1")
         .env("BADGETRAIL_MAIL__SMTP_PORT", smtp_port.to_string())

@@ -1,18 +1,18 @@
 //! Scanning through the camera in headless Chromium, its camera fed a video of a real badge,
 //! and the plain-words message when the camera is refused.
 
-use badgetrail::door;
 use fantoccini::Locator;
-use jiff::Timestamp;
 use serde_json::Value;
 
+use crate::support::door::new_device;
 use crate::{
-    browser::browser,
-    helpers::{Db, spawn_app},
-    kiosk_support::{
-        RESULT, eventually, field, pair_kiosk, register, seed_event_now, stored_scans, wedge_scan,
-    },
     kiosk_video::{add_noise, badge_frame, shrunk, write_y4m},
+    support::{
+        app::{Db, spawn_app},
+        browser::browser,
+        door::{register, seed_event_now, stored_scans},
+        kiosk_page::{RESULT, eventually, field, pair_kiosk, wedge_scan},
+    },
 };
 
 const DECODER: &str = "return { has: 'BarcodeDetector' in window, stats: window.kiosk.decodeStats(), \
@@ -26,15 +26,7 @@ async fn a_badge_held_to_the_camera_is_scanned_once_and_stored_for_its_attendee(
     let event = seed_event_now(&app).await;
     let people = register(&app, 2).await;
     let (badge, attendee_id) = people[1].clone();
-    let device = door::create_device(
-        &app.ctx,
-        &event,
-        Some("Main Hall"),
-        "Door",
-        Timestamp::now(),
-    )
-    .await
-    .unwrap();
+    let device = new_device(&app, &event, Some("Main Hall"), "Door").await;
 
     // Ten frames of the badge, off centre and smaller on grey, with sensor noise; Chromium
     // loops the file as its camera.
@@ -137,15 +129,7 @@ async fn a_refused_camera_is_explained_in_plain_words() {
     };
     let event = app.seed_event().await;
     let people = register(&app, 1).await;
-    let device = door::create_device(
-        &app.ctx,
-        &event,
-        Some("Main Hall"),
-        "Door",
-        Timestamp::now(),
-    )
-    .await
-    .unwrap();
+    let device = new_device(&app, &event, Some("Main Hall"), "Door").await;
     let Some(b) = browser(&[
         "--use-fake-device-for-media-stream",
         "--deny-permission-prompts",
@@ -196,15 +180,7 @@ async fn staff_choose_among_several_cameras() {
         return;
     };
     let event = app.seed_event().await;
-    let device = door::create_device(
-        &app.ctx,
-        &event,
-        Some("Main Hall"),
-        "Door",
-        Timestamp::now(),
-    )
-    .await
-    .unwrap();
+    let device = new_device(&app, &event, Some("Main Hall"), "Door").await;
     let Some(b) = browser(&[
         "--use-fake-device-for-media-stream=device-count=2",
         "--use-fake-ui-for-media-stream",

@@ -3,18 +3,15 @@
 
 use std::collections::HashSet;
 
-use badgetrail::door;
 use fantoccini::{Client, Locator};
-use jiff::Timestamp;
 use serde_json::Value;
 
-use crate::{
+use crate::support::door::new_device;
+use crate::support::{
+    app::{Db, TestApp, spawn_app},
     browser::browser,
-    helpers::{Db, TestApp, spawn_app},
-    kiosk_support::{
-        QUEUED, RESULT, eventually, field, pair_kiosk, register, seed_event_now, set_offline,
-        stored_scans, wedge_scan,
-    },
+    door::{register, seed_event_now, stored_scans},
+    kiosk_page::{QUEUED, RESULT, eventually, field, pair_kiosk, set_offline, wedge_scan},
 };
 
 /// Scans every badge through the wedge; each is accepted on the device and queued behind the
@@ -62,15 +59,7 @@ async fn fifty_badges_scanned_with_the_network_cut_are_stored_once_each() {
     };
     let event = seed_event_now(&app).await;
     let badges = register(&app, 50).await;
-    let device = door::create_device(
-        &app.ctx,
-        &event,
-        Some("Main Hall"),
-        "Door",
-        Timestamp::now(),
-    )
-    .await
-    .unwrap();
+    let device = new_device(&app, &event, Some("Main Hall"), "Door").await;
     let Some(b) = browser(&[]).await else { return };
     let c = &b.client;
     pair_kiosk(c, &app, &device.pairing_code).await;
@@ -101,15 +90,7 @@ async fn fifty_badges_scanned_while_the_server_is_stopped_are_stored_after_its_r
     };
     let event = seed_event_now(&app).await;
     let badges = register(&app, 50).await;
-    let device = door::create_device(
-        &app.ctx,
-        &event,
-        Some("Main Hall"),
-        "Door",
-        Timestamp::now(),
-    )
-    .await
-    .unwrap();
+    let device = new_device(&app, &event, Some("Main Hall"), "Door").await;
     let Some(b) = browser(&[]).await else { return };
     let c = &b.client;
     pair_kiosk(c, &app, &device.pairing_code).await;
@@ -140,15 +121,7 @@ async fn a_forged_badge_is_refused_offline_and_its_refusal_uploaded_later() {
     };
     let event = seed_event_now(&app).await;
     let badges = register(&app, 1).await;
-    let device = door::create_device(
-        &app.ctx,
-        &event,
-        Some("Main Hall"),
-        "Door",
-        Timestamp::now(),
-    )
-    .await
-    .unwrap();
+    let device = new_device(&app, &event, Some("Main Hall"), "Door").await;
     let Some(b) = browser(&[]).await else { return };
     let c = &b.client;
     pair_kiosk(c, &app, &device.pairing_code).await;
@@ -183,15 +156,7 @@ async fn a_tab_reloaded_while_the_server_is_down_opens_offline_and_keeps_its_que
     };
     let event = seed_event_now(&app).await;
     let badges = register(&app, 3).await;
-    let device = door::create_device(
-        &app.ctx,
-        &event,
-        Some("Main Hall"),
-        "Door",
-        Timestamp::now(),
-    )
-    .await
-    .unwrap();
+    let device = new_device(&app, &event, Some("Main Hall"), "Door").await;
     let Some(b) = browser(&[]).await else { return };
     let c = &b.client;
     pair_kiosk(c, &app, &device.pairing_code).await;

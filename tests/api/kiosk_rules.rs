@@ -2,17 +2,14 @@
 //! the server says once the scans arrive, and a kiosk not bound to a room scans nothing
 //! before staff choose one.
 
-use badgetrail::door;
 use fantoccini::Locator;
-use jiff::Timestamp;
 
-use crate::{
+use crate::support::door::new_device;
+use crate::support::{
+    app::{Db, spawn_app},
     browser::browser,
-    helpers::{Db, spawn_app},
-    kiosk_support::{
-        QUEUED, RESULT, eventually, field, pair_kiosk, register, seed_event_now,
-        seed_event_now_with, set_offline, stored_scans, wedge_scan,
-    },
+    door::{register, seed_event_now, seed_event_now_with, stored_scans},
+    kiosk_page::{QUEUED, RESULT, eventually, field, pair_kiosk, set_offline, wedge_scan},
 };
 
 /// The verdict on screen for the scan with `nonce`, once it came from `source`.
@@ -32,15 +29,7 @@ async fn offline_verdicts_are_the_verdicts_the_server_gives_later() {
     // the afternoon.
     let event = seed_event_now(&app).await;
     let people = register(&app, 2).await;
-    let hall = door::create_device(
-        &app.ctx,
-        &event,
-        Some("Main Hall"),
-        "Hall",
-        Timestamp::now(),
-    )
-    .await
-    .unwrap();
+    let hall = new_device(&app, &event, Some("Main Hall"), "Hall").await;
     let Some(b) = browser(&[]).await else { return };
     let c = &b.client;
     pair_kiosk(c, &app, &hall.pairing_code).await;
@@ -87,15 +76,7 @@ async fn with_no_session_running_a_scan_is_refused_offline_as_online() {
     })
     .await;
     let people = register(&app, 1).await;
-    let device = door::create_device(
-        &app.ctx,
-        &event,
-        Some("Main Hall"),
-        "Door",
-        Timestamp::now(),
-    )
-    .await
-    .unwrap();
+    let device = new_device(&app, &event, Some("Main Hall"), "Door").await;
     let Some(b) = browser(&[]).await else { return };
     let c = &b.client;
     pair_kiosk(c, &app, &device.pairing_code).await;
@@ -131,9 +112,7 @@ async fn a_kiosk_without_a_room_scans_nothing_until_staff_choose_one() {
     };
     let event = seed_event_now(&app).await;
     let people = register(&app, 1).await;
-    let device = door::create_device(&app.ctx, &event, None, "Roaming", Timestamp::now())
-        .await
-        .unwrap();
+    let device = new_device(&app, &event, None, "Roaming").await;
     let Some(b) = browser(&[]).await else { return };
     let c = &b.client;
     pair_kiosk(c, &app, &device.pairing_code).await;

@@ -10,38 +10,22 @@ use fantoccini::Locator;
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
+use crate::support::door::new_device;
+use crate::support::door::paired_kiosk;
 use crate::{
-    browser::browser,
-    helpers::{Db, TestApp, spawn_app},
-    kiosk_support::{
-        QUEUED, eventually, field, pair_kiosk, register, seed_event_now, set_offline, stored_scans,
-        wedge_scan,
-    },
     on_both_backends,
+    support::{
+        app::{Db, TestApp, spawn_app},
+        browser::browser,
+        door::{register, seed_event_now, stored_scans},
+        kiosk_page::{QUEUED, eventually, field, pair_kiosk, set_offline, wedge_scan},
+    },
 };
 
 on_both_backends!(
     a_device_gets_its_own_state_and_its_event_keys_rooms_and_sessions,
     device_state_needs_a_live_token,
 );
-
-async fn pair_over_http(app: &TestApp, event: &EventRecord, room: Option<&str>) -> String {
-    let d = door::create_device(&app.ctx, event, room, "Door", Timestamp::now())
-        .await
-        .unwrap();
-    let r = app
-        .client
-        .post(app.url("/api/v1/devices/pair"))
-        .json(&json!({ "code": d.pairing_code }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    r.json::<Value>().await.unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
 
 async fn device_self(app: &TestApp, token: Option<&str>) -> (u16, Value) {
     let mut req = app.client.get(app.url("/api/v1/devices/self"));
@@ -84,9 +68,9 @@ async fn a_device_gets_its_own_state_and_its_event_keys_rooms_and_sessions(db: D
     let event = app.seed_event().await;
     let other = seed_other_event(&app).await;
     let people = register(&app, 2).await;
-    let bound = pair_over_http(&app, &event, Some("Main Hall")).await;
-    let free = pair_over_http(&app, &event, None).await;
-    let elsewhere = pair_over_http(&app, &other, None).await;
+    let bound = paired_kiosk(&app, &event, Some("Main Hall"), "Door").await;
+    let free = paired_kiosk(&app, &event, None, "Door").await;
+    let elsewhere = paired_kiosk(&app, &other, None, "Door").await;
 
     let (status, s) = device_self(&app, Some(&bound)).await;
     assert_eq!(status, 200, "{s}");
@@ -182,7 +166,7 @@ async fn device_state_needs_a_live_token(db: Db) {
         return;
     };
     let event = app.seed_event().await;
-    let token = pair_over_http(&app, &event, Some("Main Hall")).await;
+    let token = paired_kiosk(&app, &event, Some("Main Hall"), "Door").await;
     let (status, body) = device_self(&app, None).await;
     assert_eq!(status, 401, "{body}");
     let (status, _) = device_self(&app, Some("not-a-token")).await;
@@ -226,15 +210,7 @@ async fn a_badge_reissued_after_pairing_is_refused_offline() {
     let event = seed_event_now(&app).await;
     let people = register(&app, 1).await;
     let (old_badge, attendee_id) = people[0].clone();
-    let device = door::create_device(
-        &app.ctx,
-        &event,
-        Some("Main Hall"),
-        "Door",
-        Timestamp::now(),
-    )
-    .await
-    .unwrap();
+    let device = new_device(&app, &event, Some("Main Hall"), "Door").await;
     let Some(b) = browser(&[]).await else { return };
     let c = &b.client;
     pair_kiosk(c, &app, &device.pairing_code).await;
@@ -296,9 +272,7 @@ async fn an_unbound_kiosk_chooses_its_room_from_the_list_and_shows_the_session_n
     };
     let event = seed_event_now(&app).await;
     let people = register(&app, 2).await;
-    let device = door::create_device(&app.ctx, &event, None, "Roaming", Timestamp::now())
-        .await
-        .unwrap();
+    let device = new_device(&app, &event, None, "Roaming").await;
     let Some(b) = browser(&[]).await else { return };
     let c = &b.client;
     pair_kiosk(c, &app, &device.pairing_code).await;
@@ -410,15 +384,7 @@ async fn a_bound_kiosk_shows_its_room_only() {
         return;
     };
     let event = seed_event_now(&app).await;
-    let device = door::create_device(
-        &app.ctx,
-        &event,
-        Some("Main Hall"),
-        "Door",
-        Timestamp::now(),
-    )
-    .await
-    .unwrap();
+    let device = new_device(&app, &event, Some("Main Hall"), "Door").await;
     let Some(b) = browser(&[]).await else { return };
     let c = &b.client;
     pair_kiosk(c, &app, &device.pairing_code).await;
@@ -453,15 +419,7 @@ async fn scans_the_server_will_not_read_are_set_aside_and_the_rest_sync() {
     };
     let event = seed_event_now(&app).await;
     let people = register(&app, 7).await;
-    let device = door::create_device(
-        &app.ctx,
-        &event,
-        Some("Main Hall"),
-        "Door",
-        Timestamp::now(),
-    )
-    .await
-    .unwrap();
+    let device = new_device(&app, &event, Some("Main Hall"), "Door").await;
     let Some(b) = browser(&[]).await else { return };
     let c = &b.client;
     pair_kiosk(c, &app, &device.pairing_code).await;

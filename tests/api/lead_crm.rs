@@ -15,9 +15,15 @@ use badgetrail::{domain::user::Role, formats::crm_export, leads::webhook::signat
 use jiff::Timestamp;
 use tokio::sync::mpsc;
 
-use crate::helpers::{Db, extract_csrf, spawn_app, spawn_app_with};
-use crate::lead_support::{fixture, record_outcomes, signed_in};
-use crate::leads_cli::run_with;
+use crate::support::command::run_with;
+use crate::support::{
+    app::{Db, spawn_app, spawn_app_with},
+    forms::extract_csrf,
+};
+use crate::support::{
+    staff::signed_in,
+    stored_leads::{fixture, record_outcomes},
+};
 
 crate::on_both_backends!(
     the_crm_presets_carry_owner_status_and_explanation,

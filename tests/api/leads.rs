@@ -13,9 +13,9 @@ use badgetrail::{
     leads,
 };
 
-use crate::{
-    helpers::{Db, spawn_app, spawn_app_with},
-    leads_support::{event_with_day, opts, package_of, sales_owners, write_file},
+use crate::support::{
+    app::{Db, spawn_app, spawn_app_with},
+    lead_build::{event_with_day, opts, package_of, sales_owners, write_file},
 };
 
 crate::on_both_backends!(
@@ -445,15 +445,7 @@ async fn the_build_button_builds_in_the_background_with_progress(db: Db) {
     let (event, _) = event_with_day(&app, 120, 4).await;
     let path = "/admin/events/cloud-summit-2026/leads";
     app.login_as(Role::Marketer).await;
-    let page = app
-        .client
-        .get(app.url(path))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.get_text(path).await;
     assert!(page.contains("no lead build has run yet"), "{page}");
     assert!(page.contains(">Build leads</button>"));
     // No CSRF token, no build.
@@ -485,11 +477,8 @@ async fn the_build_button_builds_in_the_background_with_progress(db: Db) {
     let mut status = serde_json::Value::Null;
     for _ in 0..200 {
         status = app
-            .client
-            .get(app.url(&format!("{path}/build.json")))
-            .send()
+            .get(&format!("{path}/build.json"))
             .await
-            .unwrap()
             .json()
             .await
             .unwrap();
@@ -506,15 +495,7 @@ async fn the_build_button_builds_in_the_background_with_progress(db: Db) {
         app.ctx.store.event_leads(event.id).await.unwrap().len(),
         120
     );
-    let page = app
-        .client
-        .get(app.url(path))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.get_text(path).await;
     assert!(
         page.contains("built ") && page.contains(">Rebuild leads</button>"),
         "{page}"

@@ -12,19 +12,22 @@ use std::{
 use axum::{Router, body::Bytes, http::HeaderMap, routing::post};
 use badgetrail::{
     domain::user::Role,
-    door,
     leads::{self, live_updates, watch_file},
-    store::{EventRecord, LiveLeadRow},
+    store::LiveLeadRow,
 };
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
+use crate::support::door::paired_kiosk;
 use crate::{
-    helpers::{Db, TestApp, extract_csrf, spawn_app, spawn_app_with},
-    kiosk_support::{register_as, seed_event_now_with},
-    lead_support::{get, signed_in},
-    leads_support::{event_with_day, opts},
     on_both_backends,
+    support::{
+        app::{Db, TestApp, spawn_app, spawn_app_with},
+        door::{register_as, seed_event_now_with},
+        forms::extract_csrf,
+        lead_build::{event_with_day, opts},
+        staff::{get, signed_in},
+    },
 };
 
 on_both_backends!(
@@ -104,21 +107,6 @@ async fn hook() -> (Hook, String) {
     );
     tokio::spawn(async move { axum::serve(listener, router).await });
     (hook, url)
-}
-
-async fn paired(app: &TestApp, event: &EventRecord, room: &str) -> String {
-    let d = door::create_device(&app.ctx, event, Some(room), "Door", Timestamp::now())
-        .await
-        .unwrap();
-    let r = app
-        .client
-        .post(app.url("/api/v1/devices/pair"))
-        .json(&json!({ "code": d.pairing_code }))
-        .send()
-        .await
-        .unwrap();
-    let body: Value = r.json().await.unwrap();
-    body["token"].as_str().unwrap().to_owned()
 }
 
 /// Sends one scan made `ago` before now (a kiosk that held it while offline) now.
@@ -212,7 +200,7 @@ async fn a_scan_at_the_door_updates_the_lead_and_alerts_the_owner_once(db: Db) {
     .unwrap();
     assert!(saved.is_ok(), "{saved:?}");
 
-    let door = paired(&app, &event, "Main Hall").await;
+    let door = paired_kiosk(&app, &event, Some("Main Hall"), "Door").await;
     let mins = jiff::SignedDuration::from_mins;
     scan_at(&app, &door, "n1", &ada, "entry", mins(16)).await;
     scan(&app, &door, "n2", &bob, "entry").await;

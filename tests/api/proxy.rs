@@ -23,9 +23,10 @@ use jiff::Timestamp;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
-use crate::{
-    crash::{Server, wait_until_serving},
-    helpers::{Db, cannot_run, fresh_database, valid_form},
+use crate::support::{
+    app::{Db, cannot_run, fresh_database},
+    forms::valid_form,
+    server_process::{Server, wait_until_serving},
 };
 
 /// Kiosks scanning at once.
@@ -355,7 +356,7 @@ async fn register(
         .text()
         .await
         .unwrap();
-    let mut form: Vec<(&str, String)> = vec![("csrf", crate::helpers::extract_csrf(&html))];
+    let mut form: Vec<(&str, String)> = vec![("csrf", crate::support::forms::extract_csrf(&html))];
     form.extend(valid_form(email));
     let mut request = client.post(&path).header("origin", proxy).form(&form);
     if let Some(f) = forwarded_for {

@@ -4,8 +4,11 @@
 use badgetrail::demo::programme::SLUG;
 
 use crate::{
-    helpers::{Db, TestApp, spawn_app_with, valid_form},
     on_both_backends,
+    support::{
+        app::{Db, TestApp, spawn_app_with},
+        forms::valid_form,
+    },
 };
 
 on_both_backends!(a_client_cannot_escape_the_limit_by_writing_forwarded_for);

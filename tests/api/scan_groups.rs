@@ -9,9 +9,13 @@ use jiff::{Timestamp, ToSpan};
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
+use crate::support::door::new_device;
 use crate::{
-    helpers::{Db, TestApp, register_badge, spawn_app, spawn_app_with, valid_form},
     on_both_backends,
+    support::{
+        app::{Db, TestApp, spawn_app, spawn_app_with},
+        forms::{register_badge, valid_form},
+    },
 };
 
 on_both_backends!(
@@ -28,9 +32,7 @@ fn during_k1() -> Timestamp {
 }
 
 async fn paired(app: &TestApp, event: &EventRecord) -> String {
-    let d = door::create_device(&app.ctx, event, Some("Main Hall"), "Door", Timestamp::now())
-        .await
-        .unwrap();
+    let d = new_device(&app, event, Some("Main Hall"), "Door").await;
     door::pair(&app.ctx, &d.pairing_code, Timestamp::now())
         .await
         .unwrap()

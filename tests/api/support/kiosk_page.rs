@@ -1,14 +1,12 @@
-//! What the kiosk browser tests share: pairing in the page, waiting on the page, cutting the
-//! network, and an event whose first session runs now.
+//! The kiosk in a browser: pairing it, typing a badge as a handheld scanner does, waiting on
+//! what the page shows, and cutting its network.
 
 use std::time::Duration;
 
-use badgetrail::{demo, domain::programme::Programme, store::EventRecord, store::ScanRow};
 use fantoccini::{Client, Locator, key::Key};
-use jiff::{Timestamp, tz::TimeZone};
 use serde_json::Value;
 
-use crate::helpers::{TestApp, register_badge, valid_form};
+use crate::support::app::TestApp;
 
 /// Polls `script` (a function body returning a value) until `done` holds, for at most `secs`.
 pub async fn eventually(
@@ -76,79 +74,6 @@ pub async fn wedge_scan(c: &Client, badge: &str) -> Value {
         field(v, "nonce") != old && field(v, "state") != "idle"
     })
     .await
-}
-
-/// Waits until the event has at least `n` stored scans, for at most `secs`.
-pub async fn stored_scans(app: &TestApp, event_id: i64, n: usize, secs: u64) -> Vec<ScanRow> {
-    let mut stored = Vec::new();
-    for _ in 0..secs * 10 {
-        stored = app.ctx.store.event_scans(event_id).await.unwrap();
-        if stored.len() >= n {
-            return stored;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    stored
-}
-
-/// Registers `n` attendees; their badge tokens and attendee ids.
-pub async fn register(app: &TestApp, n: usize) -> Vec<(String, i64)> {
-    let mut out = Vec::with_capacity(n);
-    for i in 0..n {
-        let token = register_badge(app, &valid_form(&format!("guest{i}@example.com"))).await;
-        let (_, attendee) = app.ctx.store.badge_by_token(&token).await.unwrap().unwrap();
-        out.push((token, attendee.id));
-    }
-    out
-}
-
-/// Registers one attendee under `name`; their badge token and attendee id.
-pub async fn register_as(app: &TestApp, email: &str, name: &str) -> (String, i64) {
-    let mut form = valid_form(email);
-    for (k, v) in &mut form {
-        if *k == "name" {
-            *v = name.to_owned();
-        }
-    }
-    let token = register_badge(app, &form).await;
-    let (_, attendee) = app.ctx.store.badge_by_token(&token).await.unwrap().unwrap();
-    (token, attendee.id)
-}
-
-/// The demo programme moved in time so that its first session (K1, Main Hall) started ten
-/// minutes ago; the event.
-pub async fn seed_event_now(app: &TestApp) -> EventRecord {
-    seed_event_now_with(app, |_| {}).await
-}
-
-/// `seed_event_now`, with the moved programme changed by `adjust` before it is imported.
-pub async fn seed_event_now_with(
-    app: &TestApp,
-    adjust: impl FnOnce(&mut Programme),
-) -> EventRecord {
-    let mut p = demo::programme::cloud_summit();
-    let first = p.sessions.iter().map(|s| s.starts_at).min().unwrap();
-    let shift = Timestamp::now().duration_since(first) - jiff::SignedDuration::from_mins(10);
-    for s in &mut p.sessions {
-        s.starts_at = s.starts_at.checked_add(shift).unwrap();
-        s.ends_at = s.ends_at.checked_add(shift).unwrap();
-    }
-    adjust(&mut p);
-    let tz = TimeZone::get(&p.event.time_zone).unwrap();
-    let day = |t: Timestamp| t.to_zoned(tz.clone()).date();
-    p.event.starts_on = day(p.sessions.iter().map(|s| s.starts_at).min().unwrap());
-    p.event.ends_on = day(p.sessions.iter().map(|s| s.ends_at).max().unwrap());
-    app.ctx
-        .store
-        .import_programme(&p, Timestamp::now())
-        .await
-        .unwrap();
-    app.ctx
-        .store
-        .event_by_slug(demo::programme::SLUG)
-        .await
-        .unwrap()
-        .unwrap()
 }
 
 /// Chromium's network emulation (a chromedriver extension): `offline` cuts the page off.

@@ -1,4 +1,5 @@
-//! Shared set-up of the follow-up email tests: attendees with leads, a campaign file, mail reading.
+//! Follow-up email (campaign) set-up: attendees with leads, the sample campaign file, the
+//! messages a send wrote, and returned mail (DSN) to post back.
 
 use std::path::Path;
 
@@ -9,7 +10,7 @@ use badgetrail::{
 };
 use jiff::Timestamp;
 
-use crate::helpers::TestApp;
+use super::{app::TestApp, forms::extract_csrf};
 
 /// Content for two topics (one with a tier-A variant) and the general fallback.
 pub const CAMPAIGN_FILE: &str = r#"
@@ -145,4 +146,110 @@ pub fn list_unsubscribe_url(header: &str, scheme: &str) -> String {
         .find(|p| p.starts_with(scheme))
         .unwrap_or_else(|| panic!("no {scheme} in {header}"))
         .to_owned()
+}
+
+const HARD_DSN: &str = "From: MAILER-DAEMON@mx.example.net\r
+Subject: Undelivered Mail Returned to Sender\r
+MIME-Version: 1.0\r
+Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\r
+\r
+--B\r
+Content-Type: text/plain\r
+\r
+Your message could not be delivered.\r
+--B\r
+Content-Type: message/delivery-status\r
+\r
+Reporting-MTA: dns; mx.example.net\r
+\r
+Final-Recipient: rfc822; RECIPIENT\r
+Action: ACTION\r
+Status: STATUS\r
+Diagnostic-Code: smtp; 550 5.1.1 User unknown\r
+--B--\r
+";
+
+/// A returned-mail report (DSN) for `recipient` with this action and status.
+pub fn dsn(recipient: &str, action: &str, status: &str) -> String {
+    HARD_DSN
+        .replace("RECIPIENT", recipient)
+        .replace("ACTION", action)
+        .replace("STATUS", status)
+}
+
+/// Seven attendees covering each rule of `CAMPAIGN_FILE`: (ids in order) ada A big-data, bob B big-data,
+/// cy C ai, dee no consent, eve tier X, fay no lead, gil B security (no content: general).
+pub async fn audience(app: &TestApp) -> (EventRecord, Vec<i64>) {
+    let event = app.seed_event().await;
+    let ids = register(
+        app,
+        &event,
+        &[
+            ("Ada Lovelace", "ada@example.com", true),
+            ("Bob Babbage", "bob@example.com", true),
+            ("Cy Shannon", "cy@example.com", true),
+            ("Dee Hopper", "dee@example.com", false),
+            ("Eve Turing", "eve@example.com", true),
+            ("Fay Noether", "fay@example.com", true),
+            ("Gil Knuth", "gil@example.com", true),
+        ],
+    )
+    .await;
+    leads(
+        app,
+        &event,
+        &[
+            (ids[0], "A", Some("big-data")),
+            (ids[1], "B", Some("big-data")),
+            (ids[2], "C", Some("ai")),
+            (ids[3], "A", Some("ai")),
+            (ids[4], "X", Some("big-data")),
+            (ids[6], "B", Some("security")),
+        ],
+    )
+    .await;
+    (event, ids)
+}
+
+/// Posts a form on `page` to `action` with the CSRF token the page holds.
+pub async fn form(
+    app: &TestApp,
+    page: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let html = app.get_text(page).await;
+    let csrf = extract_csrf(&html);
+    let mut body: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+    body.extend_from_slice(fields);
+    app.client
+        .post(app.url(action))
+        .form(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Creates campaign `name` (`short_name`) through the campaigns page and imports
+/// `CAMPAIGN_FILE` into it; the campaign page's path.
+pub async fn new_campaign(app: &TestApp, slug: &str, name: &str, short_name: &str) -> String {
+    let list = format!("/admin/events/{slug}/campaigns");
+    let r = form(
+        app,
+        &list,
+        &list,
+        &[("name", name), ("short_name", short_name)],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let page = format!("{list}/{short_name}");
+    let r = form(
+        app,
+        &page,
+        &format!("{page}/import"),
+        &[("file", CAMPAIGN_FILE)],
+    )
+    .await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    page
 }

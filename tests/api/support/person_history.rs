@@ -5,10 +5,11 @@ use jiff::{SignedDuration, Timestamp};
 use secrecy::ExposeSecret;
 use sqlx::Row;
 
-use crate::{
-    edm_support::{CAMPAIGN_FILE, campaign},
-    helpers::{TestApp, post_registration, valid_form},
-    leads_support::opts,
+use crate::support::{
+    app::TestApp,
+    campaign::{CAMPAIGN_FILE, campaign},
+    forms::{post_registration, valid_form},
+    lead_build::opts,
 };
 
 pub const EMAIL: &str = "zelda.quinterra@example.com";

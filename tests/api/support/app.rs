@@ -2,9 +2,19 @@
 
 use std::path::PathBuf;
 
-use badgetrail::{app::Application, config::Settings, context::Context, demo, store::EventRecord};
+use badgetrail::{
+    app::Application,
+    config::Settings,
+    context::Context,
+    demo,
+    domain::slug::Slug,
+    store::{EventRecord, Store},
+};
+use jiff::Timestamp;
 use secrecy::SecretString;
 use tokio::sync::oneshot;
+
+use super::forms::extract_csrf;
 
 /// Which database a test runs against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,11 +30,11 @@ macro_rules! on_both_backends {
         $(mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                super::$name($crate::helpers::Db::Sqlite).await
+                super::$name($crate::support::app::Db::Sqlite).await
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                super::$name($crate::helpers::Db::Postgres).await
+                super::$name($crate::support::app::Db::Postgres).await
             }
         })+
     };
@@ -179,11 +189,7 @@ pub async fn spawn_app_with(db: Db, adjust: impl FnOnce(&mut Settings)) -> Optio
     adjust(&mut settings);
     let ctx = Context::build(settings.clone()).await.expect("context");
     let (tx, server) = serve(ctx.clone(), listener);
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(true)
-        .build()
-        .unwrap();
+    let client = fresh_client();
     Some(TestApp {
         address: format!("http://127.0.0.1:{port}"),
         ctx,
@@ -194,6 +200,15 @@ pub async fn spawn_app_with(db: Db, adjust: impl FnOnce(&mut Settings)) -> Optio
         settings,
         _db: fresh,
     })
+}
+
+/// A client as a browser of its own: its own cookies, redirects not followed.
+pub fn fresh_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap()
 }
 
 type Server = tokio::task::JoinHandle<anyhow::Result<()>>;
@@ -268,11 +283,7 @@ impl TestApp {
         settings.public_url = format!("http://127.0.0.1:{port}");
         let ctx = Context::build(settings.clone()).await.expect("context");
         let (tx, server) = serve(ctx.clone(), listener);
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .cookie_store(true)
-            .build()
-            .unwrap();
+        let client = fresh_client();
         TestApp {
             address: format!("http://127.0.0.1:{port}"),
             ctx,
@@ -290,6 +301,16 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
+    }
+
+    /// A GET of `path` with this app's client (its cookies, no redirects followed).
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    /// The body of a GET of `path` with this app's client, whatever the status.
+    pub async fn get_text(&self, path: &str) -> String {
+        self.get(path).await.text().await.unwrap()
     }
 
     /// Imports the demo programme and returns the event.
@@ -310,16 +331,7 @@ impl TestApp {
 
     /// The CSRF token this client's cookie holds, fetched from a form page.
     pub async fn csrf(&self, path: &str) -> String {
-        let html = self
-            .client
-            .get(self.url(path))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        extract_csrf(&html)
+        extract_csrf(&self.get_text(path).await)
     }
 
     /// Creates a staff user and signs this client in as them.
@@ -400,104 +412,57 @@ impl TestApp {
     }
 }
 
-/// The badge link and the "my registration" link of the newest badge email to `to` in the
-/// outbox, as absolute URLs.
-pub fn emailed_links(app: &TestApp, to: &str) -> (String, String) {
-    let mut newest: Option<(std::time::SystemTime, String)> = None;
-    for entry in std::fs::read_dir(app.outbox()).unwrap() {
-        let path = entry.unwrap().path();
-        let raw = std::fs::read(&path).unwrap();
-        let msg = mail_parser::MessageParser::default().parse(&raw).unwrap();
-        let addressed = msg
-            .to()
-            .and_then(|a| a.first())
-            .and_then(|a| a.address())
-            .is_some_and(|a| a.eq_ignore_ascii_case(to));
-        let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
-        if addressed && newest.as_ref().is_none_or(|(t, _)| modified >= *t) {
-            newest = Some((modified, msg.body_text(0).unwrap().into_owned()));
-        }
-    }
-    let (_, text) = newest.unwrap_or_else(|| panic!("no badge email to {to} in the outbox"));
-    let link = |part: &str| {
-        text.split_whitespace()
-            .find(|w| w.starts_with(&app.address) && w[app.address.len()..].starts_with(part))
-            .unwrap_or_else(|| panic!("no {part} link in {text}"))
-            .to_owned()
-    };
-    (link("/b/"), link("/me/"))
-}
-
-pub fn extract_csrf(html: &str) -> String {
-    let marker = "name=\"csrf\" value=\"";
-    let start = html.find(marker).expect("page has a CSRF field") + marker.len();
-    html[start..start + 43].to_owned()
-}
-
-/// A complete, valid registration form.
-pub fn valid_form(email: &str) -> Vec<(&'static str, String)> {
-    vec![
-        ("name", "Ada Lovelace".into()),
-        ("email", email.into()),
-        ("company", "Analytical Engines".into()),
-        ("job_title", "CTO".into()),
-        ("country", "United Kingdom".into()),
-        ("phone", "".into()),
-        ("decision_role", "decision_maker".into()),
-        ("purchase_stage", "look_for_suppliers".into()),
-        ("industry", "software".into()),
-        ("company_size", "51_200".into()),
-        ("interests", "ai".into()),
-        ("interests", "big-data".into()),
-        ("marketing_consent", "yes".into()),
-    ]
-}
-
-/// Posts a registration form with this client's CSRF token.
-pub async fn post_registration(
-    app: &TestApp,
-    fields: &[(&'static str, String)],
-) -> reqwest::Response {
-    let path = format!("/e/{}/register", demo::programme::SLUG);
-    let csrf = app.csrf(&path).await;
-    let mut form: Vec<(&str, String)> = vec![("csrf", csrf)];
-    form.extend(fields.iter().cloned());
-    app.client
-        .post(app.url(&path))
-        .form(&form)
-        .send()
+/// A second event with the demo's topics.
+pub async fn data_days(app: &TestApp) -> EventRecord {
+    let mut p = badgetrail::demo::programme::cloud_summit();
+    p.event.slug = Slug::parse("data-days-2026").unwrap();
+    p.event.name = "Data Days 2026".into();
+    let store = &app.ctx.store;
+    store.import_programme(&p, Timestamp::now()).await.unwrap();
+    store
+        .event_by_slug("data-days-2026")
         .await
+        .unwrap()
         .unwrap()
 }
 
-/// The badge token from a registration redirect.
-/// Registers through the public form (which shows no badge) and returns the badge token the
-/// attendee's email carries, read from the store.
-pub async fn register_badge(app: &TestApp, fields: &[(&'static str, String)]) -> String {
-    let r = post_registration(app, fields).await;
-    assert_eq!(r.status(), 303, "registration accepted");
-    assert_eq!(
-        r.headers()["location"],
-        format!("/e/{}/registered", demo::programme::SLUG).as_str()
-    );
-    let email = fields
-        .iter()
-        .find(|(k, _)| *k == "email")
-        .map(|(_, v)| badgetrail::domain::email::Email::parse(v).expect("a valid address"))
-        .expect("an email field");
-    let event = app
-        .ctx
-        .store
+/// A fresh database migrated only up to `version`, holding the sample event: what the code
+/// of that schema left behind.
+pub async fn old_database(
+    db: Db,
+    dir: &std::path::Path,
+    version: i64,
+) -> Option<(FreshDb, Store, badgetrail::store::EventRecord)> {
+    let fresh = fresh_database(db, dir).await?;
+    let store = Store::connect_without_migrating(&fresh.url, 2)
+        .await
+        .unwrap();
+    store.migrate_up_to(version).await.unwrap();
+    store
+        .import_programme(&demo::programme::cloud_summit(), Timestamp::now())
+        .await
+        .unwrap();
+    let event = store
         .event_by_slug(demo::programme::SLUG)
         .await
         .unwrap()
-        .expect("the seeded event");
-    let id = app
-        .ctx
-        .store
-        .attendee_id_by_email(event.id, email.as_str())
-        .await
-        .unwrap()
-        .expect("registered");
-    app.ctx.store.attendee(id).await.unwrap().unwrap().token
+        .unwrap();
+    Some((fresh, store, event))
+}
+
+/// Runs SQL as the code of an earlier schema wrote it, straight on the database.
+pub async fn raw(db: Db, url: &str, sql: String) {
+    let sql = sqlx::AssertSqlSafe(sql);
+    match db {
+        Db::Sqlite => {
+            let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+            sqlx::query(sql).execute(&pool).await.unwrap();
+            pool.close().await;
+        }
+        Db::Postgres => {
+            let pool = sqlx::PgPool::connect(url).await.unwrap();
+            sqlx::query(sql).execute(&pool).await.unwrap();
+            pool.close().await;
+        }
+    }
 }
