@@ -22,10 +22,10 @@ use fantoccini::{
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
-use crate::support::door::new_device;
 use crate::support::{
     app::{Db, TestApp, cannot_run, spawn_app},
-    browser::{browser, browser_login, submit_login},
+    browser::{browser, browser_login, click, submit_login, type_into},
+    door::new_device,
     forms::{emailed_links, register_badge, valid_form},
     kiosk_page::pair_kiosk,
     staff_pages::{DESKTOP, PHONE, Page, page, screenshot, seed, set_viewport},
@@ -305,24 +305,14 @@ async fn every_page_of_every_role_passes_axe_and_is_kept_as_screenshots() {
         t.visit("attendee", p).await;
     }
     t.goto(&format!("/e/{SLUG}/register")).await;
-    c.find(Locator::Css("form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, Locator::Css("form button[type=submit]")).await;
     c.wait()
         .for_element(Locator::Id("form-errors"))
         .await
         .unwrap();
     t.judge("attendee", "register with errors").await;
     t.goto(&attendee.unsubscribe).await;
-    c.find(Locator::Css("main form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, Locator::Css("main form button[type=submit]")).await;
     c.wait()
         .for_element(Locator::XPath("//h1[text()='You are unsubscribed']"))
         .await
@@ -336,18 +326,16 @@ async fn every_page_of_every_role_passes_axe_and_is_kept_as_screenshots() {
     t.goto(&attendee.badge).await;
     t.judge("attendee", "badge replaced").await;
     t.goto(&attendee.manage).await;
-    c.find(Locator::Css("form[action$='/erase'] input[name=confirm]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(Locator::Css("form[action$='/erase'] button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(
+        c,
+        Locator::Css("form[action$='/erase'] input[name=confirm]"),
+    )
+    .await;
+    click(
+        c,
+        Locator::Css("form[action$='/erase'] button[type=submit]"),
+    )
+    .await;
     wait_until_path(c, &attendee.manage, "leave").await;
     t.judge("attendee", "registration deleted").await;
 
@@ -544,7 +532,7 @@ async fn the_main_controls_work_from_the_keyboard_with_a_visible_focus() {
         admin_pages
             .iter()
             .find(|p| p.name == name)
-            .unwrap_or_else(|| panic!("no {name} page in phone::seed"))
+            .unwrap_or_else(|| panic!("no {name} page in staff_pages::seed"))
             .path
             .clone()
     };
@@ -591,12 +579,7 @@ async fn the_main_controls_work_from_the_keyboard_with_a_visible_focus() {
         )
         .await,
     );
-    c.find(Locator::Id("username"))
-        .await
-        .unwrap()
-        .send_keys(&user)
-        .await
-        .unwrap();
+    type_into(c, Locator::Id("username"), &user).await;
     let password = c.find(Locator::Id("password")).await.unwrap();
     password.send_keys("correct horse battery").await.unwrap();
     password.send_keys(&Key::Enter.to_string()).await.unwrap();

@@ -5,7 +5,7 @@ use badgetrail::domain::user::Role;
 use crate::{
     on_both_backends,
     support::{
-        app::{Db, spawn_app},
+        app::{Db, demo_event, spawn_app},
         forms::{post_registration, valid_form},
     },
 };
@@ -60,13 +60,7 @@ async fn anonymous_requests_are_sent_to_login(db: Db) {
             "{path}"
         );
     }
-    let event = app
-        .ctx
-        .store
-        .event_by_slug(badgetrail::demo::programme::SLUG)
-        .await
-        .unwrap()
-        .unwrap();
+    let event = demo_event(&app.ctx.store).await;
     let (rows, _) = app
         .ctx
         .store
@@ -75,15 +69,14 @@ async fn anonymous_requests_are_sent_to_login(db: Db) {
         .unwrap();
     let csrf = app.csrf("/login").await;
     let r = app
-        .client
-        .post(app.url(&format!(
-            "/admin/events/{}/attendees/{}/reissue",
-            event.info.slug, rows[0].id
-        )))
-        .form(&[("csrf", csrf), ("confirm", "yes".into())])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &format!(
+                "/admin/events/{}/attendees/{}/reissue",
+                event.info.slug, rows[0].id
+            ),
+            &[("csrf", csrf), ("confirm", "yes".into())],
+        )
+        .await;
     assert!(
         r.headers()["location"]
             .to_str()
@@ -113,12 +106,11 @@ async fn each_role_sees_only_what_it_may(db: Db) {
         let (path, _) = &paths_here[2];
         let csrf = app.csrf("/login").await;
         let r = app
-            .client
-            .post(app.url(&format!("{path}/reissue")))
-            .form(&[("csrf", csrf), ("confirm", "yes".into())])
-            .send()
-            .await
-            .unwrap();
+            .post_form(
+                &format!("{path}/reissue"),
+                &[("csrf", csrf), ("confirm", "yes".into())],
+            )
+            .await;
         let expected = if matches!(role, Role::Admin | Role::Staff) {
             303
         } else {
@@ -135,38 +127,30 @@ async fn wrong_password_is_refused_and_logout_ends_the_login(db: Db) {
     app.login_as(Role::Admin).await;
     assert_eq!(app.get("/admin").await.status(), 200);
     let csrf = app.csrf("/admin").await;
-    let r = app
-        .client
-        .post(app.url("/logout"))
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let r = app.post_form("/logout", &[("csrf", csrf.as_str())]).await;
     assert_eq!(r.status(), 303);
     assert_eq!(app.get("/admin").await.status(), 303);
 
     let csrf = app.csrf("/login").await;
     let r = app
-        .client
-        .post(app.url("/login"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("username", "admin-user"),
-            ("password", "wrong password!!"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            "/login",
+            &[
+                ("csrf", csrf.as_str()),
+                ("username", "admin-user"),
+                ("password", "wrong password!!"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 401);
     let r = app
-        .client
-        .post(app.url("/login"))
-        .form(&[
-            ("username", "admin-user"),
-            ("password", "correct horse battery"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            "/login",
+            &[
+                ("username", "admin-user"),
+                ("password", "correct horse battery"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 403, "login without CSRF token");
 }

@@ -8,9 +8,8 @@ use badgetrail::{
     formats::{self, EventFileFormat},
 };
 
-use crate::support::app::fresh_client;
 use crate::support::{
-    app::{Db, TestApp, spawn_app},
+    app::{Db, TestApp, fresh_client, spawn_app},
     forms::extract_csrf,
     staff::{get, signed_in},
     stored_leads::{PEOPLE, fixture},

@@ -62,19 +62,9 @@ async fn a_token_signed_by_another_events_key_is_refused(db: Db) {
     let claims = badge::read_unverified(&token).unwrap();
 
     // The same claims signed with the other event's key: the signature is valid, but not ours.
-    let other_keys = app
-        .ctx
-        .badges
-        .keys_for(other.id, jiff::Timestamp::now())
-        .await
-        .unwrap();
+    let other_keys = app.badge_keys(other.id).await;
     let foreign = other_keys.sign(i64::from(claims.attendee_id), 1).token;
-    let ours = app
-        .ctx
-        .badges
-        .keys_for(event.id, jiff::Timestamp::now())
-        .await
-        .unwrap();
+    let ours = app.badge_keys(event.id).await;
     assert!(badge::verify(&foreign, &ours.verifying).is_err());
     let r = app.get(&format!("/b/{foreign}")).await;
     assert_eq!(r.status(), 404);
@@ -96,12 +86,11 @@ async fn reissue_revokes_the_old_badge(db: Db) {
     let path = format!("/admin/events/{}/attendees/{}", event.info.slug, rows[0].id);
     let csrf = app.csrf(&path).await;
     let r = app
-        .client
-        .post(app.url(&format!("{path}/reissue")))
-        .form(&[("csrf", csrf), ("confirm", "yes".into())])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &format!("{path}/reissue"),
+            &[("csrf", csrf), ("confirm", "yes".into())],
+        )
+        .await;
     assert_eq!(r.status(), 303);
     assert_eq!(app.get(&format!("/b/{old}")).await.status(), 410);
     let attendee = app.ctx.store.attendee(rows[0].id).await.unwrap().unwrap();

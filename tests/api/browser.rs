@@ -10,7 +10,7 @@ use fantoccini::{Client, Locator};
 
 use crate::support::{
     app::{Db, cannot_run, spawn_app},
-    browser::{CHROMIUM, browser, heading_on},
+    browser::{CHROMIUM, browser, click, heading_on, type_into},
     forms::{emailed_links, register_badge, valid_form},
 };
 
@@ -27,18 +27,8 @@ async fn a_person_registers_in_chromium_and_the_badge_on_screen_decodes_and_veri
         .unwrap();
 
     // Submitting an incomplete form shows the errors and keeps what was typed.
-    c.find(Locator::Id("f-name"))
-        .await
-        .unwrap()
-        .send_keys("Grace <b>Hopper</b>")
-        .await
-        .unwrap();
-    c.find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    type_into(c, Locator::Id("f-name"), "Grace <b>Hopper</b>").await;
+    click(c, Locator::Css("button[type=submit]")).await;
     let alert = c
         .wait()
         .for_element(Locator::Id("form-errors"))
@@ -57,12 +47,7 @@ async fn a_person_registers_in_chromium_and_the_badge_on_screen_decodes_and_veri
         ("f-job_title", "Rear Admiral"),
         ("f-country", "United States"),
     ] {
-        c.find(Locator::Id(id))
-            .await
-            .unwrap()
-            .send_keys(value)
-            .await
-            .unwrap();
+        type_into(c, Locator::Id(id), value).await;
     }
     for (id, value) in [
         ("f-decision_role", "decision_maker"),
@@ -77,24 +62,9 @@ async fn a_person_registers_in_chromium_and_the_badge_on_screen_decodes_and_veri
             .await
             .unwrap();
     }
-    c.find(Locator::Css("input[name=interests][value=ai]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(Locator::Id("f-marketing_consent"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, Locator::Css("input[name=interests][value=ai]")).await;
+    click(c, Locator::Id("f-marketing_consent")).await;
+    click(c, Locator::Css("button[type=submit]")).await;
 
     // The page never shows a badge: it goes to the address, which is what proves who it is.
     assert_eq!(heading_on(c, "/registered").await, "Check your inbox");
@@ -129,12 +99,7 @@ async fn a_person_registers_in_chromium_and_the_badge_on_screen_decodes_and_veri
     let shot = img.screenshot().await.unwrap();
     let decoded = qr::decode_png(&shot, 20 << 20, 20_000_000).expect("the on-screen QR decodes");
     assert_eq!(decoded, vec![token.clone()]);
-    let keys = app
-        .ctx
-        .badges
-        .keys_for(event.id, jiff::Timestamp::now())
-        .await
-        .unwrap();
+    let keys = app.badge_keys(event.id).await;
     let claims = badge::verify(&token, &keys.verifying).expect("the token verifies");
     let attendee = app
         .ctx
@@ -169,12 +134,7 @@ async fn the_form_works_from_the_keyboard() {
         ("f-job_title", "Mathematician"),
         ("f-country", "United States"),
     ];
-    c.find(Locator::Id("f-name"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, Locator::Id("f-name")).await;
     for (i, (id, text)) in order.iter().enumerate() {
         let active = c.active_element().await.unwrap();
         assert_eq!(
@@ -268,12 +228,7 @@ async fn a_stranger_in_chromium_gets_no_badge_and_only_the_emailed_link_changes_
         ],
     )
     .await;
-    c.find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, Locator::Css("button[type=submit]")).await;
     assert_eq!(heading_on(c, "/registered").await, "Check your inbox");
     assert!(!c.source().await.unwrap().contains(&token), "no token");
     assert_eq!(app.stored_attendee(id).await, before, "no row changed");
@@ -303,28 +258,13 @@ async fn a_stranger_in_chromium_gets_no_badge_and_only_the_emailed_link_changes_
         "the address is not editable"
     );
     fill(c, &[("f-company", "Difference Engines Ltd")], &[]).await;
-    c.find(Locator::XPath("//button[text()='Save my answers']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, Locator::XPath("//button[text()='Save my answers']")).await;
     c.wait()
         .for_element(Locator::XPath("//*[text()='Your answers were saved.']"))
         .await
         .unwrap();
-    c.find(Locator::Id("f-marketing_consent"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(Locator::XPath("//button[text()='Save my email choice']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, Locator::Id("f-marketing_consent")).await;
+    click(c, Locator::XPath("//button[text()='Save my email choice']")).await;
     c.wait()
         .for_element(Locator::XPath("//*[text()='Your email choice was saved.']"))
         .await

@@ -5,8 +5,10 @@
 use badgetrail::{domain::user::Role, jobs::edm_send, store::EventRecord};
 use jiff::Timestamp;
 
-use crate::support::app::{Db, TestApp, spawn_app};
-use crate::support::campaign::{CAMPAIGN_FILE, audience, campaign};
+use crate::support::{
+    app::{Db, TestApp, spawn_app},
+    campaign::{CAMPAIGN_FILE, audience, campaign},
+};
 
 crate::on_both_backends!(
     each_step_has_a_page_of_its_own_with_the_step_bar,

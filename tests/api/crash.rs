@@ -10,16 +10,15 @@ use std::{
     time::Duration,
 };
 
-use badgetrail::{config::Settings, context::Context, demo, door, registration};
+use badgetrail::{context::Context, demo, door, registration};
 use jiff::{Timestamp, ToSpan};
-use secrecy::SecretString;
 use serde_json::{Value, json};
 
 use crate::{
     on_both_backends,
     support::{
-        app::{Db, fresh_database},
-        server_process::{Server, wait_until_serving},
+        app::{Db, demo_event, fresh_database},
+        server_process::{Server, free_port, library_context, wait_until_serving},
         wait::{self, PATIENCE},
     },
 };
@@ -109,31 +108,15 @@ async fn acknowledged_scans_survive_a_kill_during_uploads(db: Db) {
     let Some(fresh) = fresh_database(db, dir.path()).await else {
         return;
     };
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
 
     // The event, attendees and paired kiosks, made through the library.
-    let mut settings = Settings {
-        database_url: SecretString::from(fresh.url.clone()),
-        keys_dir: dir.path().join("keys"),
-        mail_poll_ms: 0,
-        ..Settings::default()
-    };
-    settings.mail.outbox_dir = dir.path().join("outbox");
-    let ctx = Context::build(settings).await.unwrap();
+    let ctx = library_context(&fresh.url, dir.path()).await;
     let p = demo::programme::cloud_summit();
     let now = Timestamp::now();
     ctx.store.import_programme(&p, now).await.unwrap();
-    let event = ctx
-        .store
-        .event_by_slug(demo::programme::SLUG)
-        .await
-        .unwrap()
-        .unwrap();
+    let event = demo_event(&ctx.store).await;
     let topics: Vec<&str> = p.topics.iter().map(|t| t.slug.as_str()).collect();
     let people: Vec<_> = demo::people::synthetic(40, &topics, 3)
         .iter()

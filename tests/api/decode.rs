@@ -17,8 +17,8 @@ use serde_json::Value;
 use crate::{
     on_both_backends,
     support::{
-        app::{Db, fresh_database, spawn_app_with, test_settings},
-        server_process::{Server, wait_until_serving},
+        app::{Db, demo_event, fresh_database, spawn_app_with, test_settings},
+        server_process::{Server, free_port, wait_until_serving},
         wait::{self, PATIENCE},
     },
 };
@@ -40,12 +40,7 @@ async fn paired_kiosk(ctx: &Context) -> String {
         .import_programme(&demo::programme::cloud_summit(), now)
         .await
         .unwrap();
-    let event = ctx
-        .store
-        .event_by_slug(demo::programme::SLUG)
-        .await
-        .unwrap()
-        .unwrap();
+    let event = demo_event(&ctx.store).await;
     let d = door::create_device(ctx, &event, Some("Main Hall"), "Door 1", now)
         .await
         .unwrap();
@@ -245,11 +240,7 @@ async fn sigterm_stops_serve_while_hostile_decodes_run(db: Db) {
     let Some(fresh) = fresh_database(db, dir.path()).await else {
         return;
     };
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let ctx = Context::build(test_settings(fresh.url.clone(), dir.path(), port))
         .await

@@ -8,13 +8,10 @@ use badgetrail::{
 };
 use jiff::Timestamp;
 
-use crate::support::app::fresh_client;
-use crate::support::campaign::{
-    CAMPAIGN_FILE, audience, campaign, dsn, form, new_campaign, register,
-};
 use crate::support::{
-    app::{Db, TestApp, spawn_app, spawn_app_with},
-    forms::extract_csrf,
+    app::{Db, TestApp, demo_event, spawn_app, spawn_app_with},
+    campaign::{CAMPAIGN_FILE, audience, campaign, dsn, form, new_campaign, register},
+    staff::signed_in,
 };
 
 crate::on_both_backends!(
@@ -148,56 +145,9 @@ async fn a_marketer_builds_a_campaign_and_sees_who_gets_what(db: Db) {
     assert!(toml.contains("a call about your data platform"), "{toml}");
 
     // Staff at the door have no business here.
-    let staff = spawn_app_client(&app).await;
-    staff.login_as_on(&app, Role::Staff).await;
-    let r = staff.0.get(app.url(&page)).send().await.unwrap();
+    let (staff, _) = signed_in(&app, "staff-other", Role::Staff).await;
+    let r = staff.get(app.url(&page)).send().await.unwrap();
     assert_eq!(r.status(), 403);
-}
-
-/// A second browser for the same app.
-struct Browser(reqwest::Client);
-
-async fn spawn_app_client(_app: &TestApp) -> Browser {
-    Browser(fresh_client())
-}
-
-impl Browser {
-    async fn login_as_on(&self, app: &TestApp, role: Role) {
-        let name = format!("{}-other", role.as_str());
-        badgetrail::accounts::upsert_user(
-            &app.ctx.store,
-            &name,
-            &name,
-            role,
-            "correct horse battery",
-            Timestamp::now(),
-        )
-        .await
-        .unwrap();
-        let html = self
-            .0
-            .get(app.url("/login"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let csrf = extract_csrf(&html);
-        let r = self
-            .0
-            .post(app.url("/login"))
-            .form(&[
-                ("csrf", csrf.as_str()),
-                ("username", &name),
-                ("password", "correct horse battery"),
-                ("next", "/admin"),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 303);
-    }
 }
 
 async fn a_script_in_a_name_is_escaped_in_the_preview(db: Db) {
@@ -561,13 +511,7 @@ async fn the_demo_sends_follow_up_emails_to_the_outbox(db: Db) {
         .collect();
     assert_eq!(follow_ups.len(), f.sent);
     // Without leads (the demo before the lead builder runs) everyone gets the general content.
-    let event = app
-        .ctx
-        .store
-        .event_by_slug(badgetrail::demo::programme::SLUG)
-        .await
-        .unwrap()
-        .unwrap();
+    let event = demo_event(&app.ctx.store).await;
     let has_leads = !app
         .ctx
         .store

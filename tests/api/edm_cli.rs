@@ -1,10 +1,9 @@
 //! `badgetrail campaign ...` on the real binary: campaign files in and out, the audience,
 //! returned mail, the report.
 
-use jiff::Timestamp;
-
 use crate::support::{
     app::{Db, fresh_database, test_settings},
+    campaign::event_with_recipients,
     command::run_in as run,
 };
 
@@ -19,36 +18,9 @@ async fn campaign_commands_take_files_whole_and_read_returned_mail(db: Db) {
     let ctx = badgetrail::context::Context::build(test_settings(url.clone(), dir.path(), 0))
         .await
         .unwrap();
-    let p = badgetrail::demo::programme::cloud_summit();
-    ctx.store
-        .import_programme(&p, Timestamp::now())
-        .await
-        .unwrap();
-    let event = ctx
-        .store
-        .event_by_slug(badgetrail::demo::programme::SLUG)
-        .await
-        .unwrap()
-        .unwrap();
-    let topics: Vec<&str> = p.topics.iter().map(|t| t.slug.as_str()).collect();
-    let regs: Vec<_> = (0..4)
-        .map(|i| {
-            let mut input = badgetrail::demo::people::synthetic(1, &topics, i).remove(0);
-            input.email = format!("p{i}@example.com");
-            input.marketing_consent = i != 3;
-            badgetrail::domain::attendee::Registration::parse(&input, &topics).unwrap()
-        })
-        .collect();
-    badgetrail::registration::record(
-        &ctx,
-        &event,
-        &regs,
-        badgetrail::registration::Source::Import,
-        false,
-        Timestamp::now(),
-    )
-    .await
-    .unwrap();
+    let event = event_with_recipients(&ctx, 4, |i| format!("p{i}@example.com"), |i| i != 3).await;
+    let programme = badgetrail::demo::programme::cloud_summit();
+    let topics: Vec<&str> = programme.topics.iter().map(|t| t.slug.as_str()).collect();
 
     let good = dir.path().join("campaign.toml");
     std::fs::write(&good, crate::support::campaign::CAMPAIGN_FILE).unwrap();

@@ -10,10 +10,12 @@ use std::time::{Duration, Instant};
 use badgetrail::{config::Settings, context::Context};
 use jiff::Timestamp;
 
-use crate::support::app::{Db, fresh_database, test_settings};
-use crate::support::campaign::{CAMPAIGN_FILE, eml_files};
-use crate::support::command::badgetrail;
-use crate::support::smtp_sink::{SinkOptions, SmtpSink};
+use crate::support::{
+    app::{Db, fresh_database, test_settings},
+    campaign::{CAMPAIGN_FILE, eml_files, event_with_recipients},
+    command::badgetrail,
+    smtp_sink::{SinkOptions, SmtpSink},
+};
 
 const RECIPIENTS: usize = 240;
 
@@ -53,36 +55,13 @@ async fn kill_9_mid_campaign_then_restart_sends_everyone_once(db: Db) {
     let mut settings: Settings = test_settings(fresh.url.clone(), dir.path(), 0);
     settings.mail.outbox_dir = dir.path().join("outbox");
     let ctx = Context::build(settings).await.unwrap();
-    let programme = badgetrail::demo::programme::cloud_summit();
-    ctx.store
-        .import_programme(&programme, Timestamp::now())
-        .await
-        .unwrap();
-    let event = ctx
-        .store
-        .event_by_slug(badgetrail::demo::programme::SLUG)
-        .await
-        .unwrap()
-        .unwrap();
-    let topics: Vec<&str> = programme.topics.iter().map(|t| t.slug.as_str()).collect();
-    let regs: Vec<_> = (0..RECIPIENTS)
-        .map(|i| {
-            let mut input = badgetrail::demo::people::synthetic(1, &topics, i as u64).remove(0);
-            input.email = format!("person{i}@example.com");
-            input.marketing_consent = true;
-            badgetrail::domain::attendee::Registration::parse(&input, &topics).unwrap()
-        })
-        .collect();
-    badgetrail::registration::record(
+    let event = event_with_recipients(
         &ctx,
-        &event,
-        &regs,
-        badgetrail::registration::Source::Import,
-        false,
-        Timestamp::now(),
+        RECIPIENTS,
+        |i| format!("person{i}@example.com"),
+        |_| true,
     )
-    .await
-    .unwrap();
+    .await;
     let (c, _) = badgetrail::edm::import_campaign_file(
         &ctx,
         &event,

@@ -11,7 +11,10 @@ use badgetrail::mail::{
 };
 use mail_parser::{MessageParser, MimeHeaders};
 
-use crate::support::smtp_sink::{FROM, Security, SinkOptions, SmtpSink};
+use crate::support::{
+    server_process::free_port,
+    smtp_sink::{FROM, Security, SinkOptions, SmtpSink},
+};
 
 const BADGE_URL: &str = "https://badgetrail.example/badges/7f3a9c?sig=abc&v=2";
 
@@ -320,11 +323,7 @@ async fn a_refused_recipient_fails_that_message_only() {
 
 #[tokio::test]
 async fn an_unreachable_relay_is_a_transient_failure() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let transport = MailTransport::from_settings(&MailSettings {
         transport: TransportKind::Smtp,
         smtp_host: "127.0.0.1".to_owned(),

@@ -5,23 +5,16 @@ use badgetrail::domain::user::Role;
 use jiff::Timestamp;
 use serde_json::Value;
 
-use crate::support::door::new_device;
-use crate::support::door::paired_kiosk;
 use crate::support::{
     app::{Db, TestApp, spawn_app},
+    door::{new_device, paired_kiosk},
     forms::extract_csrf,
 };
 
 crate::on_both_backends!(kiosks_get_the_event_clock_and_staff_change_it,);
 
 async fn kiosk_clock(app: &TestApp, token: &str) -> String {
-    let r = app
-        .client
-        .get(app.url("/api/v1/devices/self"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
+    let r = app.get_as(token, "/api/v1/devices/self").await;
     assert_eq!(r.status(), 200);
     let v: Value = r.json().await.unwrap();
     v["clock"].as_str().unwrap().to_owned()
@@ -57,14 +50,13 @@ async fn kiosks_get_the_event_clock_and_staff_change_it(db: Db) {
         let page = &page;
         let csrf = &csrf;
         async move {
-            app.client
-                .post(app.url(&format!("{page}/clock")))
-                .form(&[("csrf", csrf.as_str()), ("clock", clock)])
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
+            app.post_form(
+                &format!("{page}/clock"),
+                &[("csrf", csrf.as_str()), ("clock", clock)],
+            )
+            .await
+            .status()
+            .as_u16()
         }
     };
     assert_eq!(set("12h").await, 303);

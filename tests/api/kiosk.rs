@@ -4,13 +4,12 @@
 use fantoccini::{Locator, key::Key};
 use serde_json::Value;
 
-use crate::support::door::new_device;
 use crate::support::{
     app::{Db, spawn_app},
-    browser::browser,
-    door::{register, seed_event_now, stored_scans},
+    browser::{browser, click},
+    door::{new_device, register, seed_event_now, stored_scans},
     forms::{register_badge, valid_form},
-    kiosk_page::{NetworkConditions, RESULT, eventually, field},
+    kiosk_page::{NetworkConditions, RESULT, eventually, field, pair_kiosk},
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -66,12 +65,7 @@ async fn a_kiosk_pairs_scans_offline_first_and_refuses_a_forged_badge() {
         .await
         .unwrap();
     code.send_keys(&device.pairing_code).await.unwrap();
-    c.find(Locator::Id("pair-submit"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, Locator::Id("pair-submit")).await;
     c.wait()
         .for_element(Locator::Css("#scanning:not([hidden])"))
         .await
@@ -188,25 +182,7 @@ async fn scans_made_offline_are_kept_and_sent_when_the_network_returns() {
     let device = new_device(&app, &event, Some("Main Hall"), "Door").await;
     let Some(b) = browser(&[]).await else { return };
     let c = &b.client;
-    c.goto(&app.url("/kiosk")).await.unwrap();
-    c.wait()
-        .for_element(Locator::Css("#pairing:not([hidden]) #pair-code"))
-        .await
-        .unwrap()
-        .send_keys(&format!("{}{}", device.pairing_code, Key::Enter))
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::Css("#scanning:not([hidden])"))
-        .await
-        .unwrap();
-    eventually(
-        c,
-        15,
-        "const d = window.kiosk.device(); return !!(d && d.refreshed_at);",
-        |v| v == &Value::Bool(true),
-    )
-    .await;
+    pair_kiosk(c, &app, &device.pairing_code).await;
 
     c.issue_cmd(NetworkConditions { offline: true })
         .await

@@ -4,13 +4,12 @@
 use fantoccini::Locator;
 use serde_json::Value;
 
-use crate::support::door::new_device;
 use crate::{
     kiosk_video::{add_noise, badge_frame, shrunk, write_y4m},
     support::{
         app::{Db, spawn_app},
-        browser::browser,
-        door::{register, seed_event_now, stored_scans},
+        browser::{browser, click},
+        door::{new_device, register, seed_event_now, stored_scans},
         kiosk_page::{RESULT, eventually, field, pair_kiosk, wedge_scan},
     },
 };
@@ -52,12 +51,7 @@ async fn a_badge_held_to_the_camera_is_scanned_once_and_stored_for_its_attendee(
     let c = &b.client;
     pair_kiosk(c, &app, &device.pairing_code).await;
 
-    c.find(Locator::Id("camera-toggle"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, Locator::Id("camera-toggle")).await;
     let stored = stored_scans(&app, event.id, 1, 30).await;
     assert_eq!(
         stored.len(),
@@ -101,12 +95,7 @@ async fn a_badge_held_to_the_camera_is_scanned_once_and_stored_for_its_attendee(
     assert_eq!(app.ctx.store.event_scans(event.id).await.unwrap().len(), 1);
 
     // Stopping the camera ends the stream and hides the preview.
-    c.find(Locator::Id("camera-toggle"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, Locator::Id("camera-toggle")).await;
     let state = c
         .execute(
             "return { text: document.getElementById('camera-toggle').textContent, \
@@ -140,12 +129,7 @@ async fn a_refused_camera_is_explained_in_plain_words() {
     };
     let c = &b.client;
     pair_kiosk(c, &app, &device.pairing_code).await;
-    c.find(Locator::Id("camera-toggle"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, Locator::Id("camera-toggle")).await;
     let message = eventually(
         c,
         15,
@@ -191,12 +175,7 @@ async fn staff_choose_among_several_cameras() {
     };
     let c = &b.client;
     pair_kiosk(c, &app, &device.pairing_code).await;
-    c.find(Locator::Id("camera-toggle"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, Locator::Id("camera-toggle")).await;
     const CHOICE: &str = "const s = document.getElementById('camera-select'); \
         return { hidden: document.getElementById('camera-choice').hidden, \
                  options: [...s.options].map(o => o.value), chosen: s.value };";
@@ -214,14 +193,11 @@ async fn staff_choose_among_several_cameras() {
         .as_str()
         .unwrap()
         .to_owned();
-    c.find(Locator::Css(&format!(
-        "#camera-select option[value='{other}']"
-    )))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
+    click(
+        c,
+        Locator::Css(&format!("#camera-select option[value='{other}']")),
+    )
+    .await;
     let now = eventually(
         c,
         15,

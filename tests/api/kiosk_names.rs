@@ -3,11 +3,10 @@
 
 use serde_json::json;
 
-use crate::support::door::new_device;
 use crate::support::{
     app::{Db, spawn_app},
     browser::browser,
-    door::{register_as, seed_event_now},
+    door::{new_device, register_as, seed_event_now},
     kiosk_page::{QUEUED, RESULT, eventually, field, pair_kiosk, set_offline, wedge_scan},
 };
 

@@ -10,15 +10,16 @@ use fantoccini::Locator;
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
-use crate::support::door::new_device;
-use crate::support::door::paired_kiosk;
 use crate::{
     on_both_backends,
     support::{
         app::{Db, TestApp, spawn_app},
-        browser::browser,
-        door::{register, seed_event_now, stored_scans},
-        kiosk_page::{QUEUED, eventually, field, pair_kiosk, set_offline, wedge_scan},
+        browser::{browser, click},
+        door::{new_device, paired_kiosk, register, seed_event_now, stored_scans},
+        kiosk_page::{
+            PairedKiosk, QUEUED, eventually, field, pair_kiosk, paired_kiosk_page, set_offline,
+            wedge_scan,
+        },
     },
 };
 
@@ -267,15 +268,17 @@ async fn a_badge_reissued_after_pairing_is_refused_offline() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unbound_kiosk_chooses_its_room_from_the_list_and_shows_the_session_now() {
-    let Some(app) = spawn_app(Db::Sqlite).await else {
+    let Some(PairedKiosk {
+        app,
+        event,
+        people,
+        browser: b,
+        ..
+    }) = paired_kiosk_page(2, None, "Roaming").await
+    else {
         return;
     };
-    let event = seed_event_now(&app).await;
-    let people = register(&app, 2).await;
-    let device = new_device(&app, &event, None, "Roaming").await;
-    let Some(b) = browser(&[]).await else { return };
     let c = &b.client;
-    pair_kiosk(c, &app, &device.pairing_code).await;
 
     let programme = demo::programme::cloud_summit();
     let options = c
@@ -298,12 +301,7 @@ async fn an_unbound_kiosk_chooses_its_room_from_the_list_and_shows_the_session_n
     assert!(line.contains("Choose the room"), "{line}");
 
     let k1 = programme.sessions.iter().find(|s| s.id == "K1").unwrap();
-    c.find(Locator::Css("#room-select option[value='Main Hall']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, Locator::Css("#room-select option[value='Main Hall']")).await;
     let line = c
         .find(Locator::Id("session-line"))
         .await
@@ -317,12 +315,7 @@ async fn an_unbound_kiosk_chooses_its_room_from_the_list_and_shows_the_session_n
     // Entry, then exit for the second person, in the chosen room.
     let shown = wedge_scan(c, &people[0].0).await;
     assert_eq!(field(&shown, "state"), "accepted", "{shown}");
-    c.find(Locator::Id("dir-exit"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, Locator::Id("dir-exit")).await;
     let pressed = c
         .find(Locator::Id("dir-exit"))
         .await
@@ -358,15 +351,11 @@ async fn an_unbound_kiosk_chooses_its_room_from_the_list_and_shows_the_session_n
         .iter()
         .find(|r| r.name != "Main Hall")
         .unwrap();
-    c.find(Locator::Css(&format!(
-        "#room-select option[value='{}']",
-        other.name
-    )))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
+    click(
+        c,
+        Locator::Css(&format!("#room-select option[value='{}']", other.name)),
+    )
+    .await;
     let line = c
         .find(Locator::Id("session-line"))
         .await
@@ -414,15 +403,17 @@ const INJECT: &str = "const scans = arguments[0]; return new Promise((resolve, r
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scans_the_server_will_not_read_are_set_aside_and_the_rest_sync() {
-    let Some(app) = spawn_app(Db::Sqlite).await else {
+    let Some(PairedKiosk {
+        app,
+        event,
+        people,
+        browser: b,
+        ..
+    }) = paired_kiosk_page(7, Some("Main Hall"), "Door").await
+    else {
         return;
     };
-    let event = seed_event_now(&app).await;
-    let people = register(&app, 7).await;
-    let device = new_device(&app, &event, Some("Main Hall"), "Door").await;
-    let Some(b) = browser(&[]).await else { return };
     let c = &b.client;
-    pair_kiosk(c, &app, &device.pairing_code).await;
     set_offline(c, true).await;
 
     let now = Timestamp::now().to_string();

@@ -11,8 +11,8 @@ use badgetrail::{
 };
 use jiff::Timestamp;
 
-use crate::support::app::{Db, TestApp, data_days, spawn_app};
 use crate::support::{
+    app::{Db, TestApp, data_days, spawn_app},
     staff::{get, signed_in},
     stored_leads::{finish_build, people, record_outcomes},
 };
@@ -43,7 +43,7 @@ fn user_choosing_a_supplier(name: &str, email: &str, known: &[&str]) -> Registra
     .unwrap()
 }
 
-/// Event one is `lead_support::PEOPLE` (every one a decision maker), with Bob and Dee just
+/// Event one is `stored_leads::PEOPLE` (every one a decision maker), with Bob and Dee just
 /// learning and everybody else looking for suppliers; Ada won (after "contacted"), Bob booked
 /// a meeting, Cy is not a fit. Event two: two users choosing a supplier, an A lead on big data
 /// that sally won and a C lead on AI without feedback.

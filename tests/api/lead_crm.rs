@@ -15,12 +15,10 @@ use badgetrail::{domain::user::Role, formats::crm_export, leads::webhook::signat
 use jiff::Timestamp;
 use tokio::sync::mpsc;
 
-use crate::support::command::run_with;
 use crate::support::{
-    app::{Db, spawn_app, spawn_app_with},
+    app::{Db, body_of, spawn_app, spawn_app_with},
+    command::run_with,
     forms::extract_csrf,
-};
-use crate::support::{
     staff::signed_in,
     stored_leads::{fixture, record_outcomes},
 };
@@ -268,14 +266,7 @@ async fn an_outcome_sales_record_is_posted_signed_to_the_outcome_webhook(db: Db)
         let slug = f.slug.clone();
         async move {
             let page = format!("/sales/leads/{slug}/{ada}");
-            let html = sally
-                .get(app.url(&page))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
+            let html = body_of(sally.get(app.url(&page))).await;
             let csrf = extract_csrf(&html);
             sally
                 .post(app.url(&format!("/sales/leads/{slug}/{attendee}/feedback")))

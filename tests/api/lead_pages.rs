@@ -8,8 +8,6 @@ use serde_json::json;
 use crate::support::{
     app::{Db, TestApp, spawn_app},
     forms::extract_csrf,
-};
-use crate::support::{
     staff::{get, listed, signed_in},
     stored_leads::{Fixture, finish_build, fixture, people, record_outcomes},
 };
@@ -367,7 +365,7 @@ async fn the_report_matches_hand_computed_numbers(db: Db) {
     app.login_as(Role::Marketer).await;
     let base = format!("/admin/events/{}/leads/report", f.slug);
 
-    // By hand from lead_support::PEOPLE: 9 registered, 7 scanned in (Fay and Hal not);
+    // By hand from stored_leads::PEOPLE: 9 registered, 7 scanned in (Fay and Hal not);
     // 8 leads, two per tier; engaged = scanned in with a topic: Ada, Bob, Cy, Dee, Eve;
     // latest outcomes: Ada won, Bob meeting booked, Cy not a fit; Dee overdue.
     let pct = |part: f64, whole: f64| part * 100.0 / whole;

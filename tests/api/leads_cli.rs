@@ -13,9 +13,11 @@ use badgetrail::{
 };
 use jiff::Timestamp;
 
-use crate::support::app::{Db, TestApp, spawn_app};
-use crate::support::command::run;
-use crate::support::door::new_device;
+use crate::support::{
+    app::{Db, TestApp, spawn_app},
+    command::run,
+    door::paired_device,
+};
 
 fn person(
     email: &str,
@@ -123,11 +125,7 @@ async fn small_event(app: &TestApp) {
     add(&out[0].token, "W01", 0, Some(90));
     add(&out[0].token, "T08", 0, Some(45));
     add(&out[1].token, "T02", 5, Some(40));
-    let created = new_device(&app, &event, None, "golden door").await;
-    let paired = door::pair(&app.ctx, &created.pairing_code, Timestamp::now())
-        .await
-        .unwrap()
-        .unwrap();
+    let paired = paired_device(app, &event, None, "golden door", Timestamp::now()).await;
     let batch = ScanBatch {
         sent_at: Timestamp::now(),
         app_version: "test".into(),

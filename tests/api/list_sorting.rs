@@ -5,8 +5,8 @@
 
 use badgetrail::domain::user::Role;
 
-use crate::support::app::{Db, TestApp, spawn_app};
 use crate::support::{
+    app::{Db, TestApp, spawn_app},
     staff::signed_in,
     stored_leads::{PEOPLE, finish_build, people},
 };

@@ -7,14 +7,12 @@ use fantoccini::Locator;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 
-use crate::support::door::new_device;
-use crate::support::door::paired_kiosk;
 use crate::{
     on_both_backends,
     support::{
         app::{Db, TestApp, spawn_app},
         browser::{browser, browser_login},
-        door::{register_as, seed_event_now_with},
+        door::{new_device, paired_kiosk, register_as, seed_event_now_with},
         kiosk_page::eventually,
     },
 };
@@ -74,16 +72,15 @@ fn scan(badge: &str, secs_ago: i64, direction: &str) -> Value {
 /// Posts scans through the kiosk API; their verdicts.
 async fn post_scans(app: &TestApp, token: &str, queue_size: i64, scans: Vec<Value>) -> Vec<Value> {
     let r = app
-        .client
-        .post(app.url("/api/v1/scans"))
-        .bearer_auth(token)
-        .json(&json!({
-            "sent_at": Timestamp::now(), "app_version": "kiosk-test",
-            "queue_size": queue_size, "scans": scans,
-        }))
-        .send()
-        .await
-        .unwrap();
+        .post_json_as(
+            token,
+            "/api/v1/scans",
+            &json!({
+                "sent_at": Timestamp::now(), "app_version": "kiosk-test",
+                "queue_size": queue_size, "scans": scans,
+            }),
+        )
+        .await;
     assert_eq!(r.status(), 200);
     let body: Value = r.json().await.unwrap();
     body["results"].as_array().unwrap().clone()

@@ -10,11 +10,11 @@ use jiff::Timestamp;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
-use crate::support::door::new_device;
 use crate::{
     on_both_backends,
     support::{
         app::{Db, TestApp, spawn_app, spawn_app_with},
+        door::new_device,
         forms::{post_registration, register_badge, valid_form},
     },
 };
@@ -44,13 +44,7 @@ fn sample(text: &str, name: &str, labels: &[&str]) -> f64 {
 }
 
 async fn scrape(app: &TestApp) -> String {
-    let r = app
-        .client
-        .get(app.url("/metrics"))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap();
+    let r = app.get_as(TOKEN, "/metrics").await;
     assert_eq!(r.status(), 200);
     assert!(
         r.headers()["content-type"]
@@ -72,13 +66,7 @@ async fn metrics_need_the_token_and_show_routes_scans_and_decodes(db: Db) {
     let r = app.get("/metrics").await;
     assert_eq!(r.status(), 401, "no token, even from this machine");
     assert_eq!(r.headers()["www-authenticate"], "Bearer");
-    let r = app
-        .client
-        .get(app.url("/metrics"))
-        .bearer_auth("scrape-token-for-testz")
-        .send()
-        .await
-        .unwrap();
+    let r = app.get_as("scrape-token-for-testz", "/metrics").await;
     assert_eq!(r.status(), 401, "a wrong token");
 
     let event = app.seed_event().await;
@@ -90,29 +78,27 @@ async fn metrics_need_the_token_and_show_routes_scans_and_decodes(db: Db) {
     // A scan from a paired kiosk.
     let device = new_device(&app, &event, None, "Door 1").await;
     let r = app
-        .client
-        .post(app.url("/api/v1/devices/pair"))
-        .json(&json!({ "code": device.pairing_code }))
-        .send()
-        .await
-        .unwrap();
+        .post_json(
+            "/api/v1/devices/pair",
+            &json!({ "code": device.pairing_code }),
+        )
+        .await;
     let kiosk = r.json::<Value>().await.unwrap()["token"]
         .as_str()
         .unwrap()
         .to_owned();
     let at: Timestamp = "2026-05-12T09:10:00+02:00".parse().unwrap();
     let r = app
-        .client
-        .post(app.url("/api/v1/scans"))
-        .bearer_auth(&kiosk)
-        .json(&json!({
-            "sent_at": Timestamp::now(), "app_version": "test", "queue_size": 3,
-            "scans": [{ "nonce": "n1", "badge": ada, "device_time": at,
-                        "direction": "entry", "room": "Main Hall" }],
-        }))
-        .send()
-        .await
-        .unwrap();
+        .post_json_as(
+            &kiosk,
+            "/api/v1/scans",
+            &json!({
+                "sent_at": Timestamp::now(), "app_version": "test", "queue_size": 3,
+                "scans": [{ "nonce": "n1", "badge": ada, "device_time": at,
+                            "direction": "entry", "room": "Main Hall" }],
+            }),
+        )
+        .await;
     assert_eq!(r.status(), 200);
     let verdict = r.json::<Value>().await.unwrap()["results"][0]["decision"]
         .as_str()

@@ -28,18 +28,17 @@ async fn register(app: &TestApp, email: &str, forwarded_for: Option<&str>) -> u1
 
 async fn wrong_password(app: &TestApp) -> u16 {
     let csrf = app.csrf("/login").await;
-    app.client
-        .post(app.url("/login"))
-        .form(&[
+    app.post_form(
+        "/login",
+        &[
             ("csrf", csrf.as_str()),
             ("username", "nobody"),
             ("password", "guess"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
+        ],
+    )
+    .await
+    .status()
+    .as_u16()
 }
 
 /// On SQLite one process is the deployment, so only PostgreSQL has two instances to share.

@@ -2,11 +2,10 @@
 
 use badgetrail::{demo::programme::SLUG, domain::badge, jobs::badge_mail, qr};
 
-use crate::support::app::fresh_client;
 use crate::{
     on_both_backends,
     support::{
-        app::{Db, TestApp, spawn_app, spawn_app_with},
+        app::{Db, TestApp, body_of, fresh_client, spawn_app, spawn_app_with},
         forms::{emailed_links, extract_csrf, post_registration, register_badge, valid_form},
     },
 };
@@ -67,12 +66,7 @@ async fn valid_registration_issues_a_verifiable_badge(db: Db) {
     let event = app.seed_event().await;
     let token = register_badge(&app, &valid_form("ada@example.com")).await;
 
-    let keys = app
-        .ctx
-        .badges
-        .keys_for(event.id, jiff::Timestamp::now())
-        .await
-        .unwrap();
+    let keys = app.badge_keys(event.id).await;
     let claims = badge::verify(&token, &keys.verifying).expect("token verifies");
     assert_eq!(claims.serial, 1);
 
@@ -99,14 +93,7 @@ async fn valid_registration_issues_a_verifiable_badge(db: Db) {
 async fn stranger_posts(app: &TestApp, fields: &[(&'static str, String)]) -> reqwest::Response {
     let client = fresh_client();
     let path = format!("/e/{SLUG}/register");
-    let html = client
-        .get(app.url(&path))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = body_of(client.get(app.url(&path))).await;
     let mut form = vec![("csrf", extract_csrf(&html))];
     form.extend(fields.iter().cloned());
     client
@@ -177,12 +164,11 @@ async fn the_badge_email_goes_out_at_most_once_an_hour_whatever_is_submitted(db:
     let path = format!("/e/{SLUG}/my-link");
     let csrf = app.csrf(&path).await;
     let r = app
-        .client
-        .post(app.url(&path))
-        .form(&[("csrf", csrf.as_str()), ("email", "ada@example.com")])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &path,
+            &[("csrf", csrf.as_str()), ("email", "ada@example.com")],
+        )
+        .await;
     assert_eq!(
         r.headers()["location"],
         format!("/e/{SLUG}/registered").as_str()
@@ -333,12 +319,11 @@ async fn honeypot_and_csrf_and_rate_limit_stop_bots(db: Db) {
     );
 
     let no_csrf = app
-        .client
-        .post(app.url(&format!("/e/{SLUG}/register")))
-        .form(&valid_form("nocsrf@example.com"))
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &format!("/e/{SLUG}/register"),
+            &valid_form("nocsrf@example.com"),
+        )
+        .await;
     assert_eq!(no_csrf.status(), 403);
 
     let mut statuses = Vec::new();
@@ -405,13 +390,7 @@ async fn concurrent_registrations_are_all_kept_once(db: Db) {
         tasks.push(tokio::spawn(async move {
             let mut form = valid_form(&format!("person{}@example.com", i % 40));
             form.push(("csrf", csrf));
-            let r = app
-                .client
-                .post(app.url(&path))
-                .form(&form)
-                .send()
-                .await
-                .unwrap();
+            let r = app.post_form(&path, &form).await;
             assert_eq!(r.status(), 303);
             assert_eq!(
                 r.headers()["location"],

@@ -4,13 +4,11 @@ use badgetrail::{demo::programme::SLUG, door};
 use jiff::{Timestamp, ToSpan};
 use serde_json::{Value, json};
 
-use crate::support::door::new_device;
-use crate::support::door::paired_kiosk;
 use crate::{
     on_both_backends,
     support::{
-        app::{Db, TestApp, spawn_app},
-        door::register_as,
+        app::{Db, TestApp, body_of, spawn_app},
+        door::{new_device, paired_kiosk, register_as},
         forms::{register_badge, valid_form},
     },
 };
@@ -36,15 +34,12 @@ fn during_k1() -> Timestamp {
 
 async fn send(app: &TestApp, token: &str, sent_at: Timestamp, scans: Value) -> (u16, Value) {
     let r = app
-        .client
-        .post(app.url("/api/v1/scans"))
-        .bearer_auth(token)
-        .json(
+        .post_json_as(
+            token,
+            "/api/v1/scans",
             &json!({ "sent_at": sent_at, "app_version": "test", "queue_size": 0, "scans": scans }),
         )
-        .send()
-        .await
-        .unwrap();
+        .await;
     let status = r.status().as_u16();
     (status, r.json().await.unwrap_or(Value::Null))
 }
@@ -76,12 +71,8 @@ async fn pairing_gives_a_token_once(db: Db) {
     let pair = |code: String| {
         let app = &app;
         async move {
-            app.client
-                .post(app.url("/api/v1/devices/pair"))
-                .json(&json!({ "code": code }))
-                .send()
+            app.post_json("/api/v1/devices/pair", &json!({ "code": code }))
                 .await
-                .unwrap()
         }
     };
     assert_eq!(pair("WRONGCODE1".into()).await.status(), 404);
@@ -367,31 +358,19 @@ async fn staff_create_and_revoke_kiosks_in_the_ui(db: Db) {
     app.login_as(badgetrail::domain::user::Role::Staff).await;
     let path = format!("/admin/events/{SLUG}/devices");
     let csrf = app.csrf(&path).await;
-    let html = app
-        .client
-        .post(app.url(&path))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("name", "Hall <b>door</b>"),
-            ("room", "Main Hall"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = body_of(app.client.post(app.url(&path)).form(&[
+        ("csrf", csrf.as_str()),
+        ("name", "Hall <b>door</b>"),
+        ("room", "Main Hall"),
+    ]))
+    .await;
     assert!(!html.contains("<b>door</b>"));
     let marker = "id=\"pairing-code\">";
     let at = html.find(marker).expect("pairing code shown") + marker.len();
     let code = &html[at..at + 10];
     let r = app
-        .client
-        .post(app.url("/api/v1/devices/pair"))
-        .json(&json!({ "code": code }))
-        .send()
-        .await
-        .unwrap();
+        .post_json("/api/v1/devices/pair", &json!({ "code": code }))
+        .await;
     assert_eq!(r.status(), 200);
     let token = r.json::<Value>().await.unwrap()["token"]
         .as_str()
@@ -404,12 +383,11 @@ async fn staff_create_and_revoke_kiosks_in_the_ui(db: Db) {
     let html = app.get_text(&path).await;
     assert!(html.contains("active") && html.contains("Main Hall"));
     let r = app
-        .client
-        .post(app.url(&format!("{path}/{}/revoke", device.id)))
-        .form(&[("csrf", csrf.as_str()), ("confirm", "yes")])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &format!("{path}/{}/revoke", device.id),
+            &[("csrf", csrf.as_str()), ("confirm", "yes")],
+        )
+        .await;
     assert_eq!(r.status(), 303);
     let (status, _) = send(&app, &token, Timestamp::now(), json!([])).await;
     assert_eq!(status, 403, "a revoked device is refused at once");

@@ -136,12 +136,8 @@ async fn re_issuing_a_badge_needs_its_box_ticked(db: Db) {
     let path = format!("/admin/events/{SLUG}/attendees/{id}");
     let csrf = app.csrf(&path).await;
     let r = app
-        .client
-        .post(app.url(&format!("{path}/reissue")))
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+        .post_form(&format!("{path}/reissue"), &[("csrf", csrf.as_str())])
+        .await;
     assert_eq!(r.status(), 400);
     assert!(r.text().await.unwrap().contains("nothing was changed"));
     let attendee = app.ctx.store.attendee(id).await.unwrap().unwrap();
@@ -182,12 +178,8 @@ async fn a_refused_lead_build_is_not_shown_as_started(db: Db) {
     let path = format!("/admin/events/{SLUG}/leads");
     let csrf = app.csrf(&path).await;
     let r = app
-        .client
-        .post(app.url(&format!("{path}/build")))
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+        .post_form(&format!("{path}/build"), &[("csrf", csrf.as_str())])
+        .await;
     let location = r.headers()["location"].to_str().unwrap().to_owned();
     assert_eq!(location, format!("{path}?build=running"));
     let html = app.get_text(&location).await;

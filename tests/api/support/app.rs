@@ -1,4 +1,5 @@
-//! Spawning the app for a test: a fresh SQLite file or PostgreSQL schema, port 0, outbox mail.
+//! Spawning the app for a test: a fresh SQLite file or PostgreSQL schema, port 0, outbox mail;
+//! requests with its client, the demo event, a second event, and databases of older schemas.
 
 use std::path::PathBuf;
 
@@ -183,23 +184,52 @@ pub async fn spawn_app(db: Db) -> Option<TestApp> {
 pub async fn spawn_app_with(db: Db, adjust: impl FnOnce(&mut Settings)) -> Option<TestApp> {
     let dir = tempfile::tempdir().unwrap();
     let fresh = fresh_database(db, dir.path()).await?;
+    let (url, path) = (fresh.url.clone(), dir.path().to_owned());
+    let app = start(dir, fresh, |port| {
+        let mut settings = test_settings(url, &path, port);
+        adjust(&mut settings);
+        settings
+    })
+    .await;
+    Some(app)
+}
+
+/// Serves an app on a free port with the settings `settings_for(port)` makes, with its files
+/// in `dir` and its database `db`.
+async fn start(
+    dir: tempfile::TempDir,
+    db: FreshDb,
+    settings_for: impl FnOnce(u16) -> Settings,
+) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
-    let mut settings = test_settings(fresh.url.clone(), dir.path(), port);
-    adjust(&mut settings);
+    let settings = settings_for(port);
     let ctx = Context::build(settings.clone()).await.expect("context");
     let (tx, server) = serve(ctx.clone(), listener);
-    let client = fresh_client();
-    Some(TestApp {
+    TestApp {
         address: format!("http://127.0.0.1:{port}"),
         ctx,
-        client,
+        client: fresh_client(),
         dir,
         shutdown: Some(tx),
         server: Some(server),
         settings,
-        _db: fresh,
-    })
+        _db: db,
+    }
+}
+
+/// The demo programme's event, once it is imported.
+pub async fn demo_event(store: &Store) -> EventRecord {
+    store
+        .event_by_slug(demo::programme::SLUG)
+        .await
+        .unwrap()
+        .expect("the demo event is imported")
+}
+
+/// Sends a request and returns the body of the answer, whatever its status.
+pub async fn body_of(request: reqwest::RequestBuilder) -> String {
+    request.send().await.unwrap().text().await.unwrap()
 }
 
 /// A client as a browser of its own: its own cookies, redirects not followed.
@@ -275,28 +305,17 @@ impl TestApp {
     /// would be: its own port, context, door state, group writers and rate limits. Drop it
     /// before this app, which owns the database.
     pub async fn another_instance(&self) -> TestApp {
-        let dir = tempfile::tempdir().unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let mut settings = self.settings.clone();
-        settings.bind = format!("127.0.0.1:{port}");
-        settings.public_url = format!("http://127.0.0.1:{port}");
-        let ctx = Context::build(settings.clone()).await.expect("context");
-        let (tx, server) = serve(ctx.clone(), listener);
-        let client = fresh_client();
-        TestApp {
-            address: format!("http://127.0.0.1:{port}"),
-            ctx,
-            client,
-            dir,
-            shutdown: Some(tx),
-            server: Some(server),
-            settings,
-            _db: FreshDb {
-                url: self._db.url.clone(),
-                schema: None,
-            },
-        }
+        let db = FreshDb {
+            url: self._db.url.clone(),
+            schema: None,
+        };
+        start(tempfile::tempdir().unwrap(), db, |port| {
+            let mut settings = self.settings.clone();
+            settings.bind = format!("127.0.0.1:{port}");
+            settings.public_url = format!("http://127.0.0.1:{port}");
+            settings
+        })
+        .await
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -306,6 +325,53 @@ impl TestApp {
     /// A GET of `path` with this app's client (its cookies, no redirects followed).
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    /// The keys that badges of `event_id` are signed and checked with now.
+    pub async fn badge_keys(&self, event_id: i64) -> std::sync::Arc<badgetrail::badges::EventKeys> {
+        let keys = self.ctx.badges.keys_for(event_id, Timestamp::now()).await;
+        keys.unwrap()
+    }
+
+    /// A GET of `path` by a paired kiosk holding `token`.
+    pub async fn get_as(&self, token: &str, path: &str) -> reqwest::Response {
+        let request = self.client.get(self.url(path)).bearer_auth(token);
+        request.send().await.unwrap()
+    }
+
+    /// A form posted to `path` with this app's client.
+    pub async fn post_form<T: serde::Serialize + ?Sized>(
+        &self,
+        path: &str,
+        form: &T,
+    ) -> reqwest::Response {
+        let request = self.client.post(self.url(path)).form(form);
+        request.send().await.unwrap()
+    }
+
+    /// JSON posted to `path` with this app's client.
+    pub async fn post_json<T: serde::Serialize + ?Sized>(
+        &self,
+        path: &str,
+        body: &T,
+    ) -> reqwest::Response {
+        let request = self.client.post(self.url(path)).json(body);
+        request.send().await.unwrap()
+    }
+
+    /// JSON posted to `path` by a paired kiosk holding `token`.
+    pub async fn post_json_as<T: serde::Serialize + ?Sized>(
+        &self,
+        token: &str,
+        path: &str,
+        body: &T,
+    ) -> reqwest::Response {
+        let request = self
+            .client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body);
+        request.send().await.unwrap()
     }
 
     /// The body of a GET of `path` with this app's client, whatever the status.
@@ -321,12 +387,7 @@ impl TestApp {
             .import_programme(&p, jiff::Timestamp::now())
             .await
             .unwrap();
-        self.ctx
-            .store
-            .event_by_slug(demo::programme::SLUG)
-            .await
-            .unwrap()
-            .unwrap()
+        demo_event(&self.ctx.store).await
     }
 
     /// The CSRF token this client's cookie holds, fetched from a form page.
@@ -365,28 +426,21 @@ impl TestApp {
     ) -> reqwest::Response {
         let name = self.role_user(role).await;
         let csrf = self.csrf("/login").await;
-        self.client
-            .post(self.url("/login"))
-            .form(&[
+        self.post_form(
+            "/login",
+            &[
                 ("csrf", csrf.as_str()),
                 ("username", &name),
                 ("password", "correct horse battery"),
                 ("next", next),
-            ])
-            .send()
-            .await
-            .unwrap()
+            ],
+        )
+        .await
     }
 
     /// The id of the seeded event's attendee registered with `email`.
     pub async fn attendee_id(&self, email: &str) -> i64 {
-        let event = self
-            .ctx
-            .store
-            .event_by_slug(demo::programme::SLUG)
-            .await
-            .unwrap()
-            .expect("the seeded event");
+        let event = demo_event(&self.ctx.store).await;
         self.ctx
             .store
             .attendee_id_by_email(event.id, email)
@@ -442,11 +496,7 @@ pub async fn old_database(
         .import_programme(&demo::programme::cloud_summit(), Timestamp::now())
         .await
         .unwrap();
-    let event = store
-        .event_by_slug(demo::programme::SLUG)
-        .await
-        .unwrap()
-        .unwrap();
+    let event = demo_event(&store).await;
     Some((fresh, store, event))
 }
 

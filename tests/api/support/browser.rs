@@ -45,7 +45,7 @@ pub async fn heading_on(c: &Client, suffix: &str) -> String {
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// Starts headless Chromium, or returns `None` when it or chromedriver is not installed and
-/// skips are allowed (`helpers::cannot_run`).
+/// skips are allowed (`app::cannot_run`).
 pub async fn browser(extra_args: &[&str]) -> Option<Browser> {
     let install = "./scripts/test installs it (apt-get install chromium chromium-driver)";
     if Command::new("chromedriver")
@@ -119,22 +119,17 @@ pub async fn submit_login(c: &Client, app: &TestApp, username: &str, next: &str)
     c.goto(&app.url(&format!("/login?next={next}")))
         .await
         .unwrap();
-    c.find(Locator::Id("username"))
-        .await
-        .unwrap()
-        .send_keys(username)
-        .await
-        .unwrap();
-    c.find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys("correct horse battery")
-        .await
-        .unwrap();
-    c.find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    type_into(c, Locator::Id("username"), username).await;
+    type_into(c, Locator::Id("password"), "correct horse battery").await;
+    click(c, Locator::Css("button[type=submit]")).await;
+}
+
+/// Clicks the element `at`.
+pub async fn click(c: &Client, at: Locator<'_>) {
+    c.find(at).await.unwrap().click().await.unwrap();
+}
+
+/// Types `text` into the element `at`.
+pub async fn type_into(c: &Client, at: Locator<'_>, text: &str) {
+    c.find(at).await.unwrap().send_keys(text).await.unwrap();
 }

@@ -1,16 +1,22 @@
-//! Follow-up email (campaign) set-up: attendees with leads, the sample campaign file, the
-//! messages a send wrote, and returned mail (DSN) to post back.
+//! Follow-up email (campaign) set-up: attendees with leads, the sample campaign file,
+//! campaigns made through the pages, the messages a send wrote, and returned mail (DSN).
 
 use std::path::Path;
 
 use badgetrail::{
-    domain::attendee::{Registration, RegistrationInput},
+    domain::attendee::Registration,
     registration::{self, Source},
     store::{CampaignRecord, EventRecord, LeadSummary},
 };
 use jiff::Timestamp;
 
-use super::{app::TestApp, forms::extract_csrf};
+use badgetrail::context::Context;
+
+use super::{
+    app::{TestApp, demo_event},
+    forms::extract_csrf,
+};
+use crate::support::forms::registration_input;
 
 /// Content for two topics (one with a tier-A variant) and the general fallback.
 pub const CAMPAIGN_FILE: &str = r#"
@@ -62,20 +68,7 @@ pub async fn register(app: &TestApp, event: &EventRecord, people: &[Person<'_>])
     let regs: Vec<Registration> = people
         .iter()
         .map(|(name, email, consent)| {
-            let input = RegistrationInput {
-                email: (*email).to_owned(),
-                name: (*name).to_owned(),
-                company: "Analytical Engines".into(),
-                job_title: "CTO".into(),
-                decision_role: "decision_maker".into(),
-                purchase_stage: "look_for_suppliers".into(),
-                industry: "software".into(),
-                company_size: "51_200".into(),
-                country: "United Kingdom".into(),
-                phone: String::new(),
-                interests: vec![],
-                marketing_consent: *consent,
-            };
+            let input = registration_input(name, email, *consent);
             Registration::parse(&input, &known).unwrap()
         })
         .collect();
@@ -222,12 +215,7 @@ pub async fn form(
     let csrf = extract_csrf(&html);
     let mut body: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
     body.extend_from_slice(fields);
-    app.client
-        .post(app.url(action))
-        .form(&body)
-        .send()
-        .await
-        .unwrap()
+    app.post_form(action, &body).await
 }
 
 /// Creates campaign `name` (`short_name`) through the campaigns page and imports
@@ -252,4 +240,34 @@ pub async fn new_campaign(app: &TestApp, slug: &str, name: &str, short_name: &st
     .await;
     assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
     page
+}
+
+/// Imports the demo programme through `ctx` and `n` synthetic attendees as an import: the
+/// `i`-th drawn with seed `i`, at the address `email(i)`, with marketing consent if
+/// `consent(i)`. The event.
+pub async fn event_with_recipients(
+    ctx: &Context,
+    n: usize,
+    email: impl Fn(usize) -> String,
+    consent: impl Fn(usize) -> bool,
+) -> EventRecord {
+    let programme = badgetrail::demo::programme::cloud_summit();
+    ctx.store
+        .import_programme(&programme, Timestamp::now())
+        .await
+        .unwrap();
+    let event = demo_event(&ctx.store).await;
+    let topics: Vec<&str> = programme.topics.iter().map(|t| t.slug.as_str()).collect();
+    let regs: Vec<_> = (0..n)
+        .map(|i| {
+            let mut input = badgetrail::demo::people::synthetic(1, &topics, i as u64).remove(0);
+            input.email = email(i);
+            input.marketing_consent = consent(i);
+            Registration::parse(&input, &topics).unwrap()
+        })
+        .collect();
+    registration::record(ctx, &event, &regs, Source::Import, false, Timestamp::now())
+        .await
+        .unwrap();
+    event
 }

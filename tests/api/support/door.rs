@@ -1,4 +1,5 @@
-//! At the door: an event whose first session runs now, attendees with badges, and the scans
+//! At the door: an event whose first session runs now, attendees with badges, door devices
+//! created and paired (over the API as a kiosk does, or through the library), and the scans
 //! the server stored.
 
 use std::time::Duration;
@@ -6,7 +7,7 @@ use std::time::Duration;
 use badgetrail::{
     demo,
     domain::programme::Programme,
-    door::{self, NewDevice},
+    door::{self, NewDevice, Paired},
     store::{EventRecord, ScanRow},
 };
 use jiff::{Timestamp, tz::TimeZone};
@@ -16,6 +17,7 @@ use super::{
     app::TestApp,
     forms::{register_badge, valid_form},
 };
+use crate::support::app::demo_event;
 
 /// Waits until the event has at least `n` stored scans, for at most `secs`.
 pub async fn stored_scans(app: &TestApp, event_id: i64, n: usize, secs: u64) -> Vec<ScanRow> {
@@ -82,12 +84,7 @@ pub async fn seed_event_now_with(
         .import_programme(&p, Timestamp::now())
         .await
         .unwrap();
-    app.ctx
-        .store
-        .event_by_slug(demo::programme::SLUG)
-        .await
-        .unwrap()
-        .unwrap()
+    demo_event(&app.ctx.store).await
 }
 
 /// A door device for `room` (`None`: any room) named `name`, created as staff create one;
@@ -106,12 +103,8 @@ pub async fn new_device(
 /// Pairs a kiosk with `code` over the API, as the kiosk app does; its bearer token.
 pub async fn pair_code(app: &TestApp, code: &str) -> String {
     let r = app
-        .client
-        .post(app.url("/api/v1/devices/pair"))
-        .json(&json!({ "code": code }))
-        .send()
-        .await
-        .unwrap();
+        .post_json("/api/v1/devices/pair", &json!({ "code": code }))
+        .await;
     assert_eq!(r.status(), 200, "pairing with {code}");
     r.json::<Value>().await.unwrap()["token"]
         .as_str()
@@ -128,4 +121,22 @@ pub async fn paired_kiosk(
 ) -> String {
     let device = new_device(app, event, room, name).await;
     pair_code(app, &device.pairing_code).await
+}
+
+/// A door device for `room` named `name`, created and paired through the library at `now`
+/// (as if a kiosk had paired then); its token and record.
+pub async fn paired_device(
+    app: &TestApp,
+    event: &EventRecord,
+    room: Option<&str>,
+    name: &str,
+    now: Timestamp,
+) -> Paired {
+    let created = door::create_device(&app.ctx, event, room, name, now)
+        .await
+        .unwrap();
+    door::pair(&app.ctx, &created.pairing_code, now)
+        .await
+        .unwrap()
+        .expect("a fresh pairing code pairs")
 }

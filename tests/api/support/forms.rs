@@ -1,9 +1,10 @@
 //! The public registration form (a valid set of fields, posted with its CSRF token), the badge
 //! token it leads to, and the links of the badge email in the outbox.
 
-use badgetrail::demo;
+use badgetrail::{demo, domain::attendee::RegistrationInput};
 
 use super::app::TestApp;
+use crate::support::app::demo_event;
 
 /// The badge link and the "my registration" link of the newest badge email to `to` in the
 /// outbox, as absolute URLs.
@@ -67,12 +68,7 @@ pub async fn post_registration(
     let csrf = app.csrf(&path).await;
     let mut form: Vec<(&str, String)> = vec![("csrf", csrf)];
     form.extend(fields.iter().cloned());
-    app.client
-        .post(app.url(&path))
-        .form(&form)
-        .send()
-        .await
-        .unwrap()
+    app.post_form(&path, &form).await
 }
 
 /// The badge token from a registration redirect.
@@ -90,13 +86,7 @@ pub async fn register_badge(app: &TestApp, fields: &[(&'static str, String)]) ->
         .find(|(k, _)| *k == "email")
         .map(|(_, v)| badgetrail::domain::email::Email::parse(v).expect("a valid address"))
         .expect("an email field");
-    let event = app
-        .ctx
-        .store
-        .event_by_slug(demo::programme::SLUG)
-        .await
-        .unwrap()
-        .expect("the seeded event");
+    let event = demo_event(&app.ctx.store).await;
     let id = app
         .ctx
         .store
@@ -105,4 +95,24 @@ pub async fn register_badge(app: &TestApp, fields: &[(&'static str, String)]) ->
         .unwrap()
         .expect("registered");
     app.ctx.store.attendee(id).await.unwrap().unwrap().token
+}
+
+/// What `valid_form` registers, as the importer reads it: a CTO and decision maker at
+/// Analytical Engines looking for suppliers, no interests; with this name, address and
+/// marketing consent.
+pub fn registration_input(name: &str, email: &str, marketing_consent: bool) -> RegistrationInput {
+    RegistrationInput {
+        email: email.to_owned(),
+        name: name.to_owned(),
+        company: "Analytical Engines".into(),
+        job_title: "CTO".into(),
+        decision_role: "decision_maker".into(),
+        purchase_stage: "look_for_suppliers".into(),
+        industry: "software".into(),
+        company_size: "51_200".into(),
+        country: "United Kingdom".into(),
+        phone: String::new(),
+        interests: vec![],
+        marketing_consent,
+    }
 }

@@ -1,12 +1,18 @@
 //! The kiosk in a browser: pairing it, typing a badge as a handheld scanner does, waiting on
-//! what the page shows, and cutting its network.
+//! what the page shows, and cutting its network; a kiosk paired in the page at an event that
+//! runs now (`paired_kiosk_page`).
 
 use std::time::Duration;
 
+use badgetrail::store::EventRecord;
 use fantoccini::{Client, Locator, key::Key};
 use serde_json::Value;
 
-use crate::support::app::TestApp;
+use crate::support::{
+    app::{Db, TestApp, spawn_app},
+    browser::{Browser, browser},
+    door::{new_device, register, seed_event_now},
+};
 
 /// Polls `script` (a function body returning a value) until `done` holds, for at most `secs`.
 pub async fn eventually(
@@ -114,4 +120,36 @@ pub async fn set_offline(c: &Client, offline: bool) {
             .await
             .unwrap();
     }
+}
+
+/// A kiosk open in headless Chromium and paired in the page with a new device, at an event
+/// whose first session runs now, with attendees registered.
+pub struct PairedKiosk {
+    pub app: TestApp,
+    pub event: EventRecord,
+    /// Badge tokens and attendee ids (`register`).
+    pub people: Vec<(String, i64)>,
+    pub browser: Browser,
+}
+
+/// Spawns an SQLite app, seeds the event on now (`seed_event_now`), registers `people`
+/// attendees, creates a device named `name` for `room` and pairs it in a fresh Chromium;
+/// `None` where the app or the browser cannot run (`cannot_run`).
+pub async fn paired_kiosk_page(
+    people: usize,
+    room: Option<&str>,
+    name: &str,
+) -> Option<PairedKiosk> {
+    let app = spawn_app(Db::Sqlite).await?;
+    let event = seed_event_now(&app).await;
+    let people = register(&app, people).await;
+    let device = new_device(&app, &event, room, name).await;
+    let browser = browser(&[]).await?;
+    pair_kiosk(&browser.client, &app, &device.pairing_code).await;
+    Some(PairedKiosk {
+        app,
+        event,
+        people,
+        browser,
+    })
 }

@@ -17,3 +17,4 @@ pub mod staff;
 pub mod staff_pages;
 pub mod stored_leads;
 pub mod wait;
+pub mod webhook;

@@ -8,6 +8,7 @@ use sqlx::Row;
 use crate::support::{
     app::TestApp,
     campaign::{CAMPAIGN_FILE, campaign},
+    door::paired_device,
     forms::{post_registration, valid_form},
     lead_build::opts,
 };
@@ -63,13 +64,7 @@ pub async fn fixture(app: &TestApp) -> Fixture {
     let p = demo::programme::cloud_summit();
     let workshop = p.sessions.iter().find(|s| s.id == "W01").unwrap();
     let now = Timestamp::now();
-    let created = door::create_device(&app.ctx, &event, Some(&workshop.room), "door", now)
-        .await
-        .unwrap();
-    let paired = door::pair(&app.ctx, &created.pairing_code, now)
-        .await
-        .unwrap()
-        .unwrap();
+    let paired = paired_device(app, &event, Some(&workshop.room), "door", now).await;
     let mut scans = Vec::new();
     let badge = store.attendee(person).await.unwrap().unwrap().token;
     for id in [person, other] {

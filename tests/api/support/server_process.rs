@@ -1,11 +1,14 @@
 //! The real `badgetrail serve` binary as a child process, configured by a file, and waiting
-//! until it answers `/readyz`.
+//! until it answers `/readyz`; free ports, and the library on the same database for set-up.
 
 use std::{
     path::Path,
     process::{Child, Command, Stdio},
     time::Duration,
 };
+
+use badgetrail::{config::Settings, context::Context};
+use secrecy::SecretString;
 
 /// The real binary serving with a configuration file that points at `db_url`.
 pub(crate) struct Server(pub(crate) Child);
@@ -80,4 +83,26 @@ pub(crate) async fn wait_until_serving(client: &reqwest::Client, base: &str) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("the server did not come up at {base}");
+}
+
+/// A port nothing listens on now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The library on `db_url` (migrating it), as the server in `dir` sees it: its keys and
+/// outbox there, no mail polling. For set-up beside a server process.
+pub async fn library_context(db_url: &str, dir: &Path) -> Context {
+    let mut settings = Settings {
+        database_url: SecretString::from(db_url.to_owned()),
+        keys_dir: dir.join("keys"),
+        mail_poll_ms: 0,
+        ..Settings::default()
+    };
+    settings.mail.outbox_dir = dir.join("outbox");
+    Context::build(settings).await.unwrap()
 }

@@ -178,7 +178,7 @@ pub(crate) struct Received {
 
 impl SmtpSink {
     /// Starts the server, or returns `None` when aiosmtpd is missing and skips are allowed
-    /// (`helpers::cannot_run`).
+    /// (`app::cannot_run`).
     pub(crate) fn start(options: SinkOptions) -> Option<SmtpSink> {
         if !aiosmtpd_installed() {
             cannot_run(

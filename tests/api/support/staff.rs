@@ -4,7 +4,7 @@ use badgetrail::{accounts, domain::user::Role};
 use jiff::Timestamp;
 
 use super::{app::TestApp, forms::extract_csrf};
-use crate::support::app::fresh_client;
+use crate::support::app::{body_of, fresh_client};
 
 /// A client signed in as a new user `name` with `role`; returns it and the user's id.
 pub async fn signed_in(app: &TestApp, name: &str, role: Role) -> (reqwest::Client, i64) {
@@ -27,14 +27,7 @@ pub async fn signed_in(app: &TestApp, name: &str, role: Role) -> (reqwest::Clien
         .unwrap()
         .id;
     let client = fresh_client();
-    let html = client
-        .get(app.url("/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = body_of(client.get(app.url("/login"))).await;
     let csrf = extract_csrf(&html);
     let r = client
         .post(app.url("/login"))

@@ -11,6 +11,7 @@ use super::{
     campaign::{CAMPAIGN_FILE, campaign},
     stored_leads::fixture,
 };
+use crate::support::door::paired_device;
 
 /// A phone held upright (an iPhone 14's CSS pixels) and a laptop window.
 pub const PHONE: (u32, u32) = (390, 844);
@@ -56,13 +57,7 @@ pub async fn seed(app: &TestApp) -> (Vec<Page>, Vec<Page>) {
         .checked_add(jiff::Span::new().days(364))
         .unwrap();
     app.ctx.store.import_programme(&next, now).await.unwrap();
-    let new = door::create_device(&app.ctx, &f.event, Some("Main Hall"), "North door", now)
-        .await
-        .unwrap();
-    let paired = door::pair(&app.ctx, &new.pairing_code, now)
-        .await
-        .unwrap()
-        .unwrap();
+    let paired = paired_device(app, &f.event, Some("Main Hall"), "North door", now).await;
     let batch = door::ScanBatch {
         sent_at: now,
         app_version: "kiosk 1.4.2".into(),

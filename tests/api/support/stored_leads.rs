@@ -3,7 +3,7 @@
 
 use badgetrail::{
     domain::{
-        attendee::{Registration, RegistrationInput},
+        attendee::Registration,
         lead::{
             Contact, ContentPick, Factor, LeadPackage, Needs, Routing, SessionContribution, Tier,
             TopicInterest,
@@ -17,7 +17,7 @@ use badgetrail::{
 };
 use jiff::{Timestamp, ToSpan};
 
-use crate::support::{app::TestApp, staff::sales_user};
+use crate::support::{app::TestApp, forms::registration_input, staff::sales_user};
 
 pub const XSS_NAME: &str = "<script>alert('x')</script> Bob";
 
@@ -174,20 +174,7 @@ pub struct Fixture {
 }
 
 fn registration(name: &str, email: &str, known: &[&str]) -> Registration {
-    let input = RegistrationInput {
-        email: email.to_owned(),
-        name: name.to_owned(),
-        company: "Analytical Engines".into(),
-        job_title: "CTO".into(),
-        decision_role: "decision_maker".into(),
-        purchase_stage: "look_for_suppliers".into(),
-        industry: "software".into(),
-        company_size: "51_200".into(),
-        country: "United Kingdom".into(),
-        phone: String::new(),
-        interests: vec![],
-        marketing_consent: true,
-    };
+    let input = registration_input(name, email, true);
     Registration::parse(&input, known).unwrap()
 }
 
