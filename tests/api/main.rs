@@ -43,6 +43,7 @@ mod live_leads;
 mod monitoring;
 mod openapi;
 mod outcomes;
+mod output_snapshots;
 mod phone;
 mod pool;
 mod pool_campaigns;
