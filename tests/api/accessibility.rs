@@ -22,11 +22,13 @@ use fantoccini::{
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
-use crate::{
-    browser::{browser, browser_login, submit_login},
-    helpers::{Db, TestApp, cannot_run, emailed_links, register_badge, spawn_app, valid_form},
-    kiosk_support::pair_kiosk,
-    phone::{DESKTOP, PHONE, Page, page, screenshot, seed, set_viewport},
+use crate::support::{
+    app::{Db, TestApp, cannot_run, spawn_app},
+    browser::{browser, browser_login, click, submit_login, type_into},
+    door::new_device,
+    forms::{emailed_links, register_badge, valid_form},
+    kiosk_page::pair_kiosk,
+    staff_pages::{DESKTOP, PHONE, Page, page, screenshot, seed, set_viewport},
 };
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -317,24 +319,14 @@ async fn every_page_of_every_role_passes_axe_and_is_kept_as_screenshots() {
         t.visit("attendee", p).await;
     }
     t.goto(&format!("/e/{SLUG}/register")).await;
-    c.find(Locator::Css("form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, Locator::Css("form button[type=submit]")).await;
     c.wait()
         .for_element(Locator::Id("form-errors"))
         .await
         .unwrap();
     t.judge("attendee", "register with errors").await;
     t.goto(&attendee.unsubscribe).await;
-    c.find(Locator::Css("main form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, Locator::Css("main form button[type=submit]")).await;
     c.wait()
         .for_element(Locator::XPath("//h1[text()='You are unsubscribed']"))
         .await
@@ -355,18 +347,16 @@ async fn every_page_of_every_role_passes_axe_and_is_kept_as_screenshots() {
     t.goto(&attendee.badge).await;
     t.judge("attendee", "badge replaced").await;
     t.goto(&attendee.manage).await;
-    c.find(Locator::Css("form[action$='/erase'] input[name=confirm]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(Locator::Css("form[action$='/erase'] button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(
+        c,
+        Locator::Css("form[action$='/erase'] input[name=confirm]"),
+    )
+    .await;
+    click(
+        c,
+        Locator::Css("form[action$='/erase'] button[type=submit]"),
+    )
+    .await;
     wait_until_path(c, &attendee.manage, "leave").await;
     t.judge("attendee", "registration deleted").await;
 
@@ -563,7 +553,7 @@ async fn the_main_controls_work_from_the_keyboard_with_a_visible_focus() {
         admin_pages
             .iter()
             .find(|p| p.name == name)
-            .unwrap_or_else(|| panic!("no {name} page in phone::seed"))
+            .unwrap_or_else(|| panic!("no {name} page in staff_pages::seed"))
             .path
             .clone()
     };
@@ -610,12 +600,7 @@ async fn the_main_controls_work_from_the_keyboard_with_a_visible_focus() {
         )
         .await,
     );
-    c.find(Locator::Id("username"))
-        .await
-        .unwrap()
-        .send_keys(&user)
-        .await
-        .unwrap();
+    type_into(c, Locator::Id("username"), &user).await;
     let password = c.find(Locator::Id("password")).await.unwrap();
     password.send_keys("correct horse battery").await.unwrap();
     password.send_keys(&Key::Enter.to_string()).await.unwrap();
@@ -701,15 +686,7 @@ async fn the_main_controls_work_from_the_keyboard_with_a_visible_focus() {
         .await
         .unwrap()
         .unwrap();
-    let device = door::create_device(
-        &app.ctx,
-        &event,
-        Some("Main Hall"),
-        "Side door",
-        Timestamp::now(),
-    )
-    .await
-    .unwrap();
+    let device = new_device(&app, &event, Some("Main Hall"), "Side door").await;
     c.goto(&app.url("/kiosk")).await.unwrap();
     c.wait()
         .for_element(Locator::Css("#pairing:not([hidden])"))

@@ -3,8 +3,11 @@
 use badgetrail::domain::user::Role;
 
 use crate::{
-    helpers::{Db, post_registration, spawn_app, valid_form},
     on_both_backends,
+    support::{
+        app::{Db, demo_event, spawn_app},
+        forms::{post_registration, valid_form},
+    },
 };
 
 on_both_backends!(
@@ -13,7 +16,7 @@ on_both_backends!(
     wrong_password_is_refused_and_logout_ends_the_login,
 );
 
-async fn admin_paths(app: &crate::helpers::TestApp) -> Vec<(String, &'static [Role])> {
+async fn admin_paths(app: &crate::support::app::TestApp) -> Vec<(String, &'static [Role])> {
     let event = app.seed_event().await;
     post_registration(app, &valid_form("ada@example.com")).await;
     let (rows, _) = app
@@ -48,7 +51,7 @@ async fn anonymous_requests_are_sent_to_login(db: Db) {
         return;
     };
     for (path, _) in admin_paths(&app).await {
-        let r = app.client.get(app.url(&path)).send().await.unwrap();
+        let r = app.get(&path).await;
         assert_eq!(r.status(), 303, "{path}");
         assert!(
             r.headers()["location"]
@@ -58,14 +61,7 @@ async fn anonymous_requests_are_sent_to_login(db: Db) {
             "{path}"
         );
     }
-    let event = app
-        .ctx
-        .store
-        .events()
-        .event_by_slug(badgetrail::demo::programme::SLUG)
-        .await
-        .unwrap()
-        .unwrap();
+    let event = demo_event(&app.ctx.store).await;
     let (rows, _) = app
         .ctx
         .store
@@ -75,15 +71,14 @@ async fn anonymous_requests_are_sent_to_login(db: Db) {
         .unwrap();
     let csrf = app.csrf("/login").await;
     let r = app
-        .client
-        .post(app.url(&format!(
-            "/admin/events/{}/attendees/{}/reissue",
-            event.info.slug, rows[0].id
-        )))
-        .form(&[("csrf", csrf), ("confirm", "yes".into())])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &format!(
+                "/admin/events/{}/attendees/{}/reissue",
+                event.info.slug, rows[0].id
+            ),
+            &[("csrf", csrf), ("confirm", "yes".into())],
+        )
+        .await;
     assert!(
         r.headers()["location"]
             .to_str()
@@ -112,7 +107,7 @@ async fn each_role_sees_only_what_it_may(db: Db) {
         let paths_here = admin_paths(&app).await;
         app.login_as(role).await;
         for (path, allowed) in &paths_here {
-            let status = app.client.get(app.url(path)).send().await.unwrap().status();
+            let status = app.get(path).await.status();
             let expected = if allowed.contains(&role) { 200 } else { 403 };
             assert_eq!(status, expected, "{role} on {path}");
         }
@@ -120,12 +115,11 @@ async fn each_role_sees_only_what_it_may(db: Db) {
         let (path, _) = &paths_here[2];
         let csrf = app.csrf("/login").await;
         let r = app
-            .client
-            .post(app.url(&format!("{path}/reissue")))
-            .form(&[("csrf", csrf), ("confirm", "yes".into())])
-            .send()
-            .await
-            .unwrap();
+            .post_form(
+                &format!("{path}/reissue"),
+                &[("csrf", csrf), ("confirm", "yes".into())],
+            )
+            .await;
         let expected = if matches!(role, Role::Admin | Role::Staff) {
             303
         } else {
@@ -140,56 +134,32 @@ async fn wrong_password_is_refused_and_logout_ends_the_login(db: Db) {
         return;
     };
     app.login_as(Role::Admin).await;
-    assert_eq!(
-        app.client
-            .get(app.url("/admin"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(app.get("/admin").await.status(), 200);
     let csrf = app.csrf("/admin").await;
-    let r = app
-        .client
-        .post(app.url("/logout"))
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let r = app.post_form("/logout", &[("csrf", csrf.as_str())]).await;
     assert_eq!(r.status(), 303);
-    assert_eq!(
-        app.client
-            .get(app.url("/admin"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        303
-    );
+    assert_eq!(app.get("/admin").await.status(), 303);
 
     let csrf = app.csrf("/login").await;
     let r = app
-        .client
-        .post(app.url("/login"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("username", "admin-user"),
-            ("password", "wrong password!!"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            "/login",
+            &[
+                ("csrf", csrf.as_str()),
+                ("username", "admin-user"),
+                ("password", "wrong password!!"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 401);
     let r = app
-        .client
-        .post(app.url("/login"))
-        .form(&[
-            ("username", "admin-user"),
-            ("password", "correct horse battery"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            "/login",
+            &[
+                ("username", "admin-user"),
+                ("password", "correct horse battery"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 403, "login without CSRF token");
 }

@@ -3,9 +3,10 @@
 
 use badgetrail::domain::user::Role;
 
-use crate::{
-    helpers::{Db, spawn_app},
-    lead_support::{PEOPLE, get, people, signed_in},
+use crate::support::{
+    app::{Db, spawn_app},
+    staff::{get, signed_in},
+    stored_leads::{PEOPLE, people},
 };
 
 crate::on_both_backends!(the_attendee_list_shows_check_in_and_exports_what_it_shows,);

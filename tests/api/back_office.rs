@@ -8,9 +8,11 @@ use badgetrail::{
     formats::{self, EventFileFormat},
 };
 
-use crate::{
-    helpers::{Db, TestApp, extract_csrf, spawn_app},
-    lead_support::{PEOPLE, fixture, get, signed_in},
+use crate::support::{
+    app::{Db, TestApp, fresh_client, spawn_app},
+    forms::extract_csrf,
+    staff::{get, signed_in},
+    stored_leads::{PEOPLE, fixture},
 };
 
 /// A `multipart/form-data` body with the CSRF token (unless `None`), the file and any
@@ -806,11 +808,7 @@ async fn admins_manage_staff_accounts_with_passwords_shown_once(db: Db) {
     let sign_in = |user: &'static str, pw: String| {
         let app = &app;
         async move {
-            let c = reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .cookie_store(true)
-                .build()
-                .unwrap();
+            let c = fresh_client();
             let csrf = csrf_of(&c, app, "/login").await;
             let r = c
                 .post(app.url("/login"))

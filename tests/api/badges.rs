@@ -6,8 +6,11 @@ use badgetrail::{
 };
 
 use crate::{
-    helpers::{Db, register_badge, spawn_app, valid_form},
     on_both_backends,
+    support::{
+        app::{Db, spawn_app},
+        forms::{register_badge, valid_form},
+    },
 };
 
 on_both_backends!(
@@ -27,27 +30,12 @@ async fn a_token_with_one_character_changed_is_refused(db: Db) {
         let mut chars: Vec<char> = token.chars().collect();
         chars[i] = if chars[i] == 'A' { 'B' } else { 'A' };
         let forged: String = chars.into_iter().collect();
-        let r = app
-            .client
-            .get(app.url(&format!("/b/{forged}")))
-            .send()
-            .await
-            .unwrap();
+        let r = app.get(&format!("/b/{forged}")).await;
         assert_eq!(r.status(), 404, "position {i}");
-        let r = app
-            .client
-            .get(app.url(&format!("/b/{forged}/badge.png")))
-            .send()
-            .await
-            .unwrap();
+        let r = app.get(&format!("/b/{forged}/badge.png")).await;
         assert_eq!(r.status(), 404);
     }
-    let r = app
-        .client
-        .get(app.url("/b/not-a-token"))
-        .send()
-        .await
-        .unwrap();
+    let r = app.get("/b/not-a-token").await;
     assert_eq!(r.status(), 404);
 }
 
@@ -76,26 +64,11 @@ async fn a_token_signed_by_another_events_key_is_refused(db: Db) {
     let claims = badge::read_unverified(&token).unwrap();
 
     // The same claims signed with the other event's key: the signature is valid, but not ours.
-    let other_keys = app
-        .ctx
-        .badges
-        .keys_for(other.id, jiff::Timestamp::now())
-        .await
-        .unwrap();
+    let other_keys = app.badge_keys(other.id).await;
     let foreign = other_keys.sign(i64::from(claims.attendee_id), 1).token;
-    let ours = app
-        .ctx
-        .badges
-        .keys_for(event.id, jiff::Timestamp::now())
-        .await
-        .unwrap();
+    let ours = app.badge_keys(event.id).await;
     assert!(badge::verify(&foreign, &ours.verifying).is_err());
-    let r = app
-        .client
-        .get(app.url(&format!("/b/{foreign}")))
-        .send()
-        .await
-        .unwrap();
+    let r = app.get(&format!("/b/{foreign}")).await;
     assert_eq!(r.status(), 404);
 }
 
@@ -116,22 +89,13 @@ async fn reissue_revokes_the_old_badge(db: Db) {
     let path = format!("/admin/events/{}/attendees/{}", event.info.slug, rows[0].id);
     let csrf = app.csrf(&path).await;
     let r = app
-        .client
-        .post(app.url(&format!("{path}/reissue")))
-        .form(&[("csrf", csrf), ("confirm", "yes".into())])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &format!("{path}/reissue"),
+            &[("csrf", csrf), ("confirm", "yes".into())],
+        )
+        .await;
     assert_eq!(r.status(), 303);
-    assert_eq!(
-        app.client
-            .get(app.url(&format!("/b/{old}")))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        410
-    );
+    assert_eq!(app.get(&format!("/b/{old}")).await.status(), 410);
     let attendee = app
         .ctx
         .store
@@ -143,12 +107,7 @@ async fn reissue_revokes_the_old_badge(db: Db) {
     assert_ne!(attendee.token, old);
     assert_eq!(attendee.badge_serial, 2);
     assert_eq!(
-        app.client
-            .get(app.url(&format!("/b/{}", attendee.token)))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        app.get(&format!("/b/{}", attendee.token)).await.status(),
         200
     );
     assert_eq!(
@@ -184,13 +143,5 @@ async fn key_rotation_keeps_old_badges_valid(db: Db) {
         badge::verify(&old, &keys.verifying).is_err(),
         "retired key no longer verifies"
     );
-    assert_eq!(
-        app.client
-            .get(app.url(&format!("/b/{old}")))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        404
-    );
+    assert_eq!(app.get(&format!("/b/{old}")).await.status(), 404);
 }

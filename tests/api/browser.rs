@@ -1,117 +1,18 @@
 //! Real headless Chromium, driven over WebDriver: a person registering and getting a badge.
 
 use std::{
-    net::TcpListener,
-    process::{Child, Command, Stdio},
+    process::{Command, Stdio},
     time::Duration,
 };
 
-use badgetrail::{
-    demo::programme::SLUG,
-    domain::{badge, user::Role},
-    jobs::badge_mail,
-    qr,
+use badgetrail::{demo::programme::SLUG, domain::badge, jobs::badge_mail, qr};
+use fantoccini::{Client, Locator};
+
+use crate::support::{
+    app::{Db, cannot_run, spawn_app},
+    browser::{CHROMIUM, browser, click, heading_on, type_into},
+    forms::{emailed_links, register_badge, valid_form},
 };
-use fantoccini::{Client, ClientBuilder, Locator};
-
-use crate::helpers::{
-    Db, TestApp, cannot_run, emailed_links, register_badge, spawn_app, valid_form,
-};
-
-/// A chromedriver process and a browser session; both end when dropped.
-pub struct Browser {
-    pub client: Client,
-    driver: Child,
-    _profile: tempfile::TempDir,
-}
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
-    }
-}
-
-/// The `h1` of the page once the browser is on a path ending in `suffix`: right after a form
-/// is submitted, the old page and its heading can still be there for a moment.
-pub async fn heading_on(c: &Client, suffix: &str) -> String {
-    for _ in 0..200 {
-        if c.current_url().await.unwrap().path().ends_with(suffix) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let path = c.current_url().await.unwrap().path().to_owned();
-    assert!(path.ends_with(suffix), "still on {path}, not on …{suffix}");
-    let heading = c.wait().for_element(Locator::Css("h1")).await.unwrap();
-    heading.text().await.unwrap()
-}
-
-/// Where the browser is; chromedriver is found on the PATH.
-const CHROMIUM: &str = "/usr/bin/chromium";
-
-/// Starts headless Chromium, or returns `None` when it or chromedriver is not installed and
-/// skips are allowed (`helpers::cannot_run`).
-pub async fn browser(extra_args: &[&str]) -> Option<Browser> {
-    let install = "./scripts/test installs it (apt-get install chromium chromium-driver)";
-    if Command::new("chromedriver")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        cannot_run("chromedriver is not installed", install);
-        return None;
-    }
-    if !std::path::Path::new(CHROMIUM).exists() {
-        cannot_run(&format!("Chromium is not installed at {CHROMIUM}"), install);
-        return None;
-    }
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let driver = Command::new("chromedriver")
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver starts");
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let profile = tempfile::tempdir().unwrap();
-    let mut args = vec![
-        "--headless=new".to_owned(),
-        "--no-sandbox".into(),
-        "--disable-gpu".into(),
-        "--disable-dev-shm-usage".into(),
-        "--disable-quic".into(),
-        "--no-first-run".into(),
-        "--disable-background-networking".into(),
-        "--disable-component-update".into(),
-        "--disable-sync".into(),
-        "--window-size=1000,1600".into(),
-        format!("--user-data-dir={}", profile.path().display()),
-    ];
-    args.extend(extra_args.iter().map(|s| (*s).to_owned()));
-    let caps = serde_json::json!({
-        "goog:chromeOptions": { "binary": CHROMIUM, "args": args }
-    });
-    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps.as_object().unwrap().clone())
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .expect("WebDriver session");
-    Some(Browser {
-        client,
-        driver,
-        _profile: profile,
-    })
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_person_registers_in_chromium_and_the_badge_on_screen_decodes_and_verifies() {
@@ -126,18 +27,8 @@ async fn a_person_registers_in_chromium_and_the_badge_on_screen_decodes_and_veri
         .unwrap();
 
     // Submitting an incomplete form shows the errors and keeps what was typed.
-    c.find(Locator::Id("f-name"))
-        .await
-        .unwrap()
-        .send_keys("Grace <b>Hopper</b>")
-        .await
-        .unwrap();
-    c.find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    type_into(c, Locator::Id("f-name"), "Grace <b>Hopper</b>").await;
+    click(c, Locator::Css("button[type=submit]")).await;
     let alert = c
         .wait()
         .for_element(Locator::Id("form-errors"))
@@ -156,12 +47,7 @@ async fn a_person_registers_in_chromium_and_the_badge_on_screen_decodes_and_veri
         ("f-job_title", "Rear Admiral"),
         ("f-country", "United States"),
     ] {
-        c.find(Locator::Id(id))
-            .await
-            .unwrap()
-            .send_keys(value)
-            .await
-            .unwrap();
+        type_into(c, Locator::Id(id), value).await;
     }
     for (id, value) in [
         ("f-decision_role", "decision_maker"),
@@ -176,24 +62,9 @@ async fn a_person_registers_in_chromium_and_the_badge_on_screen_decodes_and_veri
             .await
             .unwrap();
     }
-    c.find(Locator::Css("input[name=interests][value=ai]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(Locator::Id("f-marketing_consent"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, Locator::Css("input[name=interests][value=ai]")).await;
+    click(c, Locator::Id("f-marketing_consent")).await;
+    click(c, Locator::Css("button[type=submit]")).await;
 
     // The page never shows a badge: it goes to the address, which is what proves who it is.
     assert_eq!(heading_on(c, "/registered").await, "Check your inbox");
@@ -228,12 +99,7 @@ async fn a_person_registers_in_chromium_and_the_badge_on_screen_decodes_and_veri
     let shot = img.screenshot().await.unwrap();
     let decoded = qr::decode_png(&shot, 20 << 20, 20_000_000).expect("the on-screen QR decodes");
     assert_eq!(decoded, vec![token.clone()]);
-    let keys = app
-        .ctx
-        .badges
-        .keys_for(event.id, jiff::Timestamp::now())
-        .await
-        .unwrap();
+    let keys = app.badge_keys(event.id).await;
     let claims = badge::verify(&token, &keys.verifying).expect("the token verifies");
     let attendee = app
         .ctx
@@ -269,12 +135,7 @@ async fn the_form_works_from_the_keyboard() {
         ("f-job_title", "Mathematician"),
         ("f-country", "United States"),
     ];
-    c.find(Locator::Id("f-name"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, Locator::Id("f-name")).await;
     for (i, (id, text)) in order.iter().enumerate() {
         let active = c.active_element().await.unwrap();
         assert_eq!(
@@ -369,21 +230,11 @@ async fn a_stranger_in_chromium_gets_no_badge_and_only_the_emailed_link_changes_
         ],
     )
     .await;
-    c.find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, Locator::Css("button[type=submit]")).await;
     assert_eq!(heading_on(c, "/registered").await, "Check your inbox");
     assert!(!c.source().await.unwrap().contains(&token), "no token");
     assert_eq!(app.stored_attendee(id).await, before, "no row changed");
-    let badge = app
-        .client
-        .get(app.url(&format!("/b/{token}")))
-        .send()
-        .await
-        .unwrap();
+    let badge = app.get(&format!("/b/{token}")).await;
     assert_eq!(badge.status(), 200, "the real badge keeps working");
 
     // A link that is not ours opens nothing.
@@ -409,28 +260,13 @@ async fn a_stranger_in_chromium_gets_no_badge_and_only_the_emailed_link_changes_
         "the address is not editable"
     );
     fill(c, &[("f-company", "Difference Engines Ltd")], &[]).await;
-    c.find(Locator::XPath("//button[text()='Save my answers']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, Locator::XPath("//button[text()='Save my answers']")).await;
     c.wait()
         .for_element(Locator::XPath("//*[text()='Your answers were saved.']"))
         .await
         .unwrap();
-    c.find(Locator::Id("f-marketing_consent"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(Locator::XPath("//button[text()='Save my email choice']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, Locator::Id("f-marketing_consent")).await;
+    click(c, Locator::XPath("//button[text()='Save my email choice']")).await;
     c.wait()
         .for_element(Locator::XPath("//*[text()='Your email choice was saved.']"))
         .await
@@ -457,38 +293,6 @@ async fn a_stranger_in_chromium_gets_no_badge_and_only_the_emailed_link_changes_
     assert_eq!((last.granted, last.source.as_str()), (false, "attendee"));
     assert_eq!(last.wording, badgetrail::domain::attendee::CONSENT_WORDING);
     b.client.clone().close().await.unwrap();
-}
-
-/// Signs a browser in through the login form as a new `<role>-user`, asking for `next`.
-pub async fn browser_login(c: &Client, app: &TestApp, role: Role, next: &str) {
-    let name = app.role_user(role).await;
-    submit_login(c, app, &name, next).await;
-}
-
-/// Fills in and submits the login form for an existing account whose password is
-/// "correct horse battery".
-pub async fn submit_login(c: &Client, app: &TestApp, username: &str, next: &str) {
-    c.goto(&app.url(&format!("/login?next={next}")))
-        .await
-        .unwrap();
-    c.find(Locator::Id("username"))
-        .await
-        .unwrap()
-        .send_keys(username)
-        .await
-        .unwrap();
-    c.find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys("correct horse battery")
-        .await
-        .unwrap();
-    c.find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
 }
 
 /// The page size (width, height) in points of the first page of a PDF.

@@ -5,8 +5,10 @@
 use badgetrail::{domain::user::Role, jobs::edm_send, store::EventRecord};
 use jiff::Timestamp;
 
-use crate::edm_support::{CAMPAIGN_FILE, campaign, leads, register};
-use crate::helpers::{Db, TestApp, spawn_app};
+use crate::support::{
+    app::{Db, TestApp, spawn_app},
+    campaign::{CAMPAIGN_FILE, audience, campaign},
+};
 
 crate::on_both_backends!(
     each_step_has_a_page_of_its_own_with_the_step_bar,
@@ -15,42 +17,8 @@ crate::on_both_backends!(
     a_campaign_with_nobody_to_send_to_has_no_enabled_start_button,
 );
 
-/// Five recipients (ada A big-data, bob B big-data, cy C ai, fay no lead, gil B security)
-/// and two left out (dee: no consent; eve: tier X, excluded by the campaign file).
-async fn audience(app: &TestApp) -> (EventRecord, Vec<i64>) {
-    let event = app.seed_event().await;
-    let ids = register(
-        app,
-        &event,
-        &[
-            ("Ada Lovelace", "ada@example.com", true),
-            ("Bob Babbage", "bob@example.com", true),
-            ("Cy Shannon", "cy@example.com", true),
-            ("Dee Hopper", "dee@example.com", false),
-            ("Eve Turing", "eve@example.com", true),
-            ("Fay Noether", "fay@example.com", true),
-            ("Gil Knuth", "gil@example.com", true),
-        ],
-    )
-    .await;
-    leads(
-        app,
-        &event,
-        &[
-            (ids[0], "A", Some("big-data")),
-            (ids[1], "B", Some("big-data")),
-            (ids[2], "C", Some("ai")),
-            (ids[3], "A", Some("ai")),
-            (ids[4], "X", Some("big-data")),
-            (ids[6], "B", Some("security")),
-        ],
-    )
-    .await;
-    (event, ids)
-}
-
 async fn get(app: &TestApp, path: &str) -> String {
-    let r = app.client.get(app.url(path)).send().await.unwrap();
+    let r = app.get(path).await;
     assert_eq!(r.status(), 200, "{path}");
     r.text().await.unwrap()
 }

@@ -1,10 +1,11 @@
 //! The `badgetrail` command: event import/export round trips, all-or-nothing imports, users.
 
-use std::{path::Path, process::Command};
+use std::path::Path;
 
-use crate::helpers::{Db, fresh_database};
-
-const BIN: &str = env!("CARGO_BIN_EXE_badgetrail");
+use crate::support::{
+    app::{Db, FreshDb, fresh_database},
+    command::{badgetrail, output},
+};
 
 fn examples() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/examples"))
@@ -12,24 +13,23 @@ fn examples() -> &'static Path {
 
 /// Runs the binary against `db_url` with everything else local to `dir`.
 fn run(dir: &Path, db_url: &str, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(BIN)
-        .args(args)
-        .current_dir(dir)
-        .env("BADGETRAIL_DATABASE_URL", db_url)
-        .env("BADGETRAIL_MAIL__OUTBOX_DIR", dir.join("outbox"))
-        .env("BADGETRAIL_KEYS_DIR", dir.join("keys"))
-        .env("BADGETRAIL_NEW_PASSWORD", "correct horse battery")
-        .env_remove("DATABASE_URL")
-        .output()
-        .expect("binary runs");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
+    output(
+        badgetrail(dir, db_url)
+            .args(args)
+            .env("BADGETRAIL_NEW_PASSWORD", "correct horse battery"),
     )
 }
 
-/// Imports the example programme, which several tests start from.
+/// A fresh database (and a folder for everything else) holding the example programme, as
+/// several tests start.
+async fn example_event(db: Db) -> Option<(tempfile::TempDir, FreshDb)> {
+    let dir = tempfile::tempdir().unwrap();
+    let fresh = fresh_database(db, dir.path()).await?;
+    import_example_event(dir.path(), &fresh.url);
+    Some((dir, fresh))
+}
+
+/// Imports the example programme.
 fn import_example_event(dir: &Path, url: &str) {
     let file = examples().join("cloud-summit.toml");
     let (ok, out, err) = run(dir, url, &["event", "import", file.to_str().unwrap()]);
@@ -160,12 +160,10 @@ async fn a_file_with_a_bad_row_changes_nothing(db: Db) {
 }
 
 async fn attendees_import_is_all_or_nothing(db: Db) {
-    let dir = tempfile::tempdir().unwrap();
-    let Some(fresh) = fresh_database(db, dir.path()).await else {
+    let Some((dir, fresh)) = example_event(db).await else {
         return;
     };
     let url = fresh.url.clone();
-    import_example_event(dir.path(), &url);
     let good = std::fs::read_to_string(examples().join("attendees.csv")).unwrap();
     let rows = good.lines().count() - 1;
 
@@ -282,12 +280,10 @@ async fn user_add_creates_an_account_that_can_sign_in(db: Db) {
 }
 
 async fn scans_import_decides_each_row_and_is_idempotent(db: Db) {
-    let dir = tempfile::tempdir().unwrap();
-    let Some(fresh) = fresh_database(db, dir.path()).await else {
+    let Some((dir, fresh)) = example_event(db).await else {
         return;
     };
     let url = fresh.url.clone();
-    import_example_event(dir.path(), &url);
     let attendees = examples().join("attendees.csv");
     assert!(
         run(
@@ -384,12 +380,10 @@ async fn scans_import_decides_each_row_and_is_idempotent(db: Db) {
 }
 
 async fn attendees_export_data_and_erase_find_the_person_by_address(db: Db) {
-    let dir = tempfile::tempdir().unwrap();
-    let Some(fresh) = fresh_database(db, dir.path()).await else {
+    let Some((dir, fresh)) = example_event(db).await else {
         return;
     };
     let url = fresh.url.clone();
-    import_example_event(dir.path(), &url);
     let csv = examples().join("attendees.csv");
     let (ok, out, err) = run(
         dir.path(),

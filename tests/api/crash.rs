@@ -3,8 +3,6 @@
 
 use std::{
     collections::{HashMap, HashSet},
-    path::Path,
-    process::{Child, Command, Stdio},
     sync::{
         Arc, Mutex,
         atomic::{AtomicBool, AtomicUsize, Ordering},
@@ -12,95 +10,23 @@ use std::{
     time::Duration,
 };
 
-use badgetrail::{config::Settings, context::Context, demo, door, registration};
+use badgetrail::{context::Context, demo, door, registration};
 use jiff::{Timestamp, ToSpan};
-use secrecy::SecretString;
 use serde_json::{Value, json};
 
 use crate::{
-    helpers::{Db, fresh_database},
     on_both_backends,
+    support::{
+        app::{Db, demo_event, fresh_database},
+        server_process::{Server, free_port, library_context, wait_until_serving},
+        wait::{self, PATIENCE},
+    },
 };
 
 on_both_backends!(acknowledged_scans_survive_a_kill_during_uploads);
 
 const KIOSKS: usize = 6;
 const BATCH: usize = 25;
-
-/// The real binary serving with a configuration file that points at `db_url`.
-pub(crate) struct Server(pub(crate) Child);
-
-impl Server {
-    pub(crate) fn start(dir: &Path, db_url: &str, port: u16) -> Server {
-        Server::start_with(dir, db_url, port, toml::Table::new())
-    }
-
-    /// [`Server::start`] with more settings in the configuration file; a top-level key in
-    /// `more` replaces the one written here (`public_url`, say, for a server behind a proxy).
-    pub(crate) fn start_with(dir: &Path, db_url: &str, port: u16, more: toml::Table) -> Server {
-        let config = dir.join("badgetrail.toml");
-        let mut mail = toml::Table::new();
-        mail.insert("outbox_dir".into(), path(&dir.join("outbox")));
-        let mut t = toml::Table::new();
-        t.insert("database_url".into(), db_url.into());
-        t.insert("bind".into(), format!("127.0.0.1:{port}").into());
-        t.insert(
-            "public_url".into(),
-            format!("http://127.0.0.1:{port}").into(),
-        );
-        t.insert("mail_poll_ms".into(), 0.into());
-        t.insert("keys_dir".into(), path(&dir.join("keys")));
-        t.insert("mail".into(), mail.into());
-        t.extend(more);
-        std::fs::write(&config, toml::to_string(&t).unwrap()).unwrap();
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(dir.join("server.log"))
-            .unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_badgetrail"))
-            .arg("--config")
-            .arg(&config)
-            .arg("serve")
-            .current_dir(dir)
-            .env_remove("DATABASE_URL")
-            .env("BADGETRAIL_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("the binary starts");
-        Server(child)
-    }
-
-    /// SIGKILL: no shutdown handler, no flushing, no goodbye.
-    pub(crate) fn kill_9(mut self) {
-        self.0.kill().unwrap();
-        self.0.wait().unwrap();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn path(p: &Path) -> toml::Value {
-    p.to_str().unwrap().into()
-}
-
-pub(crate) async fn wait_until_serving(client: &reqwest::Client, base: &str) {
-    for _ in 0..300 {
-        if let Ok(r) = client.get(format!("{base}/readyz")).send().await
-            && r.status() == 200
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the server did not come up at {base}");
-}
 
 /// What the kiosks saw, shared between them.
 #[derive(Default)]
@@ -182,32 +108,15 @@ async fn acknowledged_scans_survive_a_kill_during_uploads(db: Db) {
     let Some(fresh) = fresh_database(db, dir.path()).await else {
         return;
     };
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
 
     // The event, attendees and paired kiosks, made through the library.
-    let mut settings = Settings {
-        database_url: SecretString::from(fresh.url.clone()),
-        keys_dir: dir.path().join("keys"),
-        mail_poll_ms: 0,
-        ..Settings::default()
-    };
-    settings.mail.outbox_dir = dir.path().join("outbox");
-    let ctx = Context::build(settings).await.unwrap();
+    let ctx = library_context(&fresh.url, dir.path()).await;
     let p = demo::programme::cloud_summit();
     let now = Timestamp::now();
     ctx.store.events().import_programme(&p, now).await.unwrap();
-    let event = ctx
-        .store
-        .events()
-        .event_by_slug(demo::programme::SLUG)
-        .await
-        .unwrap()
-        .unwrap();
+    let event = demo_event(&ctx.store).await;
     let topics: Vec<&str> = p.topics.iter().map(|t| t.slug.as_str()).collect();
     let people: Vec<_> = demo::people::synthetic(40, &topics, 3)
         .iter()
@@ -267,19 +176,28 @@ async fn acknowledged_scans_survive_a_kill_during_uploads(db: Db) {
         .collect();
 
     // Let uploads get going, then kill the server in the middle of them.
-    while seen.acknowledged.lock().unwrap().len() < 20 * BATCH {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    wait::until("twenty batches are acknowledged", PATIENCE, async || {
+        seen.acknowledged.lock().unwrap().len() >= 20 * BATCH
+    })
+    .await;
     server.kill_9();
     let acknowledged_before = seen.acknowledged.lock().unwrap().len();
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The kiosks find the server gone (their uploads in flight cut, then refused) before it
+    // comes back.
+    wait::until("the kiosks' uploads fail", PATIENCE, async || {
+        seen.failures.load(Ordering::SeqCst) >= KIOSKS
+    })
+    .await;
 
     let server = Server::start(dir.path(), &fresh.url, port);
     wait_until_serving(&probe, &base).await;
     restarted.store(true, Ordering::SeqCst);
-    while seen.after_restart.load(Ordering::SeqCst) < 3 * KIOSKS {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    wait::until(
+        "three batches a kiosk are acknowledged after the restart",
+        PATIENCE,
+        async || seen.after_restart.load(Ordering::SeqCst) >= 3 * KIOSKS,
+    )
+    .await;
     stop.store(true, Ordering::SeqCst);
     for k in kiosks {
         k.await.unwrap();

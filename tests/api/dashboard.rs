@@ -3,11 +3,7 @@
 //! an overdue lead, a follow-up due, a campaign sending), and what each role sees.
 
 use badgetrail::{
-    domain::{
-        attendee::{Registration, RegistrationInput},
-        scan::Direction,
-        user::Role,
-    },
+    domain::{attendee::Registration, scan::Direction, user::Role},
     door,
     registration::{self, Source},
     store::{BulkLoad, BulkScan, EventRecord, StoredLead},
@@ -15,11 +11,15 @@ use badgetrail::{
 use jiff::{SignedDuration, Timestamp};
 
 use crate::{
-    edm_support::{CAMPAIGN_FILE, campaign},
-    helpers::{Db, TestApp, spawn_app},
-    kiosk_support::seed_event_now,
-    lead_support::{finish_build, get, sales_user, signed_in},
     on_both_backends,
+    support::{
+        app::{Db, TestApp, spawn_app},
+        campaign::{CAMPAIGN_FILE, campaign},
+        door::{paired_device, seed_event_now},
+        forms::registration_input,
+        staff::{get, sales_user, signed_in},
+        stored_leads::finish_build,
+    },
 };
 
 on_both_backends!(
@@ -39,20 +39,7 @@ fn figure(html: &str, id: &str) -> String {
 
 fn person(i: usize, known: &[&str]) -> Registration {
     Registration::parse(
-        &RegistrationInput {
-            email: format!("p{i}@example.com"),
-            name: format!("Person {i}"),
-            company: "Analytical Engines".into(),
-            job_title: "CTO".into(),
-            decision_role: "decision_maker".into(),
-            purchase_stage: "look_for_suppliers".into(),
-            industry: "software".into(),
-            company_size: "51_200".into(),
-            country: "United Kingdom".into(),
-            phone: String::new(),
-            interests: vec![],
-            marketing_consent: true,
-        },
+        &registration_input(&format!("Person {i}"), &format!("p{i}@example.com"), true),
         known,
     )
     .unwrap()
@@ -84,13 +71,7 @@ async fn known_state(app: &TestApp) -> State {
 
     // A paired door in Main Hall: three entries and two unreadable badges a minute ago, and
     // an unreadable badge three hours ago (sent late, as an offline door does).
-    let new = door::create_device(&app.ctx, &event, Some("Main Hall"), "North door", now)
-        .await
-        .unwrap();
-    let paired = door::pair(&app.ctx, &new.pairing_code, now)
-        .await
-        .unwrap()
-        .unwrap();
+    let paired = paired_device(app, &event, Some("Main Hall"), "North door", now).await;
     let minute_ago = now - SignedDuration::from_secs(60);
     let long_ago = now - SignedDuration::from_hours(3);
     let scan = |nonce: &str, badge: &str, at: Timestamp| door::ReportedScan {

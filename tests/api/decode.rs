@@ -3,6 +3,10 @@
 
 use std::{
     net::SocketAddr,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
     time::{Duration, Instant},
 };
 
@@ -11,9 +15,12 @@ use jiff::Timestamp;
 use serde_json::Value;
 
 use crate::{
-    crash::{Server, wait_until_serving},
-    helpers::{Db, fresh_database, spawn_app_with, test_settings},
     on_both_backends,
+    support::{
+        app::{Db, demo_event, fresh_database, spawn_app_with, test_settings},
+        server_process::{Server, free_port, wait_until_serving},
+        wait::{self, PATIENCE},
+    },
 };
 
 on_both_backends!(
@@ -34,13 +41,7 @@ async fn paired_kiosk(ctx: &Context) -> String {
         .import_programme(&demo::programme::cloud_summit(), now)
         .await
         .unwrap();
-    let event = ctx
-        .store
-        .events()
-        .event_by_slug(demo::programme::SLUG)
-        .await
-        .unwrap()
-        .unwrap();
+    let event = demo_event(&ctx.store).await;
     let d = door::create_device(ctx, &event, Some("Main Hall"), "Door 1", now)
         .await
         .unwrap();
@@ -210,6 +211,10 @@ async fn a_client_that_goes_away_cancels_its_decode(db: Db) {
     let gone = post_photo(&impatient, &base, &token, tiles).await;
     assert!(gone.is_err_and(|e| e.is_timeout()));
     while slots.available_permits() < 2 {
+        assert!(
+            start.elapsed() < PATIENCE,
+            "the abandoned decode's slot never came back"
+        );
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
     let freed = start.elapsed();
@@ -236,11 +241,7 @@ async fn sigterm_stops_serve_while_hostile_decodes_run(db: Db) {
     let Some(fresh) = fresh_database(db, dir.path()).await else {
         return;
     };
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let ctx = Context::build(test_settings(fresh.url.clone(), dir.path(), port))
         .await
@@ -279,20 +280,33 @@ async fn sigterm_stops_serve_while_hostile_decodes_run(db: Db) {
     assert!(growth_mb < 64, "peak RSS grew by {growth_mb} MB");
 
     // Kiosks keep sending hostile frames while the server is told to stop.
+    // Once each has had an answer, each has its next frame on the way.
     let tiles = qr::hostile::finder_tiles(1000);
+    let answered = Arc::new(AtomicUsize::new(0));
     let senders: Vec<_> = (0..4)
         .map(|_| {
             let (client, base, token, tiles) =
                 (client.clone(), base.clone(), token.clone(), tiles.clone());
+            let answered = answered.clone();
             tokio::spawn(async move {
+                let mut first = true;
                 while post_photo(&client, &base, &token, tiles.clone())
                     .await
                     .is_ok()
-                {}
+                {
+                    if std::mem::take(&mut first) {
+                        answered.fetch_add(1, Ordering::SeqCst);
+                    }
+                }
             })
         })
         .collect();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    wait::until(
+        "every kiosk's first frame is answered",
+        PATIENCE,
+        async || answered.load(Ordering::SeqCst) == 4,
+    )
+    .await;
     let signalled = Instant::now();
     // SAFETY: sending a signal to our own child process.
     assert_eq!(unsafe { libc::kill(pid as i32, libc::SIGTERM) }, 0);

@@ -6,7 +6,7 @@ use badgetrail::{demo, store::ts};
 use jiff::{Timestamp, tz::TimeZone};
 use serde_json::{Value, json};
 
-use crate::helpers::{Db, spawn_app};
+use crate::support::app::{Db, demo_event, spawn_app};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_runs_today_and_its_printed_pairing_code_pairs_a_kiosk_that_counts_scans() {
@@ -16,12 +16,7 @@ async fn the_demo_runs_today_and_its_printed_pairing_code_pairs_a_kiosk_that_cou
     let report = demo::prepare(&app.ctx, 30).await.unwrap();
     assert!(report.doors.is_some(), "the first run plays the door day");
     let store = &app.ctx.store;
-    let event = store
-        .events()
-        .event_by_slug(demo::programme::SLUG)
-        .await
-        .unwrap()
-        .unwrap();
+    let event = demo_event(store).await;
 
     // The event's sessions all lie within today in the local time zone.
     let zone = demo::today::local_time_zone();
@@ -68,29 +63,24 @@ async fn the_demo_runs_today_and_its_printed_pairing_code_pairs_a_kiosk_that_cou
 
     // The code pairs a kiosk at the Main Hall door, and a badge scanned there now counts.
     let r = app
-        .client
-        .post(app.url("/api/v1/devices/pair"))
-        .json(&json!({ "code": code }))
-        .send()
-        .await
-        .unwrap();
+        .post_json("/api/v1/devices/pair", &json!({ "code": code }))
+        .await;
     assert_eq!(r.status(), 200, "the printed code {code} pairs");
     let paired: Value = r.json().await.unwrap();
     assert_eq!(paired["room"], "Main Hall");
     let token = paired["token"].as_str().unwrap();
     let now = Timestamp::now();
     let answer: Value = app
-        .client
-        .post(app.url("/api/v1/scans"))
-        .bearer_auth(token)
-        .json(&json!({
-            "sent_at": now, "app_version": "test", "queue_size": 0,
-            "scans": [{ "nonce": "newcomer-1", "badge": report.sample_badge,
-                        "device_time": now, "direction": "entry", "room": "" }],
-        }))
-        .send()
+        .post_json_as(
+            token,
+            "/api/v1/scans",
+            &json!({
+                "sent_at": now, "app_version": "test", "queue_size": 0,
+                "scans": [{ "nonce": "newcomer-1", "badge": report.sample_badge,
+                            "device_time": now, "direction": "entry", "room": "" }],
+            }),
+        )
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();

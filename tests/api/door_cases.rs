@@ -17,9 +17,10 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::{
+use crate::support::{
+    app::{Db, spawn_app},
     browser::browser,
-    helpers::{Db, spawn_app},
+    door::new_device,
 };
 
 const TABLE: &str = include_str!("golden/door_cases.json");
@@ -361,32 +362,16 @@ async fn a_device_gets_the_rules_and_room_ids_its_server_decides_with() {
         return;
     };
     let event = app.seed_event().await;
-    let d = door::create_device(
-        &app.ctx,
-        &event,
-        Some("Main Hall"),
-        "Door",
-        Timestamp::now(),
-    )
-    .await
-    .unwrap();
+    let d = new_device(&app, &event, Some("Main Hall"), "Door").await;
     let paired: Value = app
-        .client
-        .post(app.url("/api/v1/devices/pair"))
-        .json(&json!({ "code": d.pairing_code }))
-        .send()
+        .post_json("/api/v1/devices/pair", &json!({ "code": d.pairing_code }))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
     let s: Value = app
-        .client
-        .get(app.url("/api/v1/devices/self"))
-        .bearer_auth(paired["token"].as_str().unwrap())
-        .send()
+        .get_as(paired["token"].as_str().unwrap(), "/api/v1/devices/self")
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();

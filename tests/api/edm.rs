@@ -8,8 +8,11 @@ use badgetrail::{
 };
 use jiff::Timestamp;
 
-use crate::edm_support::{CAMPAIGN_FILE, campaign, leads, register};
-use crate::helpers::{Db, TestApp, extract_csrf, spawn_app, spawn_app_with};
+use crate::support::{
+    app::{Db, TestApp, demo_event, spawn_app, spawn_app_with},
+    campaign::{CAMPAIGN_FILE, audience, campaign, dsn, form, new_campaign, register},
+    staff::signed_in,
+};
 
 crate::on_both_backends!(
     a_marketer_builds_a_campaign_and_sees_who_gets_what,
@@ -23,92 +26,8 @@ crate::on_both_backends!(
     a_campaign_with_nobody_to_send_to_offers_no_start_button,
 );
 
-/// Seven attendees covering each rule: (ids in order) ada A big-data, bob B big-data,
-/// cy C ai, dee no consent, eve tier X, fay no lead, gil B security (no content: general).
-async fn audience(app: &TestApp) -> (EventRecord, Vec<i64>) {
-    let event = app.seed_event().await;
-    let ids = register(
-        app,
-        &event,
-        &[
-            ("Ada Lovelace", "ada@example.com", true),
-            ("Bob Babbage", "bob@example.com", true),
-            ("Cy Shannon", "cy@example.com", true),
-            ("Dee Hopper", "dee@example.com", false),
-            ("Eve Turing", "eve@example.com", true),
-            ("Fay Noether", "fay@example.com", true),
-            ("Gil Knuth", "gil@example.com", true),
-        ],
-    )
-    .await;
-    leads(
-        app,
-        &event,
-        &[
-            (ids[0], "A", Some("big-data")),
-            (ids[1], "B", Some("big-data")),
-            (ids[2], "C", Some("ai")),
-            (ids[3], "A", Some("ai")),
-            (ids[4], "X", Some("big-data")),
-            (ids[6], "B", Some("security")),
-        ],
-    )
-    .await;
-    (event, ids)
-}
-
-async fn form(
-    app: &TestApp,
-    page: &str,
-    action: &str,
-    fields: &[(&str, &str)],
-) -> reqwest::Response {
-    let html = app
-        .client
-        .get(app.url(page))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = extract_csrf(&html);
-    let mut body: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
-    body.extend_from_slice(fields);
-    app.client
-        .post(app.url(action))
-        .form(&body)
-        .send()
-        .await
-        .unwrap()
-}
-
-/// Creates campaign `name` (`short_name`) through the campaigns page and imports
-/// `CAMPAIGN_FILE` into it; the campaign page's path.
-pub async fn new_campaign(app: &TestApp, slug: &str, name: &str, short_name: &str) -> String {
-    let list = format!("/admin/events/{slug}/campaigns");
-    let r = form(
-        app,
-        &list,
-        &list,
-        &[("name", name), ("short_name", short_name)],
-    )
-    .await;
-    assert_eq!(r.status(), 303);
-    let page = format!("{list}/{short_name}");
-    let r = form(
-        app,
-        &page,
-        &format!("{page}/import"),
-        &[("file", CAMPAIGN_FILE)],
-    )
-    .await;
-    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
-    page
-}
-
 async fn get_text(app: &TestApp, path: &str) -> (u16, String) {
-    let r = app.client.get(app.url(path)).send().await.unwrap();
+    let r = app.get(path).await;
     (r.status().as_u16(), r.text().await.unwrap())
 }
 
@@ -211,7 +130,7 @@ async fn a_marketer_builds_a_campaign_and_sees_who_gets_what(db: Db) {
         test.subject(),
         Some("Ada, a call about your data platform?")
     );
-    let unsubscribe = crate::edm_support::list_unsubscribe_url(
+    let unsubscribe = crate::support::campaign::list_unsubscribe_url(
         test.header_raw("List-Unsubscribe").unwrap(),
         "http",
     );
@@ -227,62 +146,9 @@ async fn a_marketer_builds_a_campaign_and_sees_who_gets_what(db: Db) {
     assert!(toml.contains("a call about your data platform"), "{toml}");
 
     // Staff at the door have no business here.
-    let staff = spawn_app_client(&app).await;
-    staff.login_as_on(&app, Role::Staff).await;
-    let r = staff.0.get(app.url(&page)).send().await.unwrap();
+    let (staff, _) = signed_in(&app, "staff-other", Role::Staff).await;
+    let r = staff.get(app.url(&page)).send().await.unwrap();
     assert_eq!(r.status(), 403);
-}
-
-/// A second browser for the same app.
-struct Browser(reqwest::Client);
-
-async fn spawn_app_client(_app: &TestApp) -> Browser {
-    Browser(
-        reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .cookie_store(true)
-            .build()
-            .unwrap(),
-    )
-}
-
-impl Browser {
-    async fn login_as_on(&self, app: &TestApp, role: Role) {
-        let name = format!("{}-other", role.as_str());
-        badgetrail::accounts::upsert_user(
-            &app.ctx.store,
-            &name,
-            &name,
-            role,
-            "correct horse battery",
-            Timestamp::now(),
-        )
-        .await
-        .unwrap();
-        let html = self
-            .0
-            .get(app.url("/login"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let csrf = extract_csrf(&html);
-        let r = self
-            .0
-            .post(app.url("/login"))
-            .form(&[
-                ("csrf", csrf.as_str()),
-                ("username", &name),
-                ("password", "correct horse battery"),
-                ("next", "/admin"),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 303);
-    }
 }
 
 async fn a_script_in_a_name_is_escaped_in_the_preview(db: Db) {
@@ -487,11 +353,8 @@ async fn tracking_links_record_engagement_and_refuse_tampering(db: Db) {
     let url = "https://example.com/book";
 
     let r = app
-        .client
-        .get(app.url(&format!("/t/o/{}", signer.open_token(ada.id))))
-        .send()
-        .await
-        .unwrap();
+        .get(&format!("/t/o/{}", signer.open_token(ada.id)))
+        .await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "image/gif");
 
@@ -500,7 +363,7 @@ async fn tracking_links_record_engagement_and_refuse_tampering(db: Db) {
         signer.click_token(ada.id, url),
         badgetrail::web::error::urlencode(url)
     );
-    let r = app.client.get(app.url(&click)).send().await.unwrap();
+    let r = app.get(&click).await;
     assert!(r.status().is_redirection(), "{}", r.status());
     assert_eq!(r.headers()["location"], url);
 
@@ -510,15 +373,12 @@ async fn tracking_links_record_engagement_and_refuse_tampering(db: Db) {
         signer.click_token(ada.id, url),
         badgetrail::web::error::urlencode("https://evil.example/phish")
     );
-    let r = app.client.get(app.url(&evil)).send().await.unwrap();
+    let r = app.get(&evil).await;
     assert_eq!(r.status(), 400);
     assert!(r.headers().get("location").is_none());
     let r = app
-        .client
-        .get(app.url(&format!("/t/o/{}", signer.unsubscribe_token(ada.id))))
-        .send()
-        .await
-        .unwrap();
+        .get(&format!("/t/o/{}", signer.unsubscribe_token(ada.id)))
+        .await;
     assert_eq!(r.status(), 404, "a token of another purpose");
 
     let e = app
@@ -543,34 +403,6 @@ async fn tracking_links_record_engagement_and_refuse_tampering(db: Db) {
     assert_eq!((line.delivered, line.opened, line.clicked), (1, 1, 1));
     let delivered: i64 = report.iter().map(|l| l.delivered).sum();
     assert_eq!(delivered, 5);
-}
-
-const HARD_DSN: &str = "From: MAILER-DAEMON@mx.example.net\r
-Subject: Undelivered Mail Returned to Sender\r
-MIME-Version: 1.0\r
-Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\r
-\r
---B\r
-Content-Type: text/plain\r
-\r
-Your message could not be delivered.\r
---B\r
-Content-Type: message/delivery-status\r
-\r
-Reporting-MTA: dns; mx.example.net\r
-\r
-Final-Recipient: rfc822; RECIPIENT\r
-Action: ACTION\r
-Status: STATUS\r
-Diagnostic-Code: smtp; 550 5.1.1 User unknown\r
---B--\r
-";
-
-pub fn dsn(recipient: &str, action: &str, status: &str) -> String {
-    HARD_DSN
-        .replace("RECIPIENT", recipient)
-        .replace("ACTION", action)
-        .replace("STATUS", status)
 }
 
 async fn returned_mail_needs_the_token_and_suppresses_bounces(db: Db) {
@@ -765,14 +597,7 @@ async fn the_demo_sends_follow_up_emails_to_the_outbox(db: Db) {
         .collect();
     assert_eq!(follow_ups.len(), f.sent);
     // Without leads (the demo before the lead builder runs) everyone gets the general content.
-    let event = app
-        .ctx
-        .store
-        .events()
-        .event_by_slug(badgetrail::demo::programme::SLUG)
-        .await
-        .unwrap()
-        .unwrap();
+    let event = demo_event(&app.ctx.store).await;
     let has_leads = !app
         .ctx
         .store

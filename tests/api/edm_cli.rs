@@ -1,33 +1,13 @@
 //! `badgetrail campaign ...` on the real binary: campaign files in and out, the audience,
 //! returned mail, the report.
 
-use std::path::Path;
-use std::process::Command;
-
-use jiff::Timestamp;
-
-use crate::helpers::{Db, fresh_database, test_settings};
-
-const BIN: &str = env!("CARGO_BIN_EXE_badgetrail");
+use crate::support::{
+    app::{Db, fresh_database, test_settings},
+    campaign::event_with_recipients,
+    command::run_in as run,
+};
 
 crate::on_both_backends!(campaign_commands_take_files_whole_and_read_returned_mail);
-
-fn run(dir: &Path, db_url: &str, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(BIN)
-        .args(args)
-        .current_dir(dir)
-        .env_remove("DATABASE_URL")
-        .env("BADGETRAIL_DATABASE_URL", db_url)
-        .env("BADGETRAIL_KEYS_DIR", dir.join("keys"))
-        .env("BADGETRAIL_MAIL__OUTBOX_DIR", dir.join("outbox"))
-        .output()
-        .expect("binary runs");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 async fn campaign_commands_take_files_whole_and_read_returned_mail(db: Db) {
     let dir = tempfile::tempdir().unwrap();
@@ -38,41 +18,12 @@ async fn campaign_commands_take_files_whole_and_read_returned_mail(db: Db) {
     let ctx = badgetrail::context::Context::build(test_settings(url.clone(), dir.path(), 0))
         .await
         .unwrap();
-    let p = badgetrail::demo::programme::cloud_summit();
-    ctx.store
-        .events()
-        .import_programme(&p, Timestamp::now())
-        .await
-        .unwrap();
-    let event = ctx
-        .store
-        .events()
-        .event_by_slug(badgetrail::demo::programme::SLUG)
-        .await
-        .unwrap()
-        .unwrap();
-    let topics: Vec<&str> = p.topics.iter().map(|t| t.slug.as_str()).collect();
-    let regs: Vec<_> = (0..4)
-        .map(|i| {
-            let mut input = badgetrail::demo::people::synthetic(1, &topics, i).remove(0);
-            input.email = format!("p{i}@example.com");
-            input.marketing_consent = i != 3;
-            badgetrail::domain::attendee::Registration::parse(&input, &topics).unwrap()
-        })
-        .collect();
-    badgetrail::registration::record(
-        &ctx,
-        &event,
-        &regs,
-        badgetrail::registration::Source::Import,
-        false,
-        Timestamp::now(),
-    )
-    .await
-    .unwrap();
+    let event = event_with_recipients(&ctx, 4, |i| format!("p{i}@example.com"), |i| i != 3).await;
+    let programme = badgetrail::demo::programme::cloud_summit();
+    let topics: Vec<&str> = programme.topics.iter().map(|t| t.slug.as_str()).collect();
 
     let good = dir.path().join("campaign.toml");
-    std::fs::write(&good, crate::edm_support::CAMPAIGN_FILE).unwrap();
+    std::fs::write(&good, crate::support::campaign::CAMPAIGN_FILE).unwrap();
     let bad = dir.path().join("bad.toml");
     std::fs::write(
         &bad,

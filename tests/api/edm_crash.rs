@@ -4,28 +4,26 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use badgetrail::{config::Settings, context::Context};
 use jiff::Timestamp;
 
-use crate::edm_support::{CAMPAIGN_FILE, eml_files};
-use crate::email_smtp::{SinkOptions, SmtpSink};
-use crate::helpers::{Db, fresh_database, test_settings};
+use crate::support::{
+    app::{Db, fresh_database, test_settings},
+    campaign::{CAMPAIGN_FILE, eml_files, event_with_recipients},
+    command::badgetrail,
+    smtp_sink::{SinkOptions, SmtpSink},
+};
 
-const BIN: &str = env!("CARGO_BIN_EXE_badgetrail");
 const RECIPIENTS: usize = 240;
 
 crate::on_both_backends!(kill_9_mid_campaign_then_restart_sends_everyone_once);
 
 fn sender(dir: &Path, db_url: &str, smtp_port: u16) -> Child {
-    Command::new(BIN)
+    badgetrail(dir, db_url)
         .args(["campaign", "send", "after", "--event", "cloud-summit-2026"])
-        .current_dir(dir)
-        .env_remove("DATABASE_URL")
-        .env("BADGETRAIL_DATABASE_URL", db_url)
-        .env("BADGETRAIL_KEYS_DIR", dir.join("keys"))
         .env("BADGETRAIL_MAIL__TRANSPORT", "smtp")
         .env("BADGETRAIL_MAIL__SMTP_HOST", "127.0.0.1")
         .env("BADGETRAIL_MAIL__SMTP_PORT", smtp_port.to_string())
@@ -57,38 +55,13 @@ async fn kill_9_mid_campaign_then_restart_sends_everyone_once(db: Db) {
     let mut settings: Settings = test_settings(fresh.url.clone(), dir.path(), 0);
     settings.mail.outbox_dir = dir.path().join("outbox");
     let ctx = Context::build(settings).await.unwrap();
-    let programme = badgetrail::demo::programme::cloud_summit();
-    ctx.store
-        .events()
-        .import_programme(&programme, Timestamp::now())
-        .await
-        .unwrap();
-    let event = ctx
-        .store
-        .events()
-        .event_by_slug(badgetrail::demo::programme::SLUG)
-        .await
-        .unwrap()
-        .unwrap();
-    let topics: Vec<&str> = programme.topics.iter().map(|t| t.slug.as_str()).collect();
-    let regs: Vec<_> = (0..RECIPIENTS)
-        .map(|i| {
-            let mut input = badgetrail::demo::people::synthetic(1, &topics, i as u64).remove(0);
-            input.email = format!("person{i}@example.com");
-            input.marketing_consent = true;
-            badgetrail::domain::attendee::Registration::parse(&input, &topics).unwrap()
-        })
-        .collect();
-    badgetrail::registration::record(
+    let event = event_with_recipients(
         &ctx,
-        &event,
-        &regs,
-        badgetrail::registration::Source::Import,
-        false,
-        Timestamp::now(),
+        RECIPIENTS,
+        |i| format!("person{i}@example.com"),
+        |_| true,
     )
-    .await
-    .unwrap();
+    .await;
     let (c, _) = badgetrail::edm::import_campaign_file(
         &ctx,
         &event,

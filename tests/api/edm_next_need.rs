@@ -6,10 +6,12 @@ use badgetrail::{edm, jobs::edm_send, store::StoredLead};
 use jiff::Timestamp;
 
 use crate::{
-    edm_support::{CAMPAIGN_FILE, campaign, register},
-    helpers::{Db, spawn_app},
-    lead_support::finish_build,
     on_both_backends,
+    support::{
+        app::{Db, spawn_app},
+        campaign::{CAMPAIGN_FILE, campaign, register},
+        stored_leads::finish_build,
+    },
 };
 
 on_both_backends!(the_likely_next_need_comes_as_a_second_block_with_its_own_link);

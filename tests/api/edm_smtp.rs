@@ -9,11 +9,11 @@ use badgetrail::{config::Settings, jobs::edm_send, mail::TransportKind};
 use jiff::Timestamp;
 use mail_parser::MessageParser;
 
-use crate::edm_support::{
-    CAMPAIGN_FILE, campaign, eml_files, leads, list_unsubscribe_url, register,
+use crate::support::{
+    app::{Db, TestApp, spawn_app_with},
+    campaign::{CAMPAIGN_FILE, campaign, eml_files, leads, list_unsubscribe_url, register},
+    smtp_sink::{SinkOptions, SmtpSink},
 };
-use crate::email_smtp::{SinkOptions, SmtpSink};
-use crate::helpers::{Db, TestApp, spawn_app_with};
 
 crate::on_both_backends!(
     the_right_people_get_the_right_topic_with_list_headers,

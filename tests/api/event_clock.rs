@@ -1,40 +1,20 @@
 //! The event's clock on both backends: the kiosks get it with their device state (the time
 //! zone's usual clock until staff choose), and door staff change it on the devices page.
 
-use badgetrail::{domain::user::Role, door, store::EventRecord};
+use badgetrail::domain::user::Role;
 use jiff::Timestamp;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::helpers::{Db, TestApp, extract_csrf, spawn_app};
+use crate::support::{
+    app::{Db, TestApp, spawn_app},
+    door::{new_device, paired_kiosk},
+    forms::extract_csrf,
+};
 
 crate::on_both_backends!(kiosks_get_the_event_clock_and_staff_change_it,);
 
-async fn paired(app: &TestApp, event: &EventRecord) -> String {
-    let d = door::create_device(&app.ctx, event, None, "Door", Timestamp::now())
-        .await
-        .unwrap();
-    let r = app
-        .client
-        .post(app.url("/api/v1/devices/pair"))
-        .json(&json!({ "code": d.pairing_code }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    r.json::<Value>().await.unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 async fn kiosk_clock(app: &TestApp, token: &str) -> String {
-    let r = app
-        .client
-        .get(app.url("/api/v1/devices/self"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
+    let r = app.get_as(token, "/api/v1/devices/self").await;
     assert_eq!(r.status(), 200);
     let v: Value = r.json().await.unwrap();
     v["clock"].as_str().unwrap().to_owned()
@@ -46,7 +26,7 @@ async fn kiosks_get_the_event_clock_and_staff_change_it(db: Db) {
     };
     let event = app.seed_event().await;
     assert_eq!(event.info.time_zone, "Europe/Berlin");
-    let token = paired(&app, &event).await;
+    let token = paired_kiosk(&app, &event, None, "Door").await;
     assert_eq!(
         kiosk_clock(&app, &token).await,
         "24h",
@@ -55,15 +35,7 @@ async fn kiosks_get_the_event_clock_and_staff_change_it(db: Db) {
 
     app.login_as(Role::Staff).await;
     let page = format!("/admin/events/{}/devices", event.info.slug);
-    let html = app
-        .client
-        .get(app.url(&page))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.get_text(&page).await;
     assert!(
         html.contains("value=\"24h\" checked> 24-hour (14:05)"),
         "{html}"
@@ -78,14 +50,13 @@ async fn kiosks_get_the_event_clock_and_staff_change_it(db: Db) {
         let page = &page;
         let csrf = &csrf;
         async move {
-            app.client
-                .post(app.url(&format!("{page}/clock")))
-                .form(&[("csrf", csrf.as_str()), ("clock", clock)])
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
+            app.post_form(
+                &format!("{page}/clock"),
+                &[("csrf", csrf.as_str()), ("clock", clock)],
+            )
+            .await
+            .status()
+            .as_u16()
         }
     };
     assert_eq!(set("12h").await, 303);
@@ -115,7 +86,7 @@ async fn the_kiosk_writes_times_with_the_event_clock() {
     let Some(app) = spawn_app(Db::Sqlite).await else {
         return;
     };
-    let event = crate::kiosk_support::seed_event_now(&app).await;
+    let event = crate::support::door::seed_event_now(&app).await;
     app.ctx
         .store
         .events()
@@ -126,20 +97,12 @@ async fn the_kiosk_writes_times_with_the_event_clock() {
         )
         .await
         .unwrap();
-    let device = door::create_device(
-        &app.ctx,
-        &event,
-        Some("Main Hall"),
-        "Door",
-        Timestamp::now(),
-    )
-    .await
-    .unwrap();
-    let Some(b) = crate::browser::browser(&[]).await else {
+    let device = new_device(&app, &event, Some("Main Hall"), "Door").await;
+    let Some(b) = crate::support::browser::browser(&[]).await else {
         return;
     };
     let c = &b.client;
-    crate::kiosk_support::pair_kiosk(c, &app, &device.pairing_code).await;
+    crate::support::kiosk_page::pair_kiosk(c, &app, &device.pairing_code).await;
     let line = session_line(c).await;
     assert!(line.starts_with("Now: "), "{line}");
     assert!(
@@ -155,7 +118,7 @@ async fn the_kiosk_writes_times_with_the_event_clock() {
         .await
         .unwrap();
     c.refresh().await.unwrap();
-    crate::kiosk_support::eventually(
+    crate::support::kiosk_page::eventually(
         c,
         15,
         "const d = window.kiosk.device(); return d && d.clock;",

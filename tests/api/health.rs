@@ -1,8 +1,8 @@
 //! Health check and the security headers every response carries.
 
 use crate::{
-    helpers::{Db, spawn_app},
     on_both_backends,
+    support::app::{Db, spawn_app},
 };
 
 on_both_backends!(healthz_answers_and_headers_are_set);
@@ -11,7 +11,7 @@ async fn healthz_answers_and_headers_are_set(db: Db) {
     let Some(app) = spawn_app(db).await else {
         return;
     };
-    let r = app.client.get(app.url("/healthz")).send().await.unwrap();
+    let r = app.get("/healthz").await;
     assert_eq!(r.status(), 200);
     let h = r.headers().clone();
     assert_eq!(r.text().await.unwrap(), "ok");

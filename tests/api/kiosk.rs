@@ -1,38 +1,16 @@
 //! The kiosk web app in headless Chromium: pairing, a keyboard-wedge scan verified on the
 //! device and synced to the server, and a forged badge refused on the spot.
 
-use std::time::Duration;
-
-use badgetrail::door;
-use fantoccini::{Client, Locator, key::Key};
-use jiff::Timestamp;
+use fantoccini::{Locator, key::Key};
 use serde_json::Value;
 
-use crate::{
-    browser::browser,
-    helpers::{Db, register_badge, spawn_app, valid_form},
-    kiosk_support::{NetworkConditions, register, seed_event_now},
+use crate::support::{
+    app::{Db, spawn_app},
+    browser::{browser, click},
+    door::{new_device, register, seed_event_now, stored_scans},
+    forms::{register_badge, valid_form},
+    kiosk_page::{NetworkConditions, RESULT, eventually, field, pair_kiosk},
 };
-
-/// Polls `script` (a function body returning a value) until `done` holds, for at most 15 s.
-async fn eventually(c: &Client, script: &str, done: impl Fn(&Value) -> bool) -> Value {
-    let mut last = Value::Null;
-    for _ in 0..150 {
-        last = c.execute(script, vec![]).await.unwrap();
-        if done(&last) {
-            return last;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("timed out waiting for `{script}`; last value {last}");
-}
-
-const RESULT: &str = "const r = document.getElementById('result'); \
-    return { state: r.dataset.state, source: r.dataset.source, text: r.innerText };";
-
-fn field<'a>(v: &'a Value, name: &str) -> &'a str {
-    v[name].as_str().unwrap_or_default()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kiosk_pairs_scans_offline_first_and_refuses_a_forged_badge() {
@@ -41,15 +19,7 @@ async fn a_kiosk_pairs_scans_offline_first_and_refuses_a_forged_badge() {
     };
     let event = app.seed_event().await;
     let badge = register_badge(&app, &valid_form("ada@example.com")).await;
-    let device = door::create_device(
-        &app.ctx,
-        &event,
-        Some("Main Hall"),
-        "Door",
-        Timestamp::now(),
-    )
-    .await
-    .unwrap();
+    let device = new_device(&app, &event, Some("Main Hall"), "Door").await;
 
     // The app shell is served with its content types, revalidated on every load.
     for (path, ty) in [
@@ -59,7 +29,7 @@ async fn a_kiosk_pairs_scans_offline_first_and_refuses_a_forged_badge() {
         ("/kiosk/manifest.webmanifest", "application/manifest+json"),
         ("/kiosk/sw.js", "text/javascript"),
     ] {
-        let r = app.client.get(app.url(path)).send().await.unwrap();
+        let r = app.get(path).await;
         assert_eq!(r.status(), 200, "{path}");
         assert!(
             r.headers()["content-type"]
@@ -72,17 +42,9 @@ async fn a_kiosk_pairs_scans_offline_first_and_refuses_a_forged_badge() {
     }
 
     // Every file of the shell is served and kept by the service worker for offline use.
-    let worker = app
-        .client
-        .get(app.url("/kiosk/sw.js"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let worker = app.get_text("/kiosk/sw.js").await;
     for (path, ty, body) in badgetrail::web::kiosk::FILES {
-        let r = app.client.get(app.url(path)).send().await.unwrap();
+        let r = app.get(path).await;
         assert_eq!(r.status(), 200, "{path}");
         assert_eq!(r.headers()["content-type"], *ty, "{path}");
         assert_eq!(&r.bytes().await.unwrap()[..], *body, "{path}");
@@ -103,12 +65,7 @@ async fn a_kiosk_pairs_scans_offline_first_and_refuses_a_forged_badge() {
         .await
         .unwrap();
     code.send_keys(&device.pairing_code).await.unwrap();
-    c.find(Locator::Id("pair-submit"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, Locator::Id("pair-submit")).await;
     c.wait()
         .for_element(Locator::Css("#scanning:not([hidden])"))
         .await
@@ -116,6 +73,7 @@ async fn a_kiosk_pairs_scans_offline_first_and_refuses_a_forged_badge() {
     // The device state (sessions, door rules) arrives right after pairing.
     eventually(
         c,
+        15,
         "const d = window.kiosk.device(); return !!(d && d.refreshed_at);",
         |v| v == &Value::Bool(true),
     )
@@ -145,22 +103,15 @@ async fn a_kiosk_pairs_scans_offline_first_and_refuses_a_forged_badge() {
     assert_eq!(wedge.attr("id").await.unwrap().as_deref(), Some("wedge"));
     wedge.send_keys(&badge).await.unwrap();
     wedge.send_keys(&Key::Enter.to_string()).await.unwrap();
-    eventually(c, RESULT, |v| field(v, "state") != "idle").await;
+    eventually(c, 15, RESULT, |v| field(v, "state") != "idle").await;
 
     // The scan reaches the server; now is outside every session of the demo programme.
-    let mut stored = Vec::new();
-    for _ in 0..150 {
-        stored = app.ctx.store.door().event_scans(event.id).await.unwrap();
-        if !stored.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let stored = stored_scans(&app, event.id, 1, 15).await;
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].decision, "refused");
     assert_eq!(stored[0].reason.as_deref(), Some("outside_session"));
     assert_eq!(stored[0].direction, "entry");
-    let shown = eventually(c, RESULT, |v| field(v, "source") == "server").await;
+    let shown = eventually(c, 15, RESULT, |v| field(v, "source") == "server").await;
     assert_eq!(field(&shown, "state"), "refused");
     assert!(
         field(&shown, "text").contains("No session here now"),
@@ -181,6 +132,7 @@ async fn a_kiosk_pairs_scans_offline_first_and_refuses_a_forged_badge() {
     assert_eq!(seen.last(), Some(&"server:refused"), "{seen:?}");
     eventually(
         c,
+        15,
         "return document.getElementById('queue-count').textContent;",
         |v| v == "0",
     )
@@ -195,7 +147,7 @@ async fn a_kiosk_pairs_scans_offline_first_and_refuses_a_forged_badge() {
     c.execute("window.verdicts = [];", vec![]).await.unwrap();
     wedge.send_keys(&forged).await.unwrap();
     wedge.send_keys(&Key::Enter.to_string()).await.unwrap();
-    eventually(c, RESULT, |v| {
+    eventually(c, 15, RESULT, |v| {
         field(v, "state") == "refused" && field(v, "text").contains("Forged badge")
     })
     .await;
@@ -203,20 +155,14 @@ async fn a_kiosk_pairs_scans_offline_first_and_refuses_a_forged_badge() {
     assert_eq!(seen[0], "local:refused", "refused on the device: {seen}");
 
     // The refusal is still sent, so the server keeps it too.
-    let mut stored = Vec::new();
-    for _ in 0..150 {
-        stored = app.ctx.store.door().event_scans(event.id).await.unwrap();
-        if stored.len() == 2 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let stored = stored_scans(&app, event.id, 2, 15).await;
     assert_eq!(stored.len(), 2);
     assert!(stored.iter().any(|s| s.reason.as_deref() == Some("forged")));
 
     // The app shell is registered for offline use.
     eventually(
         c,
+        15,
         "return navigator.serviceWorker.getRegistration('/kiosk')\
            .then(r => !!(r && (r.active || r.waiting || r.installing)));",
         |v| v == &Value::Bool(true),
@@ -233,35 +179,10 @@ async fn scans_made_offline_are_kept_and_sent_when_the_network_returns() {
     // A session runs now, and three people come: three scans the server accepts.
     let event = seed_event_now(&app).await;
     let badges = register(&app, 3).await;
-    let device = door::create_device(
-        &app.ctx,
-        &event,
-        Some("Main Hall"),
-        "Door",
-        Timestamp::now(),
-    )
-    .await
-    .unwrap();
+    let device = new_device(&app, &event, Some("Main Hall"), "Door").await;
     let Some(b) = browser(&[]).await else { return };
     let c = &b.client;
-    c.goto(&app.url("/kiosk")).await.unwrap();
-    c.wait()
-        .for_element(Locator::Css("#pairing:not([hidden]) #pair-code"))
-        .await
-        .unwrap()
-        .send_keys(&format!("{}{}", device.pairing_code, Key::Enter))
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::Css("#scanning:not([hidden])"))
-        .await
-        .unwrap();
-    eventually(
-        c,
-        "const d = window.kiosk.device(); return !!(d && d.refreshed_at);",
-        |v| v == &Value::Bool(true),
-    )
-    .await;
+    pair_kiosk(c, &app, &device.pairing_code).await;
 
     c.issue_cmd(NetworkConditions { offline: true })
         .await
@@ -273,11 +194,12 @@ async fn scans_made_offline_are_kept_and_sent_when_the_network_returns() {
             .send_keys(&format!("{badge}{}", Key::Enter))
             .await
             .unwrap();
-        let shown = eventually(c, RESULT, |v| field(v, "state") == "accepted").await;
+        let shown = eventually(c, 15, RESULT, |v| field(v, "state") == "accepted").await;
         assert_eq!(field(&shown, "source"), "local", "{shown}");
     }
     eventually(
         c,
+        15,
         "return document.getElementById('queue-count').textContent;",
         |v| v == "3",
     )
@@ -300,6 +222,7 @@ async fn scans_made_offline_are_kept_and_sent_when_the_network_returns() {
         .unwrap();
     eventually(
         c,
+        15,
         "return document.getElementById('queue-count').textContent;",
         |v| v == "0",
     )

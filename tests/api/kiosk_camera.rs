@@ -1,18 +1,17 @@
 //! Scanning through the camera in headless Chromium, its camera fed a video of a real badge,
 //! and the plain-words message when the camera is refused.
 
-use badgetrail::door;
 use fantoccini::Locator;
-use jiff::Timestamp;
 use serde_json::Value;
 
 use crate::{
-    browser::browser,
-    helpers::{Db, spawn_app},
-    kiosk_support::{
-        RESULT, eventually, field, pair_kiosk, register, seed_event_now, stored_scans, wedge_scan,
-    },
     kiosk_video::{add_noise, badge_frame, shrunk, write_y4m},
+    support::{
+        app::{Db, spawn_app},
+        browser::{browser, click},
+        door::{new_device, register, seed_event_now, stored_scans},
+        kiosk_page::{RESULT, eventually, field, pair_kiosk, wedge_scan},
+    },
 };
 
 const DECODER: &str = "return { has: 'BarcodeDetector' in window, stats: window.kiosk.decodeStats(), \
@@ -26,15 +25,7 @@ async fn a_badge_held_to_the_camera_is_scanned_once_and_stored_for_its_attendee(
     let event = seed_event_now(&app).await;
     let people = register(&app, 2).await;
     let (badge, attendee_id) = people[1].clone();
-    let device = door::create_device(
-        &app.ctx,
-        &event,
-        Some("Main Hall"),
-        "Door",
-        Timestamp::now(),
-    )
-    .await
-    .unwrap();
+    let device = new_device(&app, &event, Some("Main Hall"), "Door").await;
 
     // Ten frames of the badge, off centre and smaller on grey, with sensor noise; Chromium
     // loops the file as its camera.
@@ -60,12 +51,7 @@ async fn a_badge_held_to_the_camera_is_scanned_once_and_stored_for_its_attendee(
     let c = &b.client;
     pair_kiosk(c, &app, &device.pairing_code).await;
 
-    c.find(Locator::Id("camera-toggle"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, Locator::Id("camera-toggle")).await;
     let stored = stored_scans(&app, event.id, 1, 30).await;
     assert_eq!(
         stored.len(),
@@ -118,12 +104,7 @@ async fn a_badge_held_to_the_camera_is_scanned_once_and_stored_for_its_attendee(
     );
 
     // Stopping the camera ends the stream and hides the preview.
-    c.find(Locator::Id("camera-toggle"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, Locator::Id("camera-toggle")).await;
     let state = c
         .execute(
             "return { text: document.getElementById('camera-toggle').textContent, \
@@ -146,15 +127,7 @@ async fn a_refused_camera_is_explained_in_plain_words() {
     };
     let event = app.seed_event().await;
     let people = register(&app, 1).await;
-    let device = door::create_device(
-        &app.ctx,
-        &event,
-        Some("Main Hall"),
-        "Door",
-        Timestamp::now(),
-    )
-    .await
-    .unwrap();
+    let device = new_device(&app, &event, Some("Main Hall"), "Door").await;
     let Some(b) = browser(&[
         "--use-fake-device-for-media-stream",
         "--deny-permission-prompts",
@@ -165,12 +138,7 @@ async fn a_refused_camera_is_explained_in_plain_words() {
     };
     let c = &b.client;
     pair_kiosk(c, &app, &device.pairing_code).await;
-    c.find(Locator::Id("camera-toggle"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, Locator::Id("camera-toggle")).await;
     let message = eventually(
         c,
         15,
@@ -205,15 +173,7 @@ async fn staff_choose_among_several_cameras() {
         return;
     };
     let event = app.seed_event().await;
-    let device = door::create_device(
-        &app.ctx,
-        &event,
-        Some("Main Hall"),
-        "Door",
-        Timestamp::now(),
-    )
-    .await
-    .unwrap();
+    let device = new_device(&app, &event, Some("Main Hall"), "Door").await;
     let Some(b) = browser(&[
         "--use-fake-device-for-media-stream=device-count=2",
         "--use-fake-ui-for-media-stream",
@@ -224,12 +184,7 @@ async fn staff_choose_among_several_cameras() {
     };
     let c = &b.client;
     pair_kiosk(c, &app, &device.pairing_code).await;
-    c.find(Locator::Id("camera-toggle"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, Locator::Id("camera-toggle")).await;
     const CHOICE: &str = "const s = document.getElementById('camera-select'); \
         return { hidden: document.getElementById('camera-choice').hidden, \
                  options: [...s.options].map(o => o.value), chosen: s.value };";
@@ -247,14 +202,11 @@ async fn staff_choose_among_several_cameras() {
         .as_str()
         .unwrap()
         .to_owned();
-    c.find(Locator::Css(&format!(
-        "#camera-select option[value='{other}']"
-    )))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
+    click(
+        c,
+        Locator::Css(&format!("#camera-select option[value='{other}']")),
+    )
+    .await;
     let now = eventually(
         c,
         15,

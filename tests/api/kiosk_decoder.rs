@@ -7,10 +7,12 @@ use fantoccini::Client;
 use serde_json::{Value, json};
 
 use crate::{
-    browser::browser,
     camera_frames::{self, Kind},
-    helpers::{Db, spawn_app},
-    kiosk_support::eventually,
+    support::{
+        app::{Db, spawn_app},
+        browser::browser,
+        kiosk_page::eventually,
+    },
 };
 
 /// Every host name but the test server's fails to resolve, so a decoder that reached for a

@@ -1,17 +1,13 @@
 //! The badge holder's first name on the kiosk screen, in headless Chromium: shown as text
 //! when the server's verdict arrives, absent from a verdict made on the device offline.
 
-use badgetrail::door;
-use jiff::Timestamp;
 use serde_json::json;
 
-use crate::{
+use crate::support::{
+    app::{Db, spawn_app},
     browser::browser,
-    helpers::{Db, spawn_app},
-    kiosk_support::{
-        QUEUED, RESULT, eventually, field, pair_kiosk, register_as, seed_event_now, set_offline,
-        wedge_scan,
-    },
+    door::{new_device, register_as, seed_event_now},
+    kiosk_page::{QUEUED, RESULT, eventually, field, pair_kiosk, set_offline, wedge_scan},
 };
 
 /// The result panel with its name line: text, markup and whether it shows.
@@ -31,15 +27,7 @@ async fn the_server_verdict_shows_the_first_name_as_text() {
     let event = seed_event_now(&app).await;
     let (zoe, _) = register_as(&app, "zoe@example.com", "<b>Zoë</b> Example").await;
     let (ada, _) = register_as(&app, "ada@example.com", "Ada Lovelace").await;
-    let device = door::create_device(
-        &app.ctx,
-        &event,
-        Some("Main Hall"),
-        "Door",
-        Timestamp::now(),
-    )
-    .await
-    .unwrap();
+    let device = new_device(&app, &event, Some("Main Hall"), "Door").await;
     let Some(b) = browser(&[]).await else { return };
     let c = &b.client;
     pair_kiosk(c, &app, &device.pairing_code).await;

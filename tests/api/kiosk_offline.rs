@@ -3,17 +3,14 @@
 
 use std::collections::HashSet;
 
-use badgetrail::door;
 use fantoccini::{Client, Locator};
-use jiff::Timestamp;
 use serde_json::Value;
 
-use crate::{
-    browser::browser,
-    helpers::{Db, TestApp, spawn_app},
-    kiosk_support::{
-        QUEUED, RESULT, eventually, field, pair_kiosk, register, seed_event_now, set_offline,
-        stored_scans, wedge_scan,
+use crate::support::{
+    app::TestApp,
+    door::stored_scans,
+    kiosk_page::{
+        PairedKiosk, QUEUED, RESULT, eventually, field, paired_kiosk_page, set_offline, wedge_scan,
     },
 };
 
@@ -57,23 +54,17 @@ async fn server_is_down(app: &TestApp) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_badges_scanned_with_the_network_cut_are_stored_once_each() {
-    let Some(app) = spawn_app(Db::Sqlite).await else {
+    let Some(PairedKiosk {
+        app,
+        event,
+        people: badges,
+        browser: b,
+        ..
+    }) = paired_kiosk_page(50, Some("Main Hall"), "Door").await
+    else {
         return;
     };
-    let event = seed_event_now(&app).await;
-    let badges = register(&app, 50).await;
-    let device = door::create_device(
-        &app.ctx,
-        &event,
-        Some("Main Hall"),
-        "Door",
-        Timestamp::now(),
-    )
-    .await
-    .unwrap();
-    let Some(b) = browser(&[]).await else { return };
     let c = &b.client;
-    pair_kiosk(c, &app, &device.pairing_code).await;
 
     set_offline(c, true).await;
     c.execute("window.dispatchEvent(new Event('offline'));", vec![])
@@ -97,23 +88,17 @@ async fn fifty_badges_scanned_with_the_network_cut_are_stored_once_each() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_badges_scanned_while_the_server_is_stopped_are_stored_after_its_restart() {
-    let Some(mut app) = spawn_app(Db::Sqlite).await else {
+    let Some(PairedKiosk {
+        mut app,
+        event,
+        people: badges,
+        browser: b,
+        ..
+    }) = paired_kiosk_page(50, Some("Main Hall"), "Door").await
+    else {
         return;
     };
-    let event = seed_event_now(&app).await;
-    let badges = register(&app, 50).await;
-    let device = door::create_device(
-        &app.ctx,
-        &event,
-        Some("Main Hall"),
-        "Door",
-        Timestamp::now(),
-    )
-    .await
-    .unwrap();
-    let Some(b) = browser(&[]).await else { return };
     let c = &b.client;
-    pair_kiosk(c, &app, &device.pairing_code).await;
 
     app.stop().await;
     assert!(server_is_down(&app).await, "the server is really gone");
@@ -136,23 +121,17 @@ async fn fifty_badges_scanned_while_the_server_is_stopped_are_stored_after_its_r
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_forged_badge_is_refused_offline_and_its_refusal_uploaded_later() {
-    let Some(app) = spawn_app(Db::Sqlite).await else {
+    let Some(PairedKiosk {
+        app,
+        event,
+        people: badges,
+        browser: b,
+        ..
+    }) = paired_kiosk_page(1, Some("Main Hall"), "Door").await
+    else {
         return;
     };
-    let event = seed_event_now(&app).await;
-    let badges = register(&app, 1).await;
-    let device = door::create_device(
-        &app.ctx,
-        &event,
-        Some("Main Hall"),
-        "Door",
-        Timestamp::now(),
-    )
-    .await
-    .unwrap();
-    let Some(b) = browser(&[]).await else { return };
     let c = &b.client;
-    pair_kiosk(c, &app, &device.pairing_code).await;
     set_offline(c, true).await;
 
     let mut forged: Vec<char> = badges[0].0.chars().collect();
@@ -179,23 +158,17 @@ async fn a_forged_badge_is_refused_offline_and_its_refusal_uploaded_later() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tab_reloaded_while_the_server_is_down_opens_offline_and_keeps_its_queue() {
-    let Some(mut app) = spawn_app(Db::Sqlite).await else {
+    let Some(PairedKiosk {
+        mut app,
+        event,
+        people: badges,
+        browser: b,
+        ..
+    }) = paired_kiosk_page(3, Some("Main Hall"), "Door").await
+    else {
         return;
     };
-    let event = seed_event_now(&app).await;
-    let badges = register(&app, 3).await;
-    let device = door::create_device(
-        &app.ctx,
-        &event,
-        Some("Main Hall"),
-        "Door",
-        Timestamp::now(),
-    )
-    .await
-    .unwrap();
-    let Some(b) = browser(&[]).await else { return };
     let c = &b.client;
-    pair_kiosk(c, &app, &device.pairing_code).await;
     // The service worker controls the page and holds the whole app shell.
     eventually(
         c,

@@ -2,16 +2,15 @@
 //! the server says once the scans arrive, and a kiosk not bound to a room scans nothing
 //! before staff choose one.
 
-use badgetrail::door;
 use fantoccini::Locator;
-use jiff::Timestamp;
 
-use crate::{
-    browser::browser,
-    helpers::{Db, spawn_app},
-    kiosk_support::{
-        QUEUED, RESULT, eventually, field, pair_kiosk, register, seed_event_now,
-        seed_event_now_with, set_offline, stored_scans, wedge_scan,
+use crate::support::{
+    app::{Db, spawn_app},
+    browser::{browser, click},
+    door::{new_device, register, seed_event_now_with, stored_scans},
+    kiosk_page::{
+        PairedKiosk, QUEUED, RESULT, eventually, field, pair_kiosk, paired_kiosk_page, set_offline,
+        wedge_scan,
     },
 };
 
@@ -25,25 +24,19 @@ async fn shown_for(c: &fantoccini::Client, nonce: &str, source: &str) -> serde_j
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn offline_verdicts_are_the_verdicts_the_server_gives_later() {
-    let Some(app) = spawn_app(Db::Sqlite).await else {
-        return;
-    };
     // The Main Hall's first session started ten minutes ago; Room A has nothing on until
     // the afternoon.
-    let event = seed_event_now(&app).await;
-    let people = register(&app, 2).await;
-    let hall = door::create_device(
-        &app.ctx,
-        &event,
-        Some("Main Hall"),
-        "Hall",
-        Timestamp::now(),
-    )
-    .await
-    .unwrap();
-    let Some(b) = browser(&[]).await else { return };
+    let Some(PairedKiosk {
+        app,
+        event,
+        people,
+        browser: b,
+        ..
+    }) = paired_kiosk_page(2, Some("Main Hall"), "Hall").await
+    else {
+        return;
+    };
     let c = &b.client;
-    pair_kiosk(c, &app, &hall.pairing_code).await;
     set_offline(c, true).await;
     c.execute("window.dispatchEvent(new Event('offline'));", vec![])
         .await
@@ -87,15 +80,7 @@ async fn with_no_session_running_a_scan_is_refused_offline_as_online() {
     })
     .await;
     let people = register(&app, 1).await;
-    let device = door::create_device(
-        &app.ctx,
-        &event,
-        Some("Main Hall"),
-        "Door",
-        Timestamp::now(),
-    )
-    .await
-    .unwrap();
+    let device = new_device(&app, &event, Some("Main Hall"), "Door").await;
     let Some(b) = browser(&[]).await else { return };
     let c = &b.client;
     pair_kiosk(c, &app, &device.pairing_code).await;
@@ -126,17 +111,17 @@ async fn with_no_session_running_a_scan_is_refused_offline_as_online() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kiosk_without_a_room_scans_nothing_until_staff_choose_one() {
-    let Some(app) = spawn_app(Db::Sqlite).await else {
+    let Some(PairedKiosk {
+        app,
+        event,
+        people,
+        browser: b,
+        ..
+    }) = paired_kiosk_page(1, None, "Roaming").await
+    else {
         return;
     };
-    let event = seed_event_now(&app).await;
-    let people = register(&app, 1).await;
-    let device = door::create_device(&app.ctx, &event, None, "Roaming", Timestamp::now())
-        .await
-        .unwrap();
-    let Some(b) = browser(&[]).await else { return };
     let c = &b.client;
-    pair_kiosk(c, &app, &device.pairing_code).await;
 
     let wedge = c.active_element().await.unwrap();
     wedge
@@ -151,12 +136,7 @@ async fn a_kiosk_without_a_room_scans_nothing_until_staff_choose_one() {
     assert_eq!(field(&shown, "nonce"), "", "no scan was made: {shown}");
     eventually(c, 5, QUEUED, |v| v == "0").await;
 
-    c.find(Locator::Css("#room-select option[value='Main Hall']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, Locator::Css("#room-select option[value='Main Hall']")).await;
     let shown = wedge_scan(c, &people[0].0).await;
     assert_eq!(field(&shown, "state"), "accepted", "{shown}");
     let stored = stored_scans(&app, event.id, 1, 30).await;

@@ -11,37 +11,22 @@ use jiff::Timestamp;
 use serde_json::{Value, json};
 
 use crate::{
-    browser::browser,
-    helpers::{Db, TestApp, spawn_app},
-    kiosk_support::{
-        QUEUED, eventually, field, pair_kiosk, register, seed_event_now, set_offline, stored_scans,
-        wedge_scan,
-    },
     on_both_backends,
+    support::{
+        app::{Db, TestApp, spawn_app},
+        browser::{browser, click},
+        door::{new_device, paired_kiosk, register, seed_event_now, stored_scans},
+        kiosk_page::{
+            PairedKiosk, QUEUED, eventually, field, pair_kiosk, paired_kiosk_page, set_offline,
+            wedge_scan,
+        },
+    },
 };
 
 on_both_backends!(
     a_device_gets_its_own_state_and_its_event_keys_rooms_and_sessions,
     device_state_needs_a_live_token,
 );
-
-async fn pair_over_http(app: &TestApp, event: &EventRecord, room: Option<&str>) -> String {
-    let d = door::create_device(&app.ctx, event, room, "Door", Timestamp::now())
-        .await
-        .unwrap();
-    let r = app
-        .client
-        .post(app.url("/api/v1/devices/pair"))
-        .json(&json!({ "code": d.pairing_code }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    r.json::<Value>().await.unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
 
 async fn device_self(app: &TestApp, token: Option<&str>) -> (u16, Value) {
     let mut req = app.client.get(app.url("/api/v1/devices/self"));
@@ -86,9 +71,9 @@ async fn a_device_gets_its_own_state_and_its_event_keys_rooms_and_sessions(db: D
     let event = app.seed_event().await;
     let other = seed_other_event(&app).await;
     let people = register(&app, 2).await;
-    let bound = pair_over_http(&app, &event, Some("Main Hall")).await;
-    let free = pair_over_http(&app, &event, None).await;
-    let elsewhere = pair_over_http(&app, &other, None).await;
+    let bound = paired_kiosk(&app, &event, Some("Main Hall"), "Door").await;
+    let free = paired_kiosk(&app, &event, None, "Door").await;
+    let elsewhere = paired_kiosk(&app, &other, None, "Door").await;
 
     let (status, s) = device_self(&app, Some(&bound)).await;
     assert_eq!(status, 200, "{s}");
@@ -184,7 +169,7 @@ async fn device_state_needs_a_live_token(db: Db) {
         return;
     };
     let event = app.seed_event().await;
-    let token = pair_over_http(&app, &event, Some("Main Hall")).await;
+    let token = paired_kiosk(&app, &event, Some("Main Hall"), "Door").await;
     let (status, body) = device_self(&app, None).await;
     assert_eq!(status, 401, "{body}");
     let (status, _) = device_self(&app, Some("not-a-token")).await;
@@ -229,15 +214,7 @@ async fn a_badge_reissued_after_pairing_is_refused_offline() {
     let event = seed_event_now(&app).await;
     let people = register(&app, 1).await;
     let (old_badge, attendee_id) = people[0].clone();
-    let device = door::create_device(
-        &app.ctx,
-        &event,
-        Some("Main Hall"),
-        "Door",
-        Timestamp::now(),
-    )
-    .await
-    .unwrap();
+    let device = new_device(&app, &event, Some("Main Hall"), "Door").await;
     let Some(b) = browser(&[]).await else { return };
     let c = &b.client;
     pair_kiosk(c, &app, &device.pairing_code).await;
@@ -294,17 +271,17 @@ async fn a_badge_reissued_after_pairing_is_refused_offline() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unbound_kiosk_chooses_its_room_from_the_list_and_shows_the_session_now() {
-    let Some(app) = spawn_app(Db::Sqlite).await else {
+    let Some(PairedKiosk {
+        app,
+        event,
+        people,
+        browser: b,
+        ..
+    }) = paired_kiosk_page(2, None, "Roaming").await
+    else {
         return;
     };
-    let event = seed_event_now(&app).await;
-    let people = register(&app, 2).await;
-    let device = door::create_device(&app.ctx, &event, None, "Roaming", Timestamp::now())
-        .await
-        .unwrap();
-    let Some(b) = browser(&[]).await else { return };
     let c = &b.client;
-    pair_kiosk(c, &app, &device.pairing_code).await;
 
     let programme = demo::programme::cloud_summit();
     let options = c
@@ -327,12 +304,7 @@ async fn an_unbound_kiosk_chooses_its_room_from_the_list_and_shows_the_session_n
     assert!(line.contains("Choose the room"), "{line}");
 
     let k1 = programme.sessions.iter().find(|s| s.id == "K1").unwrap();
-    c.find(Locator::Css("#room-select option[value='Main Hall']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, Locator::Css("#room-select option[value='Main Hall']")).await;
     let line = c
         .find(Locator::Id("session-line"))
         .await
@@ -346,12 +318,7 @@ async fn an_unbound_kiosk_chooses_its_room_from_the_list_and_shows_the_session_n
     // Entry, then exit for the second person, in the chosen room.
     let shown = wedge_scan(c, &people[0].0).await;
     assert_eq!(field(&shown, "state"), "accepted", "{shown}");
-    c.find(Locator::Id("dir-exit"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, Locator::Id("dir-exit")).await;
     let pressed = c
         .find(Locator::Id("dir-exit"))
         .await
@@ -388,15 +355,11 @@ async fn an_unbound_kiosk_chooses_its_room_from_the_list_and_shows_the_session_n
         .iter()
         .find(|r| r.name != "Main Hall")
         .unwrap();
-    c.find(Locator::Css(&format!(
-        "#room-select option[value='{}']",
-        other.name
-    )))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
+    click(
+        c,
+        Locator::Css(&format!("#room-select option[value='{}']", other.name)),
+    )
+    .await;
     let line = c
         .find(Locator::Id("session-line"))
         .await
@@ -414,15 +377,7 @@ async fn a_bound_kiosk_shows_its_room_only() {
         return;
     };
     let event = seed_event_now(&app).await;
-    let device = door::create_device(
-        &app.ctx,
-        &event,
-        Some("Main Hall"),
-        "Door",
-        Timestamp::now(),
-    )
-    .await
-    .unwrap();
+    let device = new_device(&app, &event, Some("Main Hall"), "Door").await;
     let Some(b) = browser(&[]).await else { return };
     let c = &b.client;
     pair_kiosk(c, &app, &device.pairing_code).await;
@@ -452,23 +407,17 @@ const INJECT: &str = "const scans = arguments[0]; return new Promise((resolve, r
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scans_the_server_will_not_read_are_set_aside_and_the_rest_sync() {
-    let Some(app) = spawn_app(Db::Sqlite).await else {
+    let Some(PairedKiosk {
+        app,
+        event,
+        people,
+        browser: b,
+        ..
+    }) = paired_kiosk_page(7, Some("Main Hall"), "Door").await
+    else {
         return;
     };
-    let event = seed_event_now(&app).await;
-    let people = register(&app, 7).await;
-    let device = door::create_device(
-        &app.ctx,
-        &event,
-        Some("Main Hall"),
-        "Door",
-        Timestamp::now(),
-    )
-    .await
-    .unwrap();
-    let Some(b) = browser(&[]).await else { return };
     let c = &b.client;
-    pair_kiosk(c, &app, &device.pairing_code).await;
     set_offline(c, true).await;
 
     let now = Timestamp::now().to_string();

@@ -4,40 +4,23 @@
 use badgetrail::{
     domain::{
         attendee::{Registration, RegistrationInput},
-        slug::Slug,
         user::Role,
     },
     registration::{self, Source},
-    store::{EventRecord, StoredLead},
+    store::StoredLead,
 };
 use jiff::Timestamp;
 
-use crate::helpers::{Db, TestApp, spawn_app};
-use crate::lead_support::{finish_build, get, people, record_outcomes, signed_in};
+use crate::support::{
+    app::{Db, TestApp, data_days, spawn_app},
+    staff::{get, signed_in},
+    stored_leads::{finish_build, people, record_outcomes},
+};
 
 crate::on_both_backends!(
     the_calibration_matches_hand_computed_numbers,
     only_marketers_and_admins_see_the_calibration,
 );
-
-/// A second event with the demo's topics.
-pub(crate) async fn data_days(app: &TestApp) -> EventRecord {
-    let mut p = badgetrail::demo::programme::cloud_summit();
-    p.event.slug = Slug::parse("data-days-2026").unwrap();
-    p.event.name = "Data Days 2026".into();
-    let store = &app.ctx.store;
-    store
-        .events()
-        .import_programme(&p, Timestamp::now())
-        .await
-        .unwrap();
-    store
-        .events()
-        .event_by_slug("data-days-2026")
-        .await
-        .unwrap()
-        .unwrap()
-}
 
 fn user_choosing_a_supplier(name: &str, email: &str, known: &[&str]) -> Registration {
     Registration::parse(
@@ -60,7 +43,7 @@ fn user_choosing_a_supplier(name: &str, email: &str, known: &[&str]) -> Registra
     .unwrap()
 }
 
-/// Event one is `lead_support::PEOPLE` (every one a decision maker), with Bob and Dee just
+/// Event one is `stored_leads::PEOPLE` (every one a decision maker), with Bob and Dee just
 /// learning and everybody else looking for suppliers; Ada won (after "contacted"), Bob booked
 /// a meeting, Cy is not a fit. Event two: two users choosing a supplier, an A lead on big data
 /// that sally won and a C lead on AI without feedback.
@@ -165,11 +148,8 @@ async fn the_calibration_matches_hand_computed_numbers(db: Db) {
     app.login_as(Role::Marketer).await;
 
     let r = app
-        .client
-        .get(app.url(&format!("/admin/events/{slug}/leads/calibration.csv")))
-        .send()
-        .await
-        .unwrap();
+        .get(&format!("/admin/events/{slug}/leads/calibration.csv"))
+        .await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
     assert_eq!(
@@ -238,12 +218,7 @@ async fn the_calibration_matches_hand_computed_numbers(db: Db) {
     ] {
         assert!(html.contains(&expected), "missing {expected:?} in {html}");
     }
-    let r = app
-        .client
-        .get(app.url("/admin/leads/calibration.csv"))
-        .send()
-        .await
-        .unwrap();
+    let r = app.get("/admin/leads/calibration.csv").await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.text().await.unwrap(), ALL_EVENTS_CSV);
 

@@ -15,9 +15,13 @@ use badgetrail::{domain::user::Role, formats::crm_export, leads::webhook::signat
 use jiff::Timestamp;
 use tokio::sync::mpsc;
 
-use crate::helpers::{Db, extract_csrf, spawn_app, spawn_app_with};
-use crate::lead_support::{fixture, record_outcomes, signed_in};
-use crate::leads_cli::run_with;
+use crate::support::{
+    app::{Db, body_of, spawn_app, spawn_app_with},
+    command::run_with,
+    forms::extract_csrf,
+    staff::signed_in,
+    stored_leads::{fixture, record_outcomes},
+};
 
 crate::on_both_backends!(
     the_crm_presets_carry_owner_status_and_explanation,
@@ -262,14 +266,7 @@ async fn an_outcome_sales_record_is_posted_signed_to_the_outcome_webhook(db: Db)
         let slug = f.slug.clone();
         async move {
             let page = format!("/sales/leads/{slug}/{ada}");
-            let html = sally
-                .get(app.url(&page))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
+            let html = body_of(sally.get(app.url(&page))).await;
             let csrf = extract_csrf(&html);
             sally
                 .post(app.url(&format!("/sales/leads/{slug}/{attendee}/feedback")))

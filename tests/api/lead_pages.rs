@@ -5,9 +5,11 @@ use badgetrail::domain::{lead_insight, user::Role};
 use jiff::Timestamp;
 use serde_json::json;
 
-use crate::helpers::{Db, TestApp, extract_csrf, spawn_app};
-use crate::lead_support::{
-    Fixture, finish_build, fixture, get, listed, people, record_outcomes, signed_in,
+use crate::support::{
+    app::{Db, TestApp, spawn_app},
+    forms::extract_csrf,
+    staff::{get, listed, signed_in},
+    stored_leads::{Fixture, finish_build, fixture, people, record_outcomes},
 };
 
 crate::on_both_backends!(
@@ -139,12 +141,7 @@ async fn the_package_page_shows_the_whole_package_escaped(db: Db) {
     let f = fixture(&app, 1).await;
     app.login_as(Role::Marketer).await;
     let base = format!("/admin/events/{}/leads", f.slug);
-    let r = app
-        .client
-        .get(app.url(&format!("{base}/{}", f.ids[0])))
-        .send()
-        .await
-        .unwrap();
+    let r = app.get(&format!("{base}/{}", f.ids[0])).await;
     assert_eq!(r.status(), 200);
     let csp = r.headers()["content-security-policy"].to_str().unwrap();
     assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-eval"));
@@ -371,7 +368,7 @@ async fn the_report_matches_hand_computed_numbers(db: Db) {
     app.login_as(Role::Marketer).await;
     let base = format!("/admin/events/{}/leads/report", f.slug);
 
-    // By hand from lead_support::PEOPLE: 9 registered, 7 scanned in (Fay and Hal not);
+    // By hand from stored_leads::PEOPLE: 9 registered, 7 scanned in (Fay and Hal not);
     // 8 leads, two per tier; engaged = scanned in with a topic: Ada, Bob, Cy, Dee, Eve;
     // latest outcomes: Ada won, Bob meeting booked, Cy not a fit; Dee overdue.
     let pct = |part: f64, whole: f64| part * 100.0 / whole;
@@ -408,17 +405,12 @@ async fn the_report_matches_hand_computed_numbers(db: Db) {
             { "step": "won", "people": 1, "percent": pct(1.0, 9.0) },
         ],
     });
-    let r = app
-        .client
-        .get(app.url(&format!("{base}.json")))
-        .send()
-        .await
-        .unwrap();
+    let r = app.get(&format!("{base}.json")).await;
     assert_eq!(r.status(), 200);
     let got: serde_json::Value = r.json().await.unwrap();
     assert_eq!(got, expected);
 
-    let r = app.client.get(app.url(&base)).send().await.unwrap();
+    let r = app.get(&base).await;
     assert_eq!(r.status(), 200);
     assert!(
         r.headers()["content-security-policy"]

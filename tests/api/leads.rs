@@ -2,20 +2,18 @@
 //! recovery of each attendee's main topic, reruns, late scans, concurrent builds, dry runs
 //! with a changed scoring file, routing and the webhook.
 
-use std::{
-    collections::HashMap,
-    sync::{Arc, Mutex},
-};
+use std::collections::HashMap;
 
-use axum::{Router, body::Bytes, http::HeaderMap, routing::post};
 use badgetrail::{
     domain::lead::{LeadPackage, Tier},
     leads,
 };
 
-use crate::{
-    helpers::{Db, spawn_app, spawn_app_with},
-    leads_support::{event_with_day, opts, package_of, sales_owners, write_file},
+use crate::support::{
+    app::{Db, spawn_app, spawn_app_with},
+    door::paired_device,
+    lead_build::{event_with_day, opts, package_of, sales_owners, write_file},
+    webhook::webhook,
 };
 
 crate::on_both_backends!(
@@ -153,19 +151,14 @@ async fn reruns_are_stable_and_late_scans_update_results(db: Db) {
         .clone();
     let p = badgetrail::demo::programme::cloud_summit();
     let workshop = p.sessions.iter().find(|s| s.id == "W01").unwrap();
-    let created = badgetrail::door::create_device(
-        &app.ctx,
+    let paired = paired_device(
+        &app,
         &event,
         Some(&workshop.room),
         "late kiosk",
         jiff::Timestamp::now(),
     )
-    .await
-    .unwrap();
-    let paired = badgetrail::door::pair(&app.ctx, &created.pairing_code, jiff::Timestamp::now())
-        .await
-        .unwrap()
-        .unwrap();
+    .await;
     let scan = |nonce: &str, at, direction| badgetrail::door::ReportedScan {
         nonce: nonce.into(),
         badge: token.clone(),
@@ -330,26 +323,8 @@ async fn a_dry_run_reports_tier_moves_and_stores_nothing(db: Db) {
     );
 }
 
-#[derive(Clone, Default)]
-struct Hook {
-    bodies: Arc<Mutex<Vec<(HeaderMap, Bytes)>>>,
-}
-
 async fn leads_are_routed_with_deadlines_and_posted_to_the_webhook(db: Db) {
-    let hook = Hook::default();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let hook_url = format!("http://{}/hook", listener.local_addr().unwrap());
-    let router = Router::new().route(
-        "/hook",
-        post({
-            let hook = hook.clone();
-            move |headers: HeaderMap, body: Bytes| async move {
-                hook.bodies.lock().unwrap().push((headers, body));
-                "ok"
-            }
-        }),
-    );
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    let (hook, hook_url) = webhook("/hook").await;
     let Some(app) = spawn_app_with(db, |s| {
         s.leads.webhook_url = Some(hook_url);
         s.leads.webhook_secret = Some("hook-secret".to_owned().into());
@@ -452,25 +427,13 @@ async fn the_build_button_builds_in_the_background_with_progress(db: Db) {
     let (event, _) = event_with_day(&app, 120, 4).await;
     let path = "/admin/events/cloud-summit-2026/leads";
     app.login_as(Role::Marketer).await;
-    let page = app
-        .client
-        .get(app.url(path))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.get_text(path).await;
     assert!(page.contains("no lead build has run yet"), "{page}");
     assert!(page.contains(">Build leads</button>"));
     // No CSRF token, no build.
     let r = app
-        .client
-        .post(app.url(&format!("{path}/build")))
-        .form(&[("csrf", "forged")])
-        .send()
-        .await
-        .unwrap();
+        .post_form(&format!("{path}/build"), &[("csrf", "forged")])
+        .await;
     assert_eq!(r.status(), 403);
     assert!(
         app.ctx
@@ -483,21 +446,14 @@ async fn the_build_button_builds_in_the_background_with_progress(db: Db) {
     );
     let csrf = app.csrf(path).await;
     let r = app
-        .client
-        .post(app.url(&format!("{path}/build")))
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+        .post_form(&format!("{path}/build"), &[("csrf", csrf.as_str())])
+        .await;
     assert_eq!(r.status(), 303);
     let mut status = serde_json::Value::Null;
     for _ in 0..200 {
         status = app
-            .client
-            .get(app.url(&format!("{path}/build.json")))
-            .send()
+            .get(&format!("{path}/build.json"))
             .await
-            .unwrap()
             .json()
             .await
             .unwrap();
@@ -520,15 +476,7 @@ async fn the_build_button_builds_in_the_background_with_progress(db: Db) {
             .len(),
         120
     );
-    let page = app
-        .client
-        .get(app.url(path))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.get_text(path).await;
     assert!(
         page.contains("built ") && page.contains(">Rebuild leads</button>"),
         "{page}"
@@ -541,12 +489,8 @@ async fn the_build_button_builds_in_the_background_with_progress(db: Db) {
     app.login_as(Role::Sales).await;
     let csrf = app.csrf("/sales/leads").await;
     let r = app
-        .client
-        .post(app.url(&format!("{path}/build")))
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+        .post_form(&format!("{path}/build"), &[("csrf", csrf.as_str())])
+        .await;
     assert_eq!(r.status(), 403);
 }
 

@@ -2,8 +2,6 @@
 //! whose export is compared with a reviewed golden file (CSV), the JSON export, formula
 //! injection, dry runs and bad files.
 
-use std::process::Command;
-
 use badgetrail::{
     demo,
     domain::{
@@ -14,41 +12,12 @@ use badgetrail::{
     registration::{self, Source},
 };
 use jiff::Timestamp;
-use secrecy::ExposeSecret;
 
-use crate::helpers::{Db, TestApp, spawn_app};
-
-const BIN: &str = env!("CARGO_BIN_EXE_badgetrail");
-
-pub fn run(app: &TestApp, args: &[&str]) -> (bool, String, String) {
-    run_with(app, args, &[])
-}
-
-/// Runs the binary against the test's database with `env` set too; success, stdout, stderr.
-pub(crate) fn run_with(
-    app: &TestApp,
-    args: &[&str],
-    env: &[(&str, &str)],
-) -> (bool, String, String) {
-    let out = Command::new(BIN)
-        .args(args)
-        .envs(env.iter().copied())
-        .current_dir(app.dir.path())
-        .env(
-            "BADGETRAIL_DATABASE_URL",
-            app.ctx.settings.database_url.expose_secret(),
-        )
-        .env("BADGETRAIL_LEADS__CONFIG_DIR", app.dir.path().join("leads"))
-        .env("BADGETRAIL_KEYS_DIR", app.dir.path().join("keys"))
-        .env("BADGETRAIL_LOG", "warn")
-        .output()
-        .expect("binary runs");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use crate::support::{
+    app::{Db, TestApp, spawn_app},
+    command::run,
+    door::paired_device,
+};
 
 fn person(
     email: &str,
@@ -156,13 +125,7 @@ async fn small_event(app: &TestApp) {
     add(&out[0].token, "W01", 0, Some(90));
     add(&out[0].token, "T08", 0, Some(45));
     add(&out[1].token, "T02", 5, Some(40));
-    let created = door::create_device(&app.ctx, &event, None, "golden door", Timestamp::now())
-        .await
-        .unwrap();
-    let paired = door::pair(&app.ctx, &created.pairing_code, Timestamp::now())
-        .await
-        .unwrap()
-        .unwrap();
+    let paired = paired_device(app, &event, None, "golden door", Timestamp::now()).await;
     let batch = ScanBatch {
         sent_at: Timestamp::now(),
         app_version: "test".into(),

@@ -5,8 +5,11 @@
 
 use badgetrail::domain::user::Role;
 
-use crate::helpers::{Db, TestApp, spawn_app};
-use crate::lead_support::{PEOPLE, finish_build, people, signed_in};
+use crate::support::{
+    app::{Db, TestApp, spawn_app},
+    staff::signed_in,
+    stored_leads::{PEOPLE, finish_build, people},
+};
 
 crate::on_both_backends!(
     the_attendee_list_sorts_by_every_column_both_ways,
@@ -44,7 +47,7 @@ async fn the_attendee_list_sorts_by_every_column_both_ways(db: Db) {
     let Some(app) = spawn_app(db).await else {
         return;
     };
-    let f = crate::lead_support::fixture(&app, 0).await;
+    let f = crate::support::stored_leads::fixture(&app, 0).await;
     app.login_as(Role::Admin).await;
     let list = format!("/admin/events/{}", f.slug);
     let prefix = format!("/admin/events/{}/attendees/", f.slug);
@@ -141,7 +144,7 @@ async fn the_lead_list_sorts_by_every_column_and_keeps_its_filters(db: Db) {
     let Some(app) = spawn_app(db).await else {
         return;
     };
-    let f = crate::lead_support::fixture(&app, 0).await;
+    let f = crate::support::stored_leads::fixture(&app, 0).await;
     app.login_as(Role::Marketer).await;
     let list = format!("/admin/events/{}/leads", f.slug);
     let prefix = format!("/admin/events/{}/leads/", f.slug);
@@ -255,9 +258,15 @@ async fn the_due_and_campaign_lists_sort_and_an_unknown_column_is_harmless(db: D
     let Some(app) = spawn_app(db).await else {
         return;
     };
-    let f = crate::lead_support::fixture(&app, 0).await;
+    let f = crate::support::stored_leads::fixture(&app, 0).await;
     for slug in ["after", "before"] {
-        crate::edm_support::campaign(&app, &f.event, slug, crate::edm_support::CAMPAIGN_FILE).await;
+        crate::support::campaign::campaign(
+            &app,
+            &f.event,
+            slug,
+            crate::support::campaign::CAMPAIGN_FILE,
+        )
+        .await;
     }
     app.login_as(Role::Admin).await;
     for key in [

@@ -8,10 +8,13 @@ use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 
 use crate::{
-    browser::{browser, browser_login},
-    helpers::{Db, TestApp, spawn_app},
-    kiosk_support::{eventually, register_as, seed_event_now_with},
     on_both_backends,
+    support::{
+        app::{Db, TestApp, spawn_app},
+        browser::{browser, browser_login},
+        door::{new_device, paired_kiosk, register_as, seed_event_now_with},
+        kiosk_page::eventually,
+    },
 };
 
 on_both_backends!(
@@ -54,25 +57,6 @@ async fn live_event(app: &TestApp) -> EventRecord {
     .await
 }
 
-/// A kiosk created for `room` and paired over the API; its token.
-async fn door_in(app: &TestApp, event: &EventRecord, room: &str, name: &str) -> String {
-    let d = door::create_device(&app.ctx, event, Some(room), name, Timestamp::now())
-        .await
-        .unwrap();
-    let r = app
-        .client
-        .post(app.url("/api/v1/devices/pair"))
-        .json(&json!({ "code": d.pairing_code }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    r.json::<Value>().await.unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 /// A scan `secs_ago` seconds ago by the device's clock (which is right).
 fn scan(badge: &str, secs_ago: i64, direction: &str) -> Value {
     let mut nonce = [0u8; 8];
@@ -88,16 +72,15 @@ fn scan(badge: &str, secs_ago: i64, direction: &str) -> Value {
 /// Posts scans through the kiosk API; their verdicts.
 async fn post_scans(app: &TestApp, token: &str, queue_size: i64, scans: Vec<Value>) -> Vec<Value> {
     let r = app
-        .client
-        .post(app.url("/api/v1/scans"))
-        .bearer_auth(token)
-        .json(&json!({
-            "sent_at": Timestamp::now(), "app_version": "kiosk-test",
-            "queue_size": queue_size, "scans": scans,
-        }))
-        .send()
-        .await
-        .unwrap();
+        .post_json_as(
+            token,
+            "/api/v1/scans",
+            &json!({
+                "sent_at": Timestamp::now(), "app_version": "kiosk-test",
+                "queue_size": queue_size, "scans": scans,
+            }),
+        )
+        .await;
     assert_eq!(r.status(), 200);
     let body: Value = r.json().await.unwrap();
     body["results"].as_array().unwrap().clone()
@@ -105,11 +88,8 @@ async fn post_scans(app: &TestApp, token: &str, queue_size: i64, scans: Vec<Valu
 
 async fn feed(app: &TestApp, event: &EventRecord) -> Value {
     let r = app
-        .client
-        .get(app.url(&format!("/admin/events/{}/live.json", event.info.slug)))
-        .send()
-        .await
-        .unwrap();
+        .get(&format!("/admin/events/{}/live.json", event.info.slug))
+        .await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["cache-control"], "no-store");
     r.json().await.unwrap()
@@ -117,11 +97,8 @@ async fn feed(app: &TestApp, event: &EventRecord) -> Value {
 
 async fn page(app: &TestApp, event: &EventRecord) -> String {
     let r = app
-        .client
-        .get(app.url(&format!("/admin/events/{}/live", event.info.slug)))
-        .send()
-        .await
-        .unwrap();
+        .get(&format!("/admin/events/{}/live", event.info.slug))
+        .await;
     assert_eq!(r.status(), 200);
     r.text().await.unwrap()
 }
@@ -173,8 +150,8 @@ async fn occupancy_follows_entry_and_exit_scans(db: Db) {
     for i in 0..4 {
         people.push(register_as(&app, &format!("p{i}@example.com"), "Ada Lovelace").await);
     }
-    let main = door_in(&app, &event, "Main Hall", "Main door").await;
-    let room_a = door_in(&app, &event, "Room A", "Room A door").await;
+    let main = paired_kiosk(&app, &event, Some("Main Hall"), "Main door").await;
+    let room_a = paired_kiosk(&app, &event, Some("Room A"), "Room A door").await;
     let b = |i: usize| people[i].0.as_str();
 
     // Three enter the Main Hall, the fourth enters Room A: two and a half minutes ago.
@@ -245,21 +222,10 @@ async fn occupancy_follows_entry_and_exit_scans(db: Db) {
         "no inline script, only the file"
     );
     let event_page = app
-        .client
-        .get(app.url(&format!("/admin/events/{}", event.info.slug)))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .get_text(&format!("/admin/events/{}", event.info.slug))
+        .await;
     assert!(event_page.contains(&format!("href=\"/admin/events/{}/live\"", event.info.slug)));
-    let js = app
-        .client
-        .get(app.url("/admin/live.js"))
-        .send()
-        .await
-        .unwrap();
+    let js = app.get("/admin/live.js").await;
     assert_eq!(js.status(), 200);
     assert!(
         js.headers()["content-type"]
@@ -276,7 +242,7 @@ async fn a_full_room_is_flagged(db: Db) {
     };
     let event = live_event(&app).await;
     app.login_as(Role::Marketer).await;
-    let lab = door_in(&app, &event, LAB, "Lab door").await;
+    let lab = paired_kiosk(&app, &event, Some(LAB), "Lab door").await;
     let mut people = Vec::new();
     for i in 0..3 {
         people.push(register_as(&app, &format!("p{i}@example.com"), "Grace Hopper").await);
@@ -322,8 +288,8 @@ async fn refused_scans_are_listed_with_their_reason(db: Db) {
     let event = live_event(&app).await;
     app.login_as(Role::Staff).await;
     let (zoe, _) = register_as(&app, "zoe@example.com", "<b>Zoë</b> Example").await;
-    let main = door_in(&app, &event, "Main Hall", "<script>door</script>").await;
-    let room_c = door_in(&app, &event, "Room C", "Room C door").await;
+    let main = paired_kiosk(&app, &event, Some("Main Hall"), "<script>door</script>").await;
+    let room_c = paired_kiosk(&app, &event, Some("Room C"), "Room C door").await;
 
     let f = feed(&app, &event).await;
     assert_eq!(f["refused"], json!([]));
@@ -406,30 +372,20 @@ async fn quiet_and_queued_doors_are_flagged(db: Db) {
     let (badge, _) = register_as(&app, "ada@example.com", "Ada Lovelace").await;
 
     // Paired ten minutes ago and silent since.
-    let quiet = door::create_device(
-        &app.ctx,
-        &event,
-        Some("Room B"),
-        "Room B door",
-        Timestamp::now(),
-    )
-    .await
-    .unwrap();
+    let quiet = new_device(&app, &event, Some("Room B"), "Room B door").await;
     let ten_minutes_ago = Timestamp::now() - SignedDuration::from_mins(10);
     door::pair(&app.ctx, &quiet.pairing_code, ten_minutes_ago)
         .await
         .unwrap()
         .expect("paired");
     // Online, with scans still waiting on the device.
-    let queued = door_in(&app, &event, "Main Hall", "Main door").await;
+    let queued = paired_kiosk(&app, &event, Some("Main Hall"), "Main door").await;
     post_scans(&app, &queued, 7, vec![scan(&badge, 5, "entry")]).await;
     // Online, nothing waiting.
-    let fine = door_in(&app, &event, "Room A", "Room A door").await;
+    let fine = paired_kiosk(&app, &event, Some("Room A"), "Room A door").await;
     post_scans(&app, &fine, 0, vec![]).await;
     // Neither a revoked door nor one still waiting for pairing is a door to watch.
-    let gone = door::create_device(&app.ctx, &event, None, "Old door", Timestamp::now())
-        .await
-        .unwrap();
+    let gone = new_device(&app, &event, None, "Old door").await;
     door::pair(&app.ctx, &gone.pairing_code, Timestamp::now())
         .await
         .unwrap()
@@ -440,9 +396,7 @@ async fn quiet_and_queued_doors_are_flagged(db: Db) {
         .revoke_device(gone.device_id, Timestamp::now())
         .await
         .unwrap();
-    door::create_device(&app.ctx, &event, None, "Unpaired door", Timestamp::now())
-        .await
-        .unwrap();
+    new_device(&app, &event, None, "Unpaired door").await;
 
     let f = feed(&app, &event).await;
     let names: Vec<&str> = f["doors"]
@@ -503,7 +457,7 @@ async fn only_staff_marketers_and_admins_see_it(db: Db) {
     let feed_path = format!("/admin/events/{}/live.json", event.info.slug);
     let get = |path: String| {
         let app = &app;
-        async move { app.client.get(app.url(&path)).send().await.unwrap() }
+        async move { app.get(&path).await }
     };
 
     // Not signed in: the page sends to the login form, the feed says so in JSON.
@@ -548,8 +502,8 @@ async fn the_live_page_updates_by_itself_in_chromium() {
         return;
     };
     let event = live_event(&app).await;
-    let main = door_in(&app, &event, "Main Hall", "Main door").await;
-    let lab = door_in(&app, &event, LAB, "Lab door").await;
+    let main = paired_kiosk(&app, &event, Some("Main Hall"), "Main door").await;
+    let lab = paired_kiosk(&app, &event, Some(LAB), "Lab door").await;
     let mut people = Vec::new();
     for i in 0..4 {
         people.push(register_as(&app, &format!("p{i}@example.com"), "<b>Zoë</b> Example").await);

@@ -3,28 +3,26 @@
 //! same scans, and a watch rule alerts the owner once per window by page, email and a signed
 //! webhook.
 
-use std::{
-    collections::HashMap,
-    sync::{Arc, Mutex},
-    time::Duration,
-};
+use std::{collections::HashMap, time::Duration};
 
-use axum::{Router, body::Bytes, http::HeaderMap, routing::post};
 use badgetrail::{
     domain::user::Role,
-    door,
     leads::{self, live_updates, watch_file},
-    store::{EventRecord, LiveLeadRow},
+    store::LiveLeadRow,
 };
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
 use crate::{
-    helpers::{Db, TestApp, extract_csrf, spawn_app, spawn_app_with},
-    kiosk_support::{register_as, seed_event_now_with},
-    lead_support::{get, signed_in},
-    leads_support::{event_with_day, opts},
     on_both_backends,
+    support::{
+        app::{Db, TestApp, spawn_app, spawn_app_with},
+        door::{paired_kiosk, register_as, seed_event_now_with},
+        forms::extract_csrf,
+        lead_build::{event_with_day, opts},
+        staff::{get, signed_in},
+        webhook::webhook,
+    },
 };
 
 on_both_backends!(
@@ -84,44 +82,6 @@ async fn the_live_state_equals_the_build_for_the_same_scans(db: Db) {
     assert!(compared > 250, "{compared} compared");
 }
 
-#[derive(Clone, Default)]
-struct Hook {
-    bodies: Arc<Mutex<Vec<(HeaderMap, Bytes)>>>,
-}
-
-async fn hook() -> (Hook, String) {
-    let hook = Hook::default();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/alerts", listener.local_addr().unwrap());
-    let router = Router::new().route(
-        "/alerts",
-        post({
-            let hook = hook.clone();
-            move |headers: HeaderMap, body: Bytes| async move {
-                hook.bodies.lock().unwrap().push((headers, body));
-                "ok"
-            }
-        }),
-    );
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    (hook, url)
-}
-
-async fn paired(app: &TestApp, event: &EventRecord, room: &str) -> String {
-    let d = door::create_device(&app.ctx, event, Some(room), "Door", Timestamp::now())
-        .await
-        .unwrap();
-    let r = app
-        .client
-        .post(app.url("/api/v1/devices/pair"))
-        .json(&json!({ "code": d.pairing_code }))
-        .send()
-        .await
-        .unwrap();
-    let body: Value = r.json().await.unwrap();
-    body["token"].as_str().unwrap().to_owned()
-}
-
 /// Sends one scan made `ago` before now (a kiosk that held it while offline) now.
 async fn scan_at(
     app: &TestApp,
@@ -134,17 +94,14 @@ async fn scan_at(
     let now = Timestamp::now();
     let at = now - ago;
     let r = app
-        .client
-        .post(app.url("/api/v1/scans"))
-        .bearer_auth(token)
-        .json(
+        .post_json_as(
+            token,
+            "/api/v1/scans",
             &json!({ "sent_at": now, "app_version": "test", "queue_size": 0, "scans": [
             { "nonce": nonce, "badge": badge, "device_time": at, "direction": direction }
         ] }),
         )
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(r.status(), 200);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["results"][0]["decision"], "accepted", "{body}");
@@ -176,7 +133,7 @@ async fn live_after(app: &TestApp, attendee: i64, newer_than: i64) -> LiveLeadRo
 }
 
 async fn a_scan_at_the_door_updates_the_lead_and_alerts_the_owner_once(db: Db) {
-    let (hook, url) = hook().await;
+    let (hook, url) = webhook("/alerts").await;
     let Some(app) = spawn_app_with(db, |s| {
         s.leads.alert_webhook_url = Some(url);
         s.leads.webhook_secret = Some("alert-secret".to_owned().into());
@@ -214,7 +171,7 @@ async fn a_scan_at_the_door_updates_the_lead_and_alerts_the_owner_once(db: Db) {
     .unwrap();
     assert!(saved.is_ok(), "{saved:?}");
 
-    let door = paired(&app, &event, "Main Hall").await;
+    let door = paired_kiosk(&app, &event, Some("Main Hall"), "Door").await;
     let mins = jiff::SignedDuration::from_mins;
     scan_at(&app, &door, "n1", &ada, "entry", mins(16)).await;
     scan(&app, &door, "n2", &bob, "entry").await;
@@ -383,12 +340,8 @@ async fn watch_rules_are_saved_whole_or_not_at_all_by_the_right_people(db: Db) {
     let csrf = extract_csrf(&html);
     let good = "[[watch]]\nname = \"AI buyers\"\nroles = [\"buyer\"]\ntopics = [\"ai\"]\n";
     let r = app
-        .client
-        .post(app.url(&path))
-        .form(&[("csrf", csrf.as_str()), ("rules", good)])
-        .send()
-        .await
-        .unwrap();
+        .post_form(&path, &[("csrf", csrf.as_str()), ("rules", good)])
+        .await;
     assert_eq!(r.status(), 303);
     let (_, html) = get(&app.client, &app, &format!("{path}?done=saved")).await;
     assert!(html.contains("AI buyers"), "{html}");
@@ -396,12 +349,8 @@ async fn watch_rules_are_saved_whole_or_not_at_all_by_the_right_people(db: Db) {
     // A wrong line: 422 with its line, and the saved rules stay.
     let bad = "[[watch]]\nname = \"x\"\ntopics = [\"no-such-topic\"]\n";
     let r = app
-        .client
-        .post(app.url(&path))
-        .form(&[("csrf", csrf.as_str()), ("rules", bad)])
-        .send()
-        .await
-        .unwrap();
+        .post_form(&path, &[("csrf", csrf.as_str()), ("rules", bad)])
+        .await;
     assert_eq!(r.status(), 422);
     let html = r.text().await.unwrap();
     assert!(
@@ -410,12 +359,8 @@ async fn watch_rules_are_saved_whole_or_not_at_all_by_the_right_people(db: Db) {
     );
     let bad_toml = "[[watch]]\nname = \"x\"\ncolour = \"red\"\n";
     let r = app
-        .client
-        .post(app.url(&path))
-        .form(&[("csrf", csrf.as_str()), ("rules", bad_toml)])
-        .send()
-        .await
-        .unwrap();
+        .post_form(&path, &[("csrf", csrf.as_str()), ("rules", bad_toml)])
+        .await;
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("line 3"));
     let (text, rules) = watch_file::current(&app.ctx, &event).await.unwrap();
@@ -423,12 +368,8 @@ async fn watch_rules_are_saved_whole_or_not_at_all_by_the_right_people(db: Db) {
     assert_eq!(rules.rules.len(), 1);
     // Without the form's token nothing changes.
     let r = app
-        .client
-        .post(app.url(&path))
-        .form(&[("csrf", "forged"), ("rules", "")])
-        .send()
-        .await
-        .unwrap();
+        .post_form(&path, &[("csrf", "forged"), ("rules", "")])
+        .await;
     assert_eq!(r.status(), 403);
     assert_eq!(watch_file::current(&app.ctx, &event).await.unwrap().0, good);
     // Sales may read alerts, not change who is watched.

@@ -1,6 +1,6 @@
 //! One integration-test binary: the real app on port 0, a fresh database per test, both backends.
 
-mod helpers;
+mod support;
 
 mod accessibility;
 mod admin;
@@ -21,7 +21,6 @@ mod edm_cli;
 mod edm_crash;
 mod edm_next_need;
 mod edm_smtp;
-mod edm_support;
 mod email_smtp;
 mod event_clock;
 mod health;
@@ -31,27 +30,24 @@ mod kiosk_decoder;
 mod kiosk_names;
 mod kiosk_offline;
 mod kiosk_rules;
-mod kiosk_support;
 mod kiosk_sync;
 mod kiosk_video;
 mod lead_calibration;
 mod lead_crm;
 mod lead_pages;
-mod lead_support;
 mod leads;
 mod leads_cli;
-mod leads_support;
 mod list_sorting;
 mod live;
 mod live_leads;
 mod monitoring;
 mod openapi;
 mod outcomes;
+mod output_snapshots;
 mod phone;
 mod pool;
 mod pool_campaigns;
 mod privacy;
-mod privacy_support;
 mod proxy;
 mod rate_limits;
 mod registration;

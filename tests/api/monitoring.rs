@@ -6,16 +6,17 @@ use std::{
     time::Duration,
 };
 
-use badgetrail::door;
 use jiff::Timestamp;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
 use crate::{
-    helpers::{
-        Db, TestApp, post_registration, register_badge, spawn_app, spawn_app_with, valid_form,
-    },
     on_both_backends,
+    support::{
+        app::{Db, TestApp, spawn_app, spawn_app_with},
+        door::new_device,
+        forms::{post_registration, register_badge, valid_form},
+    },
 };
 
 on_both_backends!(
@@ -43,13 +44,7 @@ fn sample(text: &str, name: &str, labels: &[&str]) -> f64 {
 }
 
 async fn scrape(app: &TestApp) -> String {
-    let r = app
-        .client
-        .get(app.url("/metrics"))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap();
+    let r = app.get_as(TOKEN, "/metrics").await;
     assert_eq!(r.status(), 200);
     assert!(
         r.headers()["content-type"]
@@ -68,16 +63,10 @@ async fn metrics_need_the_token_and_show_routes_scans_and_decodes(db: Db) {
     else {
         return;
     };
-    let r = app.client.get(app.url("/metrics")).send().await.unwrap();
+    let r = app.get("/metrics").await;
     assert_eq!(r.status(), 401, "no token, even from this machine");
     assert_eq!(r.headers()["www-authenticate"], "Bearer");
-    let r = app
-        .client
-        .get(app.url("/metrics"))
-        .bearer_auth("scrape-token-for-testz")
-        .send()
-        .await
-        .unwrap();
+    let r = app.get_as("scrape-token-for-testz", "/metrics").await;
     assert_eq!(r.status(), 401, "a wrong token");
 
     let event = app.seed_event().await;
@@ -85,39 +74,31 @@ async fn metrics_need_the_token_and_show_routes_scans_and_decodes(db: Db) {
     let before = scrape(&app).await;
 
     // A page whose path holds a badge token.
-    app.client
-        .get(app.url(&format!("/b/{ada}")))
-        .send()
-        .await
-        .unwrap();
+    app.get(&format!("/b/{ada}")).await;
     // A scan from a paired kiosk.
-    let device = door::create_device(&app.ctx, &event, None, "Door 1", Timestamp::now())
-        .await
-        .unwrap();
+    let device = new_device(&app, &event, None, "Door 1").await;
     let r = app
-        .client
-        .post(app.url("/api/v1/devices/pair"))
-        .json(&json!({ "code": device.pairing_code }))
-        .send()
-        .await
-        .unwrap();
+        .post_json(
+            "/api/v1/devices/pair",
+            &json!({ "code": device.pairing_code }),
+        )
+        .await;
     let kiosk = r.json::<Value>().await.unwrap()["token"]
         .as_str()
         .unwrap()
         .to_owned();
     let at: Timestamp = "2026-05-12T09:10:00+02:00".parse().unwrap();
     let r = app
-        .client
-        .post(app.url("/api/v1/scans"))
-        .bearer_auth(&kiosk)
-        .json(&json!({
-            "sent_at": Timestamp::now(), "app_version": "test", "queue_size": 3,
-            "scans": [{ "nonce": "n1", "badge": ada, "device_time": at,
-                        "direction": "entry", "room": "Main Hall" }],
-        }))
-        .send()
-        .await
-        .unwrap();
+        .post_json_as(
+            &kiosk,
+            "/api/v1/scans",
+            &json!({
+                "sent_at": Timestamp::now(), "app_version": "test", "queue_size": 3,
+                "scans": [{ "nonce": "n1", "badge": ada, "device_time": at,
+                            "direction": "entry", "room": "Main Hall" }],
+            }),
+        )
+        .await;
     assert_eq!(r.status(), 200);
     let verdict = r.json::<Value>().await.unwrap()["results"][0]["decision"]
         .as_str()
@@ -213,7 +194,7 @@ async fn without_a_token_only_this_machine_may_read_metrics(db: Db) {
     let Some(app) = spawn_app(db).await else {
         return;
     };
-    let r = app.client.get(app.url("/metrics")).send().await.unwrap();
+    let r = app.get("/metrics").await;
     assert_eq!(r.status(), 200, "from this machine");
     assert!(r.text().await.unwrap().contains("badgetrail_"));
     // Through a proxy on this machine the request comes from elsewhere.
@@ -231,7 +212,7 @@ async fn readiness_follows_the_database_and_liveness_does_not(db: Db) {
     let Some(app) = spawn_app(db).await else {
         return;
     };
-    let r = app.client.get(app.url("/readyz")).send().await.unwrap();
+    let r = app.get("/readyz").await;
     assert_eq!(r.status(), 200);
     let id = r.headers()["x-request-id"].to_str().unwrap().to_owned();
     assert_eq!(id.len(), 36, "a UUID: {id}");
@@ -247,9 +228,9 @@ async fn readiness_follows_the_database_and_liveness_does_not(db: Db) {
 
     // The database goes away: every connection of the server's pool is closed.
     app.ctx.store.close().await;
-    let r = app.client.get(app.url("/readyz")).send().await.unwrap();
+    let r = app.get("/readyz").await;
     assert_eq!(r.status(), 503);
-    let r = app.client.get(app.url("/healthz")).send().await.unwrap();
+    let r = app.get("/healthz").await;
     assert_eq!(r.status(), 200, "alive all the same");
     assert_eq!(r.text().await.unwrap(), "ok");
 }

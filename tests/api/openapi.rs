@@ -10,7 +10,7 @@ use std::{
 use badgetrail::web::openapi;
 use serde_json::Value;
 
-use crate::helpers::{Db, cannot_run, spawn_app};
+use crate::support::app::{Db, cannot_run, spawn_app};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 /// The checked-in description; `UPDATE_OPENAPI=1` rewrites it from the code.
@@ -58,7 +58,7 @@ fn the_description_in_docs_is_the_one_the_code_generates() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_description_is_served_to_anyone() {
     let app = spawn_app(Db::Sqlite).await.unwrap();
-    let r = app.client.get(app.url(openapi::PATH)).send().await.unwrap();
+    let r = app.get(openapi::PATH).await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "application/json");
     // The site's security headers apply here too.
@@ -86,15 +86,7 @@ async fn every_documented_operation_is_routed() {
         assert_ne!(r.status(), 405, "{method} {path}: method not routed");
     }
     // From this machine without a metrics token, the scrape is allowed.
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.get_text("/metrics").await;
     for (path, method) in &ops {
         let route = format!("route=\"{path}\"");
         let method_label = format!("method=\"{method}\"");

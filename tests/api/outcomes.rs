@@ -3,7 +3,7 @@
 //! lead build acts on the outcomes, and follow-up email honours "no email".
 
 use badgetrail::{
-    accounts, demo,
+    accounts,
     domain::{
         audience::Exclusion,
         lead::LeadPackage,
@@ -11,18 +11,18 @@ use badgetrail::{
         user::Role,
     },
     jobs, leads,
-    store::Store,
 };
 use jiff::{Timestamp, ToSpan, tz::TimeZone};
 
-use crate::{
-    edm::new_campaign,
-    edm_support::eml_files,
-    email_smtp::{SinkOptions, SmtpSink},
-    helpers::{Db, TestApp, extract_csrf, fresh_database, spawn_app, spawn_app_with},
-    lead_support::{fixture, get, signed_in},
-    leads_cli::run,
-    leads_support::{event_with_day, opts, sales_owners, write_file},
+use crate::support::{
+    app::{Db, TestApp, old_database, raw, spawn_app, spawn_app_with},
+    campaign::{eml_files, new_campaign},
+    command::run,
+    forms::extract_csrf,
+    lead_build::{event_with_day, opts, sales_owners, write_file},
+    smtp_sink::{SinkOptions, SmtpSink},
+    staff::{get, signed_in},
+    stored_leads::fixture,
 };
 
 crate::on_both_backends!(
@@ -417,53 +417,6 @@ async fn a_changed_playbook_restates_next_actions_after_a_dry_run(db: Db) {
         .await
         .unwrap();
     assert!(again.changed.is_empty(), "restating twice changes nothing");
-}
-
-/// A fresh database migrated only up to `version`, holding the sample event: what the code
-/// of that schema left behind.
-pub(crate) async fn old_database(
-    db: Db,
-    dir: &std::path::Path,
-    version: i64,
-) -> Option<(
-    crate::helpers::FreshDb,
-    Store,
-    badgetrail::store::EventRecord,
-)> {
-    let fresh = fresh_database(db, dir).await?;
-    let store = Store::connect_without_migrating(&fresh.url, 2)
-        .await
-        .unwrap();
-    store.migrate_up_to(version).await.unwrap();
-    store
-        .events()
-        .import_programme(&demo::programme::cloud_summit(), Timestamp::now())
-        .await
-        .unwrap();
-    let event = store
-        .events()
-        .event_by_slug(demo::programme::SLUG)
-        .await
-        .unwrap()
-        .unwrap();
-    Some((fresh, store, event))
-}
-
-/// Runs SQL as the code of an earlier schema wrote it, straight on the database.
-pub(crate) async fn raw(db: Db, url: &str, sql: String) {
-    let sql = sqlx::AssertSqlSafe(sql);
-    match db {
-        Db::Sqlite => {
-            let pool = sqlx::SqlitePool::connect(url).await.unwrap();
-            sqlx::query(sql).execute(&pool).await.unwrap();
-            pool.close().await;
-        }
-        Db::Postgres => {
-            let pool = sqlx::PgPool::connect(url).await.unwrap();
-            sqlx::query(sql).execute(&pool).await.unwrap();
-            pool.close().await;
-        }
-    }
 }
 
 async fn feedback_recorded_before_the_playbook_gets_the_default_next_actions(db: Db) {

@@ -14,12 +14,12 @@ use badgetrail::{
 };
 use jiff::Timestamp;
 
-use crate::{
-    helpers::{Db, TestApp, extract_csrf, spawn_app},
-    lead_calibration::data_days,
-    lead_support::{finish_build, fixture, get, signed_in},
-    leads_support::{event_with_day, opts, sales_owners, write_file},
-    outcomes::{old_database, raw},
+use crate::support::{
+    app::{Db, TestApp, data_days, old_database, raw, spawn_app},
+    forms::extract_csrf,
+    lead_build::{event_with_day, opts, sales_owners, write_file},
+    staff::{get, signed_in},
+    stored_leads::{finish_build, fixture},
 };
 
 crate::on_both_backends!(

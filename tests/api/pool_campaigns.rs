@@ -19,11 +19,12 @@ use badgetrail::{
 };
 use jiff::{Timestamp, ToSpan};
 
-use crate::{
-    edm_support::campaign,
-    helpers::{Db, TestApp, extract_csrf, spawn_app},
-    lead_calibration::data_days,
-    lead_support::{finish_build, get, sales_user, signed_in},
+use crate::support::{
+    app::{Db, TestApp, data_days, spawn_app},
+    campaign::campaign,
+    forms::extract_csrf,
+    staff::{get, sales_user, signed_in},
+    stored_leads::finish_build,
 };
 
 crate::on_both_backends!(

@@ -9,10 +9,10 @@ use badgetrail::{
 };
 use jiff::{SignedDuration, Timestamp};
 
-use crate::{
-    edm_support::{self, campaign, eml_files},
-    helpers::{Db, TestApp, spawn_app},
-    privacy_support::{
+use crate::support::{
+    app::{Db, TestApp, spawn_app},
+    campaign::{self, campaign, eml_files},
+    person_history::{
         EMAIL, NAME, OTHER_EMAIL, OTHER_NAME, PHONE, dump_database, every_tier_campaign, fixture,
         outbox_texts, trace_of_person,
     },
@@ -100,15 +100,7 @@ async fn erasure_by_staff_leaves_no_trace_of_the_person_anywhere_and_keeps_the_c
         f.event.info.slug.as_str(),
         f.person
     );
-    let html = app
-        .client
-        .get(app.url(&page))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.get_text(&page).await;
     assert!(html.contains("Erase this person"), "{html}");
     let csrf = app.csrf(&page).await;
     let erase = app.url(&format!("{page}/erase"));
@@ -164,7 +156,7 @@ async fn erasure_by_staff_leaves_no_trace_of_the_person_anywhere_and_keeps_the_c
         )
         .await
         .unwrap();
-    let bounce = crate::edm::dsn(EMAIL, "failed", "5.1.1");
+    let bounce = crate::support::campaign::dsn(EMAIL, "failed", "5.1.1");
     badgetrail::edm::read_inbound(&app.ctx, bounce.as_bytes(), Timestamp::now())
         .await
         .unwrap();
@@ -175,27 +167,11 @@ async fn erasure_by_staff_leaves_no_trace_of_the_person_anywhere_and_keeps_the_c
     let texts = outbox_texts(&app);
     assert!(texts.iter().all(|t| trace_of_person(t).is_none()));
     assert!(texts.iter().any(|t| t.contains(OTHER_EMAIL)));
-    let html = app
-        .client
-        .get(app.url(&page))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.get_text(&page).await;
     assert_eq!(trace_of_person(&html), None, "{html}");
     assert!(html.contains("data was erased"), "{html}");
     let list = format!("/admin/events/{}", f.event.info.slug.as_str());
-    let html = app
-        .client
-        .get(app.url(&list))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.get_text(&list).await;
     assert_eq!(trace_of_person(&html), None);
     assert!(html.contains(OTHER_NAME));
     let export = privacy::export_attendee(&app.ctx, f.person).await.unwrap();
@@ -231,9 +207,14 @@ async fn erasure_by_staff_leaves_no_trace_of_the_person_anywhere_and_keeps_the_c
         Default::default()
     );
     // A lead build afterwards does not bring the person back.
-    badgetrail::leads::build(&app.ctx, &f.event, &crate::leads_support::opts(), &|_| {})
-        .await
-        .unwrap();
+    badgetrail::leads::build(
+        &app.ctx,
+        &f.event,
+        &crate::support::lead_build::opts(),
+        &|_| {},
+    )
+    .await
+    .unwrap();
     assert!(
         store
             .leads()
@@ -290,7 +271,7 @@ async fn an_erased_address_imported_again_gets_no_badge_or_follow_up_email(db: D
     };
     let event = app.seed_event().await;
     let people = [(NAME, EMAIL, true), (OTHER_NAME, OTHER_EMAIL, true)];
-    let ids = edm_support::register(&app, &event, &people).await;
+    let ids = campaign::register(&app, &event, &people).await;
     let report = privacy::erase_attendee(
         &app.ctx,
         ids[0],
@@ -360,7 +341,7 @@ async fn retention_dry_run_changes_nothing_and_the_real_run_erases_the_people_du
         return;
     };
     let event = app.seed_event().await;
-    let ids = edm_support::register(
+    let ids = campaign::register(
         &app,
         &event,
         &[(NAME, EMAIL, false), (OTHER_NAME, OTHER_EMAIL, true)],

@@ -16,16 +16,15 @@ use std::{
 };
 
 use badgetrail::{
-    config::Settings, context::Context, demo, domain::attendee::Registration, door, registration,
-    store::EventRecord,
+    context::Context, demo, domain::attendee::Registration, door, registration, store::EventRecord,
 };
 use jiff::Timestamp;
-use secrecy::SecretString;
 use serde_json::{Value, json};
 
-use crate::{
-    crash::{Server, wait_until_serving},
-    helpers::{Db, cannot_run, fresh_database, valid_form},
+use crate::support::{
+    app::{Db, body_of, cannot_run, demo_event, fresh_database},
+    forms::valid_form,
+    server_process::{Server, library_context, wait_until_serving},
 };
 
 /// Kiosks scanning at once.
@@ -56,14 +55,7 @@ async fn two_instances_behind_nginx_lose_no_scan_when_one_dies_and_see_the_real_
     let proxy = format!("http://127.0.0.1:{port_proxy}");
 
     // The event and its attendees, made through the library (which also migrates).
-    let mut settings = Settings {
-        database_url: SecretString::from(fresh.url.clone()),
-        keys_dir: dir.path().join("keys"),
-        mail_poll_ms: 0,
-        ..Settings::default()
-    };
-    settings.mail.outbox_dir = dir.path().join("outbox");
-    let ctx = Context::build(settings).await.unwrap();
+    let ctx = library_context(&fresh.url, dir.path()).await;
     let (event, badges) = seed(&ctx).await;
 
     // Two instances as deployed behind one proxy: the proxy's address is the public one.
@@ -213,13 +205,7 @@ async fn seed(ctx: &Context) -> (EventRecord, Arc<Vec<String>>) {
     let p = demo::programme::cloud_summit();
     let now = Timestamp::now();
     ctx.store.events().import_programme(&p, now).await.unwrap();
-    let event = ctx
-        .store
-        .events()
-        .event_by_slug(demo::programme::SLUG)
-        .await
-        .unwrap()
-        .unwrap();
+    let event = demo_event(&ctx.store).await;
     let topics: Vec<&str> = p.topics.iter().map(|t| t.slug.as_str()).collect();
     let people: Vec<Registration> = demo::people::synthetic(40, &topics, 11)
         .iter()
@@ -348,15 +334,8 @@ async fn register(
     forwarded_for: Option<&str>,
 ) -> u16 {
     let path = format!("{proxy}/e/{}/register", demo::programme::SLUG);
-    let html = client
-        .get(&path)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let mut form: Vec<(&str, String)> = vec![("csrf", crate::helpers::extract_csrf(&html))];
+    let html = body_of(client.get(&path)).await;
+    let mut form: Vec<(&str, String)> = vec![("csrf", crate::support::forms::extract_csrf(&html))];
     form.extend(valid_form(email));
     let mut request = client.post(&path).header("origin", proxy).form(&form);
     if let Some(f) = forwarded_for {

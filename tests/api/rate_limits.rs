@@ -4,8 +4,11 @@
 use badgetrail::demo::programme::SLUG;
 
 use crate::{
-    helpers::{Db, TestApp, spawn_app_with, valid_form},
     on_both_backends,
+    support::{
+        app::{Db, TestApp, spawn_app_with},
+        forms::valid_form,
+    },
 };
 
 on_both_backends!(a_client_cannot_escape_the_limit_by_writing_forwarded_for);
@@ -25,18 +28,17 @@ async fn register(app: &TestApp, email: &str, forwarded_for: Option<&str>) -> u1
 
 async fn wrong_password(app: &TestApp) -> u16 {
     let csrf = app.csrf("/login").await;
-    app.client
-        .post(app.url("/login"))
-        .form(&[
+    app.post_form(
+        "/login",
+        &[
             ("csrf", csrf.as_str()),
             ("username", "nobody"),
             ("password", "guess"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
+        ],
+    )
+    .await
+    .status()
+    .as_u16()
 }
 
 /// On SQLite one process is the deployment, so only PostgreSQL has two instances to share.

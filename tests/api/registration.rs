@@ -3,11 +3,11 @@
 use badgetrail::{demo::programme::SLUG, domain::badge, jobs::badge_mail, qr};
 
 use crate::{
-    helpers::{
-        Db, TestApp, emailed_links, extract_csrf, post_registration, register_badge, spawn_app,
-        spawn_app_with, valid_form,
-    },
     on_both_backends,
+    support::{
+        app::{Db, TestApp, body_of, fresh_client, spawn_app, spawn_app_with},
+        forms::{emailed_links, extract_csrf, post_registration, register_badge, valid_form},
+    },
 };
 
 on_both_backends!(
@@ -29,12 +29,7 @@ async fn form_renders_with_every_field(db: Db) {
         return;
     };
     app.seed_event().await;
-    let r = app
-        .client
-        .get(app.url(&format!("/e/{SLUG}/register")))
-        .send()
-        .await
-        .unwrap();
+    let r = app.get(&format!("/e/{SLUG}/register")).await;
     assert_eq!(r.status(), 200);
     let html = r.text().await.unwrap();
     for field in [
@@ -71,41 +66,21 @@ async fn valid_registration_issues_a_verifiable_badge(db: Db) {
     let event = app.seed_event().await;
     let token = register_badge(&app, &valid_form("ada@example.com")).await;
 
-    let keys = app
-        .ctx
-        .badges
-        .keys_for(event.id, jiff::Timestamp::now())
-        .await
-        .unwrap();
+    let keys = app.badge_keys(event.id).await;
     let claims = badge::verify(&token, &keys.verifying).expect("token verifies");
     assert_eq!(claims.serial, 1);
 
-    let page = app
-        .client
-        .get(app.url(&format!("/b/{token}")))
-        .send()
-        .await
-        .unwrap();
+    let page = app.get(&format!("/b/{token}")).await;
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     assert!(html.contains("Ada Lovelace") && html.contains("Analytical Engines"));
 
-    let png = app
-        .client
-        .get(app.url(&format!("/b/{token}/badge.png")))
-        .send()
-        .await
-        .unwrap();
+    let png = app.get(&format!("/b/{token}/badge.png")).await;
     assert_eq!(png.headers()["content-type"], "image/png");
     let decoded = qr::decode_png(&png.bytes().await.unwrap(), 10 << 20, 10_000_000).unwrap();
     assert_eq!(decoded, vec![token.clone()]);
 
-    let svg = app
-        .client
-        .get(app.url(&format!("/b/{token}/badge.svg")))
-        .send()
-        .await
-        .unwrap();
+    let svg = app.get(&format!("/b/{token}/badge.svg")).await;
     assert_eq!(svg.headers()["content-type"], "image/svg+xml");
 
     let run = badge_mail::run_once(&app.ctx).await.unwrap();
@@ -116,20 +91,9 @@ async fn valid_registration_issues_a_verifiable_badge(db: Db) {
 
 /// A browser of someone else: its own cookies, no session.
 async fn stranger_posts(app: &TestApp, fields: &[(&'static str, String)]) -> reqwest::Response {
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(true)
-        .build()
-        .unwrap();
+    let client = fresh_client();
     let path = format!("/e/{SLUG}/register");
-    let html = client
-        .get(app.url(&path))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = body_of(client.get(app.url(&path))).await;
     let mut form = vec![("csrf", extract_csrf(&html))];
     form.extend(fields.iter().cloned());
     client
@@ -174,15 +138,7 @@ async fn a_stranger_registering_a_known_address_changes_nothing_and_learns_nothi
     let known_body = known.text().await.unwrap();
     assert_eq!(known_body, unknown.text().await.unwrap());
     assert!(!known_body.contains(&token));
-    let page = app
-        .client
-        .get(app.url(&format!("/e/{SLUG}/registered")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.get_text(&format!("/e/{SLUG}/registered")).await;
     assert!(page.contains("Check your inbox") && !page.contains(&token));
 
     assert_eq!(
@@ -190,12 +146,7 @@ async fn a_stranger_registering_a_known_address_changes_nothing_and_learns_nothi
         before,
         "nothing stored changed"
     );
-    let badge_page = app
-        .client
-        .get(app.url(&format!("/b/{token}")))
-        .send()
-        .await
-        .unwrap();
+    let badge_page = app.get(&format!("/b/{token}")).await;
     assert_eq!(badge_page.status(), 200, "the real badge keeps working");
     assert!(badge_page.text().await.unwrap().contains("Ada Lovelace"));
 }
@@ -213,12 +164,11 @@ async fn the_badge_email_goes_out_at_most_once_an_hour_whatever_is_submitted(db:
     let path = format!("/e/{SLUG}/my-link");
     let csrf = app.csrf(&path).await;
     let r = app
-        .client
-        .post(app.url(&path))
-        .form(&[("csrf", csrf.as_str()), ("email", "ada@example.com")])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &path,
+            &[("csrf", csrf.as_str()), ("email", "ada@example.com")],
+        )
+        .await;
     assert_eq!(
         r.headers()["location"],
         format!("/e/{SLUG}/registered").as_str()
@@ -328,15 +278,7 @@ async fn markup_in_every_text_field_is_escaped_everywhere(db: Db) {
     assert!(escaped(&html));
 
     let token = register_badge(&app, &form).await;
-    let html = app
-        .client
-        .get(app.url(&format!("/b/{token}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.get_text(&format!("/b/{token}")).await;
     assert!(!html.contains("<script>alert(1)</script>"), "badge page");
     assert!(html.contains("name&#60;script&#62;") || html.contains("name&lt;script&gt;"));
 
@@ -365,15 +307,7 @@ async fn markup_in_every_text_field_is_escaped_everywhere(db: Db) {
         format!("/admin/events/{SLUG}/attendees/{}", rows[0].id),
         format!("/admin/events/{SLUG}/badges/print"),
     ] {
-        let html = app
-            .client
-            .get(app.url(&path))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = app.get_text(&path).await;
         assert!(!html.contains("<script>alert(1)</script>"), "{path}");
         assert!(escaped(&html), "{path}");
     }
@@ -409,12 +343,11 @@ async fn honeypot_and_csrf_and_rate_limit_stop_bots(db: Db) {
     );
 
     let no_csrf = app
-        .client
-        .post(app.url(&format!("/e/{SLUG}/register")))
-        .form(&valid_form("nocsrf@example.com"))
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &format!("/e/{SLUG}/register"),
+            &valid_form("nocsrf@example.com"),
+        )
+        .await;
     assert_eq!(no_csrf.status(), 403);
 
     let mut statuses = Vec::new();
@@ -462,12 +395,7 @@ async fn unknown_event_is_404(db: Db) {
     let Some(app) = spawn_app(db).await else {
         return;
     };
-    let r = app
-        .client
-        .get(app.url("/e/no-such-event/register"))
-        .send()
-        .await
-        .unwrap();
+    let r = app.get("/e/no-such-event/register").await;
     assert_eq!(r.status(), 404);
 }
 
@@ -487,13 +415,7 @@ async fn concurrent_registrations_are_all_kept_once(db: Db) {
         tasks.push(tokio::spawn(async move {
             let mut form = valid_form(&format!("person{}@example.com", i % 40));
             form.push(("csrf", csrf));
-            let r = app
-                .client
-                .post(app.url(&path))
-                .form(&form)
-                .send()
-                .await
-                .unwrap();
+            let r = app.post_form(&path, &form).await;
             assert_eq!(r.status(), 303);
             assert_eq!(
                 r.headers()["location"],
@@ -599,11 +521,6 @@ async fn the_emailed_link_downloads_the_data_and_erases_the_registration(db: Db)
         assert_eq!(r.status(), 404, "{url}");
         assert!(!r.text().await.unwrap().contains("Ada"), "{url}");
     }
-    let badge = app
-        .client
-        .get(app.url(&format!("/b/{token}")))
-        .send()
-        .await
-        .unwrap();
+    let badge = app.get(&format!("/b/{token}")).await;
     assert!(badge.status().is_client_error(), "{}", badge.status());
 }

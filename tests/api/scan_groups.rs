@@ -10,8 +10,12 @@ use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
 use crate::{
-    helpers::{Db, TestApp, register_badge, spawn_app, spawn_app_with, valid_form},
     on_both_backends,
+    support::{
+        app::{Db, TestApp, spawn_app, spawn_app_with},
+        door::paired_device,
+        forms::{register_badge, valid_form},
+    },
 };
 
 on_both_backends!(
@@ -28,25 +32,19 @@ fn during_k1() -> Timestamp {
 }
 
 async fn paired(app: &TestApp, event: &EventRecord) -> String {
-    let d = door::create_device(&app.ctx, event, Some("Main Hall"), "Door", Timestamp::now())
+    paired_device(app, event, Some("Main Hall"), "Door", Timestamp::now())
         .await
-        .unwrap();
-    door::pair(&app.ctx, &d.pairing_code, Timestamp::now())
-        .await
-        .unwrap()
-        .unwrap()
         .token
 }
 
 async fn send(app: &TestApp, token: &str, scans: Value) -> (u16, Value) {
     let r = app
-        .client
-        .post(app.url("/api/v1/scans"))
-        .bearer_auth(token)
-        .json(&json!({ "sent_at": Timestamp::now(), "scans": scans }))
-        .send()
-        .await
-        .unwrap();
+        .post_json_as(
+            token,
+            "/api/v1/scans",
+            &json!({ "sent_at": Timestamp::now(), "scans": scans }),
+        )
+        .await;
     let status = r.status().as_u16();
     (status, r.json().await.unwrap_or(Value::Null))
 }

@@ -1,13 +1,16 @@
 //! Scan ingestion over the kiosk API: pairing, every decision, retries, skew and bad input.
 
-use badgetrail::{demo::programme::SLUG, door, store::EventRecord};
+use badgetrail::{demo::programme::SLUG, door};
 use jiff::{Timestamp, ToSpan};
 use serde_json::{Value, json};
 
 use crate::{
-    helpers::{Db, TestApp, register_badge, spawn_app, valid_form},
-    kiosk_support::register_as,
     on_both_backends,
+    support::{
+        app::{Db, TestApp, body_of, spawn_app},
+        door::{new_device, paired_kiosk, register_as},
+        forms::{register_badge, valid_form},
+    },
 };
 
 on_both_backends!(
@@ -29,33 +32,14 @@ fn during_k1() -> Timestamp {
     "2026-05-12T09:10:00+02:00".parse().unwrap()
 }
 
-async fn paired(app: &TestApp, event: &EventRecord, room: Option<&str>) -> String {
-    let d = door::create_device(&app.ctx, event, room, "Door 1", Timestamp::now())
-        .await
-        .unwrap();
-    let r = app
-        .client
-        .post(app.url("/api/v1/devices/pair"))
-        .json(&json!({ "code": d.pairing_code }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let body: Value = r.json().await.unwrap();
-    body["token"].as_str().unwrap().to_owned()
-}
-
 async fn send(app: &TestApp, token: &str, sent_at: Timestamp, scans: Value) -> (u16, Value) {
     let r = app
-        .client
-        .post(app.url("/api/v1/scans"))
-        .bearer_auth(token)
-        .json(
+        .post_json_as(
+            token,
+            "/api/v1/scans",
             &json!({ "sent_at": sent_at, "app_version": "test", "queue_size": 0, "scans": scans }),
         )
-        .send()
-        .await
-        .unwrap();
+        .await;
     let status = r.status().as_u16();
     (status, r.json().await.unwrap_or(Value::Null))
 }
@@ -83,24 +67,12 @@ async fn pairing_gives_a_token_once(db: Db) {
         return;
     };
     let event = app.seed_event().await;
-    let d = door::create_device(
-        &app.ctx,
-        &event,
-        Some("Room A"),
-        "Room A door",
-        Timestamp::now(),
-    )
-    .await
-    .unwrap();
+    let d = new_device(&app, &event, Some("Room A"), "Room A door").await;
     let pair = |code: String| {
         let app = &app;
         async move {
-            app.client
-                .post(app.url("/api/v1/devices/pair"))
-                .json(&json!({ "code": code }))
-                .send()
+            app.post_json("/api/v1/devices/pair", &json!({ "code": code }))
                 .await
-                .unwrap()
         }
     };
     assert_eq!(pair("WRONGCODE1".into()).await.status(), 404);
@@ -122,7 +94,7 @@ async fn every_decision_is_made_and_kept(db: Db) {
         return;
     };
     let event = app.seed_event().await;
-    let token = paired(&app, &event, None).await;
+    let token = paired_kiosk(&app, &event, None, "Door 1").await;
     let ada = register_badge(&app, &valid_form("ada@example.com")).await;
     let grace = register_badge(&app, &valid_form("grace@example.com")).await;
     // Grace's badge is replaced: her first badge is revoked.
@@ -191,7 +163,7 @@ async fn admitted_badges_come_back_with_the_first_name(db: Db) {
         return;
     };
     let event = app.seed_event().await;
-    let token = paired(&app, &event, Some("Main Hall")).await;
+    let token = paired_kiosk(&app, &event, Some("Main Hall"), "Door 1").await;
     let (zoe, _) = register_as(&app, "zoe@example.com", "<b>Zoë</b>   Example").await;
     let (ada, ada_id) = register_as(&app, "ada@example.com", "Ada Lovelace").await;
     badgetrail::registration::reissue_badge(&app.ctx, &event, ada_id, Timestamp::now())
@@ -243,7 +215,7 @@ async fn a_retried_batch_is_stored_once(db: Db) {
         return;
     };
     let event = app.seed_event().await;
-    let token = paired(&app, &event, Some("Main Hall")).await;
+    let token = paired_kiosk(&app, &event, Some("Main Hall"), "Door 1").await;
     let ada = register_badge(&app, &valid_form("ada@example.com")).await;
     let batch = json!([
         scan("r1", &ada, during_k1(), "entry", ""),
@@ -270,7 +242,7 @@ async fn clock_skew_is_corrected(db: Db) {
         return;
     };
     let event = app.seed_event().await;
-    let token = paired(&app, &event, Some("Main Hall")).await;
+    let token = paired_kiosk(&app, &event, Some("Main Hall"), "Door 1").await;
     let ada = register_badge(&app, &valid_form("ada@example.com")).await;
     // The device's clock is three hours behind: its times would fall before any session.
     let behind = 3.hours();
@@ -298,7 +270,7 @@ async fn revoked_and_rotated_device_tokens_are_refused(db: Db) {
         return;
     };
     let event = app.seed_event().await;
-    let token = paired(&app, &event, Some("Main Hall")).await;
+    let token = paired_kiosk(&app, &event, Some("Main Hall"), "Door 1").await;
     let device = app.ctx.store.door().list_devices(event.id).await.unwrap()[0].clone();
     let fresh = door::rotate_token(&app.ctx, device.id)
         .await
@@ -324,7 +296,7 @@ async fn bad_input_gets_clear_errors(db: Db) {
         return;
     };
     let event = app.seed_event().await;
-    let token = paired(&app, &event, Some("Main Hall")).await;
+    let token = paired_kiosk(&app, &event, Some("Main Hall"), "Door 1").await;
     let post = |body: String| {
         let (app, token) = (&app, &token);
         async move {
@@ -406,31 +378,19 @@ async fn staff_create_and_revoke_kiosks_in_the_ui(db: Db) {
     app.login_as(badgetrail::domain::user::Role::Staff).await;
     let path = format!("/admin/events/{SLUG}/devices");
     let csrf = app.csrf(&path).await;
-    let html = app
-        .client
-        .post(app.url(&path))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("name", "Hall <b>door</b>"),
-            ("room", "Main Hall"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = body_of(app.client.post(app.url(&path)).form(&[
+        ("csrf", csrf.as_str()),
+        ("name", "Hall <b>door</b>"),
+        ("room", "Main Hall"),
+    ]))
+    .await;
     assert!(!html.contains("<b>door</b>"));
     let marker = "id=\"pairing-code\">";
     let at = html.find(marker).expect("pairing code shown") + marker.len();
     let code = &html[at..at + 10];
     let r = app
-        .client
-        .post(app.url("/api/v1/devices/pair"))
-        .json(&json!({ "code": code }))
-        .send()
-        .await
-        .unwrap();
+        .post_json("/api/v1/devices/pair", &json!({ "code": code }))
+        .await;
     assert_eq!(r.status(), 200);
     let token = r.json::<Value>().await.unwrap()["token"]
         .as_str()
@@ -440,23 +400,14 @@ async fn staff_create_and_revoke_kiosks_in_the_ui(db: Db) {
     assert_eq!(status, 200);
 
     let device = app.ctx.store.door().list_devices(event.id).await.unwrap()[0].clone();
-    let html = app
-        .client
-        .get(app.url(&path))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.get_text(&path).await;
     assert!(html.contains("active") && html.contains("Main Hall"));
     let r = app
-        .client
-        .post(app.url(&format!("{path}/{}/revoke", device.id)))
-        .form(&[("csrf", csrf.as_str()), ("confirm", "yes")])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &format!("{path}/{}/revoke", device.id),
+            &[("csrf", csrf.as_str()), ("confirm", "yes")],
+        )
+        .await;
     assert_eq!(r.status(), 303);
     let (status, _) = send(&app, &token, Timestamp::now(), json!([])).await;
     assert_eq!(status, 403, "a revoked device is refused at once");
@@ -467,7 +418,7 @@ async fn trails_come_from_scans_in_json_csv_and_page(db: Db) {
         return;
     };
     let event = app.seed_event().await;
-    let token = paired(&app, &event, None).await;
+    let token = paired_kiosk(&app, &event, None, "Door 1").await;
     let mut form = valid_form("ada@example.com");
     form[0].1 = "=HYPERLINK(\"http://evil.example\")".into();
     let ada = register_badge(&app, &form).await;
@@ -509,14 +460,11 @@ async fn trails_come_from_scans_in_json_csv_and_page(db: Db) {
         .unwrap()
         .1;
     let trail: Value = app
-        .client
-        .get(app.url(&format!(
+        .get(&format!(
             "/admin/events/{SLUG}/attendees/{}/trail.json",
             attendee.id
-        )))
-        .send()
+        ))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -540,14 +488,8 @@ async fn trails_come_from_scans_in_json_csv_and_page(db: Db) {
         ]
     );
     let csv = app
-        .client
-        .get(app.url(&format!("/admin/events/{SLUG}/trails.csv")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .get_text(&format!("/admin/events/{SLUG}/trails.csv"))
+        .await;
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 3, "{csv}");
     assert!(lines[0].starts_with("email,name,session_id"));
@@ -557,14 +499,8 @@ async fn trails_come_from_scans_in_json_csv_and_page(db: Db) {
         lines[1]
     );
     let page = app
-        .client
-        .get(app.url(&format!("/admin/events/{SLUG}/attendees/{}", attendee.id)))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .get_text(&format!("/admin/events/{SLUG}/attendees/{}", attendee.id))
+        .await;
     assert!(
         page.contains("60 minutes") && page.contains("Lakehouse architectures"),
         "{page}"
@@ -576,7 +512,7 @@ async fn photos_are_decoded_with_limits(db: Db) {
         return;
     };
     let event = app.seed_event().await;
-    let token = paired(&app, &event, Some("Main Hall")).await;
+    let token = paired_kiosk(&app, &event, Some("Main Hall"), "Door 1").await;
     let ada = register_badge(&app, &valid_form("ada@example.com")).await;
     let png = badgetrail::qr::render_png(&ada).unwrap();
     let post = |body: Vec<u8>, auth: bool| {
@@ -617,7 +553,7 @@ async fn concurrent_requests_and_racing_retries_are_stored_once(db: Db) {
     let ada = register_badge(&app, &valid_form("ada@example.com")).await;
     let mut tokens = Vec::new();
     for _ in 0..4 {
-        tokens.push(paired(&app, &event, Some("Main Hall")).await);
+        tokens.push(paired_kiosk(&app, &event, Some("Main Hall"), "Door 1").await);
     }
     let app = std::sync::Arc::new(app);
     // Four kiosks each send the same batch three times at once (a retry racing the original):

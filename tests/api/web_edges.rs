@@ -4,8 +4,11 @@
 use badgetrail::{demo::programme::SLUG, domain::user::Role};
 
 use crate::{
-    helpers::{Db, post_registration, register_badge, spawn_app, valid_form},
     on_both_backends,
+    support::{
+        app::{Db, spawn_app},
+        forms::{post_registration, register_badge, valid_form},
+    },
 };
 
 on_both_backends!(
@@ -25,25 +28,17 @@ async fn a_sign_in_from_a_deep_link_returns_to_that_page(db: Db) {
     };
     app.seed_event().await;
     let deep = format!("/admin/events/{SLUG}/devices?x=1");
-    let r = app.client.get(app.url(&deep)).send().await.unwrap();
+    let r = app.get(&deep).await;
     let location = r.headers()["location"].to_str().unwrap().to_owned();
     assert_eq!(
         location,
         format!("/login?next=%2Fadmin%2Fevents%2F{SLUG}%2Fdevices%3Fx%3D1")
     );
-    let form = app
-        .client
-        .get(app.url(&location))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let form = app.get_text(&location).await;
     assert!(form.contains(&format!("value=\"/admin/events/{SLUG}/devices?x=1\"")));
     let r = app.sign_in(Role::Admin, &deep).await;
     assert_eq!(r.headers()["location"], deep.as_str());
-    let page = app.client.get(app.url(&deep)).send().await.unwrap();
+    let page = app.get(&deep).await;
     assert_eq!(page.status(), 200);
 }
 
@@ -76,7 +71,7 @@ async fn a_huge_page_number_shows_an_empty_page(db: Db) {
         format!("/admin/events/{SLUG}/badges/print?page=9223372036854775807"),
         format!("/admin/events/{SLUG}/leads?page=9223372036854775807"),
     ] {
-        let r = app.client.get(app.url(&path)).send().await.unwrap();
+        let r = app.get(&path).await;
         assert_eq!(r.status(), 200, "{path}");
     }
 }
@@ -85,12 +80,7 @@ async fn unknown_paths_get_a_page_and_signed_in_staff_keep_their_layout(db: Db) 
     let Some(app) = spawn_app(db).await else {
         return;
     };
-    let r = app
-        .client
-        .get(app.url("/no/such/page"))
-        .send()
-        .await
-        .unwrap();
+    let r = app.get("/no/such/page").await;
     assert_eq!(r.status(), 404);
     assert!(
         r.headers()["content-type"]
@@ -101,26 +91,13 @@ async fn unknown_paths_get_a_page_and_signed_in_staff_keep_their_layout(db: Db) 
     let html = r.text().await.unwrap();
     assert!(html.contains("404 Not Found") && html.contains("Staff sign-in"));
 
-    let icon = app
-        .client
-        .get(app.url("/favicon.ico"))
-        .send()
-        .await
-        .unwrap();
+    let icon = app.get("/favicon.ico").await;
     assert_eq!(icon.status(), 200);
     assert_eq!(icon.headers()["content-type"], "image/svg+xml");
 
     app.login_as(Role::Marketer).await;
     for path in ["/no/such/page", "/admin/events/no-such-event"] {
-        let html = app
-            .client
-            .get(app.url(path))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = app.get_text(path).await;
         assert!(html.contains("404 Not Found"), "{path}");
         assert!(
             html.contains("marketer-user (marketer)") && html.contains("Sign out"),
@@ -142,7 +119,7 @@ async fn private_pages_and_downloads_are_never_cached(db: Db) {
         format!("/admin/events/{SLUG}/trails.csv"),
         format!("/admin/events/{SLUG}/leads"),
     ] {
-        let r = app.client.get(app.url(&path)).send().await.unwrap();
+        let r = app.get(&path).await;
         assert_eq!(r.status(), 200, "{path}");
         assert_eq!(r.headers()["cache-control"], "no-store", "{path}");
     }
@@ -159,12 +136,8 @@ async fn re_issuing_a_badge_needs_its_box_ticked(db: Db) {
     let path = format!("/admin/events/{SLUG}/attendees/{id}");
     let csrf = app.csrf(&path).await;
     let r = app
-        .client
-        .post(app.url(&format!("{path}/reissue")))
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+        .post_form(&format!("{path}/reissue"), &[("csrf", csrf.as_str())])
+        .await;
     assert_eq!(r.status(), 400);
     assert!(r.text().await.unwrap().contains("nothing was changed"));
     let attendee = app
@@ -214,22 +187,10 @@ async fn a_refused_lead_build_is_not_shown_as_started(db: Db) {
     let path = format!("/admin/events/{SLUG}/leads");
     let csrf = app.csrf(&path).await;
     let r = app
-        .client
-        .post(app.url(&format!("{path}/build")))
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+        .post_form(&format!("{path}/build"), &[("csrf", csrf.as_str())])
+        .await;
     let location = r.headers()["location"].to_str().unwrap().to_owned();
     assert_eq!(location, format!("{path}?build=running"));
-    let html = app
-        .client
-        .get(app.url(&location))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.get_text(&location).await;
     assert!(html.contains("already running; yours was not started"));
 }

@@ -1,14 +1,18 @@
-//! What the kiosk browser tests share: pairing in the page, waiting on the page, cutting the
-//! network, and an event whose first session runs now.
+//! The kiosk in a browser: pairing it, typing a badge as a handheld scanner does, waiting on
+//! what the page shows, and cutting its network; a kiosk paired in the page at an event that
+//! runs now (`paired_kiosk_page`).
 
 use std::time::Duration;
 
-use badgetrail::{demo, domain::programme::Programme, store::EventRecord, store::ScanRow};
+use badgetrail::store::EventRecord;
 use fantoccini::{Client, Locator, key::Key};
-use jiff::{Timestamp, tz::TimeZone};
 use serde_json::Value;
 
-use crate::helpers::{TestApp, register_badge, valid_form};
+use crate::support::{
+    app::{Db, TestApp, spawn_app},
+    browser::{Browser, browser},
+    door::{new_device, register, seed_event_now},
+};
 
 /// Polls `script` (a function body returning a value) until `done` holds, for at most `secs`.
 pub async fn eventually(
@@ -78,95 +82,6 @@ pub async fn wedge_scan(c: &Client, badge: &str) -> Value {
     .await
 }
 
-/// Waits until the event has at least `n` stored scans, for at most `secs`.
-pub async fn stored_scans(app: &TestApp, event_id: i64, n: usize, secs: u64) -> Vec<ScanRow> {
-    let mut stored = Vec::new();
-    for _ in 0..secs * 10 {
-        stored = app.ctx.store.door().event_scans(event_id).await.unwrap();
-        if stored.len() >= n {
-            return stored;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    stored
-}
-
-/// Registers `n` attendees; their badge tokens and attendee ids.
-pub async fn register(app: &TestApp, n: usize) -> Vec<(String, i64)> {
-    let mut out = Vec::with_capacity(n);
-    for i in 0..n {
-        let token = register_badge(app, &valid_form(&format!("guest{i}@example.com"))).await;
-        let (_, attendee) = app
-            .ctx
-            .store
-            .attendees()
-            .badge_by_token(&token)
-            .await
-            .unwrap()
-            .unwrap();
-        out.push((token, attendee.id));
-    }
-    out
-}
-
-/// Registers one attendee under `name`; their badge token and attendee id.
-pub async fn register_as(app: &TestApp, email: &str, name: &str) -> (String, i64) {
-    let mut form = valid_form(email);
-    for (k, v) in &mut form {
-        if *k == "name" {
-            *v = name.to_owned();
-        }
-    }
-    let token = register_badge(app, &form).await;
-    let (_, attendee) = app
-        .ctx
-        .store
-        .attendees()
-        .badge_by_token(&token)
-        .await
-        .unwrap()
-        .unwrap();
-    (token, attendee.id)
-}
-
-/// The demo programme moved in time so that its first session (K1, Main Hall) started ten
-/// minutes ago; the event.
-pub async fn seed_event_now(app: &TestApp) -> EventRecord {
-    seed_event_now_with(app, |_| {}).await
-}
-
-/// `seed_event_now`, with the moved programme changed by `adjust` before it is imported.
-pub async fn seed_event_now_with(
-    app: &TestApp,
-    adjust: impl FnOnce(&mut Programme),
-) -> EventRecord {
-    let mut p = demo::programme::cloud_summit();
-    let first = p.sessions.iter().map(|s| s.starts_at).min().unwrap();
-    let shift = Timestamp::now().duration_since(first) - jiff::SignedDuration::from_mins(10);
-    for s in &mut p.sessions {
-        s.starts_at = s.starts_at.checked_add(shift).unwrap();
-        s.ends_at = s.ends_at.checked_add(shift).unwrap();
-    }
-    adjust(&mut p);
-    let tz = TimeZone::get(&p.event.time_zone).unwrap();
-    let day = |t: Timestamp| t.to_zoned(tz.clone()).date();
-    p.event.starts_on = day(p.sessions.iter().map(|s| s.starts_at).min().unwrap());
-    p.event.ends_on = day(p.sessions.iter().map(|s| s.ends_at).max().unwrap());
-    app.ctx
-        .store
-        .events()
-        .import_programme(&p, Timestamp::now())
-        .await
-        .unwrap();
-    app.ctx
-        .store
-        .events()
-        .event_by_slug(demo::programme::SLUG)
-        .await
-        .unwrap()
-        .unwrap()
-}
-
 /// Chromium's network emulation (a chromedriver extension): `offline` cuts the page off.
 #[derive(Debug)]
 pub struct NetworkConditions {
@@ -205,4 +120,36 @@ pub async fn set_offline(c: &Client, offline: bool) {
             .await
             .unwrap();
     }
+}
+
+/// A kiosk open in headless Chromium and paired in the page with a new device, at an event
+/// whose first session runs now, with attendees registered.
+pub struct PairedKiosk {
+    pub app: TestApp,
+    pub event: EventRecord,
+    /// Badge tokens and attendee ids (`register`).
+    pub people: Vec<(String, i64)>,
+    pub browser: Browser,
+}
+
+/// Spawns an SQLite app, seeds the event on now (`seed_event_now`), registers `people`
+/// attendees, creates a device named `name` for `room` and pairs it in a fresh Chromium;
+/// `None` where the app or the browser cannot run (`cannot_run`).
+pub async fn paired_kiosk_page(
+    people: usize,
+    room: Option<&str>,
+    name: &str,
+) -> Option<PairedKiosk> {
+    let app = spawn_app(Db::Sqlite).await?;
+    let event = seed_event_now(&app).await;
+    let people = register(&app, people).await;
+    let device = new_device(&app, &event, room, name).await;
+    let browser = browser(&[]).await?;
+    pair_kiosk(&browser.client, &app, &device.pairing_code).await;
+    Some(PairedKiosk {
+        app,
+        event,
+        people,
+        browser,
+    })
 }

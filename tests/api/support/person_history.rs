@@ -5,10 +5,12 @@ use jiff::{SignedDuration, Timestamp};
 use secrecy::ExposeSecret;
 use sqlx::Row;
 
-use crate::{
-    edm_support::{CAMPAIGN_FILE, campaign},
-    helpers::{TestApp, post_registration, valid_form},
-    leads_support::opts,
+use crate::support::{
+    app::TestApp,
+    campaign::{CAMPAIGN_FILE, campaign},
+    door::paired_device,
+    forms::{post_registration, valid_form},
+    lead_build::opts,
 };
 
 pub const EMAIL: &str = "zelda.quinterra@example.com";
@@ -64,13 +66,7 @@ pub async fn fixture(app: &TestApp) -> Fixture {
     let p = demo::programme::cloud_summit();
     let workshop = p.sessions.iter().find(|s| s.id == "W01").unwrap();
     let now = Timestamp::now();
-    let created = door::create_device(&app.ctx, &event, Some(&workshop.room), "door", now)
-        .await
-        .unwrap();
-    let paired = door::pair(&app.ctx, &created.pairing_code, now)
-        .await
-        .unwrap()
-        .unwrap();
+    let paired = paired_device(app, &event, Some(&workshop.room), "door", now).await;
     let mut scans = Vec::new();
     let badge = store
         .attendees()

@@ -11,7 +11,7 @@ use badgetrail::{
 };
 use jiff::Timestamp;
 
-use crate::helpers::TestApp;
+use crate::support::app::TestApp;
 
 /// The sample event with `n` synthetic attendees whose day at the doors was played through
 /// the real door flow; returns the true main topic of each attendee.

@@ -1,10 +1,21 @@
-//! Spawning the app for a test: a fresh SQLite file or PostgreSQL schema, port 0, outbox mail.
+//! Spawning the app for a test: a fresh SQLite file or PostgreSQL schema, port 0, outbox mail;
+//! requests with its client, the demo event, a second event, and databases of older schemas.
 
 use std::path::PathBuf;
 
-use badgetrail::{app::Application, config::Settings, context::Context, demo, store::EventRecord};
+use badgetrail::{
+    app::Application,
+    config::Settings,
+    context::Context,
+    demo,
+    domain::slug::Slug,
+    store::{EventRecord, Store},
+};
+use jiff::Timestamp;
 use secrecy::SecretString;
 use tokio::sync::oneshot;
+
+use super::forms::extract_csrf;
 
 /// Which database a test runs against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,11 +31,11 @@ macro_rules! on_both_backends {
         $(mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                super::$name($crate::helpers::Db::Sqlite).await
+                super::$name($crate::support::app::Db::Sqlite).await
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                super::$name($crate::helpers::Db::Postgres).await
+                super::$name($crate::support::app::Db::Postgres).await
             }
         })+
     };
@@ -173,27 +184,62 @@ pub async fn spawn_app(db: Db) -> Option<TestApp> {
 pub async fn spawn_app_with(db: Db, adjust: impl FnOnce(&mut Settings)) -> Option<TestApp> {
     let dir = tempfile::tempdir().unwrap();
     let fresh = fresh_database(db, dir.path()).await?;
+    let (url, path) = (fresh.url.clone(), dir.path().to_owned());
+    let app = start(dir, fresh, |port| {
+        let mut settings = test_settings(url, &path, port);
+        adjust(&mut settings);
+        settings
+    })
+    .await;
+    Some(app)
+}
+
+/// Serves an app on a free port with the settings `settings_for(port)` makes, with its files
+/// in `dir` and its database `db`.
+async fn start(
+    dir: tempfile::TempDir,
+    db: FreshDb,
+    settings_for: impl FnOnce(u16) -> Settings,
+) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
-    let mut settings = test_settings(fresh.url.clone(), dir.path(), port);
-    adjust(&mut settings);
+    let settings = settings_for(port);
     let ctx = Context::build(settings.clone()).await.expect("context");
     let (tx, server) = serve(ctx.clone(), listener);
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(true)
-        .build()
-        .unwrap();
-    Some(TestApp {
+    TestApp {
         address: format!("http://127.0.0.1:{port}"),
         ctx,
-        client,
+        client: fresh_client(),
         dir,
         shutdown: Some(tx),
         server: Some(server),
         settings,
-        _db: fresh,
-    })
+        _db: db,
+    }
+}
+
+/// The demo programme's event, once it is imported.
+pub async fn demo_event(store: &Store) -> EventRecord {
+    store
+        .events()
+        .event_by_slug(demo::programme::SLUG)
+        .await
+        .unwrap()
+        .expect("the demo event is imported")
+}
+
+/// Sends a request and returns the body of the answer, whatever its status.
+pub async fn body_of(request: reqwest::RequestBuilder) -> String {
+    request.send().await.unwrap().text().await.unwrap()
+}
+
+/// A client as a browser of its own: its own cookies, redirects not followed.
+pub fn fresh_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap()
 }
 
 type Server = tokio::task::JoinHandle<anyhow::Result<()>>;
@@ -260,36 +306,78 @@ impl TestApp {
     /// would be: its own port, context, door state, group writers and rate limits. Drop it
     /// before this app, which owns the database.
     pub async fn another_instance(&self) -> TestApp {
-        let dir = tempfile::tempdir().unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let mut settings = self.settings.clone();
-        settings.bind = format!("127.0.0.1:{port}");
-        settings.public_url = format!("http://127.0.0.1:{port}");
-        let ctx = Context::build(settings.clone()).await.expect("context");
-        let (tx, server) = serve(ctx.clone(), listener);
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .cookie_store(true)
-            .build()
-            .unwrap();
-        TestApp {
-            address: format!("http://127.0.0.1:{port}"),
-            ctx,
-            client,
-            dir,
-            shutdown: Some(tx),
-            server: Some(server),
-            settings,
-            _db: FreshDb {
-                url: self._db.url.clone(),
-                schema: None,
-            },
-        }
+        let db = FreshDb {
+            url: self._db.url.clone(),
+            schema: None,
+        };
+        start(tempfile::tempdir().unwrap(), db, |port| {
+            let mut settings = self.settings.clone();
+            settings.bind = format!("127.0.0.1:{port}");
+            settings.public_url = format!("http://127.0.0.1:{port}");
+            settings
+        })
+        .await
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
+    }
+
+    /// A GET of `path` with this app's client (its cookies, no redirects followed).
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    /// The keys that badges of `event_id` are signed and checked with now.
+    pub async fn badge_keys(&self, event_id: i64) -> std::sync::Arc<badgetrail::badges::EventKeys> {
+        let keys = self.ctx.badges.keys_for(event_id, Timestamp::now()).await;
+        keys.unwrap()
+    }
+
+    /// A GET of `path` by a paired kiosk holding `token`.
+    pub async fn get_as(&self, token: &str, path: &str) -> reqwest::Response {
+        let request = self.client.get(self.url(path)).bearer_auth(token);
+        request.send().await.unwrap()
+    }
+
+    /// A form posted to `path` with this app's client.
+    pub async fn post_form<T: serde::Serialize + ?Sized>(
+        &self,
+        path: &str,
+        form: &T,
+    ) -> reqwest::Response {
+        let request = self.client.post(self.url(path)).form(form);
+        request.send().await.unwrap()
+    }
+
+    /// JSON posted to `path` with this app's client.
+    pub async fn post_json<T: serde::Serialize + ?Sized>(
+        &self,
+        path: &str,
+        body: &T,
+    ) -> reqwest::Response {
+        let request = self.client.post(self.url(path)).json(body);
+        request.send().await.unwrap()
+    }
+
+    /// JSON posted to `path` by a paired kiosk holding `token`.
+    pub async fn post_json_as<T: serde::Serialize + ?Sized>(
+        &self,
+        token: &str,
+        path: &str,
+        body: &T,
+    ) -> reqwest::Response {
+        let request = self
+            .client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body);
+        request.send().await.unwrap()
+    }
+
+    /// The body of a GET of `path` with this app's client, whatever the status.
+    pub async fn get_text(&self, path: &str) -> String {
+        self.get(path).await.text().await.unwrap()
     }
 
     /// Imports the demo programme and returns the event.
@@ -301,27 +389,12 @@ impl TestApp {
             .import_programme(&p, jiff::Timestamp::now())
             .await
             .unwrap();
-        self.ctx
-            .store
-            .events()
-            .event_by_slug(demo::programme::SLUG)
-            .await
-            .unwrap()
-            .unwrap()
+        demo_event(&self.ctx.store).await
     }
 
     /// The CSRF token this client's cookie holds, fetched from a form page.
     pub async fn csrf(&self, path: &str) -> String {
-        let html = self
-            .client
-            .get(self.url(path))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        extract_csrf(&html)
+        extract_csrf(&self.get_text(path).await)
     }
 
     /// Creates a staff user and signs this client in as them.
@@ -355,29 +428,21 @@ impl TestApp {
     ) -> reqwest::Response {
         let name = self.role_user(role).await;
         let csrf = self.csrf("/login").await;
-        self.client
-            .post(self.url("/login"))
-            .form(&[
+        self.post_form(
+            "/login",
+            &[
                 ("csrf", csrf.as_str()),
                 ("username", &name),
                 ("password", "correct horse battery"),
                 ("next", next),
-            ])
-            .send()
-            .await
-            .unwrap()
+            ],
+        )
+        .await
     }
 
     /// The id of the seeded event's attendee registered with `email`.
     pub async fn attendee_id(&self, email: &str) -> i64 {
-        let event = self
-            .ctx
-            .store
-            .events()
-            .event_by_slug(demo::programme::SLUG)
-            .await
-            .unwrap()
-            .expect("the seeded event");
+        let event = demo_event(&self.ctx.store).await;
         self.ctx
             .store
             .attendees()
@@ -404,113 +469,59 @@ impl TestApp {
     }
 }
 
-/// The badge link and the "my registration" link of the newest badge email to `to` in the
-/// outbox, as absolute URLs.
-pub fn emailed_links(app: &TestApp, to: &str) -> (String, String) {
-    let mut newest: Option<(std::time::SystemTime, String)> = None;
-    for entry in std::fs::read_dir(app.outbox()).unwrap() {
-        let path = entry.unwrap().path();
-        let raw = std::fs::read(&path).unwrap();
-        let msg = mail_parser::MessageParser::default().parse(&raw).unwrap();
-        let addressed = msg
-            .to()
-            .and_then(|a| a.first())
-            .and_then(|a| a.address())
-            .is_some_and(|a| a.eq_ignore_ascii_case(to));
-        let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
-        if addressed && newest.as_ref().is_none_or(|(t, _)| modified >= *t) {
-            newest = Some((modified, msg.body_text(0).unwrap().into_owned()));
+/// A second event with the demo's topics.
+pub async fn data_days(app: &TestApp) -> EventRecord {
+    let mut p = badgetrail::demo::programme::cloud_summit();
+    p.event.slug = Slug::parse("data-days-2026").unwrap();
+    p.event.name = "Data Days 2026".into();
+    let store = &app.ctx.store;
+    store
+        .events()
+        .import_programme(&p, Timestamp::now())
+        .await
+        .unwrap();
+    store
+        .events()
+        .event_by_slug("data-days-2026")
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+/// A fresh database migrated only up to `version`, holding the sample event: what the code
+/// of that schema left behind.
+pub async fn old_database(
+    db: Db,
+    dir: &std::path::Path,
+    version: i64,
+) -> Option<(FreshDb, Store, badgetrail::store::EventRecord)> {
+    let fresh = fresh_database(db, dir).await?;
+    let store = Store::connect_without_migrating(&fresh.url, 2)
+        .await
+        .unwrap();
+    store.migrate_up_to(version).await.unwrap();
+    store
+        .events()
+        .import_programme(&demo::programme::cloud_summit(), Timestamp::now())
+        .await
+        .unwrap();
+    let event = demo_event(&store).await;
+    Some((fresh, store, event))
+}
+
+/// Runs SQL as the code of an earlier schema wrote it, straight on the database.
+pub async fn raw(db: Db, url: &str, sql: String) {
+    let sql = sqlx::AssertSqlSafe(sql);
+    match db {
+        Db::Sqlite => {
+            let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+            sqlx::query(sql).execute(&pool).await.unwrap();
+            pool.close().await;
+        }
+        Db::Postgres => {
+            let pool = sqlx::PgPool::connect(url).await.unwrap();
+            sqlx::query(sql).execute(&pool).await.unwrap();
+            pool.close().await;
         }
     }
-    let (_, text) = newest.unwrap_or_else(|| panic!("no badge email to {to} in the outbox"));
-    let link = |part: &str| {
-        text.split_whitespace()
-            .find(|w| w.starts_with(&app.address) && w[app.address.len()..].starts_with(part))
-            .unwrap_or_else(|| panic!("no {part} link in {text}"))
-            .to_owned()
-    };
-    (link("/b/"), link("/me/"))
-}
-
-pub fn extract_csrf(html: &str) -> String {
-    let marker = "name=\"csrf\" value=\"";
-    let start = html.find(marker).expect("page has a CSRF field") + marker.len();
-    html[start..start + 43].to_owned()
-}
-
-/// A complete, valid registration form.
-pub fn valid_form(email: &str) -> Vec<(&'static str, String)> {
-    vec![
-        ("name", "Ada Lovelace".into()),
-        ("email", email.into()),
-        ("company", "Analytical Engines".into()),
-        ("job_title", "CTO".into()),
-        ("country", "United Kingdom".into()),
-        ("phone", "".into()),
-        ("decision_role", "decision_maker".into()),
-        ("purchase_stage", "look_for_suppliers".into()),
-        ("industry", "software".into()),
-        ("company_size", "51_200".into()),
-        ("interests", "ai".into()),
-        ("interests", "big-data".into()),
-        ("marketing_consent", "yes".into()),
-    ]
-}
-
-/// Posts a registration form with this client's CSRF token.
-pub async fn post_registration(
-    app: &TestApp,
-    fields: &[(&'static str, String)],
-) -> reqwest::Response {
-    let path = format!("/e/{}/register", demo::programme::SLUG);
-    let csrf = app.csrf(&path).await;
-    let mut form: Vec<(&str, String)> = vec![("csrf", csrf)];
-    form.extend(fields.iter().cloned());
-    app.client
-        .post(app.url(&path))
-        .form(&form)
-        .send()
-        .await
-        .unwrap()
-}
-
-/// The badge token from a registration redirect.
-/// Registers through the public form (which shows no badge) and returns the badge token the
-/// attendee's email carries, read from the store.
-pub async fn register_badge(app: &TestApp, fields: &[(&'static str, String)]) -> String {
-    let r = post_registration(app, fields).await;
-    assert_eq!(r.status(), 303, "registration accepted");
-    assert_eq!(
-        r.headers()["location"],
-        format!("/e/{}/registered", demo::programme::SLUG).as_str()
-    );
-    let email = fields
-        .iter()
-        .find(|(k, _)| *k == "email")
-        .map(|(_, v)| badgetrail::domain::email::Email::parse(v).expect("a valid address"))
-        .expect("an email field");
-    let event = app
-        .ctx
-        .store
-        .events()
-        .event_by_slug(demo::programme::SLUG)
-        .await
-        .unwrap()
-        .expect("the seeded event");
-    let id = app
-        .ctx
-        .store
-        .attendees()
-        .attendee_id_by_email(event.id, email.as_str())
-        .await
-        .unwrap()
-        .expect("registered");
-    app.ctx
-        .store
-        .attendees()
-        .attendee(id)
-        .await
-        .unwrap()
-        .unwrap()
-        .token
 }

@@ -2,16 +2,14 @@
 //! build stores them (packages written here by hand, not by the builder).
 
 use badgetrail::{
-    accounts,
     domain::{
-        attendee::{Registration, RegistrationInput},
+        attendee::Registration,
         lead::{
             Contact, ContentPick, Factor, LeadPackage, Needs, Routing, SessionContribution, Tier,
             TopicInterest,
         },
         lead_insight,
         scan::Direction,
-        user::Role,
     },
     door::{self, ReportedScan, ScanBatch},
     registration::{self, Source},
@@ -19,7 +17,7 @@ use badgetrail::{
 };
 use jiff::{Timestamp, ToSpan};
 
-use crate::helpers::{TestApp, extract_csrf};
+use crate::support::{app::TestApp, forms::registration_input, staff::sales_user};
 
 pub const XSS_NAME: &str = "<script>alert('x')</script> Bob";
 
@@ -175,78 +173,8 @@ pub struct Fixture {
     pub insight: lead_insight::Insight,
 }
 
-/// A client signed in as a new user `name` with `role`; returns it and the user's id.
-pub async fn signed_in(app: &TestApp, name: &str, role: Role) -> (reqwest::Client, i64) {
-    accounts::upsert_user(
-        &app.ctx.store,
-        name,
-        &format!("{name} display"),
-        role,
-        "correct horse battery",
-        Timestamp::now(),
-    )
-    .await
-    .unwrap();
-    let id = app
-        .ctx
-        .store
-        .accounts()
-        .user_by_username(name)
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(true)
-        .build()
-        .unwrap();
-    let html = client
-        .get(app.url("/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = extract_csrf(&html);
-    let r = client
-        .post(app.url("/login"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("username", name),
-            ("password", "correct horse battery"),
-            ("next", "/admin"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303, "login as {name}");
-    // Sales start on their own leads, everybody else on the staff start page.
-    let landing = if role == Role::Sales {
-        "/sales/leads"
-    } else {
-        "/admin"
-    };
-    assert_eq!(r.headers()["location"], landing, "{name} lands");
-    (client, id)
-}
-
 fn registration(name: &str, email: &str, known: &[&str]) -> Registration {
-    let input = RegistrationInput {
-        email: email.to_owned(),
-        name: name.to_owned(),
-        company: "Analytical Engines".into(),
-        job_title: "CTO".into(),
-        decision_role: "decision_maker".into(),
-        purchase_stage: "look_for_suppliers".into(),
-        industry: "software".into(),
-        company_size: "51_200".into(),
-        country: "United Kingdom".into(),
-        phone: String::new(),
-        interests: vec![],
-        marketing_consent: true,
-    };
+    let input = registration_input(name, email, true);
     Registration::parse(&input, known).unwrap()
 }
 
@@ -516,28 +444,6 @@ pub async fn people(app: &TestApp, fillers: usize) -> Fixture {
     }
 }
 
-/// A sales account that owns leads (not signed in).
-pub async fn sales_user(app: &TestApp, name: &str) -> i64 {
-    accounts::upsert_user(
-        &app.ctx.store,
-        name,
-        &format!("{name} display"),
-        Role::Sales,
-        "correct horse battery",
-        Timestamp::now(),
-    )
-    .await
-    .unwrap();
-    app.ctx
-        .store
-        .accounts()
-        .user_by_username(name)
-        .await
-        .unwrap()
-        .unwrap()
-        .id
-}
-
 /// Stores `leads` and `insight` as one finished lead build.
 pub async fn finish_build(
     app: &TestApp,
@@ -563,24 +469,6 @@ pub async fn finish_build(
         )
         .await
         .unwrap();
-}
-
-/// Status and body of a GET.
-pub async fn get(client: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
-    let r = client.get(app.url(path)).send().await.unwrap();
-    (r.status().as_u16(), r.text().await.unwrap())
-}
-
-/// Attendee ids of the lead rows of a list page, in order.
-pub fn listed(html: &str, prefix: &str) -> Vec<i64> {
-    html.split(&format!("<a href=\"{prefix}"))
-        .skip(1)
-        .filter_map(|rest| {
-            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-            (rest[digits.len()..].starts_with('"') && !digits.is_empty())
-                .then(|| digits.parse().unwrap())
-        })
-        .collect()
 }
 
 /// The outcomes the report, calibration and export tests count on: Ada contacted then won,
