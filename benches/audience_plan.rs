@@ -10,7 +10,7 @@ use badgetrail::{
     config::Settings,
     context::Context,
     demo,
-    domain::{attendee::Registration, audience::Recipient, campaign::Tier},
+    domain::{attendee::Registration, campaigns::audience::Recipient, campaigns::campaign::Tier},
     edm, registration,
     store::{BounceReport, LeadSummary, SendOutcome},
 };

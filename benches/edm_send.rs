@@ -184,7 +184,7 @@ async fn main() -> anyhow::Result<()> {
             company: &sample.company,
             job_title: &sample.job_title,
             topic: Some(topics[0]),
-            tier: badgetrail::domain::campaign::Tier::A,
+            tier: badgetrail::domain::campaigns::campaign::Tier::A,
             next_need: None,
         },
     )?;

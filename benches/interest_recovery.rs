@@ -5,7 +5,7 @@
 //! `cargo bench --bench interest_recovery [-- SEEDS [SIZE ...]]` (defaults 5, then 300 and
 //! 3000). Prints one Markdown table and the targets checked against it.
 
-use badgetrail::{demo::recovery, domain::lead_rules::LeadRules};
+use badgetrail::{demo::recovery, domain::leads::rules::LeadRules};
 
 fn main() {
     let args: Vec<String> = std::env::args()

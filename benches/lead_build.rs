@@ -19,7 +19,7 @@ use badgetrail::{
         self,
         door_day::{self, Behaviour, Walker},
     },
-    domain::{programme::Programme, scan::Direction},
+    domain::{door::scan::Direction, programme::Programme},
     store::{BulkAttendee, BulkLoad, BulkScan},
 };
 use jiff::{SignedDuration, Timestamp};

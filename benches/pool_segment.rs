@@ -16,8 +16,8 @@ use badgetrail::{
     demo,
     domain::{
         attendee::{DecisionRole, PurchaseStage},
-        audience::AudienceSummary,
-        segment::{AudienceScope, Segment},
+        campaigns::audience::AudienceSummary,
+        campaigns::segment::{AudienceScope, Segment},
         user::Role,
     },
     edm, pool,

@@ -11,7 +11,7 @@ use crate::{
         dashboard::{
             self, CampaignInFlight, InRooms, RATE_WINDOW_MINUTES, ScanRate, TierCount, TierMix,
         },
-        lead::Tier,
+        leads::package::Tier,
     },
     live,
     store::{Attendance, StoreError},

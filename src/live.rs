@@ -13,9 +13,9 @@ use jiff::{SignedDuration, Timestamp};
 use crate::{
     context::Context,
     domain::{
-        door_activity::{self, Attention, QUIET_AFTER, RATE_MINUTES},
-        occupancy::{self, DoorScan, RoomCapacity, RoomOccupancy},
-        scan::{Direction, Refusal, ScanRules, SessionSlot},
+        door::activity::{self, Attention, QUIET_AFTER, RATE_MINUTES},
+        door::occupancy::{self, DoorScan, RoomCapacity, RoomOccupancy},
+        door::scan::{Direction, Refusal, ScanRules, SessionSlot},
     },
     store::{KioskRoom, KioskSession, Store, ts},
 };
@@ -187,12 +187,12 @@ pub async fn read(ctx: &Context, event_id: i64, now: Timestamp) -> anyhow::Resul
         .map(|d| {
             let last_seen = d.last_seen_at.map(ts);
             DoorNow {
-                per_minute: door_activity::per_minute(
+                per_minute: activity::per_minute(
                     times.remove(&d.id).unwrap_or_default(),
                     now,
                     RATE_MINUTES,
                 ),
-                attention: door_activity::attention(last_seen, d.queue_size, now, QUIET_AFTER),
+                attention: activity::attention(last_seen, d.queue_size, now, QUIET_AFTER),
                 room: d.room_id.and_then(room_name),
                 id: d.id,
                 name: d.name,

@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::{
     context::Context,
     domain::{
-        scan::{Direction, SessionSlot},
+        door::scan::{Direction, SessionSlot},
         trail::{self, EntryFrom, ExitFrom, TrailScan, Visit},
     },
     store::{AttendeeSummary, EventRecord, ScanRow, ts},

@@ -12,8 +12,8 @@ use super::event;
 use crate::{
     context::Context,
     domain::{
-        campaign::{CampaignAction, CampaignState},
-        segment::AudienceScope,
+        campaigns::campaign::{CampaignAction, CampaignState},
+        campaigns::segment::AudienceScope,
     },
     edm::{self, FileError, InboundError},
     jobs::edm_send,

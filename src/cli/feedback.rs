@@ -11,7 +11,7 @@ use jiff::{SignedDuration, Timestamp, tz::TimeZone};
 use super::event;
 use crate::{
     context::Context,
-    domain::{feedback_deadline, playbook::Playbook},
+    domain::{leads::feedback_deadline, leads::playbook::Playbook},
     formats::lead_files,
     jobs,
     leads::{feedback, files},

@@ -12,7 +12,7 @@ use secrecy::ExposeSecret;
 
 use crate::{
     config::{DkimSettings, Settings},
-    domain::{address_hash::AddressHasher, edm_link::LinkSigner, manage_link::ManageLinks},
+    domain::{address_hash::AddressHasher, campaigns::link::LinkSigner, manage_link::ManageLinks},
     mail::{MailSettings, MailTransport},
     store::Store,
 };

@@ -11,8 +11,8 @@ use jiff::{SignedDuration, Timestamp};
 use rand::{Rng, SeedableRng, rngs::StdRng, seq::IndexedRandom};
 
 use crate::domain::{
+    door::scan::Direction,
     programme::{Programme, Session, SessionKind},
-    scan::Direction,
 };
 
 /// One attendee as the demo registers them: the truth is drawn from what they ticked.

@@ -4,7 +4,9 @@
 use anyhow::Context as _;
 use jiff::Timestamp;
 
-use crate::{context::Context, domain::campaign::CampaignState, edm, jobs, store::EventRecord};
+use crate::{
+    context::Context, domain::campaigns::campaign::CampaignState, edm, jobs, store::EventRecord,
+};
 
 /// The sample campaign, also shipped as `examples/follow-up-campaign.toml`.
 pub const CAMPAIGN_FILE: &str = include_str!("../../examples/follow-up-campaign.toml");

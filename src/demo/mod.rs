@@ -20,7 +20,7 @@ use crate::{
     context::Context,
     domain::{
         attendee::Registration,
-        scan::{self, SessionSlot},
+        door::scan::{self, SessionSlot},
         user::Role,
     },
     door, jobs, leads,

@@ -12,12 +12,12 @@ use super::{
     sim_programme::{self, Shape},
 };
 use crate::domain::{
-    interest,
-    lead_build::{self, AttendeeInput, EventInput, SessionInput, TopicRef},
-    lead_content::ContentLibrary,
-    lead_rules::LeadRules,
+    door::scan::{self, Direction, ScanRules, SessionSlot},
+    leads::build::{self, AttendeeInput, EventInput, SessionInput, TopicRef},
+    leads::content::ContentLibrary,
+    leads::interest,
+    leads::rules::LeadRules,
     programme::Programme,
-    scan::{self, Direction, ScanRules, SessionSlot},
     trail::{self, TrailScan},
 };
 
@@ -326,7 +326,7 @@ pub fn run(setting: &Setting, attendees: usize, seed: u64, rules: &LeadRules) ->
     };
     let day = door_day::simulate_people(&programme, &people, seed, &behaviour);
     let input = event_input(&programme, &people, &day);
-    let leads = lead_build::build(&input, rules, &ContentLibrary::default(), &mut |_| {});
+    let leads = build::build(&input, rules, &ContentLibrary::default(), &mut |_| {});
     let topic_of: HashMap<&str, usize> = input
         .topics
         .iter()
@@ -472,8 +472,8 @@ mod tests {
         (programme, people, day)
     }
 
-    fn build(input: &EventInput) -> Vec<crate::domain::lead::LeadPackage> {
-        lead_build::build(
+    fn build(input: &EventInput) -> Vec<crate::domain::leads::package::LeadPackage> {
+        build::build(
             input,
             &LeadRules::default(),
             &ContentLibrary::default(),

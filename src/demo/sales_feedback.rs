@@ -5,7 +5,7 @@
 
 use jiff::{SignedDuration, Timestamp};
 
-use crate::{context::Context, domain::lead::Outcome, leads, store::EventRecord};
+use crate::{context::Context, domain::leads::package::Outcome, leads, store::EventRecord};
 
 /// How many leads get an outcome: one per standard outcome.
 const SAMPLE: usize = 7;

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use super::{
     attendee::{DecisionRole, PurchaseStage},
-    lead::Tier,
+    leads::package::Tier,
 };
 
 /// One person of the company at the event.

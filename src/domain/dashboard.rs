@@ -3,7 +3,9 @@
 
 use jiff::civil::Date;
 
-use super::{campaign::CampaignState, lead::Tier, occupancy::RoomOccupancy};
+use super::{
+    campaigns::campaign::CampaignState, door::occupancy::RoomOccupancy, leads::package::Tier,
+};
 
 /// The window the scan rate covers, in minutes.
 pub const RATE_WINDOW_MINUTES: u32 = 15;
@@ -294,7 +296,7 @@ pub fn in_rooms(rooms: &[RoomOccupancy]) -> InRooms {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::occupancy::Fill;
+    use crate::domain::door::occupancy::Fill;
 
     fn date(s: &str) -> Date {
         s.parse().unwrap()

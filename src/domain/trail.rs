@@ -29,7 +29,7 @@ use std::collections::HashMap;
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
-use super::scan::{Direction, SessionSlot};
+use super::door::scan::{Direction, SessionSlot};
 
 /// One accepted scan of one attendee, as stored (time already corrected).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

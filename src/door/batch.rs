@@ -2,7 +2,7 @@
 
 use jiff::Timestamp;
 
-use crate::domain::scan::Direction;
+use crate::domain::door::scan::Direction;
 
 /// One scan as a device reports it.
 #[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]

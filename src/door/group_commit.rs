@@ -23,7 +23,7 @@ use super::{
 use crate::{
     accounts::login_token_hash,
     context::Context,
-    domain::scan::Direction,
+    domain::door::scan::Direction,
     group_commit::{GroupCommit, GroupWriter, Latecomers},
     leads::live_updates::{LiveUpdates, Touched},
     store::DeviceRecord,

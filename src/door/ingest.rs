@@ -7,7 +7,7 @@ use super::{DoorStates, PreparedBatch, ScanBatch, Written, pairing::Paired, stat
 use crate::{
     accounts::login_token_hash,
     context::Context,
-    domain::scan::SessionSlot,
+    domain::door::scan::SessionSlot,
     store::{DeviceRecord, ScanVerdict},
 };
 

@@ -20,7 +20,7 @@ pub use prepare::{PreparedBatch, PreparedScan};
 pub use state::{DoorState, DoorStates};
 pub use write::Written;
 
-use crate::domain::scan::ScanRules;
+use crate::domain::door::scan::ScanRules;
 
 /// The rules every door decides with; kiosks get them too, to decide offline alike.
 pub fn rules() -> ScanRules {

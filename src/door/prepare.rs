@@ -8,7 +8,7 @@ use jiff::Timestamp;
 
 use super::{ScanBatch, state::DoorState};
 use crate::{
-    domain::scan::{self, BadgeCheck, Refusal, ScanFacts, SessionSlot},
+    domain::door::scan::{self, BadgeCheck, Refusal, ScanFacts, SessionSlot},
     store::DeviceRecord,
 };
 

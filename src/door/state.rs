@@ -16,7 +16,7 @@ use anyhow::Context as _;
 use crate::{
     domain::{
         badge::{self, BadgeClaims, BadgeError, EventKeySet},
-        scan::SessionSlot,
+        door::scan::SessionSlot,
     },
     store::{Store, ts},
 };

@@ -24,8 +24,8 @@ use super::{
 };
 use crate::{
     domain::{
-        scan::{Decision, ScanFacts},
-        scan_group::{self, StoredAccepted},
+        door::scan::{Decision, ScanFacts},
+        door::scan_group::{self, StoredAccepted},
     },
     store::{DeviceContact, NewScan, ScanVerdict, Store},
 };

@@ -4,7 +4,7 @@ use jiff::Timestamp;
 
 use crate::{
     context::Context,
-    domain::{campaign::check_name, slug::Slug},
+    domain::{campaigns::campaign::check_name, slug::Slug},
     formats::campaign_file::{CampaignSettingsFile, parse_campaign_file, write_campaign_file},
     store::{CampaignRecord, CampaignSettings, EventRecord, StoreError},
 };

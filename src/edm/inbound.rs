@@ -4,7 +4,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::{
     context::Context,
-    domain::edm_link::TEST_SEND,
+    domain::campaigns::link::TEST_SEND,
     formats::dsn::{DsnError, parse_report},
     store::BounceReport,
 };

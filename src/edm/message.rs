@@ -8,8 +8,8 @@ use lettre::Message;
 use crate::{
     context::{Context, EdmRuntime},
     domain::{
-        campaign::{Content, ContentKey, Tier, pick_content},
-        edm_link::TEST_SEND,
+        campaigns::campaign::{Content, ContentKey, Tier, pick_content},
+        campaigns::link::TEST_SEND,
         email::Email,
     },
     mail::{AlsoBlock, CampaignTemplates, MessageLinks, Personal, compose_campaign_email},

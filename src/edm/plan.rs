@@ -7,9 +7,9 @@ use jiff::{SignedDuration, Timestamp};
 use crate::{
     context::Context,
     domain::{
-        audience::{self, AudiencePlan, AudienceRules, AudienceSummary, Suppression},
-        campaign::{CampaignAction, CampaignState, Content, ContentKey, Tier},
-        segment::AudienceScope,
+        campaigns::audience::{self, AudiencePlan, AudienceRules, AudienceSummary, Suppression},
+        campaigns::campaign::{CampaignAction, CampaignState, Content, ContentKey, Tier},
+        campaigns::segment::AudienceScope,
     },
     mail::{CampaignTemplates, Personal},
     pool,

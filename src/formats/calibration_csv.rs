@@ -2,7 +2,7 @@
 //! stage as one CSV (`docs/formats.md`), spreadsheet-safe like every CSV badgetrail writes.
 
 use super::session_text::guard_formula;
-use crate::domain::lead_calibration::{Calibration, CalibrationRow};
+use crate::domain::leads::calibration::{Calibration, CalibrationRow};
 
 /// The CSV columns, in order.
 pub const COLUMNS: [&str; 11] = [
@@ -88,8 +88,8 @@ mod tests {
     use super::*;
     use crate::domain::{
         attendee::{DecisionRole, PurchaseStage},
-        lead::{Outcome, Tier},
-        lead_calibration::{CalibrationCell, Latest, calibration},
+        leads::calibration::{CalibrationCell, Latest, calibration},
+        leads::package::{Outcome, Tier},
     };
 
     #[test]

@@ -3,8 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
-    campaign::{Content, ContentKey, Tier, check_frequency_hours, check_name},
-    segment::{AudienceScope, Segment},
+    campaigns::campaign::{Content, ContentKey, Tier, check_frequency_hours, check_name},
+    campaigns::segment::{AudienceScope, Segment},
 };
 
 /// Campaign settings a file may carry; anything left out keeps its current value.

@@ -6,8 +6,8 @@ use std::io::Write;
 
 use super::session_text::guard_formula;
 use crate::domain::{
-    lead::{LeadPackage, Outcome, Tier},
-    lead_calibration::Latest,
+    leads::calibration::Latest,
+    leads::package::{LeadPackage, Outcome, Tier},
 };
 
 /// Which CRM the file is for.
@@ -203,7 +203,7 @@ impl<W: Write> CrmExport<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::lead::{Contact, Needs};
+    use crate::domain::leads::package::{Contact, Needs};
 
     fn package(name: &str, tier: Tier) -> LeadPackage {
         LeadPackage {

@@ -5,8 +5,8 @@ use serde::de::DeserializeOwned;
 
 use super::{RowError, line_index::LineIndex};
 use crate::domain::{
-    lead_content::ContentLibrary, lead_routing::RoutingRules, lead_rules::LeadRules,
-    playbook::Playbook, watch::WatchRules,
+    leads::content::ContentLibrary, leads::playbook::Playbook, leads::routing::RoutingRules,
+    leads::rules::LeadRules, leads::watch::WatchRules,
 };
 
 fn parse<T: DeserializeOwned>(text: &str) -> Result<T, Vec<RowError>> {
@@ -76,7 +76,7 @@ pub fn parse_content(text: &str) -> Result<ContentLibrary, Vec<RowError>> {
     checked(lib, problems)
 }
 
-/// A watch file (`domain::watch`), checked against the event's topic slugs and the login
+/// A watch file (`domain::leads::watch`), checked against the event's topic slugs and the login
 /// names that may own leads.
 pub fn parse_watch(
     text: &str,

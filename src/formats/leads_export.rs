@@ -6,7 +6,7 @@ use std::io::Write;
 use serde::Serialize;
 
 use super::session_text::guard_formula;
-use crate::domain::lead::LeadPackage;
+use crate::domain::leads::package::LeadPackage;
 
 /// The CSV columns, in order.
 pub const COLUMNS: [&str; 22] = [

@@ -7,7 +7,7 @@ use jiff::{Timestamp, tz::TimeZone};
 use super::csv_table::{CsvOutcome, read_table};
 use super::row_error::{RowError, describe};
 use super::session_text::parse_instant;
-use crate::domain::scan::Direction;
+use crate::domain::door::scan::Direction;
 
 const REQUIRED: [&str; 5] = ["nonce", "badge", "room", "scanned_at", "direction"];
 

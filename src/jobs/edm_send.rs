@@ -14,7 +14,7 @@ use tokio::sync::watch;
 
 use crate::{
     context::Context,
-    domain::campaign::Tier,
+    domain::campaigns::campaign::Tier,
     edm::{CampaignMailer, RecipientData},
     mail::SendError,
     store::{ClaimedSend, SendOutcome},

@@ -12,8 +12,8 @@ use tokio::sync::watch;
 use crate::{
     context::Context,
     domain::{
-        feedback_deadline::{Step, steps_due},
-        lead_routing::RoutingRules,
+        leads::feedback_deadline::{Step, steps_due},
+        leads::routing::RoutingRules,
     },
     leads::files,
     mail::{StaffNotice, compose_staff_notice},

@@ -6,7 +6,7 @@ use std::{collections::BTreeMap, io::Write};
 use anyhow::Context as _;
 
 use crate::{
-    domain::lead::LeadPackage,
+    domain::leads::package::LeadPackage,
     formats::{
         crm_export::{CrmExport, CrmLead, CrmPreset},
         leads_export::{CsvExport, ExportRow, JsonExport},

@@ -6,7 +6,7 @@ use jiff::Timestamp;
 
 use crate::{
     context::Context,
-    domain::playbook::{NextAction, OutcomeChoice, Playbook},
+    domain::leads::playbook::{NextAction, OutcomeChoice, Playbook},
     store::{EventRecord, FeedbackRecord, StoreError, ts},
 };
 

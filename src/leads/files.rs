@@ -7,8 +7,8 @@ use anyhow::Context as _;
 
 use crate::{
     domain::{
-        lead_content::ContentLibrary, lead_routing::RoutingRules, lead_rules::LeadRules,
-        playbook::Playbook,
+        leads::content::ContentLibrary, leads::playbook::Playbook, leads::routing::RoutingRules,
+        leads::rules::LeadRules,
     },
     formats::{RowError, lead_files},
 };

@@ -5,9 +5,9 @@ use std::collections::HashMap;
 
 use crate::{
     domain::{
-        lead_build::{AttendeeInput, EventInput, SessionInput, TopicRef},
+        door::scan::{Direction, SessionSlot},
+        leads::build::{AttendeeInput, EventInput, SessionInput, TopicRef},
         programme::SessionKind,
-        scan::{Direction, SessionSlot},
         trail::{self, TrailScan},
     },
     store::{LeadAttendee, LeadScan, Store, StoreResult, ts, unpack_scans},

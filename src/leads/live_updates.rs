@@ -1,6 +1,6 @@
 //! Live leads while the event runs. The door tells this worker which attendees a committed
 //! scan group touched; the worker reads those attendees' registration and accepted scans,
-//! scores each alone (`lead_build::one_package`, the same scoring as the build), stores the
+//! scores each alone (`build::one_package`, the same scoring as the build), stores the
 //! live interest, tier and explanation, and checks the event's watch rules: a fired rule
 //! becomes an alert, claimed once per rule, person and window, then emailed and posted
 //! (`alerts`). Updates are computed from every accepted scan of the person, so the order
@@ -24,10 +24,10 @@ use super::{
 use crate::{
     context::Context,
     domain::{
-        lead::{LeadPackage, Tier},
-        lead_build::{self, EventFacts},
-        lead_insight::Insight,
-        watch::{self, WatchRules, Watched},
+        leads::build::{self, EventFacts},
+        leads::insight::Insight,
+        leads::package::{LeadPackage, Tier},
+        leads::watch::{self, WatchRules, Watched},
     },
     store::{EventRecord, LiveLeadRow, NewAlert, unpack_scans},
 };
@@ -290,7 +290,7 @@ async fn update_chunk(
     let input = model.programme.event_input(inputs);
     let packages: Vec<LeadPackage> = (0..input.attendees.len())
         .map(|i| {
-            lead_build::one_package(
+            build::one_package(
                 &input,
                 &model.facts,
                 i,
@@ -330,7 +330,7 @@ fn alerts_for(
     ctx: &Context,
     model: &EventModel,
     packages: &[LeadPackage],
-    attendees: &[crate::domain::lead_build::AttendeeInput],
+    attendees: &[crate::domain::leads::build::AttendeeInput],
     before: &HashMap<i64, crate::store::LiveBefore>,
     people: &HashMap<i64, Option<(i64, i64)>>,
     now: Timestamp,
@@ -419,7 +419,7 @@ fn routed_owner(model: &EventModel, lead: &LeadPackage) -> Option<i64> {
     let routing = model.files.routing.as_ref()?;
     let tz = model.event.info.tz().ok()?;
     let mut one = [lead.clone()];
-    lead_build::route(&mut one, routing, &HashMap::new(), Timestamp::now(), &tz);
+    build::route(&mut one, routing, &HashMap::new(), Timestamp::now(), &tz);
     let owner = one[0].routing.as_ref()?.owner.clone();
     model.owner_ids.get(&owner).copied()
 }

@@ -1,6 +1,6 @@
 //! The lead builder: trails -> topic interest -> tiered, explained, routed lead packages,
 //! stored per event; plus the export and the webhook. The scoring itself is pure
-//! (`domain::lead_build`); this module loads, routes, stores and reports.
+//! (`domain::leads::build`); this module loads, routes, stores and reports.
 
 pub mod alerts;
 pub mod export;
@@ -24,10 +24,10 @@ pub use files::FileChoice;
 use crate::{
     context::Context,
     domain::{
-        account_routing::AccountOwners,
-        lead::{LeadPackage, Tier},
-        lead_build::{self, KeptRoute, Scorer, TierMoves},
-        lead_follow_up::{self, PriorOutcome},
+        leads::account_routing::AccountOwners,
+        leads::build::{self, KeptRoute, Scorer, TierMoves},
+        leads::follow_up::{self, PriorOutcome},
+        leads::package::{LeadPackage, Tier},
     },
     store::{EventRecord, StoreError, StoredLead, ts},
 };
@@ -366,12 +366,12 @@ async fn run(
         let end = (start + WRITE_CHUNK).min(scorer.len());
         let mut chunk: Vec<LeadPackage> = (start..end).map(|i| scorer.package(i)).collect();
         if let Some(routing) = &files.routing {
-            lead_build::route(&mut chunk, routing, &kept, now, &tz);
+            build::route(&mut chunk, routing, &kept, now, &tz);
             if routing.by_account {
                 accounts.apply(&mut chunk, &company_of, |id| kept.contains_key(&id));
             }
         }
-        lead_follow_up::apply(&mut chunk, &prior, &day);
+        follow_up::apply(&mut chunk, &prior, &day);
         let rows = chunk
             .iter_mut()
             .map(|l| stored(l, owner_ids))
@@ -386,7 +386,7 @@ async fn run(
         if writer.is_some() && to_writer.send(rows).await.is_err() {
             break;
         }
-        let moves = lead_build::tier_moves(&before, &chunk);
+        let moves = build::tier_moves(&before, &chunk);
         for (k, v) in moves.counts {
             *report.moves.counts.entry(k).or_default() += v;
         }

@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use super::files;
 use crate::{
     context::Context,
-    domain::{lead::Tier, lead_routing::RoutingRules},
+    domain::{leads::package::Tier, leads::routing::RoutingRules},
     store::EventRecord,
 };
 

@@ -6,7 +6,7 @@ use jiff::Timestamp;
 
 use crate::{
     context::Context,
-    domain::watch::WatchRules,
+    domain::leads::watch::WatchRules,
     formats::{RowError, lead_files::parse_watch},
     store::EventRecord,
 };

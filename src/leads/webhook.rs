@@ -20,7 +20,7 @@ use serde::Serialize;
 use sha2::Sha256;
 
 use super::LeadSettings;
-use crate::domain::lead::LeadPackage;
+use crate::domain::leads::package::LeadPackage;
 
 /// The body of one webhook request.
 #[derive(Debug, Serialize, utoipa::ToSchema)]

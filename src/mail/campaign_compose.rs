@@ -13,7 +13,7 @@ use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 
 use super::MailError;
-use crate::domain::campaign::{Content, ContentKey};
+use crate::domain::campaigns::campaign::{Content, ContentKey};
 use crate::domain::email::Email;
 
 const LAYOUT_HTML: &str = include_str!("../../templates/email/edm/layout.html");
@@ -309,7 +309,7 @@ pub fn compose_campaign_email(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::campaign::Tier;
+    use crate::domain::campaigns::campaign::Tier;
 
     fn who<'a>(name: &'a str) -> Personal<'a> {
         Personal {

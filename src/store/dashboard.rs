@@ -13,7 +13,7 @@ use sqlx::FromRow;
 use super::{Pool, Store, StoreError, StoreResult, leads::feedback::LATEST_DUE, on_pool};
 use crate::{
     domain::{
-        campaign::CampaignState,
+        campaigns::campaign::CampaignState,
         dashboard::{CampaignInFlight, Decision, MinuteCount},
     },
     store::Attendance,

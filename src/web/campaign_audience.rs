@@ -17,7 +17,7 @@ use super::{
 use crate::{
     domain::{
         attendee::{DecisionRole, PurchaseStage},
-        segment::{AudienceScope, Segment},
+        campaigns::segment::{AudienceScope, Segment},
     },
     store::{CampaignRecord, CampaignSettings, Store},
     web::error::{Error, WebResult},

@@ -20,7 +20,7 @@ use super::{
     csrf::CsrfToken,
 };
 use crate::{
-    domain::{campaign::Tier, edm_link::TEST_SEND, email::Email},
+    domain::{campaigns::campaign::Tier, campaigns::link::TEST_SEND, email::Email},
     edm::{CampaignMailer, Preview, RecipientData},
     store::{AttendeeRecord, CampaignRecord, EventRecord},
     web::error::{Error, WebResult},

@@ -25,9 +25,9 @@ use super::{
 };
 use crate::{
     domain::{
-        audience::{AudienceSummary, Exclusion, exclusions_from_stored},
-        campaign::{CampaignAction, CampaignState, Content, Tier},
-        campaign_report::{Rates, SendCounts},
+        campaigns::audience::{AudienceSummary, Exclusion, exclusions_from_stored},
+        campaigns::campaign::{CampaignAction, CampaignState, Content, Tier},
+        campaigns::report::{Rates, SendCounts},
     },
     edm,
     store::{CampaignProgress, CampaignRecord, EventRecord, ReportLine},

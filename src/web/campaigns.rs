@@ -29,7 +29,9 @@ use super::{
 };
 use crate::{
     domain::{
-        campaign::{CampaignAction, Content, ContentKey, Tier, check_frequency_hours, check_name},
+        campaigns::campaign::{
+            CampaignAction, Content, ContentKey, Tier, check_frequency_hours, check_name,
+        },
         slug::Slug,
     },
     edm::{self, FileError, StartError},

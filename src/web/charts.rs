@@ -121,8 +121,8 @@ fn short_label(label: &str) -> String {
 }
 
 /// The colour of a tier's bars.
-pub fn tier_color(tier: crate::domain::lead::Tier) -> &'static str {
-    use crate::domain::lead::Tier;
+pub fn tier_color(tier: crate::domain::leads::package::Tier) -> &'static str {
+    use crate::domain::leads::package::Tier;
     match tier {
         Tier::A => "#067647",
         Tier::B => "#0b5cad",

@@ -11,7 +11,7 @@ use super::{AppState, auth::CurrentUser, csrf::CsrfToken, format::EventLine};
 use crate::{
     dashboard::{self, EventFigures},
     domain::{
-        campaign::CampaignState,
+        campaigns::campaign::CampaignState,
         dashboard::{Days, RATE_WINDOW_MINUTES, arrange},
         user::Role,
     },

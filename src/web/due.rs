@@ -23,7 +23,7 @@ use super::{
 };
 use crate::{
     domain::{
-        playbook::{NextOwner, Playbook},
+        leads::playbook::{NextOwner, Playbook},
         user::Role,
     },
     store::{

@@ -20,7 +20,7 @@ use super::{
     event_or_404,
 };
 use crate::{
-    domain::{user::Role, watch::WatchRules},
+    domain::{leads::watch::WatchRules, user::Role},
     leads::{alerts, watch_file},
     store::AlertRecord,
     web::error::{Error, WebResult},
@@ -176,8 +176,8 @@ fn in_words(rules: &WatchRules, name_of: &dyn Fn(&str) -> String) -> Vec<RuleWor
                 .when
                 .iter()
                 .map(|t| match t {
-                    crate::domain::watch::Trigger::Enters => "enters a session",
-                    crate::domain::watch::Trigger::TierA => "becomes tier A",
+                    crate::domain::leads::watch::Trigger::Enters => "enters a session",
+                    crate::domain::leads::watch::Trigger::TierA => "becomes tier A",
                 })
                 .collect();
             parts.push(format!("when someone {}", when.join(" or ")));

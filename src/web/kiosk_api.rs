@@ -20,7 +20,7 @@ use utoipa_axum::{
 
 use super::AppState;
 use crate::{
-    domain::scan::{Refusal, ScanRules},
+    domain::door::scan::{Refusal, ScanRules},
     door::{self, DeviceAuth, ScanBatch},
     store::DeviceRecord,
     web::error::Error,
@@ -354,7 +354,7 @@ struct SyncSession {
     ends_at: Timestamp,
 }
 
-/// The door's time rules in seconds (`domain::scan::ScanRules`).
+/// The door's time rules in seconds (`domain::door::scan::ScanRules`).
 #[derive(Serialize, ToSchema)]
 struct SyncRules {
     grace_before_start_secs: i64,

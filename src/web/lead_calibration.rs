@@ -19,9 +19,9 @@ use super::{
 use crate::{
     domain::{
         attendee::{DecisionRole, PurchaseStage},
-        lead::Tier,
-        lead_calibration::{Calibration, CalibrationRow, calibration},
-        lead_tier::{role_words, stage_words},
+        leads::calibration::{Calibration, CalibrationRow, calibration},
+        leads::package::Tier,
+        leads::tier::{role_words, stage_words},
     },
     formats::calibration_csv::{Dimension, write_calibration_csv},
     store::TopicName,

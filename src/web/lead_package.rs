@@ -7,9 +7,9 @@ use super::{AppState, format};
 use crate::{
     domain::{
         attendee::{CompanySize, DecisionRole, Industry, PurchaseStage},
-        lead::{LeadPackage, Tier},
-        lead_report::is_overdue,
-        playbook::Playbook,
+        leads::package::{LeadPackage, Tier},
+        leads::playbook::Playbook,
+        leads::report::is_overdue,
     },
     store::{EventRecord, FeedbackRecord, LeadRow},
     web::error::{Error, WebResult},

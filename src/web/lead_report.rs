@@ -20,10 +20,10 @@ use super::{
 };
 use crate::{
     domain::{
-        feedback_deadline::responsiveness,
-        lead::Tier,
-        lead_insight::Insight,
-        lead_report::{LeadReport, lead_report},
+        leads::feedback_deadline::responsiveness,
+        leads::insight::Insight,
+        leads::package::Tier,
+        leads::report::{LeadReport, lead_report},
     },
     store::EventRecord,
     web::error::{Error, WebResult},
@@ -186,7 +186,7 @@ async fn report_page(
         .map(|(o, n)| Row {
             label: o.label().to_owned(),
             count: *n,
-            share: crate::domain::lead_report::percent(*n, report.acceptance.with_feedback)
+            share: crate::domain::leads::report::percent(*n, report.acceptance.with_feedback)
                 .map(format::percent)
                 .unwrap_or_default(),
         })

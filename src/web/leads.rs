@@ -22,8 +22,8 @@ use super::{
 use crate::{
     domain::{
         attendee::PurchaseStage,
-        lead::{Outcome, Tier},
-        lead_report::is_overdue,
+        leads::package::{Outcome, Tier},
+        leads::report::is_overdue,
     },
     store::{
         LeadFilter, LeadLine, OwnerFilter,

@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use super::{AppState, auth::CurrentUser};
 use crate::{
-    domain::{door_activity::RATE_MINUTES, occupancy::Fill, user::Role},
+    domain::{door::activity::RATE_MINUTES, door::occupancy::Fill, user::Role},
     live::{self, DoorNow, LiveOps, RefusalNow, RoomNow},
     store::EventRecord,
     web::error::{Error, WebResult},

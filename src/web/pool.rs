@@ -26,8 +26,8 @@ use crate::{
     domain::{
         attendee::{DecisionRole, PurchaseStage},
         buying_group::{BuyingGroup, Member, buying_group},
-        lead::Tier,
-        playbook::NextOwner,
+        leads::package::Tier,
+        leads::playbook::NextOwner,
         pool::{Basis, explain},
     },
     store::{
@@ -99,7 +99,10 @@ async fn person_page(
             let tz = TimeZone::get(&e.event_time_zone).unwrap_or(TimeZone::UTC);
             let outcome = e.outcome.clone().map_or_else(
                 || "none recorded".to_owned(),
-                |o| crate::domain::lead::Outcome::parse(&o).map_or(o, |o| o.label().to_owned()),
+                |o| {
+                    crate::domain::leads::package::Outcome::parse(&o)
+                        .map_or(o, |o| o.label().to_owned())
+                },
             );
             let next = match (e.next_owner.as_deref().map(NextOwner::parse), e.next_at) {
                 (Some(Ok(owner)), Some(at)) => format!(

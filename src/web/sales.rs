@@ -21,7 +21,7 @@ use super::{
     sorting::{self, Column, SortHeader},
 };
 use crate::{
-    domain::{playbook::OutcomeChoice, user::Role},
+    domain::{leads::playbook::OutcomeChoice, user::Role},
     leads::{
         feedback::{self, NOTE_MAX, RecordError},
         webhook::outcome::{self as outcome_webhook, OutcomeRecorded},

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::AppState;
 use crate::{
-    domain::edm_link::TEST_SEND,
+    domain::campaigns::link::TEST_SEND,
     web::error::{Error, WebResult},
 };
 

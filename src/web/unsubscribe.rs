@@ -13,7 +13,7 @@ use jiff::Timestamp;
 
 use super::AppState;
 use crate::{
-    domain::{edm_link::TEST_SEND, email::Email},
+    domain::{campaigns::link::TEST_SEND, email::Email},
     web::error::{Error, WebResult},
 };
 

@@ -3,7 +3,7 @@
 //! an overdue lead, a follow-up due, a campaign sending), and what each role sees.
 
 use badgetrail::{
-    domain::{attendee::Registration, scan::Direction, user::Role},
+    domain::{attendee::Registration, door::scan::Direction, user::Role},
     door,
     registration::{self, Source},
     store::{BulkLoad, BulkScan, EventRecord, StoredLead},
@@ -156,7 +156,8 @@ async fn known_state(app: &TestApp) -> State {
             ..StoredLead::default()
         })
         .collect();
-    let insight = badgetrail::domain::lead_insight::insight(&[], std::iter::empty::<&[&str]>(), 1);
+    let insight =
+        badgetrail::domain::leads::insight::insight(&[], std::iter::empty::<&[&str]>(), 1);
     finish_build(app, &event, &leads, &insight).await;
     let six_weeks_ago = now - SignedDuration::from_hours(6 * 7 * 24);
     badgetrail::leads::feedback::record(

@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, HashMap};
 use badgetrail::{
     domain::{
         badge::{self, BadgeClaims, EventKeySet},
-        scan::{self, Decision, Direction, ScanFacts, SessionSlot},
-        scan_group,
+        door::scan::{self, Decision, Direction, ScanFacts, SessionSlot},
+        door::scan_group,
     },
     door,
 };

@@ -2,7 +2,7 @@
 //! exclusions, preview escaping, one-click unsubscribe, tracking links, returned mail.
 
 use badgetrail::{
-    domain::{edm_link::TEST_SEND, user::Role},
+    domain::{campaigns::link::TEST_SEND, user::Role},
     jobs::edm_send,
     store::EventRecord,
 };

@@ -233,7 +233,7 @@ async fn the_right_people_get_the_right_topic_with_list_headers(db: Db) {
         .await
         .unwrap();
     assert_eq!(view.summary.recipients, 0);
-    use badgetrail::domain::audience::Exclusion;
+    use badgetrail::domain::campaigns::audience::Exclusion;
     assert_eq!(
         view.plan.exclusion_of(ids[1]),
         Some(Exclusion::Unsubscribed)

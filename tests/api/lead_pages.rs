@@ -1,7 +1,7 @@
 //! Lead pages on both backends: the marketer list (counts, filters, paging, overdue), the
 //! lead package, sales' own leads and append-only feedback, the report and the insight.
 
-use badgetrail::domain::{lead_insight, user::Role};
+use badgetrail::domain::{leads::insight, user::Role};
 use jiff::Timestamp;
 use serde_json::json;
 
@@ -504,7 +504,7 @@ async fn the_insight_page_reads_the_latest_finished_build(db: Db) {
     assert!(html.contains("<strong id=\"insight-attendees\">5</strong>"));
 
     // A newer build's insight replaces it; its names are escaped.
-    let odd = lead_insight::insight(
+    let odd = insight::insight(
         &[
             ("x".to_owned(), "<script>alert(9)</script>".to_owned()),
             ("y".to_owned(), "Y & Co".to_owned()),

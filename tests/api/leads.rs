@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use badgetrail::{
-    domain::lead::{LeadPackage, Tier},
+    domain::leads::package::{LeadPackage, Tier},
     leads,
 };
 
@@ -166,7 +166,7 @@ async fn reruns_are_stable_and_late_scans_update_results(db: Db) {
         direction,
         room: None,
     };
-    use badgetrail::domain::scan::Direction;
+    use badgetrail::domain::door::scan::Direction;
     let batch = badgetrail::door::ScanBatch {
         sent_at: jiff::Timestamp::now(),
         app_version: "test".into(),

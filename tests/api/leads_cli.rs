@@ -6,7 +6,7 @@ use badgetrail::{
     demo,
     domain::{
         attendee::{Registration, RegistrationInput},
-        scan::Direction,
+        door::scan::Direction,
     },
     door::{self, ReportedScan, ScanBatch},
     registration::{self, Source},

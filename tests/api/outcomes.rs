@@ -5,9 +5,9 @@
 use badgetrail::{
     accounts,
     domain::{
-        audience::Exclusion,
-        lead::LeadPackage,
-        playbook::{NextContent, NextOwner},
+        campaigns::audience::Exclusion,
+        leads::package::LeadPackage,
+        leads::playbook::{NextContent, NextOwner},
         user::Role,
     },
     jobs, leads,
@@ -509,7 +509,7 @@ async fn feedback_recorded_before_the_playbook_gets_the_default_next_actions(db:
     assert_eq!(contacted.next.due_at, Some(at + (14 * 24).hours()));
     assert_eq!(contacted.next.tag, "in_sales");
     // The same as the default playbook gives them today (months counted in UTC).
-    let book = badgetrail::domain::playbook::Playbook::default();
+    let book = badgetrail::domain::leads::playbook::Playbook::default();
     for f in &history {
         let expected = book.next_action(
             &f.outcome,
@@ -555,7 +555,7 @@ async fn the_command_line_lists_who_is_due_and_applies_a_playbook(db: Db) {
     assert!(ok, "{err}");
     assert_eq!(
         badgetrail::formats::lead_files::parse_playbook(&defaults).unwrap(),
-        badgetrail::domain::playbook::Playbook::default()
+        badgetrail::domain::leads::playbook::Playbook::default()
     );
 
     write_file(&app, "playbook", "[outcome.need_unclear]\nemail = false\n");

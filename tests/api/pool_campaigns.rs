@@ -6,9 +6,9 @@
 use badgetrail::{
     domain::{
         attendee::{Registration, RegistrationInput},
-        audience::Exclusion,
-        scan::Direction,
-        segment::{AudienceScope, Segment},
+        campaigns::audience::Exclusion,
+        campaigns::segment::{AudienceScope, Segment},
+        door::scan::Direction,
         user::Role,
     },
     door::{self, ReportedScan, ScanBatch},

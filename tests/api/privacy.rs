@@ -233,7 +233,7 @@ async fn erasure_by_staff_leaves_no_trace_of_the_person_anywhere_and_keeps_the_c
             nonce: "after-erasure".into(),
             badge: f.badge.clone(),
             device_time: f.during,
-            direction: badgetrail::domain::scan::Direction::Entry,
+            direction: badgetrail::domain::door::scan::Direction::Entry,
             room: None,
         }],
     };
@@ -312,7 +312,7 @@ async fn an_erased_address_imported_again_gets_no_badge_or_follow_up_email(db: D
     assert!(
         view.plan.excluded.contains(&(
             again[0].attendee_id,
-            badgetrail::domain::audience::Exclusion::Unsubscribed
+            badgetrail::domain::campaigns::audience::Exclusion::Unsubscribed
         )),
         "{:?}",
         view.plan

@@ -20,7 +20,7 @@ pub struct OutcomeRecorded {
     pub attendee_id: i64,
     /// The feedback row's id: the same outcome posted twice (a retry) has the same id.
     pub feedback_id: i64,
-    /// Outcome key: a `domain::lead::Outcome` or one the event's playbook adds.
+    /// Outcome key: a `domain::leads::package::Outcome` or one the event's playbook adds.
     pub outcome: String,
     pub outcome_label: String,
     pub note: String,
@@ -127,7 +127,7 @@ mod tests {
     use jiff::tz::TimeZone;
 
     use super::*;
-    use crate::domain::playbook::Playbook;
+    use crate::domain::leads::playbook::Playbook;
 
     #[test]
     fn the_body_names_the_outcome_its_next_action_and_when_to_the_millisecond() {

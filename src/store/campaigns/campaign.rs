@@ -5,9 +5,9 @@ use sqlx::FromRow;
 
 use super::Campaigns;
 use crate::domain::{
-    audience::{Candidate, Recipient, Suppression},
-    campaign::{CampaignState, Content, ContentKey, Tier},
-    segment::AudienceScope,
+    campaigns::audience::{Candidate, Recipient, Suppression},
+    campaigns::campaign::{CampaignState, Content, ContentKey, Tier},
+    campaigns::segment::AudienceScope,
 };
 use crate::store::{Sql, StoreError, StoreResult, conflict_on_unique, in_tx, on_pool, on_writer};
 
@@ -73,7 +73,7 @@ pub struct CampaignRecord {
     /// The pool segment as stored (JSON); `None` for a campaign to the event's attendees.
     pub segment: Option<String>,
     /// Why people were left out, counted at the start
-    /// (`domain::audience::AudienceSummary::exclusions_stored`); `None` before the start.
+    /// (`domain::campaigns::audience::AudienceSummary::exclusions_stored`); `None` before the start.
     pub exclusions: Option<String>,
 }
 

@@ -2,7 +2,7 @@
 //! their latest registration, with consent, outcome and contact read across all of them.
 
 use super::DataPool;
-use crate::domain::{audience::Candidate, segment::SegmentQuery};
+use crate::domain::{campaigns::audience::Candidate, campaigns::segment::SegmentQuery};
 use crate::store::{StoreResult, campaigns::campaign::CandidateRow, on_pool};
 
 /// One bound value of the statement.

@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use sqlx::FromRow;
 
 use super::Leads;
-use crate::domain::feedback_deadline::{DeadlineFact, Step};
+use crate::domain::leads::feedback_deadline::{DeadlineFact, Step};
 use crate::store::{StoreResult, on_pool, on_writer, ts};
 
 /// A routed lead past its deadline with no outcome at all.

@@ -5,7 +5,7 @@ use jiff::Timestamp;
 use sqlx::FromRow;
 
 use super::Leads;
-use crate::domain::playbook::{NextAction, NextContent, NextOwner};
+use crate::domain::leads::playbook::{NextAction, NextContent, NextOwner};
 use crate::store::{
     StoreError, StoreResult, in_tx,
     list_order::{self, DueSort, ListOrder},
@@ -71,7 +71,7 @@ pub struct FeedbackRecord {
     pub user_id: i64,
     pub username: String,
     pub display_name: String,
-    /// Outcome key: a `domain::lead::Outcome` or one the event's playbook adds.
+    /// Outcome key: a `domain::leads::package::Outcome` or one the event's playbook adds.
     pub outcome: String,
     pub note: String,
     pub at: i64,

@@ -61,7 +61,7 @@ pub struct LeadFilter {
     /// Top topic slug.
     pub topic: String,
     pub owner: OwnerFilter,
-    /// Only leads past their deadline without feedback (`domain::lead_report::is_overdue`).
+    /// Only leads past their deadline without feedback (`domain::leads::report::is_overdue`).
     pub overdue_only: bool,
 }
 

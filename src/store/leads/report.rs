@@ -7,9 +7,9 @@ use sqlx::FromRow;
 use super::Leads;
 use crate::domain::{
     attendee::{DecisionRole, PurchaseStage},
-    lead::{Outcome, Tier},
-    lead_calibration::{CalibrationCell, Latest},
-    lead_report::LeadCell,
+    leads::calibration::{CalibrationCell, Latest},
+    leads::package::{Outcome, Tier},
+    leads::report::LeadCell,
 };
 use crate::store::{StoreError, StoreResult, on_pool};
 

@@ -9,8 +9,9 @@ use crate::store::{StoreResult, in_tx, on_pool, on_writer};
 
 impl StoredLead {
     /// The stored package with its explanation, which is kept once, in its own column.
-    pub fn package(&self) -> serde_json::Result<crate::domain::lead::LeadPackage> {
-        let mut p: crate::domain::lead::LeadPackage = serde_json::from_str(&self.package)?;
+    pub fn package(&self) -> serde_json::Result<crate::domain::leads::package::LeadPackage> {
+        let mut p: crate::domain::leads::package::LeadPackage =
+            serde_json::from_str(&self.package)?;
         if p.explanation.is_empty() {
             p.explanation.clone_from(&self.explanation);
         }
@@ -40,7 +41,7 @@ pub struct StoredLead {
     pub stage: String,
     pub topic_scores: String,
     pub explanation: String,
-    /// `domain::lead::LeadPackage` as JSON without its explanation (the column above);
+    /// `domain::leads::package::LeadPackage` as JSON without its explanation (the column above);
     /// `StoredLead::package` puts them together.
     pub package: String,
     pub owner_id: Option<i64>,
@@ -65,7 +66,7 @@ pub struct LeadRow {
 pub struct ExportLeadRow {
     pub row: LeadRow,
     pub owner_name: Option<String>,
-    pub latest: crate::domain::lead_calibration::Latest,
+    pub latest: crate::domain::leads::calibration::Latest,
 }
 
 #[derive(FromRow)]
@@ -91,7 +92,7 @@ pub struct LeadBuildRecord {
     pub done: i64,
     /// JSON counts once done, the error once failed.
     pub summary: Option<String>,
-    /// JSON `domain::lead_insight::Insight` once done.
+    /// JSON `domain::leads::insight::Insight` once done.
     pub insight: Option<String>,
 }
 
@@ -184,7 +185,7 @@ impl Leads<'_> {
         after: i64,
         limit: i64,
     ) -> StoreResult<Vec<ExportLeadRow>> {
-        use crate::domain::{lead::Outcome, lead_calibration::Latest};
+        use crate::domain::{leads::calibration::Latest, leads::package::Outcome};
         let sql = format!(
             "SELECT {LEAD_COLUMNS}, u.username AS owner, u.display_name AS owner_name,
                  (SELECT f.outcome FROM lead_feedback f

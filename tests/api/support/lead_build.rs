@@ -74,7 +74,7 @@ pub async fn package_of(
     app: &TestApp,
     event_id: i64,
     attendee_id: i64,
-) -> badgetrail::domain::lead::LeadPackage {
+) -> badgetrail::domain::leads::package::LeadPackage {
     let row = app
         .ctx
         .store

@@ -1,6 +1,6 @@
 //! Set-up for the privacy tests: a person with a full history, and whole-database dumps.
 
-use badgetrail::{demo, domain::scan::Direction, door, jobs, leads, store::EventRecord};
+use badgetrail::{demo, domain::door::scan::Direction, door, jobs, leads, store::EventRecord};
 use jiff::{SignedDuration, Timestamp};
 use secrecy::ExposeSecret;
 use sqlx::Row;

@@ -1,7 +1,7 @@
 //! Every staff page a browser check opens, seeded with enough data to fill them (`seed`), and
 //! the browser window's size and full-page screenshots for those checks.
 
-use badgetrail::{domain::scan::Direction, door, jobs};
+use badgetrail::{domain::door::scan::Direction, door, jobs};
 use fantoccini::Client;
 use jiff::Timestamp;
 use serde_json::{Value, json};

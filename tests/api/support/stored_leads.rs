@@ -4,12 +4,12 @@
 use badgetrail::{
     domain::{
         attendee::Registration,
-        lead::{
+        door::scan::Direction,
+        leads::insight,
+        leads::package::{
             Contact, ContentPick, Factor, LeadPackage, Needs, Routing, SessionContribution, Tier,
             TopicInterest,
         },
-        lead_insight,
-        scan::Direction,
     },
     door::{self, ReportedScan, ScanBatch},
     registration::{self, Source},
@@ -170,7 +170,7 @@ pub struct Fixture {
     pub sally: i64,
     pub sam: i64,
     pub leads: Vec<StoredLead>,
-    pub insight: lead_insight::Insight,
+    pub insight: insight::Insight,
 }
 
 fn registration(name: &str, email: &str, known: &[&str]) -> Registration {
@@ -432,7 +432,7 @@ pub async fn people(app: &TestApp, fillers: usize) -> Fixture {
         .iter()
         .map(|t| (t.slug.to_string(), t.name.clone()))
         .collect();
-    let insight = lead_insight::insight(&names, PEOPLE.iter().map(|p| p.attended), 1);
+    let insight = insight::insight(&names, PEOPLE.iter().map(|p| p.attended), 1);
     Fixture {
         event,
         slug,
@@ -449,7 +449,7 @@ pub async fn finish_build(
     app: &TestApp,
     event: &EventRecord,
     leads: &[StoredLead],
-    insight: &lead_insight::Insight,
+    insight: &insight::Insight,
 ) {
     let store = &app.ctx.store;
     let build = store

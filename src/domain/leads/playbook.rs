@@ -10,7 +10,7 @@ use std::{collections::BTreeMap, fmt, str::FromStr};
 use jiff::{Span, Timestamp, tz::TimeZone};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::{choice::choice_enum, lead::Outcome};
+use crate::domain::{choice::choice_enum, leads::package::Outcome};
 
 choice_enum!(
     /// Who works the person after the outcome.

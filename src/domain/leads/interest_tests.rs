@@ -3,7 +3,7 @@
 use proptest::prelude::*;
 
 use super::*;
-use crate::domain::lead_rules::InterestRules;
+use crate::domain::leads::rules::InterestRules;
 
 fn rules() -> InterestRules {
     InterestRules::default()

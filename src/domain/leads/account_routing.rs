@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use super::lead::LeadPackage;
+use crate::domain::leads::package::LeadPackage;
 
 /// Who owns which company, kept across the chunks of one build.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -72,7 +72,7 @@ impl AccountOwners {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::lead::Routing;
+    use crate::domain::leads::package::Routing;
 
     fn lead(id: i64, owner: &str) -> LeadPackage {
         let mut l: LeadPackage = serde_json::from_value(serde_json::json!({

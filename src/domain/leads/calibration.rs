@@ -12,10 +12,10 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{
+use crate::domain::{
     attendee::{DecisionRole, PurchaseStage},
-    lead::{Outcome, Tier},
-    lead_report::percent,
+    leads::package::{Outcome, Tier},
+    leads::report::percent,
 };
 
 /// The latest feedback recorded on a lead.

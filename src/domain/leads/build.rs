@@ -5,19 +5,19 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use jiff::{Timestamp, tz::TimeZone};
 
-use super::{
+use crate::domain::{
     attendee::{CompanySize, DecisionRole, Industry, PurchaseStage},
-    interest::{self, Presence, SessionFacts, SessionTime},
-    lead::{
+    leads::content::ContentLibrary,
+    leads::insight::{self, Insight},
+    leads::interest::{self, Presence, SessionFacts, SessionTime},
+    leads::next_need,
+    leads::package::{
         Contact, GENUINE_SCORE, LeadPackage, Needs, Routing, SessionContribution, Tier,
         TopicInterest,
     },
-    lead_content::ContentLibrary,
-    lead_insight::{self, Insight},
-    lead_routing::{RouteKey, RoutingRules},
-    lead_rules::LeadRules,
-    lead_tier::{self, Activity, Person, round1},
-    next_need,
+    leads::routing::{RouteKey, RoutingRules},
+    leads::rules::LeadRules,
+    leads::tier::{self, Activity, Person, round1},
     programme::SessionKind,
 };
 
@@ -212,14 +212,14 @@ impl<'a> Scorer<'a> {
             .iter()
             .map(|t| (t.slug.clone(), t.name.clone()))
             .collect();
-        let insight = lead_insight::insight(
+        let insight = insight::insight(
             &topics,
             genuine.iter().map(|g| {
                 g.iter()
                     .filter_map(|&t| input.topics.get(usize::from(t)).map(|t| t.slug.as_str()))
                     .collect::<Vec<&str>>()
             }),
-            lead_insight::MIN_PEOPLE,
+            insight::MIN_PEOPLE,
         );
         Scorer {
             input,
@@ -355,7 +355,7 @@ fn package(
         email_clicks: a.email_clicks,
         speaker: speakers.contains(&a.name.trim().to_lowercase()),
     };
-    let assessment = lead_tier::assess(&person, &activity, rules);
+    let assessment = tier::assess(&person, &activity, rules);
     let ranked: Vec<&str> = topics.iter().take(3).map(|t| t.slug.as_str()).collect();
     let show = if assessment.tier == Tier::X {
         Vec::new()
@@ -363,7 +363,7 @@ fn package(
         content.pick(&ranked, &a.industry)
     };
     let stage_label = PurchaseStage::parse(&a.purchase_stage)
-        .map(|s| lead_tier::stage_words(s).to_owned())
+        .map(|s| tier::stage_words(s).to_owned())
         .unwrap_or_default();
     LeadPackage {
         attendee_id: a.id,
@@ -479,5 +479,5 @@ pub fn tier_moves(before: &HashMap<i64, Tier>, after: &[LeadPackage]) -> TierMov
 }
 
 #[cfg(test)]
-#[path = "lead_build_tests.rs"]
+#[path = "build_tests.rs"]
 mod tests;

@@ -5,7 +5,7 @@ use std::cmp::Reverse;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use super::badge::{self, BadgeClaims, BadgeError};
+use crate::domain::badge::{self, BadgeClaims, BadgeError};
 
 /// Which way the attendee went through the door.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]

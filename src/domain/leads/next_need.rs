@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::lead_insight::Insight;
+use crate::domain::leads::insight::Insight;
 
 /// Rules weaker than this are not worth a sales conversation.
 pub const MIN_LIFT: f64 = 1.2;
@@ -73,7 +73,7 @@ pub fn next_need(insight: &Insight, genuine: &[&str], listed: &[&str]) -> Option
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::lead_insight::insight;
+    use crate::domain::leads::insight::insight;
 
     fn topics() -> Vec<(String, String)> {
         [

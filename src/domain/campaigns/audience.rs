@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use jiff::Timestamp;
 
-use super::campaign::{Content, ContentKey, Tier, pick_content};
+use crate::domain::campaigns::campaign::{Content, ContentKey, Tier, pick_content};
 
 /// Why an address is never sent marketing email again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{attendee::DecisionRole, lead::Tier};
+use crate::domain::{attendee::DecisionRole, leads::package::Tier};
 
 /// When a rule fires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

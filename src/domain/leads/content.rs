@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::lead::ContentPick;
+use crate::domain::leads::package::ContentPick;
 
 /// The content file: a list of items.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -6,9 +6,9 @@ use std::collections::HashMap;
 
 use jiff::Timestamp;
 
-use super::{
-    lead::{FollowUp, LeadPackage},
-    playbook::{NextAction, NextOwner},
+use crate::domain::{
+    leads::package::{FollowUp, LeadPackage},
+    leads::playbook::{NextAction, NextOwner},
 };
 
 /// A lead's latest recorded outcome, as the build reads it.
@@ -65,8 +65,8 @@ mod tests {
 
     use super::*;
     use crate::domain::{
-        lead::{Routing, Tier},
-        playbook::Playbook,
+        leads::package::{Routing, Tier},
+        leads::playbook::Playbook,
     };
 
     fn lead(id: i64) -> LeadPackage {

@@ -5,7 +5,9 @@ use std::collections::HashMap;
 
 use jiff::Timestamp;
 
-use super::scan::{Decision, PreviousLookup, ScanFacts, ScanRules, decide, needs_previous};
+use crate::domain::door::scan::{
+    Decision, PreviousLookup, ScanFacts, ScanRules, decide, needs_previous,
+};
 
 /// An accepted scan that is already stored, as the duplicate check needs it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,7 +79,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::domain::scan::{BadgeCheck, Direction, Refusal, SessionSlot};
+    use crate::domain::door::scan::{BadgeCheck, Direction, Refusal, SessionSlot};
 
     fn t(hm: &str) -> Timestamp {
         format!("2026-05-12T{hm}Z").parse().unwrap()

@@ -109,7 +109,7 @@ fn exclusions_win_over_any_score_in_a_fixed_order() {
     rules
         .exclude
         .rules
-        .push(crate::domain::lead_rules::ExcludeRule {
+        .push(crate::domain::leads::rules::ExcludeRule {
             field: "country".into(),
             contains: "embargo".into(),
             reason: "country under embargo".into(),

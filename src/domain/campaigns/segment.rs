@@ -5,7 +5,7 @@
 use jiff::{Timestamp, civil::Date, tz::TimeZone};
 use serde::{Deserialize, Serialize};
 
-use super::{
+use crate::domain::{
     attendee::{DecisionRole, PurchaseStage},
     pool,
     slug::Slug,

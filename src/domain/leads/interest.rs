@@ -26,7 +26,7 @@
 
 use jiff::Timestamp;
 
-use super::{lead_rules::InterestRules, programme::SessionKind};
+use crate::domain::{leads::rules::InterestRules, programme::SessionKind};
 
 /// What scoring needs to know about one session.
 #[derive(Debug, Clone, PartialEq)]

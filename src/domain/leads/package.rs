@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{choice::choice_enum, next_need::NextNeed};
+use crate::domain::{choice::choice_enum, leads::next_need::NextNeed};
 
 /// A, B, C or X; see DOMAIN.md and `docs/scoring.md`.
 #[derive(
@@ -193,7 +193,7 @@ pub struct FollowUp {
     pub outcome_label: String,
     /// When it was recorded, RFC 3339.
     pub recorded_at: String,
-    /// `domain::playbook::NextOwner` key.
+    /// `domain::leads::playbook::NextOwner` key.
     pub next_owner: String,
     /// From when to reach them again, RFC 3339; absent: never.
     pub next_at: Option<String>,

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::lead::{Outcome, Tier};
+use crate::domain::leads::package::{Outcome, Tier};
 
 /// How many leads share one combination of facts (one row of the store's grouped count).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

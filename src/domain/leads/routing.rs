@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use jiff::{Timestamp, ToSpan, civil::Date, civil::Weekday, tz::TimeZone};
 use serde::{Deserialize, Serialize};
 
-use super::lead::Tier;
+use crate::domain::leads::package::Tier;
 
 /// An event's routing file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -29,7 +29,7 @@ pub struct RoutingRules {
     /// At escalation, the lead goes to the fallback owner with a fresh deadline.
     #[serde(default)]
     pub reassign_to_fallback: bool,
-    /// All routed leads of a company go to one owner (`domain::account_routing`).
+    /// All routed leads of a company go to one owner (`domain::leads::account_routing`).
     #[serde(default)]
     pub by_account: bool,
     /// Tiers that are routed to sales; the others stay with marketing.

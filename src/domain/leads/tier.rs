@@ -1,10 +1,10 @@
 //! Tiers: fit, engagement and purchase stage, each kept, combined into a score and a tier
 //! with an explanation in plain words.
 
-use super::{
+use crate::domain::{
     attendee::{CompanySize, DecisionRole, Industry, PurchaseStage},
-    lead::{Factor, Tier},
-    lead_rules::{LeadRules, Threshold},
+    leads::package::{Factor, Tier},
+    leads::rules::{LeadRules, Threshold},
 };
 
 /// Who the person is, as registered.
@@ -387,5 +387,5 @@ fn sort_by_points(f: &mut [Factor]) {
 }
 
 #[cfg(test)]
-#[path = "lead_tier_tests.rs"]
+#[path = "tier_tests.rs"]
 mod tests;

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use jiff::Timestamp;
 
-use super::scan::{Direction, ScanRules, SessionSlot};
+use crate::domain::door::scan::{Direction, ScanRules, SessionSlot};
 
 /// At or above this share of its capacity a room is shown as nearly full.
 pub const NEAR_FULL_PERCENT: u32 = 90;

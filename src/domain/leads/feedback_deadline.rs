@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use jiff::{Timestamp, tz::TimeZone};
 use serde::{Deserialize, Serialize};
 
-use super::{choice::choice_enum, lead_routing::RoutingRules};
+use crate::domain::{choice::choice_enum, leads::routing::RoutingRules};
 
 choice_enum!(
     /// One step taken on a lead past its deadline.
