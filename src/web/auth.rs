@@ -20,7 +20,7 @@ use serde::Deserialize;
 use super::{AppState, client_addr::client_ip, csrf::CsrfToken};
 use crate::{
     accounts,
-    domain::user::Role,
+    domain::user::{Action, Role},
     error::{Error, WebResult},
 };
 
@@ -43,9 +43,14 @@ pub struct CurrentUser {
 }
 
 impl CurrentUser {
-    /// Refuses the request unless the user has one of `roles`.
-    pub fn require(&self, roles: &[Role]) -> Result<(), Error> {
-        if roles.contains(&self.role) {
+    /// Whether the user's role may do `action`.
+    pub fn may(&self, action: Action) -> bool {
+        self.role.may(action)
+    }
+
+    /// Refuses the request unless the user's role may do `action`.
+    pub fn require(&self, action: Action) -> Result<(), Error> {
+        if self.may(action) {
             Ok(())
         } else {
             tracing::warn!(user = self.id, role = %self.role, "refused: role not allowed");
@@ -179,11 +184,12 @@ async fn login(
     .await?;
     tracing::info!(user = user.id, "signed in");
     // Sales have no event pages: the staff start page becomes their own leads.
-    let next = if next == "/admin" && Role::parse(&user.role) == Ok(Role::Sales) {
-        "/sales/leads".to_owned()
-    } else {
-        next
-    };
+    let next =
+        if next == "/admin" && Role::parse(&user.role).is_ok_and(|r| !r.may(Action::SeeEvents)) {
+            "/sales/leads".to_owned()
+        } else {
+            next
+        };
     let cookie = Cookie::build((SESSION_COOKIE, token))
         .path("/")
         .http_only(true)

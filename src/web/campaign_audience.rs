@@ -11,11 +11,12 @@ use axum_extra::extract::Form;
 use jiff::{Timestamp, civil::Date};
 use serde::Deserialize;
 
-use super::{AppState, auth::CurrentUser, campaigns::CAMPAIGNS, csrf::CsrfToken};
+use super::{AppState, auth::CurrentUser, csrf::CsrfToken};
 use crate::{
     domain::{
         attendee::{DecisionRole, PurchaseStage},
         segment::{AudienceScope, Segment},
+        user::Action,
     },
     error::{Error, WebResult},
     store::{CampaignRecord, CampaignSettings, Store},
@@ -236,7 +237,7 @@ async fn save(
     Form(form): Form<AudienceForm>,
 ) -> WebResult<Redirect> {
     csrf.verify(&form.csrf)?;
-    user.require(CAMPAIGNS)?;
+    user.require(Action::RunCampaigns)?;
     let (_, campaign) = super::campaigns::campaign_of(&state, &slug, &c).await?;
     let scope = form.scope().map_err(Error::BadRequest)?;
     state

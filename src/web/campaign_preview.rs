@@ -13,12 +13,9 @@ use axum_extra::extract::Form;
 use jiff::Timestamp;
 use serde::Deserialize;
 
-use super::{
-    AppState, auth::CurrentUser, campaign_steps::CampaignHead, campaigns::CAMPAIGNS,
-    csrf::CsrfToken,
-};
+use super::{AppState, auth::CurrentUser, campaign_steps::CampaignHead, csrf::CsrfToken};
 use crate::{
-    domain::{campaign::Tier, edm_link::TEST_SEND, email::Email},
+    domain::{campaign::Tier, edm_link::TEST_SEND, email::Email, user::Action},
     edm::{CampaignMailer, Preview, RecipientData},
     error::{Error, WebResult},
     store::{AttendeeRecord, CampaignRecord, EventRecord},
@@ -148,7 +145,7 @@ async fn preview(
     Path((slug, c)): Path<(String, String)>,
     Query(q): Query<PreviewQuery>,
 ) -> WebResult<Html<String>> {
-    user.require(CAMPAIGNS)?;
+    user.require(Action::RunCampaigns)?;
     let (event, campaign) = super::campaigns::campaign_of(&state, &slug, &c).await?;
     let head = CampaignHead::new(&event, &campaign, "preview", &q.done);
     let campaign_slug = campaign.slug.clone();
@@ -189,7 +186,7 @@ async fn preview_html(
     Path((slug, c)): Path<(String, String)>,
     Query(q): Query<WhoQuery>,
 ) -> WebResult<Response> {
-    user.require(CAMPAIGNS)?;
+    user.require(Action::RunCampaigns)?;
     let (event, campaign) = super::campaigns::campaign_of(&state, &slug, &c).await?;
     let attendee = attendee(&state, &event, &q.who).await?;
     let (_, preview) = render(&state, &event, campaign, &attendee, &attendee.email).await?;
@@ -225,7 +222,7 @@ async fn test_send(
     Form(form): Form<TestSendForm>,
 ) -> WebResult<Redirect> {
     csrf.verify(&form.csrf)?;
-    user.require(CAMPAIGNS)?;
+    user.require(Action::RunCampaigns)?;
     let (event, campaign) = super::campaigns::campaign_of(&state, &slug, &c).await?;
     let to = Email::parse(&form.address)
         .map_err(|e| Error::BadRequest(format!("The test address {e}.")))?;

@@ -18,7 +18,7 @@ use super::{
     AppState,
     auth::CurrentUser,
     campaign_audience::{ReachView, reach_view},
-    campaigns::{CAMPAIGNS, campaign_of},
+    campaigns::campaign_of,
     charts::{BarChart, BarInput, PLAIN},
     csrf::CsrfToken,
     format,
@@ -28,6 +28,7 @@ use crate::{
         audience::{AudienceSummary, Exclusion, exclusions_from_stored},
         campaign::{CampaignAction, CampaignState, Content, Tier},
         campaign_report::{Rates, SendCounts},
+        user::Action,
     },
     edm,
     error::{Error, WebResult},
@@ -326,7 +327,7 @@ pub(super) async fn audience_page(
     Path((slug, c)): Path<(String, String)>,
     Query(q): Query<DoneQuery>,
 ) -> WebResult<Html<String>> {
-    user.require(CAMPAIGNS)?;
+    user.require(Action::RunCampaigns)?;
     let (event, campaign) = campaign_of(&state, &slug, &c).await?;
     let names = topic_names(&state).await?;
     let figures = audience_figures(&state, &campaign, &names).await?;
@@ -415,7 +416,7 @@ pub(super) async fn content_page(
     Path((slug, c)): Path<(String, String)>,
     Query(q): Query<DoneQuery>,
 ) -> WebResult<Html<String>> {
-    user.require(CAMPAIGNS)?;
+    user.require(Action::RunCampaigns)?;
     let (event, campaign) = campaign_of(&state, &slug, &c).await?;
     let names = topic_names(&state).await?;
     let blocks = blocks(&state, &campaign, &names).await?;
@@ -500,7 +501,7 @@ async fn send_page(
     Path((slug, c)): Path<(String, String)>,
     Query(q): Query<DoneQuery>,
 ) -> WebResult<Html<String>> {
-    user.require(CAMPAIGNS)?;
+    user.require(Action::RunCampaigns)?;
     let (event, campaign) = campaign_of(&state, &slug, &c).await?;
     let names = topic_names(&state).await?;
     let figures = audience_figures(&state, &campaign, &names).await?;
@@ -649,7 +650,7 @@ async fn report_page(
     csrf: CsrfToken,
     Path((slug, c)): Path<(String, String)>,
 ) -> WebResult<Html<String>> {
-    user.require(CAMPAIGNS)?;
+    user.require(Action::RunCampaigns)?;
     let (event, campaign) = campaign_of(&state, &slug, &c).await?;
     let names = topic_names(&state).await?;
     let lines = state

@@ -30,7 +30,7 @@ use crate::{
     domain::{
         campaign::{CampaignAction, Content, ContentKey, Tier, check_frequency_hours, check_name},
         slug::Slug,
-        user::Role,
+        user::Action,
     },
     edm::{self, FileError, StartError},
     error::{Error, WebResult},
@@ -39,9 +39,6 @@ use crate::{
         list_order::{ListOrder, SortColumn},
     },
 };
-
-/// Who runs campaigns.
-pub(super) const CAMPAIGNS: &[Role] = &[Role::Admin, Role::Marketer];
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -161,7 +158,7 @@ async fn list(
     Path(slug): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> WebResult<Html<String>> {
-    user.require(CAMPAIGNS)?;
+    user.require(Action::RunCampaigns)?;
     let event = super::event_or_404(&state, &slug).await?;
     let tz = event
         .info
@@ -224,7 +221,7 @@ async fn create(
     Form(form): Form<CreateForm>,
 ) -> WebResult<Redirect> {
     csrf.verify(&form.csrf)?;
-    user.require(CAMPAIGNS)?;
+    user.require(Action::RunCampaigns)?;
     let event = super::event_or_404(&state, &slug).await?;
     let short =
         Slug::parse(&form.short_name).map_err(|e| Error::BadRequest(format!("Short name {e}.")))?;
@@ -343,7 +340,7 @@ async fn page(
     Path((slug, c)): Path<(String, String)>,
     Query(q): Query<DoneQuery>,
 ) -> WebResult<Html<String>> {
-    user.require(CAMPAIGNS)?;
+    user.require(Action::RunCampaigns)?;
     let (event, campaign) = campaign_of(&state, &slug, &c).await?;
     let store = &state.ctx.store;
     let names = campaign_steps::topic_names(&state).await?;
@@ -407,7 +404,7 @@ async fn settings(
     Form(form): Form<SettingsForm>,
 ) -> WebResult<Redirect> {
     csrf.verify(&form.csrf)?;
-    user.require(CAMPAIGNS)?;
+    user.require(Action::RunCampaigns)?;
     let (_, campaign) = campaign_of(&state, &slug, &c).await?;
     check_name(&form.name).map_err(|e| Error::BadRequest(format!("Campaign {e}.")))?;
     let frequency_hours: i64 =
@@ -483,7 +480,7 @@ async fn put_content(
     Form(form): Form<ContentForm>,
 ) -> WebResult<Redirect> {
     csrf.verify(&form.csrf)?;
-    user.require(CAMPAIGNS)?;
+    user.require(Action::RunCampaigns)?;
     let (event, campaign) = campaign_of(&state, &slug, &c).await?;
     let key = content_key(&state, &event, &form.topic, &form.tier).await?;
     let content = Content {
@@ -514,7 +511,7 @@ async fn delete_content(
     Form(form): Form<ContentForm>,
 ) -> WebResult<Redirect> {
     csrf.verify(&form.csrf)?;
-    user.require(CAMPAIGNS)?;
+    user.require(Action::RunCampaigns)?;
     let (event, campaign) = campaign_of(&state, &slug, &c).await?;
     let key = content_key(&state, &event, &form.topic, &form.tier).await?;
     state
@@ -531,7 +528,7 @@ async fn export(
     user: CurrentUser,
     Path((slug, c)): Path<(String, String)>,
 ) -> WebResult<Response> {
-    user.require(CAMPAIGNS)?;
+    user.require(Action::RunCampaigns)?;
     let (_, campaign) = campaign_of(&state, &slug, &c).await?;
     let text = edm::export_campaign_file(&state.ctx, &campaign).await?;
     Ok((
@@ -566,7 +563,7 @@ async fn import(
     Form(form): Form<ImportForm>,
 ) -> WebResult<Redirect> {
     csrf.verify(&form.csrf)?;
-    user.require(CAMPAIGNS)?;
+    user.require(Action::RunCampaigns)?;
     let (event, campaign) = campaign_of(&state, &slug, &c).await?;
     match edm::import_campaign_file(
         &state.ctx,
@@ -594,7 +591,7 @@ async fn act(
     Form(form): Form<super::CsrfForm>,
 ) -> WebResult<Redirect> {
     csrf.verify(&form.csrf)?;
-    user.require(CAMPAIGNS)?;
+    user.require(Action::RunCampaigns)?;
     let action = match action.as_str() {
         "start" => CampaignAction::Start,
         "pause" => CampaignAction::Pause,
@@ -619,7 +616,7 @@ async fn progress(
     user: CurrentUser,
     Path((slug, c)): Path<(String, String)>,
 ) -> WebResult<Json<serde_json::Value>> {
-    user.require(CAMPAIGNS)?;
+    user.require(Action::RunCampaigns)?;
     let (_, campaign) = campaign_of(&state, &slug, &c).await?;
     let p = state
         .ctx

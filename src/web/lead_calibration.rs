@@ -10,13 +10,14 @@ use axum::{
     routing::get,
 };
 
-use super::{AppState, auth::CurrentUser, csrf::CsrfToken, format, leads::LEADS};
+use super::{AppState, auth::CurrentUser, csrf::CsrfToken, format};
 use crate::{
     domain::{
         attendee::{DecisionRole, PurchaseStage},
         lead::Tier,
         lead_calibration::{Calibration, CalibrationRow, calibration},
         lead_tier::{role_words, stage_words},
+        user::Action,
     },
     error::{Error, WebResult},
     formats::calibration_csv::{Dimension, write_calibration_csv},
@@ -174,7 +175,7 @@ async fn event_csv(
     user: CurrentUser,
     Path(slug): Path<String>,
 ) -> WebResult<impl IntoResponse> {
-    user.require(LEADS)?;
+    user.require(Action::WorkOnLeads)?;
     let event = super::event_or_404(&state, &slug).await?;
     let (c, labels) = load(&state, Some(event.id)).await?;
     csv_response(&format!("{slug}-calibration.csv"), &c, &labels)
@@ -184,7 +185,7 @@ async fn all_events_csv(
     State(state): State<AppState>,
     user: CurrentUser,
 ) -> WebResult<impl IntoResponse> {
-    user.require(LEADS)?;
+    user.require(Action::WorkOnLeads)?;
     let (c, labels) = load(&state, None).await?;
     csv_response("calibration.csv", &c, &labels)
 }
@@ -203,7 +204,7 @@ async fn all_events_page(
     user: CurrentUser,
     csrf: CsrfToken,
 ) -> WebResult<Html<String>> {
-    user.require(LEADS)?;
+    user.require(Action::WorkOnLeads)?;
     let events = state.ctx.store.events().list_events().await?.len();
     let (c, labels) = load(&state, None).await?;
     let page = AllEventsPage {

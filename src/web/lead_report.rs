@@ -17,7 +17,6 @@ use super::{
     charts::{BarChart, BarInput, PLAIN, tier_color},
     csrf::CsrfToken,
     format,
-    leads::LEADS,
 };
 use crate::{
     domain::{
@@ -25,6 +24,7 @@ use crate::{
         lead::Tier,
         lead_insight::Insight,
         lead_report::{LeadReport, lead_report},
+        user::Action,
     },
     error::{Error, WebResult},
     store::EventRecord,
@@ -99,7 +99,7 @@ async fn report_page(
     csrf: CsrfToken,
     Path(slug): Path<String>,
 ) -> WebResult<Html<String>> {
-    user.require(LEADS)?;
+    user.require(Action::WorkOnLeads)?;
     let event = super::event_or_404(&state, &slug).await?;
     let report = event_report(&state, &event).await?;
     let names = state.ctx.store.events().event_topics(event.id).await?;
@@ -240,7 +240,7 @@ async fn report_json(
     user: CurrentUser,
     Path(slug): Path<String>,
 ) -> WebResult<Json<LeadReport>> {
-    user.require(LEADS)?;
+    user.require(Action::WorkOnLeads)?;
     let event = super::event_or_404(&state, &slug).await?;
     Ok(Json(event_report(&state, &event).await?))
 }
@@ -295,7 +295,7 @@ async fn insight_page(
     csrf: CsrfToken,
     Path(slug): Path<String>,
 ) -> WebResult<Html<String>> {
-    user.require(LEADS)?;
+    user.require(Action::WorkOnLeads)?;
     let event = super::event_or_404(&state, &slug).await?;
     let tz = event
         .info

@@ -24,7 +24,7 @@ use crate::{
         attendee::PurchaseStage,
         lead::{Outcome, Tier},
         lead_report::is_overdue,
-        user::Role,
+        user::Action,
     },
     error::{Error, WebResult},
     store::{
@@ -33,8 +33,6 @@ use crate::{
     },
 };
 
-/// Who reads every lead of an event.
-pub(super) const LEADS: &[Role] = &[Role::Admin, Role::Marketer];
 pub(super) const PAGE_SIZE: i64 = 50;
 
 pub fn router() -> Router<AppState> {
@@ -297,7 +295,7 @@ async fn list(
     Path(slug): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> WebResult<Html<String>> {
-    user.require(LEADS)?;
+    user.require(Action::WorkOnLeads)?;
     let event = super::event_or_404(&state, &slug).await?;
     let store = &state.ctx.store;
     let filter = q.filter()?;
@@ -449,7 +447,7 @@ async fn package(
     csrf: CsrfToken,
     Path((slug, attendee_id)): Path<(String, i64)>,
 ) -> WebResult<Html<String>> {
-    user.require(LEADS)?;
+    user.require(Action::WorkOnLeads)?;
     let event = super::event_or_404(&state, &slug).await?;
     let lead = state
         .ctx
