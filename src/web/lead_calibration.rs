@@ -32,6 +32,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Names each row's key in words.
+#[derive(Default)]
 pub struct Labels {
     topics: Vec<TopicName>,
 }

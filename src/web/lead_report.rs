@@ -17,13 +17,16 @@ use super::{
     charts::{BarChart, BarInput, PLAIN, tier_color},
     csrf::CsrfToken,
     format,
+    lead_calibration::Labels,
 };
 use crate::{
     domain::{
-        feedback_deadline::responsiveness,
+        feedback_deadline::{DeadlineFact, responsiveness},
         lead::Tier,
+        lead_calibration::Calibration,
         lead_insight::Insight,
         lead_report::{LeadReport, lead_report},
+        programme::Topic,
         user::Action,
     },
     error::{Error, WebResult},
@@ -101,8 +104,56 @@ async fn report_page(
 ) -> WebResult<Html<String>> {
     user.require(Action::WorkOnLeads)?;
     let event = super::event_or_404(&state, &slug).await?;
-    let report = event_report(&state, &event).await?;
-    let names = state.ctx.store.events().event_topics(event.id).await?;
+    let read = read_report(&state, &event).await?;
+    let page = report_view(user, csrf.0, slug, event.info.name, read)?;
+    Ok(Html(page.render()?))
+}
+
+/// What the report page is made from, read for one event.
+struct ReportRead {
+    report: LeadReport,
+    topics: Vec<Topic>,
+    calibration: Calibration,
+    labels: Labels,
+    deadlines: Vec<DeadlineFact>,
+    /// (owner, leads reassigned away from them).
+    reassigned: Vec<(String, u64)>,
+    now: Timestamp,
+}
+
+async fn read_report(state: &AppState, event: &EventRecord) -> WebResult<ReportRead> {
+    let report = event_report(state, event).await?;
+    let topics = state.ctx.store.events().event_topics(event.id).await?;
+    let (calibration, labels) = super::lead_calibration::load(state, Some(event.id)).await?;
+    let (deadlines, reassigned) = state.ctx.store.leads().deadline_facts(event.id).await?;
+    Ok(ReportRead {
+        report,
+        topics,
+        calibration,
+        labels,
+        deadlines,
+        reassigned,
+        now: Timestamp::now(),
+    })
+}
+
+/// The report page: tables, charts and words from the numbers read.
+fn report_view(
+    user: CurrentUser,
+    csrf: String,
+    slug: String,
+    event_name: String,
+    read: ReportRead,
+) -> WebResult<ReportPage> {
+    let ReportRead {
+        report,
+        topics: names,
+        calibration,
+        labels,
+        deadlines,
+        reassigned,
+        now,
+    } = read;
     let topic_name = |slug: &str| {
         if slug.is_empty() {
             return "(no topic)".to_owned();
@@ -192,9 +243,7 @@ async fn report_page(
                 .unwrap_or_default(),
         })
         .collect();
-    let (calibration, labels) = super::lead_calibration::load(&state, Some(event.id)).await?;
-    let (facts, away) = state.ctx.store.leads().deadline_facts(event.id).await?;
-    let owners = responsiveness(&facts, &away, Timestamp::now())
+    let owners = responsiveness(&deadlines, &reassigned, now)
         .into_iter()
         .map(|(owner, r)| OwnerLine {
             share: r
@@ -208,7 +257,7 @@ async fn report_page(
             open: r.open,
         })
         .collect();
-    let page = ReportPage {
+    Ok(ReportPage {
         owners,
         calibration: super::lead_calibration::view(&calibration, &labels),
         acceptance: report
@@ -227,11 +276,10 @@ async fn report_page(
         funnel_chart,
         report,
         user,
-        csrf: csrf.0,
+        csrf,
         slug,
-        event_name: event.info.name,
-    };
-    Ok(Html(page.render()?))
+        event_name,
+    })
 }
 
 /// The same numbers for scripts and spreadsheets.
@@ -416,3 +464,7 @@ fn fill_insight(page: &mut InsightPage, insight: &Insight) {
         })
         .collect();
 }
+
+#[cfg(test)]
+#[path = "lead_report_tests.rs"]
+mod tests;
