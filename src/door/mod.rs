@@ -1,6 +1,7 @@
 //! Door scanning: pairing kiosks, authenticating them, and turning reported scans into
 //! stored decisions. Every scan is kept, refused ones included.
 
+mod attempt;
 mod batch;
 mod devices;
 mod greeting;

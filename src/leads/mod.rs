@@ -3,6 +3,7 @@
 //! (`domain::leads::build`); this module loads, routes, stores and reports.
 
 pub mod alerts;
+mod build_steps;
 pub mod export;
 pub mod feedback;
 pub mod files;
@@ -24,13 +25,13 @@ pub use files::FileChoice;
 use crate::{
     context::Context,
     domain::{
-        leads::account_routing::AccountOwners,
-        leads::build::{self, KeptRoute, Scorer, TierMoves},
-        leads::follow_up::{self, PriorOutcome},
-        leads::package::{LeadPackage, Tier},
+        leads::build::{EventInput, Scorer, TierMoves},
+        leads::insight::Insight,
+        leads::package::LeadPackage,
     },
-    store::{EventRecord, StoreError, StoredLead, ts},
+    store::{EventRecord, FeedbackRecord, LeadSummary, LeadWrite, Store, StoreError, StoredLead},
 };
+use build_steps::{Carried, ReadPlan, Scoring};
 
 /// What to build and how.
 #[derive(Debug, Clone, Default)]
@@ -249,207 +250,202 @@ async fn run(
 ) -> anyhow::Result<BuildReport> {
     let store = &ctx.store;
     let total = store.leads().lead_attendee_count(event.id).await? as usize;
-    progress(Progress {
-        phase: Phase::Reading,
-        done: 0,
-        total,
-    });
-    let record = build_id.map(|build_id| inputs::BuildRecord {
+    let at = |phase, done| progress(Progress { phase, done, total });
+    at(Phase::Reading, 0);
+    let plan = build_steps::read_plan(
         build_id,
-        total: total as i64,
-    });
-    let reading = move |done: usize| {
-        progress(Progress {
-            phase: Phase::Reading,
-            done,
-            total,
-        })
-    };
-    let reading: &(dyn Fn(usize) + Send + Sync) = &reading;
-    let now = Timestamp::now();
-    // On PostgreSQL the replacing transaction opens (and deletes the old leads) while the
-    // inputs are read: readers keep seeing the old leads until it commits. SQLite has one
-    // writer at a time, so there it opens only once there is something to write, leaving
-    // the door's scan writes free meanwhile.
-    let early = build_id.filter(|_| !store.writers_queue());
-    let started = std::time::Instant::now();
-    let by_account = files.routing.as_ref().is_some_and(|r| r.by_account);
-    let (input, owners, feedback, companies, summaries, early_write) = tokio::try_join!(
-        inputs::load(store, event.id, record, reading),
-        async { Ok(store.leads().lead_owners(event.id).await?) },
-        async { Ok(store.leads().latest_lead_feedback(event.id).await?) },
-        async {
-            match by_account {
-                true => Ok(store.data_pool().event_companies(event.id).await?),
-                false => Ok(Vec::new()),
-            }
-        },
-        async { Ok(store.leads().event_lead_summaries(event.id).await?) },
-        async {
-            match early {
-                Some(id) => Ok(Some(
-                    store.leads().begin_lead_write(id, event.id, now).await?,
-                )),
-                None => Ok::<_, anyhow::Error>(None),
-            }
-        },
-    )?;
-    let read_s = started.elapsed().as_secs_f64();
-    let scorer = Scorer::new(&input, &files.rules, &files.content);
-    let tz = event.info.tz().map_err(|e| anyhow::anyhow!(e))?;
-    let kept: HashMap<i64, KeptRoute> = {
-        let names: HashMap<i64, &String> = owner_ids.iter().map(|(n, id)| (*id, n)).collect();
-        owners
-            .into_iter()
-            .filter_map(|(attendee, owner, due)| {
-                names.get(&owner).map(|n| {
-                    (
-                        attendee,
-                        KeptRoute {
-                            owner: (*n).clone(),
-                            due_at: ts(due),
-                        },
-                    )
-                })
-            })
-            .collect()
-    };
-    let company_of: HashMap<i64, i64> = companies.into_iter().collect();
-    let mut accounts = AccountOwners::from_kept(
-        kept.iter().map(|(a, k)| (*a, k.owner.as_str())),
-        &company_of,
+        total,
+        store.writers_queue(),
+        files.routing.as_ref(),
     );
-    let prior: HashMap<i64, PriorOutcome> = feedback
-        .into_iter()
-        .map(|f| {
-            let p = PriorOutcome {
-                label: files.playbook.label(&f.outcome),
-                outcome: f.outcome,
-                at: ts(f.at),
-                next: f.next,
-            };
-            (f.attendee_id, p)
-        })
-        .collect();
-    let day = |t: Timestamp| t.to_zoned(tz.clone()).strftime("%Y-%m-%d").to_string();
-    let before: HashMap<i64, Tier> = summaries
-        .into_iter()
-        .filter_map(|l| Tier::parse(&l.tier).ok().map(|t| (l.attendee_id, t)))
-        .collect();
+    let now = Timestamp::now();
+    let started = std::time::Instant::now();
+    let read = read_inputs(store, event.id, &plan, now, &|done| {
+        at(Phase::Reading, done)
+    })
+    .await?;
+    let read_s = started.elapsed().as_secs_f64();
+    let tz = event.info.tz().map_err(|e| anyhow::anyhow!(e))?;
+    let carried = Carried::new(
+        read.routes,
+        owner_ids,
+        read.companies,
+        read.feedback,
+        read.summaries,
+        &files.playbook,
+    );
+    let scorer = Scorer::new(&read.input, &files.rules, &files.content);
+    let routing = files.routing.as_ref();
+    let mut scoring = Scoring::new(&scorer, routing, &carried, owner_ids, now, &tz);
     let mut report = BuildReport {
         build_id,
         dry_run: opts.dry_run,
         sources: files.sources.clone(),
         ..BuildReport::default()
     };
-    // Chunk k+1 is scored while chunk k is written: the writer is its own task, so the
-    // database (SQLite's worker thread or the PostgreSQL server) works on the other core
-    // while this one scores, instead of taking turns.
-    let (to_writer, mut chunks) = tokio::sync::mpsc::channel::<Vec<StoredLead>>(2);
-    let writer = match (early_write, build_id) {
+    let writer = match (read.early_write, build_id) {
         (Some(w), _) => Some(w),
         (None, Some(id)) => Some(store.leads().begin_lead_write(id, event.id, now).await?),
         (None, None) => None,
     };
-    let writer = writer.map(|mut w| {
-        tokio::spawn(async move {
-            while let Some(rows) = chunks.recv().await {
-                w.write(rows).await?;
-            }
-            Ok::<_, StoreError>(w)
-        })
-    });
+    let writer = writer.map(ChunkWriter::spawn);
     // Kept only for the webhook: packages of routed tiers that are new or changed tier.
     let webhook = build_id.is_some() && ctx.settings.leads.webhook_url.is_some();
     let mut changed: Vec<LeadPackage> = Vec::new();
-    let mut score_chunk = |start: usize| -> anyhow::Result<(Vec<LeadPackage>, Vec<StoredLead>)> {
-        let end = (start + WRITE_CHUNK).min(scorer.len());
-        let mut chunk: Vec<LeadPackage> = (start..end).map(|i| scorer.package(i)).collect();
-        if let Some(routing) = &files.routing {
-            build::route(&mut chunk, routing, &kept, now, &tz);
-            if routing.by_account {
-                accounts.apply(&mut chunk, &company_of, |id| kept.contains_key(&id));
-            }
-        }
-        follow_up::apply(&mut chunk, &prior, &day);
-        let rows = chunk
-            .iter_mut()
-            .map(|l| stored(l, owner_ids))
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        Ok((chunk, rows))
-    };
     let mut start = 0;
     while start < scorer.len() {
-        let (chunk, rows) = score_chunk(start)?;
+        let (chunk, rows) = scoring.chunk(start, WRITE_CHUNK)?;
         start += chunk.len();
-        // A closed channel means the writer stopped on an error, which joining it reports.
-        if writer.is_some() && to_writer.send(rows).await.is_err() {
+        if let Some(w) = &writer
+            && !w.send(rows).await
+        {
             break;
         }
-        let moves = build::tier_moves(&before, &chunk);
-        for (k, v) in moves.counts {
-            *report.moves.counts.entry(k).or_default() += v;
-        }
-        report.moves.moved.extend(moves.moved);
-        for lead in chunk {
-            *report
-                .tiers
-                .entry(lead.tier.as_str().to_owned())
-                .or_default() += 1;
-            report.routed += usize::from(lead.routing.is_some());
-            report.leads += 1;
-            let routed_tier = files.routing.as_ref().is_some_and(|r| r.routes(lead.tier));
-            if webhook && routed_tier && before.get(&lead.attendee_id) != Some(&lead.tier) {
-                changed.push(lead);
-            }
-        }
-        progress(Progress {
-            phase: Phase::Scoring,
-            done: report.leads,
-            total,
-        });
+        changed.extend(report.count(chunk, &carried.before, routing, webhook));
+        at(Phase::Scoring, report.leads);
     }
-    report.moved = report.moves.moved.len();
-    drop(to_writer);
     if let Some(w) = writer {
-        let w = w.await.context("the lead writer stopped")??;
-        progress(Progress {
-            phase: Phase::Writing,
-            done: report.leads,
-            total,
-        });
-        let summary = serde_json::to_string(&report).context("summarising the build")?;
-        let insight =
-            serde_json::to_string(scorer.insight()).context("writing the cross-topic insight")?;
-        let scored_s = started.elapsed().as_secs_f64();
-        w.finish(&summary, Some(&insight))
-            .await
-            .map_err(|e| match e {
-                StoreError::Conflict(m) => anyhow::anyhow!("{m}"),
-                e => anyhow::Error::new(e),
-            })?;
-        tracing::info!(
-            event = event.id,
-            leads = report.leads,
-            read_s,
-            scored_and_written_s = scored_s - read_s,
-            committed_s = started.elapsed().as_secs_f64() - scored_s,
-            "lead build stored"
-        );
-        if let Some(url) = &ctx.settings.leads.webhook_url {
-            let sent =
-                webhook::post_all(&ctx.settings.leads, url, event.info.slug.as_str(), &changed)
-                    .await;
-            report.webhook_posted = sent.posted;
-            report.webhook_failed = sent.failed;
-        }
+        let w = w.join().await?;
+        at(Phase::Writing, report.leads);
+        let timing = Timing { started, read_s };
+        store_build(
+            ctx,
+            event,
+            w,
+            &mut report,
+            scorer.insight(),
+            &changed,
+            timing,
+        )
+        .await?;
     }
-    progress(Progress {
-        phase: Phase::Done,
-        done: report.leads,
-        total,
-    });
+    at(Phase::Done, report.leads);
     Ok(report)
+}
+
+/// The writer task: each chunk goes to the replacing transaction while the next is scored,
+/// so the database (SQLite's worker thread or the PostgreSQL server) works on the other core
+/// instead of taking turns with the scoring.
+struct ChunkWriter {
+    to_writer: tokio::sync::mpsc::Sender<Vec<StoredLead>>,
+    task: tokio::task::JoinHandle<Result<LeadWrite, StoreError>>,
+}
+
+impl ChunkWriter {
+    fn spawn(mut w: LeadWrite) -> ChunkWriter {
+        let (to_writer, mut chunks) = tokio::sync::mpsc::channel::<Vec<StoredLead>>(2);
+        let task = tokio::spawn(async move {
+            while let Some(rows) = chunks.recv().await {
+                w.write(rows).await?;
+            }
+            Ok(w)
+        });
+        ChunkWriter { to_writer, task }
+    }
+
+    /// Hands a chunk over; `false` when the writer stopped on an error, which `join` reports.
+    async fn send(&self, rows: Vec<StoredLead>) -> bool {
+        self.to_writer.send(rows).await.is_ok()
+    }
+
+    /// Waits for every chunk handed over to be written.
+    async fn join(self) -> anyhow::Result<LeadWrite> {
+        drop(self.to_writer);
+        Ok(self.task.await.context("the lead writer stopped")??)
+    }
+}
+
+/// When a build started and how long its reading took, for the log.
+struct Timing {
+    started: std::time::Instant,
+    read_s: f64,
+}
+
+/// Stores the build's summary and insight and commits it, then posts the `changed` leads to
+/// the webhook, if one is set.
+async fn store_build(
+    ctx: &Context,
+    event: &EventRecord,
+    w: LeadWrite,
+    report: &mut BuildReport,
+    insight: &Insight,
+    changed: &[LeadPackage],
+    Timing { started, read_s }: Timing,
+) -> anyhow::Result<()> {
+    let summary = serde_json::to_string(&report).context("summarising the build")?;
+    let insight = serde_json::to_string(insight).context("writing the cross-topic insight")?;
+    let scored_s = started.elapsed().as_secs_f64();
+    w.finish(&summary, Some(&insight))
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(m) => anyhow::anyhow!("{m}"),
+            e => anyhow::Error::new(e),
+        })?;
+    tracing::info!(
+        event = event.id,
+        leads = report.leads,
+        read_s,
+        scored_and_written_s = scored_s - read_s,
+        committed_s = started.elapsed().as_secs_f64() - scored_s,
+        "lead build stored"
+    );
+    if let Some(url) = &ctx.settings.leads.webhook_url {
+        let sent =
+            webhook::post_all(&ctx.settings.leads, url, event.info.slug.as_str(), changed).await;
+        report.webhook_posted = sent.posted;
+        report.webhook_failed = sent.failed;
+    }
+    Ok(())
+}
+
+/// What a build reads, all at once.
+struct Read {
+    input: EventInput,
+    /// (attendee, owner id, due at) of the stored routed leads.
+    routes: Vec<(i64, i64, i64)>,
+    feedback: Vec<FeedbackRecord>,
+    companies: Vec<(i64, i64)>,
+    summaries: Vec<LeadSummary>,
+    /// The replacing transaction, when the plan opens it while reading.
+    early_write: Option<LeadWrite>,
+}
+
+/// Reads what `plan` says, concurrently.
+async fn read_inputs(
+    store: &Store,
+    event_id: i64,
+    plan: &ReadPlan,
+    now: Timestamp,
+    reading: &(dyn Fn(usize) + Send + Sync),
+) -> anyhow::Result<Read> {
+    let (input, routes, feedback, companies, summaries, early_write) = tokio::try_join!(
+        inputs::load(store, event_id, plan.record, reading),
+        async { Ok(store.leads().lead_owners(event_id).await?) },
+        async { Ok(store.leads().latest_lead_feedback(event_id).await?) },
+        async {
+            match plan.companies {
+                true => Ok(store.data_pool().event_companies(event_id).await?),
+                false => Ok(Vec::new()),
+            }
+        },
+        async { Ok(store.leads().event_lead_summaries(event_id).await?) },
+        async {
+            match plan.early_write {
+                Some(id) => Ok(Some(
+                    store.leads().begin_lead_write(id, event_id, now).await?,
+                )),
+                None => Ok::<_, anyhow::Error>(None),
+            }
+        },
+    )?;
+    Ok(Read {
+        input,
+        routes,
+        feedback,
+        companies,
+        summaries,
+        early_write,
+    })
 }
 
 /// Room for the JSON of a typical stored package (3 to 4 KB at the sample event).

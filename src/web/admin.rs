@@ -20,7 +20,7 @@ use super::{
     sorting::{self, Column, SortHeader},
 };
 use crate::{
-    domain::user::Role,
+    domain::user::Action,
     qr, registration,
     store::{
         AttendeeSummary, EventRecord,
@@ -29,10 +29,6 @@ use crate::{
     web::error::{Error, WebResult},
 };
 
-/// Who may look at attendees.
-const VIEW: &[Role] = &[Role::Admin, Role::Marketer, Role::Staff];
-/// Who may replace and print badges (the help desk on site).
-const BADGES: &[Role] = &[Role::Admin, Role::Staff];
 const PAGE_SIZE: i64 = 50;
 const PRINT_PAGE_SIZE: i64 = 200;
 
@@ -102,7 +98,7 @@ async fn event_page(
     Path(slug): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> WebResult<Html<String>> {
-    user.require(VIEW)?;
+    user.require(Action::SeeEvents)?;
     let event = super::event_or_404(&state, &slug).await?;
     let page = super::format::page_number(q.page);
     let order = ListOrder::<AttendeeSort>::from_query(&q.sort, &q.dir);
@@ -158,9 +154,9 @@ async fn event_page(
         keep_order: sorting::order_pairs(order),
         prev: (page > 0).then(|| page_link(page - 1)),
         next: (page + 1 < pages).then(|| page_link(page + 1)),
-        can_print: BADGES.contains(&user.role),
-        can_see_leads: super::auth::LEADS.contains(&user.role),
-        can_export: super::attendee_export::EXPORT.contains(&user.role),
+        can_print: user.may(Action::PrintBadges),
+        can_see_leads: user.may(Action::WorkOnLeads),
+        can_export: user.may(Action::ExportAttendees),
         time_zone: event.info.time_zone.clone(),
         user,
         csrf: csrf.0,
@@ -280,7 +276,7 @@ async fn attendee_page(
     Path((slug, id)): Path<(String, i64)>,
     Query(q): Query<AttendeeQuery>,
 ) -> WebResult<Html<String>> {
-    user.require(VIEW)?;
+    user.require(Action::SeeEvents)?;
     let event = super::event_or_404(&state, &slug).await?;
     let attendee = attendee_of_event(&state, &event, id).await?;
     let tz = event
@@ -331,7 +327,7 @@ async fn attendee_page(
             room: v.room,
         })
         .collect();
-    let (person_id, company) = if super::pool::READERS.contains(&user.role) {
+    let (person_id, company) = if user.may(Action::ReadDataPool) {
         state.ctx.store.data_pool().pool_links(id).await?
     } else {
         (None, None)
@@ -342,8 +338,8 @@ async fn attendee_page(
         visits,
         minutes_total,
         consents,
-        can_reissue: BADGES.contains(&user.role) && attendee.erased_at.is_none(),
-        can_handle_data_requests: super::auth::DATA_REQUESTS.contains(&user.role),
+        can_reissue: user.may(Action::PrintBadges) && attendee.erased_at.is_none(),
+        can_handle_data_requests: user.may(Action::HandleDataRequests),
         erased_at: attendee
             .erased_at
             .map(|at| format::local_time_zoned(at, &tz)),
@@ -369,7 +365,7 @@ async fn reissue(
     Form(form): Form<super::ConfirmForm>,
 ) -> WebResult<Redirect> {
     csrf.verify(&form.csrf)?;
-    user.require(BADGES)?;
+    user.require(Action::PrintBadges)?;
     form.confirmed("re-issue this badge")?;
     let event = super::event_or_404(&state, &slug).await?;
     attendee_of_event(&state, &event, id).await?;
@@ -427,7 +423,7 @@ async fn print_sheet(
     Path(slug): Path<String>,
     Query(q): Query<PrintQuery>,
 ) -> WebResult<Html<String>> {
-    user.require(BADGES)?;
+    user.require(Action::PrintBadges)?;
     let event = super::event_or_404(&state, &slug).await?;
     let page = super::format::page_number(q.page);
     let (attendees, total) = state

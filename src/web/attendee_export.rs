@@ -12,13 +12,10 @@ use serde::Deserialize;
 
 use super::{AppState, auth::CurrentUser, format};
 use crate::{
-    domain::user::Role,
+    domain::user::Action,
     trails::safe_cell,
     web::error::{Error, WebResult},
 };
-
-/// Who may take the attendee list away as a file: the organiser's office, not the door.
-pub(super) const EXPORT: &[Role] = &[Role::Admin, Role::Marketer];
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/events/{slug}/attendees.csv", get(attendees_csv))
@@ -36,7 +33,7 @@ async fn attendees_csv(
     Path(slug): Path<String>,
     Query(q): Query<ExportQuery>,
 ) -> WebResult<impl IntoResponse> {
-    user.require(EXPORT)?;
+    user.require(Action::ExportAttendees)?;
     let event = super::event_or_404(&state, &slug).await?;
     let tz = event
         .info

@@ -14,14 +14,11 @@ use jiff::Timestamp;
 
 use super::{AppState, auth::CurrentUser, csrf::CsrfToken, upload::Upload};
 use crate::{
-    domain::user::Role,
+    domain::user::Action,
     formats,
     registration::{self, Source},
     web::error::WebResult,
 };
-
-/// Who brings in attendees: the organiser's office.
-pub(super) const IMPORT: &[Role] = &[Role::Admin, Role::Marketer];
 
 pub fn router() -> Router<AppState> {
     Router::new().route(
@@ -78,7 +75,7 @@ async fn page(
     csrf: CsrfToken,
     Path(slug): Path<String>,
 ) -> WebResult<Html<String>> {
-    user.require(IMPORT)?;
+    user.require(Action::ImportAttendees)?;
     Ok(Html(view(&state, user, csrf.0, slug).await?.render()?))
 }
 
@@ -90,7 +87,7 @@ async fn import(
     form: Multipart,
 ) -> WebResult<Response> {
     let upload = Upload::read(form, &csrf).await?;
-    user.require(IMPORT)?;
+    user.require(Action::ImportAttendees)?;
     let event = super::event_or_404(&state, &slug).await?;
     let user_id = user.id;
     let mut page = view(&state, user, csrf.0, slug.clone()).await?;

@@ -20,20 +20,11 @@ use serde::Deserialize;
 use super::{AppState, client_addr::client_ip, csrf::CsrfToken};
 use crate::{
     accounts,
-    domain::user::Role,
+    domain::user::{Action, Role},
     web::error::{Error, WebResult},
 };
 
 pub const SESSION_COOKIE: &str = "bt_session";
-
-/// Who reads every lead of an event.
-pub const LEADS: &[Role] = &[Role::Admin, Role::Marketer];
-
-/// Who runs campaigns.
-pub const CAMPAIGNS: &[Role] = &[Role::Admin, Role::Marketer];
-
-/// Only admins handle data requests: an export holds everything, an erasure is for good.
-pub const DATA_REQUESTS: &[Role] = &[Role::Admin];
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -52,9 +43,14 @@ pub struct CurrentUser {
 }
 
 impl CurrentUser {
-    /// Refuses the request unless the user has one of `roles`.
-    pub fn require(&self, roles: &[Role]) -> Result<(), Error> {
-        if roles.contains(&self.role) {
+    /// Whether the user's role may do `action`.
+    pub fn may(&self, action: Action) -> bool {
+        self.role.may(action)
+    }
+
+    /// Refuses the request unless the user's role may do `action`.
+    pub fn require(&self, action: Action) -> Result<(), Error> {
+        if self.may(action) {
             Ok(())
         } else {
             tracing::warn!(user = self.id, role = %self.role, "refused: role not allowed");
@@ -188,11 +184,12 @@ async fn login(
     .await?;
     tracing::info!(user = user.id, "signed in");
     // Sales have no event pages: the staff start page becomes their own leads.
-    let next = if next == "/admin" && Role::parse(&user.role) == Ok(Role::Sales) {
-        "/sales/leads".to_owned()
-    } else {
-        next
-    };
+    let next =
+        if next == "/admin" && Role::parse(&user.role).is_ok_and(|r| !r.may(Action::SeeEvents)) {
+            "/sales/leads".to_owned()
+        } else {
+            next
+        };
     let cookie = Cookie::build((SESSION_COOKIE, token))
         .path("/")
         .http_only(true)

@@ -9,15 +9,12 @@ use axum_extra::extract::Form;
 use jiff::{Timestamp, civil::Date};
 use serde::Deserialize;
 
-use super::{
-    AppState,
-    auth::{CAMPAIGNS, CurrentUser},
-    csrf::CsrfToken,
-};
+use super::{AppState, auth::CurrentUser, csrf::CsrfToken};
 use crate::{
     domain::{
         attendee::{DecisionRole, PurchaseStage},
         campaigns::segment::{AudienceScope, Segment},
+        user::Action,
     },
     store::{CampaignRecord, CampaignSettings, Store},
     web::error::{Error, WebResult},
@@ -231,7 +228,7 @@ pub(super) async fn save(
     Form(form): Form<AudienceForm>,
 ) -> WebResult<Redirect> {
     csrf.verify(&form.csrf)?;
-    user.require(CAMPAIGNS)?;
+    user.require(Action::RunCampaigns)?;
     let (_, campaign) = super::campaign_of(&state, &slug, &c).await?;
     let scope = form.scope().map_err(Error::BadRequest)?;
     state

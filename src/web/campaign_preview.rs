@@ -13,14 +13,9 @@ use axum_extra::extract::Form;
 use jiff::Timestamp;
 use serde::Deserialize;
 
-use super::{
-    AppState,
-    auth::{CAMPAIGNS, CurrentUser},
-    campaign_steps::CampaignHead,
-    csrf::CsrfToken,
-};
+use super::{AppState, auth::CurrentUser, campaign_steps::CampaignHead, csrf::CsrfToken};
 use crate::{
-    domain::{campaigns::campaign::Tier, campaigns::link::TEST_SEND, email::Email},
+    domain::{campaigns::campaign::Tier, campaigns::link::TEST_SEND, email::Email, user::Action},
     edm::{CampaignMailer, Preview, RecipientData},
     store::{AttendeeRecord, CampaignRecord, EventRecord},
     web::error::{Error, WebResult},
@@ -150,7 +145,7 @@ async fn preview(
     Path((slug, c)): Path<(String, String)>,
     Query(q): Query<PreviewQuery>,
 ) -> WebResult<Html<String>> {
-    user.require(CAMPAIGNS)?;
+    user.require(Action::RunCampaigns)?;
     let (event, campaign) = super::campaign_of(&state, &slug, &c).await?;
     let head = CampaignHead::new(&event, &campaign, "preview", &q.done);
     let campaign_slug = campaign.slug.clone();
@@ -191,7 +186,7 @@ async fn preview_html(
     Path((slug, c)): Path<(String, String)>,
     Query(q): Query<WhoQuery>,
 ) -> WebResult<Response> {
-    user.require(CAMPAIGNS)?;
+    user.require(Action::RunCampaigns)?;
     let (event, campaign) = super::campaign_of(&state, &slug, &c).await?;
     let attendee = attendee(&state, &event, &q.who).await?;
     let (_, preview) = render(&state, &event, campaign, &attendee, &attendee.email).await?;
@@ -227,7 +222,7 @@ async fn test_send(
     Form(form): Form<TestSendForm>,
 ) -> WebResult<Redirect> {
     csrf.verify(&form.csrf)?;
-    user.require(CAMPAIGNS)?;
+    user.require(Action::RunCampaigns)?;
     let (event, campaign) = super::campaign_of(&state, &slug, &c).await?;
     let to = Email::parse(&form.address)
         .map_err(|e| Error::BadRequest(format!("The test address {e}.")))?;

@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use super::{
     AppState,
-    auth::{CAMPAIGNS, CurrentUser},
+    auth::CurrentUser,
     campaign_audience::{ReachView, reach_view},
     campaign_of,
     charts::{BarChart, BarInput, PLAIN},
@@ -28,6 +28,7 @@ use crate::{
         campaigns::audience::{AudienceSummary, Exclusion, exclusions_from_stored},
         campaigns::campaign::{CampaignAction, CampaignState, Content, Tier},
         campaigns::report::{Rates, SendCounts},
+        user::Action,
     },
     edm,
     store::{CampaignProgress, CampaignRecord, EventRecord, ReportLine},
@@ -330,7 +331,7 @@ pub(super) async fn audience_page(
     Path((slug, c)): Path<(String, String)>,
     Query(q): Query<DoneQuery>,
 ) -> WebResult<Html<String>> {
-    user.require(CAMPAIGNS)?;
+    user.require(Action::RunCampaigns)?;
     let (event, campaign) = campaign_of(&state, &slug, &c).await?;
     let names = topic_names(&state).await?;
     let figures = audience_figures(&state, &campaign, &names).await?;
@@ -419,7 +420,7 @@ pub(super) async fn content_page(
     Path((slug, c)): Path<(String, String)>,
     Query(q): Query<DoneQuery>,
 ) -> WebResult<Html<String>> {
-    user.require(CAMPAIGNS)?;
+    user.require(Action::RunCampaigns)?;
     let (event, campaign) = campaign_of(&state, &slug, &c).await?;
     let names = topic_names(&state).await?;
     let blocks = blocks(&state, &campaign, &names).await?;
@@ -504,7 +505,7 @@ async fn send_page(
     Path((slug, c)): Path<(String, String)>,
     Query(q): Query<DoneQuery>,
 ) -> WebResult<Html<String>> {
-    user.require(CAMPAIGNS)?;
+    user.require(Action::RunCampaigns)?;
     let (event, campaign) = campaign_of(&state, &slug, &c).await?;
     let names = topic_names(&state).await?;
     let figures = audience_figures(&state, &campaign, &names).await?;
@@ -653,7 +654,7 @@ async fn report_page(
     csrf: CsrfToken,
     Path((slug, c)): Path<(String, String)>,
 ) -> WebResult<Html<String>> {
-    user.require(CAMPAIGNS)?;
+    user.require(Action::RunCampaigns)?;
     let (event, campaign) = campaign_of(&state, &slug, &c).await?;
     let names = topic_names(&state).await?;
     let lines = state

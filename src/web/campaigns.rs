@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 use super::{
     AppState,
-    auth::{CAMPAIGNS, CurrentUser},
+    auth::CurrentUser,
     campaign_audience::{ReachView, reach_view},
     campaign_of,
     campaign_steps::{
@@ -33,6 +33,7 @@ use crate::{
             CampaignAction, Content, ContentKey, Tier, check_frequency_hours, check_name,
         },
         slug::Slug,
+        user::Action,
     },
     edm::{self, FileError, StartError},
     store::{
@@ -144,7 +145,7 @@ async fn list(
     Path(slug): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> WebResult<Html<String>> {
-    user.require(CAMPAIGNS)?;
+    user.require(Action::RunCampaigns)?;
     let event = super::event_or_404(&state, &slug).await?;
     let tz = event
         .info
@@ -207,7 +208,7 @@ async fn create(
     Form(form): Form<CreateForm>,
 ) -> WebResult<Redirect> {
     csrf.verify(&form.csrf)?;
-    user.require(CAMPAIGNS)?;
+    user.require(Action::RunCampaigns)?;
     let event = super::event_or_404(&state, &slug).await?;
     let short =
         Slug::parse(&form.short_name).map_err(|e| Error::BadRequest(format!("Short name {e}.")))?;
@@ -326,7 +327,7 @@ async fn page(
     Path((slug, c)): Path<(String, String)>,
     Query(q): Query<DoneQuery>,
 ) -> WebResult<Html<String>> {
-    user.require(CAMPAIGNS)?;
+    user.require(Action::RunCampaigns)?;
     let (event, campaign) = campaign_of(&state, &slug, &c).await?;
     let store = &state.ctx.store;
     let names = campaign_steps::topic_names(&state).await?;
@@ -390,7 +391,7 @@ async fn settings(
     Form(form): Form<SettingsForm>,
 ) -> WebResult<Redirect> {
     csrf.verify(&form.csrf)?;
-    user.require(CAMPAIGNS)?;
+    user.require(Action::RunCampaigns)?;
     let (_, campaign) = campaign_of(&state, &slug, &c).await?;
     check_name(&form.name).map_err(|e| Error::BadRequest(format!("Campaign {e}.")))?;
     let frequency_hours: i64 =
@@ -466,7 +467,7 @@ async fn put_content(
     Form(form): Form<ContentForm>,
 ) -> WebResult<Redirect> {
     csrf.verify(&form.csrf)?;
-    user.require(CAMPAIGNS)?;
+    user.require(Action::RunCampaigns)?;
     let (event, campaign) = campaign_of(&state, &slug, &c).await?;
     let key = content_key(&state, &event, &form.topic, &form.tier).await?;
     let content = Content {
@@ -497,7 +498,7 @@ async fn delete_content(
     Form(form): Form<ContentForm>,
 ) -> WebResult<Redirect> {
     csrf.verify(&form.csrf)?;
-    user.require(CAMPAIGNS)?;
+    user.require(Action::RunCampaigns)?;
     let (event, campaign) = campaign_of(&state, &slug, &c).await?;
     let key = content_key(&state, &event, &form.topic, &form.tier).await?;
     state
@@ -514,7 +515,7 @@ async fn export(
     user: CurrentUser,
     Path((slug, c)): Path<(String, String)>,
 ) -> WebResult<Response> {
-    user.require(CAMPAIGNS)?;
+    user.require(Action::RunCampaigns)?;
     let (_, campaign) = campaign_of(&state, &slug, &c).await?;
     let text = edm::export_campaign_file(&state.ctx, &campaign).await?;
     Ok((
@@ -549,7 +550,7 @@ async fn import(
     Form(form): Form<ImportForm>,
 ) -> WebResult<Redirect> {
     csrf.verify(&form.csrf)?;
-    user.require(CAMPAIGNS)?;
+    user.require(Action::RunCampaigns)?;
     let (event, campaign) = campaign_of(&state, &slug, &c).await?;
     match edm::import_campaign_file(
         &state.ctx,
@@ -577,7 +578,7 @@ async fn act(
     Form(form): Form<super::CsrfForm>,
 ) -> WebResult<Redirect> {
     csrf.verify(&form.csrf)?;
-    user.require(CAMPAIGNS)?;
+    user.require(Action::RunCampaigns)?;
     let action = match action.as_str() {
         "start" => CampaignAction::Start,
         "pause" => CampaignAction::Pause,
@@ -602,7 +603,7 @@ async fn progress(
     user: CurrentUser,
     Path((slug, c)): Path<(String, String)>,
 ) -> WebResult<Json<serde_json::Value>> {
-    user.require(CAMPAIGNS)?;
+    user.require(Action::RunCampaigns)?;
     let (_, campaign) = campaign_of(&state, &slug, &c).await?;
     let p = state
         .ctx

@@ -13,14 +13,12 @@ use crate::{
     domain::{
         campaigns::campaign::CampaignState,
         dashboard::{Days, RATE_WINDOW_MINUTES, arrange},
-        user::Role,
+        user::Action,
     },
     store::EventRecord,
     web::error::WebResult,
 };
 
-/// Who may open the dashboard (sales start on their own leads instead).
-const VIEW: &[Role] = &[Role::Admin, Role::Marketer, Role::Staff];
 /// How many events get a card with figures; the list at the end has them all.
 const CARDS: usize = 4;
 
@@ -106,8 +104,8 @@ async fn page(
     user: CurrentUser,
     csrf: CsrfToken,
 ) -> WebResult<Html<String>> {
-    user.require(VIEW)?;
-    let can_see_leads = super::auth::LEADS.contains(&user.role);
+    user.require(Action::SeeEvents)?;
+    let can_see_leads = user.may(Action::WorkOnLeads);
     let now = Timestamp::now();
     let records = state.ctx.store.events().list_events().await?;
     let arranged = arrange(records.clone(), |e| days(e, now));
@@ -125,9 +123,9 @@ async fn page(
         .collect();
     Ok(Html(
         Dashboard {
-            can_see_devices: super::devices::DEVICES.contains(&user.role),
-            can_see_live: super::live::LIVE.contains(&user.role),
-            can_set_up: super::event_setup::EDIT.contains(&user.role),
+            can_see_devices: user.may(Action::ManageDevices),
+            can_see_live: user.may(Action::WatchLive),
+            can_set_up: user.may(Action::EditEventSetup),
             can_see_leads,
             user,
             csrf: csrf.0,

@@ -20,7 +20,7 @@ use super::{
     sorting::{self, Column, SortHeader},
 };
 use crate::{
-    domain::{clock::Clock, user::Role},
+    domain::{clock::Clock, user::Action},
     door, qr,
     store::{
         EventRecord,
@@ -28,9 +28,6 @@ use crate::{
     },
     web::error::{Error, WebResult},
 };
-
-/// Who may set up and revoke door devices.
-pub(super) const DEVICES: &[Role] = &[Role::Admin, Role::Staff];
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -212,7 +209,7 @@ async fn list(
     Path(slug): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> WebResult<Html<String>> {
-    user.require(DEVICES)?;
+    user.require(Action::ManageDevices)?;
     let event = super::event_or_404(&state, &slug).await?;
     let order = ListOrder::from_query(&q.sort, &q.dir);
     render(&state, user, csrf.0, event, None, order).await
@@ -236,7 +233,7 @@ async fn create(
     Form(form): Form<CreateForm>,
 ) -> WebResult<Html<String>> {
     csrf.verify(&form.csrf)?;
-    user.require(DEVICES)?;
+    user.require(Action::ManageDevices)?;
     let event = super::event_or_404(&state, &slug).await?;
     let name = form.name.trim();
     if name.is_empty() || name.chars().count() > 80 {
@@ -269,7 +266,7 @@ async fn revoke(
     Form(form): Form<super::ConfirmForm>,
 ) -> WebResult<Redirect> {
     csrf.verify(&form.csrf)?;
-    user.require(DEVICES)?;
+    user.require(Action::ManageDevices)?;
     form.confirmed("revoke this kiosk")?;
     let event = super::event_or_404(&state, &slug).await?;
     let devices = state.ctx.store.door().list_devices(event.id).await?;
@@ -303,7 +300,7 @@ async fn set_clock(
     Form(form): Form<ClockForm>,
 ) -> WebResult<Redirect> {
     csrf.verify(&form.csrf)?;
-    user.require(DEVICES)?;
+    user.require(Action::ManageDevices)?;
     let event = super::event_or_404(&state, &slug).await?;
     let clock = Clock::parse(&form.clock)
         .ok_or_else(|| Error::BadRequest("Choose a 24-hour or a 12-hour clock.".into()))?;

@@ -24,7 +24,7 @@ use super::{
 use crate::{
     domain::{
         leads::playbook::{NextOwner, Playbook},
-        user::Role,
+        user::Action,
     },
     store::{
         DueFollowUp, DueFor,
@@ -33,7 +33,6 @@ use crate::{
     web::error::{Error, WebResult},
 };
 
-const READERS: &[Role] = &[Role::Admin, Role::Marketer, Role::Sales];
 /// Most people one page lists.
 const LIMIT: i64 = 500;
 /// Longest look ahead accepted, in days.
@@ -102,7 +101,7 @@ fn line(d: DueFollowUp, book: &Playbook, user: &CurrentUser, now: Timestamp) -> 
     let tz = TimeZone::get(&d.event_time_zone).unwrap_or(TimeZone::UTC);
     let f = d.feedback;
     let owns = d.owner.as_deref() == Some(user.username.as_str());
-    let link = if owns || user.role == Role::Sales {
+    let link = if owns || !user.may(Action::SeeOthersLeads) {
         format!("/sales/leads/{}/{}", d.event_slug, f.attendee_id)
     } else {
         format!("/admin/events/{}/leads/{}", d.event_slug, f.attendee_id)
@@ -151,7 +150,7 @@ async fn page(
     csrf: CsrfToken,
     Query(q): Query<DueQuery>,
 ) -> WebResult<Html<String>> {
-    user.require(READERS)?;
+    user.require(Action::SeeDueFollowUps)?;
     if q.within > WITHIN_MAX {
         return Err(Error::BadRequest(format!(
             "Look ahead at most {WITHIN_MAX} days."
@@ -159,7 +158,7 @@ async fn page(
     }
     let now = Timestamp::now();
     let until = now + SignedDuration::from_hours(24 * i64::from(q.within));
-    let who = if user.role == Role::Sales {
+    let who = if !user.may(Action::SeeOthersLeads) {
         DueFor::Owner(user.id)
     } else {
         DueFor::Everyone

@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use super::{AppState, auth::CurrentUser, csrf::CsrfToken, upload::Upload};
 use crate::{
-    domain::user::Role,
+    domain::user::Action,
     event_setup::{
         self, Problem, Refused,
         edit::{self, EventFields},
@@ -24,11 +24,6 @@ use crate::{
     },
     web::error::{Error, WebResult},
 };
-
-/// Who creates and changes events.
-pub(super) const EDIT: &[Role] = &[Role::Admin];
-/// Who may read the programme page and download its files.
-pub(super) const READ: &[Role] = &[Role::Admin, Role::Marketer];
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -76,7 +71,7 @@ async fn new_form(
     user: CurrentUser,
     csrf: CsrfToken,
 ) -> WebResult<Html<String>> {
-    user.require(EDIT)?;
+    user.require(Action::EditEventSetup)?;
     let fields = EventFields {
         time_zone: "Europe/Berlin".into(),
         ..EventFields::default()
@@ -100,7 +95,7 @@ async fn create(
     Form(form): Form<EventForm>,
 ) -> WebResult<Response> {
     csrf.verify(&form.csrf)?;
-    user.require(EDIT)?;
+    user.require(Action::EditEventSetup)?;
     match edit::create_event(&state.ctx, &form.fields, Timestamp::now()).await {
         Ok(slug) => {
             tracing::info!(user = user.id, event = %slug, "event created");
@@ -133,7 +128,7 @@ async fn create_from_file(
     form: Multipart,
 ) -> WebResult<Response> {
     let upload = Upload::read(form, &csrf).await?;
-    user.require(EDIT)?;
+    user.require(Action::EditEventSetup)?;
     let refused = |problems: Vec<String>, user: CurrentUser, csrf: String| -> WebResult<Response> {
         let page = EventFormPage {
             user,
@@ -211,7 +206,7 @@ async fn settings_form(
     csrf: CsrfToken,
     Path(slug): Path<String>,
 ) -> WebResult<Html<String>> {
-    user.require(EDIT)?;
+    user.require(Action::EditEventSetup)?;
     let event = super::event_or_404(&state, &slug).await?;
     let info = event.info;
     let page = EventFormPage {
@@ -241,7 +236,7 @@ async fn settings(
     Form(form): Form<EventForm>,
 ) -> WebResult<Response> {
     csrf.verify(&form.csrf)?;
-    user.require(EDIT)?;
+    user.require(Action::EditEventSetup)?;
     let event = super::event_or_404(&state, &slug).await?;
     match edit::update_event(&state.ctx, &slug, &form.fields, Timestamp::now()).await {
         Ok(()) => {

@@ -13,21 +13,14 @@ use axum_extra::extract::Form;
 use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;
 
-use super::{
-    AppState,
-    auth::{CurrentUser, LEADS},
-    csrf::CsrfToken,
-    event_or_404,
-};
+use super::{AppState, auth::CurrentUser, csrf::CsrfToken, event_or_404};
 use crate::{
-    domain::{leads::watch::WatchRules, user::Role},
+    domain::{leads::watch::WatchRules, user::Action},
     leads::{alerts, watch_file},
     store::AlertRecord,
     web::error::{Error, WebResult},
 };
 
-/// Who sees alerts: sales their own, marketers and admins everyone's.
-const READERS: &[Role] = &[Role::Sales, Role::Marketer, Role::Admin];
 /// Most alerts the page lists.
 const LIMIT: i64 = 200;
 /// The longest look back offered, in hours.
@@ -87,7 +80,9 @@ fn card(a: AlertRecord, user: &CurrentUser) -> AlertCard {
     // Until the event's leads are built, the person has no package page to open.
     let link = match a.built_tier {
         None => String::new(),
-        Some(_) if user.role == Role::Sales || a.owner.as_deref() == Some(&user.username) => {
+        Some(_)
+            if !user.may(Action::SeeOthersLeads) || a.owner.as_deref() == Some(&user.username) =>
+        {
             format!("/sales/leads/{}/{}", a.event_slug, a.attendee_id)
         }
         Some(_) => format!("/admin/events/{}/leads/{}", a.event_slug, a.attendee_id),
@@ -130,7 +125,7 @@ async fn hot_page(
     csrf: CsrfToken,
     Query(q): Query<HotQuery>,
 ) -> WebResult<Html<String>> {
-    user.require(READERS)?;
+    user.require(Action::SeeHotLeads)?;
     let hours = q.hours.unwrap_or(12);
     if !(1..=HOURS_MAX).contains(&hours) {
         return Err(Error::BadRequest(format!(
@@ -138,7 +133,7 @@ async fn hot_page(
         )));
     }
     let since = (Timestamp::now() - SignedDuration::from_hours(hours)).as_millisecond();
-    let owner = (user.role == Role::Sales).then_some(user.id);
+    let owner = (!user.may(Action::SeeOthersLeads)).then_some(user.id);
     let alerts = state
         .ctx
         .store
@@ -245,7 +240,7 @@ async fn watch_page(
     Path(slug): Path<String>,
     Query(q): Query<WatchQuery>,
 ) -> WebResult<Html<String>> {
-    user.require(LEADS)?;
+    user.require(Action::WorkOnLeads)?;
     let event = event_or_404(&state, &slug).await?;
     let (text, rules) = watch_file::current(&state.ctx, &event).await?;
     render_watch(
@@ -321,7 +316,7 @@ async fn save_watch(
     Form(form): Form<WatchForm>,
 ) -> WebResult<Response> {
     csrf.verify(&form.csrf)?;
-    user.require(LEADS)?;
+    user.require(Action::WorkOnLeads)?;
     let event = event_or_404(&state, &slug).await?;
     match watch_file::save(&state.ctx, &event, &form.rules, &user.username).await? {
         Ok(rules) => {

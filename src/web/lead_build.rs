@@ -11,13 +11,9 @@ use axum_extra::extract::Form;
 use jiff::{Timestamp, tz::TimeZone};
 use serde::Serialize;
 
-use super::{
-    AppState,
-    auth::{CurrentUser, LEADS},
-    csrf::CsrfToken,
-    format,
-};
+use super::{AppState, auth::CurrentUser, csrf::CsrfToken, format};
 use crate::{
+    domain::user::Action,
     leads::{self, BuildOptions},
     store::{LeadBuildRecord, STALE_BUILD_MS},
     web::error::WebResult,
@@ -72,7 +68,7 @@ async fn start(
     Form(form): Form<super::CsrfForm>,
 ) -> WebResult<Redirect> {
     csrf.verify(&form.csrf)?;
-    user.require(LEADS)?;
+    user.require(Action::WorkOnLeads)?;
     let event = super::event_or_404(&state, &slug).await?;
     let opts = BuildOptions {
         started_by: user.username.clone(),
@@ -111,7 +107,7 @@ async fn status(
     user: CurrentUser,
     Path(slug): Path<String>,
 ) -> WebResult<Json<Option<BuildStatus>>> {
-    user.require(LEADS)?;
+    user.require(Action::WorkOnLeads)?;
     let event = super::event_or_404(&state, &slug).await?;
     let tz = event
         .info

@@ -10,18 +10,14 @@ use axum::{
     routing::get,
 };
 
-use super::{
-    AppState,
-    auth::{CurrentUser, LEADS},
-    csrf::CsrfToken,
-    format,
-};
+use super::{AppState, auth::CurrentUser, csrf::CsrfToken, format};
 use crate::{
     domain::{
         attendee::{DecisionRole, PurchaseStage},
         leads::calibration::{Calibration, CalibrationRow, calibration},
         leads::package::Tier,
         leads::tier::{role_words, stage_words},
+        user::Action,
     },
     formats::calibration_csv::{Dimension, write_calibration_csv},
     store::TopicName,
@@ -36,6 +32,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Names each row's key in words.
+#[derive(Default)]
 pub struct Labels {
     topics: Vec<TopicName>,
 }
@@ -179,7 +176,7 @@ async fn event_csv(
     user: CurrentUser,
     Path(slug): Path<String>,
 ) -> WebResult<impl IntoResponse> {
-    user.require(LEADS)?;
+    user.require(Action::WorkOnLeads)?;
     let event = super::event_or_404(&state, &slug).await?;
     let (c, labels) = load(&state, Some(event.id)).await?;
     csv_response(&format!("{slug}-calibration.csv"), &c, &labels)
@@ -189,7 +186,7 @@ async fn all_events_csv(
     State(state): State<AppState>,
     user: CurrentUser,
 ) -> WebResult<impl IntoResponse> {
-    user.require(LEADS)?;
+    user.require(Action::WorkOnLeads)?;
     let (c, labels) = load(&state, None).await?;
     csv_response("calibration.csv", &c, &labels)
 }
@@ -208,7 +205,7 @@ async fn all_events_page(
     user: CurrentUser,
     csrf: CsrfToken,
 ) -> WebResult<Html<String>> {
-    user.require(LEADS)?;
+    user.require(Action::WorkOnLeads)?;
     let events = state.ctx.store.events().list_events().await?.len();
     let (c, labels) = load(&state, None).await?;
     let page = AllEventsPage {

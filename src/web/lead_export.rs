@@ -14,16 +14,13 @@ use serde::Deserialize;
 
 use super::{AppState, auth::CurrentUser, csrf::CsrfToken};
 use crate::{
-    domain::user::Role,
+    domain::user::Action,
     leads::{
         export::{ExportFormat, export},
         reassign::{ReassignError, reassign},
     },
     web::error::{Error, WebResult},
 };
-
-/// Who takes leads away as a file and moves them between owners: marketing, not sales.
-pub(super) const LEAD_OFFICE: &[Role] = &[Role::Admin, Role::Marketer];
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -38,7 +35,7 @@ async fn file(
     slug: &str,
     format: ExportFormat,
 ) -> WebResult<Response> {
-    user.require(LEAD_OFFICE)?;
+    user.require(Action::ExportLeads)?;
     let event = super::event_or_404(state, slug).await?;
     let mut body = Vec::new();
     let n = export(&state.ctx.store, &event, format, &mut body).await?;
@@ -99,7 +96,7 @@ async fn bulk_reassign(
     Form(form): Form<ReassignForm>,
 ) -> WebResult<Redirect> {
     csrf.verify(&form.csrf)?;
-    user.require(LEAD_OFFICE)?;
+    user.require(Action::ExportLeads)?;
     let event = super::event_or_404(&state, &slug).await?;
     let owner: i64 = form
         .owner

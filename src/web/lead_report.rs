@@ -13,17 +13,21 @@ use jiff::Timestamp;
 
 use super::{
     AppState,
-    auth::{CurrentUser, LEADS},
+    auth::CurrentUser,
     charts::{BarChart, BarInput, PLAIN, tier_color},
     csrf::CsrfToken,
     format,
+    lead_calibration::Labels,
 };
 use crate::{
     domain::{
-        leads::feedback_deadline::responsiveness,
+        leads::calibration::Calibration,
+        leads::feedback_deadline::{DeadlineFact, responsiveness},
         leads::insight::Insight,
         leads::package::Tier,
         leads::report::{LeadReport, lead_report},
+        programme::Topic,
+        user::Action,
     },
     store::EventRecord,
     web::error::{Error, WebResult},
@@ -98,10 +102,58 @@ async fn report_page(
     csrf: CsrfToken,
     Path(slug): Path<String>,
 ) -> WebResult<Html<String>> {
-    user.require(LEADS)?;
+    user.require(Action::WorkOnLeads)?;
     let event = super::event_or_404(&state, &slug).await?;
-    let report = event_report(&state, &event).await?;
-    let names = state.ctx.store.events().event_topics(event.id).await?;
+    let read = read_report(&state, &event).await?;
+    let page = report_view(user, csrf.0, slug, event.info.name, read)?;
+    Ok(Html(page.render()?))
+}
+
+/// What the report page is made from, read for one event.
+struct ReportRead {
+    report: LeadReport,
+    topics: Vec<Topic>,
+    calibration: Calibration,
+    labels: Labels,
+    deadlines: Vec<DeadlineFact>,
+    /// (owner, leads reassigned away from them).
+    reassigned: Vec<(String, u64)>,
+    now: Timestamp,
+}
+
+async fn read_report(state: &AppState, event: &EventRecord) -> WebResult<ReportRead> {
+    let report = event_report(state, event).await?;
+    let topics = state.ctx.store.events().event_topics(event.id).await?;
+    let (calibration, labels) = super::lead_calibration::load(state, Some(event.id)).await?;
+    let (deadlines, reassigned) = state.ctx.store.leads().deadline_facts(event.id).await?;
+    Ok(ReportRead {
+        report,
+        topics,
+        calibration,
+        labels,
+        deadlines,
+        reassigned,
+        now: Timestamp::now(),
+    })
+}
+
+/// The report page: tables, charts and words from the numbers read.
+fn report_view(
+    user: CurrentUser,
+    csrf: String,
+    slug: String,
+    event_name: String,
+    read: ReportRead,
+) -> WebResult<ReportPage> {
+    let ReportRead {
+        report,
+        topics: names,
+        calibration,
+        labels,
+        deadlines,
+        reassigned,
+        now,
+    } = read;
     let topic_name = |slug: &str| {
         if slug.is_empty() {
             return "(no topic)".to_owned();
@@ -191,9 +243,7 @@ async fn report_page(
                 .unwrap_or_default(),
         })
         .collect();
-    let (calibration, labels) = super::lead_calibration::load(&state, Some(event.id)).await?;
-    let (facts, away) = state.ctx.store.leads().deadline_facts(event.id).await?;
-    let owners = responsiveness(&facts, &away, Timestamp::now())
+    let owners = responsiveness(&deadlines, &reassigned, now)
         .into_iter()
         .map(|(owner, r)| OwnerLine {
             share: r
@@ -207,7 +257,7 @@ async fn report_page(
             open: r.open,
         })
         .collect();
-    let page = ReportPage {
+    Ok(ReportPage {
         owners,
         calibration: super::lead_calibration::view(&calibration, &labels),
         acceptance: report
@@ -226,11 +276,10 @@ async fn report_page(
         funnel_chart,
         report,
         user,
-        csrf: csrf.0,
+        csrf,
         slug,
-        event_name: event.info.name,
-    };
-    Ok(Html(page.render()?))
+        event_name,
+    })
 }
 
 /// The same numbers for scripts and spreadsheets.
@@ -239,7 +288,7 @@ async fn report_json(
     user: CurrentUser,
     Path(slug): Path<String>,
 ) -> WebResult<Json<LeadReport>> {
-    user.require(LEADS)?;
+    user.require(Action::WorkOnLeads)?;
     let event = super::event_or_404(&state, &slug).await?;
     Ok(Json(event_report(&state, &event).await?))
 }
@@ -294,7 +343,7 @@ async fn insight_page(
     csrf: CsrfToken,
     Path(slug): Path<String>,
 ) -> WebResult<Html<String>> {
-    user.require(LEADS)?;
+    user.require(Action::WorkOnLeads)?;
     let event = super::event_or_404(&state, &slug).await?;
     let tz = event
         .info
@@ -415,3 +464,7 @@ fn fill_insight(page: &mut InsightPage, insight: &Insight) {
         })
         .collect();
 }
+
+#[cfg(test)]
+#[path = "lead_report_tests.rs"]
+mod tests;

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::{
     AppState,
-    auth::{CurrentUser, LEADS},
+    auth::CurrentUser,
     csrf::CsrfToken,
     format,
     lead_package::{PackageView, package_view},
@@ -24,6 +24,7 @@ use crate::{
         attendee::PurchaseStage,
         leads::package::{Outcome, Tier},
         leads::report::is_overdue,
+        user::Action,
     },
     store::{
         LeadFilter, LeadLine, OwnerFilter,
@@ -294,7 +295,7 @@ async fn list(
     Path(slug): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> WebResult<Html<String>> {
-    user.require(LEADS)?;
+    user.require(Action::WorkOnLeads)?;
     let event = super::event_or_404(&state, &slug).await?;
     let store = &state.ctx.store;
     let filter = q.filter()?;
@@ -446,7 +447,7 @@ async fn package(
     csrf: CsrfToken,
     Path((slug, attendee_id)): Path<(String, i64)>,
 ) -> WebResult<Html<String>> {
-    user.require(LEADS)?;
+    user.require(Action::WorkOnLeads)?;
     let event = super::event_or_404(&state, &slug).await?;
     let lead = state
         .ctx

@@ -17,14 +17,11 @@ use serde::Serialize;
 
 use super::{AppState, auth::CurrentUser};
 use crate::{
-    domain::{door::activity::RATE_MINUTES, door::occupancy::Fill, user::Role},
+    domain::{door::activity::RATE_MINUTES, door::occupancy::Fill, user::Action},
     live::{self, DoorNow, LiveOps, RefusalNow, RoomNow},
     store::EventRecord,
     web::error::{Error, WebResult},
 };
-
-/// Who may watch the doors: not sales, who see only their own leads.
-pub(super) const LIVE: &[Role] = &[Role::Admin, Role::Marketer, Role::Staff];
 
 /// How often the page asks for fresh numbers, in milliseconds.
 const POLL_MS: u32 = 5000;
@@ -236,7 +233,7 @@ async fn page(
     csrf: super::csrf::CsrfToken,
     Path(slug): Path<String>,
 ) -> WebResult<Html<String>> {
-    user.require(LIVE)?;
+    user.require(Action::WatchLive)?;
     let event = super::event_or_404(&state, &slug).await?;
     let feed = read_feed(&state, &event).await?;
     let page = LivePage {
@@ -259,7 +256,7 @@ async fn feed(
 ) -> Response {
     let answer = async {
         let user = user?;
-        user.require(LIVE)?;
+        user.require(Action::WatchLive)?;
         let event = super::event_or_404(&state, &slug).await?;
         read_feed(&state, &event).await
     };

@@ -29,6 +29,7 @@ use crate::{
         leads::package::Tier,
         leads::playbook::NextOwner,
         pool::{Basis, explain},
+        user::Action,
     },
     store::{
         MemberRow,
@@ -36,12 +37,6 @@ use crate::{
     },
     web::error::{Error, WebResult},
 };
-
-/// Who may open the data pool's pages.
-pub const READERS: &[crate::domain::user::Role] = &[
-    crate::domain::user::Role::Admin,
-    crate::domain::user::Role::Marketer,
-];
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -87,7 +82,7 @@ async fn person_page(
     csrf: CsrfToken,
     Path(id): Path<i64>,
 ) -> WebResult<Html<String>> {
-    user.require(READERS)?;
+    user.require(Action::ReadDataPool)?;
     let store = &state.ctx.store;
     let person = store.data_pool().person(id).await?.ok_or(Error::NotFound)?;
     let events = store
@@ -255,7 +250,7 @@ async fn company_page(
     csrf: CsrfToken,
     Path(id): Path<i64>,
 ) -> WebResult<Html<String>> {
-    user.require(READERS)?;
+    user.require(Action::ReadDataPool)?;
     let store = &state.ctx.store;
     let company = store
         .data_pool()
@@ -329,7 +324,7 @@ async fn merge(
     Form(form): Form<MergeForm>,
 ) -> WebResult<Redirect> {
     csrf.verify(&form.csrf)?;
-    user.require(READERS)?;
+    user.require(Action::ReadDataPool)?;
     let store = &state.ctx.store;
     let target =
         store.data_pool().company(form.into).await?.ok_or_else(|| {
@@ -365,7 +360,7 @@ async fn split(
     Form(form): Form<SplitForm>,
 ) -> WebResult<Redirect> {
     csrf.verify(&form.csrf)?;
-    user.require(READERS)?;
+    user.require(Action::ReadDataPool)?;
     let note = staff_note(&format!("Split from company {id}"), &user);
     let new = state
         .ctx
@@ -425,7 +420,7 @@ async fn accounts_page(
     Path(slug): Path<String>,
     Query(q): Query<AccountsQuery>,
 ) -> WebResult<Html<String>> {
-    user.require(READERS)?;
+    user.require(Action::ReadDataPool)?;
     let event = super::event_or_404(&state, &slug).await?;
     let store = &state.ctx.store;
     let order = ListOrder::<AccountSort>::from_query(&q.sort, &q.dir);

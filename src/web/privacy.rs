@@ -10,13 +10,9 @@ use axum::{
 use axum_extra::extract::Form;
 use jiff::Timestamp;
 
-use super::{
-    AppState,
-    admin::attendee_of_event,
-    auth::{CurrentUser, DATA_REQUESTS},
-    csrf::CsrfToken,
-};
+use super::{AppState, admin::attendee_of_event, auth::CurrentUser, csrf::CsrfToken};
 use crate::{
+    domain::user::Action,
     privacy::{self, ErasureRequester},
     web::error::WebResult,
 };
@@ -35,7 +31,7 @@ async fn export_data(
     user: CurrentUser,
     Path((slug, id)): Path<(String, i64)>,
 ) -> WebResult<Response> {
-    user.require(DATA_REQUESTS)?;
+    user.require(Action::HandleDataRequests)?;
     let event = super::event_or_404(&state, &slug).await?;
     attendee_of_event(&state, &event, id).await?;
     let data = privacy::export_attendee(&state.ctx, id).await?;
@@ -65,7 +61,7 @@ async fn erase(
     Form(form): Form<super::ConfirmForm>,
 ) -> WebResult<Redirect> {
     csrf.verify(&form.csrf)?;
-    user.require(DATA_REQUESTS)?;
+    user.require(Action::HandleDataRequests)?;
     form.confirmed("erase this person's data")?;
     let event = super::event_or_404(&state, &slug).await?;
     attendee_of_event(&state, &event, id).await?;

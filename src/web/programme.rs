@@ -15,15 +15,10 @@ use axum_extra::extract::Form;
 use jiff::{Timestamp, tz::TimeZone};
 use serde::Deserialize;
 
-use super::{
-    AppState,
-    auth::CurrentUser,
-    csrf::CsrfToken,
-    event_setup::{EDIT, READ, refusal},
-    upload::Upload,
-};
+use super::{AppState, auth::CurrentUser, csrf::CsrfToken, event_setup::refusal, upload::Upload};
 use crate::{
     domain::programme::{Programme, SessionKind},
+    domain::user::Action,
     event_setup::{
         self, Refused,
         edit::{self, Part, SessionFields},
@@ -273,7 +268,7 @@ async fn render(
         }
     };
     let page = ProgrammePage {
-        can_edit: EDIT.contains(&user.role),
+        can_edit: user.may(Action::EditEventSetup),
         user,
         csrf,
         slug: slug.to_owned(),
@@ -319,7 +314,7 @@ async fn page(
     Path(slug): Path<String>,
     Query(q): Query<DoneQuery>,
 ) -> WebResult<Html<String>> {
-    user.require(READ)?;
+    user.require(Action::ReadEventSetup)?;
     let shown = Shown {
         done: done_words(&q.done),
         warnings: if q.csv.is_empty() {
@@ -355,7 +350,7 @@ async fn upload(
     form: Multipart,
 ) -> WebResult<Response> {
     let upload = Upload::read(form, &csrf).await?;
-    user.require(EDIT)?;
+    user.require(Action::EditEventSetup)?;
     let current = state
         .ctx
         .store
@@ -441,7 +436,7 @@ async fn change(
     Form(form): Form<ChangeForm>,
 ) -> WebResult<Response> {
     csrf.verify(&form.csrf)?;
-    user.require(EDIT)?;
+    user.require(Action::EditEventSetup)?;
     let (part, key): (Part, &'static str) = match part.as_str() {
         "topics" => (Part::Topic, "topic"),
         "rooms" => (Part::Room, "room"),
@@ -509,7 +504,7 @@ async fn download(
     slug: &str,
     kind: ProgrammeFile,
 ) -> WebResult<Response> {
-    user.require(READ)?;
+    user.require(Action::ReadEventSetup)?;
     let p = state
         .ctx
         .store

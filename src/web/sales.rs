@@ -21,7 +21,7 @@ use super::{
     sorting::{self, Column, SortHeader},
 };
 use crate::{
-    domain::{leads::playbook::OutcomeChoice, user::Role},
+    domain::{leads::playbook::OutcomeChoice, user::Action},
     leads::{
         feedback::{self, NOTE_MAX, RecordError},
         webhook::outcome::{self as outcome_webhook, OutcomeRecorded},
@@ -32,10 +32,6 @@ use crate::{
     },
     web::error::{Error, WebResult},
 };
-
-/// Who has a lead list of their own. Marketers and admins may own leads too, and may open
-/// any lead's package here, but record feedback only on leads they own.
-const SALES: &[Role] = &[Role::Sales, Role::Marketer, Role::Admin];
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -78,7 +74,7 @@ async fn list(
     csrf: CsrfToken,
     Query(q): Query<ListQuery>,
 ) -> WebResult<Html<String>> {
-    user.require(SALES)?;
+    user.require(Action::FollowUpLeads)?;
     let now = Timestamp::now().as_millisecond();
     let page = super::format::page_number(q.page);
     let order = ListOrder::<OwnedLeadSort>::from_query(&q.sort, &q.dir);
@@ -151,7 +147,7 @@ async fn visible_lead(
         .await?
         .ok_or(Error::NotFound)?;
     let own = lead.lead.owner_id == Some(user.id);
-    if !own && user.role == Role::Sales {
+    if !own && !user.may(Action::SeeOthersLeads) {
         return Err(Error::NotFound);
     }
     Ok((event, lead))
@@ -183,12 +179,12 @@ async fn package(
     Path((slug, attendee_id)): Path<(String, i64)>,
     Query(q): Query<PackageQuery>,
 ) -> WebResult<Html<String>> {
-    user.require(SALES)?;
+    user.require(Action::FollowUpLeads)?;
     let (event, lead) = visible_lead(&state, &user, &slug, attendee_id).await?;
     let can_record = lead.lead.owner_id == Some(user.id);
     let outcomes = feedback::playbook(&state.ctx, &event)?.choices();
     let mut pkg = package_view(&state, &event, lead, Timestamp::now()).await?;
-    if !super::pool::READERS.contains(&user.role) {
+    if !user.may(Action::ReadDataPool) {
         // The data pool's pages are for marketers and admins.
         pkg.company = None;
     }
@@ -224,7 +220,7 @@ async fn record(
     Form(form): Form<FeedbackForm>,
 ) -> WebResult<Redirect> {
     csrf.verify(&form.csrf)?;
-    user.require(SALES)?;
+    user.require(Action::FollowUpLeads)?;
     let event = super::event_or_404(&state, &slug).await?;
     // Only the owner writes; the store checks ownership in the same statement.
     let at = Timestamp::now();

@@ -19,14 +19,11 @@ use crate::{
     accounts,
     domain::{
         email::Email,
-        user::{Role, Username},
+        user::{Action, Role, Username},
     },
     store::StaffAccount,
     web::error::{Error, WebResult},
 };
-
-/// Only admins manage accounts.
-const ADMINS: &[Role] = &[Role::Admin];
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -150,7 +147,7 @@ async fn page(
     csrf: CsrfToken,
     Query(q): Query<DoneQuery>,
 ) -> WebResult<Html<String>> {
-    user.require(ADMINS)?;
+    user.require(Action::ManageAccounts)?;
     let done = done_words(&q.done);
     let draft = NewAccount {
         role: Role::Sales.as_str().into(),
@@ -187,7 +184,7 @@ async fn create(
     Form(form): Form<NewAccount>,
 ) -> WebResult<Response> {
     csrf.verify(&form.csrf)?;
-    user.require(ADMINS)?;
+    user.require(Action::ManageAccounts)?;
     let mut problems = Vec::new();
     let username = Username::parse(&form.username)
         .map_err(|e| problems.push(format!("Username {e}.")))
@@ -284,7 +281,7 @@ async fn change(
     Form(form): Form<ChangeForm>,
 ) -> WebResult<Response> {
     csrf.verify(&form.csrf)?;
-    user.require(ADMINS)?;
+    user.require(Action::ManageAccounts)?;
     let store = &state.ctx.store;
     let account = store
         .accounts()

@@ -10,12 +10,10 @@ use axum::{
 
 use super::{AppState, auth::CurrentUser};
 use crate::{
-    domain::user::Role,
+    domain::user::Action,
     trails::{self, VisitView},
     web::error::{Error, WebResult},
 };
-
-const VIEW: &[Role] = &[Role::Admin, Role::Marketer, Role::Staff];
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -28,7 +26,7 @@ async fn trail_json(
     user: CurrentUser,
     Path((slug, id)): Path<(String, i64)>,
 ) -> WebResult<Json<Vec<VisitView>>> {
-    user.require(VIEW)?;
+    user.require(Action::SeeEvents)?;
     let event = state
         .ctx
         .store
@@ -56,7 +54,7 @@ async fn trails_csv(
     user: CurrentUser,
     Path(slug): Path<String>,
 ) -> WebResult<impl IntoResponse> {
-    user.require(VIEW)?;
+    user.require(Action::SeeEvents)?;
     let event = state
         .ctx
         .store
