@@ -11,6 +11,7 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use badgetrail::domain::lead::Tier;
 use badgetrail::{
     config::Settings,
     context::Context,
@@ -154,9 +155,8 @@ async fn main() -> anyhow::Result<()> {
         .enumerate()
         .map(|(i, id)| LeadSummary {
             attendee_id: *id,
-            tier: ["A", "B", "C"][i % 3].to_owned(),
+            tier: [Tier::A, Tier::B, Tier::C][i % 3],
             top_topic: (i % 8 != 0).then(|| topics[i % topics.len()].to_owned()),
-            ..Default::default()
         })
         .collect();
     ctx.store

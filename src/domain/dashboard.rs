@@ -3,7 +3,7 @@
 
 use jiff::civil::Date;
 
-use super::{campaign::CampaignState, lead::Tier, occupancy::RoomOccupancy};
+use super::{campaign::CampaignState, choice::choice_enum, lead::Tier, occupancy::RoomOccupancy};
 
 /// The window the scan rate covers, in minutes.
 pub const RATE_WINDOW_MINUTES: u32 = 15;
@@ -96,24 +96,15 @@ pub struct MinuteCount {
     pub scans: u64,
 }
 
-/// A stored scan's decision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Decision {
-    Accepted,
-    Duplicate,
-    Refused,
-}
-
-impl Decision {
-    pub fn parse(raw: &str) -> Result<Decision, String> {
-        match raw {
-            "accepted" => Ok(Decision::Accepted),
-            "duplicate" => Ok(Decision::Duplicate),
-            "refused" => Ok(Decision::Refused),
-            other => Err(format!("unknown scan decision '{other}'")),
-        }
+choice_enum!(
+    /// A stored scan's decision.
+    Decision {
+        Accepted = "accepted": "Accepted",
+        Duplicate = "duplicate": "Duplicate",
+        Refused = "refused": "Refused",
     }
-}
+    unknown(raw) => format!("unknown scan decision '{raw}'");
+);
 
 /// Door scans of the last `RATE_WINDOW_MINUTES` minutes.
 #[derive(Debug, Clone, PartialEq)]

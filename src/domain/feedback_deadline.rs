@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 
 use jiff::{Timestamp, tz::TimeZone};
-use serde::{Deserialize, Serialize};
 
 use super::{choice::choice_enum, lead_routing::RoutingRules};
 

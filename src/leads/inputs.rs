@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use crate::{
     domain::{
         lead_build::{AttendeeInput, EventInput, SessionInput, TopicRef},
-        programme::SessionKind,
         scan::{Direction, SessionSlot},
         trail::{self, TrailScan},
     },
@@ -92,7 +91,7 @@ pub async fn programme(store: &Store, event_id: i64) -> anyhow::Result<Programme
         .map(|s| SessionInput {
             external_id: s.external_id.clone(),
             title: s.title.clone(),
-            kind: SessionKind::parse(&s.kind).unwrap_or(SessionKind::Other),
+            kind: s.kind,
             topics: Vec::new(),
             speakers: serde_json::from_str(&s.speakers).unwrap_or_default(),
             starts_at: ts(s.starts_at),

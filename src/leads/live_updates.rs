@@ -24,7 +24,7 @@ use super::{
 use crate::{
     context::Context,
     domain::{
-        lead::{LeadPackage, Tier},
+        lead::LeadPackage,
         lead_build::{self, EventFacts},
         lead_insight::Insight,
         watch::{self, WatchRules, Watched},
@@ -342,12 +342,7 @@ fn alerts_for(
     let mut new_alerts = Vec::new();
     for (lead, a) in packages.iter().zip(attendees) {
         let was = before.get(&a.id);
-        let tier_before = was.and_then(|b| {
-            b.live_tier
-                .as_deref()
-                .or(b.built_tier.as_deref())
-                .and_then(|t| Tier::parse(t).ok())
-        });
+        let tier_before = was.and_then(|b| b.live_tier.or(b.built_tier));
         let entered = people
             .get(&a.id)
             .copied()

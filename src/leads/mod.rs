@@ -335,7 +335,7 @@ async fn run(
     let day = |t: Timestamp| t.to_zoned(tz.clone()).strftime("%Y-%m-%d").to_string();
     let before: HashMap<i64, Tier> = summaries
         .into_iter()
-        .filter_map(|l| Tier::parse(&l.tier).ok().map(|t| (l.attendee_id, t)))
+        .map(|l| (l.attendee_id, l.tier))
         .collect();
     let mut report = BuildReport {
         build_id,

@@ -136,7 +136,7 @@ impl AnswersForm {
                 select(
                     "decision_role",
                     "Your part in buying decisions",
-                    DecisionRole::ALL,
+                    &DecisionRole::ALL,
                     DecisionRole::key,
                     DecisionRole::label,
                     &input.decision_role,
@@ -145,7 +145,7 @@ impl AnswersForm {
                 select(
                     "purchase_stage",
                     "Where is your company with this?",
-                    PurchaseStage::ALL,
+                    &PurchaseStage::ALL,
                     PurchaseStage::key,
                     PurchaseStage::label,
                     &input.purchase_stage,
@@ -154,7 +154,7 @@ impl AnswersForm {
                 select(
                     "industry",
                     "Industry",
-                    Industry::ALL,
+                    &Industry::ALL,
                     Industry::key,
                     Industry::label,
                     &input.industry,
@@ -163,7 +163,7 @@ impl AnswersForm {
                 select(
                     "company_size",
                     "Company size (people)",
-                    CompanySize::ALL,
+                    &CompanySize::ALL,
                     CompanySize::key,
                     CompanySize::label,
                     &input.company_size,

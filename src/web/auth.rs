@@ -79,12 +79,11 @@ impl FromRequestParts<AppState> for CurrentUser {
             .user_by_login(&hash, Timestamp::now())
             .await?
             .ok_or(Error::Unauthorized { next })?;
-        let role = Role::parse(&user.role).map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
         Ok(CurrentUser {
             id: user.id,
             username: user.username,
             display_name: user.display_name,
-            role,
+            role: user.role,
         })
     }
 }
@@ -179,7 +178,7 @@ async fn login(
     .await?;
     tracing::info!(user = user.id, "signed in");
     // Sales have no event pages: the staff start page becomes their own leads.
-    let next = if next == "/admin" && Role::parse(&user.role) == Ok(Role::Sales) {
+    let next = if next == "/admin" && user.role == Role::Sales {
         "/sales/leads".to_owned()
     } else {
         next

@@ -85,7 +85,7 @@ async fn render(
         .lead_of(event.id, attendee.id)
         .await?;
     let (tier, topic, next_need) = match &lead {
-        Some((tier, topic, next)) => (Tier::of_lead(Some(tier)), topic.as_deref(), next.as_deref()),
+        Some((tier, topic, next)) => (*tier, topic.as_deref(), next.as_deref()),
         None => (Tier::None, None, None),
     };
     let mailer = CampaignMailer::load(&state.ctx, campaign)

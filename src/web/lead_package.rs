@@ -202,7 +202,8 @@ pub async fn package_view(
             (
                 c.name,
                 role_words(&c.decision_role),
-                c.tier.unwrap_or_else(|| "no lead".into()),
+                c.tier
+                    .map_or_else(|| "no lead".into(), |t| t.key().to_owned()),
                 c.topic_name.unwrap_or_default(),
             )
         })

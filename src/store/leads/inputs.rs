@@ -5,6 +5,7 @@
 use sqlx::FromRow;
 
 use super::Leads;
+use crate::domain::programme::SessionKind;
 use crate::store::{Sql, StoreResult, on_pool};
 
 /// One session as the builder needs it.
@@ -13,7 +14,7 @@ pub struct LeadSession {
     pub id: i64,
     pub external_id: String,
     pub title: String,
-    pub kind: String,
+    pub kind: SessionKind,
     /// JSON list of names.
     pub speakers: String,
     pub room_id: i64,
