@@ -169,13 +169,7 @@ impl ProgrammeInput {
             email_clicks: u32::try_from(clicks).unwrap_or(u32::MAX),
             email: a.email,
             name: a.name,
-            company: a.company,
-            job_title: a.job_title,
-            decision_role: a.decision_role,
-            purchase_stage: a.purchase_stage,
-            industry: a.industry,
-            company_size: a.company_size,
-            country: a.country,
+            answers: a.answers,
         }
     }
 

@@ -363,8 +363,8 @@ fn alerts_for(
         let who = Watched {
             tier: lead.tier,
             tier_before,
-            role: &a.decision_role,
-            company: &a.company,
+            role: &a.answers.decision_role,
+            company: &a.answers.company,
             email: &a.email,
             topics: &topics,
         };

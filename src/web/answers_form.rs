@@ -6,7 +6,8 @@ use serde::Deserialize;
 use crate::{
     domain::{
         attendee::{
-            CompanySize, DecisionRole, FieldErrors, Industry, PurchaseStage, RegistrationInput,
+            Answers, CompanySize, DecisionRole, FieldErrors, Industry, PurchaseStage,
+            RegistrationInput,
         },
         programme::Topic,
     },
@@ -103,7 +104,7 @@ impl AnswersForm {
                 "text",
                 "organization",
                 true,
-                &input.company,
+                &input.answers.company,
             ),
             text(
                 "job_title",
@@ -111,7 +112,7 @@ impl AnswersForm {
                 "text",
                 "organization-title",
                 true,
-                &input.job_title,
+                &input.answers.job_title,
             ),
             text(
                 "country",
@@ -119,7 +120,7 @@ impl AnswersForm {
                 "text",
                 "country-name",
                 true,
-                &input.country,
+                &input.answers.country,
             ),
             text(
                 "phone",
@@ -139,7 +140,7 @@ impl AnswersForm {
                     &DecisionRole::ALL,
                     DecisionRole::key,
                     DecisionRole::label,
-                    &input.decision_role,
+                    &input.answers.decision_role,
                     errors,
                 ),
                 select(
@@ -148,7 +149,7 @@ impl AnswersForm {
                     &PurchaseStage::ALL,
                     PurchaseStage::key,
                     PurchaseStage::label,
-                    &input.purchase_stage,
+                    &input.answers.purchase_stage,
                     errors,
                 ),
                 select(
@@ -157,7 +158,7 @@ impl AnswersForm {
                     &Industry::ALL,
                     Industry::key,
                     Industry::label,
-                    &input.industry,
+                    &input.answers.industry,
                     errors,
                 ),
                 select(
@@ -166,7 +167,7 @@ impl AnswersForm {
                     &CompanySize::ALL,
                     CompanySize::key,
                     CompanySize::label,
-                    &input.company_size,
+                    &input.answers.company_size,
                     errors,
                 ),
             ],
@@ -218,13 +219,15 @@ impl AnswersFields {
         RegistrationInput {
             email,
             name: self.name,
-            company: self.company,
-            job_title: self.job_title,
-            decision_role: self.decision_role,
-            purchase_stage: self.purchase_stage,
-            industry: self.industry,
-            company_size: self.company_size,
-            country: self.country,
+            answers: Answers {
+                company: self.company,
+                job_title: self.job_title,
+                decision_role: self.decision_role,
+                purchase_stage: self.purchase_stage,
+                industry: self.industry,
+                company_size: self.company_size,
+                country: self.country,
+            },
             phone: self.phone,
             interests: self.interests,
             marketing_consent,
@@ -237,13 +240,15 @@ pub fn input_of(a: &AttendeeRecord) -> RegistrationInput {
     RegistrationInput {
         email: a.email.clone(),
         name: a.name.clone(),
-        company: a.company.clone(),
-        job_title: a.job_title.clone(),
-        decision_role: a.decision_role.clone(),
-        purchase_stage: a.purchase_stage.clone(),
-        industry: a.industry.clone(),
-        company_size: a.company_size.clone(),
-        country: a.country.clone(),
+        answers: Answers {
+            company: a.answers.company.clone(),
+            job_title: a.answers.job_title.clone(),
+            decision_role: a.answers.decision_role.clone(),
+            purchase_stage: a.answers.purchase_stage.clone(),
+            industry: a.answers.industry.clone(),
+            company_size: a.answers.company_size.clone(),
+            country: a.answers.country.clone(),
+        },
         phone: a.phone.clone().unwrap_or_default(),
         interests: a.interests.clone(),
         marketing_consent: a.marketing_consent,

@@ -4,7 +4,7 @@
 
 use badgetrail::{
     domain::{
-        attendee::{Registration, RegistrationInput},
+        attendee::{Answers, Registration, RegistrationInput},
         scan::Direction,
         user::Role,
     },
@@ -42,13 +42,15 @@ fn person(i: usize, known: &[&str]) -> Registration {
         &RegistrationInput {
             email: format!("p{i}@example.com"),
             name: format!("Person {i}"),
-            company: "Analytical Engines".into(),
-            job_title: "CTO".into(),
-            decision_role: "decision_maker".into(),
-            purchase_stage: "look_for_suppliers".into(),
-            industry: "software".into(),
-            company_size: "51_200".into(),
-            country: "United Kingdom".into(),
+            answers: Answers {
+                company: "Analytical Engines".into(),
+                job_title: "CTO".into(),
+                decision_role: "decision_maker".into(),
+                purchase_stage: "look_for_suppliers".into(),
+                industry: "software".into(),
+                company_size: "51_200".into(),
+                country: "United Kingdom".into(),
+            },
             phone: String::new(),
             interests: vec![],
             marketing_consent: true,

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use badgetrail::{
     domain::{
-        attendee::{Registration, RegistrationInput},
+        attendee::{Answers, Registration, RegistrationInput},
         lead::Tier,
     },
     registration::{self, Source},
@@ -67,13 +67,15 @@ pub async fn register(app: &TestApp, event: &EventRecord, people: &[Person<'_>])
             let input = RegistrationInput {
                 email: (*email).to_owned(),
                 name: (*name).to_owned(),
-                company: "Analytical Engines".into(),
-                job_title: "CTO".into(),
-                decision_role: "decision_maker".into(),
-                purchase_stage: "look_for_suppliers".into(),
-                industry: "software".into(),
-                company_size: "51_200".into(),
-                country: "United Kingdom".into(),
+                answers: Answers {
+                    company: "Analytical Engines".into(),
+                    job_title: "CTO".into(),
+                    decision_role: "decision_maker".into(),
+                    purchase_stage: "look_for_suppliers".into(),
+                    industry: "software".into(),
+                    company_size: "51_200".into(),
+                    country: "United Kingdom".into(),
+                },
                 phone: String::new(),
                 interests: vec![],
                 marketing_consent: *consent,

@@ -4,7 +4,7 @@
 use badgetrail::{
     accounts,
     domain::{
-        attendee::{Registration, RegistrationInput},
+        attendee::{Answers, Registration, RegistrationInput},
         lead::{
             Contact, ContentPick, Factor, LeadPackage, Needs, Routing, SessionContribution, Tier,
             TopicInterest,
@@ -236,13 +236,15 @@ fn registration(name: &str, email: &str, known: &[&str]) -> Registration {
     let input = RegistrationInput {
         email: email.to_owned(),
         name: name.to_owned(),
-        company: "Analytical Engines".into(),
-        job_title: "CTO".into(),
-        decision_role: "decision_maker".into(),
-        purchase_stage: "look_for_suppliers".into(),
-        industry: "software".into(),
-        company_size: "51_200".into(),
-        country: "United Kingdom".into(),
+        answers: Answers {
+            company: "Analytical Engines".into(),
+            job_title: "CTO".into(),
+            decision_role: "decision_maker".into(),
+            purchase_stage: "look_for_suppliers".into(),
+            industry: "software".into(),
+            company_size: "51_200".into(),
+            country: "United Kingdom".into(),
+        },
         phone: String::new(),
         interests: vec![],
         marketing_consent: true,
