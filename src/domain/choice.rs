@@ -6,8 +6,9 @@
 //! writes its key, and reading a column parses it, so a value the list does not know fails
 //! the read (the store reports it as corrupt data) instead of turning into a default later.
 
-/// Defines `pub enum $name` with `ALL`, `key()` (also `as_str()`, `Display` and `== "key"`), `label()`,
-/// `parse()`, serde as the key, and sqlx `Type`/`Encode`/`Decode` as TEXT.
+/// Defines `pub enum $name` with `ALL`, `key()` (also `as_str()`, `Display` and
+/// `== "key"`), `label()`, `parse()`, serde as the key, and sqlx `Type`/`Encode`/`Decode` as
+/// TEXT.
 ///
 /// Parsing ignores case and surrounding space and reads spaces and dashes as underscores.
 /// An optional `unknown(raw) => message;` after the variants words the parse error.

@@ -10,6 +10,8 @@ use super::choice::choice_enum;
 choice_enum!(
     /// Which way the attendee went through the door.
     #[derive(utoipa::ToSchema)]
+    // The OpenAPI description reads the container's renaming, not the macro's per variant.
+    #[serde(rename_all = "lowercase")]
     Direction {
         Entry = "entry": "Entry",
         Exit = "exit": "Exit",
