@@ -6,6 +6,7 @@
 
 use std::time::{Duration, Instant};
 
+use badgetrail::domain::leads::package::Tier as LeadTier;
 use badgetrail::{
     config::Settings,
     context::Context,
@@ -96,9 +97,8 @@ async fn main() -> anyhow::Result<()> {
         .enumerate()
         .map(|(i, id)| LeadSummary {
             attendee_id: *id,
-            tier: ["A", "B", "C", "X"][i % 4].to_owned(),
+            tier: [LeadTier::A, LeadTier::B, LeadTier::C, LeadTier::X][i % 4],
             top_topic: (i % 6 != 0).then(|| topics[i % topics.len()].to_owned()),
-            ..Default::default()
         })
         .collect();
     ctx.store

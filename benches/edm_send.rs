@@ -11,6 +11,7 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use badgetrail::domain::leads::package::Tier;
 use badgetrail::{
     config::Settings,
     context::Context,
@@ -154,9 +155,8 @@ async fn main() -> anyhow::Result<()> {
         .enumerate()
         .map(|(i, id)| LeadSummary {
             attendee_id: *id,
-            tier: ["A", "B", "C"][i % 3].to_owned(),
+            tier: [Tier::A, Tier::B, Tier::C][i % 3],
             top_topic: (i % 8 != 0).then(|| topics[i % topics.len()].to_owned()),
-            ..Default::default()
         })
         .collect();
     ctx.store
@@ -181,8 +181,8 @@ async fn main() -> anyhow::Result<()> {
             send_id: 1,
             email: "person0@example.com",
             name: &sample.name,
-            company: &sample.company,
-            job_title: &sample.job_title,
+            company: &sample.answers.company,
+            job_title: &sample.answers.job_title,
             topic: Some(topics[0]),
             tier: badgetrail::domain::campaigns::campaign::Tier::A,
             next_need: None,

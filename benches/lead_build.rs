@@ -127,13 +127,7 @@ async fn main() -> anyhow::Result<()> {
             .map(|(i, r)| BulkAttendee {
                 email: format!("{}.{}.{}", walkers.len() + i, r.email, "bench"),
                 name: r.name.clone(),
-                company: r.company.clone(),
-                job_title: r.job_title.clone(),
-                decision_role: r.decision_role.clone(),
-                purchase_stage: r.purchase_stage.clone(),
-                industry: r.industry.clone(),
-                company_size: r.company_size.clone(),
-                country: r.country.clone(),
+                answers: r.answers.clone(),
                 marketing_consent: r.marketing_consent,
                 interests: r
                     .interests

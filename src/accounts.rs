@@ -60,7 +60,7 @@ pub async fn upsert_user(
     let user = NewUser {
         username: username.as_str(),
         display_name: display,
-        role: role.as_str(),
+        role,
         password_hash: &hash,
     };
     if store.accounts().update_user(&user).await? {

@@ -7,11 +7,8 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::{
     context::Context,
-    domain::{
-        dashboard::{
-            self, CampaignInFlight, InRooms, RATE_WINDOW_MINUTES, ScanRate, TierCount, TierMix,
-        },
-        leads::package::Tier,
+    domain::dashboard::{
+        self, CampaignInFlight, InRooms, RATE_WINDOW_MINUTES, ScanRate, TierCount, TierMix,
     },
     live,
     store::{Attendance, StoreError},
@@ -73,7 +70,7 @@ pub async fn read(
                 .into_iter()
                 .map(|(tier, leads, overdue)| {
                     Ok(TierCount {
-                        tier: Tier::parse(&tier).map_err(StoreError::Corrupt)?,
+                        tier,
                         leads: leads.max(0) as u64,
                         overdue: overdue.max(0) as u64,
                     })

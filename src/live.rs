@@ -65,7 +65,7 @@ pub struct RefusalNow {
     pub received: Timestamp,
     /// When it was scanned, on the server's clock.
     pub scanned: Timestamp,
-    pub direction: String,
+    pub direction: Direction,
     pub reason: Option<Refusal>,
     pub door: String,
     pub room: Option<String>,
@@ -111,7 +111,7 @@ pub async fn occupancy(store: &Store, event_id: i64, now: Timestamp) -> anyhow::
                 attendee_id: s.attendee_id?,
                 room_id: s.room_id?,
                 session_id: s.session_id?,
-                direction: Direction::parse(&s.direction).ok()?,
+                direction: s.direction,
                 at: ts(s.scanned_at),
             })
         })

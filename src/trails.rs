@@ -9,7 +9,8 @@ use serde::Serialize;
 use crate::{
     context::Context,
     domain::{
-        door::scan::{Direction, SessionSlot},
+        dashboard::Decision,
+        door::scan::SessionSlot,
         trail::{self, EntryFrom, ExitFrom, TrailScan, Visit},
     },
     store::{AttendeeSummary, EventRecord, ScanRow, ts},
@@ -57,7 +58,7 @@ impl ProgrammeIndex {
                     at: ts(s.scanned_at),
                     session_id: s.session_id?,
                     room_id: s.room_id?,
-                    direction: Direction::parse(&s.direction).ok()?,
+                    direction: s.direction,
                 })
             })
             .collect();
@@ -103,7 +104,7 @@ pub async fn event_trails_csv(ctx: &Context, event: &EventRecord) -> anyhow::Res
     let index = ProgrammeIndex::load(ctx, event.id).await?;
     let mut by_attendee: HashMap<i64, Vec<ScanRow>> = HashMap::new();
     for s in ctx.store.door().event_scans(event.id).await? {
-        if let (Some(a), "accepted") = (s.attendee_id, s.decision.as_str()) {
+        if let (Some(a), Decision::Accepted) = (s.attendee_id, s.decision) {
             by_attendee.entry(a).or_default().push(s);
         }
     }

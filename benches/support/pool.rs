@@ -85,13 +85,7 @@ pub fn bulk_row(i: usize, r: &RegistrationInput) -> BulkAttendee {
             r.email.split('@').nth(1).unwrap_or("x.example")
         ),
         name: r.name.clone(),
-        company: r.company.clone(),
-        job_title: r.job_title.clone(),
-        decision_role: r.decision_role.clone(),
-        purchase_stage: r.purchase_stage.clone(),
-        industry: r.industry.clone(),
-        company_size: r.company_size.clone(),
-        country: r.country.clone(),
+        answers: r.answers.clone(),
         marketing_consent: r.marketing_consent,
         interests: Vec::new(),
     }

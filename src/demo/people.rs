@@ -3,7 +3,7 @@
 use rand::{Rng, SeedableRng, rngs::StdRng, seq::IndexedRandom};
 
 use crate::domain::attendee::{
-    CompanySize, DecisionRole, Industry, PurchaseStage, RegistrationInput,
+    Answers, CompanySize, DecisionRole, Industry, PurchaseStage, RegistrationInput,
 };
 
 const FIRST: &[&str] = &[
@@ -140,29 +140,31 @@ pub fn synthetic(n: usize, topics: &[&str], seed: u64) -> Vec<RegistrationInput>
             RegistrationInput {
                 email: format!("{local}.{i}@{domain}.example"),
                 name: format!("{first} {last}"),
-                company: company.into(),
-                job_title: title.into(),
-                decision_role: role.key().into(),
-                purchase_stage: PurchaseStage::ALL
-                    .choose(&mut rng)
-                    .map(|s| s.key())
-                    .unwrap_or("just_learning")
-                    .into(),
-                industry: Industry::ALL
-                    .choose(&mut rng)
-                    .map(|s| s.key())
-                    .unwrap_or("other")
-                    .into(),
-                company_size: CompanySize::ALL
-                    .choose(&mut rng)
-                    .map(|s| s.key())
-                    .unwrap_or("1_10")
-                    .into(),
-                country: COUNTRIES
-                    .choose(&mut rng)
-                    .copied()
-                    .unwrap_or("Germany")
-                    .into(),
+                answers: Answers {
+                    company: company.into(),
+                    job_title: title.into(),
+                    decision_role: role.key().into(),
+                    purchase_stage: PurchaseStage::ALL
+                        .choose(&mut rng)
+                        .map(|s| s.key())
+                        .unwrap_or("just_learning")
+                        .into(),
+                    industry: Industry::ALL
+                        .choose(&mut rng)
+                        .map(|s| s.key())
+                        .unwrap_or("other")
+                        .into(),
+                    company_size: CompanySize::ALL
+                        .choose(&mut rng)
+                        .map(|s| s.key())
+                        .unwrap_or("1_10")
+                        .into(),
+                    country: COUNTRIES
+                        .choose(&mut rng)
+                        .copied()
+                        .unwrap_or("Germany")
+                        .into(),
+                },
                 phone: if rng.random_bool(0.3) {
                     format!("+49 30 {:07}", rng.random_range(0..10_000_000))
                 } else {

@@ -82,11 +82,13 @@ impl PurchaseStage {
     }
 }
 
-/// The raw answers, exactly as typed into the form or read from a file.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct RegistrationInput {
-    pub email: String,
-    pub name: String,
+/// What a person says about their work and company when registering: the answers every
+/// copy of an attendee carries (the form's and an import's input, the stored attendee, the
+/// lead builder's input, a bulk load). Choice answers hold their keys (`DecisionRole`,
+/// `PurchaseStage`, `Industry`, `CompanySize`) as typed, read or stored: input is checked by
+/// `Registration::parse`, and an erased attendee's answers are all empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct Answers {
     pub company: String,
     pub job_title: String,
     pub decision_role: String,
@@ -94,6 +96,15 @@ pub struct RegistrationInput {
     pub industry: String,
     pub company_size: String,
     pub country: String,
+}
+
+/// The raw answers, exactly as typed into the form or read from a file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RegistrationInput {
+    pub email: String,
+    pub name: String,
+    #[serde(flatten)]
+    pub answers: Answers,
     pub phone: String,
     /// Topic slugs ticked or listed.
     pub interests: Vec<String>,
@@ -198,23 +209,33 @@ impl Registration {
             r.map_err(|e| errors.insert(field, e)).unwrap_or_default()
         };
         let name = take("name", text(&input.name, 120, true));
-        let company = take("company", text(&input.company, 120, true));
-        let job_title = take("job_title", text(&input.job_title, 120, true));
-        let country = take("country", text(&input.country, 80, true));
+        let company = take("company", text(&input.answers.company, 120, true));
+        let job_title = take("job_title", text(&input.answers.job_title, 120, true));
+        let country = take("country", text(&input.answers.country, 80, true));
         let email = Email::parse(&input.email)
             .map_err(|e| errors.insert("email", e))
             .ok();
-        let decision_role = DecisionRole::parse(&input.decision_role)
-            .map_err(|e| errors.insert("decision_role", required_or(&input.decision_role, e)))
+        let decision_role = DecisionRole::parse(&input.answers.decision_role)
+            .map_err(|e| {
+                errors.insert(
+                    "decision_role",
+                    required_or(&input.answers.decision_role, e),
+                )
+            })
             .ok();
-        let purchase_stage = PurchaseStage::parse(&input.purchase_stage)
-            .map_err(|e| errors.insert("purchase_stage", required_or(&input.purchase_stage, e)))
+        let purchase_stage = PurchaseStage::parse(&input.answers.purchase_stage)
+            .map_err(|e| {
+                errors.insert(
+                    "purchase_stage",
+                    required_or(&input.answers.purchase_stage, e),
+                )
+            })
             .ok();
-        let industry = Industry::parse(&input.industry)
-            .map_err(|e| errors.insert("industry", required_or(&input.industry, e)))
+        let industry = Industry::parse(&input.answers.industry)
+            .map_err(|e| errors.insert("industry", required_or(&input.answers.industry, e)))
             .ok();
-        let company_size = CompanySize::parse(&input.company_size)
-            .map_err(|e| errors.insert("company_size", required_or(&input.company_size, e)))
+        let company_size = CompanySize::parse(&input.answers.company_size)
+            .map_err(|e| errors.insert("company_size", required_or(&input.answers.company_size, e)))
             .ok();
         let phone = phone(&input.phone)
             .map_err(|e| errors.insert("phone", e))
@@ -287,13 +308,15 @@ mod tests {
         RegistrationInput {
             email: "ada@example.com".into(),
             name: "  Ada   Lovelace ".into(),
-            company: "Analytical Engines".into(),
-            job_title: "CTO".into(),
-            decision_role: "decision_maker".into(),
-            purchase_stage: "look_for_suppliers".into(),
-            industry: "software".into(),
-            company_size: "51_200".into(),
-            country: "United Kingdom".into(),
+            answers: Answers {
+                company: "Analytical Engines".into(),
+                job_title: "CTO".into(),
+                decision_role: "decision_maker".into(),
+                purchase_stage: "look_for_suppliers".into(),
+                industry: "software".into(),
+                company_size: "51_200".into(),
+                country: "United Kingdom".into(),
+            },
             phone: "".into(),
             interests: vec!["ai".into(), "ai".into(), "big-data".into()],
             marketing_consent: true,
@@ -343,7 +366,7 @@ mod tests {
     fn malformed_values_get_specific_messages() {
         let mut input = good();
         input.email = "not-an-email".into();
-        input.decision_role = "ceo".into();
+        input.answers.decision_role = "ceo".into();
         input.phone = "call me maybe".into();
         input.interests = vec!["knitting".into()];
         input.name = "x".repeat(121);
@@ -358,7 +381,7 @@ mod tests {
     #[test]
     fn control_characters_are_refused() {
         let mut input = good();
-        input.company = "Evil\u{0007}Corp".into();
+        input.answers.company = "Evil\u{0007}Corp".into();
         let errs = Registration::parse(&input, TOPICS).unwrap_err();
         assert!(errs.get("company").is_some());
     }
@@ -370,9 +393,9 @@ mod tests {
         ] {
             let mut input = good();
             input.name = format!("Ada{bad}Lovelace");
-            input.company = format!("ACME{bad}");
-            input.job_title = format!("{bad}CTO");
-            input.country = format!("U{bad}K");
+            input.answers.company = format!("ACME{bad}");
+            input.answers.job_title = format!("{bad}CTO");
+            input.answers.country = format!("U{bad}K");
             let errs = Registration::parse(&input, TOPICS).unwrap_err();
             for field in ["name", "company", "job_title", "country"] {
                 assert!(

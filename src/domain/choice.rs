@@ -1,21 +1,39 @@
 //! `choice_enum!`: a closed list of choices with a stable key (forms, files, the database),
 //! the words shown to people, and a forgiving parse ("Meeting booked" -> `meeting_booked`).
 //! Every such list in the domain is defined with it.
+//!
+//! The macro also makes each list a TEXT column type for both databases: binding a value
+//! writes its key, and reading a column parses it, so a value the list does not know fails
+//! the read (the store reports it as corrupt data) instead of turning into a default later.
 
-/// Defines `pub enum $name` with `ALL`, `key()`, `label()` and `parse()`; the caller's
-/// module must have serde's `Serialize` and `Deserialize` in scope.
+/// Defines `pub enum $name` with `ALL`, `key()` (also `as_str()`, `Display` and
+/// `== "key"`), `label()`, `parse()`, serde as the key, and sqlx `Type`/`Encode`/`Decode` as
+/// TEXT.
+///
+/// Parsing ignores case and surrounding space and reads spaces and dashes as underscores.
+/// An optional `unknown(raw) => message;` after the variants words the parse error.
 macro_rules! choice_enum {
-    ($(#[$m:meta])* $name:ident { $($variant:ident = $key:literal : $label:literal),+ $(,)? }) => {
+    (
+        $(#[$m:meta])* $name:ident {
+            $($(#[$vm:meta])* $variant:ident = $key:literal : $label:literal),+ $(,)?
+        }
+        $(unknown($raw:ident) => $unknown:expr;)?
+    ) => {
         $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        pub enum $name { $(#[serde(rename = $key)] $variant),+ }
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
+        pub enum $name { $($(#[$vm])* #[serde(rename = $key)] $variant),+ }
 
         impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub const ALL: [$name; [$(stringify!($variant)),+].len()] = [$($name::$variant),+];
 
             /// The stable key used in forms, files and the database.
             pub fn key(self) -> &'static str {
                 match self { $($name::$variant => $key),+ }
+            }
+
+            /// The key, under the name text-like types use.
+            pub fn as_str(self) -> &'static str {
+                self.key()
             }
 
             /// The words shown to a person.
@@ -24,15 +42,74 @@ macro_rules! choice_enum {
             }
 
             pub fn parse(raw: &str) -> Result<$name, String> {
-                let k = raw.trim().to_ascii_lowercase().replace([' ', '-'], "_");
+                let k = raw.trim().replace([' ', '-'], "_");
                 $name::ALL
-                    .iter()
-                    .copied()
-                    .find(|v| v.key() == k)
-                    .ok_or_else(|| {
-                        let keys: Vec<&str> = $name::ALL.iter().map(|v| v.key()).collect();
-                        format!("'{}' is not one of: {}", raw.trim(), keys.join(", "))
-                    })
+                    .into_iter()
+                    .find(|v| v.key().eq_ignore_ascii_case(&k))
+                    .ok_or_else(|| $name::unknown(raw))
+            }
+
+            #[allow(unreachable_code)]
+            fn unknown(raw: &str) -> String {
+                $(let $raw = raw; return $unknown;)?
+                let keys: Vec<&str> = $name::ALL.iter().map(|v| v.key()).collect();
+                format!("'{}' is not one of: {}", raw.trim(), keys.join(", "))
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.key())
+            }
+        }
+
+        /// A choice equals its key, so a typed value compares with text from a file or page.
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.key() == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.key() == *other
+            }
+        }
+
+        impl<DB: ::sqlx::Database> ::sqlx::Type<DB> for $name
+        where
+            str: ::sqlx::Type<DB>,
+        {
+            fn type_info() -> DB::TypeInfo {
+                <str as ::sqlx::Type<DB>>::type_info()
+            }
+
+            fn compatible(ty: &DB::TypeInfo) -> bool {
+                <str as ::sqlx::Type<DB>>::compatible(ty)
+            }
+        }
+
+        impl<'q, DB: ::sqlx::Database> ::sqlx::Encode<'q, DB> for $name
+        where
+            &'static str: ::sqlx::Encode<'q, DB>,
+        {
+            fn encode_by_ref(
+                &self,
+                buf: &mut DB::ArgumentBuffer,
+            ) -> Result<::sqlx::encode::IsNull, ::sqlx::error::BoxDynError> {
+                <&'static str as ::sqlx::Encode<'q, DB>>::encode_by_ref(&self.key(), buf)
+            }
+        }
+
+        impl<'r, DB: ::sqlx::Database> ::sqlx::Decode<'r, DB> for $name
+        where
+            &'r str: ::sqlx::Decode<'r, DB>,
+        {
+            fn decode(
+                value: DB::ValueRef<'r>,
+            ) -> Result<$name, ::sqlx::error::BoxDynError> {
+                let raw = <&'r str as ::sqlx::Decode<'r, DB>>::decode(value)?;
+                Ok($name::parse(raw)?)
             }
         }
     };

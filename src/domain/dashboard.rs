@@ -4,7 +4,8 @@
 use jiff::civil::Date;
 
 use super::{
-    campaigns::campaign::CampaignState, door::occupancy::RoomOccupancy, leads::package::Tier,
+    campaigns::campaign::CampaignState, choice::choice_enum, door::occupancy::RoomOccupancy,
+    leads::package::Tier,
 };
 
 /// The window the scan rate covers, in minutes.
@@ -98,24 +99,15 @@ pub struct MinuteCount {
     pub scans: u64,
 }
 
-/// A stored scan's decision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Decision {
-    Accepted,
-    Duplicate,
-    Refused,
-}
-
-impl Decision {
-    pub fn parse(raw: &str) -> Result<Decision, String> {
-        match raw {
-            "accepted" => Ok(Decision::Accepted),
-            "duplicate" => Ok(Decision::Duplicate),
-            "refused" => Ok(Decision::Refused),
-            other => Err(format!("unknown scan decision '{other}'")),
-        }
+choice_enum!(
+    /// A stored scan's decision.
+    Decision {
+        Accepted = "accepted": "Accepted",
+        Duplicate = "duplicate": "Duplicate",
+        Refused = "refused": "Refused",
     }
-}
+    unknown(raw) => format!("unknown scan decision '{raw}'");
+);
 
 /// Door scans of the last `RATE_WINDOW_MINUTES` minutes.
 #[derive(Debug, Clone, PartialEq)]

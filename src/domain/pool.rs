@@ -4,8 +4,6 @@
 
 use std::{collections::HashSet, sync::LazyLock};
 
-use serde::{Deserialize, Serialize};
-
 use super::choice::choice_enum;
 
 static FREE_MAIL: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {

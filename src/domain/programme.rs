@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use jiff::{Timestamp, civil::Date, tz::TimeZone};
 use serde::{Deserialize, Serialize};
 
-use super::slug::Slug;
+use super::{choice::choice_enum, slug::Slug};
 
 /// The event as organisers describe it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -56,46 +56,17 @@ pub struct Room {
     pub capacity: u32,
 }
 
-/// What kind of session it is: a workshop says more about intent than a keynote.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SessionKind {
-    Keynote,
-    Talk,
-    Workshop,
-    Panel,
-    Other,
-}
-
-impl SessionKind {
-    pub const ALL: [SessionKind; 5] = [
-        SessionKind::Keynote,
-        SessionKind::Talk,
-        SessionKind::Workshop,
-        SessionKind::Panel,
-        SessionKind::Other,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SessionKind::Keynote => "keynote",
-            SessionKind::Talk => "talk",
-            SessionKind::Workshop => "workshop",
-            SessionKind::Panel => "panel",
-            SessionKind::Other => "other",
-        }
+choice_enum!(
+    /// What kind of session it is: a workshop says more about intent than a keynote.
+    SessionKind {
+        Keynote = "keynote": "Keynote",
+        Talk = "talk": "Talk",
+        Workshop = "workshop": "Workshop",
+        Panel = "panel": "Panel",
+        Other = "other": "Other",
     }
-
-    pub fn parse(raw: &str) -> Result<SessionKind, String> {
-        let k = raw.trim().to_ascii_lowercase();
-        SessionKind::ALL
-            .into_iter()
-            .find(|s| s.as_str() == k)
-            .ok_or_else(|| {
-                format!("unknown session kind '{raw}' (keynote, talk, workshop, panel or other)")
-            })
-    }
-}
+    unknown(raw) => format!("unknown session kind '{raw}' (keynote, talk, workshop, panel or other)");
+);
 
 /// One topic of a session and how much of the session is about it (a positive weight).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

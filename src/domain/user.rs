@@ -1,47 +1,22 @@
 //! Staff accounts: roles and what each role may do.
 
-use std::fmt;
+use super::choice::choice_enum;
 
-/// What a signed-in person is allowed to do. Least privilege: what each role may do is the
-/// one table in `allows`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// Everything, including user management and badge re-issue.
-    Admin,
-    /// Events, attendees, leads and campaigns.
-    Marketer,
-    /// Door devices and the live operations view.
-    Staff,
-    /// Their own leads only.
-    Sales,
-}
-
-impl Role {
-    pub const ALL: [Role; 4] = [Role::Admin, Role::Marketer, Role::Staff, Role::Sales];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Marketer => "marketer",
-            Role::Staff => "staff",
-            Role::Sales => "sales",
-        }
+choice_enum!(
+    /// What a signed-in person is allowed to do. Least privilege: what each role may do is the
+    /// one table in `allows`.
+    Role {
+        /// Everything, including user management and badge re-issue.
+        Admin = "admin": "Admin",
+        /// Events, attendees, leads and campaigns.
+        Marketer = "marketer": "Marketer",
+        /// Door devices and the live operations view.
+        Staff = "staff": "Staff",
+        /// Their own leads only.
+        Sales = "sales": "Sales",
     }
-
-    pub fn parse(raw: &str) -> Result<Role, String> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str() == raw.trim().to_ascii_lowercase())
-            .ok_or_else(|| format!("unknown role '{raw}' (admin, marketer, staff or sales)"))
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+    unknown(raw) => format!("unknown role '{raw}' (admin, marketer, staff or sales)");
+);
 
 /// Something a staff page or part of a page lets a person do; `allows` says which roles may.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use super::csv_table::{CsvOutcome, read_table};
 use super::row_error::{RowError, describe};
 use super::session_text::split_list;
-use crate::domain::attendee::{Registration, RegistrationInput};
+use crate::domain::attendee::{Answers, Registration, RegistrationInput};
 use crate::domain::email::Email;
 
 const REQUIRED: [&str; 11] = [
@@ -62,13 +62,15 @@ pub fn parse_attendees_csv(
         let input = RegistrationInput {
             email: cell("email"),
             name: cell("name"),
-            company: cell("company"),
-            job_title: cell("job_title"),
-            decision_role: cell("decision_role"),
-            purchase_stage: cell("purchase_stage"),
-            industry: cell("industry"),
-            company_size: cell("company_size"),
-            country: cell("country"),
+            answers: Answers {
+                company: cell("company"),
+                job_title: cell("job_title"),
+                decision_role: cell("decision_role"),
+                purchase_stage: cell("purchase_stage"),
+                industry: cell("industry"),
+                company_size: cell("company_size"),
+                country: cell("country"),
+            },
             phone: cell("phone"),
             interests: split_list(&cell("interests")),
             marketing_consent,

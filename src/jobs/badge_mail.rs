@@ -155,7 +155,7 @@ async fn compose(ctx: &Context, job: &MailJob) -> anyhow::Result<lettre::Message
         to: &to,
         to_name: &attendee.name,
         first_name,
-        company: &attendee.company,
+        company: &attendee.answers.company,
         event_name: &event.info.name,
         event_venue: &event.info.venue,
         event_dates: &dates,

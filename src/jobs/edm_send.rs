@@ -14,7 +14,7 @@ use tokio::sync::watch;
 
 use crate::{
     context::Context,
-    domain::campaigns::campaign::Tier,
+    domain::campaigns::campaign::CampaignState,
     edm::{CampaignMailer, RecipientData},
     mail::SendError,
     store::{ClaimedSend, SendOutcome},
@@ -173,7 +173,7 @@ async fn record(
             .campaigns()
             .campaign(id)
             .await?
-            .is_some_and(|c| c.state == "sending");
+            .is_some_and(|c| c.state == CampaignState::Sending);
         active.lock().expect("campaign states").insert(id, sending);
     }
     Ok(())
@@ -210,7 +210,7 @@ async fn send_one(
             reason: "marketing consent withdrawn".into(),
         });
     }
-    let tier = Tier::parse(&send.tier).unwrap_or(Tier::None);
+    let tier = send.tier;
     let to = RecipientData {
         send_id: send.id,
         email: &send.email,

@@ -104,7 +104,7 @@ impl Carried {
             .collect();
         let before = summaries
             .into_iter()
-            .filter_map(|l| Tier::parse(&l.tier).ok().map(|t| (l.attendee_id, t)))
+            .map(|l| (l.attendee_id, l.tier))
             .collect();
         Carried {
             kept,

@@ -61,7 +61,7 @@ fn companies_are_read_only_to_route_by_account() {
 }
 
 #[test]
-fn carried_routes_keep_known_owners_feedback_is_labelled_and_unreadable_tiers_are_dropped() {
+fn carried_routes_keep_known_owners_and_feedback_is_labelled() {
     let owner_ids = HashMap::from([("sam".to_owned(), 5)]);
     let at = ts(1_700_000_000_000);
     let book = Playbook::default();
@@ -76,18 +76,11 @@ fn carried_routes_keep_known_owners_feedback_is_labelled_and_unreadable_tiers_ar
         at: at.as_millisecond(),
         next: book.next_action("won", at, &TimeZone::UTC),
     }];
-    let summaries = vec![
-        LeadSummary {
-            attendee_id: 7,
-            tier: "B".into(),
-            top_topic: None,
-        },
-        LeadSummary {
-            attendee_id: 8,
-            tier: "?".into(),
-            top_topic: None,
-        },
-    ];
+    let summaries = vec![LeadSummary {
+        attendee_id: 7,
+        tier: Tier::B,
+        top_topic: None,
+    }];
     let carried = Carried::new(
         vec![(7, 5, 1_000), (8, 99, 2_000)],
         &owner_ids,

@@ -7,7 +7,6 @@ use crate::{
     domain::{
         door::scan::{Direction, SessionSlot},
         leads::build::{AttendeeInput, EventInput, SessionInput, TopicRef},
-        programme::SessionKind,
         trail::{self, TrailScan},
     },
     store::{LeadAttendee, LeadScan, Store, StoreResult, ts, unpack_scans},
@@ -92,7 +91,7 @@ pub async fn programme(store: &Store, event_id: i64) -> anyhow::Result<Programme
         .map(|s| SessionInput {
             external_id: s.external_id.clone(),
             title: s.title.clone(),
-            kind: SessionKind::parse(&s.kind).unwrap_or(SessionKind::Other),
+            kind: s.kind,
             topics: Vec::new(),
             speakers: serde_json::from_str(&s.speakers).unwrap_or_default(),
             starts_at: ts(s.starts_at),
@@ -170,13 +169,7 @@ impl ProgrammeInput {
             email_clicks: u32::try_from(clicks).unwrap_or(u32::MAX),
             email: a.email,
             name: a.name,
-            company: a.company,
-            job_title: a.job_title,
-            decision_role: a.decision_role,
-            purchase_stage: a.purchase_stage,
-            industry: a.industry,
-            company_size: a.company_size,
-            country: a.country,
+            answers: a.answers,
         }
     }
 

@@ -26,7 +26,7 @@ use crate::{
     domain::{
         leads::build::{self, EventFacts},
         leads::insight::Insight,
-        leads::package::{LeadPackage, Tier},
+        leads::package::LeadPackage,
         leads::watch::{self, WatchRules, Watched},
     },
     store::{EventRecord, LiveLeadRow, NewAlert, unpack_scans},
@@ -342,12 +342,7 @@ fn alerts_for(
     let mut new_alerts = Vec::new();
     for (lead, a) in packages.iter().zip(attendees) {
         let was = before.get(&a.id);
-        let tier_before = was.and_then(|b| {
-            b.live_tier
-                .as_deref()
-                .or(b.built_tier.as_deref())
-                .and_then(|t| Tier::parse(t).ok())
-        });
+        let tier_before = was.and_then(|b| b.live_tier.or(b.built_tier));
         let entered = people
             .get(&a.id)
             .copied()
@@ -368,8 +363,8 @@ fn alerts_for(
         let who = Watched {
             tier: lead.tier,
             tier_before,
-            role: &a.decision_role,
-            company: &a.company,
+            role: &a.answers.decision_role,
+            company: &a.answers.company,
             email: &a.email,
             topics: &topics,
         };

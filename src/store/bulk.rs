@@ -6,19 +6,14 @@ use jiff::Timestamp;
 use sqlx::QueryBuilder;
 
 use super::{Store, StoreResult, in_tx};
+use crate::domain::attendee::Answers;
 
 /// An attendee as a bulk load writes it (choice fields hold their keys).
 #[derive(Debug, Clone)]
 pub struct BulkAttendee {
     pub email: String,
     pub name: String,
-    pub company: String,
-    pub job_title: String,
-    pub decision_role: String,
-    pub purchase_stage: String,
-    pub industry: String,
-    pub company_size: String,
-    pub country: String,
+    pub answers: Answers,
     pub marketing_consent: bool,
     /// Topic ids.
     pub interests: Vec<i64>,
@@ -69,13 +64,13 @@ impl<'a> BulkLoad<'a> {
                     b.push_bind(event_id)
                         .push_bind(a.email.clone())
                         .push_bind(a.name.clone())
-                        .push_bind(a.company.clone())
-                        .push_bind(a.job_title.clone())
-                        .push_bind(a.decision_role.clone())
-                        .push_bind(a.purchase_stage.clone())
-                        .push_bind(a.industry.clone())
-                        .push_bind(a.company_size.clone())
-                        .push_bind(a.country.clone())
+                        .push_bind(a.answers.company.clone())
+                        .push_bind(a.answers.job_title.clone())
+                        .push_bind(a.answers.decision_role.clone())
+                        .push_bind(a.answers.purchase_stage.clone())
+                        .push_bind(a.answers.industry.clone())
+                        .push_bind(a.answers.company_size.clone())
+                        .push_bind(a.answers.country.clone())
                         .push_bind(a.marketing_consent)
                         .push_bind("bulk")
                         .push_bind(1i64)

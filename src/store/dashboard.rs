@@ -34,7 +34,7 @@ impl Store {
 #[derive(FromRow)]
 struct MinuteRow {
     minute: i64,
-    decision: String,
+    decision: Decision,
     n: i64,
 }
 
@@ -42,7 +42,7 @@ struct MinuteRow {
 struct CampaignRow {
     slug: String,
     name: String,
-    state: String,
+    state: CampaignState,
     send_state: Option<String>,
     n: i64,
 }
@@ -91,7 +91,7 @@ impl Dashboard<'_> {
             .map(|r| {
                 Ok(MinuteCount {
                     minute: r.minute,
-                    decision: Decision::parse(&r.decision).map_err(StoreError::Corrupt)?,
+                    decision: r.decision,
                     scans: r.n.max(0) as u64,
                 })
             })
@@ -116,7 +116,7 @@ impl Dashboard<'_> {
         for r in rows {
             if campaigns.last().is_none_or(|c| c.slug != r.slug) {
                 campaigns.push(CampaignInFlight {
-                    state: CampaignState::parse(&r.state).map_err(StoreError::Corrupt)?,
+                    state: r.state,
                     slug: r.slug.clone(),
                     name: r.name.clone(),
                     sent: 0,

@@ -90,12 +90,25 @@ pub enum StoreError {
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
     #[error(transparent)]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A column the row type could not read (a choice the list does not know, say) is stored
+/// data gone wrong, reported once here, naming the column and what it held.
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> StoreError {
+        match e {
+            sqlx::Error::ColumnDecode { index, source } => {
+                StoreError::Corrupt(format!("column {index}: {source}"))
+            }
+            e => StoreError::Database(e),
+        }
+    }
+}
 
 /// Which database a URL points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -284,6 +297,6 @@ pub(crate) fn conflict_on_unique(e: sqlx::Error, message: &str) -> StoreError {
         sqlx::Error::Database(db) if db.is_unique_violation() => {
             StoreError::Conflict(message.to_owned())
         }
-        _ => StoreError::Database(e),
+        _ => StoreError::from(e),
     }
 }

@@ -229,19 +229,19 @@ fn answers(a: &crate::store::AttendeeRecord) -> Vec<(&'static str, &'static str)
     vec![
         (
             "Decision role",
-            label(DecisionRole::parse(&a.decision_role).map(|v| v.label())),
+            label(DecisionRole::parse(&a.answers.decision_role).map(|v| v.label())),
         ),
         (
             "Purchase stage",
-            label(PurchaseStage::parse(&a.purchase_stage).map(|v| v.label())),
+            label(PurchaseStage::parse(&a.answers.purchase_stage).map(|v| v.label())),
         ),
         (
             "Industry",
-            label(Industry::parse(&a.industry).map(|v| v.label())),
+            label(Industry::parse(&a.answers.industry).map(|v| v.label())),
         ),
         (
             "Company size",
-            label(CompanySize::parse(&a.company_size).map(|v| v.label())),
+            label(CompanySize::parse(&a.answers.company_size).map(|v| v.label())),
         ),
     ]
 }

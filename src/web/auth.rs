@@ -84,12 +84,11 @@ impl FromRequestParts<AppState> for CurrentUser {
             .user_by_login(&hash, Timestamp::now())
             .await?
             .ok_or(Error::Unauthorized { next })?;
-        let role = Role::parse(&user.role).map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
         Ok(CurrentUser {
             id: user.id,
             username: user.username,
             display_name: user.display_name,
-            role,
+            role: user.role,
         })
     }
 }
@@ -184,12 +183,11 @@ async fn login(
     .await?;
     tracing::info!(user = user.id, "signed in");
     // Sales have no event pages: the staff start page becomes their own leads.
-    let next =
-        if next == "/admin" && Role::parse(&user.role).is_ok_and(|r| !r.may(Action::SeeEvents)) {
-            "/sales/leads".to_owned()
-        } else {
-            next
-        };
+    let next = if next == "/admin" && !user.role.may(Action::SeeEvents) {
+        "/sales/leads".to_owned()
+    } else {
+        next
+    };
     let cookie = Cookie::build((SESSION_COOKIE, token))
         .path("/")
         .http_only(true)

@@ -82,7 +82,7 @@ async fn render(
         .lead_of(event.id, attendee.id)
         .await?;
     let (tier, topic, next_need) = match &lead {
-        Some((tier, topic, next)) => (Tier::of_lead(Some(tier)), topic.as_deref(), next.as_deref()),
+        Some((tier, topic, next)) => (*tier, topic.as_deref(), next.as_deref()),
         None => (Tier::None, None, None),
     };
     let mailer = CampaignMailer::load(&state.ctx, campaign)
@@ -95,8 +95,8 @@ async fn render(
                 send_id: TEST_SEND,
                 email: to,
                 name: &attendee.name,
-                company: &attendee.company,
-                job_title: &attendee.job_title,
+                company: &attendee.answers.company,
+                job_title: &attendee.answers.job_title,
                 topic,
                 tier,
                 next_need,

@@ -228,9 +228,7 @@ pub(super) fn figures_queued(
     for l in report {
         let n = l.queued.max(0) as usize;
         *by_topic.entry(topic_name(names, &l.topic)).or_default() += n;
-        *by_tier
-            .entry(Tier::parse(&l.tier).unwrap_or(Tier::None))
-            .or_default() += n;
+        *by_tier.entry(l.tier).or_default() += n;
     }
     let excluded = stored_exclusions
         .map(exclusions_from_stored)
@@ -598,7 +596,7 @@ pub(super) fn report_rows(
         .map(|l| {
             report_row(
                 topic_name(names, &l.topic),
-                tier_label(Tier::parse(&l.tier).unwrap_or(Tier::None)),
+                tier_label(l.tier),
                 counts_of(l),
             )
         })
@@ -685,7 +683,7 @@ mod tests {
     fn line(topic: &str, tier: &str, queued: i64, delivered: i64, opened: i64) -> ReportLine {
         ReportLine {
             topic: topic.into(),
-            tier: tier.into(),
+            tier: Tier::parse(tier).unwrap(),
             queued,
             delivered,
             opened,

@@ -202,7 +202,8 @@ pub async fn package_view(
             (
                 c.name,
                 role_words(&c.decision_role),
-                c.tier.unwrap_or_else(|| "no lead".into()),
+                c.tier
+                    .map_or_else(|| "no lead".into(), |t| t.key().to_owned()),
                 c.topic_name.unwrap_or_default(),
             )
         })
@@ -259,17 +260,21 @@ pub async fn package_view(
                 .unwrap_or_default(),
             job_title: attendee
                 .as_ref()
-                .map(|a| a.job_title.clone())
+                .map(|a| a.answers.job_title.clone())
                 .unwrap_or_default(),
             company: attendee
                 .as_ref()
-                .map(|a| a.company.clone())
+                .map(|a| a.answers.company.clone())
                 .unwrap_or_default(),
             country: attendee
                 .as_ref()
-                .map(|a| a.country.clone())
+                .map(|a| a.answers.country.clone())
                 .unwrap_or_default(),
-            role: role_words(attendee.as_ref().map_or("", |a| a.decision_role.as_str())),
+            role: role_words(
+                attendee
+                    .as_ref()
+                    .map_or("", |a| a.answers.decision_role.as_str()),
+            ),
             responsibilities: String::new(),
         },
         tier: l.tier.clone(),
@@ -282,12 +287,16 @@ pub async fn package_view(
         sessions: Vec::new(),
         attended: String::new(),
         industry: words(
-            attendee.as_ref().map_or("", |a| a.industry.as_str()),
+            attendee
+                .as_ref()
+                .map_or("", |a| a.answers.industry.as_str()),
             Industry::parse,
             Industry::label,
         ),
         company_size: words(
-            attendee.as_ref().map_or("", |a| a.company_size.as_str()),
+            attendee
+                .as_ref()
+                .map_or("", |a| a.answers.company_size.as_str()),
             CompanySize::parse,
             CompanySize::label,
         ),

@@ -16,7 +16,7 @@ fn user() -> CurrentUser {
 
 fn cell(tier: &str, topic: &str, outcome: Option<&str>, routed: bool, count: u64) -> LeadCell {
     LeadCell {
-        tier: tier.into(),
+        tier: Tier::parse(tier).unwrap(),
         topic: topic.into(),
         outcome: outcome.map(str::to_owned),
         checked_in: true,

@@ -101,7 +101,7 @@ impl LineView {
             topic: l.topic_name.or(l.top_topic).unwrap_or_default(),
             owner: l.owner.unwrap_or_default(),
             due: l.due_at.map(|d| time(d, tz)).unwrap_or_default(),
-            tier: l.tier,
+            tier: l.tier.key().to_owned(),
             feedback,
         }
     }
@@ -343,7 +343,7 @@ async fn list(
             meaning: t.meaning(),
             count: counts
                 .iter()
-                .find(|(k, _, _)| k == t.as_str())
+                .find(|(k, _, _)| k == t)
                 .map_or(0, |(_, n, _)| *n),
             link: q.link(0, Some(t.as_str()), None),
         })

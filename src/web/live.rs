@@ -161,7 +161,7 @@ fn refused_view(r: RefusalNow, tz: &TimeZone) -> RefusedView {
         time: clock(r.scanned, tz),
         door: r.door,
         room: r.room.unwrap_or_default(),
-        direction: r.direction,
+        direction: r.direction.key().to_owned(),
         attendee: r.attendee.unwrap_or_default(),
         reason: r.reason.map(|r| r.as_str()),
         message: r.reason.map_or("Refused", |r| r.message()),

@@ -26,9 +26,8 @@ use crate::{
     domain::{
         attendee::{DecisionRole, PurchaseStage},
         buying_group::{BuyingGroup, Member, buying_group},
-        leads::package::Tier,
         leads::playbook::NextOwner,
-        pool::{Basis, explain},
+        pool::explain,
         user::Action,
     },
     store::{
@@ -111,7 +110,9 @@ async fn person_page(
             EventLine {
                 registered: format::local_date(crate::store::ts(e.registered_at), &tz),
                 as_who: format!("{}, {}", e.job_title, role_words(&e.decision_role)),
-                tier: e.tier.unwrap_or_else(|| "no lead".into()),
+                tier: e
+                    .tier
+                    .map_or_else(|| "no lead".into(), |t| t.key().to_owned()),
                 topic: e.topic_name.unwrap_or_default(),
                 consent: match e.consent {
                     Some(true) => "granted".into(),
@@ -172,7 +173,7 @@ fn member(r: &MemberRow) -> Member {
         name: r.name.clone(),
         role: DecisionRole::parse(&r.decision_role).ok(),
         stage: PurchaseStage::parse(&r.purchase_stage).ok(),
-        tier: r.tier.as_deref().and_then(|t| Tier::parse(t).ok()),
+        tier: r.tier,
         topic: r
             .top_topic
             .clone()
@@ -188,7 +189,9 @@ fn member_line(r: &MemberRow) -> MemberLine {
         name: r.name.clone(),
         job_title: r.job_title.clone(),
         role: role_words(&r.decision_role),
-        tier: r.tier.clone().unwrap_or_else(|| "no lead".into()),
+        tier: r
+            .tier
+            .map_or_else(|| "no lead".into(), |t| t.key().to_owned()),
         topic: r.topic_name.clone().unwrap_or_default(),
     }
 }
@@ -283,7 +286,7 @@ async fn company_page(
         .filter(|c| c.id != id)
         .map(|c| (c.id, c.name))
         .collect();
-    let basis = Basis::parse(&company.basis).unwrap_or(Basis::Manual);
+    let basis = company.basis;
     let page = CompanyPage {
         user,
         csrf: csrf.0,

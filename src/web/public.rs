@@ -23,7 +23,7 @@ use super::{
 };
 use crate::{
     domain::{
-        attendee::{CONSENT_WORDING, FieldErrors, RegistrationInput},
+        attendee::{Answers, CONSENT_WORDING, FieldErrors, RegistrationInput},
         badge,
     },
     qr,
@@ -195,13 +195,15 @@ async fn register(
     let input = RegistrationInput {
         email: form.email,
         name: form.name,
-        company: form.company,
-        job_title: form.job_title,
-        decision_role: form.decision_role,
-        purchase_stage: form.purchase_stage,
-        industry: form.industry,
-        company_size: form.company_size,
-        country: form.country,
+        answers: Answers {
+            company: form.company,
+            job_title: form.job_title,
+            decision_role: form.decision_role,
+            purchase_stage: form.purchase_stage,
+            industry: form.industry,
+            company_size: form.company_size,
+            country: form.country,
+        },
         phone: form.phone,
         interests: form.interests,
         marketing_consent: form.marketing_consent.is_some(),
@@ -298,8 +300,8 @@ async fn badge_page(
     let page = BadgePage {
         token,
         name: attendee.name,
-        company: attendee.company,
-        job_title: attendee.job_title,
+        company: attendee.answers.company,
+        job_title: attendee.answers.job_title,
         dates: event.info.dates(),
         event_name: event.info.name,
         venue: event.info.venue,

@@ -113,7 +113,7 @@ async fn render(
         .await?
         .into_iter()
         .map(|a: StaffAccount| AccountLine {
-            role: Role::parse(&a.role).map_or("unknown", Role::as_str),
+            role: a.role.as_str(),
             created: format!(
                 "{} UTC",
                 format::local_time(a.created_at, &jiff::tz::TimeZone::UTC)
@@ -292,7 +292,7 @@ async fn change(
         "role" => {
             let role = Role::parse(&form.role)
                 .map_err(|e| Error::BadRequest(format!("Role: {e}; nothing was changed.")))?;
-            store.accounts().set_user_role(id, role.as_str()).await?;
+            store.accounts().set_user_role(id, role).await?;
             tracing::info!(user = user.id, account = id, role = %role, "staff account role changed");
         }
         "disable" => {

@@ -118,7 +118,7 @@ async fn staff_user(state: &AppState, token: &str) -> Option<StaffUser> {
     };
     Some(StaffUser {
         display_name: user.display_name,
-        role: user.role,
+        role: user.role.key().to_owned(),
     })
 }
 

@@ -279,7 +279,7 @@ async fn a_stranger_in_chromium_gets_no_badge_and_only_the_emailed_link_changes_
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(ada.company, "Difference Engines Ltd");
+    assert_eq!(ada.answers.company, "Difference Engines Ltd");
     assert_eq!(ada.name, "Ada Lovelace");
     assert!(!ada.marketing_consent);
     let consents = app

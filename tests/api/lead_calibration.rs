@@ -3,7 +3,7 @@
 
 use badgetrail::{
     domain::{
-        attendee::{Registration, RegistrationInput},
+        attendee::{Answers, Registration, RegistrationInput},
         user::Role,
     },
     registration::{self, Source},
@@ -27,13 +27,15 @@ fn user_choosing_a_supplier(name: &str, email: &str, known: &[&str]) -> Registra
         &RegistrationInput {
             email: email.into(),
             name: name.into(),
-            company: "Data Corp".into(),
-            job_title: "Data engineer".into(),
-            decision_role: "user".into(),
-            purchase_stage: "choose_supplier".into(),
-            industry: "software".into(),
-            company_size: "51_200".into(),
-            country: "France".into(),
+            answers: Answers {
+                company: "Data Corp".into(),
+                job_title: "Data engineer".into(),
+                decision_role: "user".into(),
+                purchase_stage: "choose_supplier".into(),
+                industry: "software".into(),
+                company_size: "51_200".into(),
+                country: "France".into(),
+            },
             phone: String::new(),
             interests: vec![],
             marketing_consent: true,

@@ -5,7 +5,7 @@
 use badgetrail::{
     demo,
     domain::{
-        attendee::{Registration, RegistrationInput},
+        attendee::{Answers, Registration, RegistrationInput},
         door::scan::Direction,
     },
     door::{self, ReportedScan, ScanBatch},
@@ -31,13 +31,15 @@ fn person(
     RegistrationInput {
         email: email.into(),
         name: name.into(),
-        company: company.into(),
-        job_title: title.into(),
-        decision_role: role.into(),
-        purchase_stage: stage.into(),
-        industry: "finance".into(),
-        company_size: "1001_5000".into(),
-        country: "Germany".into(),
+        answers: Answers {
+            company: company.into(),
+            job_title: title.into(),
+            decision_role: role.into(),
+            purchase_stage: stage.into(),
+            industry: "finance".into(),
+            company_size: "1001_5000".into(),
+            country: "Germany".into(),
+        },
         phone: String::new(),
         interests: interests.iter().map(|s| (*s).to_owned()).collect(),
         marketing_consent: true,

@@ -11,6 +11,7 @@ mod browser;
 mod camera_frames;
 mod campaign_steps;
 mod cli;
+mod corrupt_rows;
 mod crash;
 mod dashboard;
 mod decode;

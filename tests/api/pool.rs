@@ -4,7 +4,7 @@
 
 use badgetrail::{
     domain::{
-        attendee::{Registration, RegistrationInput},
+        attendee::{Answers, Registration, RegistrationInput},
         user::Role,
     },
     pool,
@@ -35,13 +35,15 @@ fn reg(name: &str, email: &str, company: &str, role: &str) -> Registration {
         &RegistrationInput {
             email: email.into(),
             name: name.into(),
-            company: company.into(),
-            job_title: "Engineer".into(),
-            decision_role: role.into(),
-            purchase_stage: "choose_supplier".into(),
-            industry: "software".into(),
-            company_size: "51_200".into(),
-            country: "Germany".into(),
+            answers: Answers {
+                company: company.into(),
+                job_title: "Engineer".into(),
+                decision_role: role.into(),
+                purchase_stage: "choose_supplier".into(),
+                industry: "software".into(),
+                company_size: "51_200".into(),
+                country: "Germany".into(),
+            },
             phone: String::new(),
             interests: vec![],
             marketing_consent: true,

@@ -5,7 +5,7 @@
 
 use badgetrail::{
     domain::{
-        attendee::{Registration, RegistrationInput},
+        attendee::{Answers, Registration, RegistrationInput},
         campaigns::audience::Exclusion,
         campaigns::segment::{AudienceScope, Segment},
         door::scan::Direction,
@@ -45,13 +45,15 @@ async fn register(app: &TestApp, event: &EventRecord, people: &[Person<'_>]) -> 
                 &RegistrationInput {
                     email: (*email).into(),
                     name: (*name).into(),
-                    company: (*company).into(),
-                    job_title: "Engineer".into(),
-                    decision_role: (*role).into(),
-                    purchase_stage: (*stage).into(),
-                    industry: "software".into(),
-                    company_size: "51_200".into(),
-                    country: "Germany".into(),
+                    answers: Answers {
+                        company: (*company).into(),
+                        job_title: "Engineer".into(),
+                        decision_role: (*role).into(),
+                        purchase_stage: (*stage).into(),
+                        industry: "software".into(),
+                        company_size: "51_200".into(),
+                        country: "Germany".into(),
+                    },
                     phone: String::new(),
                     interests: vec![],
                     marketing_consent: *consent,

@@ -1,46 +1,22 @@
 //! Campaigns: their life cycle, lead tiers, and which content an attendee's topic and tier get.
 
-use std::fmt;
+use crate::domain::choice::choice_enum;
 
-/// A lead's tier as the follow-up email sees it; `None` is an attendee without a lead.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Tier {
-    A,
-    B,
-    C,
-    X,
-    None,
-}
+choice_enum!(
+    /// A lead's tier as the follow-up email sees it; `None` is an attendee without a lead.
+    #[derive(PartialOrd, Ord, Default)]
+    Tier {
+        A = "A": "A",
+        B = "B": "B",
+        C = "C": "C",
+        X = "X": "X",
+        #[default]
+        None = "none": "none",
+    }
+    unknown(raw) => format!("unknown tier '{}' (A, B, C, X or none)", raw.trim());
+);
 
 impl Tier {
-    pub const ALL: [Tier; 5] = [Tier::A, Tier::B, Tier::C, Tier::X, Tier::None];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Tier::A => "A",
-            Tier::B => "B",
-            Tier::C => "C",
-            Tier::X => "X",
-            Tier::None => "none",
-        }
-    }
-
-    /// `A`, `B`, `C`, `X` (any case) or `none`.
-    pub fn parse(raw: &str) -> Result<Tier, String> {
-        let raw = raw.trim();
-        Tier::ALL
-            .into_iter()
-            .find(|t| t.as_str().eq_ignore_ascii_case(raw))
-            .ok_or_else(|| format!("unknown tier '{raw}' (A, B, C, X or none)"))
-    }
-
-    /// The tier of a stored lead, or `None` when the attendee has no lead (or an unknown one).
-    pub fn of_lead(stored: Option<&str>) -> Tier {
-        stored
-            .and_then(|s| Tier::parse(s).ok())
-            .unwrap_or(Tier::None)
-    }
-
     /// A comma-separated list such as "C, X, none"; empty means no tier.
     pub fn parse_list(raw: &str) -> Result<Vec<Tier>, String> {
         let mut tiers = Vec::new();
@@ -63,26 +39,22 @@ impl Tier {
     }
 }
 
-impl fmt::Display for Tier {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+choice_enum!(
+    /// Where a campaign is in its life.
+    CampaignState {
+        /// Content and settings are being prepared; nothing is queued.
+        Draft = "draft": "Draft",
+        /// The audience is queued in the ledger and the sender works through it.
+        Sending = "sending": "Sending",
+        /// Queued messages wait; resuming carries on where it stopped.
+        Paused = "paused": "Paused",
+        /// Stopped for good; messages not yet sent are never sent.
+        Cancelled = "cancelled": "Cancelled",
+        /// Every queued message was sent, skipped or failed.
+        Done = "done": "Done",
     }
-}
-
-/// Where a campaign is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CampaignState {
-    /// Content and settings are being prepared; nothing is queued.
-    Draft,
-    /// The audience is queued in the ledger and the sender works through it.
-    Sending,
-    /// Queued messages wait; resuming carries on where it stopped.
-    Paused,
-    /// Stopped for good; messages not yet sent are never sent.
-    Cancelled,
-    /// Every queued message was sent, skipped or failed.
-    Done,
-}
+    unknown(raw) => format!("unknown campaign state '{raw}'");
+);
 
 /// What a marketer asks a campaign to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,29 +66,6 @@ pub enum CampaignAction {
 }
 
 impl CampaignState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CampaignState::Draft => "draft",
-            CampaignState::Sending => "sending",
-            CampaignState::Paused => "paused",
-            CampaignState::Cancelled => "cancelled",
-            CampaignState::Done => "done",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Result<CampaignState, String> {
-        [
-            CampaignState::Draft,
-            CampaignState::Sending,
-            CampaignState::Paused,
-            CampaignState::Cancelled,
-            CampaignState::Done,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == raw)
-        .ok_or_else(|| format!("unknown campaign state '{raw}'"))
-    }
-
     /// Content and settings can change only before the audience is queued.
     pub fn editable(self) -> bool {
         self == CampaignState::Draft
@@ -142,12 +91,6 @@ impl CampaignState {
                 }
             )),
         }
-    }
-}
-
-impl fmt::Display for CampaignState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -324,10 +267,8 @@ mod tests {
             Tier::parse_list("x, C,x, none").unwrap(),
             vec![Tier::C, Tier::X, Tier::None]
         );
-        assert_eq!(Tier::parse_list("").unwrap(), vec![]);
+        assert_eq!(Tier::parse_list("").unwrap(), Vec::<Tier>::new());
         assert_eq!(Tier::list_string(&[Tier::C, Tier::None]), "C,none");
-        assert_eq!(Tier::of_lead(Some("B")), Tier::B);
-        assert_eq!(Tier::of_lead(None), Tier::None);
     }
 
     #[test]

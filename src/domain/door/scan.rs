@@ -3,36 +3,21 @@
 use std::cmp::Reverse;
 
 use jiff::{SignedDuration, Timestamp};
-use serde::{Deserialize, Serialize};
 
 use crate::domain::badge::{self, BadgeClaims, BadgeError};
+use crate::domain::choice::choice_enum;
 
-/// Which way the attendee went through the door.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Direction {
-    Entry,
-    Exit,
-}
-
-impl Direction {
-    pub const ALL: [Direction; 2] = [Direction::Entry, Direction::Exit];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Direction::Entry => "entry",
-            Direction::Exit => "exit",
-        }
+choice_enum!(
+    /// Which way the attendee went through the door.
+    #[derive(utoipa::ToSchema)]
+    // The OpenAPI description reads the container's renaming, not the macro's per variant.
+    #[serde(rename_all = "lowercase")]
+    Direction {
+        Entry = "entry": "Entry",
+        Exit = "exit": "Exit",
     }
-
-    pub fn parse(raw: &str) -> Result<Direction, String> {
-        let d = raw.trim().to_ascii_lowercase();
-        Direction::ALL
-            .into_iter()
-            .find(|x| x.as_str() == d)
-            .ok_or_else(|| format!("unknown direction '{raw}' (entry or exit)"))
-    }
-}
+    unknown(raw) => format!("unknown direction '{raw}' (entry or exit)");
+);
 
 /// A session as the door sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,46 +90,21 @@ pub fn resolve_session(
         .copied()
 }
 
-/// Why the door said no. `check_badge` gives the badge refusals.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Refusal {
-    Malformed,
-    Forged,
-    WrongEvent,
-    Revoked,
-    UnknownRoom,
-    OutsideSession,
-}
+choice_enum!(
+    /// Why the door said no. `check_badge` gives the badge refusals; the label is what the
+    /// door screen shows, plain words staff read at a glance.
+    Refusal {
+        Malformed = "malformed": "Badge not recognised",
+        Forged = "forged": "Forged badge",
+        WrongEvent = "wrong_event": "Badge is for another event",
+        Revoked = "revoked": "Badge was replaced — use the newest one",
+        UnknownRoom = "unknown_room": "Unknown room",
+        OutsideSession = "outside_session": "No session here now",
+    }
+    unknown(raw) => format!("unknown refusal '{raw}'");
+);
 
 impl Refusal {
-    pub const ALL: [Refusal; 6] = [
-        Refusal::Malformed,
-        Refusal::Forged,
-        Refusal::WrongEvent,
-        Refusal::Revoked,
-        Refusal::UnknownRoom,
-        Refusal::OutsideSession,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Refusal::Malformed => "malformed",
-            Refusal::Forged => "forged",
-            Refusal::WrongEvent => "wrong_event",
-            Refusal::Revoked => "revoked",
-            Refusal::UnknownRoom => "unknown_room",
-            Refusal::OutsideSession => "outside_session",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Result<Refusal, String> {
-        let r = raw.trim().to_ascii_lowercase();
-        Refusal::ALL
-            .into_iter()
-            .find(|x| x.as_str() == r)
-            .ok_or_else(|| format!("unknown refusal '{raw}'"))
-    }
-
     /// How the door refuses a badge `badge::verify` does not accept: a badge signed with a
     /// key the event does not have is as good as forged.
     pub fn for_badge(e: &BadgeError) -> Refusal {
@@ -155,16 +115,9 @@ impl Refusal {
         }
     }
 
-    /// Plain words for the door screen; staff read them at a glance.
+    /// Plain words for the door screen.
     pub fn message(self) -> &'static str {
-        match self {
-            Refusal::Malformed => "Badge not recognised",
-            Refusal::Forged => "Forged badge",
-            Refusal::WrongEvent => "Badge is for another event",
-            Refusal::Revoked => "Badge was replaced — use the newest one",
-            Refusal::UnknownRoom => "Unknown room",
-            Refusal::OutsideSession => "No session here now",
-        }
+        self.label()
     }
 }
 

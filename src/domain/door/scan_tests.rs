@@ -59,7 +59,10 @@ fn names_round_trip() {
 
 #[test]
 fn directions_use_their_names_on_the_wire() {
-    use serde::de::{IntoDeserializer, value::Error, value::StrDeserializer};
+    use serde::{
+        Deserialize,
+        de::{IntoDeserializer, value::Error, value::StrDeserializer},
+    };
     for d in Direction::ALL {
         let de: StrDeserializer<'_, Error> = d.as_str().into_deserializer();
         assert_eq!(Direction::deserialize(de), Ok(d));

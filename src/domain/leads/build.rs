@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use jiff::{Timestamp, tz::TimeZone};
 
 use crate::domain::{
-    attendee::{CompanySize, DecisionRole, Industry, PurchaseStage},
+    attendee::{Answers, CompanySize, DecisionRole, Industry, PurchaseStage},
     leads::content::ContentLibrary,
     leads::insight::{self, Insight},
     leads::interest::{self, Presence, SessionFacts, SessionTime},
@@ -45,13 +45,7 @@ pub struct AttendeeInput {
     pub id: i64,
     pub email: String,
     pub name: String,
-    pub company: String,
-    pub job_title: String,
-    pub decision_role: String,
-    pub purchase_stage: String,
-    pub industry: String,
-    pub company_size: String,
-    pub country: String,
+    pub answers: Answers,
     /// Topic indexes ticked at registration.
     pub declared: Vec<usize>,
     /// Session index and minutes, one entry per visit (a trail).
@@ -339,13 +333,13 @@ fn package(
     let person = Person {
         email: &a.email,
         name: &a.name,
-        company: &a.company,
-        job_title: &a.job_title,
-        decision_role: &a.decision_role,
-        purchase_stage: &a.purchase_stage,
-        industry: &a.industry,
-        company_size: &a.company_size,
-        country: &a.country,
+        company: &a.answers.company,
+        job_title: &a.answers.job_title,
+        decision_role: &a.answers.decision_role,
+        purchase_stage: &a.answers.purchase_stage,
+        industry: &a.answers.industry,
+        company_size: &a.answers.company_size,
+        country: &a.answers.country,
     };
     let activity = Activity {
         sessions: presence.len() as u32,
@@ -360,9 +354,9 @@ fn package(
     let show = if assessment.tier == Tier::X {
         Vec::new()
     } else {
-        content.pick(&ranked, &a.industry)
+        content.pick(&ranked, &a.answers.industry)
     };
-    let stage_label = PurchaseStage::parse(&a.purchase_stage)
+    let stage_label = PurchaseStage::parse(&a.answers.purchase_stage)
         .map(|s| tier::stage_words(s).to_owned())
         .unwrap_or_default();
     LeadPackage {
@@ -375,23 +369,23 @@ fn package(
         contact: Contact {
             name: a.name.clone(),
             email: a.email.clone(),
-            job_title: a.job_title.clone(),
-            company: a.company.clone(),
-            decision_role: a.decision_role.clone(),
-            responsibilities: responsibilities(&a.decision_role).into(),
-            country: a.country.clone(),
+            job_title: a.answers.job_title.clone(),
+            company: a.answers.company.clone(),
+            decision_role: a.answers.decision_role.clone(),
+            responsibilities: responsibilities(&a.answers.decision_role).into(),
+            country: a.answers.country.clone(),
         },
         topics,
         sessions,
         session_count: presence.len() as u32,
         minutes,
         needs: Needs {
-            industry: Industry::parse(&a.industry)
-                .map_or_else(|_| a.industry.clone(), |i| i.label().to_owned()),
-            industry_key: a.industry.clone(),
-            company_size: CompanySize::parse(&a.company_size)
-                .map_or_else(|_| a.company_size.clone(), |s| s.label().to_owned()),
-            stage: a.purchase_stage.clone(),
+            industry: Industry::parse(&a.answers.industry)
+                .map_or_else(|_| a.answers.industry.clone(), |i| i.label().to_owned()),
+            industry_key: a.answers.industry.clone(),
+            company_size: CompanySize::parse(&a.answers.company_size)
+                .map_or_else(|_| a.answers.company_size.clone(), |s| s.label().to_owned()),
+            stage: a.answers.purchase_stage.clone(),
             stage_label,
             declared_interests: a
                 .declared

@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 
 use jiff::{Timestamp, tz::TimeZone};
-use serde::{Deserialize, Serialize};
 
 use crate::domain::{choice::choice_enum, leads::routing::RoutingRules};
 

@@ -7,50 +7,23 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::{choice::choice_enum, leads::next_need::NextNeed};
 
-/// A, B, C or X; see DOMAIN.md and `docs/scoring.md`.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-)]
-pub enum Tier {
-    /// Hand to sales now.
-    A,
-    /// Nurture plus telesales.
-    B,
-    /// Email nurture only.
-    C,
-    /// Excluded (competitor, student, staff, speaker, no-show, or a rule of the event).
-    X,
-}
+choice_enum!(
+    /// A, B, C or X; see DOMAIN.md and `docs/scoring.md`.
+    #[derive(PartialOrd, Ord, utoipa::ToSchema)]
+    Tier {
+        /// Hand to sales now.
+        A = "A": "A",
+        /// Nurture plus telesales.
+        B = "B": "B",
+        /// Email nurture only.
+        C = "C": "C",
+        /// Excluded (competitor, student, staff, speaker, no-show, or a rule of the event).
+        X = "X": "X",
+    }
+    unknown(raw) => format!("unknown tier '{raw}' (A, B, C or X)");
+);
 
 impl Tier {
-    pub const ALL: [Tier; 4] = [Tier::A, Tier::B, Tier::C, Tier::X];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Tier::A => "A",
-            Tier::B => "B",
-            Tier::C => "C",
-            Tier::X => "X",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Result<Tier, String> {
-        Tier::ALL
-            .into_iter()
-            .find(|t| t.as_str().eq_ignore_ascii_case(raw.trim()))
-            .ok_or_else(|| format!("unknown tier '{raw}' (A, B, C or X)"))
-    }
-
     /// What the tier means for whoever follows it up.
     pub fn meaning(self) -> &'static str {
         match self {
@@ -252,7 +225,7 @@ mod tests {
             assert_eq!(Tier::parse(t.as_str()), Ok(t));
         }
         for o in Outcome::ALL {
-            assert_eq!(Outcome::parse(o.key()), Ok(*o));
+            assert_eq!(Outcome::parse(o.key()), Ok(o));
         }
         assert_eq!(Outcome::parse("Meeting booked"), Ok(Outcome::MeetingBooked));
         assert!(Outcome::parse("maybe").is_err());

@@ -13,10 +13,9 @@ use serde::Serialize;
 use crate::domain::leads::package::{Outcome, Tier};
 
 /// How many leads share one combination of facts (one row of the store's grouped count).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LeadCell {
-    /// `A`, `B`, `C` or `X`.
-    pub tier: String,
+    pub tier: Tier,
     /// Top topic slug, `''` when none.
     pub topic: String,
     /// Key of the latest feedback's outcome, if any feedback was recorded.
@@ -113,11 +112,9 @@ pub fn lead_report(registered: u64, checked_in: u64, cells: &[LeadCell]) -> Lead
     for c in cells {
         let n = c.count;
         leads += n;
-        let tier = Tier::parse(&c.tier).ok();
-        if let Some(t) = tier {
-            tiers[t as usize] += n;
-            topics.entry(c.topic.as_str()).or_default()[t as usize] += n;
-        }
+        let t = c.tier;
+        tiers[t as usize] += n;
+        topics.entry(c.topic.as_str()).or_default()[t as usize] += n;
         let outcome = c.outcome.as_deref().and_then(|o| Outcome::parse(o).ok());
         if c.routed {
             a.routed += n;
@@ -145,7 +142,7 @@ pub fn lead_report(registered: u64, checked_in: u64, cells: &[LeadCell]) -> Lead
         }
         if c.checked_in && c.engaged {
             engaged += n;
-            if matches!(tier, Some(Tier::A | Tier::B | Tier::C)) {
+            if matches!(t, Tier::A | Tier::B | Tier::C) {
                 tiered += n;
                 if outcome.is_some_and(Outcome::accepted) {
                     accepted_funnel += n;
@@ -217,7 +214,7 @@ mod tests {
 
     fn cell(tier: &str, topic: &str, outcome: Option<&str>, flags: &str, count: u64) -> LeadCell {
         LeadCell {
-            tier: tier.into(),
+            tier: Tier::parse(tier).unwrap(),
             topic: topic.into(),
             outcome: outcome.map(str::to_owned),
             checked_in: flags.contains('c'),

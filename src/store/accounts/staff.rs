@@ -3,6 +3,7 @@
 use sqlx::FromRow;
 
 use super::Accounts;
+use crate::domain::user::Role;
 use crate::store::{StoreError, StoreResult, in_tx, on_pool, on_writer};
 
 /// One account as the accounts page lists it; never the password hash.
@@ -11,7 +12,7 @@ pub struct StaffAccount {
     pub id: i64,
     pub username: String,
     pub display_name: String,
-    pub role: String,
+    pub role: Role,
     pub email: Option<String>,
     pub created_at: i64,
     pub disabled_at: Option<i64>,
@@ -47,7 +48,7 @@ impl Accounts<'_> {
     }
 
     /// Changes an account's role. Refused when it would leave no enabled admin.
-    pub async fn set_user_role(self, id: i64, role: &str) -> StoreResult<()> {
+    pub async fn set_user_role(self, id: i64, role: Role) -> StoreResult<()> {
         in_tx!(self, tx => {
             let n = sqlx::query("UPDATE users SET role = $2 WHERE id = $1")
                 .bind(id)

@@ -4,6 +4,7 @@ use jiff::Timestamp;
 use sqlx::FromRow;
 
 use super::Accounts;
+use crate::domain::user::Role;
 use crate::store::{StoreResult, conflict_on_unique, on_pool, on_writer};
 
 /// A staff account. The password hash is an Argon2id PHC string.
@@ -12,7 +13,7 @@ pub struct UserRecord {
     pub id: i64,
     pub username: String,
     pub display_name: String,
-    pub role: String,
+    pub role: Role,
     pub password_hash: String,
     pub disabled_at: Option<i64>,
 }
@@ -21,7 +22,7 @@ pub struct UserRecord {
 pub struct NewUser<'a> {
     pub username: &'a str,
     pub display_name: &'a str,
-    pub role: &'a str,
+    pub role: Role,
     pub password_hash: &'a str,
 }
 

@@ -4,6 +4,7 @@ use serde::Serialize;
 use sqlx::FromRow;
 
 use super::Attendees;
+use crate::domain::{campaigns::campaign::Tier, dashboard::Decision, door::scan::Direction};
 use crate::store::{StoreResult, on_pool, ts};
 
 /// Serialises unix milliseconds as an RFC 3339 time.
@@ -23,8 +24,8 @@ fn maybe_time<S: serde::Serializer>(ms: &Option<i64>, s: S) -> Result<S::Ok, S::
 pub struct ScanExport {
     #[serde(serialize_with = "time")]
     pub scanned_at: i64,
-    pub direction: String,
-    pub decision: String,
+    pub direction: Direction,
+    pub decision: Decision,
     pub reason: Option<String>,
     pub room: Option<String>,
     pub session: Option<String>,
@@ -51,7 +52,7 @@ pub struct CampaignSendExport {
     pub campaign_name: String,
     pub email: String,
     pub topic: String,
-    pub tier: String,
+    pub tier: Tier,
     pub state: String,
     pub message_id: Option<String>,
     #[serde(serialize_with = "time")]

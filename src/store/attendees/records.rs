@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use sqlx::FromRow;
 
 use super::Attendees;
-use crate::domain::attendee::{CONSENT_WORDING, Registration};
+use crate::domain::attendee::{Answers, CONSENT_WORDING, Registration};
 use crate::store::{
     StoreError, StoreResult, in_tx,
     list_order::{self, AttendeeSort, ListOrder},
@@ -63,13 +63,8 @@ pub struct AttendeeRecord {
     pub event_id: i64,
     pub email: String,
     pub name: String,
-    pub company: String,
-    pub job_title: String,
-    pub decision_role: String,
-    pub purchase_stage: String,
-    pub industry: String,
-    pub company_size: String,
-    pub country: String,
+    #[sqlx(flatten)]
+    pub answers: Answers,
     pub phone: Option<String>,
     pub marketing_consent: bool,
     pub source: String,

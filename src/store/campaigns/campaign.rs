@@ -61,7 +61,7 @@ pub struct CampaignRecord {
     pub event_id: i64,
     pub slug: String,
     pub name: String,
-    pub state: String,
+    pub state: CampaignState,
     pub excluded_tiers: String,
     pub track_opens: bool,
     pub track_clicks: bool,
@@ -79,7 +79,7 @@ pub struct CampaignRecord {
 
 impl CampaignRecord {
     pub fn state(&self) -> CampaignState {
-        CampaignState::parse(&self.state).unwrap_or(CampaignState::Cancelled)
+        self.state
     }
 
     pub fn excluded_tiers(&self) -> Vec<Tier> {
@@ -144,7 +144,7 @@ struct ContentRow {
 pub(in crate::store) struct CandidateRow {
     id: i64,
     email: String,
-    tier: Option<String>,
+    tier: Option<Tier>,
     top_topic: Option<String>,
     consent: Option<bool>,
     unsubscribed: Option<i64>,
@@ -165,7 +165,8 @@ impl CandidateRow {
         Candidate {
             attendee_id: self.id,
             email: self.email,
-            tier: Tier::of_lead(self.tier.as_deref()),
+            // No lead row: the attendee has no tier.
+            tier: self.tier.unwrap_or(Tier::None),
             top_topic: self.top_topic,
             consent: self.consent,
             suppressed,
@@ -202,7 +203,7 @@ impl CampaignProgress {
 pub struct ReportLine {
     /// Content topic; '' is the general fallback.
     pub topic: String,
-    pub tier: String,
+    pub tier: Tier,
     pub queued: i64,
     pub delivered: i64,
     pub opened: i64,
@@ -572,7 +573,7 @@ impl Campaigns<'_> {
         self,
         event_id: i64,
         attendee_id: i64,
-    ) -> StoreResult<Option<(String, Option<String>, Option<String>)>> {
+    ) -> StoreResult<Option<(Tier, Option<String>, Option<String>)>> {
         let row = on_pool!(self, p => sqlx::query_as(
             "SELECT tier, top_topic, next_need FROM leads WHERE event_id = $1 AND attendee_id = $2",
         )

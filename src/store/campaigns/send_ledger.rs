@@ -4,6 +4,7 @@ use jiff::Timestamp;
 use sqlx::FromRow;
 
 use super::Campaigns;
+use crate::domain::campaigns::campaign::Tier;
 use crate::store::{Pool, StoreResult, in_tx, on_pool};
 
 /// A claimed message with what it takes to write it. The claim is a lease: when the sender
@@ -16,7 +17,7 @@ pub struct ClaimedSend {
     pub email: String,
     /// Content topic; '' is the general fallback.
     pub topic: String,
-    pub tier: String,
+    pub tier: Tier,
     pub attempts: i64,
     pub name: String,
     pub company: String,
@@ -37,7 +38,7 @@ pub struct LedgerRow {
     pub attendee_id: i64,
     pub email: String,
     pub topic: String,
-    pub tier: String,
+    pub tier: Tier,
     pub state: String,
     pub attempts: i64,
     pub message_id: Option<String>,

@@ -6,7 +6,10 @@ use jiff::Timestamp;
 use sqlx::FromRow;
 
 use super::DataPool;
-use crate::domain::pool::CompanyMatch;
+use crate::domain::{
+    leads::package::Tier,
+    pool::{Basis, CompanyMatch},
+};
 use crate::store::{StoreError, StoreResult, in_tx, on_pool};
 
 /// A registration still to resolve.
@@ -45,7 +48,7 @@ pub struct PersonEvent {
     pub job_title: String,
     pub decision_role: String,
     pub registered_at: i64,
-    pub tier: Option<String>,
+    pub tier: Option<Tier>,
     pub topic_name: Option<String>,
     pub outcome: Option<String>,
     pub next_owner: Option<String>,
@@ -60,8 +63,7 @@ pub struct CompanyRecord {
     pub key: String,
     pub name: String,
     pub domain: Option<String>,
-    /// `domain::pool::Basis` key.
-    pub basis: String,
+    pub basis: Basis,
     pub merged_into: Option<i64>,
     pub note: String,
 }
@@ -79,7 +81,7 @@ pub struct MemberRow {
     pub job_title: String,
     pub decision_role: String,
     pub purchase_stage: String,
-    pub tier: Option<String>,
+    pub tier: Option<Tier>,
     pub top_topic: Option<String>,
     pub topic_name: Option<String>,
 }
@@ -184,7 +186,7 @@ impl DataPool<'_> {
                 )))
                 .bind(now);
                 for c in &companies {
-                    insert = insert.bind(&c.key).bind(&c.name).bind(&c.domain).bind(c.basis.key());
+                    insert = insert.bind(&c.key).bind(&c.name).bind(&c.domain).bind(c.basis);
                 }
                 insert.execute(&mut *tx).await?;
                 let pairs: Vec<(i64, &str)> = chunk

@@ -8,6 +8,7 @@
 use sqlx::FromRow;
 
 use super::Door;
+use crate::domain::door::scan::Direction;
 use crate::store::{StoreResult, on_pool};
 
 /// An accepted scan as occupancy needs it (times in unix milliseconds).
@@ -16,7 +17,7 @@ pub struct LiveAccepted {
     pub attendee_id: Option<i64>,
     pub room_id: Option<i64>,
     pub session_id: Option<i64>,
-    pub direction: String,
+    pub direction: Direction,
     pub scanned_at: i64,
 }
 
@@ -25,7 +26,7 @@ pub struct LiveAccepted {
 pub struct LiveRefusal {
     pub received_at: i64,
     pub scanned_at: i64,
-    pub direction: String,
+    pub direction: Direction,
     pub reason: Option<String>,
     pub device: String,
     pub room: Option<String>,

@@ -3,6 +3,7 @@
 use sqlx::FromRow;
 
 use super::Door;
+use crate::domain::{dashboard::Decision, door::scan::Direction};
 use crate::store::{StoreResult, on_pool};
 
 /// What was decided, as stored.
@@ -21,9 +22,9 @@ pub struct ScanRow {
     pub attendee_id: Option<i64>,
     pub room_id: Option<i64>,
     pub session_id: Option<i64>,
-    pub direction: String,
+    pub direction: Direction,
     pub scanned_at: i64,
-    pub decision: String,
+    pub decision: Decision,
     pub reason: Option<String>,
 }
 

@@ -69,7 +69,7 @@ struct SessionRow {
     room: String,
     starts_at: i64,
     ends_at: i64,
-    kind: String,
+    kind: SessionKind,
     speakers: String,
 }
 
@@ -301,7 +301,7 @@ impl Events<'_> {
             .map(|s| {
                 Ok(Session {
                     topics: by_session.remove(&s.id).unwrap_or_default(),
-                    kind: SessionKind::parse(&s.kind).map_err(StoreError::Corrupt)?,
+                    kind: s.kind,
                     speakers: serde_json::from_str(&s.speakers).map_err(|e| {
                         StoreError::Corrupt(format!("speakers of {}: {e}", s.external_id))
                     })?,

@@ -11,7 +11,7 @@ fn still_used(e: sqlx::Error, message: &str) -> StoreError {
         sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
             StoreError::Conflict(message.to_owned())
         }
-        _ => StoreError::Database(e),
+        _ => StoreError::from(e),
     }
 }
 

@@ -6,7 +6,10 @@ use jiff::Timestamp;
 use sqlx::FromRow;
 
 use super::Leads;
-use crate::domain::leads::feedback_deadline::{DeadlineFact, Step};
+use crate::domain::{
+    leads::feedback_deadline::{DeadlineFact, Step},
+    leads::package::Tier,
+};
 use crate::store::{StoreResult, on_pool, on_writer, ts};
 
 /// A routed lead past its deadline with no outcome at all.
@@ -19,7 +22,7 @@ pub struct OverdueLead {
     pub due_at: i64,
     pub name: String,
     pub company: String,
-    pub tier: String,
+    pub tier: Tier,
 }
 
 /// A staff account a deadline step goes to.

@@ -5,6 +5,7 @@
 use sqlx::FromRow;
 
 use super::Leads;
+use crate::domain::{attendee::Answers, programme::SessionKind};
 use crate::store::{Sql, StoreResult, on_pool};
 
 /// One session as the builder needs it.
@@ -13,7 +14,7 @@ pub struct LeadSession {
     pub id: i64,
     pub external_id: String,
     pub title: String,
-    pub kind: String,
+    pub kind: SessionKind,
     /// JSON list of names.
     pub speakers: String,
     pub room_id: i64,
@@ -27,13 +28,8 @@ pub struct LeadAttendee {
     pub id: i64,
     pub email: String,
     pub name: String,
-    pub company: String,
-    pub job_title: String,
-    pub decision_role: String,
-    pub purchase_stage: String,
-    pub industry: String,
-    pub company_size: String,
-    pub country: String,
+    #[sqlx(flatten)]
+    pub answers: Answers,
 }
 
 /// An accepted scan: session, entry (else exit), scan time (unix ms).

@@ -5,6 +5,7 @@
 use sqlx::FromRow;
 
 use super::Leads;
+use crate::domain::leads::package::Tier;
 use crate::store::{
     StoreResult,
     list_order::{self, LeadSort, ListOrder, OwnedLeadSort},
@@ -12,14 +13,14 @@ use crate::store::{
 };
 
 /// One line of a lead list.
-#[derive(Debug, Clone, Default, PartialEq, FromRow)]
+#[derive(Debug, Clone, PartialEq, FromRow)]
 pub struct LeadLine {
     pub event_id: i64,
     pub attendee_id: i64,
     pub name: String,
     pub company: String,
     pub job_title: String,
-    pub tier: String,
+    pub tier: Tier,
     pub score: f64,
     pub fit: f64,
     pub engagement: f64,
@@ -165,7 +166,7 @@ impl Leads<'_> {
         self,
         event_id: i64,
         now_ms: i64,
-    ) -> StoreResult<Vec<(String, i64, i64)>> {
+    ) -> StoreResult<Vec<(Tier, i64, i64)>> {
         let rows = on_pool!(self, p => sqlx::query_as(
             "SELECT l.tier, COUNT(*), COUNT(CASE WHEN l.due_at < $2 AND NOT EXISTS (
                  SELECT 1 FROM lead_feedback f

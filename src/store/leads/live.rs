@@ -6,6 +6,7 @@
 use sqlx::FromRow;
 
 use super::Leads;
+use crate::domain::leads::package::Tier;
 use crate::store::{LeadAttendee, Sql, StoreResult, in_tx, on_pool, on_writer};
 
 /// One attendee's live state, as stored.
@@ -28,8 +29,8 @@ pub struct LiveLeadRow {
 #[derive(Debug, Clone, PartialEq, FromRow)]
 pub struct LiveBefore {
     pub attendee_id: i64,
-    pub live_tier: Option<String>,
-    pub built_tier: Option<String>,
+    pub live_tier: Option<Tier>,
+    pub built_tier: Option<Tier>,
     pub owner_id: Option<i64>,
 }
 

@@ -11,11 +11,11 @@ use crate::domain::{
     leads::package::{Outcome, Tier},
     leads::report::LeadCell,
 };
-use crate::store::{StoreError, StoreResult, on_pool};
+use crate::store::{StoreResult, on_pool};
 
 #[derive(FromRow)]
 struct CellRow {
-    tier: String,
+    tier: Tier,
     topic: String,
     outcome: Option<String>,
     checked_in: i64,
@@ -27,7 +27,7 @@ struct CellRow {
 
 #[derive(FromRow)]
 struct CalibrationRow {
-    tier: String,
+    tier: Tier,
     topic: String,
     role: String,
     stage: String,
@@ -146,9 +146,8 @@ impl Leads<'_> {
         .await)?;
         rows.into_iter()
             .map(|r| {
-                let tier = Tier::parse(&r.tier).map_err(StoreError::Corrupt)?;
                 Ok(CalibrationCell {
-                    tier,
+                    tier: r.tier,
                     topic: r.topic,
                     role: DecisionRole::parse(&r.role).ok(),
                     stage: PurchaseStage::parse(&r.stage).ok(),

@@ -5,6 +5,7 @@ use jiff::Timestamp;
 use sqlx::FromRow;
 
 use super::Leads;
+use crate::domain::leads::package::Tier;
 use crate::store::{StoreResult, in_tx, on_pool, on_writer};
 
 impl StoredLead {
@@ -20,11 +21,10 @@ impl StoredLead {
 }
 
 /// The part of a stored lead that later steps (follow-up email, reports) rely on.
-#[derive(Debug, Clone, Default, PartialEq, Eq, FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct LeadSummary {
     pub attendee_id: i64,
-    /// `A`, `B`, `C` or `X`.
-    pub tier: String,
+    pub tier: Tier,
     /// Slug of the topic the attendee cared about most, if any.
     pub top_topic: Option<String>,
 }
@@ -124,7 +124,7 @@ impl Leads<'_> {
                 )
                 .bind(event_id)
                 .bind(l.attendee_id)
-                .bind(&l.tier)
+                .bind(l.tier)
                 .bind(&l.top_topic)
                 .bind(now)
                 .execute(&mut *tx)

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use badgetrail::{
-    domain::attendee::Registration,
+    domain::{attendee::Registration, leads::package::Tier},
     registration::{self, Source},
     store::{CampaignRecord, EventRecord, LeadSummary},
 };
@@ -88,16 +88,13 @@ pub async fn register(app: &TestApp, event: &EventRecord, people: &[Person<'_>])
 }
 
 /// Stores leads as the lead builder would: (attendee, tier, top topic).
-// The lead builder's summary may carry more fields than the follow-up email reads.
-#[allow(clippy::needless_update)]
 pub async fn leads(app: &TestApp, event: &EventRecord, leads: &[(i64, &str, Option<&str>)]) {
     let rows: Vec<LeadSummary> = leads
         .iter()
         .map(|(id, tier, topic)| LeadSummary {
             attendee_id: *id,
-            tier: (*tier).to_owned(),
+            tier: Tier::parse(tier).expect("a tier"),
             top_topic: topic.map(str::to_owned),
-            ..Default::default()
         })
         .collect();
     app.ctx

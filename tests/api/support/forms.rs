@@ -1,7 +1,10 @@
 //! The public registration form (a valid set of fields, posted with its CSRF token), the badge
 //! token it leads to, and the links of the badge email in the outbox.
 
-use badgetrail::{demo, domain::attendee::RegistrationInput};
+use badgetrail::{
+    demo,
+    domain::attendee::{Answers, RegistrationInput},
+};
 
 use super::app::TestApp;
 use crate::support::app::demo_event;
@@ -112,13 +115,15 @@ pub fn registration_input(name: &str, email: &str, marketing_consent: bool) -> R
     RegistrationInput {
         email: email.to_owned(),
         name: name.to_owned(),
-        company: "Analytical Engines".into(),
-        job_title: "CTO".into(),
-        decision_role: "decision_maker".into(),
-        purchase_stage: "look_for_suppliers".into(),
-        industry: "software".into(),
-        company_size: "51_200".into(),
-        country: "United Kingdom".into(),
+        answers: Answers {
+            company: "Analytical Engines".into(),
+            job_title: "CTO".into(),
+            decision_role: "decision_maker".into(),
+            purchase_stage: "look_for_suppliers".into(),
+            industry: "software".into(),
+            company_size: "51_200".into(),
+            country: "United Kingdom".into(),
+        },
         phone: String::new(),
         interests: vec![],
         marketing_consent,
