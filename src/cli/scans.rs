@@ -11,7 +11,7 @@ use crate::{
     context::Context,
     door::{self, ReportedScan, ScanBatch},
     formats,
-    web::kiosk_api::MAX_BATCH,
+    web::door::api::MAX_BATCH,
 };
 
 #[derive(Debug, Subcommand)]

@@ -1,50 +1,23 @@
 //! The HTTP surface: each module owns one audience's pages and exposes a `router()`.
 
-pub mod admin;
-pub mod answers_form;
-pub mod attendee_export;
-pub mod attendee_import;
+pub mod attendees;
 pub mod auth;
-pub mod campaign_audience;
-pub mod campaign_preview;
-pub mod campaign_steps;
 pub mod campaigns;
 pub mod charts;
 pub mod client_addr;
 pub mod csrf;
-pub mod dashboard;
-pub mod devices;
-pub mod due;
-pub mod edm_inbound;
+pub mod door;
 pub mod error;
-pub mod event_setup;
+pub mod events;
 pub mod format;
-pub mod hot_leads;
-pub mod kiosk;
-pub mod kiosk_api;
-pub mod kiosk_decode;
-pub mod lead_build;
-pub mod lead_calibration;
-pub mod lead_export;
-pub mod lead_package;
-pub mod lead_report;
 pub mod leads;
-pub mod live;
 pub mod monitoring;
-pub mod my_registration;
 pub mod openapi;
 pub mod pool;
-pub mod privacy;
-pub mod programme;
-pub mod public;
 pub mod rate_limit;
-pub mod sales;
 pub mod sorting;
 pub mod staff_accounts;
 pub mod staff_frame;
-pub mod tracking;
-pub mod trails;
-pub mod unsubscribe;
 pub mod upload;
 
 use std::sync::Arc;
@@ -70,7 +43,7 @@ pub struct AppState {
     pub registrations: crate::registration::RegistrationWriter,
     pub scans: crate::door::ScanWriter,
     /// Slots for server-side QR decoding, and the switch that cancels them at shutdown.
-    pub decode: kiosk_decode::DecodeSlots,
+    pub decode: door::decode::DecodeSlots,
 }
 
 impl AppState {
@@ -86,7 +59,7 @@ impl AppState {
                 ctx.clone(),
                 crate::leads::live_updates::LiveUpdates::start(ctx.clone()),
             ),
-            decode: kiosk_decode::DecodeSlots::new(&ctx.settings.decode),
+            decode: door::decode::DecodeSlots::new(&ctx.settings.decode),
             ctx,
         }
     }
@@ -98,50 +71,50 @@ pub fn router(state: AppState) -> Router {
     crate::telemetry::install();
     Router::new()
         .merge(monitoring::router())
-        .merge(public::router())
-        .merge(my_registration::router())
+        .merge(attendees::public::router())
+        .merge(attendees::my_registration::router())
         .merge(auth::router())
         // Everything under /api, with its OpenAPI description.
         .merge(openapi::router())
-        .merge(kiosk::router())
-        .merge(unsubscribe::router())
-        .merge(tracking::router())
+        .merge(door::kiosk::router())
+        .merge(campaigns::unsubscribe::router())
+        .merge(campaigns::tracking::router())
         .nest(
             "/admin",
-            admin::router()
-                .merge(attendee_export::router())
-                .merge(dashboard::router())
-                .merge(privacy::router())
-                .merge(devices::router())
-                .merge(trails::router())
-                .merge(live::router()),
+            attendees::list::router()
+                .merge(attendees::export::router())
+                .merge(events::dashboard::router())
+                .merge(attendees::privacy::router())
+                .merge(door::devices::router())
+                .merge(events::trails::router())
+                .merge(events::live::router()),
         )
         .nest(
             "/admin",
-            event_setup::router()
-                .merge(programme::router())
-                .merge(attendee_import::router())
+            events::setup::router()
+                .merge(events::programme::router())
+                .merge(attendees::import::router())
                 .merge(staff_accounts::router())
-                .merge(lead_export::router()),
+                .merge(leads::export::router()),
         )
         .nest(
             "/admin",
-            campaigns::router()
-                .merge(campaign_preview::router())
-                .merge(campaign_steps::router()),
+            campaigns::list::router()
+                .merge(campaigns::preview::router())
+                .merge(campaigns::steps::router()),
         )
         .nest(
             "/admin",
-            leads::router()
+            leads::list::router()
                 .merge(pool::router())
-                .merge(lead_report::router())
-                .merge(lead_calibration::router())
-                .merge(lead_build::router())
-                .merge(hot_leads::admin_router()),
+                .merge(leads::report::router())
+                .merge(leads::calibration::router())
+                .merge(leads::build::router())
+                .merge(leads::hot::admin_router()),
         )
-        .merge(sales::router())
-        .merge(due::router())
-        .merge(hot_leads::router())
+        .merge(leads::sales::router())
+        .merge(leads::due::router())
+        .merge(leads::hot::router())
         .route("/favicon.svg", get(favicon))
         .route("/favicon.ico", get(favicon))
         // Last of the routes: a route layer wraps only the routes added before it, never the

@@ -19,7 +19,11 @@ use utoipa::{
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::{AppState, edm_inbound, kiosk_api, kiosk_decode};
+use super::{
+    AppState,
+    campaigns::inbound,
+    door::{api, decode},
+};
 use crate::leads::webhook::{LeadReady, outcome::OutcomeRecorded};
 
 /// Where the description is served.
@@ -28,9 +32,9 @@ pub const PATH: &str = "/api/v1/openapi.json";
 /// The routes under `/api`, with their description.
 fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .merge(kiosk_api::router())
-        .merge(kiosk_decode::router())
-        .merge(edm_inbound::router())
+        .merge(api::router())
+        .merge(decode::router())
+        .merge(inbound::router())
         .routes(routes!(openapi_json))
 }
 
@@ -65,11 +69,11 @@ pub fn description() -> openapi::OpenApi {
         SecurityScheme::Http(http)
     };
     components.add_security_scheme(
-        kiosk_api::DEVICE_TOKEN,
+        api::DEVICE_TOKEN,
         bearer("The token a kiosk received when it was paired (`POST /api/v1/devices/pair`)"),
     );
     components.add_security_scheme(
-        edm_inbound::INBOUND_TOKEN,
+        inbound::INBOUND_TOKEN,
         bearer("The `edm.inbound_token` setting"),
     );
     doc

@@ -43,7 +43,7 @@ async fn a_kiosk_pairs_scans_offline_first_and_refuses_a_forged_badge() {
 
     // Every file of the shell is served and kept by the service worker for offline use.
     let worker = app.get_text("/kiosk/sw.js").await;
-    for (path, ty, body) in badgetrail::web::kiosk::FILES {
+    for (path, ty, body) in badgetrail::web::door::kiosk::FILES {
         let r = app.get(path).await;
         assert_eq!(r.status(), 200, "{path}");
         assert_eq!(r.headers()["content-type"], *ty, "{path}");

@@ -1,0 +1,10 @@
+//! Campaigns: the list and steps (audience, content, preview, send, report), tracking,
+//! unsubscribing, returned mail.
+
+pub mod audience;
+pub mod inbound;
+pub mod list;
+pub mod preview;
+pub mod steps;
+pub mod tracking;
+pub mod unsubscribe;

@@ -1,0 +1,449 @@
+//! The lead package as marketers and sales read it: one view shared by the admin and the
+//! sales page (`templates/leads/package_body.html`).
+
+use jiff::{Timestamp, tz::TimeZone};
+
+use crate::web::{AppState, format};
+use crate::{
+    domain::{
+        attendee::{CompanySize, DecisionRole, Industry, PurchaseStage},
+        leads::package::{LeadPackage, Tier},
+        leads::playbook::Playbook,
+        leads::report::is_overdue,
+    },
+    store::{EventRecord, FeedbackRecord, LeadRow},
+    web::error::{Error, WebResult},
+};
+
+pub struct ContactView {
+    pub name: String,
+    pub email: String,
+    pub job_title: String,
+    pub company: String,
+    pub country: String,
+    /// The decision role in words ("decision maker").
+    pub role: String,
+    pub responsibilities: String,
+}
+
+/// "Big data and analytics: score 82, 3 sessions, 2h10".
+pub struct TopicLine {
+    pub name: String,
+    pub score: String,
+    pub sessions: usize,
+    pub minutes: String,
+    pub declared: bool,
+}
+
+pub struct SessionLine {
+    pub title: String,
+    pub kind: String,
+    pub minutes: String,
+}
+
+pub struct PickLine {
+    pub kind: String,
+    pub title: String,
+    /// Only http(s) addresses become links.
+    pub link: Option<String>,
+    pub why: String,
+}
+
+pub struct FactorLine {
+    pub axis: String,
+    pub label: String,
+    pub value: String,
+    pub points: String,
+}
+
+pub struct FeedbackLine {
+    pub at: String,
+    pub who: String,
+    pub outcome: String,
+    pub note: String,
+    /// What the outcome led to, in words.
+    pub next: String,
+}
+
+/// Everything one package page shows.
+pub struct PackageView {
+    pub attendee_id: i64,
+    /// The stored package could be read (leads written before packages existed have none).
+    pub readable: bool,
+    pub contact: ContactView,
+    pub tier: String,
+    pub tier_meaning: String,
+    pub score: String,
+    pub fit: String,
+    pub engagement: String,
+    pub stage_points: String,
+    pub topics: Vec<TopicLine>,
+    pub sessions: Vec<SessionLine>,
+    /// "5 sessions, 3h20 in all".
+    pub attended: String,
+    pub industry: String,
+    pub company_size: String,
+    pub stage: String,
+    pub declared: Vec<String>,
+    pub show: Vec<PickLine>,
+    /// The likely next need: the topic's name and why.
+    pub next_need: Option<(String, String)>,
+    pub factors: Vec<FactorLine>,
+    pub explanation: String,
+    pub exclusion: Option<String>,
+    pub owner: Option<String>,
+    pub routing_rule: Option<String>,
+    pub due: Option<String>,
+    pub overdue: bool,
+    /// The latest outcome's next action, in words.
+    pub next_action: Option<String>,
+    /// Also from this company at this event: name, role, tier, top topic.
+    pub colleagues: Vec<(String, String, String, String)>,
+    /// The company in the data pool (id, name).
+    pub company: Option<(i64, String)>,
+    /// Steps taken after missed deadlines: "2026-12-07 10:00: reminder sent to the owner
+    /// (sally): emailed sally".
+    pub deadline_steps: Vec<String>,
+    pub history: Vec<FeedbackLine>,
+    /// The live lead while the event runs, when scans came in since (or without) a build.
+    pub live: Option<LiveView>,
+}
+
+/// What the live lead says now (`leads::live_updates`).
+pub struct LiveView {
+    pub tier: String,
+    /// "most interested in AI and machine learning".
+    pub interest: String,
+    /// "2026-05-12 14:05 (Europe/Berlin)".
+    pub updated: String,
+    pub explanation: String,
+    /// The live tier differs from the built one.
+    pub moved: bool,
+}
+
+/// A stored choice key in words, or the key itself when it is not one of the list.
+fn words<T: Copy>(
+    key: &str,
+    parse: fn(&str) -> Result<T, String>,
+    label: fn(T) -> &'static str,
+) -> String {
+    if key.is_empty() {
+        return "unknown".to_owned();
+    }
+    parse(key).map_or_else(|_| key.to_owned(), |v| label(v).to_owned())
+}
+
+/// A role key as a noun: "decision_maker" -> "decision maker".
+fn role_words(key: &str) -> String {
+    match DecisionRole::parse(key) {
+        Ok(r) => r.key().replace('_', " "),
+        Err(_) if key.is_empty() => "unknown".to_owned(),
+        Err(_) => key.to_owned(),
+    }
+}
+
+fn link(url: &str) -> Option<String> {
+    let lower = url.trim().to_ascii_lowercase();
+    (lower.starts_with("https://") || lower.starts_with("http://")).then(|| url.trim().to_owned())
+}
+
+fn plural(n: usize, one: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {one}s")
+    }
+}
+
+/// The history lines of a lead, newest first.
+pub fn history(records: Vec<FeedbackRecord>, book: &Playbook, tz: &TimeZone) -> Vec<FeedbackLine> {
+    records
+        .into_iter()
+        .map(|f| FeedbackLine {
+            at: format::local_time_zoned(f.at, tz),
+            who: f.display_name,
+            outcome: book.label(&f.outcome),
+            next: f.next.in_words(|t| format::local_date(t, tz)),
+            note: f.note,
+        })
+        .collect()
+}
+
+/// Loads what the package page of `lead` shows beside the stored package.
+pub async fn package_view(
+    state: &AppState,
+    event: &EventRecord,
+    lead: LeadRow,
+    now: Timestamp,
+) -> WebResult<PackageView> {
+    let store = &state.ctx.store;
+    let tz = event
+        .info
+        .tz()
+        .map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
+    let id = lead.lead.attendee_id;
+    let records = store.leads().lead_feedback(event.id, id).await?;
+    let has_feedback = !records.is_empty();
+    // A broken playbook file is reported where outcomes are recorded; here the stored
+    // history is still shown, custom outcomes by their key.
+    let book = crate::leads::feedback::playbook(&state.ctx, event).unwrap_or_else(|e| {
+        tracing::warn!(event = event.id, "playbook unreadable: {e:#}");
+        Playbook::default()
+    });
+    let next_action = records
+        .first()
+        .map(|f| f.next.in_words(|t| format::local_date(t, &tz)));
+    let colleagues = store
+        .data_pool()
+        .colleagues(event.id, id)
+        .await?
+        .into_iter()
+        .map(|c| {
+            (
+                c.name,
+                role_words(&c.decision_role),
+                c.tier
+                    .map_or_else(|| "no lead".into(), |t| t.key().to_owned()),
+                c.topic_name.unwrap_or_default(),
+            )
+        })
+        .collect();
+    let (_, company) = store.data_pool().pool_links(id).await?;
+    let deadline_steps = store
+        .leads()
+        .lead_deadline_steps(event.id, id)
+        .await?
+        .into_iter()
+        .map(|s| {
+            let to = s.to.map(|t| format!(", to {t}")).unwrap_or_default();
+            format!(
+                "{}: {} (deadline of {}{to}): {}",
+                format::local_time_zoned(s.at, &tz),
+                s.step.label(),
+                s.owner,
+                if s.detail.is_empty() {
+                    s.state
+                } else {
+                    s.detail
+                }
+            )
+        })
+        .collect();
+    let topic_names = store.events().event_topics(event.id).await?;
+    let topic_name = |slug: &str| {
+        topic_names
+            .iter()
+            .find(|t| t.slug.as_str() == slug)
+            .map_or_else(|| slug.to_owned(), |t| t.name.clone())
+    };
+    let package = lead.lead.package().ok();
+    if package.is_none() {
+        tracing::warn!(attendee = id, "stored lead package could not be read");
+    }
+    let attendee = match &package {
+        Some(_) => None,
+        None => store.attendees().attendee(id).await?,
+    };
+    let l = &lead.lead;
+    let tier = Tier::parse(&l.tier).ok();
+    let mut view = PackageView {
+        attendee_id: id,
+        readable: package.is_some(),
+        contact: ContactView {
+            name: attendee
+                .as_ref()
+                .map(|a| a.name.clone())
+                .unwrap_or_default(),
+            email: attendee
+                .as_ref()
+                .map(|a| a.email.clone())
+                .unwrap_or_default(),
+            job_title: attendee
+                .as_ref()
+                .map(|a| a.answers.job_title.clone())
+                .unwrap_or_default(),
+            company: attendee
+                .as_ref()
+                .map(|a| a.answers.company.clone())
+                .unwrap_or_default(),
+            country: attendee
+                .as_ref()
+                .map(|a| a.answers.country.clone())
+                .unwrap_or_default(),
+            role: role_words(
+                attendee
+                    .as_ref()
+                    .map_or("", |a| a.answers.decision_role.as_str()),
+            ),
+            responsibilities: String::new(),
+        },
+        tier: l.tier.clone(),
+        tier_meaning: tier.map_or("", |t| t.meaning()).to_owned(),
+        score: format::points(l.score),
+        fit: format::points(l.fit),
+        engagement: format::points(l.engagement),
+        stage_points: String::new(),
+        topics: Vec::new(),
+        sessions: Vec::new(),
+        attended: String::new(),
+        industry: words(
+            attendee
+                .as_ref()
+                .map_or("", |a| a.answers.industry.as_str()),
+            Industry::parse,
+            Industry::label,
+        ),
+        company_size: words(
+            attendee
+                .as_ref()
+                .map_or("", |a| a.answers.company_size.as_str()),
+            CompanySize::parse,
+            CompanySize::label,
+        ),
+        stage: words(&l.stage, PurchaseStage::parse, PurchaseStage::label),
+        declared: Vec::new(),
+        show: Vec::new(),
+        next_need: None,
+        factors: Vec::new(),
+        explanation: l.explanation.clone(),
+        exclusion: None,
+        owner: lead.owner.clone(),
+        routing_rule: None,
+        due: l.due_at.map(|d| format::local_time_zoned(d, &tz)),
+        overdue: is_overdue(l.due_at, has_feedback, now.as_millisecond()),
+        next_action,
+        colleagues,
+        company,
+        deadline_steps,
+        history: history(records, &book, &tz),
+        live: None,
+    };
+    if let Some(live) = store
+        .leads()
+        .live_lead(id)
+        .await?
+        .filter(|l| l.event_id == event.id)
+    {
+        view.live = Some(LiveView {
+            moved: live.tier != l.tier,
+            interest: live.top_topic.as_deref().map_or_else(
+                || "no topic of interest shows yet".into(),
+                |t| format!("most interested in {}", topic_name(t)),
+            ),
+            updated: format::local_time_zoned(live.updated_at, &tz),
+            tier: live.tier,
+            explanation: live.explanation,
+        });
+    }
+    if let Some(p) = package {
+        fill_from_package(&mut view, p, &topic_name);
+    }
+    Ok(view)
+}
+
+fn fill_from_package(view: &mut PackageView, p: LeadPackage, topic_name: &dyn Fn(&str) -> String) {
+    view.next_need = p
+        .next_need
+        .as_ref()
+        .map(|n| (n.name.clone(), n.reason.clone()));
+    let c = p.contact;
+    view.contact = ContactView {
+        role: role_words(&c.decision_role),
+        name: c.name,
+        email: c.email,
+        job_title: c.job_title,
+        company: c.company,
+        country: c.country,
+        responsibilities: c.responsibilities,
+    };
+    view.stage_points = format::points(p.stage_points);
+    view.topics = p
+        .topics
+        .into_iter()
+        .map(|t| TopicLine {
+            score: format::points(t.score),
+            sessions: t.sessions.len(),
+            minutes: format::duration(t.minutes),
+            declared: t.declared,
+            name: t.name,
+        })
+        .collect();
+    view.sessions = p
+        .sessions
+        .into_iter()
+        .map(|s| SessionLine {
+            title: s.title,
+            kind: s.kind,
+            minutes: format::duration(s.minutes),
+        })
+        .collect();
+    view.attended = format!(
+        "{}, {} in all",
+        plural(p.session_count as usize, "session"),
+        format::duration(p.minutes)
+    );
+    let n = &p.needs;
+    view.industry = words(&n.industry, Industry::parse, Industry::label);
+    view.company_size = words(&n.company_size, CompanySize::parse, CompanySize::label);
+    if !n.stage_label.is_empty() {
+        view.stage = n.stage_label.clone();
+    }
+    view.declared = n.declared_interests.iter().map(|s| topic_name(s)).collect();
+    view.show = p
+        .show
+        .into_iter()
+        .map(|s| PickLine {
+            link: link(&s.url),
+            kind: s.kind,
+            title: s.title,
+            why: s.why,
+        })
+        .collect();
+    view.factors = p
+        .factors
+        .into_iter()
+        .map(|f| FactorLine {
+            axis: f.axis,
+            label: f.label,
+            value: f.value,
+            points: format!("{:+.0}", f.points),
+        })
+        .collect();
+    if !p.explanation.is_empty() {
+        view.explanation = p.explanation;
+    }
+    view.exclusion = p.exclusion;
+    view.routing_rule = p.routing.map(|r| r.rule);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_web_addresses_become_links() {
+        assert_eq!(
+            link("https://example.com/a"),
+            Some("https://example.com/a".into())
+        );
+        assert_eq!(link(" HTTP://x.example "), Some("HTTP://x.example".into()));
+        assert_eq!(link("javascript:alert(1)"), None);
+        assert_eq!(link("data:text/html,x"), None);
+    }
+
+    #[test]
+    fn choices_read_as_words() {
+        assert_eq!(role_words("decision_maker"), "decision maker");
+        assert_eq!(role_words(""), "unknown");
+        assert_eq!(
+            words("51_200", CompanySize::parse, CompanySize::label),
+            "51-200"
+        );
+        assert_eq!(
+            words("bespoke", Industry::parse, Industry::label),
+            "bespoke"
+        );
+        assert_eq!(plural(1, "session"), "1 session");
+        assert_eq!(plural(3, "session"), "3 sessions");
+    }
+}
