@@ -66,6 +66,7 @@ export async function pair(code) {
     rooms: [],
     sessions: [],
     refusal_messages: p.refusal_messages || {},
+    duplicate_message: p.duplicate_message || "",
     paired_at: new Date().toISOString(),
   };
   saveDevice(device);
@@ -108,6 +109,7 @@ export async function refresh() {
     sessions: s.sessions || [],
     rules: s.rules || null,
     refusal_messages: s.refusal_messages || device.refusal_messages || {},
+    duplicate_message: s.duplicate_message || device.duplicate_message || "",
     // The server puts a scan on its own clock (the skew measured at sync); deciding on the
     // device at the same corrected time keeps a wrong device clock from changing the verdict.
     clock_offset_ms: clockOffset(s.server_time, sentAt, answeredAt),

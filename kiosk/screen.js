@@ -236,6 +236,11 @@ function messageFor(device, reason) {
   return messages[reason] || "Refused";
 }
 
+/// The server's words for a badge already let in, as it sent them at pairing and refresh.
+function duplicateMessage(device) {
+  return (device && device.duplicate_message) || "Already scanned";
+}
+
 /// A scan of `nonce` was read: only its verdicts are shown from now on.
 export function expectVerdict(nonce) {
   latestNonce = nonce;
@@ -268,7 +273,7 @@ export function showLocalVerdict(device, nonce, verdict, online) {
     showResult("accepted", "Badge accepted", pending, nonce, "local");
     beep("accepted");
   } else if (verdict.decision === "duplicate") {
-    showResult("duplicate", "Already scanned in", pending, nonce, "local");
+    showResult("duplicate", duplicateMessage(device), pending, nonce, "local");
     beep("duplicate");
   } else if (verdict.decision === "refused") {
     showResult("refused", messageFor(device, verdict.reason), "Not admitted", nonce, "local");
@@ -297,7 +302,7 @@ export function showServerVerdict(device, result) {
   } else if (result.decision === "duplicate") {
     showResult(
       "duplicate",
-      result.message || "Already scanned in",
+      result.message || duplicateMessage(device),
       session || "Let them through",
       result.nonce,
       "server",

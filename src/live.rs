@@ -207,7 +207,7 @@ pub async fn read(ctx: &Context, event_id: i64, now: Timestamp) -> anyhow::Resul
             received: ts(r.received_at),
             scanned: ts(r.scanned_at),
             direction: r.direction,
-            reason: r.reason.as_deref().and_then(|r| Refusal::parse(r).ok()),
+            reason: r.reason,
             door: r.device,
             room: r.room,
             attendee: r.attendee,

@@ -72,7 +72,7 @@ pub async fn run(ctx: Context, cmd: ScansCommand) -> anyhow::Result<()> {
         for v in door::ingest(&ctx, &device, &batch, now).await? {
             let key = match v.reason {
                 Some(r) => format!("{} ({r})", v.decision),
-                None => v.decision,
+                None => v.decision.to_string(),
             };
             *counts.entry(key).or_default() += 1;
         }

@@ -9,6 +9,7 @@ use std::collections::{HashMap, HashSet};
 use super::prepare::PreparedBatch;
 use crate::{
     domain::{
+        dashboard::Decision as StoredDecision,
         door::scan::{Decision, PreviousLookup, ScanFacts, ScanRules, SessionSlot},
         door::scan_group::{self, StoredAccepted},
     },
@@ -175,13 +176,13 @@ impl<'a> Attempt<'a> {
                     attendee_id: prepared.check.ok().map(|c| c.attendee_id),
                     room_id: prepared.room_id,
                     session_id: d.session_id(),
-                    direction: reported.direction.as_str(),
+                    direction: reported.direction,
                     device_time: reported.device_time.as_millisecond(),
                     scanned_at: prepared.at.as_millisecond(),
                     received_at: j.received.as_millisecond(),
-                    decision: d.as_str(),
+                    decision: stored_decision(&d),
                     reason: match d {
-                        Decision::Refused(r) => Some(r.as_str()),
+                        Decision::Refused(r) => Some(r),
                         _ => None,
                     },
                 }
@@ -247,12 +248,21 @@ impl Plan<'_> {
     }
 }
 
+/// A decision as the scans table keeps it: what happened, without its details.
+fn stored_decision(d: &Decision) -> StoredDecision {
+    match d {
+        Decision::Accepted { .. } => StoredDecision::Accepted,
+        Decision::Duplicate { .. } => StoredDecision::Duplicate,
+        Decision::Refused(_) => StoredDecision::Refused,
+    }
+}
+
 /// The verdict of a scan decided now, as the store would give it back.
 fn verdict(row: &NewScan) -> ScanVerdict {
     ScanVerdict {
         nonce: row.nonce.to_owned(),
-        decision: row.decision.to_owned(),
-        reason: row.reason.map(str::to_owned),
+        decision: row.decision,
+        reason: row.reason,
         session_id: row.session_id,
         attendee_id: row.attendee_id,
     }

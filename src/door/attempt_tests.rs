@@ -76,7 +76,7 @@ fn batch(device: i64, token: Option<&str>, received: &str, scans: &[Scan]) -> Pr
 fn stored(nonce: &str, decision: &str, attendee_id: Option<i64>) -> ScanVerdict {
     ScanVerdict {
         nonce: nonce.into(),
-        decision: decision.into(),
+        decision: crate::domain::dashboard::Decision::parse(decision).unwrap(),
         reason: None,
         session_id: Some(1),
         attendee_id,
@@ -92,7 +92,7 @@ fn live(devices: &[(i64, Option<&str>)]) -> Live {
 
 fn decisions<'a>(rows: &'a [NewScan<'a>]) -> Vec<(&'a str, &'a str, Option<&'a str>)> {
     rows.iter()
-        .map(|r| (r.nonce, r.decision, r.reason))
+        .map(|r| (r.nonce, r.decision.as_str(), r.reason.map(|x| x.as_str())))
         .collect()
 }
 
@@ -294,7 +294,7 @@ fn verdicts_follow_each_batch_in_order_from_this_try_or_from_the_store() {
     );
     let v = &verdicts[0].as_ref().unwrap()[1];
     assert_eq!(
-        (v.session_id, v.attendee_id, v.reason.as_deref()),
+        (v.session_id, v.attendee_id, v.reason),
         (Some(1), Some(8), None)
     );
 }

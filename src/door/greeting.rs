@@ -6,7 +6,10 @@
 
 use std::collections::HashMap;
 
-use crate::{domain::attendee, store::ScanVerdict};
+use crate::{
+    domain::{attendee, dashboard::Decision},
+    store::ScanVerdict,
+};
 
 /// A committed verdict and, when the badge was let in (or already had been), the holder's
 /// first name.
@@ -37,7 +40,7 @@ pub fn first_names(rows: Vec<(i64, String)>) -> HashMap<i64, String> {
 }
 
 fn admitted(v: &ScanVerdict) -> bool {
-    matches!(v.decision.as_str(), "accepted" | "duplicate")
+    matches!(v.decision, Decision::Accepted | Decision::Duplicate)
 }
 
 /// Each verdict with its holder's first name where the door lets them through.
@@ -64,7 +67,7 @@ mod tests {
     fn v(decision: &str, attendee_id: Option<i64>) -> ScanVerdict {
         ScanVerdict {
             nonce: "n".into(),
-            decision: decision.into(),
+            decision: Decision::parse(decision).unwrap(),
             reason: None,
             session_id: None,
             attendee_id,

@@ -107,7 +107,7 @@ pub async fn write_group(
         // Counted once committed, and only those decided now: a retried upload's scans
         // were counted when first stored.
         for row in &rows {
-            crate::telemetry::scan_decided(row.decision, row.reason);
+            crate::telemetry::scan_decided(row.decision.as_str(), row.reason.map(|r| r.as_str()));
         }
         return Ok(verdicts
             .into_iter()

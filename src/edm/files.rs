@@ -95,7 +95,8 @@ pub async fn import_campaign_file(
         excluded_tiers: file
             .excluded_tiers
             .clone()
-            .unwrap_or_else(|| campaign.excluded_tiers()),
+            .map_or_else(|| campaign.excluded_tiers(), Ok)
+            .map_err(anyhow::Error::from)?,
         track_opens: file.settings.track_opens.unwrap_or(campaign.track_opens),
         track_clicks: file.settings.track_clicks.unwrap_or(campaign.track_clicks),
         frequency_hours: file
@@ -134,7 +135,7 @@ pub async fn export_campaign_file(
         name: Some(campaign.name.clone()),
         excluded_tiers: Some(
             campaign
-                .excluded_tiers()
+                .excluded_tiers()?
                 .iter()
                 .map(|t| t.as_str().to_owned())
                 .collect(),

@@ -73,7 +73,7 @@ pub async fn audience(
             }
         }
     }
-    let excluded = campaign.excluded_tiers();
+    let excluded = campaign.excluded_tiers()?;
     let plan = audience::plan(
         &candidates,
         &AudienceRules {

@@ -423,7 +423,7 @@ fn live_row(event_id: i64, l: &LeadPackage, scan_seen: i64, now: i64) -> LiveLea
     LiveLeadRow {
         attendee_id: l.attendee_id,
         event_id,
-        tier: l.tier.as_str().to_owned(),
+        tier: l.tier,
         score: l.score,
         top_topic: l.top_topic().map(|t| t.slug.clone()),
         topic_scores: l.topic_scores(),

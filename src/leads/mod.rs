@@ -474,7 +474,7 @@ fn stored(l: &mut LeadPackage, owner_ids: &HashMap<String, i64>) -> anyhow::Resu
     let package = String::from_utf8(json).context("writing a lead package")?;
     Ok(StoredLead {
         attendee_id: l.attendee_id,
-        tier: l.tier.as_str().into(),
+        tier: l.tier,
         top_topic: l.top_topic().map(|t| t.slug.clone()),
         score: l.score,
         fit: l.fit,

@@ -2,6 +2,7 @@
 //! built by hand (people, scans now and long ago, accepted and refused, leads of every tier,
 //! an overdue lead, a follow-up due, a campaign sending), and what each role sees.
 
+use badgetrail::domain::leads::package::Tier;
 use badgetrail::{
     domain::{attendee::Registration, door::scan::Direction, user::Role},
     door,
@@ -142,7 +143,7 @@ async fn known_state(app: &TestApp) -> State {
         .enumerate()
         .map(|(i, (tier, id))| StoredLead {
             attendee_id: *id,
-            tier: (*tier).into(),
+            tier: Tier::parse(tier).unwrap(),
             top_topic: Some("big-data".into()),
             score: 90.0 - i as f64 * 10.0,
             engagement: 10.0,

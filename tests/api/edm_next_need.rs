@@ -2,6 +2,7 @@
 //! that topic's content of the campaign as a second block under their own, with its own
 //! tracked link; templates can name it; nobody gets the general content twice.
 
+use badgetrail::domain::leads::package::Tier;
 use badgetrail::{edm, jobs::edm_send, store::StoredLead};
 use jiff::Timestamp;
 
@@ -19,7 +20,7 @@ on_both_backends!(the_likely_next_need_comes_as_a_second_block_with_its_own_link
 fn lead(attendee_id: i64, tier: &str, topic: &str, next: Option<&str>) -> StoredLead {
     StoredLead {
         attendee_id,
-        tier: tier.into(),
+        tier: Tier::parse(tier).unwrap(),
         top_topic: Some(topic.into()),
         package: "{}".into(),
         next_need: next.map(str::to_owned),

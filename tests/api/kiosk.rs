@@ -109,7 +109,10 @@ async fn a_kiosk_pairs_scans_offline_first_and_refuses_a_forged_badge() {
     let stored = stored_scans(&app, event.id, 1, 15).await;
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].decision, "refused");
-    assert_eq!(stored[0].reason.as_deref(), Some("outside_session"));
+    assert_eq!(
+        stored[0].reason.map(|r| r.as_str()),
+        Some("outside_session")
+    );
     assert_eq!(stored[0].direction, "entry");
     let shown = eventually(c, 15, RESULT, |v| field(v, "source") == "server").await;
     assert_eq!(field(&shown, "state"), "refused");
@@ -157,7 +160,11 @@ async fn a_kiosk_pairs_scans_offline_first_and_refuses_a_forged_badge() {
     // The refusal is still sent, so the server keeps it too.
     let stored = stored_scans(&app, event.id, 2, 15).await;
     assert_eq!(stored.len(), 2);
-    assert!(stored.iter().any(|s| s.reason.as_deref() == Some("forged")));
+    assert!(
+        stored
+            .iter()
+            .any(|s| s.reason.map(|r| r.as_str()) == Some("forged"))
+    );
 
     // The app shell is registered for offline use.
     eventually(

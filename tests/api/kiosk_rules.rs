@@ -105,7 +105,10 @@ async fn with_no_session_running_a_scan_is_refused_offline_as_online() {
         "{online}"
     );
     let stored = stored_scans(&app, event.id, 1, 10).await;
-    assert_eq!(stored[0].reason.as_deref(), Some("outside_session"));
+    assert_eq!(
+        stored[0].reason.map(|r| r.as_str()),
+        Some("outside_session")
+    );
     b.client.clone().close().await.unwrap();
 }
 

@@ -260,7 +260,7 @@ async fn a_badge_reissued_after_pairing_is_refused_offline() {
     let stored = stored_scans(&app, event.id, 2, 10).await;
     let reasons: Vec<(&str, Option<&str>)> = stored
         .iter()
-        .map(|s| (s.decision.as_str(), s.reason.as_deref()))
+        .map(|s| (s.decision.as_str(), s.reason.map(|r| r.as_str())))
         .collect();
     assert_eq!(
         reasons,

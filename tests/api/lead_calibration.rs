@@ -1,6 +1,7 @@
 //! The scoring's calibration on both backends: the section of an event's report, its CSV, and
 //! the page and CSV across events, against numbers worked out by hand; who may see them.
 
+use badgetrail::domain::leads::package::Tier;
 use badgetrail::{
     domain::{
         attendee::{Answers, Registration, RegistrationInput},
@@ -75,7 +76,7 @@ async fn two_events(app: &TestApp) -> (String, Vec<i64>) {
     let leads = [
         StoredLead {
             attendee_id: una,
-            tier: "A".into(),
+            tier: Tier::A,
             top_topic: Some("big-data".into()),
             stage: "choose_supplier".into(),
             package: "{}".into(),
@@ -84,7 +85,7 @@ async fn two_events(app: &TestApp) -> (String, Vec<i64>) {
         },
         StoredLead {
             attendee_id: vic,
-            tier: "C".into(),
+            tier: Tier::C,
             top_topic: Some("ai".into()),
             stage: "choose_supplier".into(),
             package: "{}".into(),

@@ -1,6 +1,7 @@
 //! Lead pages on both backends: the marketer list (counts, filters, paging, overdue), the
 //! lead package, sales' own leads and append-only feedback, the report and the insight.
 
+use badgetrail::domain::leads::package::Tier;
 use badgetrail::domain::{leads::insight, user::Role};
 use jiff::Timestamp;
 use serde_json::json;
@@ -540,8 +541,8 @@ async fn at_the_same_deadline_a_salesperson_sees_tier_a_before_tier_b(db: Db) {
     for l in hers.iter_mut() {
         l.due_at = Some(due);
     }
-    hers.first_mut().unwrap().tier = "B".into();
-    hers.last_mut().unwrap().tier = "A".into();
+    hers.first_mut().unwrap().tier = Tier::B;
+    hers.last_mut().unwrap().tier = Tier::A;
     finish_build(&app, &f.event, &f.leads, &f.insight).await;
     let (lines, total, _) = app
         .ctx

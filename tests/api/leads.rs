@@ -625,7 +625,7 @@ async fn stored_leads_keep_every_character_of_their_text(db: Db) {
         .enumerate()
         .map(|(i, r)| badgetrail::store::StoredLead {
             attendee_id: r.lead.attendee_id,
-            tier: "B".into(),
+            tier: Tier::B,
             top_topic: (i % 2 == 0).then(|| "ai".to_owned()),
             score: 12.345_678_9 + i as f64,
             fit: 0.1,

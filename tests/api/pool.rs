@@ -2,6 +2,7 @@
 //! domain or company name (merged and split by staff), buying groups ranked into accounts,
 //! erasure, and registrations from before the pool resolved on upgrade.
 
+use badgetrail::domain::leads::package::Tier;
 use badgetrail::{
     domain::{
         attendee::{Answers, Registration, RegistrationInput},
@@ -301,7 +302,7 @@ async fn staff_merge_and_split_companies(db: Db) {
 fn lead(attendee_id: i64, tier: &str, topic: Option<&str>) -> StoredLead {
     StoredLead {
         attendee_id,
-        tier: tier.into(),
+        tier: Tier::parse(tier).unwrap(),
         top_topic: topic.map(str::to_owned),
         stage: "choose_supplier".into(),
         package: "{}".into(),

@@ -3,6 +3,7 @@
 //! once, with consent, suppression, sales outcomes and the frequency window applied across
 //! every event and campaign; set on the campaign page or in the campaign file.
 
+use badgetrail::domain::leads::package::Tier;
 use badgetrail::{
     domain::{
         attendee::{Answers, Registration, RegistrationInput},
@@ -120,7 +121,7 @@ async fn leads(app: &TestApp, event: &EventRecord, owner: i64, rows: &[(i64, &st
         .iter()
         .map(|(id, tier, topic)| StoredLead {
             attendee_id: *id,
-            tier: (*tier).to_owned(),
+            tier: Tier::parse(tier).unwrap(),
             top_topic: topic.map(str::to_owned),
             stage: "look_for_suppliers".into(),
             package: "{}".into(),

@@ -4,39 +4,23 @@ use std::collections::{BTreeMap, HashSet};
 
 use jiff::Timestamp;
 
-use crate::domain::campaigns::campaign::{Content, ContentKey, Tier, pick_content};
+use crate::domain::{
+    campaigns::campaign::{Content, ContentKey, Tier, pick_content},
+    choice::choice_enum,
+};
 
-/// Why an address is never sent marketing email again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Suppression {
-    Unsubscribed,
-    HardBounce,
-    Complaint,
-    /// Too many soft bounces within the soft-bounce window.
-    SoftBounces,
-}
-
-impl Suppression {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Suppression::Unsubscribed => "unsubscribed",
-            Suppression::HardBounce => "hard_bounce",
-            Suppression::Complaint => "complaint",
-            Suppression::SoftBounces => "soft_bounces",
-        }
+choice_enum!(
+    /// Why an address is never sent marketing email again.
+    #[derive(PartialOrd, Ord)]
+    Suppression {
+        Unsubscribed = "unsubscribed": "unsubscribed",
+        HardBounce = "hard_bounce": "hard bounce",
+        Complaint = "complaint": "complaint",
+        /// Too many soft bounces within the soft-bounce window.
+        SoftBounces = "soft_bounces": "soft bounces",
     }
-
-    pub fn parse(raw: &str) -> Option<Suppression> {
-        [
-            Suppression::Unsubscribed,
-            Suppression::HardBounce,
-            Suppression::Complaint,
-            Suppression::SoftBounces,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == raw)
-    }
-}
+    unknown(raw) => format!("unknown suppression '{raw}'");
+);
 
 /// One attendee of the event, with everything the audience rules look at.
 #[derive(Debug, Clone, PartialEq, Eq)]

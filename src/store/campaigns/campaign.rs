@@ -82,15 +82,19 @@ impl CampaignRecord {
         self.state
     }
 
-    pub fn excluded_tiers(&self) -> Vec<Tier> {
-        Tier::parse_list(&self.excluded_tiers).unwrap_or_default()
+    /// The tiers left out; a stored list the code cannot read is a corruption error, never
+    /// "nobody left out".
+    pub fn excluded_tiers(&self) -> StoreResult<Vec<Tier>> {
+        Tier::parse_list(&self.excluded_tiers).map_err(|e| {
+            StoreError::Corrupt(format!("campaigns.excluded_tiers of {}: {e}", self.id))
+        })
     }
 
     /// The settings as stored, for changing some of them.
     pub fn settings(&self) -> StoreResult<CampaignSettings> {
         Ok(CampaignSettings {
             name: self.name.clone(),
-            excluded_tiers: self.excluded_tiers(),
+            excluded_tiers: self.excluded_tiers()?,
             track_opens: self.track_opens,
             track_clicks: self.track_clicks,
             frequency_hours: self.frequency_hours,
@@ -148,7 +152,7 @@ pub(in crate::store) struct CandidateRow {
     top_topic: Option<String>,
     consent: Option<bool>,
     unsubscribed: Option<i64>,
-    other_suppression: Option<String>,
+    other_suppression: Option<Suppression>,
     last_marketing_at: Option<i64>,
     no_email_after_feedback: Option<i64>,
 }
@@ -159,8 +163,8 @@ impl CandidateRow {
         if self.unsubscribed.is_some() {
             suppressed.push(Suppression::Unsubscribed);
         }
-        if let Some(other) = self.other_suppression.as_deref() {
-            suppressed.push(Suppression::parse(other).unwrap_or(Suppression::HardBounce));
+        if let Some(other) = self.other_suppression {
+            suppressed.push(other);
         }
         Candidate {
             attendee_id: self.id,

@@ -8,7 +8,7 @@
 use sqlx::FromRow;
 
 use super::Door;
-use crate::domain::door::scan::Direction;
+use crate::domain::door::scan::{Direction, Refusal};
 use crate::store::{StoreResult, on_pool};
 
 /// An accepted scan as occupancy needs it (times in unix milliseconds).
@@ -27,7 +27,7 @@ pub struct LiveRefusal {
     pub received_at: i64,
     pub scanned_at: i64,
     pub direction: Direction,
-    pub reason: Option<String>,
+    pub reason: Option<Refusal>,
     pub device: String,
     pub room: Option<String>,
     /// The badge holder, when the badge was genuine (revoked, wrong room or time).

@@ -12,6 +12,10 @@
 //! backends, so each statement is written in both dialects side by side.
 
 use super::Door;
+use crate::domain::{
+    dashboard::Decision,
+    door::scan::{Direction, Refusal},
+};
 use crate::store::{ScanVerdict, Sql, StoreResult, Tx, on_tx};
 use serde::Serialize;
 
@@ -25,12 +29,12 @@ pub struct NewScan<'a> {
     pub attendee_id: Option<i64>,
     pub room_id: Option<i64>,
     pub session_id: Option<i64>,
-    pub direction: &'static str,
+    pub direction: Direction,
     pub device_time: i64,
     pub scanned_at: i64,
     pub received_at: i64,
-    pub decision: &'static str,
-    pub reason: Option<&'static str>,
+    pub decision: Decision,
+    pub reason: Option<Refusal>,
 }
 
 /// What a device reported about itself with a request.

@@ -3,15 +3,18 @@
 use sqlx::FromRow;
 
 use super::Door;
-use crate::domain::{dashboard::Decision, door::scan::Direction};
+use crate::domain::{
+    dashboard::Decision,
+    door::scan::{Direction, Refusal},
+};
 use crate::store::{StoreResult, on_pool};
 
 /// What was decided, as stored.
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct ScanVerdict {
     pub nonce: String,
-    pub decision: String,
-    pub reason: Option<String>,
+    pub decision: Decision,
+    pub reason: Option<Refusal>,
     pub session_id: Option<i64>,
     pub attendee_id: Option<i64>,
 }
@@ -25,7 +28,7 @@ pub struct ScanRow {
     pub direction: Direction,
     pub scanned_at: i64,
     pub decision: Decision,
-    pub reason: Option<String>,
+    pub reason: Option<Refusal>,
 }
 
 impl Door<'_> {

@@ -49,7 +49,7 @@ pub struct StepRecord {
 
 #[derive(FromRow)]
 struct StepRow {
-    step: String,
+    step: Step,
     due_at: i64,
     owner: String,
     to_user: Option<String>,
@@ -193,16 +193,14 @@ impl Leads<'_> {
         .await)?;
         Ok(rows
             .into_iter()
-            .filter_map(|r| {
-                Some(StepRecord {
-                    step: Step::parse(&r.step).ok()?,
-                    due_at: r.due_at,
-                    owner: r.owner,
-                    to: r.to_user,
-                    state: r.state,
-                    detail: r.detail,
-                    at: r.at,
-                })
+            .map(|r| StepRecord {
+                step: r.step,
+                due_at: r.due_at,
+                owner: r.owner,
+                to: r.to_user,
+                state: r.state,
+                detail: r.detail,
+                at: r.at,
             })
             .collect())
     }

@@ -14,7 +14,7 @@ use crate::store::{LeadAttendee, Sql, StoreResult, in_tx, on_pool, on_writer};
 pub struct LiveLeadRow {
     pub attendee_id: i64,
     pub event_id: i64,
-    pub tier: String,
+    pub tier: Tier,
     pub score: f64,
     pub top_topic: Option<String>,
     /// `slug:score;...` as in `leads`, strongest first.

@@ -8,6 +8,27 @@ use super::Leads;
 use crate::domain::leads::package::Tier;
 use crate::store::{StoreResult, in_tx, on_pool, on_writer};
 
+/// An empty lead of tier X (excluded): nothing is known that would make it more.
+impl Default for StoredLead {
+    fn default() -> StoredLead {
+        StoredLead {
+            attendee_id: 0,
+            tier: Tier::X,
+            top_topic: None,
+            score: 0.0,
+            fit: 0.0,
+            engagement: 0.0,
+            stage: String::new(),
+            topic_scores: String::new(),
+            explanation: String::new(),
+            package: String::new(),
+            owner_id: None,
+            due_at: None,
+            next_need: None,
+        }
+    }
+}
+
 impl StoredLead {
     /// The stored package with its explanation, which is kept once, in its own column.
     pub fn package(&self) -> serde_json::Result<crate::domain::leads::package::LeadPackage> {
@@ -30,10 +51,10 @@ pub struct LeadSummary {
 }
 
 /// One lead as a build writes it and pages read it.
-#[derive(Debug, Clone, Default, PartialEq, FromRow)]
+#[derive(Debug, Clone, PartialEq, FromRow)]
 pub struct StoredLead {
     pub attendee_id: i64,
-    pub tier: String,
+    pub tier: Tier,
     pub top_topic: Option<String>,
     pub score: f64,
     pub fit: f64,

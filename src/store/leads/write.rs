@@ -88,7 +88,7 @@ const COPY_LEADS: &str = "COPY leads (event_id, attendee_id, tier, top_topic, bu
 fn copy_rows(event_id: i64, build_id: i64, now: i64, leads: &[StoredLead]) -> Vec<u8> {
     let size: usize = leads
         .iter()
-        .map(|l| 140 + l.tier.len() + l.stage.len() + l.topic_scores.len())
+        .map(|l| 140 + l.tier.as_str().len() + l.stage.len() + l.topic_scores.len())
         .chain(leads.iter().map(|l| l.explanation.len() + l.package.len()))
         .sum();
     let mut out = Vec::with_capacity(size + 32);
@@ -114,7 +114,7 @@ fn copy_rows(event_id: i64, build_id: i64, now: i64, leads: &[StoredLead]) -> Ve
         out.extend_from_slice(&16i16.to_be_bytes());
         int8(&mut out, event_id);
         int8(&mut out, l.attendee_id);
-        text(&mut out, &l.tier);
+        text(&mut out, l.tier.as_str());
         match &l.top_topic {
             Some(t) => text(&mut out, t),
             None => null(&mut out),

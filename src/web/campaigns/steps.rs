@@ -334,7 +334,7 @@ pub(super) async fn audience_page(
     let names = topic_names(&state).await?;
     let figures = audience_figures(&state, &campaign, &names).await?;
     let reach = reach_view(&state.ctx.store, &campaign, &event.info.name).await?;
-    let excluded_tiers = campaign.excluded_tiers();
+    let excluded_tiers = campaign.excluded_tiers()?;
     let page = AudiencePage {
         user,
         csrf: csrf.0,

@@ -20,7 +20,10 @@ use utoipa_axum::{
 
 use crate::web::AppState;
 use crate::{
-    domain::door::scan::{Refusal, ScanRules},
+    domain::{
+        dashboard::Decision,
+        door::scan::{Refusal, ScanRules},
+    },
     door::{self, DeviceAuth, ScanBatch},
     store::DeviceRecord,
     web::error::Error,
@@ -115,7 +118,13 @@ struct PairResponse {
     /// What the door screen shows for each refusal reason, as in `refusal_messages` of
     /// `GET /api/v1/devices/self`.
     refusal_messages: BTreeMap<String, String>,
+    /// What the door screen shows for a badge already let in, as in `GET /api/v1/devices/self`.
+    duplicate_message: &'static str,
 }
+
+/// What the door screen says to a badge that was already let in: the `message` of a
+/// duplicate scan, and the words the kiosk shows for its own duplicate verdicts.
+const DUPLICATE_MESSAGE: &str = "Already scanned in";
 
 /// The plain words of every refusal reason (`Refusal::message`), keyed by reason: the kiosk
 /// keeps them to show the server's words for the verdicts it makes itself, offline too.
@@ -202,6 +211,7 @@ async fn pair(
             .await
             .map_err(Error::from)?,
         refusal_messages: refusal_messages(),
+        duplicate_message: DUPLICATE_MESSAGE,
     }))
 }
 
@@ -315,15 +325,15 @@ async fn scans(
                  verdict: v,
                  first_name,
              }| ScanResult {
-                message: match (v.decision.as_str(), v.reason.as_deref()) {
-                    ("accepted", _) => "Welcome",
-                    ("duplicate", _) => "Already scanned in",
-                    (_, Some(r)) => Refusal::parse(r).map(Refusal::message).unwrap_or("Refused"),
+                message: match (v.decision, v.reason) {
+                    (Decision::Accepted, _) => "Welcome",
+                    (Decision::Duplicate, _) => DUPLICATE_MESSAGE,
+                    (_, Some(r)) => r.message(),
                     _ => "Refused",
                 },
                 nonce: v.nonce,
-                decision: v.decision,
-                reason: v.reason,
+                decision: v.decision.as_str().to_owned(),
+                reason: v.reason.map(|r| r.as_str().to_owned()),
                 session_id: v.session_id,
                 first_name,
             },
@@ -402,6 +412,9 @@ struct DeviceSelfResponse {
     /// `wrong_event`, `revoked`, `unknown_room`, `outside_session`): the words of `message`
     /// in scan results, kept by the kiosk for the verdicts it makes itself.
     refusal_messages: BTreeMap<String, String>,
+    /// What the door screen shows for a badge already let in (the `message` of duplicate
+    /// scan results), kept by the kiosk for the verdicts it makes itself.
+    duplicate_message: &'static str,
 }
 
 /// `GET /api/v1/devices/self`: the device's own state and its event's current keys,
@@ -507,6 +520,7 @@ async fn device_self(
             .collect(),
         rules: door::rules().into(),
         refusal_messages: refusal_messages(),
+        duplicate_message: DUPLICATE_MESSAGE,
     };
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response())
 }

@@ -7,11 +7,14 @@ use crate::web::{AppState, format};
 use crate::{
     domain::{
         attendee::{CompanySize, DecisionRole, Industry, PurchaseStage},
-        leads::package::{LeadPackage, Tier},
+        leads::package::LeadPackage,
         leads::playbook::Playbook,
         leads::report::is_overdue,
+        programme::Topic,
     },
-    store::{EventRecord, FeedbackRecord, LeadRow},
+    store::{
+        AttendeeRecord, EventRecord, FeedbackRecord, LeadRow, LiveLeadRow, MemberRow, StepRecord,
+    },
     web::error::{Error, WebResult},
 };
 
@@ -169,6 +172,25 @@ pub fn history(records: Vec<FeedbackRecord>, book: &Playbook, tz: &TimeZone) -> 
         .collect()
 }
 
+/// Everything the package page shows, as read from the store.
+pub struct PackageFacts {
+    pub lead: LeadRow,
+    /// The stored package, if it could be read.
+    pub package: Option<LeadPackage>,
+    /// Recorded outcomes, newest first.
+    pub feedback: Vec<FeedbackRecord>,
+    pub book: Playbook,
+    pub colleagues: Vec<MemberRow>,
+    /// The company in the data pool (id, name).
+    pub company: Option<(i64, String)>,
+    pub deadline_steps: Vec<StepRecord>,
+    pub topics: Vec<Topic>,
+    /// The registration, read only when the stored package cannot be.
+    pub attendee: Option<AttendeeRecord>,
+    /// The lead's live state during this event.
+    pub live: Option<LiveLeadRow>,
+}
+
 /// Loads what the package page of `lead` shows beside the stored package.
 pub async fn package_view(
     state: &AppState,
@@ -176,66 +198,28 @@ pub async fn package_view(
     lead: LeadRow,
     now: Timestamp,
 ) -> WebResult<PackageView> {
-    let store = &state.ctx.store;
     let tz = event
         .info
         .tz()
         .map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
+    let facts = package_facts(state, event, lead).await?;
+    Ok(view(facts, &tz, now))
+}
+
+/// Reads the facts of `lead`'s package page.
+async fn package_facts(
+    state: &AppState,
+    event: &EventRecord,
+    lead: LeadRow,
+) -> WebResult<PackageFacts> {
+    let store = &state.ctx.store;
     let id = lead.lead.attendee_id;
-    let records = store.leads().lead_feedback(event.id, id).await?;
-    let has_feedback = !records.is_empty();
     // A broken playbook file is reported where outcomes are recorded; here the stored
     // history is still shown, custom outcomes by their key.
     let book = crate::leads::feedback::playbook(&state.ctx, event).unwrap_or_else(|e| {
         tracing::warn!(event = event.id, "playbook unreadable: {e:#}");
         Playbook::default()
     });
-    let next_action = records
-        .first()
-        .map(|f| f.next.in_words(|t| format::local_date(t, &tz)));
-    let colleagues = store
-        .data_pool()
-        .colleagues(event.id, id)
-        .await?
-        .into_iter()
-        .map(|c| {
-            (
-                c.name,
-                role_words(&c.decision_role),
-                c.tier
-                    .map_or_else(|| "no lead".into(), |t| t.key().to_owned()),
-                c.topic_name.unwrap_or_default(),
-            )
-        })
-        .collect();
-    let (_, company) = store.data_pool().pool_links(id).await?;
-    let deadline_steps = store
-        .leads()
-        .lead_deadline_steps(event.id, id)
-        .await?
-        .into_iter()
-        .map(|s| {
-            let to = s.to.map(|t| format!(", to {t}")).unwrap_or_default();
-            format!(
-                "{}: {} (deadline of {}{to}): {}",
-                format::local_time_zoned(s.at, &tz),
-                s.step.label(),
-                s.owner,
-                if s.detail.is_empty() {
-                    s.state
-                } else {
-                    s.detail
-                }
-            )
-        })
-        .collect();
-    let topic_names = store.events().event_topics(event.id).await?;
-    let topic_name = |slug: &str| {
-        topic_names
-            .iter()
-            .find(|t| t.slug.as_str() == slug)
-            .map_or_else(|| slug.to_owned(), |t| t.name.clone())
-    };
     let package = lead.lead.package().ok();
     if package.is_none() {
         tracing::warn!(attendee = id, "stored lead package could not be read");
@@ -244,41 +228,48 @@ pub async fn package_view(
         Some(_) => None,
         None => store.attendees().attendee(id).await?,
     };
+    Ok(PackageFacts {
+        feedback: store.leads().lead_feedback(event.id, id).await?,
+        book,
+        colleagues: store.data_pool().colleagues(event.id, id).await?,
+        company: store.data_pool().pool_links(id).await?.1,
+        deadline_steps: store.leads().lead_deadline_steps(event.id, id).await?,
+        topics: store.events().event_topics(event.id).await?,
+        attendee,
+        live: (store.leads().live_lead(id).await?).filter(|l| l.event_id == event.id),
+        package,
+        lead,
+    })
+}
+
+/// The package page's view of `facts`, at `now` in `tz`.
+pub fn view(facts: PackageFacts, tz: &TimeZone, now: Timestamp) -> PackageView {
+    let PackageFacts {
+        lead,
+        package,
+        feedback,
+        book,
+        colleagues,
+        company,
+        deadline_steps,
+        topics,
+        attendee,
+        live,
+    } = facts;
+    let topic_name = |slug: &str| {
+        topics
+            .iter()
+            .find(|t| t.slug.as_str() == slug)
+            .map_or_else(|| slug.to_owned(), |t| t.name.clone())
+    };
     let l = &lead.lead;
-    let tier = Tier::parse(&l.tier).ok();
+    let answer = |pick: fn(&AttendeeRecord) -> &str| attendee.as_ref().map_or("", pick);
     let mut view = PackageView {
-        attendee_id: id,
+        attendee_id: l.attendee_id,
         readable: package.is_some(),
-        contact: ContactView {
-            name: attendee
-                .as_ref()
-                .map(|a| a.name.clone())
-                .unwrap_or_default(),
-            email: attendee
-                .as_ref()
-                .map(|a| a.email.clone())
-                .unwrap_or_default(),
-            job_title: attendee
-                .as_ref()
-                .map(|a| a.answers.job_title.clone())
-                .unwrap_or_default(),
-            company: attendee
-                .as_ref()
-                .map(|a| a.answers.company.clone())
-                .unwrap_or_default(),
-            country: attendee
-                .as_ref()
-                .map(|a| a.answers.country.clone())
-                .unwrap_or_default(),
-            role: role_words(
-                attendee
-                    .as_ref()
-                    .map_or("", |a| a.answers.decision_role.as_str()),
-            ),
-            responsibilities: String::new(),
-        },
-        tier: l.tier.clone(),
-        tier_meaning: tier.map_or("", |t| t.meaning()).to_owned(),
+        contact: contact(attendee.as_ref()),
+        tier: l.tier.as_str().to_owned(),
+        tier_meaning: l.tier.meaning().to_owned(),
         score: format::points(l.score),
         fit: format::points(l.fit),
         engagement: format::points(l.engagement),
@@ -287,16 +278,12 @@ pub async fn package_view(
         sessions: Vec::new(),
         attended: String::new(),
         industry: words(
-            attendee
-                .as_ref()
-                .map_or("", |a| a.answers.industry.as_str()),
+            answer(|a| &a.answers.industry),
             Industry::parse,
             Industry::label,
         ),
         company_size: words(
-            attendee
-                .as_ref()
-                .map_or("", |a| a.answers.company_size.as_str()),
+            answer(|a| &a.answers.company_size),
             CompanySize::parse,
             CompanySize::label,
         ),
@@ -309,36 +296,76 @@ pub async fn package_view(
         exclusion: None,
         owner: lead.owner.clone(),
         routing_rule: None,
-        due: l.due_at.map(|d| format::local_time_zoned(d, &tz)),
-        overdue: is_overdue(l.due_at, has_feedback, now.as_millisecond()),
-        next_action,
-        colleagues,
+        due: l.due_at.map(|d| format::local_time_zoned(d, tz)),
+        overdue: is_overdue(l.due_at, !feedback.is_empty(), now.as_millisecond()),
+        next_action: feedback
+            .first()
+            .map(|f| f.next.in_words(|t| format::local_date(t, tz))),
+        colleagues: colleagues.into_iter().map(colleague).collect(),
         company,
-        deadline_steps,
-        history: history(records, &book, &tz),
-        live: None,
-    };
-    if let Some(live) = store
-        .leads()
-        .live_lead(id)
-        .await?
-        .filter(|l| l.event_id == event.id)
-    {
-        view.live = Some(LiveView {
+        deadline_steps: deadline_steps
+            .into_iter()
+            .map(|s| deadline_step(s, tz))
+            .collect(),
+        history: history(feedback, &book, tz),
+        live: live.map(|live| LiveView {
             moved: live.tier != l.tier,
             interest: live.top_topic.as_deref().map_or_else(
                 || "no topic of interest shows yet".into(),
                 |t| format!("most interested in {}", topic_name(t)),
             ),
-            updated: format::local_time_zoned(live.updated_at, &tz),
-            tier: live.tier,
+            updated: format::local_time_zoned(live.updated_at, tz),
+            tier: live.tier.as_str().to_owned(),
             explanation: live.explanation,
-        });
-    }
+        }),
+    };
     if let Some(p) = package {
         fill_from_package(&mut view, p, &topic_name);
     }
-    Ok(view)
+    view
+}
+
+/// The contact as registered, for a lead whose stored package cannot be read (empty without
+/// the registration).
+fn contact(attendee: Option<&AttendeeRecord>) -> ContactView {
+    let text =
+        |pick: fn(&AttendeeRecord) -> &String| attendee.map(pick).cloned().unwrap_or_default();
+    ContactView {
+        name: text(|a| &a.name),
+        email: text(|a| &a.email),
+        job_title: text(|a| &a.answers.job_title),
+        company: text(|a| &a.answers.company),
+        country: text(|a| &a.answers.country),
+        role: role_words(attendee.map_or("", |a| a.answers.decision_role.as_str())),
+        responsibilities: String::new(),
+    }
+}
+
+/// A colleague as the package lists them: name, role, tier, top topic.
+fn colleague(c: MemberRow) -> (String, String, String, String) {
+    (
+        c.name,
+        role_words(&c.decision_role),
+        c.tier
+            .map_or_else(|| "no lead".into(), |t| t.key().to_owned()),
+        c.topic_name.unwrap_or_default(),
+    )
+}
+
+/// "5 Mar 14:00: reminder sent to the owner (deadline of sam, to sally): sent".
+fn deadline_step(s: StepRecord, tz: &TimeZone) -> String {
+    let to = s.to.map(|t| format!(", to {t}")).unwrap_or_default();
+    format!(
+        "{}: {} (deadline of {}{to}): {}",
+        format::local_time_zoned(s.at, tz),
+        s.step.label(),
+        s.owner,
+        if s.detail.is_empty() {
+            s.state
+        } else {
+            s.detail
+        }
+    )
 }
 
 fn fill_from_package(view: &mut PackageView, p: LeadPackage, topic_name: &dyn Fn(&str) -> String) {
@@ -417,33 +444,5 @@ fn fill_from_package(view: &mut PackageView, p: LeadPackage, topic_name: &dyn Fn
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_web_addresses_become_links() {
-        assert_eq!(
-            link("https://example.com/a"),
-            Some("https://example.com/a".into())
-        );
-        assert_eq!(link(" HTTP://x.example "), Some("HTTP://x.example".into()));
-        assert_eq!(link("javascript:alert(1)"), None);
-        assert_eq!(link("data:text/html,x"), None);
-    }
-
-    #[test]
-    fn choices_read_as_words() {
-        assert_eq!(role_words("decision_maker"), "decision maker");
-        assert_eq!(role_words(""), "unknown");
-        assert_eq!(
-            words("51_200", CompanySize::parse, CompanySize::label),
-            "51-200"
-        );
-        assert_eq!(
-            words("bespoke", Industry::parse, Industry::label),
-            "bespoke"
-        );
-        assert_eq!(plural(1, "session"), "1 session");
-        assert_eq!(plural(3, "session"), "3 sessions");
-    }
-}
+#[path = "package_tests.rs"]
+mod tests;

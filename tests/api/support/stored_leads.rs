@@ -403,7 +403,7 @@ pub async fn people(app: &TestApp, fillers: usize) -> Fixture {
         let pkg = package(p, *id, due);
         leads.push(StoredLead {
             attendee_id: *id,
-            tier: tier.as_str().into(),
+            tier,
             top_topic: p.topic.map(str::to_owned),
             score: p.score,
             fit: pkg.fit,
@@ -420,7 +420,7 @@ pub async fn people(app: &TestApp, fillers: usize) -> Fixture {
     for (i, id) in ids[PEOPLE.len()..].iter().enumerate() {
         leads.push(StoredLead {
             attendee_id: *id,
-            tier: "C".into(),
+            tier: Tier::C,
             top_topic: Some("security".into()),
             score: 20.0 + (i % 10) as f64,
             engagement: 10.0,
