@@ -76,26 +76,41 @@ macro_rules! on_tx {
 /// evaluates to `$body`'s value. The body runs as an async block of its own: `?` and
 /// `return` leave the block, never the function, so every way out of it either commits
 /// (a value) or rolls back (an error, which the macro then returns from the function).
+///
+/// `in_tx!(store, &mut tx => body)` binds `tx` to the `&mut Tx` instead, for a body that
+/// calls steps of its own, each running its statements with `on_tx!`.
 macro_rules! in_tx {
+    ($store:expr, &mut $tx:ident => $body:expr) => {{
+        let mut tx = $crate::store::Tx::begin(&$store.pool).await?;
+        let out = async {
+            let $tx = &mut tx;
+            Ok::<_, $crate::store::StoreError>($body)
+        }
+        .await;
+        $crate::store::in_tx!(@settle tx, out)
+    }};
     ($store:expr, $tx:ident => $body:expr) => {{
         let mut tx = $crate::store::Tx::begin(&$store.pool).await?;
         let out = $crate::store::on_tx!(&mut tx, $tx => async {
             Ok::<_, $crate::store::StoreError>($body)
         }
         .await);
-        match out {
+        $crate::store::in_tx!(@settle tx, out)
+    }};
+    (@settle $tx:ident, $out:expr) => {
+        match $out {
             Ok(value) => {
-                tx.commit().await?;
+                $tx.commit().await?;
                 value
             }
             Err(e) => {
                 // The error says what went wrong; a failed rollback only means the
                 // connection is gone, which undoes the transaction as well.
-                let _ = tx.rollback().await;
+                let _ = $tx.rollback().await;
                 return Err(e.into());
             }
         }
-    }};
+    };
 }
 
 pub(crate) use {in_tx, on_tx};
@@ -133,6 +148,32 @@ mod tests {
     async fn keys(store: &Store) -> i64 {
         on_pool!(store, p => sqlx::query_scalar("SELECT COUNT(*) FROM link_keys").fetch_one(p).await)
             .unwrap()
+    }
+
+    /// `write_then_leave` with the body given the `Tx`, its statement run by `on_tx!`.
+    async fn write_through_tx_then_leave(store: &Store, fail: bool) -> StoreResult<i64> {
+        let value = in_tx!(store, &mut tx => {
+            on_tx!(tx, c => sqlx::query("INSERT INTO link_keys (id, secret, created_at) VALUES (1, $1, 0)")
+                .bind(vec![1u8; 32])
+                .execute(c)
+                .await
+                .map(|_| ()))?;
+            if fail {
+                return Err(StoreError::Conflict("refused".into()));
+            }
+            7
+        });
+        Ok(value)
+    }
+
+    #[tokio::test]
+    async fn a_body_given_the_transaction_commits_a_value_and_rolls_back_an_error() {
+        let (_dir, store) = store().await;
+        let err = write_through_tx_then_leave(&store, true).await.unwrap_err();
+        assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+        assert_eq!(keys(&store).await, 0);
+        assert_eq!(write_through_tx_then_leave(&store, false).await.unwrap(), 7);
+        assert_eq!(keys(&store).await, 1);
     }
 
     #[tokio::test]

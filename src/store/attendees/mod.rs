@@ -3,6 +3,8 @@
 pub(super) mod erasure;
 pub(super) mod export;
 pub(super) mod records;
+mod register;
+mod register_plan;
 pub(super) mod self_service;
 
 use super::{Pool, Store};

@@ -1,12 +1,12 @@
 //! Attendees, their consent history and their badges.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use jiff::Timestamp;
 use sqlx::FromRow;
 
 use super::Attendees;
-use crate::domain::attendee::{Answers, CONSENT_WORDING, Registration};
+use crate::domain::attendee::Answers;
 use crate::store::{
     StoreError, StoreResult, in_tx,
     list_order::{self, AttendeeSort, ListOrder},
@@ -145,7 +145,7 @@ pub struct BadgeRecord {
     pub revoked_at: Option<i64>,
 }
 
-const INSERT_BADGE: &str = "INSERT INTO badges (attendee_id, serial, key_id, token, issued_at) VALUES ($1, $2, $3, $4, $5)";
+pub(super) const INSERT_BADGE: &str = "INSERT INTO badges (attendee_id, serial, key_id, token, issued_at) VALUES ($1, $2, $3, $4, $5)";
 pub(super) const QUEUE_BADGE_MAIL: &str = "INSERT INTO mail_queue (kind, attendee_id, state, attempts, run_after, created_at) \
      VALUES ('badge', $1, 'queued', 0, $2, $2)";
 
@@ -154,162 +154,6 @@ const ATTENDEE_COLUMNS: &str = "a.id, a.event_id, a.email, a.name, a.company, a.
      a.badge_serial, a.registered_at, a.updated_at, a.erased_at";
 
 impl Attendees<'_> {
-    /// Records registrations in one transaction: each attendee is created or updated by
-    /// (event, email), their interests replaced, a consent change appended, a badge issued if
-    /// they have none, and the badge email queued. All or nothing.
-    pub async fn register_attendees(
-        self,
-        event_id: i64,
-        registrations: &[Registration],
-        options: RegisterOptions<'_>,
-        now: Timestamp,
-        issue: &(dyn Fn(i64, i64) -> NewBadge + Sync),
-    ) -> StoreResult<Vec<RegistrationOutcome>> {
-        let now = now.as_millisecond();
-        let outcomes = in_tx!(self, tx => {
-            let topics: Vec<(String, i64)> =
-                sqlx::query_as("SELECT slug, id FROM topics WHERE event_id = $1")
-                    .bind(event_id)
-                    .fetch_all(&mut *tx)
-                    .await?;
-            let topics: HashMap<String, i64> = topics.into_iter().collect();
-            let mut outcomes = Vec::with_capacity(registrations.len());
-            for reg in registrations {
-                let previous: Option<(i64, bool)> = sqlx::query_as(
-                    "SELECT id, marketing_consent FROM attendees WHERE event_id = $1 AND email = $2",
-                )
-                .bind(event_id)
-                .bind(reg.email.as_str())
-                .fetch_optional(&mut *tx)
-                .await?;
-                if let (Some((attendee_id, _)), OnExisting::Keep) = (previous, options.existing) {
-                    let last_mail: Option<i64> = sqlx::query_scalar(
-                        "SELECT MAX(created_at) FROM mail_queue WHERE attendee_id = $1 AND kind = 'badge'",
-                    )
-                    .bind(attendee_id)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    let due = last_mail.is_none_or(|at| now - at >= BADGE_MAIL_RESEND_MS);
-                    if options.send_badge_mail && due {
-                        sqlx::query(QUEUE_BADGE_MAIL)
-                            .bind(attendee_id)
-                            .bind(now)
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                    let (serial, token): (i64, String) = sqlx::query_as(
-                        "SELECT b.serial, b.token FROM attendees a
-                         JOIN badges b ON b.attendee_id = a.id AND b.serial = a.badge_serial
-                         WHERE a.id = $1",
-                    )
-                    .bind(attendee_id)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    outcomes.push(RegistrationOutcome { attendee_id, created: false, serial, token });
-                    continue;
-                }
-                let (attendee_id, serial): (i64, i64) = sqlx::query_as(
-                    "INSERT INTO attendees (event_id, email, name, company, job_title, decision_role, purchase_stage,
-                       industry, company_size, country, phone, marketing_consent, source, badge_serial,
-                       registered_at, updated_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $14)
-                     ON CONFLICT (event_id, email) DO UPDATE SET name = excluded.name, company = excluded.company,
-                       job_title = excluded.job_title, decision_role = excluded.decision_role,
-                       purchase_stage = excluded.purchase_stage, industry = excluded.industry,
-                       company_size = excluded.company_size, country = excluded.country, phone = excluded.phone,
-                       marketing_consent = excluded.marketing_consent, updated_at = excluded.updated_at
-                     RETURNING id, badge_serial",
-                )
-                .bind(event_id)
-                .bind(reg.email.as_str())
-                .bind(&reg.name)
-                .bind(&reg.company)
-                .bind(&reg.job_title)
-                .bind(reg.decision_role.key())
-                .bind(reg.purchase_stage.key())
-                .bind(reg.industry.key())
-                .bind(reg.company_size.key())
-                .bind(&reg.country)
-                .bind(reg.phone.as_deref())
-                .bind(reg.marketing_consent)
-                .bind(options.source)
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?;
-
-                sqlx::query("DELETE FROM attendee_interests WHERE attendee_id = $1")
-                    .bind(attendee_id)
-                    .execute(&mut *tx)
-                    .await?;
-                for slug in &reg.interests {
-                    let topic_id = *topics.get(slug).ok_or_else(|| {
-                        StoreError::Conflict(format!("'{slug}' is not a topic of this event"))
-                    })?;
-                    sqlx::query("INSERT INTO attendee_interests (attendee_id, topic_id) VALUES ($1, $2)")
-                        .bind(attendee_id)
-                        .bind(topic_id)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-
-                let consent_changed = match previous {
-                    None => reg.marketing_consent,
-                    Some((_, before)) => before != reg.marketing_consent,
-                };
-                if consent_changed {
-                    sqlx::query(
-                        "INSERT INTO consents (attendee_id, granted, source, wording, at) VALUES ($1, $2, $3, $4, $5)",
-                    )
-                    .bind(attendee_id)
-                    .bind(reg.marketing_consent)
-                    .bind(options.source)
-                    .bind(CONSENT_WORDING)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-
-                let existing: Option<String> = sqlx::query_scalar(
-                    "SELECT token FROM badges WHERE attendee_id = $1 AND serial = $2",
-                )
-                .bind(attendee_id)
-                .bind(serial)
-                .fetch_optional(&mut *tx)
-                .await?;
-                let token = match existing {
-                    Some(token) => token,
-                    None => {
-                        let badge = issue(attendee_id, serial);
-                        sqlx::query(INSERT_BADGE)
-                        .bind(attendee_id)
-                        .bind(serial)
-                        .bind(badge.key_id)
-                        .bind(&badge.token)
-                        .bind(now)
-                        .execute(&mut *tx)
-                        .await?;
-                        badge.token
-                    }
-                };
-                if options.send_badge_mail && !options.no_badge_mail.contains(reg.email.as_str()) {
-                    sqlx::query(QUEUE_BADGE_MAIL)
-                    .bind(attendee_id)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                outcomes.push(RegistrationOutcome {
-                    attendee_id,
-                    created: previous.is_none(),
-                    serial,
-                    token,
-                });
-            }
-            outcomes
-        });
-        Ok(outcomes)
-    }
-
     /// Issues a new badge, revoking every earlier one, and queues the badge email.
     pub async fn reissue_badge(
         self,

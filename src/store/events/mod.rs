@@ -4,6 +4,8 @@ pub(super) mod clock;
 pub(super) mod keys;
 pub(super) mod programme;
 pub(super) mod programme_edit;
+mod programme_import;
+mod programme_rows;
 pub(super) mod retention;
 
 use super::{Pool, Store};

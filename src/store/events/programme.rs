@@ -1,4 +1,5 @@
-//! Events and their programme: import by stable keys, load back for export and pages.
+//! Stored events and their programme, loaded back for export and pages, and what an import
+//! of a programme reports.
 
 use std::collections::HashMap;
 
@@ -10,7 +11,7 @@ use crate::domain::{
     programme::{EventInfo, Programme, Room, Session, SessionKind, Topic, TopicWeight},
     slug::Slug,
 };
-use crate::store::{StoreError, StoreResult, in_tx, on_pool};
+use crate::store::{StoreError, StoreResult, on_pool};
 
 /// A stored event: its database id and what the organiser said about it.
 #[derive(Debug, Clone, PartialEq)]
@@ -85,132 +86,6 @@ pub fn ts(ms: i64) -> Timestamp {
 }
 
 impl Events<'_> {
-    /// Creates or updates an event and its programme in one transaction, matching topics by
-    /// slug, rooms by name and sessions by their stable id.
-    pub async fn import_programme(
-        self,
-        p: &Programme,
-        now: Timestamp,
-    ) -> StoreResult<ImportSummary> {
-        let now = now.as_millisecond();
-        let ev = &p.event;
-        let summary = in_tx!(self, tx => {
-            let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM events WHERE slug = $1")
-                .bind(ev.slug.as_str())
-                .fetch_optional(&mut *tx)
-                .await?;
-            let event_id: i64 = sqlx::query_scalar(
-                "INSERT INTO events (slug, name, time_zone, venue, starts_on, ends_on, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
-                 ON CONFLICT (slug) DO UPDATE SET name = excluded.name, time_zone = excluded.time_zone,
-                   venue = excluded.venue, starts_on = excluded.starts_on, ends_on = excluded.ends_on,
-                   updated_at = excluded.updated_at
-                 RETURNING id",
-            )
-            .bind(ev.slug.as_str())
-            .bind(&ev.name)
-            .bind(&ev.time_zone)
-            .bind(&ev.venue)
-            .bind(ev.starts_on.to_string())
-            .bind(ev.ends_on.to_string())
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?;
-
-            let mut topic_ids = HashMap::new();
-            for (i, t) in p.topics.iter().enumerate() {
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO topics (event_id, slug, name, position) VALUES ($1, $2, $3, $4)
-                     ON CONFLICT (event_id, slug) DO UPDATE SET name = excluded.name, position = excluded.position
-                     RETURNING id",
-                )
-                .bind(event_id)
-                .bind(t.slug.as_str())
-                .bind(&t.name)
-                .bind(i as i64)
-                .fetch_one(&mut *tx)
-                .await?;
-                topic_ids.insert(t.slug.as_str(), id);
-            }
-
-            let mut room_ids = HashMap::new();
-            for (i, r) in p.rooms.iter().enumerate() {
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO rooms (event_id, name, capacity, position) VALUES ($1, $2, $3, $4)
-                     ON CONFLICT (event_id, name) DO UPDATE SET capacity = excluded.capacity, position = excluded.position
-                     RETURNING id",
-                )
-                .bind(event_id)
-                .bind(&r.name)
-                .bind(i64::from(r.capacity))
-                .bind(i as i64)
-                .fetch_one(&mut *tx)
-                .await?;
-                room_ids.insert(r.name.as_str(), id);
-            }
-
-            for s in &p.sessions {
-                let room_id = *room_ids
-                    .get(s.room.as_str())
-                    .ok_or_else(|| StoreError::Conflict(format!("session {}: unknown room '{}'", s.id, s.room)))?;
-                let speakers = serde_json::to_string(&s.speakers).unwrap_or_else(|_| "[]".into());
-                let session_id: i64 = sqlx::query_scalar(
-                    "INSERT INTO sessions (event_id, external_id, title, room_id, starts_at, ends_at, kind, speakers)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-                     ON CONFLICT (event_id, external_id) DO UPDATE SET title = excluded.title,
-                       room_id = excluded.room_id, starts_at = excluded.starts_at, ends_at = excluded.ends_at,
-                       kind = excluded.kind, speakers = excluded.speakers
-                     RETURNING id",
-                )
-                .bind(event_id)
-                .bind(&s.id)
-                .bind(&s.title)
-                .bind(room_id)
-                .bind(s.starts_at.as_millisecond())
-                .bind(s.ends_at.as_millisecond())
-                .bind(s.kind.as_str())
-                .bind(speakers)
-                .fetch_one(&mut *tx)
-                .await?;
-                sqlx::query("DELETE FROM session_topics WHERE session_id = $1")
-                    .bind(session_id)
-                    .execute(&mut *tx)
-                    .await?;
-                for tw in &s.topics {
-                    let topic_id = *topic_ids.get(tw.topic.as_str()).ok_or_else(|| {
-                        StoreError::Conflict(format!("session {}: unknown topic '{}'", s.id, tw.topic))
-                    })?;
-                    sqlx::query("INSERT INTO session_topics (session_id, topic_id, weight) VALUES ($1, $2, $3)")
-                        .bind(session_id)
-                        .bind(topic_id)
-                        .bind(tw.weight)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-            }
-
-            let stored: Vec<String> = sqlx::query_scalar(
-                "SELECT external_id FROM sessions WHERE event_id = $1 ORDER BY external_id",
-            )
-            .bind(event_id)
-            .fetch_all(&mut *tx)
-            .await?;
-            let sessions_not_in_file = stored
-                .into_iter()
-                .filter(|id| !p.sessions.iter().any(|s| &s.id == id))
-                .collect();
-            ImportSummary {
-                event_id,
-                created: existing.is_none(),
-                topics: p.topics.len(),
-                rooms: p.rooms.len(),
-                sessions: p.sessions.len(),
-                sessions_not_in_file,
-            }
-        });
-        Ok(summary)
-    }
-
     pub async fn event_by_slug(self, slug: &str) -> StoreResult<Option<EventRecord>> {
         let row: Option<EventRow> = on_pool!(self, p => sqlx::query_as(
             "SELECT id, slug, name, time_zone, venue, starts_on, ends_on FROM events WHERE slug = $1",

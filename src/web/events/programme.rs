@@ -178,19 +178,80 @@ async fn render(
         .event
         .tz()
         .map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
-    let failure = shown.failure.unwrap_or_default();
-    let failed_at = |part: &str, key: &str| {
-        if failure.part == part && failure.key == key {
-            failure.problems.clone()
+    Ok(programme_view(user, csrf, slug, &p, &tz, shown).render()?)
+}
+
+impl Failure {
+    /// The problems to show beside item `key` of `part` (`key` empty: the form for a new
+    /// one): the refused change's, when it was that item's.
+    fn problems_at(&self, part: &str, key: &str) -> Vec<String> {
+        if self.part == part && self.key == key {
+            self.problems.clone()
         } else {
             Vec::new()
         }
-    };
-    let topics = p
-        .topics
+    }
+
+    /// Whether the refused change was a new item of `part`.
+    fn was_new(&self, part: &str) -> bool {
+        self.part == part && self.key.is_empty()
+    }
+
+    /// What the form for a new item of `part` shows: what was typed into it, if the change
+    /// refused was one, else nothing.
+    fn typed_new(&self, part: &str, a: &str, b: &str) -> (String, String) {
+        if self.was_new(part) {
+            (a.to_owned(), b.to_owned())
+        } else {
+            (String::new(), String::new())
+        }
+    }
+}
+
+/// The programme page for programme `p`, whose times are shown in `tz`: each item with
+/// what refers to it, and a refused change's problems beside its form with what was typed.
+fn programme_view(
+    user: CurrentUser,
+    csrf: String,
+    slug: &str,
+    p: &Programme,
+    tz: &TimeZone,
+    shown: Shown,
+) -> ProgrammePage {
+    let failure = shown.failure.unwrap_or_default();
+    let form = &failure.form;
+    ProgrammePage {
+        can_edit: user.may(Action::EditEventSetup),
+        user,
+        csrf,
+        slug: slug.to_owned(),
+        dates: p.event.dates(),
+        venue: p.event.venue.clone(),
+        time_zone: p.event.time_zone.clone(),
+        event_name: p.event.name.clone(),
+        done: shown.done,
+        warnings: shown.warnings,
+        topics: topic_views(p, &failure),
+        rooms: room_views(p, &failure),
+        sessions: session_views(p, tz, &failure),
+        kinds: SessionKind::ALL.iter().map(|k| k.as_str()).collect(),
+        room_names: p.rooms.iter().map(|r| r.name.clone()).collect(),
+        upload_problems: failure.problems_at("upload", ""),
+        new_topic: failure.typed_new("topic", &form.slug, &form.name),
+        new_topic_problems: failure.problems_at("topic", ""),
+        new_room: failure.typed_new("room", &form.name, &form.capacity),
+        new_room_problems: failure.problems_at("room", ""),
+        new_session: new_session(p, &failure),
+        new_session_problems: failure.problems_at("session", ""),
+    }
+}
+
+/// Each topic with how many sessions are about it.
+fn topic_views(p: &Programme, failure: &Failure) -> Vec<TopicView> {
+    p.topics
         .iter()
         .map(|t| {
-            let problems = failed_at("topic", t.slug.as_str());
+            let problems = failure.problems_at("topic", t.slug.as_str());
             TopicView {
                 name: if problems.is_empty() {
                     t.name.clone()
@@ -206,12 +267,15 @@ async fn render(
                 problems,
             }
         })
-        .collect();
-    let rooms = p
-        .rooms
+        .collect()
+}
+
+/// Each room with how many sessions it holds.
+fn room_views(p: &Programme, failure: &Failure) -> Vec<RoomView> {
+    p.rooms
         .iter()
         .map(|r| {
-            let problems = failed_at("room", &r.name);
+            let problems = failure.problems_at("room", &r.name);
             let (name, capacity) = if problems.is_empty() {
                 (r.name.clone(), r.capacity.to_string())
             } else {
@@ -224,14 +288,17 @@ async fn render(
                 problems,
             }
         })
-        .collect();
-    let sessions = p
-        .sessions
+        .collect()
+}
+
+/// Each session's form and when and where it is, in the event's zone.
+fn session_views(p: &Programme, tz: &TimeZone, failure: &Failure) -> Vec<SessionView> {
+    p.sessions
         .iter()
         .map(|s| {
-            let problems = failed_at("session", &s.id);
+            let problems = failure.problems_at("session", &s.id);
             let fields = if problems.is_empty() {
-                session_fields(s, &tz)
+                session_fields(s, tz)
             } else {
                 SessionFields {
                     session_id: s.id.clone(),
@@ -251,9 +318,13 @@ async fn render(
                 problems,
             }
         })
-        .collect();
-    let new = |part: &str| failed_at(part, "");
-    let new_session = if failure.part == "session" && failure.key.is_empty() {
+        .collect()
+}
+
+/// The form for a new session: what was typed, if adding one was refused, else a talk in the
+/// first room.
+fn new_session(p: &Programme, failure: &Failure) -> SessionFields {
+    if failure.was_new("session") {
         failure.form.session.clone()
     } else {
         SessionFields {
@@ -261,39 +332,7 @@ async fn render(
             room: p.rooms.first().map(|r| r.name.clone()).unwrap_or_default(),
             ..SessionFields::default()
         }
-    };
-    let typed = |part: &str, a: &str, b: &str| {
-        if failure.part == part && failure.key.is_empty() {
-            (a.to_owned(), b.to_owned())
-        } else {
-            (String::new(), String::new())
-        }
-    };
-    let page = ProgrammePage {
-        can_edit: user.may(Action::EditEventSetup),
-        user,
-        csrf,
-        slug: slug.to_owned(),
-        dates: p.event.dates(),
-        venue: p.event.venue.clone(),
-        time_zone: p.event.time_zone.clone(),
-        event_name: p.event.name.clone(),
-        done: shown.done,
-        warnings: shown.warnings,
-        topics,
-        rooms,
-        sessions,
-        kinds: SessionKind::ALL.iter().map(|k| k.as_str()).collect(),
-        room_names: p.rooms.iter().map(|r| r.name.clone()).collect(),
-        upload_problems: new("upload"),
-        new_topic: typed("topic", &failure.form.slug, &failure.form.name),
-        new_topic_problems: new("topic"),
-        new_room: typed("room", &failure.form.name, &failure.form.capacity),
-        new_room_problems: new("room"),
-        new_session,
-        new_session_problems: new("session"),
-    };
-    Ok(page.render()?)
+    }
 }
 
 #[derive(Deserialize)]
@@ -558,3 +597,7 @@ async fn download_csv(
 ) -> WebResult<Response> {
     download(&state, &user, &slug, ProgrammeFile::SessionsCsv).await
 }
+
+#[cfg(test)]
+#[path = "programme_tests.rs"]
+mod tests;

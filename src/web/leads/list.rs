@@ -16,6 +16,7 @@ use crate::web::{
     auth::CurrentUser,
     csrf::CsrfToken,
     format,
+    leads::build::BuildStatus,
     leads::package::{PackageView, package_view},
     sorting::{self, Column, SortHeader},
 };
@@ -24,10 +25,11 @@ use crate::{
         attendee::PurchaseStage,
         leads::package::{Outcome, Tier},
         leads::report::is_overdue,
+        programme::Topic,
         user::Action,
     },
     store::{
-        LeadFilter, LeadLine, OwnerFilter,
+        EventRecord, LeadBuildRecord, LeadFilter, LeadLine, LeadOwner, OwnerFilter,
         list_order::{LeadSort, ListOrder},
     },
     web::error::{Error, WebResult},
@@ -226,7 +228,7 @@ struct ListPage {
     /// "Built 2026-05-20 10:00 by alice", when a build finished.
     built: Option<String>,
     /// The newest build, running or not.
-    build: Option<crate::web::leads::build::BuildStatus>,
+    build: Option<BuildStatus>,
     /// The answer to the build button just pressed: its words, and whether it was refused.
     build_answer: Option<(&'static str, bool)>,
     tiers: Vec<TierTab>,
@@ -297,46 +299,152 @@ async fn list(
 ) -> WebResult<Html<String>> {
     user.require(Action::WorkOnLeads)?;
     let event = crate::web::event_or_404(&state, &slug).await?;
-    let store = &state.ctx.store;
-    let filter = q.filter()?;
-    let tz = event
-        .info
-        .tz()
-        .map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
+    let ask = ListAsk::new(&q, &event)?;
+    let read = read_list(&state, event.id, &q, &ask).await?;
+    let view = list_view(user, csrf.0, slug, event, &q, ask, read);
+    Ok(Html(view.render()?))
+}
+
+/// What the list is asked for: its filter, its page, and the zone its times are shown in.
+struct ListAsk {
+    filter: LeadFilter,
+    page: i64,
+    tz: TimeZone,
+}
+
+impl ListAsk {
+    fn new(q: &ListQuery, event: &EventRecord) -> WebResult<ListAsk> {
+        let filter = q.filter()?;
+        let tz = event
+            .info
+            .tz()
+            .map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
+        Ok(ListAsk {
+            filter,
+            page: format::page_number(q.page),
+            tz,
+        })
+    }
+}
+
+/// What the list page is made from, read for one event.
+struct ListRead {
+    /// The page's leads, and how many leads match the filter.
+    lines: Vec<LeadLine>,
+    matching: i64,
+    /// (tier, leads, overdue leads) of the whole event.
+    counts: Vec<(Tier, i64, i64)>,
+    /// The latest build that finished.
+    built: Option<LeadBuildRecord>,
+    /// The newest build, running or not.
+    build: Option<BuildStatus>,
+    topics: Vec<Topic>,
+    /// Who owns leads of the event, and everyone who may own leads (id, username).
+    owners: Vec<LeadOwner>,
+    reassign_to: Vec<(i64, String)>,
+    /// Unix ms.
+    now: i64,
+}
+
+async fn read_list(
+    state: &AppState,
+    event_id: i64,
+    q: &ListQuery,
+    ask: &ListAsk,
+) -> WebResult<ListRead> {
+    let leads = state.ctx.store.leads();
     let now = Timestamp::now().as_millisecond();
-    let page = crate::web::format::page_number(q.page);
-    let (lines, matching) = store
-        .leads()
+    let (lines, matching) = leads
         .event_lead_page(
-            event.id,
-            &filter,
+            event_id,
+            &ask.filter,
             q.order(),
             now,
             PAGE_SIZE,
-            page * PAGE_SIZE,
+            ask.page * PAGE_SIZE,
         )
         .await?;
-    let counts = store.leads().event_lead_counts(event.id, now).await?;
-    let overdue = counts.iter().map(|(_, _, late)| late).sum();
-    let built = store
-        .leads()
-        .latest_done_lead_build(event.id)
-        .await?
-        .and_then(|b| {
-            b.finished_at.map(|at| {
-                format!(
-                    "built {} by {}",
-                    format::local_time_zoned(at, &tz),
-                    b.started_by
-                )
-            })
-        });
-    let build = store
-        .leads()
-        .latest_lead_build(event.id)
-        .await?
-        .map(|b| crate::web::leads::build::BuildStatus::new(b, &tz));
-    let tiers = Tier::ALL
+    Ok(ListRead {
+        lines,
+        matching,
+        counts: leads.event_lead_counts(event_id, now).await?,
+        built: leads.latest_done_lead_build(event_id).await?,
+        // Made here, not in the view: a running build's status depends on the clock.
+        build: leads
+            .latest_lead_build(event_id)
+            .await?
+            .map(|b| BuildStatus::new(b, &ask.tz)),
+        topics: state.ctx.store.events().event_topics(event_id).await?,
+        owners: leads.event_lead_owners(event_id).await?,
+        reassign_to: leads.lead_owner_ids().await?,
+        now,
+    })
+}
+
+/// The list page: tabs, filters, the page of leads and its links, from what was read.
+fn list_view(
+    user: CurrentUser,
+    csrf: String,
+    slug: String,
+    event: EventRecord,
+    q: &ListQuery,
+    ask: ListAsk,
+    read: ListRead,
+) -> ListPage {
+    let ListAsk { filter, page, tz } = ask;
+    let pages = (read.matching + PAGE_SIZE - 1) / PAGE_SIZE;
+    ListPage {
+        heads: lead_heads(&slug, q, &event.info.time_zone),
+        reassign_to: read
+            .reassign_to
+            .into_iter()
+            .map(|(id, username)| choice(&id.to_string(), &username, ""))
+            .collect(),
+        here: q.link(page, None, None),
+        moved: q.moved.map(moved_words),
+        built: read.built.and_then(|b| built_words(b, &tz)),
+        build: read.build,
+        build_answer: build_answer(&q.build),
+        tiers: tier_tabs(&read.counts, q),
+        total: read.counts.iter().map(|(_, n, _)| n).sum(),
+        overdue: read.counts.iter().map(|(_, _, late)| late).sum(),
+        overdue_link: q.link(0, Some(""), Some(true)),
+        lines: read
+            .lines
+            .into_iter()
+            .map(|l| LineView::new(l, &tz, read.now))
+            .collect(),
+        matching: read.matching,
+        prev: (page > 0).then(|| q.link(page - 1, None, None)),
+        next: (page + 1 < pages).then(|| q.link(page + 1, None, None)),
+        page,
+        pages,
+        tier_choices: tier_choices(&filter.tier),
+        topic_choices: topic_choices(&read.topics, &filter.topic),
+        owner_choices: owner_choices(&read.owners, q.owner.trim()),
+        overdue_only: filter.overdue_only,
+        filtered: filter != LeadFilter::default(),
+        user,
+        csrf,
+        slug,
+        event_name: event.info.name,
+    }
+}
+
+/// "built 2026-05-20 10:00 CEST by alice", once the build finished.
+fn built_words(b: LeadBuildRecord, tz: &TimeZone) -> Option<String> {
+    b.finished_at.map(|at| {
+        format!(
+            "built {} by {}",
+            format::local_time_zoned(at, tz),
+            b.started_by
+        )
+    })
+}
+
+/// A tab per tier with its count of leads, each a link to the list of that tier.
+fn tier_tabs(counts: &[(Tier, i64, i64)], q: &ListQuery) -> Vec<TierTab> {
+    Tier::ALL
         .iter()
         .map(|t| TierTab {
             tier: t.as_str(),
@@ -347,88 +455,61 @@ async fn list(
                 .map_or(0, |(_, n, _)| *n),
             link: q.link(0, Some(t.as_str()), None),
         })
-        .collect();
-    let mut tier_choices = vec![choice("", "Any", &filter.tier)];
-    tier_choices.extend(
+        .collect()
+}
+
+fn tier_choices(current: &str) -> Vec<Choice> {
+    let mut choices = vec![choice("", "Any", current)];
+    choices.extend(
         Tier::ALL
             .iter()
-            .map(|t| choice(t.as_str(), t.as_str(), &filter.tier)),
+            .map(|t| choice(t.as_str(), t.as_str(), current)),
     );
-    let mut topic_choices = vec![choice("", "Any", &filter.topic)];
-    topic_choices.extend(
-        store
-            .events()
-            .event_topics(event.id)
-            .await?
-            .into_iter()
-            .map(|t| choice(t.slug.as_str(), &t.name, &filter.topic)),
+    choices
+}
+
+fn topic_choices(topics: &[Topic], current: &str) -> Vec<Choice> {
+    let mut choices = vec![choice("", "Any", current)];
+    choices.extend(
+        topics
+            .iter()
+            .map(|t| choice(t.slug.as_str(), &t.name, current)),
     );
-    let mut owner_choices = vec![
-        choice("", "Anyone", q.owner.trim()),
-        choice("0", "Nobody (not routed)", q.owner.trim()),
+    choices
+}
+
+/// Anyone, nobody, or one of the event's lead owners; `current` is the query's `owner`.
+fn owner_choices(owners: &[LeadOwner], current: &str) -> Vec<Choice> {
+    let mut choices = vec![
+        choice("", "Anyone", current),
+        choice("0", "Nobody (not routed)", current),
     ];
-    owner_choices.extend(
-        store
-            .leads()
-            .event_lead_owners(event.id)
-            .await?
-            .into_iter()
-            .map(|o| choice(&o.id.to_string(), &o.display_name, q.owner.trim())),
+    choices.extend(
+        owners
+            .iter()
+            .map(|o| choice(&o.id.to_string(), &o.display_name, current)),
     );
-    let pages = (matching + PAGE_SIZE - 1) / PAGE_SIZE;
-    let build_answer = match q.build.as_str() {
+    choices
+}
+
+/// The answer to the build button just pressed (`build` in the query): its words, and
+/// whether it was refused.
+fn build_answer(build: &str) -> Option<(&'static str, bool)> {
+    match build {
         "started" => Some(("The lead build started.", false)),
         "running" => Some((
             "A lead build of this event is already running; yours was not started. Its progress is shown here.",
             true,
         )),
         _ => None,
-    };
-    let reassign_to = store
-        .leads()
-        .lead_owner_ids()
-        .await?
-        .into_iter()
-        .map(|(id, username)| choice(&id.to_string(), &username, ""))
-        .collect();
-    let heads = lead_heads(&slug, &q, &event.info.time_zone);
-    let view = ListPage {
-        heads,
-        reassign_to,
-        here: q.link(page, None, None),
-        moved: q.moved.map(|n| {
-            format!(
-                "{n} lead{} re-assigned, each with a new feedback deadline.",
-                if n == 1 { "" } else { "s" }
-            )
-        }),
-        built,
-        build,
-        build_answer,
-        tiers,
-        total: counts.iter().map(|(_, n, _)| n).sum(),
-        overdue,
-        overdue_link: q.link(0, Some(""), Some(true)),
-        lines: lines
-            .into_iter()
-            .map(|l| LineView::new(l, &tz, now))
-            .collect(),
-        matching,
-        prev: (page > 0).then(|| q.link(page - 1, None, None)),
-        next: (page + 1 < pages).then(|| q.link(page + 1, None, None)),
-        page,
-        pages,
-        tier_choices,
-        topic_choices,
-        owner_choices,
-        overdue_only: filter.overdue_only,
-        filtered: filter != LeadFilter::default(),
-        user,
-        csrf: csrf.0,
-        slug,
-        event_name: event.info.name,
-    };
-    Ok(Html(view.render()?))
+    }
+}
+
+fn moved_words(n: u32) -> String {
+    format!(
+        "{n} lead{} re-assigned, each with a new feedback deadline.",
+        if n == 1 { "" } else { "s" }
+    )
 }
 
 #[derive(Template)]
@@ -468,48 +549,5 @@ async fn package(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn list_links_keep_the_filters() {
-        let q = ListQuery {
-            tier: "A".into(),
-            topic: "big-data".into(),
-            owner: "7".into(),
-            overdue: String::new(),
-            page: 2,
-            build: "started".into(),
-            ..ListQuery::default()
-        };
-        assert_eq!(
-            q.link(3, None, None),
-            "tier=A&topic=big-data&owner=7&page=3"
-        );
-        let sorted = ListQuery {
-            sort: "deadline".into(),
-            dir: "desc".into(),
-            ..ListQuery::default()
-        };
-        assert_eq!(sorted.link(1, None, None), "page=1&sort=deadline&dir=desc");
-        let unknown = ListQuery {
-            sort: "l.tier; --".into(),
-            ..ListQuery::default()
-        };
-        assert_eq!(unknown.link(0, None, None), "");
-        assert_eq!(
-            q.link(0, Some(""), Some(true)),
-            "topic=big-data&owner=7&overdue=1"
-        );
-        let f = q.filter().unwrap();
-        assert_eq!(f.owner, OwnerFilter::User(7));
-        let bad = ListQuery {
-            tier: "D".into(),
-            ..ListQuery::default()
-        };
-        assert!(bad.filter().is_err());
-        assert_eq!(stage_words("look_for_suppliers"), "4. look for suppliers");
-        assert_eq!(stage_words("just_learning"), "just learning");
-        assert_eq!(stage_words(""), "");
-    }
-}
+#[path = "list_tests.rs"]
+mod tests;
