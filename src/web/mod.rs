@@ -101,7 +101,9 @@ pub fn router(state: AppState) -> Router {
             "/admin",
             campaigns::list::router()
                 .merge(campaigns::preview::router())
-                .merge(campaigns::steps::router()),
+                .merge(campaigns::audience_page::router())
+                .merge(campaigns::send::router())
+                .merge(campaigns::report::router()),
         )
         .nest(
             "/admin",

@@ -20,9 +20,11 @@ use crate::web::{
     auth::CurrentUser,
     campaign_of,
     campaigns::audience::{ReachView, reach_view},
-    campaigns::steps::{
-        self, AudienceFigures, CampaignHead, DoneQuery, ProgressView, StepLink, state_label,
-    },
+    campaigns::content::{self, blocks},
+    campaigns::figures::{AudienceFigures, audience_figures, topic_names},
+    campaigns::report::report_rows,
+    campaigns::send::{ProgressView, progress_view},
+    campaigns::steps::{CampaignHead, DoneQuery, StepLink, state_label},
     csrf::CsrfToken,
     format,
     sorting::{self, Column, SortHeader},
@@ -50,7 +52,7 @@ pub fn router() -> Router<AppState> {
         .route("/events/{slug}/campaigns/{c}/settings", post(settings))
         .route(
             "/events/{slug}/campaigns/{c}/content",
-            get(crate::web::campaigns::steps::content_page).post(put_content),
+            get(content::content_page).post(put_content),
         )
         .route(
             "/events/{slug}/campaigns/{c}/content/delete",
@@ -330,16 +332,16 @@ async fn page(
     user.require(Action::RunCampaigns)?;
     let (event, campaign) = campaign_of(&state, &slug, &c).await?;
     let store = &state.ctx.store;
-    let names = steps::topic_names(&state).await?;
-    let figures = steps::audience_figures(&state, &campaign, &names).await?;
-    let blocks: Vec<String> = steps::blocks(&state, &campaign, &names)
+    let names = topic_names(&state).await?;
+    let figures = audience_figures(&state, &campaign, &names).await?;
+    let blocks: Vec<String> = blocks(&state, &campaign, &names)
         .await?
         .into_iter()
         .map(|b| b.label)
         .collect();
     let progress = store.campaigns().campaign_progress(campaign.id).await?;
     let started = !campaign.state().editable();
-    let (_, total) = steps::report_rows(
+    let (_, total) = report_rows(
         &store.campaigns().campaign_report(campaign.id).await?,
         &names,
     );
@@ -363,7 +365,7 @@ async fn page(
         head,
         reach,
         summaries,
-        progress: steps::progress_view(&campaign, progress, &tz),
+        progress: progress_view(&campaign, progress, &tz),
         started,
     };
     Ok(Html(page.render()?))

@@ -2,9 +2,14 @@
 //! unsubscribing, returned mail.
 
 pub mod audience;
+pub mod audience_page;
+pub mod content;
+pub mod figures;
 pub mod inbound;
 pub mod list;
 pub mod preview;
+pub mod report;
+pub mod send;
 pub mod steps;
 pub mod tracking;
 pub mod unsubscribe;
