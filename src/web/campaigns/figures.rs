@@ -168,36 +168,3 @@ pub(super) async fn audience_figures(
         ))
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::campaigns::campaign::Tier;
-    use crate::store::ReportLine;
-
-    fn line(topic: &str, tier: &str, queued: i64, delivered: i64, opened: i64) -> ReportLine {
-        ReportLine {
-            topic: topic.into(),
-            tier: Tier::parse(tier).unwrap(),
-            queued,
-            delivered,
-            opened,
-            ..ReportLine::default()
-        }
-    }
-
-    #[test]
-    fn reasons_kept_at_the_start_stay_with_the_queued_figures() {
-        let names = HashMap::new();
-        let f = figures_queued(
-            &[line("", "B", 3, 0, 0)],
-            Some("no_marketing_consent=2,excluded_tier=1"),
-            &names,
-        );
-        assert_eq!((f.recipients, f.excluded_total), (3, 3));
-        assert!(f.exclusions_known);
-        assert_eq!(f.excluded[0].label, "no marketing consent");
-        let old = figures_queued(&[], None, &names);
-        assert!(!old.exclusions_known);
-    }
-}
