@@ -100,6 +100,11 @@ pub fn router(state: AppState) -> Router {
         .nest(
             "/admin",
             campaigns::list::router()
+                .merge(campaigns::overview::router())
+                .merge(campaigns::settings::router())
+                .merge(campaigns::content_edit::router())
+                .merge(campaigns::file::router())
+                .merge(campaigns::actions::router())
                 .merge(campaigns::preview::router())
                 .merge(campaigns::audience_page::router())
                 .merge(campaigns::send::router())

@@ -5,6 +5,8 @@
 use jiff::tz::TimeZone;
 use serde::Deserialize;
 
+use axum::response::Redirect;
+
 use crate::{
     domain::campaigns::campaign::CampaignState,
     store::{CampaignRecord, EventRecord},
@@ -108,4 +110,16 @@ pub(super) fn event_tz(event: &EventRecord) -> WebResult<TimeZone> {
         .info
         .tz()
         .map_err(|e| Error::Internal(anyhow::anyhow!(e)))
+}
+
+/// Back to the campaign's `step` ("" for the overview) with the alert `done`.
+pub(super) fn to_campaign(slug: &str, c: &str, step: &str, done: &str) -> Redirect {
+    let step = if step.is_empty() {
+        String::new()
+    } else {
+        format!("/{step}")
+    };
+    Redirect::to(&format!(
+        "/admin/events/{slug}/campaigns/{c}{step}?done={done}"
+    ))
 }
