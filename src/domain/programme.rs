@@ -246,6 +246,44 @@ impl Programme {
     }
 }
 
+/// A small programme for unit tests elsewhere: DevConf on 12-13 May 2026 in Berlin, two
+/// topics (`cloud`, `ai`), two rooms (Main Hall for 400, Lab for 30), no sessions.
+#[cfg(test)]
+pub(crate) fn devconf() -> Programme {
+    let slug = |s: &str| Slug::parse(s).unwrap();
+    Programme {
+        event: EventInfo {
+            slug: slug("devconf"),
+            name: "DevConf".into(),
+            time_zone: "Europe/Berlin".into(),
+            venue: "Messe".into(),
+            starts_on: "2026-05-12".parse().unwrap(),
+            ends_on: "2026-05-13".parse().unwrap(),
+        },
+        topics: vec![
+            Topic {
+                slug: slug("cloud"),
+                name: "Cloud platforms".into(),
+            },
+            Topic {
+                slug: slug("ai"),
+                name: "Machine learning".into(),
+            },
+        ],
+        rooms: vec![
+            Room {
+                name: "Main Hall".into(),
+                capacity: 400,
+            },
+            Room {
+                name: "Lab".into(),
+                capacity: 30,
+            },
+        ],
+        sessions: Vec::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::domain::{
-    programme::{EventInfo, Room, SessionKind, Topic, TopicWeight},
+    programme::{SessionKind, TopicWeight},
     slug::Slug,
 };
 
@@ -29,38 +29,12 @@ fn session(id: &str, room: &str, topics: &[(&str, f64)]) -> Session {
     }
 }
 
+/// DevConf with a room as large as a capacity can be, and `sessions`.
 fn programme(sessions: Vec<Session>) -> Programme {
-    Programme {
-        event: EventInfo {
-            slug: slug("devconf"),
-            name: "DevConf".into(),
-            time_zone: "Europe/Berlin".into(),
-            venue: "Hall".into(),
-            starts_on: "2026-05-12".parse().unwrap(),
-            ends_on: "2026-05-12".parse().unwrap(),
-        },
-        topics: vec![
-            Topic {
-                slug: slug("cloud"),
-                name: "Cloud platforms".into(),
-            },
-            Topic {
-                slug: slug("ai"),
-                name: "Machine learning".into(),
-            },
-        ],
-        rooms: vec![
-            Room {
-                name: "Main Hall".into(),
-                capacity: 400,
-            },
-            Room {
-                name: "Lab".into(),
-                capacity: u32::MAX,
-            },
-        ],
-        sessions,
-    }
+    let mut p = crate::domain::programme::devconf();
+    p.rooms[1].capacity = u32::MAX;
+    p.sessions = sessions;
+    p
 }
 
 #[test]

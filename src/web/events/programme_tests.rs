@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::domain::{
-    programme::{EventInfo, Room, Session, Topic, TopicWeight},
+    programme::{Session, TopicWeight},
     slug::Slug,
     user::Role,
 };
@@ -40,40 +40,12 @@ fn session(id: &str, room: &str, topics: &[(&str, f64)]) -> Session {
 }
 
 fn programme() -> Programme {
-    Programme {
-        event: EventInfo {
-            slug: slug("devconf"),
-            name: "DevConf".into(),
-            time_zone: "Europe/Berlin".into(),
-            venue: "Messe".into(),
-            starts_on: "2026-05-12".parse().unwrap(),
-            ends_on: "2026-05-13".parse().unwrap(),
-        },
-        topics: vec![
-            Topic {
-                slug: slug("cloud"),
-                name: "Cloud platforms".into(),
-            },
-            Topic {
-                slug: slug("ai"),
-                name: "Machine learning".into(),
-            },
-        ],
-        rooms: vec![
-            Room {
-                name: "Main Hall".into(),
-                capacity: 400,
-            },
-            Room {
-                name: "Lab".into(),
-                capacity: 30,
-            },
-        ],
-        sessions: vec![
-            session("s1", "Main Hall", &[("cloud", 1.0), ("ai", 0.5)]),
-            session("s2", "Main Hall", &[("cloud", 1.0)]),
-        ],
-    }
+    let mut p = crate::domain::programme::devconf();
+    p.sessions = vec![
+        session("s1", "Main Hall", &[("cloud", 1.0), ("ai", 0.5)]),
+        session("s2", "Main Hall", &[("cloud", 1.0)]),
+    ];
+    p
 }
 
 fn shown(failure: Option<Failure>) -> Shown {
