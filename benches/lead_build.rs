@@ -127,7 +127,7 @@ async fn main() -> anyhow::Result<()> {
             .map(|(i, r)| BulkAttendee {
                 email: format!("{}.{}.{}", walkers.len() + i, r.email, "bench"),
                 name: r.name.clone(),
-                answers: r.answers.clone(),
+                answers: r.answers.check().expect("synthetic answers are valid"),
                 marketing_consent: r.marketing_consent,
                 interests: r
                     .interests

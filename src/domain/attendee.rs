@@ -4,7 +4,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{choice::choice_enum, email::Email};
+use super::{
+    choice::{Choice, choice_enum},
+    email::Email,
+};
 
 /// The wording shown next to the consent box. Stored with every consent so we can prove
 /// what a person agreed to; change it and new consents record the new text.
@@ -82,20 +85,80 @@ impl PurchaseStage {
     }
 }
 
-/// What a person says about their work and company when registering: the answers every
-/// copy of an attendee carries (the form's and an import's input, the stored attendee, the
-/// lead builder's input, a bulk load). Choice answers hold their keys (`DecisionRole`,
-/// `PurchaseStage`, `Industry`, `CompanySize`) as typed, read or stored: input is checked by
-/// `Registration::parse`, and an erased attendee's answers are all empty.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
-pub struct Answers {
+/// How an `Answers` holds the four choice answers: as typed (`Typed`, text from a form or
+/// a file, kept as is so a wrong value can be shown back beside its field) or checked
+/// (`Checked`, the list's value; none for an erased attendee).
+pub trait AnswerForm {
+    type Role: std::fmt::Debug + Clone + Default + PartialEq;
+    type Stage: std::fmt::Debug + Clone + Default + PartialEq;
+    type Industry: std::fmt::Debug + Clone + Default + PartialEq;
+    type Size: std::fmt::Debug + Clone + Default + PartialEq;
+}
+
+/// Answers as typed into the form or read from a file, before `Registration::parse`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Typed;
+
+impl AnswerForm for Typed {
+    type Role = String;
+    type Stage = String;
+    type Industry = String;
+    type Size = String;
+}
+
+/// Answers as checked and stored: each choice is one of its list, or none once erased.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Checked;
+
+impl AnswerForm for Checked {
+    type Role = Option<DecisionRole>;
+    type Stage = Option<PurchaseStage>;
+    type Industry = Option<Industry>;
+    type Size = Option<CompanySize>;
+}
+
+/// What a person says about their work and company when registering: the one answers type
+/// every copy of an attendee carries. `Answers<Typed>` is the form's and an import's input;
+/// `Answers` (checked) is the stored attendee, the lead builder's input and a bulk load. An
+/// erased attendee's answers are all empty.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Answers<F: AnswerForm = Checked> {
     pub company: String,
     pub job_title: String,
-    pub decision_role: String,
-    pub purchase_stage: String,
-    pub industry: String,
-    pub company_size: String,
+    pub decision_role: F::Role,
+    pub purchase_stage: F::Stage,
+    pub industry: F::Industry,
+    pub company_size: F::Size,
     pub country: String,
+}
+
+impl Answers {
+    /// The checked answers of a registration that passed every check.
+    pub fn of(reg: &Registration) -> Answers {
+        Answers {
+            company: reg.company.clone(),
+            job_title: reg.job_title.clone(),
+            decision_role: Some(reg.decision_role),
+            purchase_stage: Some(reg.purchase_stage),
+            industry: Some(reg.industry),
+            company_size: Some(reg.company_size),
+            country: reg.country.clone(),
+        }
+    }
+
+    /// The answers as the form shows them: each choice's key, empty for none.
+    pub fn typed(&self) -> Answers<Typed> {
+        use super::choice::or_blank::key;
+        Answers {
+            company: self.company.clone(),
+            job_title: self.job_title.clone(),
+            decision_role: key(self.decision_role).to_owned(),
+            purchase_stage: key(self.purchase_stage).to_owned(),
+            industry: key(self.industry).to_owned(),
+            company_size: key(self.company_size).to_owned(),
+            country: self.country.clone(),
+        }
+    }
 }
 
 /// The raw answers, exactly as typed into the form or read from a file.
@@ -104,7 +167,7 @@ pub struct RegistrationInput {
     pub email: String,
     pub name: String,
     #[serde(flatten)]
-    pub answers: Answers,
+    pub answers: Answers<Typed>,
     pub phone: String,
     /// Topic slugs ticked or listed.
     pub interests: Vec<String>,
@@ -198,6 +261,45 @@ fn phone(raw: &str) -> Result<Option<String>, String> {
     Ok(Some(s.to_owned()))
 }
 
+impl Answers<Typed> {
+    /// Checks every answer (all are required), reporting all problems by field; the checked
+    /// copy holds each choice.
+    pub fn check(&self) -> Result<Answers, FieldErrors> {
+        let mut errors = BTreeMap::new();
+        let mut take = |field: &'static str, r: Result<String, String>| {
+            r.map_err(|e| errors.insert(field, e)).unwrap_or_default()
+        };
+        let company = take("company", text(&self.company, 120, true));
+        let job_title = take("job_title", text(&self.job_title, 120, true));
+        let country = take("country", text(&self.country, 80, true));
+        let answers = Answers {
+            company,
+            job_title,
+            decision_role: choice(&mut errors, "decision_role", &self.decision_role),
+            purchase_stage: choice(&mut errors, "purchase_stage", &self.purchase_stage),
+            industry: choice(&mut errors, "industry", &self.industry),
+            company_size: choice(&mut errors, "company_size", &self.company_size),
+            country,
+        };
+        if errors.is_empty() {
+            Ok(answers)
+        } else {
+            Err(FieldErrors(errors))
+        }
+    }
+}
+
+/// A required choice, or its problem added to `errors`.
+fn choice<T: Choice>(
+    errors: &mut BTreeMap<&'static str, String>,
+    field: &'static str,
+    raw: &str,
+) -> Option<T> {
+    T::parse(raw)
+        .map_err(|e| errors.insert(field, required_or(raw, e)))
+        .ok()
+}
+
 impl Registration {
     /// Checks every field against the rules and the event's topics, reporting all problems.
     pub fn parse(
@@ -205,37 +307,12 @@ impl Registration {
         known_topics: &[&str],
     ) -> Result<Registration, FieldErrors> {
         let mut errors = BTreeMap::new();
-        let mut take = |field: &'static str, r: Result<String, String>| {
-            r.map_err(|e| errors.insert(field, e)).unwrap_or_default()
-        };
-        let name = take("name", text(&input.name, 120, true));
-        let company = take("company", text(&input.answers.company, 120, true));
-        let job_title = take("job_title", text(&input.answers.job_title, 120, true));
-        let country = take("country", text(&input.answers.country, 80, true));
+        let answers = input.answers.check().map_err(|e| errors.extend(e.0)).ok();
+        let name = text(&input.name, 120, true)
+            .map_err(|e| errors.insert("name", e))
+            .unwrap_or_default();
         let email = Email::parse(&input.email)
             .map_err(|e| errors.insert("email", e))
-            .ok();
-        let decision_role = DecisionRole::parse(&input.answers.decision_role)
-            .map_err(|e| {
-                errors.insert(
-                    "decision_role",
-                    required_or(&input.answers.decision_role, e),
-                )
-            })
-            .ok();
-        let purchase_stage = PurchaseStage::parse(&input.answers.purchase_stage)
-            .map_err(|e| {
-                errors.insert(
-                    "purchase_stage",
-                    required_or(&input.answers.purchase_stage, e),
-                )
-            })
-            .ok();
-        let industry = Industry::parse(&input.answers.industry)
-            .map_err(|e| errors.insert("industry", required_or(&input.answers.industry, e)))
-            .ok();
-        let company_size = CompanySize::parse(&input.answers.company_size)
-            .map_err(|e| errors.insert("company_size", required_or(&input.answers.company_size, e)))
             .ok();
         let phone = phone(&input.phone)
             .map_err(|e| errors.insert("phone", e))
@@ -253,13 +330,18 @@ impl Registration {
                 interests.push(t.to_owned());
             }
         }
-        match (email, decision_role, purchase_stage, industry, company_size) {
+        match (email, answers) {
             (
                 Some(email),
-                Some(decision_role),
-                Some(purchase_stage),
-                Some(industry),
-                Some(company_size),
+                Some(Answers {
+                    company,
+                    job_title,
+                    decision_role: Some(decision_role),
+                    purchase_stage: Some(purchase_stage),
+                    industry: Some(industry),
+                    company_size: Some(company_size),
+                    country,
+                }),
             ) if errors.is_empty() => Ok(Registration {
                 email,
                 name,
@@ -308,7 +390,7 @@ mod tests {
         RegistrationInput {
             email: "ada@example.com".into(),
             name: "  Ada   Lovelace ".into(),
-            answers: Answers {
+            answers: Answers::<Typed> {
                 company: "Analytical Engines".into(),
                 job_title: "CTO".into(),
                 decision_role: "decision_maker".into(),

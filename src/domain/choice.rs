@@ -57,6 +57,20 @@ macro_rules! choice_enum {
             }
         }
 
+        impl $crate::domain::choice::Choice for $name {
+            fn key(self) -> &'static str {
+                $name::key(self)
+            }
+
+            fn label(self) -> &'static str {
+                $name::label(self)
+            }
+
+            fn parse(raw: &str) -> Result<$name, String> {
+                $name::parse(raw)
+            }
+        }
+
         impl ::std::fmt::Display for $name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.key())
@@ -116,3 +130,104 @@ macro_rules! choice_enum {
 }
 
 pub(crate) use choice_enum;
+
+/// What every `choice_enum!` list offers, for code that works on any of them.
+pub trait Choice: Copy + 'static {
+    /// The stable key used in forms, files and the database.
+    fn key(self) -> &'static str;
+    /// The words shown to a person.
+    fn label(self) -> &'static str;
+    /// The forgiving parse of a key.
+    fn parse(raw: &str) -> Result<Self, String>;
+}
+
+/// A choice that may not be given: its key, or an empty text for none. The store writes
+/// an erased attendee's answers this way, and the lead package's JSON keeps `""` for none.
+pub mod or_blank {
+    use super::Choice;
+
+    /// The key, or `""` for none.
+    pub fn key<T: Choice>(value: Option<T>) -> &'static str {
+        value.map_or("", T::key)
+    }
+
+    /// `""` (or only spaces) is none; anything else must be one of the list's keys.
+    pub fn parse<T: Choice>(raw: &str) -> Result<Option<T>, String> {
+        if raw.trim().is_empty() {
+            Ok(None)
+        } else {
+            T::parse(raw).map(Some)
+        }
+    }
+
+    pub fn serialize<T: Choice, S: serde::Serializer>(
+        value: &Option<T>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.serialize_str(key(*value))
+    }
+
+    pub fn deserialize<'de, T: Choice, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<T>, D::Error> {
+        let raw = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+        parse(&raw).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A choice column read from the store where `''` means none (an erased attendee's
+/// answers): `#[sqlx(try_from = "OrBlank<DecisionRole>")]` on an `Option<DecisionRole>`.
+/// Any other text the list does not know fails the read, as for a plain choice column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrBlank<T>(pub Option<T>);
+
+impl<T> From<OrBlank<T>> for Option<T> {
+    fn from(v: OrBlank<T>) -> Option<T> {
+        v.0
+    }
+}
+
+impl<DB: sqlx::Database, T> sqlx::Type<DB> for OrBlank<T>
+where
+    str: sqlx::Type<DB>,
+{
+    fn type_info() -> DB::TypeInfo {
+        <str as sqlx::Type<DB>>::type_info()
+    }
+
+    fn compatible(ty: &DB::TypeInfo) -> bool {
+        <str as sqlx::Type<DB>>::compatible(ty)
+    }
+}
+
+impl<'r, DB: sqlx::Database, T: Choice> sqlx::Decode<'r, DB> for OrBlank<T>
+where
+    &'r str: sqlx::Decode<'r, DB>,
+{
+    fn decode(value: DB::ValueRef<'r>) -> Result<OrBlank<T>, sqlx::error::BoxDynError> {
+        let raw = <&'r str as sqlx::Decode<'r, DB>>::decode(value)?;
+        Ok(OrBlank(or_blank::parse(raw)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::attendee::DecisionRole;
+
+    #[test]
+    fn a_blank_choice_is_none_and_reads_back_as_blank() {
+        assert_eq!(or_blank::parse::<DecisionRole>(""), Ok(None));
+        assert_eq!(or_blank::parse::<DecisionRole>("  "), Ok(None));
+        assert_eq!(
+            or_blank::parse::<DecisionRole>("buyer"),
+            Ok(Some(DecisionRole::Buyer))
+        );
+        assert!(or_blank::parse::<DecisionRole>("ceo").is_err());
+        assert_eq!(or_blank::key::<DecisionRole>(None), "");
+        assert_eq!(
+            or_blank::key(Some(DecisionRole::DecisionMaker)),
+            "decision_maker"
+        );
+    }
+}

@@ -218,7 +218,7 @@ mod tests {
                 email: "ada@bank.example".into(),
                 job_title: "CTO".into(),
                 company: "=Big Bank".into(),
-                decision_role: "decision_maker".into(),
+                decision_role: Some(crate::domain::attendee::DecisionRole::DecisionMaker),
                 responsibilities: String::new(),
                 country: "Germany".into(),
             },

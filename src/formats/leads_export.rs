@@ -6,7 +6,7 @@ use std::io::Write;
 use serde::Serialize;
 
 use super::session_text::guard_formula;
-use crate::domain::leads::package::LeadPackage;
+use crate::domain::{choice::or_blank, leads::package::LeadPackage};
 
 /// The CSV columns, in order.
 pub const COLUMNS: [&str; 22] = [
@@ -73,14 +73,14 @@ impl ExportRow {
             score: p.score,
             fit: p.fit,
             engagement: p.engagement,
-            stage: p.needs.stage.clone(),
+            stage: or_blank::key(p.needs.stage).into(),
             top_topic: p.top_topic().map(|t| t.slug.clone()).unwrap_or_default(),
             topic_scores: p.topic_scores(),
             owner: owner.unwrap_or_default().into(),
             explanation: p.explanation.clone(),
             due_at: due_at.unwrap_or_default(),
-            decision_role: p.contact.decision_role.clone(),
-            industry: p.needs.industry_key.clone(),
+            decision_role: or_blank::key(p.contact.decision_role).into(),
+            industry: or_blank::key(p.needs.industry_key).into(),
             company_size: p.needs.company_size.clone(),
             country: p.contact.country.clone(),
             sessions: p.session_count,

@@ -363,7 +363,7 @@ fn alerts_for(
         let who = Watched {
             tier: lead.tier,
             tier_before,
-            role: &a.answers.decision_role,
+            role: a.answers.decision_role,
             company: &a.answers.company,
             email: &a.email,
             topics: &topics,

@@ -479,7 +479,7 @@ fn stored(l: &mut LeadPackage, owner_ids: &HashMap<String, i64>) -> anyhow::Resu
         score: l.score,
         fit: l.fit,
         engagement: l.engagement,
-        stage: l.needs.stage.clone(),
+        stage: l.needs.stage,
         topic_scores: l.topic_scores(),
         explanation,
         package,

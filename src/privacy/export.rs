@@ -3,7 +3,7 @@
 use anyhow::Context as _;
 use serde_json::{Value, json};
 
-use crate::{context::Context, store::ts};
+use crate::{context::Context, domain::choice::or_blank, store::ts};
 
 /// Names the document's shape (docs/formats.md); bumped when it changes incompatibly.
 pub const EXPORT_FORMAT: &str = "badgetrail.attendee-export.v1";
@@ -72,7 +72,7 @@ pub async fn export_attendee(ctx: &Context, attendee_id: i64) -> anyhow::Result<
                 "score": l.score,
                 "fit": l.fit,
                 "engagement": l.engagement,
-                "purchase_stage": l.stage,
+                "purchase_stage": or_blank::key(l.stage),
                 "topic_scores": l.topic_scores,
                 "explanation": l.explanation,
                 "owner": row.owner,
@@ -93,10 +93,10 @@ pub async fn export_attendee(ctx: &Context, attendee_id: i64) -> anyhow::Result<
             "name": a.name,
             "company": a.answers.company,
             "job_title": a.answers.job_title,
-            "decision_role": a.answers.decision_role,
-            "purchase_stage": a.answers.purchase_stage,
-            "industry": a.answers.industry,
-            "company_size": a.answers.company_size,
+            "decision_role": or_blank::key(a.answers.decision_role),
+            "purchase_stage": or_blank::key(a.answers.purchase_stage),
+            "industry": or_blank::key(a.answers.industry),
+            "company_size": or_blank::key(a.answers.company_size),
             "country": a.answers.country,
             "phone": a.phone,
             "interests": a.interests,

@@ -6,9 +6,9 @@ use jiff::Timestamp;
 use sqlx::QueryBuilder;
 
 use super::{Store, StoreResult, in_tx};
-use crate::domain::attendee::Answers;
+use crate::domain::{attendee::Answers, choice::or_blank};
 
-/// An attendee as a bulk load writes it (choice fields hold their keys).
+/// An attendee as a bulk load writes it.
 #[derive(Debug, Clone)]
 pub struct BulkAttendee {
     pub email: String,
@@ -66,10 +66,10 @@ impl<'a> BulkLoad<'a> {
                         .push_bind(a.name.clone())
                         .push_bind(a.answers.company.clone())
                         .push_bind(a.answers.job_title.clone())
-                        .push_bind(a.answers.decision_role.clone())
-                        .push_bind(a.answers.purchase_stage.clone())
-                        .push_bind(a.answers.industry.clone())
-                        .push_bind(a.answers.company_size.clone())
+                        .push_bind(or_blank::key(a.answers.decision_role))
+                        .push_bind(or_blank::key(a.answers.purchase_stage))
+                        .push_bind(or_blank::key(a.answers.industry))
+                        .push_bind(or_blank::key(a.answers.company_size))
                         .push_bind(a.answers.country.clone())
                         .push_bind(a.marketing_consent)
                         .push_bind("bulk")

@@ -24,9 +24,8 @@ use super::{
 };
 use crate::{
     domain::{
-        attendee::{DecisionRole, PurchaseStage},
+        attendee::DecisionRole,
         buying_group::{BuyingGroup, Member, buying_group},
-        leads::playbook::NextOwner,
         pool::explain,
         user::Action,
     },
@@ -71,8 +70,8 @@ struct PersonPage {
     events: Vec<EventLine>,
 }
 
-fn role_words(key: &str) -> String {
-    DecisionRole::parse(key).map_or_else(|_| "role not given".into(), |r| r.key().replace('_', " "))
+fn role_words(role: Option<DecisionRole>) -> String {
+    role.map_or_else(|| "role not given".into(), |r| r.key().replace('_', " "))
 }
 
 async fn person_page(
@@ -91,25 +90,21 @@ async fn person_page(
         .into_iter()
         .map(|e| {
             let tz = TimeZone::get(&e.event_time_zone).unwrap_or(TimeZone::UTC);
-            let outcome = e.outcome.clone().map_or_else(
-                || "none recorded".to_owned(),
-                |o| {
-                    crate::domain::leads::package::Outcome::parse(&o)
-                        .map_or(o, |o| o.label().to_owned())
-                },
-            );
-            let next = match (e.next_owner.as_deref().map(NextOwner::parse), e.next_at) {
-                (Some(Ok(owner)), Some(at)) => format!(
+            let outcome = e
+                .outcome
+                .map_or_else(|| "none recorded".to_owned(), |o| o.label().to_owned());
+            let next = match (e.next_owner, e.next_at) {
+                (Some(owner), Some(at)) => format!(
                     "{}, from {}",
                     owner.label(),
                     format::local_date(crate::store::ts(at), &tz)
                 ),
-                (Some(Ok(owner)), None) => owner.label().to_owned(),
+                (Some(owner), None) => owner.label().to_owned(),
                 _ => String::new(),
             };
             EventLine {
                 registered: format::local_date(crate::store::ts(e.registered_at), &tz),
-                as_who: format!("{}, {}", e.job_title, role_words(&e.decision_role)),
+                as_who: format!("{}, {}", e.job_title, role_words(e.decision_role)),
                 tier: e
                     .tier
                     .map_or_else(|| "no lead".into(), |t| t.key().to_owned()),
@@ -171,8 +166,8 @@ fn member(r: &MemberRow) -> Member {
     Member {
         attendee_id: r.attendee_id,
         name: r.name.clone(),
-        role: DecisionRole::parse(&r.decision_role).ok(),
-        stage: PurchaseStage::parse(&r.purchase_stage).ok(),
+        role: r.decision_role,
+        stage: r.purchase_stage,
         tier: r.tier,
         topic: r
             .top_topic
@@ -188,7 +183,7 @@ fn member_line(r: &MemberRow) -> MemberLine {
         event_slug: r.event_slug.clone(),
         name: r.name.clone(),
         job_title: r.job_title.clone(),
-        role: role_words(&r.decision_role),
+        role: role_words(r.decision_role),
         tier: r
             .tier
             .map_or_else(|| "no lead".into(), |t| t.key().to_owned()),

@@ -4,7 +4,7 @@
 use badgetrail::domain::leads::package::Tier;
 use badgetrail::{
     domain::{
-        attendee::{Answers, Registration, RegistrationInput},
+        attendee::{Answers, PurchaseStage, Registration, RegistrationInput},
         user::Role,
     },
     registration::{self, Source},
@@ -54,7 +54,7 @@ async fn two_events(app: &TestApp) -> (String, Vec<i64>) {
     let mut f = people(app, 0).await;
     for l in &mut f.leads {
         if l.attendee_id == f.ids[1] || l.attendee_id == f.ids[3] {
-            l.stage = "just_learning".into();
+            l.stage = Some(PurchaseStage::JustLearning);
         }
     }
     finish_build(app, &f.event, &f.leads, &f.insight).await;
@@ -78,7 +78,7 @@ async fn two_events(app: &TestApp) -> (String, Vec<i64>) {
             attendee_id: una,
             tier: Tier::A,
             top_topic: Some("big-data".into()),
-            stage: "choose_supplier".into(),
+            stage: Some(PurchaseStage::ChooseSupplier),
             package: "{}".into(),
             owner_id: Some(f.sally),
             ..StoredLead::default()
@@ -87,7 +87,7 @@ async fn two_events(app: &TestApp) -> (String, Vec<i64>) {
             attendee_id: vic,
             tier: Tier::C,
             top_topic: Some("ai".into()),
-            stage: "choose_supplier".into(),
+            stage: Some(PurchaseStage::ChooseSupplier),
             package: "{}".into(),
             ..StoredLead::default()
         },

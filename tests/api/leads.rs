@@ -630,7 +630,7 @@ async fn stored_leads_keep_every_character_of_their_text(db: Db) {
             score: 12.345_678_9 + i as f64,
             fit: 0.1,
             engagement: 1e-7,
-            stage: String::new(),
+            stage: None,
             topic_scores: format!("ai:{i};caching:1.5"),
             explanation: format!("{awkward} {i}"),
             package: serde_json::json!({ "note": awkward, "i": i }).to_string(),

@@ -304,7 +304,7 @@ fn lead(attendee_id: i64, tier: &str, topic: Option<&str>) -> StoredLead {
         attendee_id,
         tier: Tier::parse(tier).unwrap(),
         top_topic: topic.map(str::to_owned),
-        stage: "choose_supplier".into(),
+        stage: Some(badgetrail::domain::attendee::PurchaseStage::ChooseSupplier),
         package: "{}".into(),
         ..StoredLead::default()
     }

@@ -123,7 +123,7 @@ async fn leads(app: &TestApp, event: &EventRecord, owner: i64, rows: &[(i64, &st
             attendee_id: *id,
             tier: Tier::parse(tier).unwrap(),
             top_topic: topic.map(str::to_owned),
-            stage: "look_for_suppliers".into(),
+            stage: Some(badgetrail::domain::attendee::PurchaseStage::LookForSuppliers),
             package: "{}".into(),
             owner_id: Some(owner),
             ..StoredLead::default()

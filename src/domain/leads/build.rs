@@ -6,7 +6,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use jiff::{Timestamp, tz::TimeZone};
 
 use crate::domain::{
-    attendee::{Answers, CompanySize, DecisionRole, Industry, PurchaseStage},
+    attendee::{Answers, CompanySize, DecisionRole, Industry},
+    choice::or_blank,
     leads::content::ContentLibrary,
     leads::insight::{self, Insight},
     leads::interest::{self, Presence, SessionFacts, SessionTime},
@@ -62,17 +63,19 @@ pub struct EventInput {
 }
 
 /// What a decision role is responsible for, in plain words (DOMAIN.md).
-pub fn responsibilities(role: &str) -> &'static str {
-    match DecisionRole::parse(role) {
-        Ok(DecisionRole::Initiator) => "pushes for change; cares about the business growing",
-        Ok(DecisionRole::User) => "uses the product daily; cares about getting work done",
-        Ok(DecisionRole::Influencer) => "technical adviser to the choice",
-        Ok(DecisionRole::DecisionMaker) => {
+pub fn responsibilities(role: Option<DecisionRole>) -> &'static str {
+    match role {
+        Some(DecisionRole::Initiator) => "pushes for change; cares about the business growing",
+        Some(DecisionRole::User) => "uses the product daily; cares about getting work done",
+        Some(DecisionRole::Influencer) => "technical adviser to the choice",
+        Some(DecisionRole::DecisionMaker) => {
             "makes the final decision; cares about cutting cost and raising efficiency"
         }
-        Ok(DecisionRole::Buyer) => "negotiates terms and executes the purchase; cares about price",
-        Ok(DecisionRole::Auditor) => "reviews the purchase afterwards; cares about risk",
-        Ok(DecisionRole::Other) | Err(_) => "not known",
+        Some(DecisionRole::Buyer) => {
+            "negotiates terms and executes the purchase; cares about price"
+        }
+        Some(DecisionRole::Auditor) => "reviews the purchase afterwards; cares about risk",
+        Some(DecisionRole::Other) | None => "not known",
     }
 }
 
@@ -335,10 +338,10 @@ fn package(
         name: &a.name,
         company: &a.answers.company,
         job_title: &a.answers.job_title,
-        decision_role: &a.answers.decision_role,
-        purchase_stage: &a.answers.purchase_stage,
-        industry: &a.answers.industry,
-        company_size: &a.answers.company_size,
+        decision_role: a.answers.decision_role,
+        purchase_stage: a.answers.purchase_stage,
+        industry: a.answers.industry,
+        company_size: a.answers.company_size,
         country: &a.answers.country,
     };
     let activity = Activity {
@@ -354,11 +357,13 @@ fn package(
     let show = if assessment.tier == Tier::X {
         Vec::new()
     } else {
-        content.pick(&ranked, &a.answers.industry)
+        content.pick(&ranked, or_blank::key(a.answers.industry))
     };
-    let stage_label = PurchaseStage::parse(&a.answers.purchase_stage)
-        .map(|s| tier::stage_words(s).to_owned())
-        .unwrap_or_default();
+    let stage_label = a
+        .answers
+        .purchase_stage
+        .map_or("", tier::stage_words)
+        .to_owned();
     LeadPackage {
         attendee_id: a.id,
         tier: assessment.tier,
@@ -371,8 +376,8 @@ fn package(
             email: a.email.clone(),
             job_title: a.answers.job_title.clone(),
             company: a.answers.company.clone(),
-            decision_role: a.answers.decision_role.clone(),
-            responsibilities: responsibilities(&a.answers.decision_role).into(),
+            decision_role: a.answers.decision_role,
+            responsibilities: responsibilities(a.answers.decision_role).into(),
             country: a.answers.country.clone(),
         },
         topics,
@@ -380,12 +385,14 @@ fn package(
         session_count: presence.len() as u32,
         minutes,
         needs: Needs {
-            industry: Industry::parse(&a.answers.industry)
-                .map_or_else(|_| a.answers.industry.clone(), |i| i.label().to_owned()),
-            industry_key: a.answers.industry.clone(),
-            company_size: CompanySize::parse(&a.answers.company_size)
-                .map_or_else(|_| a.answers.company_size.clone(), |s| s.label().to_owned()),
-            stage: a.answers.purchase_stage.clone(),
+            industry: a.answers.industry.map_or("", Industry::label).to_owned(),
+            industry_key: a.answers.industry,
+            company_size: a
+                .answers
+                .company_size
+                .map_or("", CompanySize::label)
+                .to_owned(),
+            stage: a.answers.purchase_stage,
             stage_label,
             declared_interests: a
                 .declared
@@ -435,7 +442,7 @@ pub fn route(
             None => {
                 let key = RouteKey {
                     country: &lead.contact.country,
-                    industry: &lead.needs.industry_key,
+                    industry: or_blank::key(lead.needs.industry_key),
                     top_topic: lead.top_topic().map(|t| t.slug.as_str()),
                 };
                 let (owner, rule) = routing.route(key);

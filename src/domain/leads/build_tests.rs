@@ -2,6 +2,7 @@
 //! and tier moves.
 
 use super::*;
+use crate::domain::attendee::PurchaseStage;
 
 fn event() -> EventInput {
     let topic = |slug: &str, name: &str| TopicRef {
@@ -25,10 +26,10 @@ fn event() -> EventInput {
             answers: Answers {
                 company: "Acme".into(),
                 job_title: title.into(),
-                decision_role: role.into(),
-                purchase_stage: "look_for_suppliers".into(),
-                industry: "finance".into(),
-                company_size: "201_1000".into(),
+                decision_role: Some(DecisionRole::parse(role).unwrap()),
+                purchase_stage: Some(PurchaseStage::LookForSuppliers),
+                industry: Some(Industry::Finance),
+                company_size: Some(CompanySize::Large),
                 country: "Germany".into(),
             },
             declared: vec![1],
@@ -95,7 +96,7 @@ fn every_attendee_gets_a_package_with_where_the_interest_came_from() {
         "makes the final decision; cares about cutting cost and raising efficiency"
     );
     assert_eq!(ada.needs.industry, "Banking, insurance and finance");
-    assert_eq!(ada.needs.industry_key, "finance");
+    assert_eq!(ada.needs.industry_key, Some(Industry::Finance));
     assert_eq!(ada.needs.declared_interests, ["video"]);
     // Bob's two visits to T1 add up to 45 minutes.
     let bob = &leads[1];

@@ -5,7 +5,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{choice::choice_enum, leads::next_need::NextNeed};
+use crate::domain::{
+    attendee::{DecisionRole, Industry, PurchaseStage},
+    choice::{choice_enum, or_blank},
+    leads::next_need::NextNeed,
+};
 
 choice_enum!(
     /// A, B, C or X; see DOMAIN.md and `docs/scoring.md`.
@@ -42,8 +46,10 @@ pub struct Contact {
     pub email: String,
     pub job_title: String,
     pub company: String,
-    /// Decision-role key (`attendee::DecisionRole`).
-    pub decision_role: String,
+    /// Decision-role key (`attendee::DecisionRole`), empty when not given.
+    #[serde(with = "or_blank")]
+    #[schema(value_type = String)]
+    pub decision_role: Option<DecisionRole>,
     /// What the role is responsible for, in plain words.
     pub responsibilities: String,
     pub country: String,
@@ -78,12 +84,15 @@ pub struct TopicInterest {
 pub struct Needs {
     /// Industry in words.
     pub industry: String,
-    /// Industry key (`attendee::Industry`), which routing matches.
-    #[serde(default)]
-    pub industry_key: String,
+    /// Industry key (`attendee::Industry`), which routing matches; empty when not given.
+    #[serde(default, with = "or_blank")]
+    #[schema(value_type = String)]
+    pub industry_key: Option<Industry>,
     pub company_size: String,
-    /// Purchase-stage key (`attendee::PurchaseStage`).
-    pub stage: String,
+    /// Purchase-stage key (`attendee::PurchaseStage`), empty when not given.
+    #[serde(with = "or_blank")]
+    #[schema(value_type = String)]
+    pub stage: Option<PurchaseStage>,
     /// The stage in plain words.
     pub stage_label: String,
     /// Topic slugs ticked at registration.

@@ -3,6 +3,7 @@
 
 use crate::domain::{
     attendee::{CompanySize, DecisionRole, Industry, PurchaseStage},
+    choice::or_blank::key,
     leads::package::{Factor, Tier},
     leads::rules::{LeadRules, Threshold},
 };
@@ -14,10 +15,10 @@ pub struct Person<'a> {
     pub name: &'a str,
     pub company: &'a str,
     pub job_title: &'a str,
-    pub decision_role: &'a str,
-    pub purchase_stage: &'a str,
-    pub industry: &'a str,
-    pub company_size: &'a str,
+    pub decision_role: Option<DecisionRole>,
+    pub purchase_stage: Option<PurchaseStage>,
+    pub industry: Option<Industry>,
+    pub company_size: Option<CompanySize>,
     pub country: &'a str,
 }
 
@@ -74,12 +75,9 @@ fn domain_of(email: &str) -> &str {
     email.rsplit_once('@').map_or("", |(_, d)| d)
 }
 
-fn label_of<T: Copy>(
-    raw: &str,
-    parse: fn(&str) -> Result<T, String>,
-    label: fn(T) -> &'static str,
-) -> String {
-    parse(raw).map_or_else(|_| raw.to_owned(), |v| label(v).to_owned())
+/// The words for an answer, empty when it was not given.
+fn label_of<T: Copy>(value: Option<T>, label: fn(T) -> &'static str) -> &'static str {
+    value.map_or("", label)
 }
 
 /// The reason a person is excluded, if a rule says so (checked in a fixed order).
@@ -119,7 +117,7 @@ pub fn exclusion(p: &Person<'_>, a: &Activity<'_>, rules: &LeadRules) -> Option<
             "company" => p.company,
             "job_title" => p.job_title,
             "country" => p.country,
-            "industry" => p.industry,
+            "industry" => key(p.industry),
             _ => continue,
         };
         if value.to_lowercase().contains(&r.contains.to_lowercase()) {
@@ -136,8 +134,8 @@ pub fn exclusion(p: &Person<'_>, a: &Activity<'_>, rules: &LeadRules) -> Option<
 pub fn fit(p: &Person<'_>, rules: &LeadRules) -> (f64, Vec<Factor>) {
     let f = &rules.fit;
     let mut factors = Vec::new();
-    let role = f.role.get(p.decision_role).copied().unwrap_or(0.0);
-    let role_label = label_of(p.decision_role, DecisionRole::parse, role_words);
+    let role = f.role.get(key(p.decision_role)).copied().unwrap_or(0.0);
+    let role_label = label_of(p.decision_role, role_words).to_owned();
     factors.push(factor("fit", "decision role", role_label, role));
     let words = title_words(p.job_title);
     let level = f.seniority.iter().find(|l| {
@@ -154,21 +152,25 @@ pub fn fit(p: &Person<'_>, rules: &LeadRules) -> (f64, Vec<Factor>) {
         format!("'{}' reads as {level_name}", p.job_title.trim()),
         seniority,
     ));
-    let size = f.company_size.get(p.company_size).copied().unwrap_or(0.0);
-    let size_label = label_of(p.company_size, CompanySize::parse, CompanySize::label);
+    let size = f
+        .company_size
+        .get(key(p.company_size))
+        .copied()
+        .unwrap_or(0.0);
+    let size_label = label_of(p.company_size, CompanySize::label);
     factors.push(factor(
         "fit",
         "company size",
         format!("{size_label} staff"),
         size,
     ));
-    let target = f.target_industries.iter().any(|i| i == p.industry);
+    let target = f.target_industries.iter().any(|i| i == key(p.industry));
     let industry = if target {
         f.target_industry_points
     } else {
         f.other_industry_points
     };
-    let industry_label = label_of(p.industry, Industry::parse, Industry::label);
+    let industry_label = label_of(p.industry, Industry::label);
     factors.push(factor(
         "fit",
         "industry",
@@ -250,16 +252,20 @@ pub fn hours_minutes(minutes: u32) -> String {
 
 /// Stage points and the factor naming the stage.
 pub fn stage(p: &Person<'_>, rules: &LeadRules) -> (f64, Factor) {
-    let points = rules.stage.get(p.purchase_stage).copied().unwrap_or(0.0);
-    let label = match PurchaseStage::parse(p.purchase_stage) {
-        Ok(s) => {
+    let points = rules
+        .stage
+        .get(key(p.purchase_stage))
+        .copied()
+        .unwrap_or(0.0);
+    let label = match p.purchase_stage {
+        Some(s) => {
             let words = stage_words(s);
             match s.step() {
                 Some(step) => format!("{words} (step {step} of 8)"),
                 None => words.to_owned(),
             }
         }
-        Err(_) => "unknown".into(),
+        None => "unknown".into(),
     };
     (points, factor("stage", "purchase stage", label, points))
 }

@@ -8,10 +8,10 @@ fn cto<'a>() -> Person<'a> {
         name: "Ada Lovelace",
         company: "Big Bank",
         job_title: "CTO",
-        decision_role: "decision_maker",
-        purchase_stage: "look_for_suppliers",
-        industry: "finance",
-        company_size: "1001_5000",
+        decision_role: Some(DecisionRole::DecisionMaker),
+        purchase_stage: Some(PurchaseStage::LookForSuppliers),
+        industry: Some(Industry::Finance),
+        company_size: Some(CompanySize::Enterprise),
         country: "Germany",
     }
 }
@@ -63,7 +63,7 @@ fn a_cto_looking_for_suppliers_is_tier_a_with_an_explanation_by_hand() {
 #[test]
 fn just_learning_drops_to_tier_b_and_says_which_thresholds_missed() {
     let mut p = cto();
-    p.purchase_stage = "just_learning";
+    p.purchase_stage = Some(PurchaseStage::JustLearning);
     // 35.2 + 24.44 + 0.2 x 15 = 62.64 -> 62.6.
     let a = assess(&p, &busy(), &LeadRules::default());
     assert_eq!((a.tier, a.score), (Tier::B, 62.6));
@@ -80,7 +80,7 @@ fn just_learning_drops_to_tier_b_and_says_which_thresholds_missed() {
 #[test]
 fn little_engagement_is_tier_c() {
     let mut p = cto();
-    p.decision_role = "user";
+    p.decision_role = Some(DecisionRole::User);
     p.job_title = "Engineer";
     let a = assess(
         &p,

@@ -171,7 +171,7 @@ pub struct Watched<'a> {
     pub tier: Tier,
     /// The tier before this update (the live one, else the last build's), if any.
     pub tier_before: Option<Tier>,
-    pub role: &'a str,
+    pub role: Option<DecisionRole>,
     pub company: &'a str,
     pub email: &'a str,
     /// Topics (slug, name), strongest first.
@@ -245,7 +245,7 @@ fn matches(rule: &WatchRule, who: &Watched<'_>) -> Option<Vec<String>> {
         why.push(format!("tier {}", who.tier.as_str()));
     }
     if !rule.roles.is_empty() {
-        let role = DecisionRole::parse(who.role).ok()?;
+        let role = who.role?;
         if !rule.roles.contains(&role) {
             return None;
         }
@@ -274,7 +274,7 @@ mod tests {
         Watched {
             tier: Tier::B,
             tier_before: Some(Tier::B),
-            role: "decision_maker",
+            role: Some(DecisionRole::DecisionMaker),
             company: "Acme Corp",
             email: "ada@acme.example",
             topics,

@@ -1,5 +1,6 @@
 //! Attendees: registration, badges, self-service, erasure and exports.
 
+mod answers_row;
 pub(super) mod erasure;
 pub(super) mod export;
 pub(super) mod records;

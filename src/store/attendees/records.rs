@@ -56,7 +56,7 @@ pub struct RegistrationOutcome {
     pub token: String,
 }
 
-/// One attendee as stored. Choice fields hold their stable keys.
+/// One attendee as stored.
 #[derive(Debug, Clone, FromRow)]
 pub struct AttendeeRecord {
     pub id: i64,
@@ -100,13 +100,8 @@ pub struct AttendeeListRow {
     pub id: i64,
     pub email: String,
     pub name: String,
-    pub company: String,
-    pub job_title: String,
-    pub decision_role: String,
-    pub purchase_stage: String,
-    pub industry: String,
-    pub company_size: String,
-    pub country: String,
+    #[sqlx(flatten)]
+    pub answers: Answers,
     pub marketing_consent: bool,
     pub registered_at: i64,
     pub badge_serial: i64,

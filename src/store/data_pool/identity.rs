@@ -7,7 +7,10 @@ use sqlx::FromRow;
 
 use super::DataPool;
 use crate::domain::{
-    leads::package::Tier,
+    attendee::{DecisionRole, PurchaseStage},
+    choice::OrBlank,
+    leads::package::{Outcome, Tier},
+    leads::playbook::NextOwner,
     pool::{Basis, CompanyMatch},
 };
 use crate::store::{StoreError, StoreResult, in_tx, on_pool};
@@ -46,12 +49,13 @@ pub struct PersonEvent {
     pub company: String,
     pub company_id: Option<i64>,
     pub job_title: String,
-    pub decision_role: String,
+    #[sqlx(try_from = "OrBlank<DecisionRole>")]
+    pub decision_role: Option<DecisionRole>,
     pub registered_at: i64,
     pub tier: Option<Tier>,
     pub topic_name: Option<String>,
-    pub outcome: Option<String>,
-    pub next_owner: Option<String>,
+    pub outcome: Option<Outcome>,
+    pub next_owner: Option<NextOwner>,
     pub next_at: Option<i64>,
     pub consent: Option<bool>,
     pub emails_sent: i64,
@@ -79,8 +83,10 @@ pub struct MemberRow {
     pub event_name: String,
     pub name: String,
     pub job_title: String,
-    pub decision_role: String,
-    pub purchase_stage: String,
+    #[sqlx(try_from = "OrBlank<DecisionRole>")]
+    pub decision_role: Option<DecisionRole>,
+    #[sqlx(try_from = "OrBlank<PurchaseStage>")]
+    pub purchase_stage: Option<PurchaseStage>,
     pub tier: Option<Tier>,
     pub top_topic: Option<String>,
     pub topic_name: Option<String>,

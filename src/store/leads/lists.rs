@@ -5,7 +5,7 @@
 use sqlx::FromRow;
 
 use super::Leads;
-use crate::domain::leads::package::Tier;
+use crate::domain::{attendee::PurchaseStage, choice::OrBlank, leads::package::Tier};
 use crate::store::{
     StoreResult,
     list_order::{self, LeadSort, ListOrder, OwnedLeadSort},
@@ -24,7 +24,8 @@ pub struct LeadLine {
     pub score: f64,
     pub fit: f64,
     pub engagement: f64,
-    pub stage: String,
+    #[sqlx(try_from = "OrBlank<PurchaseStage>")]
+    pub stage: Option<PurchaseStage>,
     pub top_topic: Option<String>,
     /// The top topic's name in the programme.
     pub topic_name: Option<String>,

@@ -7,6 +7,7 @@ use sqlx::FromRow;
 use super::Leads;
 use crate::domain::{
     attendee::{DecisionRole, PurchaseStage},
+    choice::OrBlank,
     leads::calibration::{CalibrationCell, Latest},
     leads::package::{Outcome, Tier},
     leads::report::LeadCell,
@@ -29,8 +30,10 @@ struct CellRow {
 struct CalibrationRow {
     tier: Tier,
     topic: String,
-    role: String,
-    stage: String,
+    #[sqlx(try_from = "OrBlank<DecisionRole>")]
+    role: Option<DecisionRole>,
+    #[sqlx(try_from = "OrBlank<PurchaseStage>")]
+    stage: Option<PurchaseStage>,
     outcome: Option<String>,
     n: i64,
 }
@@ -149,8 +152,8 @@ impl Leads<'_> {
                 Ok(CalibrationCell {
                     tier: r.tier,
                     topic: r.topic,
-                    role: DecisionRole::parse(&r.role).ok(),
-                    stage: PurchaseStage::parse(&r.stage).ok(),
+                    role: r.role,
+                    stage: r.stage,
                     latest: match r.outcome.as_deref() {
                         None => Latest::Nothing,
                         Some(key) => {

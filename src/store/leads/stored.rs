@@ -5,7 +5,7 @@ use jiff::Timestamp;
 use sqlx::FromRow;
 
 use super::Leads;
-use crate::domain::leads::package::Tier;
+use crate::domain::{attendee::PurchaseStage, choice::OrBlank, leads::package::Tier};
 use crate::store::{StoreResult, in_tx, on_pool, on_writer};
 
 /// An empty lead of tier X (excluded): nothing is known that would make it more.
@@ -18,7 +18,7 @@ impl Default for StoredLead {
             score: 0.0,
             fit: 0.0,
             engagement: 0.0,
-            stage: String::new(),
+            stage: None,
             topic_scores: String::new(),
             explanation: String::new(),
             package: String::new(),
@@ -59,7 +59,8 @@ pub struct StoredLead {
     pub score: f64,
     pub fit: f64,
     pub engagement: f64,
-    pub stage: String,
+    #[sqlx(try_from = "OrBlank<PurchaseStage>")]
+    pub stage: Option<PurchaseStage>,
     pub topic_scores: String,
     pub explanation: String,
     /// `domain::leads::package::LeadPackage` as JSON without its explanation (the column above);

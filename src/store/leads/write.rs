@@ -5,6 +5,7 @@ use jiff::Timestamp;
 use sqlx::{QueryBuilder, Sqlite};
 
 use super::Leads;
+use crate::domain::choice::or_blank;
 use crate::store::{StoreError, StoreResult, Tx, leads::stored::StoredLead, on_tx};
 
 /// An open lead write. Dropping it without `finish` rolls everything back, leaving the
@@ -50,7 +51,7 @@ async fn upsert_leads(
                 .push_bind(l.score)
                 .push_bind(l.fit)
                 .push_bind(l.engagement)
-                .push_bind(l.stage)
+                .push_bind(or_blank::key(l.stage))
                 .push_bind(l.topic_scores)
                 .push_bind(l.explanation)
                 .push_bind(l.package)
@@ -88,7 +89,7 @@ const COPY_LEADS: &str = "COPY leads (event_id, attendee_id, tier, top_topic, bu
 fn copy_rows(event_id: i64, build_id: i64, now: i64, leads: &[StoredLead]) -> Vec<u8> {
     let size: usize = leads
         .iter()
-        .map(|l| 140 + l.tier.as_str().len() + l.stage.len() + l.topic_scores.len())
+        .map(|l| 140 + l.tier.as_str().len() + or_blank::key(l.stage).len() + l.topic_scores.len())
         .chain(leads.iter().map(|l| l.explanation.len() + l.package.len()))
         .sum();
     let mut out = Vec::with_capacity(size + 32);
@@ -123,7 +124,7 @@ fn copy_rows(event_id: i64, build_id: i64, now: i64, leads: &[StoredLead]) -> Ve
         float8(&mut out, l.score);
         float8(&mut out, l.fit);
         float8(&mut out, l.engagement);
-        text(&mut out, &l.stage);
+        text(&mut out, or_blank::key(l.stage));
         text(&mut out, &l.topic_scores);
         text(&mut out, &l.explanation);
         text(&mut out, &l.package);

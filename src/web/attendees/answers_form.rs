@@ -7,7 +7,7 @@ use crate::{
     domain::{
         attendee::{
             Answers, CompanySize, DecisionRole, FieldErrors, Industry, PurchaseStage,
-            RegistrationInput,
+            RegistrationInput, Typed,
         },
         programme::Topic,
     },
@@ -219,7 +219,7 @@ impl AnswersFields {
         RegistrationInput {
             email,
             name: self.name,
-            answers: Answers {
+            answers: Answers::<Typed> {
                 company: self.company,
                 job_title: self.job_title,
                 decision_role: self.decision_role,
@@ -240,15 +240,7 @@ pub fn input_of(a: &AttendeeRecord) -> RegistrationInput {
     RegistrationInput {
         email: a.email.clone(),
         name: a.name.clone(),
-        answers: Answers {
-            company: a.answers.company.clone(),
-            job_title: a.answers.job_title.clone(),
-            decision_role: a.answers.decision_role.clone(),
-            purchase_stage: a.answers.purchase_stage.clone(),
-            industry: a.answers.industry.clone(),
-            company_size: a.answers.company_size.clone(),
-            country: a.answers.country.clone(),
-        },
+        answers: a.answers.typed(),
         phone: a.phone.clone().unwrap_or_default(),
         interests: a.interests.clone(),
         marketing_consent: a.marketing_consent,

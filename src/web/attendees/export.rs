@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use crate::web::{AppState, auth::CurrentUser, format};
 use crate::{
-    domain::user::Action,
+    domain::{choice::or_blank, user::Action},
     trails::safe_cell,
     web::error::{Error, WebResult},
 };
@@ -68,13 +68,13 @@ async fn attendees_csv(
             r.id.to_string(),
             safe_cell(&r.name),
             safe_cell(&r.email),
-            safe_cell(&r.company),
-            safe_cell(&r.job_title),
-            r.decision_role.clone(),
-            r.purchase_stage.clone(),
-            r.industry.clone(),
-            r.company_size.clone(),
-            safe_cell(&r.country),
+            safe_cell(&r.answers.company),
+            safe_cell(&r.answers.job_title),
+            or_blank::key(r.answers.decision_role).to_owned(),
+            or_blank::key(r.answers.purchase_stage).to_owned(),
+            or_blank::key(r.answers.industry).to_owned(),
+            or_blank::key(r.answers.company_size).to_owned(),
+            safe_cell(&r.answers.country),
             if r.marketing_consent { "yes" } else { "no" }.to_owned(),
             format::local_time(r.registered_at, &tz),
             r.badge_serial.to_string(),

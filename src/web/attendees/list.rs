@@ -222,27 +222,18 @@ struct AttendeePage {
     time_zone: String,
 }
 
-/// The stored choice keys as the words the attendee picked.
+/// The choice answers as the words the attendee picked.
 fn answers(a: &crate::store::AttendeeRecord) -> Vec<(&'static str, &'static str)> {
-    use crate::domain::attendee::{CompanySize, DecisionRole, Industry, PurchaseStage};
-    let label = |r: Result<&'static str, String>| r.unwrap_or("(unknown)");
+    use crate::domain::choice::Choice;
+    fn label<T: Choice>(v: Option<T>) -> &'static str {
+        v.map_or("(unknown)", T::label)
+    }
+    let a = &a.answers;
     vec![
-        (
-            "Decision role",
-            label(DecisionRole::parse(&a.answers.decision_role).map(|v| v.label())),
-        ),
-        (
-            "Purchase stage",
-            label(PurchaseStage::parse(&a.answers.purchase_stage).map(|v| v.label())),
-        ),
-        (
-            "Industry",
-            label(Industry::parse(&a.answers.industry).map(|v| v.label())),
-        ),
-        (
-            "Company size",
-            label(CompanySize::parse(&a.answers.company_size).map(|v| v.label())),
-        ),
+        ("Decision role", label(a.decision_role)),
+        ("Purchase stage", label(a.purchase_stage)),
+        ("Industry", label(a.industry)),
+        ("Company size", label(a.company_size)),
     ]
 }
 

@@ -99,7 +99,7 @@ impl LineView {
             score: format::points(l.score),
             fit: format::points(l.fit),
             engagement: format::points(l.engagement),
-            stage: stage_words(&l.stage),
+            stage: stage_words(l.stage),
             topic: l.topic_name.or(l.top_topic).unwrap_or_default(),
             owner: l.owner.unwrap_or_default(),
             due: l.due_at.map(|d| time(d, tz)).unwrap_or_default(),
@@ -109,14 +109,15 @@ impl LineView {
     }
 }
 
-/// A purchase-stage key as a short phrase: "look_for_suppliers" -> "4. look for suppliers".
-fn stage_words(key: &str) -> String {
-    match PurchaseStage::parse(key) {
-        Ok(s) => match s.step() {
+/// A purchase stage as a short phrase: `LookForSuppliers` -> "4. look for suppliers"; empty
+/// when not given.
+fn stage_words(stage: Option<PurchaseStage>) -> String {
+    match stage {
+        Some(s) => match s.step() {
             Some(n) => format!("{n}. {}", s.key().replace('_', " ")),
             None => s.key().replace('_', " "),
         },
-        Err(_) => key.to_owned(),
+        None => String::new(),
     }
 }
 

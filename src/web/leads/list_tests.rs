@@ -39,9 +39,15 @@ fn list_links_keep_the_filters() {
         ..ListQuery::default()
     };
     assert!(bad.filter().is_err());
-    assert_eq!(stage_words("look_for_suppliers"), "4. look for suppliers");
-    assert_eq!(stage_words("just_learning"), "just learning");
-    assert_eq!(stage_words(""), "");
+    assert_eq!(
+        stage_words(Some(PurchaseStage::LookForSuppliers)),
+        "4. look for suppliers"
+    );
+    assert_eq!(
+        stage_words(Some(PurchaseStage::JustLearning)),
+        "just learning"
+    );
+    assert_eq!(stage_words(None), "");
 }
 
 const BUILT_AT: i64 = 1_779_264_000_000; // 2026-05-20 10:00 in Berlin
@@ -81,7 +87,7 @@ fn line(attendee_id: i64, due_at: Option<i64>) -> LeadLine {
         score: 81.4,
         fit: 40.0,
         engagement: 41.4,
-        stage: "look_for_suppliers".into(),
+        stage: Some(crate::domain::attendee::PurchaseStage::LookForSuppliers),
         top_topic: Some("cloud".into()),
         topic_name: Some("Cloud platforms".into()),
         owner: Some("sam".into()),

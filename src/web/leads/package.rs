@@ -124,25 +124,23 @@ pub struct LiveView {
     pub moved: bool,
 }
 
-/// A stored choice key in words, or the key itself when it is not one of the list.
-fn words<T: Copy>(
-    key: &str,
-    parse: fn(&str) -> Result<T, String>,
-    label: fn(T) -> &'static str,
-) -> String {
-    if key.is_empty() {
-        return "unknown".to_owned();
-    }
-    parse(key).map_or_else(|_| key.to_owned(), |v| label(v).to_owned())
+/// An answer in words, or "unknown" when it was not given.
+fn words<T: Copy>(value: Option<T>, label: fn(T) -> &'static str) -> String {
+    value.map_or_else(|| "unknown".to_owned(), |v| label(v).to_owned())
 }
 
-/// A role key as a noun: "decision_maker" -> "decision maker".
-fn role_words(key: &str) -> String {
-    match DecisionRole::parse(key) {
-        Ok(r) => r.key().replace('_', " "),
-        Err(_) if key.is_empty() => "unknown".to_owned(),
-        Err(_) => key.to_owned(),
+/// Words the package already holds, or "unknown" when it holds none.
+fn given(text: &str) -> String {
+    if text.is_empty() {
+        "unknown".to_owned()
+    } else {
+        text.to_owned()
     }
+}
+
+/// A role as a noun: `DecisionMaker` -> "decision maker".
+fn role_words(role: Option<DecisionRole>) -> String {
+    role.map_or_else(|| "unknown".to_owned(), |r| r.key().replace('_', " "))
 }
 
 fn link(url: &str) -> Option<String> {
@@ -263,7 +261,6 @@ pub fn view(facts: PackageFacts, tz: &TimeZone, now: Timestamp) -> PackageView {
             .map_or_else(|| slug.to_owned(), |t| t.name.clone())
     };
     let l = &lead.lead;
-    let answer = |pick: fn(&AttendeeRecord) -> &str| attendee.as_ref().map_or("", pick);
     let mut view = PackageView {
         attendee_id: l.attendee_id,
         readable: package.is_some(),
@@ -278,16 +275,14 @@ pub fn view(facts: PackageFacts, tz: &TimeZone, now: Timestamp) -> PackageView {
         sessions: Vec::new(),
         attended: String::new(),
         industry: words(
-            answer(|a| &a.answers.industry),
-            Industry::parse,
+            attendee.as_ref().and_then(|a| a.answers.industry),
             Industry::label,
         ),
         company_size: words(
-            answer(|a| &a.answers.company_size),
-            CompanySize::parse,
+            attendee.as_ref().and_then(|a| a.answers.company_size),
             CompanySize::label,
         ),
-        stage: words(&l.stage, PurchaseStage::parse, PurchaseStage::label),
+        stage: words(l.stage, PurchaseStage::label),
         declared: Vec::new(),
         show: Vec::new(),
         next_need: None,
@@ -336,7 +331,7 @@ fn contact(attendee: Option<&AttendeeRecord>) -> ContactView {
         job_title: text(|a| &a.answers.job_title),
         company: text(|a| &a.answers.company),
         country: text(|a| &a.answers.country),
-        role: role_words(attendee.map_or("", |a| a.answers.decision_role.as_str())),
+        role: role_words(attendee.and_then(|a| a.answers.decision_role)),
         responsibilities: String::new(),
     }
 }
@@ -345,7 +340,7 @@ fn contact(attendee: Option<&AttendeeRecord>) -> ContactView {
 fn colleague(c: MemberRow) -> (String, String, String, String) {
     (
         c.name,
-        role_words(&c.decision_role),
+        role_words(c.decision_role),
         c.tier
             .map_or_else(|| "no lead".into(), |t| t.key().to_owned()),
         c.topic_name.unwrap_or_default(),
@@ -375,7 +370,7 @@ fn fill_from_package(view: &mut PackageView, p: LeadPackage, topic_name: &dyn Fn
         .map(|n| (n.name.clone(), n.reason.clone()));
     let c = p.contact;
     view.contact = ContactView {
-        role: role_words(&c.decision_role),
+        role: role_words(c.decision_role),
         name: c.name,
         email: c.email,
         job_title: c.job_title,
@@ -410,8 +405,8 @@ fn fill_from_package(view: &mut PackageView, p: LeadPackage, topic_name: &dyn Fn
         format::duration(p.minutes)
     );
     let n = &p.needs;
-    view.industry = words(&n.industry, Industry::parse, Industry::label);
-    view.company_size = words(&n.company_size, CompanySize::parse, CompanySize::label);
+    view.industry = given(&n.industry);
+    view.company_size = given(&n.company_size);
     if !n.stage_label.is_empty() {
         view.stage = n.stage_label.clone();
     }

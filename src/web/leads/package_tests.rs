@@ -4,7 +4,10 @@ use jiff::{Timestamp, tz::TimeZone};
 
 use super::*;
 use crate::domain::{
-    attendee::Answers, leads::feedback_deadline::Step, leads::package::Tier, slug::Slug,
+    attendee::{Answers, CompanySize, DecisionRole, Industry},
+    leads::feedback_deadline::Step,
+    leads::package::Tier,
+    slug::Slug,
 };
 
 const NOW_MS: i64 = 1_750_000_000_000;
@@ -54,7 +57,7 @@ fn a_package_that_cannot_be_read_shows_the_contact_as_registered() {
         answers: Answers {
             company: "Analytical Engines".into(),
             job_title: "CTO".into(),
-            decision_role: "decision_maker".into(),
+            decision_role: Some(DecisionRole::DecisionMaker),
             ..Answers::default()
         },
         phone: None,
@@ -74,7 +77,7 @@ fn a_package_that_cannot_be_read_shows_the_contact_as_registered() {
     assert_eq!(v.contact.name, "Ada Lovelace");
     assert_eq!(v.contact.email, "ada@example.com");
     assert_eq!(v.contact.company, "Analytical Engines");
-    assert_eq!(v.contact.role, role_words("decision_maker"));
+    assert_eq!(v.contact.role, "decision maker");
     assert_ne!(v.contact.role, "");
     assert_eq!(
         (v.tier.as_str(), v.tier_meaning.as_str()),
@@ -184,8 +187,8 @@ fn colleagues_without_a_lead_say_so() {
         event_name: "E".into(),
         name: "Grace Hopper".into(),
         job_title: "Admiral".into(),
-        decision_role: "influencer".into(),
-        purchase_stage: String::new(),
+        decision_role: Some(DecisionRole::Influencer),
+        purchase_stage: None,
         tier,
         top_topic: None,
         topic_name: Some("Big data and analytics".into()),
@@ -213,16 +216,21 @@ fn only_web_addresses_become_links() {
 
 #[test]
 fn choices_read_as_words() {
-    assert_eq!(role_words("decision_maker"), "decision maker");
-    assert_eq!(role_words(""), "unknown");
     assert_eq!(
-        words("51_200", CompanySize::parse, CompanySize::label),
+        role_words(Some(DecisionRole::DecisionMaker)),
+        "decision maker"
+    );
+    assert_eq!(role_words(None), "unknown");
+    assert_eq!(
+        words(Some(CompanySize::Medium), CompanySize::label),
         "51-200"
     );
+    assert_eq!(words(None::<Industry>, Industry::label), "unknown");
     assert_eq!(
-        words("bespoke", Industry::parse, Industry::label),
-        "bespoke"
+        given("Banking, insurance and finance"),
+        "Banking, insurance and finance"
     );
+    assert_eq!(given(""), "unknown");
     assert_eq!(plural(1, "session"), "1 session");
     assert_eq!(plural(3, "session"), "3 sessions");
 }

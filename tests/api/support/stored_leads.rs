@@ -222,7 +222,7 @@ fn package(person: &Person, id: i64, due_at: Option<Timestamp>) -> LeadPackage {
             ),
             job_title: "CTO".into(),
             company: "Analytical Engines".into(),
-            decision_role: "decision_maker".into(),
+            decision_role: Some(badgetrail::domain::attendee::DecisionRole::DecisionMaker),
             responsibilities: if ada {
                 "cutting cost and raising efficiency".into()
             } else {
@@ -253,9 +253,9 @@ fn package(person: &Person, id: i64, due_at: Option<Timestamp>) -> LeadPackage {
         minutes: if ada { 130 } else { 45 },
         needs: Needs {
             industry: "software".into(),
-            industry_key: "software".into(),
+            industry_key: Some(badgetrail::domain::attendee::Industry::Software),
             company_size: "51_200".into(),
-            stage: "look_for_suppliers".into(),
+            stage: Some(badgetrail::domain::attendee::PurchaseStage::LookForSuppliers),
             stage_label: "We are looking for suppliers".into(),
             declared_interests: vec!["ai".into()],
         },
@@ -408,7 +408,7 @@ pub async fn people(app: &TestApp, fillers: usize) -> Fixture {
             score: p.score,
             fit: pkg.fit,
             engagement: p.engagement,
-            stage: "look_for_suppliers".into(),
+            stage: Some(badgetrail::domain::attendee::PurchaseStage::LookForSuppliers),
             topic_scores: pkg.topic_scores(),
             explanation: pkg.explanation.clone(),
             package: serde_json::to_string(&pkg).unwrap(),
