@@ -25,6 +25,9 @@ use badgetrail::{
 use jiff::{SignedDuration, Timestamp};
 use secrecy::{ExposeSecret, SecretString};
 
+#[path = "support/bulk.rs"]
+mod bulk;
+
 /// The sample programme on two consecutive days, rooms `scale` times larger.
 fn two_days(scale: f64) -> Programme {
     let mut p = demo::programme::cloud_summit();
@@ -109,14 +112,7 @@ async fn main() -> anyhow::Result<()> {
         .event_by_slug(demo::programme::SLUG)
         .await?
         .expect("just imported");
-    let topic_ids: HashMap<String, i64> = ctx
-        .store
-        .leads()
-        .lead_topics(event.id)
-        .await?
-        .into_iter()
-        .map(|(id, slug, _)| (slug, id))
-        .collect();
+    let topic_ids = bulk::topic_ids(&ctx, event.id).await?;
     let slugs: Vec<&str> = p.topics.iter().map(|t| t.slug.as_str()).collect();
     let people = demo::people::synthetic(attendees, &slugs, 17);
     let mut walkers = Vec::with_capacity(attendees);
@@ -124,16 +120,9 @@ async fn main() -> anyhow::Result<()> {
         let rows: Vec<BulkAttendee> = chunk
             .iter()
             .enumerate()
-            .map(|(i, r)| BulkAttendee {
-                email: format!("{}.{}.{}", walkers.len() + i, r.email, "bench"),
-                name: r.name.clone(),
-                answers: r.answers.check().expect("synthetic answers are valid"),
-                marketing_consent: r.marketing_consent,
-                interests: r
-                    .interests
-                    .iter()
-                    .filter_map(|t| topic_ids.get(t).copied())
-                    .collect(),
+            .map(|(i, r)| {
+                let email = format!("{}.{}.{}", walkers.len() + i, r.email, "bench");
+                bulk::attendee(email, r, &topic_ids)
             })
             .collect();
         let ids = BulkLoad::into(&ctx.store)

@@ -31,6 +31,8 @@ use hyper_util::rt::TokioIo;
 use jiff::{SignedDuration, Timestamp};
 use secrecy::SecretString;
 
+#[path = "support/bulk.rs"]
+mod bulk;
 #[path = "support/serve.rs"]
 #[allow(dead_code)] // shared with scan_ingest, which reads the machine's CPU too
 mod serve;
@@ -108,29 +110,12 @@ async fn measure(dir: &std::path::Path, url: &str, load: &Load) -> anyhow::Resul
     // Written many rows per statement, each with a badge signed by the event's key, as
     // registration would (serial 1): what is measured is the door, not registering.
     let keys = ctx.badges.keys_for(event.id, now).await?;
-    let topic_ids: std::collections::HashMap<String, i64> = ctx
-        .store
-        .leads()
-        .lead_topics(event.id)
-        .await?
-        .into_iter()
-        .map(|(id, slug, _)| (slug, id))
-        .collect();
+    let topic_ids = bulk::topic_ids(&ctx, event.id).await?;
     let people = demo::people::synthetic(people_needed, &topics, 17);
     for chunk in people.chunks(10_000) {
         let rows: Vec<BulkAttendee> = chunk
             .iter()
-            .map(|r| BulkAttendee {
-                email: r.email.clone(),
-                name: r.name.clone(),
-                answers: r.answers.check().expect("synthetic answers are valid"),
-                marketing_consent: r.marketing_consent,
-                interests: r
-                    .interests
-                    .iter()
-                    .filter_map(|t| topic_ids.get(t).copied())
-                    .collect(),
-            })
+            .map(|r| bulk::attendee(r.email.clone(), r, &topic_ids))
             .collect();
         for id in BulkLoad::into(&ctx.store)
             .attendees(event.id, &rows, now)

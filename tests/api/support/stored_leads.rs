@@ -252,9 +252,9 @@ fn package(person: &Person, id: i64, due_at: Option<Timestamp>) -> LeadPackage {
         session_count: if ada { 3 } else { 1 },
         minutes: if ada { 130 } else { 45 },
         needs: Needs {
-            industry: "software".into(),
+            industry: "Software and internet".into(),
             industry_key: Some(badgetrail::domain::attendee::Industry::Software),
-            company_size: "51_200".into(),
+            company_size: "51-200".into(),
             stage: Some(badgetrail::domain::attendee::PurchaseStage::LookForSuppliers),
             stage_label: "We are looking for suppliers".into(),
             declared_interests: vec!["ai".into()],
