@@ -30,6 +30,7 @@ on_both_backends!(
     a_scan_at_the_door_updates_the_lead_and_alerts_the_owner_once,
     watch_rules_are_saved_whole_or_not_at_all_by_the_right_people,
     two_instances_claiming_one_alert_at_once_record_it_once,
+    two_instances_leasing_alerts_at_once_never_lease_one_twice,
 );
 
 async fn the_live_state_equals_the_build_for_the_same_scans(db: Db) {
@@ -444,4 +445,64 @@ async fn two_instances_claiming_one_alert_at_once_record_it_once(db: Db) {
             .len(),
         1
     );
+}
+
+async fn two_instances_leasing_alerts_at_once_never_lease_one_twice(db: Db) {
+    // Without the live worker, nothing but the two calls below delivers alerts.
+    let Some(app) = spawn_app_with(db, |s| s.leads.live_updates = false).await else {
+        return;
+    };
+    let other = app.another_instance().await;
+    let event = app.seed_event().await;
+    let now = Timestamp::now().as_millisecond();
+    for i in 0..10 {
+        let (_, id) = register_as(&app, &format!("p{i}@example.com"), &format!("P {i}")).await;
+        let pending = badgetrail::store::NewAlert {
+            attendee_id: id,
+            rule: "everyone".into(),
+            trigger: "enters",
+            recipients: vec![None],
+            session_id: None,
+            reason: "entered".into(),
+            window_start: now - 60_000,
+            email_state: "none",
+            // Nobody to email: the webhook post is what is still to do.
+            webhook_state: "pending",
+        };
+        let claimed = app
+            .ctx
+            .store
+            .leads()
+            .claim_alerts(event.id, &[pending], now)
+            .await
+            .unwrap();
+        assert_eq!(claimed.len(), 1);
+        // Both instances ask for the pending alerts at the same moment, one at a time, so
+        // each may read the alert before the other has leased it.
+        let (a, b) = tokio::join!(
+            app.ctx
+                .store
+                .leads()
+                .lease_pending_alerts(now, now + 60_000, 1),
+            other
+                .ctx
+                .store
+                .leads()
+                .lease_pending_alerts(now, now + 60_000, 1),
+        );
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert_eq!(
+            a.len() + b.len(),
+            1,
+            "alert {}: leased by both or by neither",
+            claimed[0]
+        );
+        let leased = a.first().or(b.first()).unwrap();
+        app.ctx
+            .store
+            .leads()
+            .finish_alert(leased.id, "none", "posted")
+            .await
+            .unwrap();
+    }
 }

@@ -434,14 +434,25 @@ impl Leads<'_> {
             .bind(limit)
             .fetch_all(&mut *tx)
             .await?;
-            for id in &ids {
-                sqlx::query("UPDATE lead_alerts SET lease_until = $2 WHERE id = $1")
-                    .bind(id)
-                    .bind(lease_until)
-                    .execute(&mut *tx)
-                    .await?;
+            // The lease is taken only if nobody took it since the read: on PostgreSQL a
+            // second instance's update waits for the first's commit, then finds the row
+            // leased and takes nothing, so an alert is delivered once.
+            let mut leased = Vec::with_capacity(ids.len());
+            for id in ids {
+                let taken: Option<i64> = sqlx::query_scalar(
+                    "UPDATE lead_alerts SET lease_until = $2
+                     WHERE id = $1 AND (lease_until IS NULL OR lease_until < $3)
+                       AND (email_state = 'pending' OR webhook_state = 'pending')
+                     RETURNING id",
+                )
+                .bind(id)
+                .bind(lease_until)
+                .bind(now)
+                .fetch_optional(&mut *tx)
+                .await?;
+                leased.extend(taken);
             }
-            ids
+            leased
         });
         if ids.is_empty() {
             return Ok(Vec::new());
