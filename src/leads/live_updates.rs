@@ -29,7 +29,7 @@ use crate::{
         leads::package::LeadPackage,
         leads::watch::{self, WatchRules, Watched},
     },
-    store::{EventRecord, LiveLeadRow, NewAlert, unpack_scans},
+    store::{EventRecord, LiveBefore, LiveLeadRow, NewAlert, unpack_scans},
 };
 
 /// One attendee a committed scan group touched.
@@ -260,37 +260,32 @@ async fn update_chunk(
 ) -> anyhow::Result<usize> {
     let store = &ctx.store;
     let event_id = model.event.id;
-    let (attendees, interests, engagement, scans, before) = tokio::try_join!(
-        store.leads().live_attendees(event_id, ids),
-        store.leads().live_interests(ids),
-        store.leads().live_engagement(ids),
+    let (people_read, scans) = tokio::try_join!(
+        store.leads().live_people(event_id, ids),
         store.leads().live_scans(ids),
-        store.leads().live_before(event_id, ids),
     )?;
-    let mut declared: HashMap<i64, Vec<usize>> = HashMap::new();
-    for (a, topic) in interests {
-        if let Some(&t) = model.programme.topic_index.get(&topic) {
-            declared.entry(a).or_default().push(t);
-        }
-    }
-    let engaged: HashMap<i64, (i64, i64)> = engagement
-        .into_iter()
-        .map(|(a, o, c)| (a, (o, c)))
-        .collect();
     let mut packed: HashMap<i64, (String, i64)> =
         scans.into_iter().map(|(a, p, max)| (a, (p, max))).collect();
-    let before: HashMap<i64, _> = before.into_iter().map(|b| (b.attendee_id, b)).collect();
-    let mut seen = Vec::with_capacity(attendees.len());
-    let inputs: Vec<_> = attendees
+    let mut before: HashMap<i64, LiveBefore> = HashMap::with_capacity(people_read.len());
+    let mut seen = Vec::with_capacity(people_read.len());
+    let inputs: Vec<_> = people_read
         .into_iter()
-        .map(|a| {
+        .map(|p| {
+            let a = p.attendee;
             let (text, max) = packed.remove(&a.id).unwrap_or_default();
             seen.push(max);
-            let d = declared.remove(&a.id).unwrap_or_default();
-            let e = engaged.get(&a.id).copied().unwrap_or_default();
-            model
-                .programme
-                .attendee(a, unpack_scans(&text).collect::<Vec<_>>(), d, e)
+            let declared: Vec<usize> = p
+                .interests
+                .iter()
+                .filter_map(|topic| model.programme.topic_index.get(topic).copied())
+                .collect();
+            before.insert(a.id, p.before);
+            model.programme.attendee(
+                a,
+                unpack_scans(&text).collect::<Vec<_>>(),
+                declared,
+                (p.opens, p.clicks),
+            )
         })
         .collect();
     let input = model.programme.event_input(inputs);
@@ -337,7 +332,7 @@ fn alerts_for(
     model: &EventModel,
     packages: &[LeadPackage],
     attendees: &[crate::domain::leads::build::AttendeeInput],
-    before: &HashMap<i64, crate::store::LiveBefore>,
+    before: &HashMap<i64, LiveBefore>,
     people: &HashMap<i64, Option<(i64, i64)>>,
     now: Timestamp,
 ) -> anyhow::Result<Vec<NewAlert>> {

@@ -67,7 +67,7 @@ pub use leads::deadlines::{OverdueLead, StepKey, StepRecipient, StepRecord};
 pub use leads::feedback::{DueFollowUp, DueFor, FeedbackRecord};
 pub use leads::inputs::{LeadAttendee, LeadScan, LeadSession, unpack_scans};
 pub use leads::lists::{LeadFilter, LeadLine, LeadOwner, OwnedLeadLine, OwnerFilter};
-pub use leads::live::{AlertRecord, LiveBefore, LiveLeadRow, NewAlert};
+pub use leads::live::{AlertRecord, LiveBefore, LiveLeadRow, LivePerson, NewAlert};
 pub use leads::report::{Attendance, TopicName};
 pub use leads::stored::{
     ExportLeadRow, LeadBuildRecord, LeadRow, LeadSummary, STALE_BUILD_MS, StoredLead,

@@ -1,13 +1,13 @@
 //! Live leads while the event runs: what an update of a few attendees reads (their
-//! registration facts, interests, engagement and accepted scans, by id), the live rows it
+//! registration facts, interests, engagement, lead before and accepted scans, by id), the live rows it
 //! writes, the watch rules, and hot-lead alerts claimed once per rule, person and window.
 //! Id lists travel as one JSON array parameter, unpacked by the database.
 
-use sqlx::FromRow;
+use sqlx::{FromRow, QueryBuilder};
 
 use super::Leads;
 use crate::domain::leads::package::Tier;
-use crate::store::{LeadAttendee, Sql, StoreResult, in_tx, on_pool, on_writer};
+use crate::store::{LeadAttendee, Sql, StoreError, StoreResult, in_tx, on_pool, on_writer};
 
 /// One attendee's live state, as stored.
 #[derive(Debug, Clone, PartialEq, FromRow)]
@@ -32,6 +32,52 @@ pub struct LiveBefore {
     pub live_tier: Option<Tier>,
     pub built_tier: Option<Tier>,
     pub owner_id: Option<i64>,
+}
+
+/// One attendee as a live update reads them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LivePerson {
+    pub attendee: LeadAttendee,
+    /// Topic ids ticked at registration.
+    pub interests: Vec<i64>,
+    /// Follow-up emails opened and links clicked.
+    pub opens: i64,
+    pub clicks: i64,
+    pub before: LiveBefore,
+}
+
+#[derive(FromRow)]
+struct PersonRow {
+    #[sqlx(flatten)]
+    attendee: LeadAttendee,
+    interests: Option<String>,
+    opens: i64,
+    clicks: i64,
+    #[sqlx(flatten)]
+    before: LiveBefore,
+}
+
+impl PersonRow {
+    fn checked(self) -> StoreResult<LivePerson> {
+        let interests = self
+            .interests
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .filter(|t| !t.is_empty())
+            .map(|t| {
+                t.parse()
+                    .map_err(|_| StoreError::Corrupt(format!("interest topic id '{t}'")))
+            })
+            .collect::<StoreResult<Vec<i64>>>()?;
+        Ok(LivePerson {
+            attendee: self.attendee,
+            interests,
+            opens: self.opens,
+            clicks: self.clicks,
+            before: self.before,
+        })
+    }
 }
 
 /// An alert to claim.
@@ -102,78 +148,40 @@ const SCANS: Sql = Sql {
                GROUP BY s.attendee_id",
 };
 
-const ATTENDEES: Sql = Sql {
+/// One row per listed attendee of the event (not erased): registration facts, topic ids
+/// ticked (comma-separated), follow-up emails opened and links clicked, and the lead before
+/// the update. One row each keeps the rows the worker decodes few.
+const PEOPLE: Sql = Sql {
     sqlite: "SELECT a.id, a.email, a.name, a.company, a.job_title, a.decision_role,
-                    a.purchase_stage, a.industry, a.company_size, a.country
-             FROM json_each($2) AS j CROSS JOIN attendees a ON a.id = j.value
-             WHERE a.event_id = $1 AND a.erased_at IS NULL ORDER BY a.id",
-    postgres: "SELECT a.id, a.email, a.name, a.company, a.job_title, a.decision_role,
-                      a.purchase_stage, a.industry, a.company_size, a.country
-               FROM json_array_elements_text($2::json) AS j JOIN attendees a ON a.id = j::bigint
-               WHERE a.event_id = $1 AND a.erased_at IS NULL ORDER BY a.id",
-};
-
-const INTERESTS: Sql = Sql {
-    sqlite: "SELECT ai.attendee_id, ai.topic_id
-             FROM json_each($1) AS j CROSS JOIN attendee_interests ai ON ai.attendee_id = j.value",
-    postgres: "SELECT ai.attendee_id, ai.topic_id
-               FROM json_array_elements_text($1::json) AS j
-               JOIN attendee_interests ai ON ai.attendee_id = j::bigint",
-};
-
-const ENGAGEMENT: Sql = Sql {
-    sqlite: "SELECT e.attendee_id,
-                    COUNT(*) FILTER (WHERE e.kind = 'open'),
-                    COUNT(*) FILTER (WHERE e.kind = 'click')
-             FROM json_each($1) AS j CROSS JOIN campaign_engagements e ON e.attendee_id = j.value
-             GROUP BY e.attendee_id",
-    postgres: "SELECT e.attendee_id,
-                      COUNT(*) FILTER (WHERE e.kind = 'open'),
-                      COUNT(*) FILTER (WHERE e.kind = 'click')
-               FROM json_array_elements_text($1::json) AS j
-               JOIN campaign_engagements e ON e.attendee_id = j::bigint
-               GROUP BY e.attendee_id",
-};
-
-const BEFORE: Sql = Sql {
-    sqlite: "SELECT a.id AS attendee_id, ll.tier AS live_tier, l.tier AS built_tier, l.owner_id
+                    a.purchase_stage, a.industry, a.company_size, a.country,
+                    (SELECT group_concat(ai.topic_id, ',') FROM attendee_interests ai
+                      WHERE ai.attendee_id = a.id) AS interests,
+                    (SELECT COUNT(*) FROM campaign_engagements e
+                      WHERE e.attendee_id = a.id AND e.kind = 'open') AS opens,
+                    (SELECT COUNT(*) FROM campaign_engagements e
+                      WHERE e.attendee_id = a.id AND e.kind = 'click') AS clicks,
+                    a.id AS attendee_id, ll.tier AS live_tier, l.tier AS built_tier, l.owner_id
              FROM json_each($2) AS j CROSS JOIN attendees a ON a.id = j.value
              LEFT JOIN live_leads ll ON ll.attendee_id = a.id
              LEFT JOIN leads l ON l.event_id = $1 AND l.attendee_id = a.id
-             WHERE a.event_id = $1",
-    postgres: "SELECT a.id AS attendee_id, ll.tier AS live_tier, l.tier AS built_tier, l.owner_id
+             WHERE a.event_id = $1 AND a.erased_at IS NULL ORDER BY a.id",
+    postgres: "SELECT a.id, a.email, a.name, a.company, a.job_title, a.decision_role,
+                      a.purchase_stage, a.industry, a.company_size, a.country,
+                      (SELECT string_agg(ai.topic_id::text, ',') FROM attendee_interests ai
+                        WHERE ai.attendee_id = a.id) AS interests,
+                      (SELECT COUNT(*) FROM campaign_engagements e
+                        WHERE e.attendee_id = a.id AND e.kind = 'open') AS opens,
+                      (SELECT COUNT(*) FROM campaign_engagements e
+                        WHERE e.attendee_id = a.id AND e.kind = 'click') AS clicks,
+                      a.id AS attendee_id, ll.tier AS live_tier, l.tier AS built_tier, l.owner_id
                FROM json_array_elements_text($2::json) AS j JOIN attendees a ON a.id = j::bigint
                LEFT JOIN live_leads ll ON ll.attendee_id = a.id
                LEFT JOIN leads l ON l.event_id = $1 AND l.attendee_id = a.id
-               WHERE a.event_id = $1",
+               WHERE a.event_id = $1 AND a.erased_at IS NULL ORDER BY a.id",
 };
 
-/// Rows as a JSON array of objects; a row computed from fewer scans than the stored one
-/// (another instance got there with more) changes nothing.
-const UPSERT: Sql = Sql {
-    sqlite: "INSERT INTO live_leads (attendee_id, event_id, tier, score, top_topic, topic_scores,
-               explanation, scan_seen, updated_at)
-             SELECT j.value->>'attendee_id', j.value->>'event_id', j.value->>'tier', j.value->>'score',
-                    j.value->>'top_topic', j.value->>'topic_scores', j.value->>'explanation',
-                    j.value->>'scan_seen', j.value->>'updated_at'
-             FROM json_each($1) AS j WHERE true
-             ON CONFLICT (attendee_id) DO UPDATE SET tier = excluded.tier, score = excluded.score,
-               top_topic = excluded.top_topic, topic_scores = excluded.topic_scores,
-               explanation = excluded.explanation, scan_seen = excluded.scan_seen,
-               updated_at = excluded.updated_at
-             WHERE live_leads.scan_seen <= excluded.scan_seen",
-    postgres: "INSERT INTO live_leads (attendee_id, event_id, tier, score, top_topic, topic_scores,
-                 explanation, scan_seen, updated_at)
-               SELECT (j->>'attendee_id')::bigint, (j->>'event_id')::bigint, j->>'tier',
-                      (j->>'score')::float8, j->>'top_topic', j->>'topic_scores', j->>'explanation',
-                      (j->>'scan_seen')::bigint, (j->>'updated_at')::bigint
-               FROM json_array_elements($1::json) AS j
-               ON CONFLICT (attendee_id) DO UPDATE SET tier = excluded.tier, score = excluded.score,
-                 top_topic = excluded.top_topic, topic_scores = excluded.topic_scores,
-                 explanation = excluded.explanation, scan_seen = excluded.scan_seen,
-                 updated_at = excluded.updated_at
-               WHERE live_leads.scan_seen <= excluded.scan_seen",
-};
+/// Live rows per statement: nine parameters each, well inside both databases' limits.
+const UPSERT_ROWS: usize = 1_000;
 
 /// The columns of `AlertRecord`, for the alert reads below.
 macro_rules! alert_select {
@@ -218,30 +226,16 @@ fn ids_json(ids: &[i64]) -> String {
 }
 
 impl Leads<'_> {
-    /// The registration facts of the listed attendees of the event (not erased), by id.
-    pub async fn live_attendees(
-        self,
-        event_id: i64,
-        ids: &[i64],
-    ) -> StoreResult<Vec<LeadAttendee>> {
-        let sql = ATTENDEES.text(self.pool);
-        Ok(on_pool!(self, p => sqlx::query_as(sql)
+    /// The listed attendees of the event (not erased), by id: what a live update scores
+    /// and compares with.
+    pub async fn live_people(self, event_id: i64, ids: &[i64]) -> StoreResult<Vec<LivePerson>> {
+        let sql = PEOPLE.text(self.pool);
+        let rows: Vec<PersonRow> = on_pool!(self, p => sqlx::query_as(sql)
             .bind(event_id)
             .bind(ids_json(ids))
             .fetch_all(p)
-            .await)?)
-    }
-
-    /// Attendee and topic id of each interest they ticked.
-    pub async fn live_interests(self, ids: &[i64]) -> StoreResult<Vec<(i64, i64)>> {
-        let sql = INTERESTS.text(self.pool);
-        Ok(on_pool!(self, p => sqlx::query_as(sql).bind(ids_json(ids)).fetch_all(p).await)?)
-    }
-
-    /// Attendee, follow-up emails opened and links clicked, for those with any.
-    pub async fn live_engagement(self, ids: &[i64]) -> StoreResult<Vec<(i64, i64, i64)>> {
-        let sql = ENGAGEMENT.text(self.pool);
-        Ok(on_pool!(self, p => sqlx::query_as(sql).bind(ids_json(ids)).fetch_all(p).await)?)
+            .await)?;
+        rows.into_iter().map(PersonRow::checked).collect()
     }
 
     /// Attendee, packed accepted scans (`unpack_scans`) and the newest scan's id.
@@ -250,35 +244,41 @@ impl Leads<'_> {
         Ok(on_pool!(self, p => sqlx::query_as(sql).bind(ids_json(ids)).fetch_all(p).await)?)
     }
 
-    /// The live and built tiers of the listed attendees, and the owner of the built lead.
-    pub async fn live_before(self, event_id: i64, ids: &[i64]) -> StoreResult<Vec<LiveBefore>> {
-        let sql = BEFORE.text(self.pool);
-        Ok(on_pool!(self, p => sqlx::query_as(sql)
-            .bind(event_id)
-            .bind(ids_json(ids))
-            .fetch_all(p)
-            .await)?)
-    }
-
     /// Stores live rows; a row from fewer scans than the stored one is left out.
     pub async fn write_live_leads(self, rows: &[LiveLeadRow]) -> StoreResult<()> {
         if rows.is_empty() {
             return Ok(());
         }
-        let json: Vec<serde_json::Value> = rows
-            .iter()
-            .map(|r| {
-                serde_json::json!({
-                    "attendee_id": r.attendee_id, "event_id": r.event_id, "tier": r.tier,
-                    "score": r.score, "top_topic": r.top_topic, "topic_scores": r.topic_scores,
-                    "explanation": r.explanation, "scan_seen": r.scan_seen,
-                    "updated_at": r.updated_at,
-                })
-            })
-            .collect();
-        let body = serde_json::Value::Array(json).to_string();
-        let sql = UPSERT.text(self.pool);
-        on_writer!(self, p => sqlx::query(sql).bind(body).execute(p).await.map(|_| ()))?;
+        // Rows as bound parameters, many per statement: no JSON to write and unpack again
+        // for every row. The statement text varies with the row count, so it is not kept in
+        // the connection's statement cache, which holds the door's statements.
+        in_tx!(self, tx => {
+            for chunk in rows.chunks(UPSERT_ROWS) {
+                let mut qb = QueryBuilder::new(
+                    "INSERT INTO live_leads (attendee_id, event_id, tier, score, top_topic,
+                       topic_scores, explanation, scan_seen, updated_at) ",
+                );
+                qb.push_values(chunk, |mut b, r: &LiveLeadRow| {
+                    b.push_bind(r.attendee_id)
+                        .push_bind(r.event_id)
+                        .push_bind(r.tier)
+                        .push_bind(r.score)
+                        .push_bind(r.top_topic.as_deref())
+                        .push_bind(r.topic_scores.as_str())
+                        .push_bind(r.explanation.as_str())
+                        .push_bind(r.scan_seen)
+                        .push_bind(r.updated_at);
+                });
+                qb.push(
+                    " ON CONFLICT (attendee_id) DO UPDATE SET tier = excluded.tier,
+                       score = excluded.score, top_topic = excluded.top_topic,
+                       topic_scores = excluded.topic_scores, explanation = excluded.explanation,
+                       scan_seen = excluded.scan_seen, updated_at = excluded.updated_at
+                     WHERE live_leads.scan_seen <= excluded.scan_seen",
+                );
+                qb.build().persistent(false).execute(&mut *tx).await?;
+            }
+        });
         Ok(())
     }
 
