@@ -260,20 +260,14 @@ async fn update_chunk(
 ) -> anyhow::Result<usize> {
     let store = &ctx.store;
     let event_id = model.event.id;
-    let (people_read, scans) = tokio::try_join!(
-        store.leads().live_people(event_id, ids),
-        store.leads().live_scans(ids),
-    )?;
-    let mut packed: HashMap<i64, (String, i64)> =
-        scans.into_iter().map(|(a, p, max)| (a, (p, max))).collect();
+    let people_read = store.leads().live_people(event_id, ids).await?;
     let mut before: HashMap<i64, LiveBefore> = HashMap::with_capacity(people_read.len());
     let mut seen = Vec::with_capacity(people_read.len());
     let inputs: Vec<_> = people_read
         .into_iter()
         .map(|p| {
             let a = p.attendee;
-            let (text, max) = packed.remove(&a.id).unwrap_or_default();
-            seen.push(max);
+            seen.push(p.scan_seen);
             let declared: Vec<usize> = p
                 .interests
                 .iter()
@@ -282,7 +276,7 @@ async fn update_chunk(
             before.insert(a.id, p.before);
             model.programme.attendee(
                 a,
-                unpack_scans(&text).collect::<Vec<_>>(),
+                unpack_scans(&p.scans).collect::<Vec<_>>(),
                 declared,
                 (p.opens, p.clicks),
             )

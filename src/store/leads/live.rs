@@ -44,6 +44,10 @@ pub struct LivePerson {
     pub opens: i64,
     pub clicks: i64,
     pub before: LiveBefore,
+    /// Accepted scans packed as `unpack_scans` reads them, and the newest one's id (0 for
+    /// none).
+    pub scans: String,
+    pub scan_seen: i64,
 }
 
 #[derive(FromRow)]
@@ -55,6 +59,8 @@ struct PersonRow {
     clicks: i64,
     #[sqlx(flatten)]
     before: LiveBefore,
+    scans: Option<String>,
+    scan_seen: Option<i64>,
 }
 
 impl PersonRow {
@@ -76,6 +82,8 @@ impl PersonRow {
             opens: self.opens,
             clicks: self.clicks,
             before: self.before,
+            scans: self.scans.unwrap_or_default(),
+            scan_seen: self.scan_seen.unwrap_or_default(),
         })
     }
 }
@@ -128,29 +136,11 @@ pub struct AlertRecord {
     pub built_tier: Option<String>,
 }
 
-/// The accepted scans of the listed attendees, one row each: attendee, scans packed as
-/// `Leads::lead_scans` packs them, and the newest scan id.
-const SCANS: Sql = Sql {
-    sqlite: "SELECT s.attendee_id,
-                    group_concat(s.session_id || ':' || (s.direction = 'entry') || ':' || s.scanned_at, ','),
-                    MAX(s.id)
-             FROM json_each($1) AS j
-             CROSS JOIN scans s INDEXED BY scans_accepted ON s.attendee_id = j.value
-             WHERE s.decision = 'accepted' AND s.session_id IS NOT NULL
-             GROUP BY s.attendee_id",
-    postgres: "SELECT s.attendee_id,
-                      string_agg(s.session_id || ':' || (s.direction = 'entry')::int || ':' || s.scanned_at, ','),
-                      MAX(s.id)
-               FROM json_array_elements_text($1::json) AS j
-               CROSS JOIN LATERAL (SELECT k.id, k.attendee_id, k.session_id, k.direction, k.scanned_at
-                 FROM scans k WHERE k.attendee_id = j::bigint AND k.decision = 'accepted'
-                   AND k.session_id IS NOT NULL OFFSET 0) AS s
-               GROUP BY s.attendee_id",
-};
-
 /// One row per listed attendee of the event (not erased): registration facts, topic ids
-/// ticked (comma-separated), follow-up emails opened and links clicked, and the lead before
-/// the update. One row each keeps the rows the worker decodes few.
+/// ticked (comma-separated), follow-up emails opened and links clicked, the lead before the
+/// update, and the accepted scans packed as `Leads::lead_scans` packs them with the newest
+/// one's id. One row each: every row costs the worker a hand-over from the database's
+/// thread, more than the subqueries cost the database.
 const PEOPLE: Sql = Sql {
     sqlite: "SELECT a.id, a.email, a.name, a.company, a.job_title, a.decision_role,
                     a.purchase_stage, a.industry, a.company_size, a.country,
@@ -160,7 +150,15 @@ const PEOPLE: Sql = Sql {
                       WHERE e.attendee_id = a.id AND e.kind = 'open') AS opens,
                     (SELECT COUNT(*) FROM campaign_engagements e
                       WHERE e.attendee_id = a.id AND e.kind = 'click') AS clicks,
-                    a.id AS attendee_id, ll.tier AS live_tier, l.tier AS built_tier, l.owner_id
+                    a.id AS attendee_id, ll.tier AS live_tier, l.tier AS built_tier, l.owner_id,
+                    (SELECT group_concat(s.session_id || ':' || (s.direction = 'entry') || ':'
+                              || s.scanned_at, ',')
+                       FROM scans s INDEXED BY scans_accepted
+                      WHERE s.attendee_id = a.id AND s.decision = 'accepted'
+                        AND s.session_id IS NOT NULL) AS scans,
+                    (SELECT MAX(s.id) FROM scans s INDEXED BY scans_accepted
+                      WHERE s.attendee_id = a.id AND s.decision = 'accepted'
+                        AND s.session_id IS NOT NULL) AS scan_seen
              FROM json_each($2) AS j CROSS JOIN attendees a ON a.id = j.value
              LEFT JOIN live_leads ll ON ll.attendee_id = a.id
              LEFT JOIN leads l ON l.event_id = $1 AND l.attendee_id = a.id
@@ -173,15 +171,24 @@ const PEOPLE: Sql = Sql {
                         WHERE e.attendee_id = a.id AND e.kind = 'open') AS opens,
                       (SELECT COUNT(*) FROM campaign_engagements e
                         WHERE e.attendee_id = a.id AND e.kind = 'click') AS clicks,
-                      a.id AS attendee_id, ll.tier AS live_tier, l.tier AS built_tier, l.owner_id
+                      a.id AS attendee_id, ll.tier AS live_tier, l.tier AS built_tier, l.owner_id,
+                      (SELECT string_agg(k.session_id || ':' || (k.direction = 'entry')::int || ':'
+                                || k.scanned_at, ',')
+                         FROM scans k
+                        WHERE k.attendee_id = a.id AND k.decision = 'accepted'
+                          AND k.session_id IS NOT NULL) AS scans,
+                      (SELECT MAX(k.id) FROM scans k
+                        WHERE k.attendee_id = a.id AND k.decision = 'accepted'
+                          AND k.session_id IS NOT NULL) AS scan_seen
                FROM json_array_elements_text($2::json) AS j JOIN attendees a ON a.id = j::bigint
                LEFT JOIN live_leads ll ON ll.attendee_id = a.id
                LEFT JOIN leads l ON l.event_id = $1 AND l.attendee_id = a.id
                WHERE a.event_id = $1 AND a.erased_at IS NULL ORDER BY a.id",
 };
 
-/// Live rows per statement: nine parameters each, well inside both databases' limits.
-const UPSERT_ROWS: usize = 1_000;
+/// Live rows per statement: few enough that the statement's arguments stay small
+/// allocations (a thousand rows' took fresh zeroed pages from the system every time).
+const UPSERT_ROWS: usize = 100;
 
 /// The columns of `AlertRecord`, for the alert reads below.
 macro_rules! alert_select {
@@ -236,12 +243,6 @@ impl Leads<'_> {
             .fetch_all(p)
             .await)?;
         rows.into_iter().map(PersonRow::checked).collect()
-    }
-
-    /// Attendee, packed accepted scans (`unpack_scans`) and the newest scan's id.
-    pub async fn live_scans(self, ids: &[i64]) -> StoreResult<Vec<(i64, String, i64)>> {
-        let sql = SCANS.text(self.pool);
-        Ok(on_pool!(self, p => sqlx::query_as(sql).bind(ids_json(ids)).fetch_all(p).await)?)
     }
 
     /// Stores live rows; a row from fewer scans than the stored one is left out.
