@@ -391,17 +391,7 @@ async fn two_instances_claiming_one_alert_at_once_record_it_once(db: Db) {
         people.push(id);
     }
     let now = Timestamp::now().as_millisecond();
-    let alert = |attendee_id| badgetrail::store::NewAlert {
-        attendee_id,
-        rule: "everyone".into(),
-        trigger: "enters",
-        recipients: vec![None],
-        session_id: None,
-        reason: "entered".into(),
-        window_start: now - 60_000,
-        email_state: "none",
-        webhook_state: "none",
-    };
+    let alert = |attendee_id| everyone_entered(attendee_id, now, "none");
     // Each person's alert is claimed by both instances at the same moment.
     for &id in &people {
         let (one, two) = ([alert(id)], [alert(id)]);
@@ -457,18 +447,8 @@ async fn two_instances_leasing_alerts_at_once_never_lease_one_twice(db: Db) {
     let now = Timestamp::now().as_millisecond();
     for i in 0..10 {
         let (_, id) = register_as(&app, &format!("p{i}@example.com"), &format!("P {i}")).await;
-        let pending = badgetrail::store::NewAlert {
-            attendee_id: id,
-            rule: "everyone".into(),
-            trigger: "enters",
-            recipients: vec![None],
-            session_id: None,
-            reason: "entered".into(),
-            window_start: now - 60_000,
-            email_state: "none",
-            // Nobody to email: the webhook post is what is still to do.
-            webhook_state: "pending",
-        };
+        // Nobody to email: the webhook post is what is still to do.
+        let pending = everyone_entered(id, now, "pending");
         let claimed = app
             .ctx
             .store
@@ -504,5 +484,25 @@ async fn two_instances_leasing_alerts_at_once_never_lease_one_twice(db: Db) {
             .finish_alert(leased.id, "none", "posted")
             .await
             .unwrap();
+    }
+}
+
+/// The alert of a rule watching everyone, for a person who entered a minute ago, with no
+/// one to email.
+fn everyone_entered(
+    attendee_id: i64,
+    now: i64,
+    webhook_state: &'static str,
+) -> badgetrail::store::NewAlert {
+    badgetrail::store::NewAlert {
+        attendee_id,
+        rule: "everyone".into(),
+        trigger: "enters",
+        recipients: vec![None],
+        session_id: None,
+        reason: "entered".into(),
+        window_start: now - 60_000,
+        email_state: "none",
+        webhook_state,
     }
 }
