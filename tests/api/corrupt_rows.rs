@@ -112,3 +112,65 @@ async fn a_campaign_whose_stored_choices_are_unknown_plans_nobody_instead_of_gue
         .expect_err("unknown suppression");
     assert!(format!("{err:#}").contains("'bounced_somehow'"), "{err:#}");
 }
+
+on_both_backends!(an_answer_no_list_knows_is_a_corruption_error_and_an_erased_one_is_none);
+
+/// The four choice answers are read as their lists' values: a value no list knows fails the
+/// read; the empty text erasure leaves is "not given", not an error.
+async fn an_answer_no_list_knows_is_a_corruption_error_and_an_erased_one_is_none(db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let event = app.seed_event().await;
+    let ids = register(
+        &app,
+        &event,
+        &[
+            ("Ada Lovelace", "ada@example.com", true),
+            ("Grace Hopper", "grace@example.com", true),
+        ],
+    )
+    .await;
+    let url = app.ctx.settings.database_url.expose_secret().to_owned();
+    raw(
+        db,
+        &url,
+        format!(
+            "UPDATE attendees SET decision_role = 'ceo' WHERE id = {}",
+            ids[0]
+        ),
+    )
+    .await;
+    // What erasure writes (store/attendees/erasure.rs).
+    raw(
+        db,
+        &url,
+        format!(
+            "UPDATE attendees SET decision_role = '', purchase_stage = '', industry = '',
+               company_size = '' WHERE id = {}",
+            ids[1]
+        ),
+    )
+    .await;
+
+    match app.ctx.store.attendees().attendee(ids[0]).await {
+        Err(StoreError::Corrupt(message)) => {
+            assert!(message.contains("decision_role"), "{message}");
+            assert!(message.contains("'ceo'"), "{message}");
+        }
+        other => panic!("expected a corruption error, got {other:?}"),
+    }
+    let grace = app
+        .ctx
+        .store
+        .attendees()
+        .attendee(ids[1])
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(grace.answers.decision_role, None);
+    assert_eq!(grace.answers.purchase_stage, None);
+    assert_eq!(grace.answers.industry, None);
+    assert_eq!(grace.answers.company_size, None);
+    assert_eq!(grace.answers.company, "Analytical Engines");
+}
