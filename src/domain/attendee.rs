@@ -133,19 +133,6 @@ pub struct Answers<F: AnswerForm = Checked> {
 }
 
 impl Answers {
-    /// The checked answers of a registration that passed every check.
-    pub fn of(reg: &Registration) -> Answers {
-        Answers {
-            company: reg.company.clone(),
-            job_title: reg.job_title.clone(),
-            decision_role: Some(reg.decision_role),
-            purchase_stage: Some(reg.purchase_stage),
-            industry: Some(reg.industry),
-            company_size: Some(reg.company_size),
-            country: reg.country.clone(),
-        }
-    }
-
     /// The answers as the form shows them: each choice's key, empty for none.
     pub fn typed(&self) -> Answers<Typed> {
         use super::choice::or_blank::key;
