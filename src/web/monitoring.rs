@@ -116,16 +116,24 @@ async fn metrics(
         }
         Scrape::Hidden => return crate::web::error::Error::NotFound.into_response(),
     }
+    // The queue gauges are the process's; a scrape holds them from counting to rendering so
+    // that another scrape at the same moment (of another app in the same process, as in the
+    // tests) cannot overwrite them with its own counts in between.
+    let _scrape = SCRAPE.lock().await;
     sample_queues(&state).await;
+    let body = telemetry::render();
     (
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        telemetry::render(),
+        body,
     )
         .into_response()
 }
+
+/// One scrape at a time counts and renders the queue gauges.
+static SCRAPE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// Queue depths are counted when scraped: two indexed counts per scrape cost less than
 /// keeping gauges right through every claim, send and retry of several instances.
