@@ -6,6 +6,7 @@ pub mod follow_up;
 pub mod people;
 pub mod programme;
 pub mod recovery;
+pub mod recovery_reference;
 pub mod sales_feedback;
 pub mod second_event;
 pub mod sim_programme;

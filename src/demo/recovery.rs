@@ -9,6 +9,7 @@ use rand::{Rng, SeedableRng, rngs::StdRng, seq::IndexedRandom};
 
 use super::{
     door_day::{self, Behaviour, DoorDay, Person},
+    recovery_reference::{self as reference, Knowledge},
     sim_programme::{self, Shape},
 };
 use crate::domain::{
@@ -171,7 +172,14 @@ pub const RULES: &[&str] = &[
     "entry scans per topic",
     "dwell minutes",
     "dwell minutes + declared",
+    "the simulator's own model",
 ];
+
+/// The naive rules' positions in `RULES`; the last rule is the reference, no naive rule.
+const NAIVE: std::ops::Range<usize> = 1..5;
+
+/// The position of the simulator's own model (`recovery_reference`) in `RULES`.
+pub const REFERENCE: usize = 5;
 
 /// Hits of one rule among the people who came.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -200,9 +208,7 @@ impl Run {
 
     /// The best naive rule's top-topic share.
     pub fn best_naive(&self) -> f64 {
-        (1..RULES.len())
-            .map(|r| self.share(r).0)
-            .fold(0.0, f64::max)
+        NAIVE.map(|r| self.share(r).0).fold(0.0, f64::max)
     }
 }
 
@@ -334,6 +340,28 @@ pub fn run(setting: &Setting, attendees: usize, seed: u64, rules: &LeadRules) ->
         .map(|(i, t)| (t.slug.as_str(), i))
         .collect();
     let n_topics = input.topics.len();
+    let facts = interest::session_facts(
+        &input
+            .sessions
+            .iter()
+            .map(|s| interest::SessionTime {
+                kind: s.kind,
+                topics: s.topics.clone(),
+                starts_at: s.starts_at,
+                ends_at: s.ends_at,
+            })
+            .collect::<Vec<_>>(),
+    );
+    let knowledge = Knowledge::new(
+        n_topics,
+        topic_of
+            .get(sim_programme::fashionable(&programme))
+            .copied()
+            .unwrap_or(0),
+        setting.fashionable_main,
+        &setting.declarations,
+        &behaviour,
+    );
     let mut entries: HashMap<i64, Vec<f64>> = HashMap::new();
     let session_of = |room: &str, at| {
         programme
@@ -395,6 +423,13 @@ pub fn run(setting: &Setting, attendees: usize, seed: u64, rules: &LeadRules) ->
             with_bonus[b].top += h.top;
             with_bonus[b].top_two += h.top_two;
         }
+        let odds = reference::main_topic_odds(
+            &a.declared,
+            &reference::stays(&a.visits, &facts),
+            &facts,
+            &knowledge,
+        );
+        add(REFERENCE, hit(&ranked(&odds), truth));
     }
     hits[4] = with_bonus
         .into_iter()
@@ -412,19 +447,19 @@ pub fn run(setting: &Setting, attendees: usize, seed: u64, rules: &LeadRules) ->
 /// The report as a Markdown table, one row per run.
 pub fn table(runs: &[Run]) -> String {
     let mut out = String::from(
-        "| setting | attendees | seed | came | lead builder top / top two | declared only | entry scans | dwell minutes | dwell + declared | margin over best naive |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n",
+        "| setting | attendees | seed | came | lead builder top / top two | declared only | entry scans | dwell minutes | dwell + declared | margin over best naive | simulator's own model |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n",
     );
     let pct = |x: f64| format!("{:.1}%", x * 100.0);
     for r in runs {
         let (top, two) = r.share(0);
-        let naive: Vec<String> = (1..RULES.len())
+        let naive: Vec<String> = NAIVE
             .map(|i| {
                 let (t, t2) = r.share(i);
                 format!("{} / {}", pct(t), pct(t2))
             })
             .collect();
         out.push_str(&format!(
-            "| {} | {} | {} | {} | {} / {} | {} | {:+.1} |\n",
+            "| {} | {} | {} | {} | {} / {} | {} | {:+.1} | {} / {} |\n",
             r.setting,
             r.attendees,
             r.seed,
@@ -432,7 +467,9 @@ pub fn table(runs: &[Run]) -> String {
             pct(top),
             pct(two),
             naive.join(" | "),
-            (top - r.best_naive()) * 100.0
+            (top - r.best_naive()) * 100.0,
+            pct(r.share(REFERENCE).0),
+            pct(r.share(REFERENCE).1)
         ));
     }
     out
