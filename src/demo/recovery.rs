@@ -9,7 +9,7 @@ use rand::{Rng, SeedableRng, rngs::StdRng, seq::IndexedRandom};
 
 use super::{
     door_day::{self, Behaviour, DoorDay, Person},
-    recovery_reference::{self as reference, Knowledge},
+    recovery_reference::{self as reference, Form, Knowledge},
     sim_programme::{self, Shape},
 };
 use crate::domain::{
@@ -359,7 +359,11 @@ pub fn run(setting: &Setting, attendees: usize, seed: u64, rules: &LeadRules) ->
             .copied()
             .unwrap_or(0),
         setting.fashionable_main,
-        &setting.declarations,
+        Form {
+            honest: setting.declarations.honest,
+            partial: setting.declarations.partial,
+            wrong: setting.declarations.wrong,
+        },
         &behaviour,
     );
     let mut entries: HashMap<i64, Vec<f64>> = HashMap::new();

@@ -5,7 +5,16 @@
 
 use crate::domain::{leads::interest::SessionFacts, programme::SessionKind};
 
-use super::{door_day::Behaviour, recovery::Declarations};
+use super::door_day::Behaviour;
+
+/// How people fill in the form: shares who tick their main topic, only lesser ones, or
+/// something unrelated (the rest tick nothing).
+#[derive(Debug, Clone)]
+pub struct Form {
+    pub honest: f64,
+    pub partial: f64,
+    pub wrong: f64,
+}
 
 /// What the reference knows of the simulation.
 #[derive(Debug, Clone)]
@@ -14,7 +23,7 @@ pub struct Knowledge {
     /// The fashionable topic's index, and how often it is a person's main topic.
     pub fashionable: usize,
     pub fashionable_main: f64,
-    pub declarations: Declarations,
+    pub form: Form,
     /// How much the main topic outweighs a lesser interest.
     pub focus: f64,
     /// The spread of the random whim, as a logit's temperature.
@@ -28,14 +37,14 @@ impl Knowledge {
         topics: usize,
         fashionable: usize,
         fashionable_main: f64,
-        declarations: &Declarations,
+        form: Form,
         b: &Behaviour,
     ) -> Knowledge {
         Knowledge {
             topics,
             fashionable,
             fashionable_main,
-            declarations: declarations.clone(),
+            form,
             focus: b.focus,
             // A uniform whim of width w is close to a logistic of scale w / 4.
             temperature: (b.whim / 4.0).max(0.05),
@@ -83,7 +92,7 @@ fn share(s: &SessionFacts, topic: usize) -> f64 {
 
 /// How likely the form is for a person with `main` and lesser interests `lesser`.
 fn form_likelihood(declared: &[usize], main: usize, lesser: &[usize], k: &Knowledge) -> f64 {
-    let d = &k.declarations;
+    let d = &k.form;
     let none = 1.0 - d.honest - d.partial - d.wrong;
     if declared.is_empty() {
         return none.max(1e-3);
@@ -201,7 +210,12 @@ mod tests {
     }
 
     fn knowledge() -> Knowledge {
-        Knowledge::new(4, 0, 0.25, &Declarations::default(), &Behaviour::default())
+        let form = Form {
+            honest: 0.55,
+            partial: 0.15,
+            wrong: 0.1,
+        };
+        Knowledge::new(4, 0, 0.25, form, &Behaviour::default())
     }
 
     #[test]

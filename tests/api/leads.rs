@@ -35,7 +35,11 @@ async fn the_main_topic_is_recovered_from_trails(db: Db) {
     };
     let (event, truth) = event_with_day(&app, 300, 11).await;
     // Trails alone: declared interests are given no weight for this measurement.
-    write_file(&app, "scoring", "[interest]\ndeclared_prior = 0\n");
+    write_file(
+        &app,
+        "scoring",
+        "[interest]\ndeclared_prior = 0\nmain_ticked_odds = 1\n",
+    );
     let report = leads::build(&app.ctx, &event, &opts(), &|_| {})
         .await
         .unwrap();

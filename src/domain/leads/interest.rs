@@ -16,6 +16,9 @@
 //!   registration, 0 for the others, with `prior_strength`. Choosing a topic whenever it is
 //!   on offer raises it; leaving it for another topic lowers it; a topic never on offer
 //!   keeps its prior.
+//! - The **main topic**: `main_weight` times the odds that a topic is the person's main one
+//!   (`main_topic`) is added to its preference, so that a main topic on offer in few slots
+//!   is not outweighed by a lesser one that filled the slots where it did not run.
 //! - A **plenary** (a keynote, or a session with nothing in parallel and three or more
 //!   topics) is no choice: it neither raises nor lowers a topic, and is never listed among
 //!   a topic's sessions or minutes.
@@ -26,7 +29,10 @@
 
 use jiff::Timestamp;
 
-use crate::domain::{leads::rules::InterestRules, programme::SessionKind};
+use crate::domain::{
+    leads::{main_topic, rules::InterestRules},
+    programme::SessionKind,
+};
 
 /// What scoring needs to know about one session.
 #[derive(Debug, Clone, PartialEq)]
@@ -263,7 +269,37 @@ pub fn preferences(
     for &t in declared {
         prior[t] = rules.declared_prior;
     }
-    fit_preferences(&choices, sessions, &prior, rules.prior_strength)
+    let mut preference = fit_preferences(&choices, sessions, &prior, rules.prior_strength);
+    if rules.main_weight > 0.0 {
+        let stays: Vec<main_topic::Stay<'_>> = ordered
+            .iter()
+            .filter(|p| {
+                stay_weight(p.minutes, &sessions[p.session], rules) >= main_topic::MIN_CHOICE
+            })
+            .filter_map(|p| {
+                let s = &sessions[p.session];
+                Some(main_topic::Stay {
+                    options: s
+                        .options
+                        .iter()
+                        .map(|&o| sessions[o].shares.as_slice())
+                        .collect(),
+                    chosen: s.options.iter().position(|&o| o == p.session)?,
+                })
+            })
+            .collect();
+        let odds = main_topic::odds(
+            &stays,
+            declared,
+            rules.main_focus,
+            rules.main_ticked_odds,
+            &preference,
+        );
+        for (p, o) in preference.iter_mut().zip(odds) {
+            *p += rules.main_weight * o;
+        }
+    }
+    preference
 }
 
 /// The attendee's topics that were ticked or chosen, with a score above zero, highest

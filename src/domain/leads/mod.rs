@@ -8,6 +8,7 @@ pub mod feedback_deadline;
 pub mod follow_up;
 pub mod insight;
 pub mod interest;
+pub mod main_topic;
 pub mod next_need;
 pub mod package;
 pub mod playbook;

@@ -40,6 +40,14 @@ pub struct InterestRules {
     pub prior_strength: f64,
     /// The preference that gives a score of 63 (1 - 1/e); scores approach 100 beyond.
     pub score_scale: f64,
+    /// Added to a topic's preference, times the odds that it is the person's main topic
+    /// (0 leaves the main topic out).
+    pub main_weight: f64,
+    /// How much a person's main topic outweighs a lesser interest when they choose.
+    pub main_focus: f64,
+    /// How much likelier a ticked topic is to be the main one, before the trail (1: the
+    /// form says nothing about the main topic).
+    pub main_ticked_odds: f64,
 }
 
 /// Fit: who the person is in the buying decision.
@@ -193,6 +201,9 @@ impl Default for InterestRules {
             declared_prior: 1.0,
             prior_strength: 0.3,
             score_scale: 3.0,
+            main_weight: 2.0,
+            main_focus: 3.0,
+            main_ticked_odds: 2.0,
         }
     }
 }
@@ -347,6 +358,8 @@ impl LeadRules {
             "interest.declared_prior".into(),
             self.interest.declared_prior,
         );
+        non_negative("interest.main_weight".into(), self.interest.main_weight);
+        non_negative("interest.main_focus".into(), self.interest.main_focus);
         for (k, v) in self
             .fit
             .role
@@ -408,6 +421,12 @@ impl LeadRules {
                 problems.push("exclude.rules: 'contains' must not be empty".into());
             }
         }
+        let odds = self.interest.main_ticked_odds;
+        if !odds.is_finite() || odds <= 0.0 {
+            problems.push(format!(
+                "interest.main_ticked_odds must be a number above zero, not {odds}"
+            ));
+        }
         problems
     }
 }
@@ -427,8 +446,12 @@ mod tests {
         r.interest.full_stay_share = 1.5;
         r.tiers.a.score = 130.0;
         r.fit.role.insert("buyer".into(), -1.0);
+        r.interest.main_ticked_odds = 0.0;
+        r.interest.main_weight = f64::NAN;
         let problems = r.check();
-        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert_eq!(problems.len(), 5, "{problems:?}");
+        assert!(problems.iter().any(|p| p.contains("main_ticked_odds")));
+        assert!(problems.iter().any(|p| p.contains("main_weight")));
         assert!(problems.iter().any(|p| p.contains("full_stay_share")));
         assert!(problems.iter().any(|p| p.contains("tiers.a.score")));
         assert!(problems.iter().any(|p| p.contains("'buyer'")));
