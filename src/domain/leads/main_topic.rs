@@ -82,19 +82,26 @@ impl Shares {
 
     /// The log-likelihood of the stays for the candidate at position `main` as the main
     /// topic and those at `lesser` as lesser interests.
-    fn log_likelihood(&self, main: usize, lesser: &[usize], focus: f64) -> f64 {
-        let appeal = |row: usize| {
-            let v = &self.values[row * self.candidates..(row + 1) * self.candidates];
-            (focus * v[main] + lesser.iter().map(|&l| v[l]).sum::<f64>()) / TEMPERATURE
-        };
+    fn log_likelihood(
+        &self,
+        main: usize,
+        lesser: &[usize],
+        focus: f64,
+        appeal: &mut Vec<f64>,
+    ) -> f64 {
+        appeal.clear();
+        appeal.extend(
+            self.values.chunks_exact(self.candidates).map(|v| {
+                (focus * v[main] + lesser.iter().map(|&l| v[l]).sum::<f64>()) / TEMPERATURE
+            }),
+        );
         self.stays
             .iter()
             .map(|&(first, n, chosen)| {
-                let top = (first..first + n)
-                    .map(appeal)
-                    .fold(f64::NEG_INFINITY, f64::max);
-                let total: f64 = (first..first + n).map(|r| (appeal(r) - top).exp()).sum();
-                let p = (appeal(chosen) - top).exp() / total;
+                let options = &appeal[first..first + n];
+                let top = options.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                let total: f64 = options.iter().map(|a| (a - top).exp()).sum();
+                let p = (appeal[chosen] - top).exp() / total;
                 ((1.0 - NOISE) * p + NOISE / n as f64).ln()
             })
             .sum()
@@ -133,7 +140,11 @@ pub fn odds(
         candidates.truncate(MAX_CANDIDATES);
         candidates.sort_unstable();
     }
+    if candidates.is_empty() {
+        return odds;
+    }
     let shares = Shares::new(stays, &candidates);
+    let mut appeal = Vec::new();
     // Log-weights of every hypothesis (positions in `candidates`), main topic first.
     let mut weighed: Vec<(usize, f64)> = Vec::new();
     for (main, topic) in candidates.iter().enumerate() {
@@ -161,7 +172,7 @@ pub fn odds(
             };
             weighed.push((
                 *topic,
-                prior + of_set.ln() + shares.log_likelihood(main, l, focus),
+                prior + of_set.ln() + shares.log_likelihood(main, l, focus, &mut appeal),
             ));
         }
     }
@@ -244,6 +255,16 @@ mod tests {
         }];
         let odds = odds(&stays, &[], 3.0, 2.0, &FLAT);
         assert_eq!((odds[1], odds[2]), (1.0, 0.0), "{odds:?}");
+    }
+
+    #[test]
+    fn sessions_without_topics_give_no_candidate() {
+        let none: [(usize, f64); 0] = [];
+        let stays = [Stay {
+            options: vec![&none, &none],
+            chosen: 1,
+        }];
+        assert_eq!(odds(&stays, &[], 3.0, 2.0, &FLAT), vec![0.0; 8]);
     }
 
     #[test]

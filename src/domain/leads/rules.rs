@@ -201,7 +201,7 @@ impl Default for InterestRules {
             declared_prior: 1.0,
             prior_strength: 0.3,
             score_scale: 3.0,
-            main_weight: 2.0,
+            main_weight: 1.0,
             main_focus: 3.0,
             main_ticked_odds: 2.0,
         }
