@@ -35,6 +35,28 @@ pub struct Person {
     pub also: Vec<String>,
 }
 
+/// How people fill in the interests on the form.
+#[derive(Debug, Clone)]
+pub struct Declarations {
+    /// Tick their main topic (and perhaps a lesser one or two).
+    pub honest: f64,
+    /// Tick only lesser interests.
+    pub partial: f64,
+    /// Tick something they do not care about.
+    pub wrong: f64,
+    // The rest tick nothing.
+}
+
+impl Default for Declarations {
+    fn default() -> Self {
+        Declarations {
+            honest: 0.55,
+            partial: 0.15,
+            wrong: 0.1,
+        }
+    }
+}
+
 /// One simulated door scan.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SimScan {

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use rand::{Rng, SeedableRng, rngs::StdRng, seq::IndexedRandom};
 
 use super::{
-    door_day::{self, Behaviour, DoorDay, Person},
-    recovery_reference::{self as reference, Form, Knowledge},
+    door_day::{self, Behaviour, Declarations, DoorDay, Person},
+    recovery_reference::{self as reference, Knowledge},
     sim_programme::{self, Shape},
 };
 use crate::domain::{
@@ -21,28 +21,6 @@ use crate::domain::{
     programme::Programme,
     trail::{self, TrailScan},
 };
-
-/// How people fill in the interests on the form.
-#[derive(Debug, Clone)]
-pub struct Declarations {
-    /// Tick their main topic (and perhaps a lesser one or two).
-    pub honest: f64,
-    /// Tick only lesser interests.
-    pub partial: f64,
-    /// Tick something they do not care about.
-    pub wrong: f64,
-    // The rest tick nothing.
-}
-
-impl Default for Declarations {
-    fn default() -> Self {
-        Declarations {
-            honest: 0.55,
-            partial: 0.15,
-            wrong: 0.1,
-        }
-    }
-}
 
 /// One simulated setting: the programme's shape, how people fill in the form, how they and
 /// the doors behave.
@@ -340,18 +318,7 @@ pub fn run(setting: &Setting, attendees: usize, seed: u64, rules: &LeadRules) ->
         .map(|(i, t)| (t.slug.as_str(), i))
         .collect();
     let n_topics = input.topics.len();
-    let facts = interest::session_facts(
-        &input
-            .sessions
-            .iter()
-            .map(|s| interest::SessionTime {
-                kind: s.kind,
-                topics: s.topics.clone(),
-                starts_at: s.starts_at,
-                ends_at: s.ends_at,
-            })
-            .collect::<Vec<_>>(),
-    );
+    let facts = input.session_facts();
     let knowledge = Knowledge::new(
         n_topics,
         topic_of
@@ -359,11 +326,7 @@ pub fn run(setting: &Setting, attendees: usize, seed: u64, rules: &LeadRules) ->
             .copied()
             .unwrap_or(0),
         setting.fashionable_main,
-        Form {
-            honest: setting.declarations.honest,
-            partial: setting.declarations.partial,
-            wrong: setting.declarations.wrong,
-        },
+        &setting.declarations,
         &behaviour,
     );
     let mut entries: HashMap<i64, Vec<f64>> = HashMap::new();

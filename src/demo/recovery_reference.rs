@@ -5,16 +5,7 @@
 
 use crate::domain::{leads::interest::SessionFacts, programme::SessionKind};
 
-use super::door_day::Behaviour;
-
-/// How people fill in the form: shares who tick their main topic, only lesser ones, or
-/// something unrelated (the rest tick nothing).
-#[derive(Debug, Clone)]
-pub struct Form {
-    pub honest: f64,
-    pub partial: f64,
-    pub wrong: f64,
-}
+use super::door_day::{Behaviour, Declarations};
 
 /// What the reference knows of the simulation.
 #[derive(Debug, Clone)]
@@ -23,7 +14,7 @@ pub struct Knowledge {
     /// The fashionable topic's index, and how often it is a person's main topic.
     pub fashionable: usize,
     pub fashionable_main: f64,
-    pub form: Form,
+    pub form: Declarations,
     /// How much the main topic outweighs a lesser interest.
     pub focus: f64,
     /// The spread of the random whim, as a logit's temperature.
@@ -37,14 +28,14 @@ impl Knowledge {
         topics: usize,
         fashionable: usize,
         fashionable_main: f64,
-        form: Form,
+        form: &Declarations,
         b: &Behaviour,
     ) -> Knowledge {
         Knowledge {
             topics,
             fashionable,
             fashionable_main,
-            form,
+            form: form.clone(),
             focus: b.focus,
             // A uniform whim of width w is close to a logistic of scale w / 4.
             temperature: (b.whim / 4.0).max(0.05),
@@ -210,12 +201,7 @@ mod tests {
     }
 
     fn knowledge() -> Knowledge {
-        let form = Form {
-            honest: 0.55,
-            partial: 0.15,
-            wrong: 0.1,
-        };
-        Knowledge::new(4, 0, 0.25, form, &Behaviour::default())
+        Knowledge::new(4, 0, 0.25, &Declarations::default(), &Behaviour::default())
     }
 
     #[test]

@@ -108,9 +108,10 @@ pub struct EventFacts {
     speakers: HashSet<String>,
 }
 
-impl EventFacts {
-    pub fn new(input: &EventInput) -> EventFacts {
-        let times: Vec<SessionTime> = input
+impl EventInput {
+    /// What scoring needs to know about each session (`interest::session_facts`).
+    pub fn session_facts(&self) -> Vec<SessionFacts> {
+        let times: Vec<SessionTime> = self
             .sessions
             .iter()
             .map(|s| SessionTime {
@@ -120,8 +121,14 @@ impl EventFacts {
                 ends_at: s.ends_at,
             })
             .collect();
+        interest::session_facts(&times)
+    }
+}
+
+impl EventFacts {
+    pub fn new(input: &EventInput) -> EventFacts {
         EventFacts {
-            facts: interest::session_facts(&times),
+            facts: input.session_facts(),
             speakers: input
                 .sessions
                 .iter()
