@@ -49,6 +49,12 @@ impl Application {
     ) -> anyhow::Result<()> {
         // Before the jobs start, so that their first pass is counted too.
         crate::telemetry::install();
+        if let Ok(Some(false)) = self.ctx.store.server_refreshes_statistics().await {
+            tracing::warn!(
+                "PostgreSQL's autovacuum is off: planner statistics go stale as the event grows \
+                 and lookups slow down; turn it on, or run ANALYZE after the event's data grows"
+            );
+        }
         let (stop_tx, stop_rx) = watch::channel(false);
         let mailer = tokio::spawn(jobs::badge_mail::run_until_shutdown(
             self.ctx.clone(),

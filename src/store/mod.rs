@@ -27,6 +27,7 @@ mod mail_queue;
 pub mod postgres;
 mod rate_limits;
 pub mod sqlite;
+mod statistics;
 mod tx;
 
 pub use accounts::Accounts;

@@ -451,3 +451,64 @@ async fn attendees_export_data_and_erase_find_the_person_by_address(db: Db) {
     assert!(!ok, "the address is gone");
     assert!(err.contains("nobody registered"), "{err}");
 }
+
+/// PostgreSQL plans from statistics only `ANALYZE` gathers; an import of thousands of
+/// registrations in one transaction on a new event gets none from the server's autovacuum
+/// (off on some servers, and it sees only committed rows). The import refreshes them as it
+/// grows the table, so the planner knows the table's size when the import ends. SQLite
+/// plans without such statistics.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_import_leaves_postgres_knowing_the_tables_size() {
+    let Some((dir, fresh)) = example_event(Db::Postgres).await else {
+        return;
+    };
+    let url = fresh.url.clone();
+    let believed = || async {
+        let pool = sqlx::PgPool::connect(&url).await.unwrap();
+        let rows: f32 = sqlx::query_scalar(
+            "SELECT reltuples FROM pg_class WHERE oid = to_regclass('attendees')",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+        rows
+    };
+    assert!(
+        believed().await < 1.0,
+        "a new database has no statistics for attendees"
+    );
+    let rows = 2_500;
+    let mut csv = String::from(
+        "email,name,company,job_title,decision_role,purchase_stage,industry,company_size,country,phone,interests,marketing_consent\n",
+    );
+    for i in 0..rows {
+        csv.push_str(&format!(
+            "p{i}@c{}.example,Person {i},Company {},Engineer,initiator,analyse_need,software,51_200,Germany,,ai;big-data,yes\n",
+            i % 70,
+            i % 70
+        ));
+    }
+    let file = dir.path().join("many.csv");
+    std::fs::write(&file, csv).unwrap();
+    let (ok, out, err) = run(
+        dir.path(),
+        &url,
+        &[
+            "attendees",
+            "import",
+            file.to_str().unwrap(),
+            "--event",
+            "cloud-summit-2026",
+            "--no-email",
+        ],
+    );
+    assert!(ok, "{out}{err}");
+    assert!(out.contains(&format!("imported {rows} attendees")), "{out}");
+    // Analyzed at 1,000 rows written: the planner believes at least that many.
+    let now = believed().await;
+    assert!(
+        now >= 1_000.0,
+        "the planner believes attendees holds {now} rows"
+    );
+}

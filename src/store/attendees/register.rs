@@ -11,6 +11,7 @@ use super::records::{
 };
 use super::register_plan::{self as plan, Stored};
 use crate::domain::attendee::{CONSENT_WORDING, Registration};
+use crate::store::statistics::{Grown, GrowthWatch};
 use crate::store::{StoreResult, Tx, in_tx, on_tx};
 
 /// What every registration of one call shares.
@@ -45,6 +46,7 @@ impl Attendees<'_> {
                 issue,
             };
             let mut outcomes = Vec::with_capacity(registrations.len());
+            let mut growth = GrowthWatch::new(Grown::Registrations);
             for reg in registrations {
                 let stored = stored_for(tx, event_id, reg.email.as_str()).await?;
                 let outcome = match plan::kept(stored, options.existing) {
@@ -52,6 +54,7 @@ impl Attendees<'_> {
                     None => record(tx, &batch, reg, stored).await?,
                 };
                 outcomes.push(outcome);
+                growth.wrote(tx, outcomes.len()).await?;
             }
             outcomes
         });

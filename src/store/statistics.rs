@@ -1,0 +1,94 @@
+//! Planner statistics for tables one transaction grows several-fold (an organiser's import).
+//!
+//! PostgreSQL plans each statement from statistics that only `ANALYZE` gathers: on a table
+//! that had none, or few rows when they were gathered, a lookup by a unique key can be
+//! planned as a walk through every attendee of the event, and the plan is kept for the
+//! connection's prepared statement. The server's autovacuum refreshes them after a commit,
+//! if it is on and in its own time; an import of tens of thousands of registrations in one
+//! transaction gets no such help. So a long writing transaction refreshes the statistics of
+//! the tables it grows itself, inside the transaction (`ANALYZE` counts the transaction's
+//! own rows, and the statements after it are planned again), at 1,000 rows written and then
+//! at every fourfold, and only while the planner believes the table holds fewer rows than
+//! the transaction alone has written. A table already known to be large costs one catalog
+//! read per check. SQLite needs none of this: without statistics it takes a lookup on a
+//! unique index to find one row, whatever the table's size.
+
+use super::{StoreResult, Tx};
+
+/// The first check, in rows written by the transaction; each later one is four times the last.
+const FIRST_CHECK: usize = 1_000;
+
+/// Tables whose statistics a growing transaction keeps current.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Grown {
+    /// Registrations: attendees and the rows each brings.
+    Registrations,
+}
+
+impl Grown {
+    /// The table whose believed size decides, then every table to analyze.
+    fn tables(self) -> (&'static str, &'static str) {
+        match self {
+            Grown::Registrations => (
+                "attendees",
+                "attendees, attendee_interests, consents, badges, mail_queue",
+            ),
+        }
+    }
+}
+
+/// Follows one transaction's writes and refreshes the statistics when they outgrow them.
+pub(crate) struct GrowthWatch {
+    grown: Grown,
+    next_check: usize,
+}
+
+impl GrowthWatch {
+    pub(crate) fn new(grown: Grown) -> GrowthWatch {
+        GrowthWatch {
+            grown,
+            next_check: FIRST_CHECK,
+        }
+    }
+
+    /// Called after each row the transaction wrote, with how many it has written so far.
+    pub(crate) async fn wrote(&mut self, tx: &mut Tx, written: usize) -> StoreResult<()> {
+        if written < self.next_check {
+            return Ok(());
+        }
+        self.next_check = written.saturating_mul(4);
+        let Tx::Postgres(t) = tx else {
+            return Ok(());
+        };
+        let (decides, all) = self.grown.tables();
+        // -1 until the table was first analyzed (or vacuumed).
+        let believed: Option<f32> =
+            sqlx::query_scalar("SELECT reltuples FROM pg_class WHERE oid = to_regclass($1)")
+                .bind(decides)
+                .fetch_optional(&mut **t)
+                .await?;
+        if believed.is_some_and(|b| f64::from(b) < written as f64) {
+            sqlx::query(sqlx::AssertSqlSafe(format!("ANALYZE {all}")))
+                .execute(&mut **t)
+                .await?;
+            tracing::debug!(table = decides, written, "planner statistics refreshed");
+        }
+        Ok(())
+    }
+}
+
+impl super::Store {
+    /// Whether the database server refreshes planner statistics of its own accord
+    /// (PostgreSQL's `autovacuum`); `None` on SQLite, which has no such thing to turn off.
+    pub async fn server_refreshes_statistics(&self) -> StoreResult<Option<bool>> {
+        match &self.pool {
+            super::Pool::Sqlite(_) => Ok(None),
+            super::Pool::Postgres(p) => {
+                let setting: String = sqlx::query_scalar("SELECT current_setting('autovacuum')")
+                    .fetch_one(p)
+                    .await?;
+                Ok(Some(setting == "on"))
+            }
+        }
+    }
+}
