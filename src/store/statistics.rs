@@ -10,7 +10,10 @@
 //! own rows, and the statements after it are planned again), at 1,000 rows written and then
 //! at every fourfold, and only while the planner believes the table holds fewer rows than
 //! the transaction alone has written. A table already known to be large costs one catalog
-//! read per check. SQLite needs none of this: without statistics it takes a lookup on a
+//! read per check. `ANALYZE` keeps its lock on the tables until the transaction ends, so a
+//! second import refreshing at the same time would wait for the first to finish; instead
+//! the refresh gives up after 200 ms (a savepoint undoes it) and is tried at the next check.
+//! SQLite needs none of this: without statistics it takes a lookup on a
 //! unique index to find one row, whatever the table's size.
 
 use super::{StoreResult, Tx};
@@ -67,11 +70,38 @@ impl GrowthWatch {
                 .bind(decides)
                 .fetch_optional(&mut **t)
                 .await?;
-        if believed.is_some_and(|b| f64::from(b) < written as f64) {
-            sqlx::query(sqlx::AssertSqlSafe(format!("ANALYZE {all}")))
-                .execute(&mut **t)
-                .await?;
-            tracing::debug!(table = decides, written, "planner statistics refreshed");
+        if believed.is_none_or(|b| f64::from(b) >= written as f64) {
+            return Ok(());
+        }
+        // `ANALYZE` holds its lock until the transaction ends, and waits for one another
+        // transaction holds (another import's refresh, a VACUUM): rather than stall behind
+        // it, the refresh gives up after a moment and is tried again at the next check.
+        sqlx::query("SAVEPOINT refresh_statistics")
+            .execute(&mut **t)
+            .await?;
+        sqlx::query("SET LOCAL lock_timeout = '200ms'")
+            .execute(&mut **t)
+            .await?;
+        let analyzed = sqlx::query(sqlx::AssertSqlSafe(format!("ANALYZE {all}")))
+            .execute(&mut **t)
+            .await;
+        match analyzed {
+            Ok(_) => {
+                sqlx::query("SET LOCAL lock_timeout TO DEFAULT")
+                    .execute(&mut **t)
+                    .await?;
+                sqlx::query("RELEASE SAVEPOINT refresh_statistics")
+                    .execute(&mut **t)
+                    .await?;
+                tracing::debug!(table = decides, written, "planner statistics refreshed");
+            }
+            Err(e) => {
+                // Undoes the lock timeout too.
+                sqlx::query("ROLLBACK TO SAVEPOINT refresh_statistics")
+                    .execute(&mut **t)
+                    .await?;
+                tracing::info!(table = decides, written, error = %e, "planner statistics not refreshed now; tried again later");
+            }
         }
         Ok(())
     }

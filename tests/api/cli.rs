@@ -512,3 +512,81 @@ async fn a_large_import_leaves_postgres_knowing_the_tables_size() {
         "the planner believes attendees holds {now} rows"
     );
 }
+
+/// The refresh above takes a lock that another import's refresh (or a VACUUM) may hold
+/// until its transaction ends. An import does not wait for it: it skips the refresh and
+/// finishes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_does_not_wait_for_another_refresh_on_postgres() {
+    let Some((dir, fresh)) = example_event(Db::Postgres).await else {
+        return;
+    };
+    let url = fresh.url.clone();
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let mut holder = pool.begin().await.unwrap();
+    sqlx::query("LOCK TABLE attendees IN SHARE UPDATE EXCLUSIVE MODE")
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    let rows = 1_500;
+    let mut csv = String::from(
+        "email,name,company,job_title,decision_role,purchase_stage,industry,company_size,country,phone,interests,marketing_consent\n",
+    );
+    for i in 0..rows {
+        csv.push_str(&format!(
+            "q{i}@d{}.example,Person {i},Company {},Engineer,user,analyse_need,software,51_200,Germany,,ai,no\n",
+            i % 40,
+            i % 40
+        ));
+    }
+    let file = dir.path().join("many.csv");
+    std::fs::write(&file, csv).unwrap();
+    let mut child = badgetrail(dir.path(), &url)
+        .args([
+            "attendees",
+            "import",
+            file.to_str().unwrap(),
+            "--event",
+            "cloud-summit-2026",
+            "--no-email",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The lock is held until the import ends: an import that waited for it would never end.
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(120) {
+            child.kill().unwrap();
+            panic!("the import is still waiting for the lock another transaction holds");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    holder.rollback().await.unwrap();
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM attendees")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, rows, "every registration of the import is stored");
+    let believed: f32 =
+        sqlx::query_scalar("SELECT reltuples FROM pg_class WHERE oid = to_regclass('attendees')")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(
+        believed < 1.0,
+        "the refresh was skipped, not waited for: {believed}"
+    );
+    pool.close().await;
+}
