@@ -452,6 +452,34 @@ async fn attendees_export_data_and_erase_find_the_person_by_address(db: Db) {
     assert!(err.contains("nobody registered"), "{err}");
 }
 
+/// A file of `rows` distinct people for `attendees import`.
+fn many_people(dir: &Path, rows: usize) -> std::path::PathBuf {
+    let mut csv = String::from(
+        "email,name,company,job_title,decision_role,purchase_stage,industry,company_size,country,phone,interests,marketing_consent\n",
+    );
+    for i in 0..rows {
+        let company = i % 70;
+        csv.push_str(&format!(
+            "p{i}@c{company}.example,Person {i},Company {company},Engineer,initiator,analyse_need,software,51_200,Germany,,ai;big-data,yes\n"
+        ));
+    }
+    let file = dir.join("many.csv");
+    std::fs::write(&file, csv).unwrap();
+    file
+}
+
+/// How many rows PostgreSQL's planner believes `attendees` holds (-1: never analyzed).
+async fn believed_rows(url: &str) -> f32 {
+    let pool = sqlx::PgPool::connect(url).await.unwrap();
+    let rows =
+        sqlx::query_scalar("SELECT reltuples FROM pg_class WHERE oid = to_regclass('attendees')")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    pool.close().await;
+    rows
+}
+
 /// PostgreSQL plans from statistics only `ANALYZE` gathers; an import of thousands of
 /// registrations in one transaction on a new event gets none from the server's autovacuum
 /// (off on some servers, and it sees only committed rows). The import refreshes them as it
@@ -463,34 +491,12 @@ async fn a_large_import_leaves_postgres_knowing_the_tables_size() {
         return;
     };
     let url = fresh.url.clone();
-    let believed = || async {
-        let pool = sqlx::PgPool::connect(&url).await.unwrap();
-        let rows: f32 = sqlx::query_scalar(
-            "SELECT reltuples FROM pg_class WHERE oid = to_regclass('attendees')",
-        )
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-        pool.close().await;
-        rows
-    };
     assert!(
-        believed().await < 1.0,
+        believed_rows(&url).await < 1.0,
         "a new database has no statistics for attendees"
     );
     let rows = 2_500;
-    let mut csv = String::from(
-        "email,name,company,job_title,decision_role,purchase_stage,industry,company_size,country,phone,interests,marketing_consent\n",
-    );
-    for i in 0..rows {
-        csv.push_str(&format!(
-            "p{i}@c{}.example,Person {i},Company {},Engineer,initiator,analyse_need,software,51_200,Germany,,ai;big-data,yes\n",
-            i % 70,
-            i % 70
-        ));
-    }
-    let file = dir.path().join("many.csv");
-    std::fs::write(&file, csv).unwrap();
+    let file = many_people(dir.path(), rows);
     let (ok, out, err) = run(
         dir.path(),
         &url,
@@ -506,7 +512,7 @@ async fn a_large_import_leaves_postgres_knowing_the_tables_size() {
     assert!(ok, "{out}{err}");
     assert!(out.contains(&format!("imported {rows} attendees")), "{out}");
     // Analyzed at 1,000 rows written: the planner believes at least that many.
-    let now = believed().await;
+    let now = believed_rows(&url).await;
     assert!(
         now >= 1_000.0,
         "the planner believes attendees holds {now} rows"
@@ -529,18 +535,7 @@ async fn an_import_does_not_wait_for_another_refresh_on_postgres() {
         .await
         .unwrap();
     let rows = 1_500;
-    let mut csv = String::from(
-        "email,name,company,job_title,decision_role,purchase_stage,industry,company_size,country,phone,interests,marketing_consent\n",
-    );
-    for i in 0..rows {
-        csv.push_str(&format!(
-            "q{i}@d{}.example,Person {i},Company {},Engineer,user,analyse_need,software,51_200,Germany,,ai,no\n",
-            i % 40,
-            i % 40
-        ));
-    }
-    let file = dir.path().join("many.csv");
-    std::fs::write(&file, csv).unwrap();
+    let file = many_people(dir.path(), rows);
     let mut child = badgetrail(dir.path(), &url)
         .args([
             "attendees",
@@ -578,12 +573,11 @@ async fn an_import_does_not_wait_for_another_refresh_on_postgres() {
         .fetch_one(&pool)
         .await
         .unwrap();
-    assert_eq!(stored, rows, "every registration of the import is stored");
-    let believed: f32 =
-        sqlx::query_scalar("SELECT reltuples FROM pg_class WHERE oid = to_regclass('attendees')")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+    assert_eq!(
+        stored as usize, rows,
+        "every registration of the import is stored"
+    );
+    let believed = believed_rows(&url).await;
     assert!(
         believed < 1.0,
         "the refresh was skipped, not waited for: {believed}"
