@@ -1,15 +1,18 @@
 //! Live leads under a sustained door load: kiosks send single scans at a fixed total rate to
 //! the real `badgetrail serve` (its own process), every scan accepted and of a different
-//! attendee, so each one updates a live lead. Two runs on the same event: live updates off
-//! (entries), then on (exits of the same people). For each: the rate reached, request
-//! latency percentiles and server CPU; with them on, the lag from each scan group's commit
+//! attendee. Two groups of people, each as many as a run scans: the entries of both are
+//! scanned first with live updates off (set-up, reported but not compared), then the exits
+//! of group A with live updates off and those of group B with them on, so the two runs
+//! compared do the same door work on a database of the same size, and each exit makes a
+//! stay that the live worker scores. For each run: the rate reached, request latency
+//! percentiles and server CPU; with live updates on, the lag from each scan group's commit
 //! to its attendees' stored live leads (p50, p90, p99, read off the server's
 //! `badgetrail_live_lead_lag_seconds` histogram, interpolated inside its buckets, after
 //! the backlog drained) and a check that every scanned attendee's live lead was stored.
 //!
 //! `cargo bench --bench live_leads [-- SECONDS RATE KIOSKS]` (defaults 8, 10000, 100); set
 //! `BENCH_DATABASE_URL` to a `postgres://` URL to measure PostgreSQL (a schema of its own,
-//! dropped at the end).
+//! dropped at the end); `BENCH_LIVE_FIRST=1` measures the exits with live updates on first.
 
 use std::{
     net::SocketAddr,
@@ -102,8 +105,10 @@ async fn measure(dir: &std::path::Path, url: &str, load: &Load) -> anyhow::Resul
         .event_by_slug(demo::programme::SLUG)
         .await?
         .expect("the event was just imported");
-    // Enough people for every scan of a run to be someone's first of its direction.
-    let people_needed = load.rate * (load.seconds as usize + WARM_UP.as_secs() as usize + 2);
+    // Two groups, each enough people for every scan of a run to be someone's first of its
+    // direction.
+    let group = load.rate * (load.seconds as usize + WARM_UP.as_secs() as usize + 2);
+    let people_needed = 2 * group;
     let topics: Vec<&str> = p.topics.iter().map(|t| t.slug.as_str()).collect();
     let started = Instant::now();
     let mut badges = Vec::with_capacity(people_needed);
@@ -124,12 +129,18 @@ async fn measure(dir: &std::path::Path, url: &str, load: &Load) -> anyhow::Resul
             badges.push(keys.sign(id, 1).token);
         }
     }
+    // As registration would have: the server resolves what it did not when it starts, which
+    // would otherwise fall into the first run.
+    badgetrail::pool::resolve_all(&ctx.store).await?;
     println!(
         "live_leads: registered {} attendees in {:.0} s",
         badges.len(),
         started.elapsed().as_secs_f64()
     );
-    let badges = Arc::new(badges);
+    let groups = [
+        Arc::new(badges[..group].to_vec()),
+        Arc::new(badges[group..].to_vec()),
+    ];
     let mut tokens = Vec::new();
     for k in 0..load.kiosks {
         let d =
@@ -149,7 +160,16 @@ async fn measure(dir: &std::path::Path, url: &str, load: &Load) -> anyhow::Resul
         WARM_UP.as_secs(),
         load_average()
     );
-    for (live, direction, minute) in [(false, "entry", "05"), (true, "exit", "30")] {
+    let mut exits = [(0, false, "exit", "30"), (1, true, "exit", "31")];
+    if std::env::var("BENCH_LIVE_FIRST").is_ok_and(|v| v == "1") {
+        exits.reverse();
+    }
+    let runs = [(0, false, "entry", "05"), (1, false, "entry", "06")]
+        .into_iter()
+        .chain(exits);
+    let mut compared = Vec::new();
+    for (g, live, direction, minute) in runs {
+        let badges = groups[g].clone();
         let server = serve(dir, url, port, live)?;
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse()?;
         let ready = Instant::now();
@@ -174,6 +194,7 @@ async fn measure(dir: &std::path::Path, url: &str, load: &Load) -> anyhow::Resul
                     addr,
                     token: token.clone(),
                     badges: badges.clone(),
+                    group: g,
                     k,
                     kiosks: load.kiosks,
                     every: per_kiosk,
@@ -198,10 +219,20 @@ async fn measure(dir: &std::path::Path, url: &str, load: &Load) -> anyhow::Resul
         let secs = load.seconds as f64;
         let cpu = cpu_seconds(&pid) - cpu0;
         seen.latencies.sort();
+        let rate = seen.scans as f64 / secs;
+        if direction == "exit" {
+            compared.push((live, rate));
+        }
         println!(
-            "  live updates {}: {:.0} scans/s acknowledged ({} asked), {} errors; request latency p50 {:.1} ms p90 {:.1} ms p99 {:.1} ms; server CPU {:.2} cores",
+            "  {} of group {}, live updates {}: {:.0} scans/s acknowledged ({} asked), {} errors; request latency p50 {:.1} ms p90 {:.1} ms p99 {:.1} ms; server CPU {:.2} cores",
+            if direction == "exit" {
+                "exits  "
+            } else {
+                "entries"
+            },
+            if g == 0 { 'A' } else { 'B' },
             if live { "on " } else { "off" },
-            seen.scans as f64 / secs,
+            rate,
             load.rate,
             seen.errors,
             percentile(&seen.latencies, 0.5),
@@ -235,6 +266,15 @@ async fn measure(dir: &std::path::Path, url: &str, load: &Load) -> anyhow::Resul
         }
         drop(server);
     }
+    if let (Some(off), Some(on)) = (
+        compared.iter().find(|c| !c.0).map(|c| c.1),
+        compared.iter().find(|c| c.0).map(|c| c.1),
+    ) {
+        println!(
+            "  exits with live updates on against off: {:+.1} %",
+            (on / off - 1.0) * 100.0
+        );
+    }
     ctx.store.close().await;
     Ok(())
 }
@@ -259,6 +299,8 @@ struct Kiosk {
     addr: SocketAddr,
     token: String,
     badges: Arc<Vec<String>>,
+    /// Which group of people: part of each scan's nonce, which must be new on its device.
+    group: usize,
     k: usize,
     kiosks: usize,
     every: Duration,
@@ -293,9 +335,10 @@ async fn kiosk(k: Kiosk) -> anyhow::Result<(Seen, usize)> {
         };
         let scanned = k.at + SignedDuration::from_millis(i64::from(n));
         let body = format!(
-            "{{\"sent_at\":\"{}\",\"app_version\":\"bench\",\"queue_size\":0,\"scans\":[{{\"nonce\":\"{}-{}-{n}\",\"badge\":\"{badge}\",\"device_time\":\"{scanned}\",\"direction\":\"{}\"}}]}}",
+            "{{\"sent_at\":\"{}\",\"app_version\":\"bench\",\"queue_size\":0,\"scans\":[{{\"nonce\":\"{}-{}-{}-{n}\",\"badge\":\"{badge}\",\"device_time\":\"{scanned}\",\"direction\":\"{}\"}}]}}",
             Timestamp::now(),
             k.direction,
+            k.group,
             k.k,
             k.direction
         );

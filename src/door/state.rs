@@ -8,7 +8,10 @@
 
 use std::{
     collections::HashMap,
-    sync::{Arc, RwLock},
+    sync::{
+        Arc, RwLock,
+        atomic::{AtomicU64, Ordering},
+    },
 };
 
 use anyhow::Context as _;
@@ -139,9 +142,16 @@ pub async fn session_slots(store: &Store, event_id: i64) -> anyhow::Result<Vec<S
 }
 
 /// The latest loaded state of each event; cheap to share.
+///
+/// One load at a time: every request of a kiosk needs the state, and a server that starts
+/// (or finds its copy out of date) with a hundred kiosks sending would otherwise read the
+/// event a hundred times at once, the whole attendee list each time. Those who come while a
+/// load runs wait for it and take its result.
 pub struct DoorStates {
     store: Store,
     events: RwLock<HashMap<i64, Arc<DoorState>>>,
+    loading: tokio::sync::Mutex<()>,
+    loads: AtomicU64,
 }
 
 impl DoorStates {
@@ -149,21 +159,51 @@ impl DoorStates {
         DoorStates {
             store,
             events: RwLock::new(HashMap::new()),
+            loading: tokio::sync::Mutex::new(()),
+            loads: AtomicU64::new(0),
         }
     }
 
     /// The copy in memory, loaded on first use.
     pub async fn get(&self, event_id: i64) -> anyhow::Result<Arc<DoorState>> {
-        if let Some(s) = self.events.read().expect("door states").get(&event_id) {
-            return Ok(s.clone());
+        if let Some(s) = self.kept(event_id) {
+            return Ok(s);
         }
-        self.reload(event_id).await
+        let _one = self.loading.lock().await;
+        if let Some(s) = self.kept(event_id) {
+            return Ok(s);
+        }
+        self.load(event_id).await
+    }
+
+    /// A copy newer than `stale` (the version found out of date): the one another caller
+    /// loaded meanwhile, or the event read again.
+    pub async fn reload(&self, event_id: i64, stale: i64) -> anyhow::Result<Arc<DoorState>> {
+        let _one = self.loading.lock().await;
+        if let Some(s) = self.kept(event_id).filter(|s| s.version > stale) {
+            return Ok(s);
+        }
+        self.load(event_id).await
+    }
+
+    /// How many times this has read an event's state from the store.
+    pub fn loads(&self) -> u64 {
+        self.loads.load(Ordering::Relaxed)
+    }
+
+    fn kept(&self, event_id: i64) -> Option<Arc<DoorState>> {
+        self.events
+            .read()
+            .expect("door states")
+            .get(&event_id)
+            .cloned()
     }
 
     /// Reads the event's state again and keeps it, unless a newer one was kept meanwhile.
-    pub async fn reload(&self, event_id: i64) -> anyhow::Result<Arc<DoorState>> {
+    async fn load(&self, event_id: i64) -> anyhow::Result<Arc<DoorState>> {
+        self.loads.fetch_add(1, Ordering::Relaxed);
         let mut fresh = DoorState::load(&self.store, event_id).await?;
-        if let Some(old) = self.events.read().expect("door states").get(&event_id) {
+        if let Some(old) = self.kept(event_id) {
             fresh.verified = old.verified.clone();
         }
         let fresh = Arc::new(fresh);
@@ -175,3 +215,7 @@ impl DoorStates {
         Ok(kept.clone())
     }
 }
+
+#[cfg(test)]
+#[path = "state_tests.rs"]
+mod tests;

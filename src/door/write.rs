@@ -88,7 +88,7 @@ pub async fn write_group(
             .await?;
         if reads.door_version != state.version {
             w.rollback().await?;
-            state = states.reload(event_id).await?;
+            state = states.reload(event_id, state.version).await?;
             continue;
         }
         let rows = attempt.rows(&plan, reads.accepted);
