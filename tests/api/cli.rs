@@ -497,18 +497,7 @@ async fn a_large_import_leaves_postgres_knowing_the_tables_size() {
     );
     let rows = 2_500;
     let file = many_people(dir.path(), rows);
-    let (ok, out, err) = run(
-        dir.path(),
-        &url,
-        &[
-            "attendees",
-            "import",
-            file.to_str().unwrap(),
-            "--event",
-            "cloud-summit-2026",
-            "--no-email",
-        ],
-    );
+    let (ok, out, err) = run(dir.path(), &url, &import_without_email(&file));
     assert!(ok, "{out}{err}");
     assert!(out.contains(&format!("imported {rows} attendees")), "{out}");
     // Analyzed at 1,000 rows written: the planner believes at least that many.
@@ -517,6 +506,18 @@ async fn a_large_import_leaves_postgres_knowing_the_tables_size() {
         now >= 1_000.0,
         "the planner believes attendees holds {now} rows"
     );
+}
+
+/// `attendees import FILE` into the sample event, sending no badge email.
+fn import_without_email(file: &Path) -> [&str; 6] {
+    [
+        "attendees",
+        "import",
+        file.to_str().unwrap(),
+        "--event",
+        "cloud-summit-2026",
+        "--no-email",
+    ]
 }
 
 /// The refresh above takes a lock that another import's refresh (or a VACUUM) may hold
@@ -537,14 +538,7 @@ async fn an_import_does_not_wait_for_another_refresh_on_postgres() {
     let rows = 1_500;
     let file = many_people(dir.path(), rows);
     let mut child = badgetrail(dir.path(), &url)
-        .args([
-            "attendees",
-            "import",
-            file.to_str().unwrap(),
-            "--event",
-            "cloud-summit-2026",
-            "--no-email",
-        ])
+        .args(import_without_email(&file))
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
