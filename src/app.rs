@@ -41,20 +41,15 @@ impl Application {
     }
 
     /// Serves requests and runs the background jobs (badge mail, campaigns, feedback
-    /// deadlines, retention) until `shutdown` completes, then lets in-flight requests finish
-    /// (photo decodes are cancelled rather than waited for).
+    /// deadlines, retention, planner statistics when PostgreSQL's autovacuum is off) until
+    /// `shutdown` completes, then lets in-flight requests finish (photo decodes are
+    /// cancelled rather than waited for).
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         // Before the jobs start, so that their first pass is counted too.
         crate::telemetry::install();
-        if let Ok(Some(false)) = self.ctx.store.server_refreshes_statistics().await {
-            tracing::warn!(
-                "PostgreSQL's autovacuum is off: planner statistics go stale as the event grows \
-                 and lookups slow down; turn it on, or run ANALYZE after the event's data grows"
-            );
-        }
         let (stop_tx, stop_rx) = watch::channel(false);
         let mailer = tokio::spawn(jobs::badge_mail::run_until_shutdown(
             self.ctx.clone(),
@@ -69,6 +64,10 @@ impl Application {
             stop_rx.clone(),
         ));
         let retention = tokio::spawn(jobs::retention::run_until_shutdown(
+            self.ctx.clone(),
+            stop_rx.clone(),
+        ));
+        let statistics = tokio::spawn(jobs::statistics::run_until_shutdown(
             self.ctx.clone(),
             stop_rx,
         ));
@@ -92,6 +91,7 @@ impl Application {
         let _ = campaigns.await;
         let _ = retention.await;
         let _ = deadlines.await;
+        let _ = statistics.await;
         self.ctx.store.close().await;
         tracing::info!("stopped");
         Ok(())

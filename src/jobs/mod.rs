@@ -4,3 +4,4 @@ pub mod badge_mail;
 pub mod edm_send;
 pub mod feedback_deadlines;
 pub mod retention;
+pub mod statistics;

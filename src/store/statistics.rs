@@ -1,4 +1,6 @@
-//! Planner statistics for tables one transaction grows several-fold (an organiser's import).
+//! PostgreSQL's planner statistics: refreshed inside a transaction that grows its tables
+//! several-fold (an organiser's import), and by a periodic pass over stale tables when the
+//! server's autovacuum is off (`Store::refresh_stale_statistics`).
 //!
 //! PostgreSQL plans each statement from statistics that only `ANALYZE` gathers: on a table
 //! that had none, or few rows when they were gathered, a lookup by a unique key can be
@@ -107,7 +109,53 @@ impl GrowthWatch {
     }
 }
 
+/// PostgreSQL's autovacuum analyzes a table again once more rows than this, plus
+/// `STALE_SHARE` of the table, changed since it was last analyzed (its default
+/// `autovacuum_analyze_threshold` and `autovacuum_analyze_scale_factor`): the refresh below
+/// applies the same rule when autovacuum is off.
+const STALE_ROWS: f64 = 50.0;
+const STALE_SHARE: f64 = 0.1;
+
+/// Tables of this schema that changed enough since they were last analyzed, by name,
+/// quoted for a statement.
+const STALE_TABLES: &str = "SELECT quote_ident(relname) FROM pg_stat_user_tables
+     WHERE schemaname = current_schema() AND n_mod_since_analyze > $1 + $2 * n_live_tup
+     ORDER BY relname";
+
+/// The key of the session-level advisory lock one refresh holds, so that instances sharing
+/// the database take turns: one per schema (tests and deployments may share a database).
+const REFRESH_LOCK: &str =
+    "SELECT pg_try_advisory_lock(hashtextextended('badgetrail statistics ' || current_schema(), 0))";
+const REFRESH_UNLOCK: &str =
+    "SELECT pg_advisory_unlock(hashtextextended('badgetrail statistics ' || current_schema(), 0))";
+
 impl super::Store {
+    /// Analyzes the tables whose planner statistics went stale, by autovacuum's own default
+    /// rule, and returns their names: what keeps the plans of a PostgreSQL server whose
+    /// autovacuum is off right as registrations arrive one at a time over the web (an import
+    /// refreshes its own, `GrowthWatch`). One instance at a time: another that finds the
+    /// refresh under way skips it. Each table is analyzed in its own transaction and gives
+    /// up after 200 ms waiting for its lock (a VACUUM, an import's refresh), to be tried at
+    /// the next call. SQLite: nothing to do.
+    pub async fn refresh_stale_statistics(&self) -> StoreResult<Vec<String>> {
+        let super::Pool::Postgres(p) = &self.pool else {
+            return Ok(Vec::new());
+        };
+        let mut conn = p.acquire().await?;
+        let locked: bool = sqlx::query_scalar(REFRESH_LOCK)
+            .fetch_one(&mut *conn)
+            .await?;
+        if !locked {
+            return Ok(Vec::new());
+        }
+        let analyzed = analyze_stale(&mut conn).await;
+        // Released on every path; a connection lost before this releases it with itself.
+        let unlocked = sqlx::query(REFRESH_UNLOCK).execute(&mut *conn).await;
+        let analyzed = analyzed?;
+        unlocked?;
+        Ok(analyzed)
+    }
+
     /// Whether the database server refreshes planner statistics of its own accord
     /// (PostgreSQL's `autovacuum`); `None` on SQLite, which has no such thing to turn off.
     pub async fn server_refreshes_statistics(&self) -> StoreResult<Option<bool>> {
@@ -121,4 +169,34 @@ impl super::Store {
             }
         }
     }
+}
+
+async fn analyze_stale(conn: &mut sqlx::PgConnection) -> StoreResult<Vec<String>> {
+    let stale: Vec<String> = sqlx::query_scalar(STALE_TABLES)
+        .bind(STALE_ROWS)
+        .bind(STALE_SHARE)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut analyzed = Vec::with_capacity(stale.len());
+    for table in stale {
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        sqlx::query("SET LOCAL lock_timeout = '200ms'")
+            .execute(&mut *tx)
+            .await?;
+        // The name comes from the catalog, quoted by `quote_ident`.
+        match sqlx::query(sqlx::AssertSqlSafe(format!("ANALYZE {table}")))
+            .execute(&mut *tx)
+            .await
+        {
+            Ok(_) => {
+                tx.commit().await?;
+                analyzed.push(table);
+            }
+            Err(e) => {
+                tx.rollback().await?;
+                tracing::info!(table, error = %e, "planner statistics not refreshed now; tried again later");
+            }
+        }
+    }
+    Ok(analyzed)
 }

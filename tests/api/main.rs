@@ -54,4 +54,5 @@ mod rate_limits;
 mod registration;
 mod scan_groups;
 mod scans;
+mod statistics;
 mod web_edges;
