@@ -119,7 +119,7 @@ fn every_attendee_gets_a_package_with_where_the_interest_came_from() {
             .unwrap_or("")
             .starts_with("no-show")
     );
-    assert_eq!(leads[3].topic_scores(), "video:28");
+    assert_eq!(leads[3].topic_scores(), "video:28.3");
 }
 
 #[test]

@@ -194,11 +194,13 @@ impl LeadPackage {
         self.topics.first()
     }
 
-    /// `slug:score;slug:score`, highest first, scores rounded to whole numbers.
+    /// `slug:score;slug:score`, highest first, each score as the package shows it (one
+    /// decimal, `72.5`; a whole number without one, `28`): rounded once, from the score
+    /// itself, never again from an already rounded figure.
     pub fn topic_scores(&self) -> String {
         self.topics
             .iter()
-            .map(|t| format!("{}:{}", t.slug, t.score.round() as i64))
+            .map(|t| format!("{}:{}", t.slug, t.score))
             .collect::<Vec<_>>()
             .join(";")
     }

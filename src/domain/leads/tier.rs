@@ -204,7 +204,7 @@ pub fn engagement(a: &Activity<'_>, rules: &LeadRules) -> (f64, Vec<Factor>) {
         factors.push(factor(
             "engagement",
             "top topic",
-            format!("{name}, interest {}", score.round()),
+            format!("{name}, interest {}", round1(score)),
             score * e.top_topic_share,
         ));
     }
