@@ -5,6 +5,8 @@
 //! the sample programme held on two days, rooms scaled to the crowd, and a simulated door
 //! day (`demo::door_day`) bulk-loaded as accepted scans: about 20 scans per attendee.
 //! `BENCH_DATABASE_URL=postgres://...` (an empty database or schema) measures PostgreSQL.
+//! `BENCH_POOL=1` then registers the same people for a second event and builds it with the
+//! first one's leads in the data pool (the likely next need across events).
 
 use std::{
     collections::HashMap,
@@ -268,6 +270,83 @@ async fn main() -> anyhow::Result<()> {
         median.as_secs_f64(),
         worst.as_secs_f64(),
         peaks.iter().copied().fold(0.0, f64::max)
+    );
+    if std::env::var_os("BENCH_POOL").is_some() {
+        second_event(&ctx.settings, &p, attendees, &slugs, &dir).await?;
+    }
+    Ok(())
+}
+
+/// `BENCH_POOL=1`: the same people register for a second event, which is built with the
+/// first one's leads in the data pool (each person's genuine interests there, read by
+/// `Leads::pool_interests`): the time of that read, and of the second event's whole build.
+async fn second_event(
+    settings: &Settings,
+    p: &Programme,
+    attendees: usize,
+    slugs: &[&str],
+    dir: &tempfile::TempDir,
+) -> anyhow::Result<()> {
+    const SLUG: &str = "data-days-2026";
+    let ctx = Context::build(settings.clone()).await?;
+    let mut p = p.clone();
+    p.event.slug = badgetrail::domain::slug::Slug::parse(SLUG).map_err(anyhow::Error::msg)?;
+    p.event.name = "Data Days 2026".into();
+    let now = Timestamp::now();
+    ctx.store.events().import_programme(&p, now).await?;
+    let event = ctx
+        .store
+        .events()
+        .event_by_slug(SLUG)
+        .await?
+        .expect("just imported");
+    let topic_ids = bulk::topic_ids(&ctx, event.id).await?;
+    // The same synthetic people under the same addresses: the data pool makes them the
+    // same persons.
+    let people = demo::people::synthetic(attendees, slugs, 17);
+    for (n, chunk) in people.chunks(50_000).enumerate() {
+        let rows: Vec<BulkAttendee> = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let email = format!("{}.{}.{}", n * 50_000 + i, r.email, "bench");
+                bulk::attendee(email, r, &topic_ids)
+            })
+            .collect();
+        BulkLoad::into(&ctx.store)
+            .attendees(event.id, &rows, now)
+            .await?;
+    }
+    badgetrail::pool::resolve_all(&ctx.store).await?;
+    for run in 1..=3 {
+        let started = Instant::now();
+        let found = ctx.store.leads().pool_interests(event.id).await?;
+        println!(
+            "  pool read {run}: {} leads of other events with genuine interests ({} of people here) in {:.2} s",
+            found.interests.len(),
+            found.interests.iter().filter(|i| i.here.is_some()).count(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    ctx.store.close().await;
+    let files = dir.path().join("leads");
+    std::fs::create_dir_all(files.join(SLUG))?;
+    let started = Instant::now();
+    let child = Command::new(env!("CARGO_BIN_EXE_badgetrail"))
+        .args(["leads", "build", "--event", SLUG])
+        .env(
+            "BADGETRAIL_DATABASE_URL",
+            settings.database_url.expose_secret(),
+        )
+        .env("BADGETRAIL_LEADS__CONFIG_DIR", files)
+        .env("BADGETRAIL_KEYS_DIR", dir.path().join("keys"))
+        .env("BADGETRAIL_LOG", "warn,badgetrail::leads=info")
+        .spawn()?;
+    let (status, peak) = wait_with_peak(child);
+    anyhow::ensure!(status == 0, "leads build failed (status {status})");
+    println!(
+        "lead_build: the second event ({attendees} attendees, no scans, the first event's leads in the pool) built in {:.2} s, peak memory {peak:.0} MiB",
+        started.elapsed().as_secs_f64()
     );
     Ok(())
 }

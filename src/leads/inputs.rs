@@ -1,15 +1,17 @@
 //! Loads what a lead build scores: the programme, every attendee with their trail (rebuilt
-//! from accepted scans by `domain::trail`), declared interests and email engagement.
+//! from accepted scans by `domain::trail`), declared interests and email engagement, and
+//! what the data pool knows of the same people from other events.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::{
     domain::{
         door::scan::{Direction, SessionSlot},
         leads::build::{AttendeeInput, EventInput, SessionInput, TopicRef},
+        leads::elsewhere::Elsewhere,
         trail::{self, TrailScan},
     },
-    store::{LeadAttendee, LeadScan, Store, StoreResult, ts, unpack_scans},
+    store::{LeadAttendee, LeadScan, PoolInterests, Store, StoreResult, ts, unpack_scans},
 };
 use futures_util::{StreamExt, stream};
 use tokio::sync::mpsc;
@@ -236,4 +238,34 @@ pub async fn load(
         }
     }
     Ok(programme.event_input(attendees))
+}
+
+/// What other events' builds found (`Leads::pool_interests`), by person, for the attendees
+/// of `input`: one entry per pool person, its interests at every other event together.
+pub fn elsewhere(found: PoolInterests, input: &EventInput) -> Elsewhere {
+    let index: HashMap<i64, usize> = input
+        .attendees
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.id, i))
+        .collect();
+    let mut here: HashMap<usize, Vec<String>> = HashMap::new();
+    let mut others: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+    for p in found.interests {
+        let slugs = p
+            .genuine
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned);
+        match p.here.and_then(|id| index.get(&id)) {
+            Some(&i) => here.entry(i).or_default().extend(slugs),
+            None => others.entry(p.person_id).or_default().extend(slugs),
+        }
+    }
+    Elsewhere {
+        topics: found.topics,
+        here,
+        others: others.into_values().collect(),
+        events: u64::try_from(found.events).unwrap_or(0),
+    }
 }

@@ -26,6 +26,7 @@ use crate::{
     context::Context,
     domain::{
         leads::build::{EventInput, Scorer, TierMoves},
+        leads::elsewhere::Elsewhere,
         leads::insight::Insight,
         leads::package::LeadPackage,
     },
@@ -274,7 +275,7 @@ async fn run(
         read.summaries,
         &files.playbook,
     );
-    let scorer = Scorer::new(&read.input, &files.rules, &files.content);
+    let scorer = Scorer::across_events(&read.input, &files.rules, &files.content, &read.elsewhere);
     let routing = files.routing.as_ref();
     let mut scoring = Scoring::new(&scorer, routing, &carried, owner_ids, now, &tz);
     let mut report = BuildReport {
@@ -402,6 +403,8 @@ async fn store_build(
 struct Read {
     input: EventInput,
     /// (attendee, owner id, due at) of the stored routed leads.
+    /// What other events showed of the same people.
+    elsewhere: Elsewhere,
     routes: Vec<(i64, i64, i64)>,
     feedback: Vec<FeedbackRecord>,
     companies: Vec<(i64, i64)>,
@@ -418,8 +421,9 @@ async fn read_inputs(
     now: Timestamp,
     reading: &(dyn Fn(usize) + Send + Sync),
 ) -> anyhow::Result<Read> {
-    let (input, routes, feedback, companies, summaries, early_write) = tokio::try_join!(
+    let (input, pool, routes, feedback, companies, summaries, early_write) = tokio::try_join!(
         inputs::load(store, event_id, plan.record, reading),
+        async { Ok(store.leads().pool_interests(event_id).await?) },
         async { Ok(store.leads().lead_owners(event_id).await?) },
         async { Ok(store.leads().latest_lead_feedback(event_id).await?) },
         async {
@@ -438,8 +442,10 @@ async fn read_inputs(
             }
         },
     )?;
+    let elsewhere = inputs::elsewhere(pool, &input);
     Ok(Read {
         input,
+        elsewhere,
         routes,
         feedback,
         companies,
@@ -486,5 +492,6 @@ fn stored(l: &mut LeadPackage, owner_ids: &HashMap<String, i64>) -> anyhow::Resu
         owner_id,
         due_at,
         next_need: l.next_need.as_ref().map(|n| n.slug.clone()),
+        genuine: l.genuine_interests().join(","),
     })
 }

@@ -65,6 +65,7 @@ pub use events::keys::StoredKey;
 pub use events::programme::{EventRecord, ImportSummary, ts};
 pub use leads::Leads;
 pub use leads::deadlines::{OverdueLead, StepKey, StepRecipient, StepRecord};
+pub use leads::elsewhere::{PoolInterest, PoolInterests};
 pub use leads::feedback::{DueFollowUp, DueFor, FeedbackRecord};
 pub use leads::inputs::{LeadAttendee, LeadScan, LeadSession, unpack_scans};
 pub use leads::lists::{LeadFilter, LeadLine, LeadOwner, OwnedLeadLine, OwnerFilter};

@@ -124,8 +124,7 @@ const STALE_TABLES: &str = "SELECT quote_ident(relname) FROM pg_stat_user_tables
 
 /// The key of the session-level advisory lock one refresh holds, so that instances sharing
 /// the database take turns: one per schema (tests and deployments may share a database).
-const REFRESH_LOCK: &str =
-    "SELECT pg_try_advisory_lock(hashtextextended('badgetrail statistics ' || current_schema(), 0))";
+const REFRESH_LOCK: &str = "SELECT pg_try_advisory_lock(hashtextextended('badgetrail statistics ' || current_schema(), 0))";
 const REFRESH_UNLOCK: &str =
     "SELECT pg_advisory_unlock(hashtextextended('badgetrail statistics ' || current_schema(), 0))";
 

@@ -641,6 +641,7 @@ async fn stored_leads_keep_every_character_of_their_text(db: Db) {
             owner_id: None,
             due_at: (i % 2 == 1).then_some(1_700_000_000_123),
             next_need: (i % 3 == 0).then(|| format!("{awkward} {i}")),
+            genuine: format!("{awkward} {i}"),
         })
         .collect();
     let now = jiff::Timestamp::now();

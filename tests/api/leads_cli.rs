@@ -48,7 +48,7 @@ fn person(
 
 /// Three people: a CTO who spent the morning on big data, an engineer who sat in the AI
 /// talk, and someone who never came.
-async fn small_event(app: &TestApp) {
+pub(crate) async fn small_event(app: &TestApp) {
     let event = app.seed_event().await;
     let p = demo::programme::cloud_summit();
     let topics: Vec<&str> = p.topics.iter().map(|t| t.slug.as_str()).collect();

@@ -42,6 +42,7 @@ mod list_sorting;
 mod live;
 mod live_leads;
 mod monitoring;
+mod next_need_pool;
 mod openapi;
 mod outcomes;
 mod output_snapshots;

@@ -93,5 +93,8 @@ async fn an_embedded_database_has_no_statistics_to_refresh() {
     app.seed_event().await;
     register(&app, 3).await;
     assert!(statistics::run_once(&app.ctx).await.unwrap().is_empty());
-    assert_eq!(app.ctx.store.server_refreshes_statistics().await.unwrap(), None);
+    assert_eq!(
+        app.ctx.store.server_refreshes_statistics().await.unwrap(),
+        None
+    );
 }

@@ -9,6 +9,7 @@ use crate::domain::{
     attendee::{Answers, CompanySize, DecisionRole, Industry},
     choice::or_blank,
     leads::content::ContentLibrary,
+    leads::elsewhere::Elsewhere,
     leads::insight::{self, Insight},
     leads::interest::{self, Presence, SessionFacts, SessionTime},
     leads::next_need,
@@ -98,6 +99,9 @@ pub struct Scorer<'a> {
     genuine: Vec<Box<[u16]>>,
     /// Shared genuine interest across the event: the cross-topic insight.
     insight: Insight,
+    /// What other events showed of the same people, and the rules drawn across events with
+    /// it for the likely next need; none: the event's own insight.
+    elsewhere: Option<(&'a Elsewhere, Insight)>,
 }
 
 /// The event-wide facts any one package needs: which sessions ran side by side (the choices
@@ -163,12 +167,7 @@ pub fn one_package(
         content,
     );
     if let (Some(insight), true) = (insight, lead.tier != Tier::X) {
-        let genuine: Vec<&str> = lead
-            .topics
-            .iter()
-            .filter(|t| !t.sessions.is_empty() && t.score >= GENUINE_SCORE)
-            .map(|t| t.slug.as_str())
-            .collect();
+        let genuine = lead.genuine_interests();
         let listed: Vec<&str> = lead.topics.iter().map(|t| t.slug.as_str()).collect();
         lead.next_need = next_need::next_need(insight, &genuine, &listed);
     }
@@ -177,6 +176,26 @@ pub fn one_package(
 
 impl<'a> Scorer<'a> {
     pub fn new(input: &'a EventInput, rules: &'a LeadRules, content: &'a ContentLibrary) -> Self {
+        Scorer::with(input, rules, content, None)
+    }
+
+    /// A scorer whose likely next needs come from rules drawn across this event and what
+    /// the data pool knows of other events (`elsewhere`), when it knows anything.
+    pub fn across_events(
+        input: &'a EventInput,
+        rules: &'a LeadRules,
+        content: &'a ContentLibrary,
+        elsewhere: &'a Elsewhere,
+    ) -> Self {
+        Scorer::with(input, rules, content, Some(elsewhere))
+    }
+
+    fn with(
+        input: &'a EventInput,
+        rules: &'a LeadRules,
+        content: &'a ContentLibrary,
+        elsewhere: Option<&'a Elsewhere>,
+    ) -> Self {
         let EventFacts { facts, speakers } = EventFacts::new(input);
         let presence: Vec<Vec<Presence>> = input
             .attendees
@@ -225,6 +244,16 @@ impl<'a> Scorer<'a> {
             }),
             insight::MIN_PEOPLE,
         );
+        let slugs = |i: usize| -> Vec<&'a str> {
+            genuine[i]
+                .iter()
+                .filter_map(|&t| input.topics.get(usize::from(t)).map(|t| t.slug.as_str()))
+                .collect()
+        };
+        let elsewhere = elsewhere.filter(|e| !e.is_empty()).map(|e| {
+            let across = e.rules(&topics, input.attendees.len(), slugs);
+            (e, across)
+        });
         Scorer {
             input,
             rules,
@@ -235,6 +264,7 @@ impl<'a> Scorer<'a> {
             preference,
             genuine,
             insight,
+            elsewhere,
         }
     }
 
@@ -264,13 +294,23 @@ impl<'a> Scorer<'a> {
             self.content,
         );
         if lead.tier != Tier::X {
-            let genuine: Vec<&str> = self.genuine[i]
+            let mut genuine: Vec<&str> = self.genuine[i]
                 .iter()
                 .filter_map(|&t| self.input.topics.get(usize::from(t)))
                 .map(|t| t.slug.as_str())
                 .collect();
-            let listed: Vec<&str> = lead.topics.iter().map(|t| t.slug.as_str()).collect();
-            lead.next_need = next_need::next_need(&self.insight, &genuine, &listed);
+            let mut listed: Vec<&str> = lead.topics.iter().map(|t| t.slug.as_str()).collect();
+            let rules = match &self.elsewhere {
+                Some((elsewhere, across)) => {
+                    // What they showed at other events leads on, and is no news to them.
+                    let before = elsewhere.of(i).iter().map(String::as_str);
+                    genuine.extend(before.clone());
+                    listed.extend(before);
+                    across
+                }
+                None => &self.insight,
+            };
+            lead.next_need = next_need::next_need(rules, &genuine, &listed);
         }
         lead
     }

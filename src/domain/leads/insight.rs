@@ -48,6 +48,10 @@ pub struct Insight {
     /// Every ordered pair of different topics with enough attendees in common,
     /// highest lift first (then most attendees in common, then by slugs).
     pub pairs: Vec<CrossTopic>,
+    /// Events the people counted come from, when more than this one (`elsewhere`); 0 for
+    /// an event's own insight.
+    #[serde(default)]
+    pub events: u64,
 }
 
 impl Insight {
@@ -146,6 +150,7 @@ where
             .collect(),
         both,
         pairs,
+        events: 0,
     }
 }
 

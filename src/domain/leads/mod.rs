@@ -4,6 +4,7 @@ pub mod account_routing;
 pub mod build;
 pub mod calibration;
 pub mod content;
+pub mod elsewhere;
 pub mod feedback_deadline;
 pub mod follow_up;
 pub mod insight;

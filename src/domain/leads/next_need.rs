@@ -1,6 +1,7 @@
 //! A lead's likely next need: a topic the person did not choose but that people with their
 //! interests are markedly more likely to be interested in (an association rule over the
-//! event's genuine interests, `lead_insight`).
+//! event's genuine interests, `lead_insight`, or over every event's when the data pool
+//! knows of others, `elsewhere`).
 //!
 //! For a person with genuine interests G and listed topics L (ticked or chosen), every rule
 //! X → Y with X in G and Y not in L is a candidate when at least `MIN_PEOPLE` people share
@@ -25,7 +26,7 @@ pub struct NextNeed {
     pub because_name: String,
     pub lift: f64,
     pub confidence: f64,
-    /// People with both interests at the event.
+    /// People with both interests (at the event, or across the events the rules span).
     pub people: u64,
     /// In plain words, for the package, the export and follow-up email.
     pub reason: String,
@@ -52,12 +53,21 @@ pub fn next_need(insight: &Insight, genuine: &[&str], listed: &[&str]) -> Option
         .map(|p| {
             let name = insight.topic_name(&p.to).to_owned();
             let because_name = insight.topic_name(&p.from).to_owned();
+            let (whom, never) = match insight.events {
+                0 | 1 => (
+                    format!("{} people", p.both),
+                    format!("did not attend {name}"),
+                ),
+                n => (
+                    format!("{} people across {n} events", p.both),
+                    format!("has not shown interest in {name} at any of them"),
+                ),
+            };
             NextNeed {
                 reason: format!(
-                    "People interested in {because_name} are {:.1} times as likely as the average attendee to be interested in {name} ({:.0}% of them are, {} people); this person showed interest in {because_name} but did not attend {name}.",
+                    "People interested in {because_name} are {:.1} times as likely as the average attendee to be interested in {name} ({:.0}% of them are, {whom}); this person showed interest in {because_name} but {never}.",
                     p.lift,
                     p.confidence * 100.0,
-                    p.both
                 ),
                 slug: p.to.clone(),
                 because: p.from.clone(),
@@ -110,6 +120,23 @@ mod tests {
         assert!(n.reason.starts_with(
             "People interested in Video cloud are 2.3 times as likely as the average attendee to be interested in Object storage (67% of them are, 10 people)"
         ), "{}", n.reason);
+        assert!(
+            n.reason.ends_with("but did not attend Object storage."),
+            "{}",
+            n.reason
+        );
+    }
+
+    #[test]
+    fn rules_drawn_across_events_say_so() {
+        let mut i = event();
+        i.events = 3;
+        let n = next_need(&i, &["video"], &["video"]).unwrap();
+        assert!(
+            n.reason.contains("(67% of them are, 10 people across 3 events); this person showed interest in Video cloud but has not shown interest in Object storage at any of them."),
+            "{}",
+            n.reason
+        );
     }
 
     #[test]

@@ -194,6 +194,16 @@ impl LeadPackage {
         self.topics.first()
     }
 
+    /// Slugs of the topics the person showed genuine interest in: chosen, and scored at
+    /// least `GENUINE_SCORE` (what the cross-topic insight and the next need count).
+    pub fn genuine_interests(&self) -> Vec<&str> {
+        self.topics
+            .iter()
+            .filter(|t| !t.sessions.is_empty() && t.score >= GENUINE_SCORE)
+            .map(|t| t.slug.as_str())
+            .collect()
+    }
+
     /// `slug:score;slug:score`, highest first, each score as the package shows it (one
     /// decimal, `72.5`; a whole number without one, `28`): rounded once, from the score
     /// itself, never again from an already rounded figure.

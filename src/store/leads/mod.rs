@@ -1,6 +1,7 @@
-//! Leads: builds and their inputs, stored leads, lists, reports, deadlines, feedback and live leads.
+//! Leads: builds and their inputs (other events' interests among them), stored leads, lists, reports, deadlines, feedback and live leads.
 
 pub(super) mod deadlines;
+pub(super) mod elsewhere;
 pub(super) mod feedback;
 pub(super) mod inputs;
 pub(super) mod lists;

@@ -25,6 +25,7 @@ impl Default for StoredLead {
             owner_id: None,
             due_at: None,
             next_need: None,
+            genuine: String::new(),
         }
     }
 }
@@ -72,6 +73,10 @@ pub struct StoredLead {
     /// not select it leave it out.
     #[sqlx(default)]
     pub next_need: Option<String>,
+    /// Slugs of the topics of genuine interest (`LeadPackage::genuine_interests`),
+    /// comma-separated: what builds of other events read through the data pool.
+    #[sqlx(default)]
+    pub genuine: String,
 }
 
 /// A stored lead with its owner's login name, for lists.
@@ -123,7 +128,8 @@ pub struct LeadBuildRecord {
 pub const STALE_BUILD_MS: i64 = 120_000;
 
 const LEAD_COLUMNS: &str = "l.attendee_id, l.tier, l.top_topic, l.score, l.fit, l.engagement, \
-    l.stage, l.topic_scores, l.explanation, l.package, l.owner_id, l.due_at, l.next_need";
+    l.stage, l.topic_scores, l.explanation, l.package, l.owner_id, l.due_at, l.next_need, \
+    l.genuine";
 
 impl Leads<'_> {
     /// Replaces every stored lead of an event with `leads`, in one transaction.

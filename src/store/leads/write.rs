@@ -19,10 +19,11 @@ pub struct LeadWrite {
     written: Vec<i64>,
 }
 
-/// Rows per INSERT statement: 2,000 rows of 15 parameters stay below SQLite's limit of
+/// Rows per INSERT statement: 1,900 rows of 17 parameters stay below SQLite's limit of
 /// 32,766 (and PostgreSQL's 65,535); the builder writes chunks of this size, one statement
 /// each, so a chunk is one round trip.
-pub const INSERT_CHUNK: usize = 2_000;
+pub const INSERT_CHUNK: usize = 1_900;
+const _: () = assert!(INSERT_CHUNK * 17 <= 32_766);
 
 /// SQLite: each lead replaces the attendee's previous one in place (an upsert on the
 /// primary key) instead of a DELETE of the whole event first. Deleting 100,000 leads costs
@@ -40,7 +41,7 @@ async fn upsert_leads(
         let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
             "INSERT INTO leads (event_id, attendee_id, tier, top_topic, built_at, score, fit,
                  engagement, stage, topic_scores, explanation, package, owner_id, due_at,
-                 build_id, next_need) ",
+                 build_id, next_need, genuine) ",
         );
         qb.push_values(rest, |mut b, l: StoredLead| {
             b.push_bind(event_id)
@@ -58,7 +59,8 @@ async fn upsert_leads(
                 .push_bind(l.owner_id)
                 .push_bind(l.due_at)
                 .push_bind(build_id)
-                .push_bind(l.next_need);
+                .push_bind(l.next_need)
+                .push_bind(l.genuine);
         });
         qb.push(
             " ON CONFLICT (event_id, attendee_id) DO UPDATE SET tier = excluded.tier,
@@ -67,7 +69,8 @@ async fn upsert_leads(
                  stage = excluded.stage, topic_scores = excluded.topic_scores,
                  explanation = excluded.explanation, package = excluded.package,
                  owner_id = excluded.owner_id, due_at = excluded.due_at,
-                 build_id = excluded.build_id, next_need = excluded.next_need",
+                 build_id = excluded.build_id, next_need = excluded.next_need,
+                 genuine = excluded.genuine",
         );
         qb.build().execute(&mut *c).await?;
         rest = tail;
@@ -78,7 +81,7 @@ async fn upsert_leads(
 /// The columns of `copy_rows`, in order, as PostgreSQL's binary `COPY` format.
 const COPY_LEADS: &str = "COPY leads (event_id, attendee_id, tier, top_topic, built_at, score,
      fit, engagement, stage, topic_scores, explanation, package, owner_id, due_at, build_id,
-     next_need)
+     next_need, genuine)
      FROM STDIN WITH (FORMAT binary)";
 
 /// Leads as the binary stream of `COPY_LEADS` (PostgreSQL's "Binary Format" of COPY: a
@@ -89,7 +92,12 @@ const COPY_LEADS: &str = "COPY leads (event_id, attendee_id, tier, top_topic, bu
 fn copy_rows(event_id: i64, build_id: i64, now: i64, leads: &[StoredLead]) -> Vec<u8> {
     let size: usize = leads
         .iter()
-        .map(|l| 140 + l.tier.as_str().len() + or_blank::key(l.stage).len() + l.topic_scores.len())
+        .map(|l| {
+            144 + l.tier.as_str().len()
+                + or_blank::key(l.stage).len()
+                + l.topic_scores.len()
+                + l.genuine.len()
+        })
         .chain(leads.iter().map(|l| l.explanation.len() + l.package.len()))
         .sum();
     let mut out = Vec::with_capacity(size + 32);
@@ -112,7 +120,7 @@ fn copy_rows(event_id: i64, build_id: i64, now: i64, leads: &[StoredLead]) -> Ve
     };
     let null = |out: &mut Vec<u8>| out.extend_from_slice(&(-1i32).to_be_bytes());
     for l in leads {
-        out.extend_from_slice(&16i16.to_be_bytes());
+        out.extend_from_slice(&17i16.to_be_bytes());
         int8(&mut out, event_id);
         int8(&mut out, l.attendee_id);
         text(&mut out, l.tier.as_str());
@@ -139,6 +147,7 @@ fn copy_rows(event_id: i64, build_id: i64, now: i64, leads: &[StoredLead]) -> Ve
             Some(t) => text(&mut out, t),
             None => null(&mut out),
         }
+        text(&mut out, &l.genuine);
     }
     out.extend_from_slice(&(-1i16).to_be_bytes());
     out

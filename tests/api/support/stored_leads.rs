@@ -415,6 +415,7 @@ pub async fn people(app: &TestApp, fillers: usize) -> Fixture {
             owner_id: p.owner.map(|o| if o == "sally" { sally } else { sam }),
             due_at: due.map(|d| d.as_millisecond()),
             next_need: pkg.next_need.as_ref().map(|n| n.slug.clone()),
+            genuine: pkg.genuine_interests().join(","),
         });
     }
     for (i, id) in ids[PEOPLE.len()..].iter().enumerate() {
