@@ -116,11 +116,14 @@ impl GrowthWatch {
 const STALE_ROWS: f64 = 50.0;
 const STALE_SHARE: f64 = 0.1;
 
-/// Tables of this schema that changed enough since they were last analyzed, by name,
-/// quoted for a statement.
-const STALE_TABLES: &str = "SELECT quote_ident(relname) FROM pg_stat_user_tables
-     WHERE schemaname = current_schema() AND n_mod_since_analyze > $1 + $2 * n_live_tup
-     ORDER BY relname";
+/// Tables of this schema that changed enough since they were last analyzed and that this
+/// role may analyze (it owns them, or belongs to their owner: `ANALYZE` of another's table
+/// only warns and does nothing), by name, quoted for a statement.
+const STALE_TABLES: &str = "SELECT quote_ident(s.relname) FROM pg_stat_user_tables s
+     JOIN pg_class c ON c.oid = s.relid
+     WHERE s.schemaname = current_schema() AND pg_has_role(c.relowner, 'USAGE')
+       AND s.n_mod_since_analyze > $1 + $2 * s.n_live_tup
+     ORDER BY s.relname";
 
 /// The key of the session-level advisory lock one refresh holds, so that instances sharing
 /// the database take turns: one per schema (tests and deployments may share a database).

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use crate::support::{
-    app::{Db, FreshDb, fresh_database},
+    app::{Db, FreshDb, believed_rows, fresh_database},
     command::{badgetrail, output},
 };
 
@@ -466,18 +466,6 @@ fn many_people(dir: &Path, rows: usize) -> std::path::PathBuf {
     let file = dir.join("many.csv");
     std::fs::write(&file, csv).unwrap();
     file
-}
-
-/// How many rows PostgreSQL's planner believes `attendees` holds (-1: never analyzed).
-async fn believed_rows(url: &str) -> f32 {
-    let pool = sqlx::PgPool::connect(url).await.unwrap();
-    let rows =
-        sqlx::query_scalar("SELECT reltuples FROM pg_class WHERE oid = to_regclass('attendees')")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-    pool.close().await;
-    rows
 }
 
 /// PostgreSQL plans from statistics only `ANALYZE` gathers; an import of thousands of

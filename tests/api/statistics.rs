@@ -8,22 +8,13 @@ use badgetrail::jobs::statistics;
 use secrecy::ExposeSecret;
 
 use crate::support::{
-    app::{Db, TestApp, raw, spawn_app},
+    app::{Db, TestApp, believed_rows, raw, spawn_app},
     door::register,
 };
 
 /// How many rows the planner believes `attendees` holds (-1: never analyzed).
 async fn believed_attendees(app: &TestApp) -> f32 {
-    let pool = sqlx::PgPool::connect(app.ctx.settings.database_url.expose_secret())
-        .await
-        .unwrap();
-    let rows =
-        sqlx::query_scalar("SELECT reltuples FROM pg_class WHERE oid = to_regclass('attendees')")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-    pool.close().await;
-    rows
+    believed_rows(app.ctx.settings.database_url.expose_secret()).await
 }
 
 /// Runs the pass of both instances at once until one of them analyzes `attendees` (the

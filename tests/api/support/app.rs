@@ -525,3 +525,15 @@ pub async fn raw(db: Db, url: &str, sql: String) {
         }
     }
 }
+
+/// How many rows PostgreSQL's planner believes `attendees` holds (-1: never analyzed).
+pub async fn believed_rows(url: &str) -> f32 {
+    let pool = sqlx::PgPool::connect(url).await.unwrap();
+    let rows =
+        sqlx::query_scalar("SELECT reltuples FROM pg_class WHERE oid = to_regclass('attendees')")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    pool.close().await;
+    rows
+}
