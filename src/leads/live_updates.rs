@@ -29,7 +29,7 @@ use crate::{
         leads::package::LeadPackage,
         leads::watch::{self, WatchRules, Watched},
     },
-    store::{EventRecord, LiveBefore, LiveLeadRow, NewAlert, unpack_scans},
+    store::{EventRecord, LiveBefore, LiveLeadRow, LivePerson, NewAlert, unpack_scans},
 };
 
 /// One attendee a committed scan group touched.
@@ -254,16 +254,45 @@ async fn update_event(
 
 async fn update_chunk(
     ctx: &Context,
-    model: &EventModel,
+    model: &Arc<EventModel>,
     ids: &[i64],
     people: &HashMap<i64, Option<(i64, i64)>>,
 ) -> anyhow::Result<usize> {
     let store = &ctx.store;
     let event_id = model.event.id;
-    let people_read = store.leads().live_people(event_id, ids).await?;
-    let mut before: HashMap<i64, LiveBefore> = HashMap::with_capacity(people_read.len());
-    let mut seen = Vec::with_capacity(people_read.len());
-    let inputs: Vec<_> = people_read
+    let read = store.leads().live_people(event_id, ids).await?;
+    let entered: HashMap<i64, Option<(i64, i64)>> = ids
+        .iter()
+        .map(|id| (*id, people.get(id).copied().flatten()))
+        .collect();
+    let webhook = ctx.settings.leads.alert_webhook_url.is_some();
+    let now = Timestamp::now();
+    // Scoring is CPU work of a few milliseconds a chunk: on a thread of its own, it never
+    // holds up the runtime's threads, which answer the doors and commit their scans.
+    let model = model.clone();
+    let (rows, alerts) =
+        tokio::task::spawn_blocking(move || score(&model, read, &entered, webhook, now)).await??;
+    // Alerts are claimed before the live rows are stored: once a person's live lead shows a
+    // scan, whatever it alerted is recorded too.
+    let claimed = store
+        .leads()
+        .claim_alerts(event_id, &alerts, now.as_millisecond())
+        .await?;
+    store.leads().write_live_leads(&rows).await?;
+    Ok(claimed.len())
+}
+
+/// Scores the people read, each alone: their live rows and the alerts the watch rules raise.
+fn score(
+    model: &EventModel,
+    read: Vec<LivePerson>,
+    entered: &HashMap<i64, Option<(i64, i64)>>,
+    webhook: bool,
+    now: Timestamp,
+) -> anyhow::Result<(Vec<LiveLeadRow>, Vec<NewAlert>)> {
+    let mut before: HashMap<i64, LiveBefore> = HashMap::with_capacity(read.len());
+    let mut seen = Vec::with_capacity(read.len());
+    let inputs: Vec<_> = read
         .into_iter()
         .map(|p| {
             let a = p.attendee;
@@ -295,39 +324,31 @@ async fn update_chunk(
             )
         })
         .collect();
-    let now = Timestamp::now();
     let rows: Vec<LiveLeadRow> = packages
         .iter()
         .zip(&seen)
-        .map(|(l, &scan_seen)| live_row(event_id, l, scan_seen, now.as_millisecond()))
+        .map(|(l, &scan_seen)| live_row(model.event.id, l, scan_seen, now.as_millisecond()))
         .collect();
-    // Alerts are claimed before the live rows are stored: once a person's live lead shows a
-    // scan, whatever it alerted is recorded too.
     let alerts = alerts_for(
-        ctx,
         model,
         &packages,
         &input.attendees,
         &before,
-        people,
+        entered,
+        webhook,
         now,
     )?;
-    let claimed = store
-        .leads()
-        .claim_alerts(event_id, &alerts, now.as_millisecond())
-        .await?;
-    store.leads().write_live_leads(&rows).await?;
-    Ok(claimed.len())
+    Ok((rows, alerts))
 }
 
 /// The alerts the watch rules raise for these updated leads.
 fn alerts_for(
-    ctx: &Context,
     model: &EventModel,
     packages: &[LeadPackage],
     attendees: &[crate::domain::leads::build::AttendeeInput],
     before: &HashMap<i64, LiveBefore>,
     people: &HashMap<i64, Option<(i64, i64)>>,
+    webhook: bool,
     now: Timestamp,
 ) -> anyhow::Result<Vec<NewAlert>> {
     if model.watch.rules.is_empty() {
@@ -393,11 +414,7 @@ fn alerts_for(
                 reason: fired.reason,
                 window_start: now.as_millisecond() - window,
                 email_state: "pending",
-                webhook_state: if ctx.settings.leads.alert_webhook_url.is_some() {
-                    "pending"
-                } else {
-                    "none"
-                },
+                webhook_state: if webhook { "pending" } else { "none" },
             });
         }
     }
