@@ -17,6 +17,34 @@ async fn believed_attendees(app: &TestApp) -> f32 {
     believed_rows(app.ctx.settings.database_url.expose_secret()).await
 }
 
+/// Waits until the server has counted every change the registrations made to `attendees`.
+/// A PostgreSQL backend reports its counts of changed rows when it goes idle, but at most
+/// once a second; what it holds back it reports after ten idle seconds. Registration
+/// inserts an attendee and then links it to a person and a company (two updates), so counts
+/// arriving after a pass could make the table stale again by themselves: the test waits
+/// until `inserted` attendees are counted and the counts stay the same for longer than that.
+async fn changes_counted(url: &str, inserted: i64) {
+    let pool = sqlx::PgPool::connect(url).await.unwrap();
+    let mut last = (-1, std::time::Instant::now());
+    for _ in 0..300 {
+        let (ins, all): (i64, i64) = sqlx::query_as(
+            "SELECT n_tup_ins, n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_user_tables
+             WHERE schemaname = current_schema() AND relname = 'attendees'",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        if all != last.0 {
+            last = (all, std::time::Instant::now());
+        } else if ins >= inserted && last.1.elapsed() > Duration::from_secs(11) {
+            pool.close().await;
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("the server's counts of changes to attendees did not settle within a minute");
+}
+
 /// Runs the pass of both instances at once until one of them analyzes `attendees` (the
 /// database's counts of changed rows reach its statistics a moment after each commit);
 /// what each pass analyzed.
@@ -54,6 +82,7 @@ async fn registrations_over_the_web_get_fresh_statistics_without_autovacuum() {
     );
 
     register(&app, 80).await;
+    changes_counted(&url, 80).await;
     let (mine, theirs) = passes_until_attendees(&app, &other).await;
     let both = [&mine, &theirs];
     assert_eq!(
