@@ -59,8 +59,8 @@ struct PersonRow {
     clicks: i64,
     #[sqlx(flatten)]
     before: LiveBefore,
+    /// `newest id/packed scans`, or `NULL` for none.
     scans: Option<String>,
-    scan_seen: Option<i64>,
 }
 
 impl PersonRow {
@@ -76,14 +76,27 @@ impl PersonRow {
                     .map_err(|_| StoreError::Corrupt(format!("interest topic id '{t}'")))
             })
             .collect::<StoreResult<Vec<i64>>>()?;
+        let (scan_seen, scans) = match self.scans {
+            None => (0, String::new()),
+            Some(mut packed) => {
+                let cut = packed
+                    .find('/')
+                    .ok_or_else(|| StoreError::Corrupt(format!("live scans '{packed}'")))?;
+                let seen = packed[..cut].parse().map_err(|_| {
+                    StoreError::Corrupt(format!("newest scan id '{}'", &packed[..cut]))
+                })?;
+                packed.replace_range(..=cut, "");
+                (seen, packed)
+            }
+        };
         Ok(LivePerson {
             attendee: self.attendee,
             interests,
             opens: self.opens,
             clicks: self.clicks,
             before: self.before,
-            scans: self.scans.unwrap_or_default(),
-            scan_seen: self.scan_seen.unwrap_or_default(),
+            scans,
+            scan_seen,
         })
     }
 }
@@ -138,9 +151,9 @@ pub struct AlertRecord {
 
 /// One row per listed attendee of the event (not erased): registration facts, topic ids
 /// ticked (comma-separated), follow-up emails opened and links clicked, the lead before the
-/// update, and the accepted scans packed as `Leads::lead_scans` packs them with the newest
-/// one's id. One row each: every row costs the worker a hand-over from the database's
-/// thread, more than the subqueries cost the database.
+/// update, and the accepted scans packed as `Leads::lead_scans` packs them, after the newest
+/// one's id and a slash (one walk of the index for both). One row each: every row costs the
+/// worker a hand-over from the database's thread, more than the subqueries cost the database.
 const PEOPLE: Sql = Sql {
     sqlite: "SELECT a.id, a.email, a.name, a.company, a.job_title, a.decision_role,
                     a.purchase_stage, a.industry, a.company_size, a.country,
@@ -151,14 +164,11 @@ const PEOPLE: Sql = Sql {
                     (SELECT COUNT(*) FROM campaign_engagements e
                       WHERE e.attendee_id = a.id AND e.kind = 'click') AS clicks,
                     a.id AS attendee_id, ll.tier AS live_tier, l.tier AS built_tier, l.owner_id,
-                    (SELECT group_concat(s.session_id || ':' || (s.direction = 'entry') || ':'
-                              || s.scanned_at, ',')
+                    (SELECT MAX(s.id) || '/' || group_concat(s.session_id || ':'
+                              || (s.direction = 'entry') || ':' || s.scanned_at, ',')
                        FROM scans s INDEXED BY scans_accepted
                       WHERE s.attendee_id = a.id AND s.decision = 'accepted'
-                        AND s.session_id IS NOT NULL) AS scans,
-                    (SELECT MAX(s.id) FROM scans s INDEXED BY scans_accepted
-                      WHERE s.attendee_id = a.id AND s.decision = 'accepted'
-                        AND s.session_id IS NOT NULL) AS scan_seen
+                        AND s.session_id IS NOT NULL) AS scans
              FROM json_each($2) AS j CROSS JOIN attendees a ON a.id = j.value
              LEFT JOIN live_leads ll ON ll.attendee_id = a.id
              LEFT JOIN leads l ON l.event_id = $1 AND l.attendee_id = a.id
@@ -172,14 +182,11 @@ const PEOPLE: Sql = Sql {
                       (SELECT COUNT(*) FROM campaign_engagements e
                         WHERE e.attendee_id = a.id AND e.kind = 'click') AS clicks,
                       a.id AS attendee_id, ll.tier AS live_tier, l.tier AS built_tier, l.owner_id,
-                      (SELECT string_agg(k.session_id || ':' || (k.direction = 'entry')::int || ':'
-                                || k.scanned_at, ',')
+                      (SELECT MAX(k.id) || '/' || string_agg(k.session_id || ':'
+                                || (k.direction = 'entry')::int || ':' || k.scanned_at, ',')
                          FROM scans k
                         WHERE k.attendee_id = a.id AND k.decision = 'accepted'
-                          AND k.session_id IS NOT NULL) AS scans,
-                      (SELECT MAX(k.id) FROM scans k
-                        WHERE k.attendee_id = a.id AND k.decision = 'accepted'
-                          AND k.session_id IS NOT NULL) AS scan_seen
+                          AND k.session_id IS NOT NULL) AS scans
                FROM json_array_elements_text($2::json) AS j JOIN attendees a ON a.id = j::bigint
                LEFT JOIN live_leads ll ON ll.attendee_id = a.id
                LEFT JOIN leads l ON l.event_id = $1 AND l.attendee_id = a.id
