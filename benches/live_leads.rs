@@ -5,10 +5,11 @@
 //! of group A with live updates off and those of group B with them on, so the two runs
 //! compared do the same door work on a database of the same size, and each exit makes a
 //! stay that the live worker scores. For each run: the rate reached, request latency
-//! percentiles and server CPU; with live updates on, the lag from each scan group's commit
-//! to its attendees' stored live leads (p50, p90, p99, read off the server's
-//! `badgetrail_live_lead_lag_seconds` histogram, interpolated inside its buckets, after
-//! the backlog drained) and a check that every scanned attendee's live lead was stored.
+//! percentiles and server CPU (and that of PostgreSQL, when it runs on this machine); with
+//! live updates on, the lag from each scan group's commit to its attendees' stored live
+//! leads (p50, p90, p99, read off the server's `badgetrail_live_lead_lag_seconds`
+//! histogram, interpolated inside its buckets, after the backlog drained) and a check that
+//! every scanned attendee's live lead was stored.
 //!
 //! `cargo bench --bench live_leads [-- SECONDS RATE KIOSKS]` (defaults 8, 10000, 100); set
 //! `BENCH_DATABASE_URL` to a `postgres://` URL to measure PostgreSQL (a schema of its own,
@@ -39,7 +40,9 @@ mod bulk;
 #[path = "support/serve.rs"]
 #[allow(dead_code)] // shared with scan_ingest, which reads the machine's CPU too
 mod serve;
-use serve::{Server, cpu_seconds, database, drop_schema, load_average, percentile};
+use serve::{
+    Server, cpu_seconds, database, drop_schema, load_average, local_postgres_seconds, percentile,
+};
 
 /// Seconds of load before measuring starts.
 const WARM_UP: Duration = Duration::from_secs(1);
@@ -147,11 +150,8 @@ async fn measure(dir: &std::path::Path, url: &str, load: &Load) -> anyhow::Resul
             door::create_device(&ctx, &event, Some("Main Hall"), &format!("Door {k}"), now).await?;
         tokens.push(door::pair(&ctx, &d.pairing_code, now).await?.unwrap().token);
     }
-    let backend = if url.starts_with("postgres") {
-        "PostgreSQL"
-    } else {
-        "SQLite"
-    };
+    let on_postgres = url.starts_with("postgres");
+    let backend = if on_postgres { "PostgreSQL" } else { "SQLite" };
     println!(
         "live_leads: {backend}, {} scans/s asked of {} kiosks (single scans), {} s per run after {} s warm-up; load average before: {}",
         load.rate,
@@ -207,6 +207,7 @@ async fn measure(dir: &std::path::Path, url: &str, load: &Load) -> anyhow::Resul
             .collect();
         tokio::time::sleep_until(measure_from.into()).await;
         let cpu0 = cpu_seconds(&pid);
+        let db0 = on_postgres.then(local_postgres_seconds).flatten();
         let mut seen = Seen::default();
         let mut sent = 0usize;
         for t in tasks {
@@ -218,13 +219,14 @@ async fn measure(dir: &std::path::Path, url: &str, load: &Load) -> anyhow::Resul
         }
         let secs = load.seconds as f64;
         let cpu = cpu_seconds(&pid) - cpu0;
+        let db = db0.zip(local_postgres_seconds()).map(|(a, b)| b - a);
         seen.latencies.sort();
         let rate = seen.scans as f64 / secs;
         if direction == "exit" {
             compared.push((live, rate));
         }
         println!(
-            "  {} of group {}, live updates {}: {:.0} scans/s acknowledged ({} asked), {} errors; request latency p50 {:.1} ms p90 {:.1} ms p99 {:.1} ms; server CPU {:.2} cores",
+            "  {} of group {}, live updates {}: {:.0} scans/s acknowledged ({} asked), {} errors; request latency p50 {:.1} ms p90 {:.1} ms p99 {:.1} ms; server CPU {:.2} cores{}",
             if direction == "exit" {
                 "exits  "
             } else {
@@ -239,6 +241,8 @@ async fn measure(dir: &std::path::Path, url: &str, load: &Load) -> anyhow::Resul
             percentile(&seen.latencies, 0.9),
             percentile(&seen.latencies, 0.99),
             cpu / secs,
+            db.map(|d| format!(", this machine's PostgreSQL {:.2} cores", d / secs))
+                .unwrap_or_default(),
         );
         if live {
             // Wait for the backlog: every acknowledged scan's attendee updated.

@@ -28,6 +28,30 @@ pub fn cpu_seconds(pid: &str) -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
+/// User + system CPU seconds of this machine's PostgreSQL server processes (its backends
+/// and helpers, every process named `postgres`), or `None` when none runs here. A backend
+/// that exits between two readings takes its seconds with it, so this reads low across a
+/// server restart, not across a run whose connections stay open.
+pub fn local_postgres_seconds() -> Option<f64> {
+    let mut found = false;
+    let mut total = 0.0;
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
+        else {
+            continue;
+        };
+        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        if comm.trim_end() == "postgres" {
+            found = true;
+            total += cpu_seconds(pid);
+        }
+    }
+    found.then_some(total)
+}
+
 /// Busy and total CPU seconds of the whole machine, from `/proc/stat`.
 pub fn machine_seconds() -> (f64, f64) {
     let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
