@@ -32,6 +32,7 @@ use jiff::{SignedDuration, Timestamp};
 use secrecy::SecretString;
 
 #[path = "support/serve.rs"]
+#[allow(dead_code)] // shared with live_leads, which reads PostgreSQL's CPU too
 mod serve;
 use serve::{
     Server, cpu_seconds, database, drop_schema, load_average, machine_seconds, percentile,
