@@ -507,3 +507,7 @@ impl Leads<'_> {
             .await)?)
     }
 }
+
+#[cfg(test)]
+#[path = "live_tests.rs"]
+mod tests;
