@@ -76,17 +76,16 @@ impl PersonRow {
                     .map_err(|_| StoreError::Corrupt(format!("interest topic id '{t}'")))
             })
             .collect::<StoreResult<Vec<i64>>>()?;
-        let (scan_seen, scans) = match self.scans {
+        let (scan_seen, scans) = match self.scans.as_deref() {
             None => (0, String::new()),
-            Some(mut packed) => {
-                let cut = packed
-                    .find('/')
+            Some(packed) => {
+                let (seen, scans) = packed
+                    .split_once('/')
                     .ok_or_else(|| StoreError::Corrupt(format!("live scans '{packed}'")))?;
-                let seen = packed[..cut].parse().map_err(|_| {
-                    StoreError::Corrupt(format!("newest scan id '{}'", &packed[..cut]))
-                })?;
-                packed.replace_range(..=cut, "");
-                (seen, packed)
+                let seen = seen
+                    .parse()
+                    .map_err(|_| StoreError::Corrupt(format!("newest scan id '{seen}'")))?;
+                (seen, scans.to_owned())
             }
         };
         Ok(LivePerson {
