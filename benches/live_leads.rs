@@ -1,19 +1,22 @@
 //! Live leads under a sustained door load: kiosks send single scans at a fixed total rate to
 //! the real `badgetrail serve` (its own process), every scan accepted and of a different
-//! attendee. Two groups of people, each as many as a run scans: the entries of both are
-//! scanned first with live updates off (set-up, reported but not compared), then the exits
-//! of group A with live updates off and those of group B with them on, so the two runs
-//! compared do the same door work on a database of the same size, and each exit makes a
-//! stay that the live worker scores. For each run: the rate reached, request latency
+//! attendee. Two groups of people, each as many as a run scans, and several rounds, each in
+//! its own session of the Main Hall: the entries of both groups are scanned first with live
+//! updates off (set-up, reported but not compared), then the exits of one group with live
+//! updates off and those of the other with them on, so the two runs compared do the same
+//! door work on a database of the same size, and each exit makes a stay that the live
+//! worker scores. Rounds alternate which group has live updates and which of the two runs
+//! comes first; the figure is the median of the rounds, since one run on a shared machine
+//! can be off by several points. For each run: the rate reached, request latency
 //! percentiles and server CPU (and that of PostgreSQL, when it runs on this machine); with
 //! live updates on, the lag from each scan group's commit to its attendees' stored live
 //! leads (p50, p90, p99, read off the server's `badgetrail_live_lead_lag_seconds`
 //! histogram, interpolated inside its buckets, after the backlog drained) and a check that
-//! every scanned attendee's live lead was stored.
+//! every attendee scanned in the run has a live lead stored in it.
 //!
-//! `cargo bench --bench live_leads [-- SECONDS RATE KIOSKS]` (defaults 8, 10000, 100); set
-//! `BENCH_DATABASE_URL` to a `postgres://` URL to measure PostgreSQL (a schema of its own,
-//! dropped at the end); `BENCH_LIVE_FIRST=1` measures the exits with live updates on first.
+//! `cargo bench --bench live_leads [-- SECONDS RATE KIOSKS ROUNDS]` (defaults 8, 10000, 100,
+//! 3; at most 4 rounds); set `BENCH_DATABASE_URL` to a `postgres://` URL to measure
+//! PostgreSQL (a schema of its own, dropped at the end).
 
 use std::{
     net::SocketAddr,
@@ -47,10 +50,43 @@ use serve::{
 /// Seconds of load before measuring starts.
 const WARM_UP: Duration = Duration::from_secs(1);
 
+/// When a round scans: the Main Hall's sessions of the sample programme, local times of
+/// group A's and B's entries, then of their exits.
+struct RoundTimes {
+    session: &'static str,
+    entries: [&'static str; 2],
+    exits: [&'static str; 2],
+}
+
+const ROUNDS: [RoundTimes; 4] = [
+    RoundTimes {
+        session: "opening keynote, 09:00-09:45",
+        entries: ["09:05", "09:06"],
+        exits: ["09:30", "09:31"],
+    },
+    RoundTimes {
+        session: "second keynote, 09:45-10:30",
+        entries: ["09:50", "09:51"],
+        exits: ["10:15", "10:16"],
+    },
+    RoundTimes {
+        session: "panel, 14:00-14:45",
+        entries: ["14:05", "14:06"],
+        exits: ["14:30", "14:31"],
+    },
+    RoundTimes {
+        session: "closing keynote, 17:00-17:45",
+        entries: ["17:05", "17:06"],
+        exits: ["17:30", "17:31"],
+    },
+];
+
 struct Load {
     seconds: u64,
     rate: usize,
     kiosks: usize,
+    /// Rounds of entries and exits, each in its own session (at most `ROUNDS.len()`).
+    rounds: usize,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -62,6 +98,11 @@ fn main() -> anyhow::Result<()> {
         seconds: args.first().and_then(|s| s.parse().ok()).unwrap_or(8),
         rate: args.get(1).and_then(|s| s.parse().ok()).unwrap_or(10_000),
         kiosks: args.get(2).and_then(|s| s.parse().ok()).unwrap_or(100),
+        rounds: args
+            .get(3)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(3)
+            .clamp(1, ROUNDS.len()),
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -160,127 +201,258 @@ async fn measure(dir: &std::path::Path, url: &str, load: &Load) -> anyhow::Resul
         WARM_UP.as_secs(),
         load_average()
     );
-    let mut exits = [(0, false, "exit", "30"), (1, true, "exit", "31")];
-    if std::env::var("BENCH_LIVE_FIRST").is_ok_and(|v| v == "1") {
-        exits.reverse();
-    }
-    let runs = [(0, false, "entry", "05"), (1, false, "entry", "06")]
-        .into_iter()
-        .chain(exits);
-    let mut compared = Vec::new();
-    for (g, live, direction, minute) in runs {
-        let badges = groups[g].clone();
-        let server = serve(dir, url, port, live)?;
-        let addr: SocketAddr = format!("127.0.0.1:{port}").parse()?;
-        let ready = Instant::now();
-        while tokio::net::TcpStream::connect(addr).await.is_err() {
-            anyhow::ensure!(
-                ready.elapsed() < Duration::from_secs(30),
-                "server did not start"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        let pid = server.0.id().to_string();
-        // During the opening keynote (09:00-09:45), in the Main Hall.
-        let at: Timestamp = format!("2026-05-12T09:{minute}:00+02:00").parse()?;
-        let measure_from = Instant::now() + WARM_UP;
-        let stop = measure_from + Duration::from_secs(load.seconds);
-        let per_kiosk = Duration::from_secs_f64(load.kiosks as f64 / load.rate as f64);
-        let tasks: Vec<_> = tokens
-            .iter()
-            .enumerate()
-            .map(|(k, token)| {
-                tokio::spawn(kiosk(Kiosk {
-                    addr,
-                    token: token.clone(),
-                    badges: badges.clone(),
+    let bench = Bench {
+        ctx: &ctx,
+        dir,
+        url,
+        port,
+        load,
+        tokens,
+        event_id: event.id,
+    };
+    // Per round, the relative difference of the rates with live updates on against off, for
+    // entries and for exits.
+    let mut entries = Vec::new();
+    let mut exits = Vec::new();
+    for (round, times) in ROUNDS.iter().take(load.rounds).enumerate() {
+        // Odd rounds turn live updates on for the other group, and measure it first, so
+        // neither the group nor the order favours one side.
+        let order = if round % 2 == 0 {
+            [(0, false), (1, true)]
+        } else {
+            [(0, true), (1, false)]
+        };
+        println!("round {} ({}, in the Main Hall):", round + 1, times.session);
+        let mut rates = Vec::new();
+        for (g, live) in order {
+            // One server for the group's entries and exits, as at an event: the exits are of
+            // badges it saw enter.
+            let server = start(&bench, live).await?;
+            for (direction, clock) in [("entry", times.entries[g]), ("exit", times.exits[g])] {
+                let run = Run {
+                    round,
                     group: g,
-                    k,
-                    kiosks: load.kiosks,
-                    every: per_kiosk,
+                    live,
                     direction,
-                    at,
-                    measure_from,
-                    stop,
-                }))
-            })
-            .collect();
-        tokio::time::sleep_until(measure_from.into()).await;
-        let cpu0 = cpu_seconds(&pid);
-        let db0 = on_postgres.then(local_postgres_seconds).flatten();
-        let mut seen = Seen::default();
-        let mut sent = 0usize;
-        for t in tasks {
-            let (s, all) = t.await??;
-            seen.latencies.extend(s.latencies);
-            seen.scans += s.scans;
-            seen.errors += s.errors;
-            sent += all;
+                    at: format!("2026-05-12T{clock}:00+02:00").parse()?,
+                };
+                let rate = run_once(&bench, &server, &groups[g], &run).await?;
+                rates.push((live, direction, rate));
+            }
         }
-        let secs = load.seconds as f64;
-        let cpu = cpu_seconds(&pid) - cpu0;
-        let db = db0.zip(local_postgres_seconds()).map(|(a, b)| b - a);
-        seen.latencies.sort();
-        let rate = seen.scans as f64 / secs;
-        if direction == "exit" {
-            compared.push((live, rate));
-        }
-        println!(
-            "  {} of group {}, live updates {}: {:.0} scans/s acknowledged ({} asked), {} errors; request latency p50 {:.1} ms p90 {:.1} ms p99 {:.1} ms; server CPU {:.2} cores{}",
-            if direction == "exit" {
-                "exits  "
-            } else {
-                "entries"
-            },
-            if g == 0 { 'A' } else { 'B' },
-            if live { "on " } else { "off" },
-            rate,
-            load.rate,
-            seen.errors,
-            percentile(&seen.latencies, 0.5),
-            percentile(&seen.latencies, 0.9),
-            percentile(&seen.latencies, 0.99),
-            cpu / secs,
-            db.map(|d| format!(", this machine's PostgreSQL {:.2} cores", d / secs))
-                .unwrap_or_default(),
-        );
-        if live {
-            // Wait for the backlog: every acknowledged scan's attendee updated.
-            let waited = Instant::now();
-            let lag = loop {
-                let m = metrics(addr).await?;
-                let updated = counter(&m, "badgetrail_live_leads_updated_total");
-                if updated >= sent as f64 || waited.elapsed() > Duration::from_secs(120) {
-                    break m;
-                }
-                tokio::time::sleep(Duration::from_millis(200)).await;
+        let ratio = |direction: &str| {
+            let rate = |live: bool| {
+                rates
+                    .iter()
+                    .find(|r| r.0 == live && r.1 == direction)
+                    .map(|r| r.2)
             };
-            let buckets = histogram(&lag, "badgetrail_live_lead_lag_seconds");
-            println!(
-                "  live lead lag from commit, {} updates (warm-up included): p50 {:.0} ms, p90 {:.0} ms, p99 {:.0} ms; backlog drained {:.1} s after the load stopped",
-                buckets.last().map_or(0.0, |b| b.1),
-                quantile(&buckets, 0.5) * 1e3,
-                quantile(&buckets, 0.9) * 1e3,
-                quantile(&buckets, 0.99) * 1e3,
-                waited.elapsed().as_secs_f64(),
-            );
-            let stored = ctx.store.leads().live_leads(event.id).await?.len();
-            println!("  live leads stored: {stored} for {sent} scanned attendees");
-            anyhow::ensure!(stored >= sent, "live leads are missing");
+            rate(true)
+                .zip(rate(false))
+                .map(|(on, off)| (on / off - 1.0) * 100.0)
+        };
+        if let (Some(entry), Some(exit)) = (ratio("entry"), ratio("exit")) {
+            println!("  live updates on against off: entries {entry:+.1} %, exits {exit:+.1} %");
+            entries.push(entry);
+            exits.push(exit);
         }
-        drop(server);
     }
-    if let (Some(off), Some(on)) = (
-        compared.iter().find(|c| !c.0).map(|c| c.1),
-        compared.iter().find(|c| c.0).map(|c| c.1),
-    ) {
+    let listed = |v: &[f64]| {
+        v.iter()
+            .map(|r| format!("{r:+.1} %"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if let (Some(entry), Some(exit)) = (median(&entries), median(&exits)) {
         println!(
-            "  exits with live updates on against off: {:+.1} %",
-            (on / off - 1.0) * 100.0
+            "live updates on against off, median of {} rounds: entries (each badge's first scan this server sees) {entry:+.1} % ({}); exits (badges it saw enter) {exit:+.1} % ({})",
+            exits.len(),
+            listed(&entries),
+            listed(&exits)
         );
     }
     ctx.store.close().await;
     Ok(())
+}
+
+/// The middle value (the mean of the two middle ones for an even count).
+fn median(values: &[f64]) -> Option<f64> {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(v[n / 2]),
+        _ => Some((v[n / 2 - 1] + v[n / 2]) / 2.0),
+    }
+}
+
+/// One run of a round: a group's scans of one direction, with live updates on or off.
+struct Run {
+    round: usize,
+    group: usize,
+    live: bool,
+    direction: &'static str,
+    at: Timestamp,
+}
+
+/// What every run shares: the database, the server's port, the kiosks' tokens.
+struct Bench<'a> {
+    ctx: &'a Context,
+    dir: &'a std::path::Path,
+    url: &'a str,
+    port: u16,
+    load: &'a Load,
+    tokens: Vec<String>,
+    event_id: i64,
+}
+
+/// Starts a server, lets the kiosks scan `badges` as `run` says, prints what they saw (and,
+/// with live updates on, the lag and that every scanned attendee's live lead was stored) and
+/// returns the rate acknowledged.
+async fn run_once(
+    b: &Bench<'_>,
+    server: &Started,
+    badges: &Arc<Vec<String>>,
+    run: &Run,
+) -> anyhow::Result<f64> {
+    let Bench { ctx, load, .. } = *b;
+    let Started { addr, ref pid, .. } = *server;
+    let on_postgres = b.url.starts_with("postgres");
+    let started_ms = Timestamp::now().as_millisecond();
+    // The server's live-lead counters before the run: what it reports after is this run's
+    // less these.
+    let before = if run.live {
+        metrics(addr).await?
+    } else {
+        String::new()
+    };
+    let measure_from = Instant::now() + WARM_UP;
+    let stop = measure_from + Duration::from_secs(load.seconds);
+    let per_kiosk = Duration::from_secs_f64(load.kiosks as f64 / load.rate as f64);
+    let tasks: Vec<_> = b
+        .tokens
+        .iter()
+        .enumerate()
+        .map(|(k, token)| {
+            tokio::spawn(kiosk(Kiosk {
+                addr,
+                token: token.clone(),
+                badges: badges.clone(),
+                nonce_prefix: format!("{}-{}-{}-{k}", run.direction, run.round, run.group),
+                k,
+                kiosks: load.kiosks,
+                every: per_kiosk,
+                direction: run.direction,
+                at: run.at,
+                measure_from,
+                stop,
+            }))
+        })
+        .collect();
+    tokio::time::sleep_until(measure_from.into()).await;
+    let cpu0 = cpu_seconds(pid);
+    let db0 = on_postgres.then(local_postgres_seconds).flatten();
+    let mut seen = Seen::default();
+    let mut sent = 0usize;
+    for t in tasks {
+        let (s, all) = t.await??;
+        seen.latencies.extend(s.latencies);
+        seen.scans += s.scans;
+        seen.errors += s.errors;
+        sent += all;
+    }
+    let secs = load.seconds as f64;
+    let cpu = cpu_seconds(pid) - cpu0;
+    let db = db0.zip(local_postgres_seconds()).map(|(a, b)| b - a);
+    seen.latencies.sort();
+    let rate = seen.scans as f64 / secs;
+    println!(
+        "  {} of group {}, live updates {}: {:.0} scans/s acknowledged ({} asked), {} errors; request latency p50 {:.1} ms p90 {:.1} ms p99 {:.1} ms; server CPU {:.2} cores{}",
+        if run.direction == "exit" {
+            "exits  "
+        } else {
+            "entries"
+        },
+        if run.group == 0 { 'A' } else { 'B' },
+        if run.live { "on " } else { "off" },
+        rate,
+        load.rate,
+        seen.errors,
+        percentile(&seen.latencies, 0.5),
+        percentile(&seen.latencies, 0.9),
+        percentile(&seen.latencies, 0.99),
+        cpu / secs,
+        db.map(|d| format!(", this machine's PostgreSQL {:.2} cores", d / secs))
+            .unwrap_or_default(),
+    );
+    if run.live {
+        // Wait for the backlog: every acknowledged scan's attendee updated.
+        let waited = Instant::now();
+        let lag = loop {
+            let m = metrics(addr).await?;
+            let updated = counter(&m, "badgetrail_live_leads_updated_total")
+                - counter(&before, "badgetrail_live_leads_updated_total");
+            if updated >= sent as f64 || waited.elapsed() > Duration::from_secs(120) {
+                break m;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
+        let earlier = histogram(&before, "badgetrail_live_lead_lag_seconds");
+        let buckets: Vec<(f64, f64)> = histogram(&lag, "badgetrail_live_lead_lag_seconds")
+            .into_iter()
+            .map(|(le, count)| {
+                let was = earlier.iter().find(|e| e.0 == le).map_or(0.0, |e| e.1);
+                (le, count - was)
+            })
+            .collect();
+        println!(
+            "  live lead lag from commit, {} updates (warm-up included): p50 {:.0} ms, p90 {:.0} ms, p99 {:.0} ms; backlog drained {:.1} s after the load stopped",
+            buckets.last().map_or(0.0, |b| b.1),
+            quantile(&buckets, 0.5) * 1e3,
+            quantile(&buckets, 0.9) * 1e3,
+            quantile(&buckets, 0.99) * 1e3,
+            waited.elapsed().as_secs_f64(),
+        );
+        let stored = ctx
+            .store
+            .leads()
+            .live_leads(b.event_id)
+            .await?
+            .into_iter()
+            .filter(|l| l.updated_at >= started_ms)
+            .count();
+        println!("  live leads stored in this run: {stored} for {sent} scanned attendees");
+        anyhow::ensure!(stored >= sent, "live leads are missing");
+    }
+    Ok(rate)
+}
+
+/// A running server, stopped when dropped.
+struct Started {
+    _server: Server,
+    addr: SocketAddr,
+    pid: String,
+}
+
+/// Starts a server with live updates on or off and waits until it listens.
+async fn start(b: &Bench<'_>, live: bool) -> anyhow::Result<Started> {
+    let server = serve(b.dir, b.url, b.port, live)?;
+    let addr: SocketAddr = format!("127.0.0.1:{}", b.port).parse()?;
+    let ready = Instant::now();
+    while tokio::net::TcpStream::connect(addr).await.is_err() {
+        anyhow::ensure!(
+            ready.elapsed() < Duration::from_secs(30),
+            "server did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let pid = server.0.id().to_string();
+    Ok(Started {
+        _server: server,
+        addr,
+        pid,
+    })
 }
 
 fn serve(dir: &std::path::Path, url: &str, port: u16, live: bool) -> anyhow::Result<Server> {
@@ -303,8 +475,9 @@ struct Kiosk {
     addr: SocketAddr,
     token: String,
     badges: Arc<Vec<String>>,
-    /// Which group of people: part of each scan's nonce, which must be new on its device.
-    group: usize,
+    /// Direction, round, group and kiosk: each scan's nonce, which must be new on its
+    /// device, is this and the scan's number.
+    nonce_prefix: String,
     k: usize,
     kiosks: usize,
     every: Duration,
@@ -339,11 +512,9 @@ async fn kiosk(k: Kiosk) -> anyhow::Result<(Seen, usize)> {
         };
         let scanned = k.at + SignedDuration::from_millis(i64::from(n));
         let body = format!(
-            "{{\"sent_at\":\"{}\",\"app_version\":\"bench\",\"queue_size\":0,\"scans\":[{{\"nonce\":\"{}-{}-{}-{n}\",\"badge\":\"{badge}\",\"device_time\":\"{scanned}\",\"direction\":\"{}\"}}]}}",
+            "{{\"sent_at\":\"{}\",\"app_version\":\"bench\",\"queue_size\":0,\"scans\":[{{\"nonce\":\"{}-{n}\",\"badge\":\"{badge}\",\"device_time\":\"{scanned}\",\"direction\":\"{}\"}}]}}",
             Timestamp::now(),
-            k.direction,
-            k.group,
-            k.k,
+            k.nonce_prefix,
             k.direction
         );
         let req = Request::post("/api/v1/scans")
