@@ -1,18 +1,20 @@
 //! Live leads under a sustained door load: kiosks send single scans at a fixed total rate to
 //! the real `badgetrail serve` (its own process), every scan accepted and of a different
 //! attendee. Two groups of people, each as many as a run scans, and several rounds, each in
-//! its own session of the Main Hall: the entries of both groups are scanned first with live
-//! updates off (set-up, reported but not compared), then the exits of one group with live
-//! updates off and those of the other with them on, so the two runs compared do the same
-//! door work on a database of the same size, and each exit makes a stay that the live
-//! worker scores. Rounds alternate which group has live updates and which of the two runs
-//! comes first; the figure is the median of the rounds, since one run on a shared machine
-//! can be off by several points. For each run: the rate reached, request latency
-//! percentiles and server CPU (and that of PostgreSQL, when it runs on this machine); with
-//! live updates on, the lag from each scan group's commit to its attendees' stored live
-//! leads (p50, p90, p99, read off the server's `badgetrail_live_lead_lag_seconds`
-//! histogram, interpolated inside its buckets, after the backlog drained) and a check that
-//! every attendee scanned in the run has a live lead stored in it.
+//! its own session of the Main Hall. In a round each group has one server, as at an event,
+//! live updates off for one group and on for the other: first the group's entries (each
+//! badge's first scan that server sees, so the door checks its signature), then its exits
+//! (badges the server saw enter, whose check it remembers; each exit makes a stay that the
+//! live worker scores). The two groups do the same door work on a database of about the
+//! same size, and entries and exits are each compared on against off. Rounds alternate
+//! which group has live updates and which goes first; the figures are the medians of the
+//! rounds, since one run on a shared machine can be off by several points. For each run:
+//! the rate reached, request latency percentiles and server CPU (and that of PostgreSQL,
+//! when it runs on this machine); with live updates on, the lag from each scan group's
+//! commit to its attendees' stored live leads (p50, p90, p99, read off the server's
+//! `badgetrail_live_lead_lag_seconds` histogram less its counts before the run,
+//! interpolated inside its buckets, after the backlog drained) and a check that every
+//! attendee scanned in the run has a live lead stored in it.
 //!
 //! `cargo bench --bench live_leads [-- SECONDS RATE KIOSKS ROUNDS]` (defaults 8, 10000, 100,
 //! 3; at most 4 rounds); set `BENCH_DATABASE_URL` to a `postgres://` URL to measure
