@@ -54,6 +54,7 @@ mod proxy;
 mod rate_limits;
 mod registration;
 mod scan_groups;
+mod scan_references;
 mod scans;
 mod statistics;
 mod web_edges;
