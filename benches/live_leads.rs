@@ -309,9 +309,9 @@ struct Bench<'a> {
     event_id: i64,
 }
 
-/// Starts a server, lets the kiosks scan `badges` as `run` says, prints what they saw (and,
-/// with live updates on, the lag and that every scanned attendee's live lead was stored) and
-/// returns the rate acknowledged.
+/// Lets the kiosks scan `badges` on the running `server` as `run` says, prints what they saw
+/// (and, with live updates on, the lag and that every scanned attendee's live lead was stored)
+/// and returns the rate acknowledged.
 async fn run_once(
     b: &Bench<'_>,
     server: &Started,
