@@ -407,20 +407,11 @@ pub fn run(setting: &Setting, attendees: usize, seed: u64, rules: &LeadRules) ->
             with_bonus[b].top += h.top;
             with_bonus[b].top_two += h.top_two;
         }
-        let odds = reference::main_topic_odds(
-            &a.declared,
-            &reference::stays(&a.visits, &facts),
-            &facts,
-            &knowledge,
-        );
-        add(REFERENCE, hit(&ranked(&odds), truth));
-        let odds = reference::main_topic_odds(
-            &a.declared,
-            &reference::stays(&a.visits, &facts),
-            &facts,
-            &untold,
-        );
-        add(REFERENCE_UNTOLD, hit(&ranked(&odds), truth));
+        let stays = reference::stays(&a.visits, &facts);
+        for (rule, k) in [(REFERENCE, &knowledge), (REFERENCE_UNTOLD, &untold)] {
+            let odds = reference::main_topic_odds(&a.declared, &stays, &facts, k);
+            add(rule, hit(&ranked(&odds), truth));
+        }
     }
     hits[4] = with_bonus
         .into_iter()
