@@ -40,8 +40,8 @@ pub fn settings() -> Vec<Setting> {
 }
 
 /// The same settings on programmes of another shape: `shape` gives the sessions, topics,
-/// parallel rooms, second topics and room sizes; each setting keeps its share of sessions on
-/// the fashionable topic.
+/// parallel rooms, second topics, room sizes and share of sessions on the fashionable topic,
+/// except that the fashion craze keeps its 35 % of sessions on it.
 pub fn settings_on(shape: &Shape) -> Vec<Setting> {
     let base = Setting {
         name: "believable",
@@ -161,7 +161,7 @@ pub const RULES: &[&str] = &[
     "the simulator's own model, not told which topic is in fashion",
 ];
 
-/// The naive rules' positions in `RULES`; the last rule is the reference, no naive rule.
+/// The naive rules' positions in `RULES`; the two after them are references, no rules.
 const NAIVE: std::ops::Range<usize> = 1..5;
 
 /// The position of the simulator's own model (`recovery_reference`) in `RULES`.
