@@ -257,10 +257,15 @@ impl Store {
         matches!(self.pool, Pool::Sqlite(_))
     }
 
-    /// Applies pending migrations of this backend.
+    /// Applies pending migrations of this backend (on SQLite, of the live file too).
     pub async fn migrate(&self) -> StoreResult<()> {
         match &self.pool {
-            Pool::Sqlite(pools) => sqlite::MIGRATOR.run(&pools.write).await?,
+            Pool::Sqlite(pools) => {
+                sqlite::migrate_live(pools).await?;
+                sqlite::move_live_rows(pools).await?;
+                sqlite::MIGRATOR.run(&pools.write).await?;
+                sqlite::drop_erased_live(pools).await?;
+            }
             Pool::Postgres(p) => postgres::MIGRATOR.run(p).await?,
         }
         Ok(())
@@ -270,7 +275,10 @@ impl Store {
     /// and for testing that data written by an older schema survives the newer ones.
     pub async fn migrate_up_to(&self, version: i64) -> StoreResult<()> {
         match &self.pool {
-            Pool::Sqlite(pools) => sqlite::MIGRATOR.run_to(version, &pools.write).await?,
+            Pool::Sqlite(pools) => {
+                sqlite::migrate_live(pools).await?;
+                sqlite::MIGRATOR.run_to(version, &pools.write).await?
+            }
             Pool::Postgres(p) => postgres::MIGRATOR.run_to(version, p).await?,
         }
         Ok(())
@@ -286,6 +294,7 @@ impl Store {
         match &self.pool {
             Pool::Sqlite(pools) => {
                 pools.write.close().await;
+                pools.live.close().await;
                 pools.read.close().await;
             }
             Pool::Postgres(p) => p.close().await,

@@ -23,6 +23,16 @@ impl Tx {
         })
     }
 
+    /// Opens a write transaction on the live leads: on SQLite on the live file's writer
+    /// (`sqlite::Pools::live`), deferred, so it takes the live file's write lock at its first
+    /// write and never the database's; on PostgreSQL as `begin`.
+    pub(crate) async fn begin_live(pool: &Pool) -> Result<Tx, sqlx::Error> {
+        Ok(match pool {
+            Pool::Sqlite(pools) => Tx::Sqlite(pools.live.begin().await?),
+            Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
     pub(crate) async fn commit(self) -> Result<(), sqlx::Error> {
         match self {
             Tx::Sqlite(t) => t.commit().await,

@@ -84,7 +84,7 @@ async fn the_live_state_equals_the_build_for_the_same_scans(db: Db) {
 }
 
 /// Sends one scan made `ago` before now (a kiosk that held it while offline) now.
-async fn scan_at(
+pub(crate) async fn scan_at(
     app: &TestApp,
     token: &str,
     nonce: &str,
@@ -108,7 +108,7 @@ async fn scan_at(
     assert_eq!(body["results"][0]["decision"], "accepted", "{body}");
 }
 
-async fn scan(app: &TestApp, token: &str, nonce: &str, badge: &str, direction: &str) {
+pub(crate) async fn scan(app: &TestApp, token: &str, nonce: &str, badge: &str, direction: &str) {
     scan_at(
         app,
         token,
@@ -121,7 +121,7 @@ async fn scan(app: &TestApp, token: &str, nonce: &str, badge: &str, direction: &
 }
 
 /// Waits (at most 10 s) for the attendee's live lead to reflect at least `scans` scans.
-async fn live_after(app: &TestApp, attendee: i64, newer_than: i64) -> LiveLeadRow {
+pub(crate) async fn live_after(app: &TestApp, attendee: i64, newer_than: i64) -> LiveLeadRow {
     for _ in 0..200 {
         if let Some(l) = app.ctx.store.leads().live_lead(attendee).await.unwrap()
             && l.scan_seen > newer_than

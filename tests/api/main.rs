@@ -40,6 +40,7 @@ mod leads;
 mod leads_cli;
 mod list_sorting;
 mod live;
+mod live_lead_file;
 mod live_leads;
 mod monitoring;
 mod next_need_pool;

@@ -1,10 +1,11 @@
-//! Erasing one attendee's personal data, everywhere it is stored, in one transaction.
+//! Erasing one attendee's personal data, everywhere it is stored, in one transaction (and,
+//! on SQLite, their live lead in the live file right after it).
 
 use jiff::Timestamp;
 use serde::Serialize;
 
 use super::Attendees;
-use crate::store::{StoreError, StoreResult, in_tx};
+use crate::store::{Leads, Pool, StoreError, StoreResult, in_tx};
 
 /// What the caller decides for an erasure; the store does the rest.
 pub struct ErasureInput<'a> {
@@ -148,7 +149,11 @@ impl Attendees<'_> {
                     now
                 );
                 run!("DELETE FROM lead_deadline_steps WHERE attendee_id = $1", id);
-                run!("DELETE FROM live_leads WHERE attendee_id = $1", id);
+                // SQLite keeps live leads in a file of their own, outside this
+                // transaction: deleted after its commit, below.
+                if let Pool::Postgres(_) = self.pool {
+                    run!("DELETE FROM live_leads WHERE attendee_id = $1", id);
+                }
                 run!("DELETE FROM lead_alerts WHERE attendee_id = $1", id);
                 run!("DELETE FROM lead_alert_marks WHERE attendee_id = $1", id);
                 // The person record holds the address; it goes with their last registration.
@@ -160,6 +165,11 @@ impl Attendees<'_> {
                 Erased { counts: c, email: Some(email) }
             }
         });
+        // Also when the attendee was erased before: an erasure that stopped between its
+        // commit and this delete is finished by the next.
+        if let Pool::Sqlite(_) = self.pool {
+            Leads { pool: self.pool }.delete_live_lead(id).await?;
+        }
         Ok(erased)
     }
 

@@ -7,7 +7,9 @@ use sqlx::{FromRow, QueryBuilder};
 
 use super::Leads;
 use crate::domain::leads::package::Tier;
-use crate::store::{LeadAttendee, Sql, StoreError, StoreResult, in_tx, on_pool, on_writer};
+use crate::store::{
+    LeadAttendee, Sql, StoreError, StoreResult, Tx, in_tx, on_pool, on_tx, on_writer,
+};
 
 /// One attendee's live state, as stored.
 #[derive(Debug, Clone, PartialEq, FromRow)]
@@ -251,19 +253,27 @@ impl Leads<'_> {
         rows.into_iter().map(PersonRow::checked).collect()
     }
 
-    /// Stores live rows; a row from fewer scans than the stored one is left out.
+    /// Stores live rows; a row from fewer scans than the stored one is left out, and so is
+    /// the row of a person erased meanwhile (read, scored, then erased before this write).
     pub async fn write_live_leads(self, rows: &[LiveLeadRow]) -> StoreResult<()> {
         if rows.is_empty() {
             return Ok(());
         }
         // Rows as bound parameters, many per statement: no JSON to write and unpack again
         // for every row. The statement text varies with the row count, so it is not kept in
-        // the connection's statement cache, which holds the door's statements.
-        in_tx!(self, tx => {
+        // the connection's statement cache. On SQLite the statement takes the live file's
+        // write lock before it reads `attendees` (the live file is the writer's first
+        // database): an erasure committed before that is seen, and one committed after it
+        // deletes the row once this transaction ends.
+        let mut tx = Tx::begin_live(self.pool).await?;
+        let out: StoreResult<()> = on_tx!(&mut tx, c => async {
             for chunk in rows.chunks(UPSERT_ROWS) {
                 let mut qb = QueryBuilder::new(
                     "INSERT INTO live_leads (attendee_id, event_id, tier, score, top_topic,
-                       topic_scores, explanation, scan_seen, updated_at) ",
+                       topic_scores, explanation, scan_seen, updated_at)
+                     SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6,
+                            v.column7, v.column8, v.column9
+                     FROM (",
                 );
                 qb.push_values(chunk, |mut b, r: &LiveLeadRow| {
                     b.push_bind(r.attendee_id)
@@ -277,15 +287,39 @@ impl Leads<'_> {
                         .push_bind(r.updated_at);
                 });
                 qb.push(
-                    " ON CONFLICT (attendee_id) DO UPDATE SET tier = excluded.tier,
+                    ") AS v JOIN attendees a ON a.id = v.column1
+                     WHERE a.erased_at IS NULL
+                     ON CONFLICT (attendee_id) DO UPDATE SET tier = excluded.tier,
                        score = excluded.score, top_topic = excluded.top_topic,
                        topic_scores = excluded.topic_scores, explanation = excluded.explanation,
                        scan_seen = excluded.scan_seen, updated_at = excluded.updated_at
                      WHERE live_leads.scan_seen <= excluded.scan_seen",
                 );
-                qb.build().persistent(false).execute(&mut *tx).await?;
+                qb.build().persistent(false).execute(&mut *c).await?;
             }
-        });
+            Ok(())
+        }
+        .await);
+        match out {
+            Ok(()) => Ok(tx.commit().await?),
+            Err(e) => {
+                let _ = tx.rollback().await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Deletes an erased person's live lead. On SQLite the live file is not part of the
+    /// erasure's transaction: this runs after its commit (and `Store::migrate` deletes what
+    /// a stop between the two left).
+    pub(crate) async fn delete_live_lead(self, attendee_id: i64) -> StoreResult<()> {
+        let mut tx = Tx::begin_live(self.pool).await?;
+        on_tx!(&mut tx, c => sqlx::query("DELETE FROM live_leads WHERE attendee_id = $1")
+            .bind(attendee_id)
+            .execute(&mut *c)
+            .await
+            .map(|r| r.rows_affected()))?;
+        tx.commit().await?;
         Ok(())
     }
 
