@@ -5,6 +5,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use super::Attendees;
+use crate::store::leads::live::{ERASURE_LOCK, LIVE_LOCK_CLASS};
 use crate::store::{Leads, Pool, StoreError, StoreResult, in_tx};
 
 /// What the caller decides for an erasure; the store does the rest.
@@ -151,7 +152,10 @@ impl Attendees<'_> {
                 run!("DELETE FROM lead_deadline_steps WHERE attendee_id = $1", id);
                 // SQLite keeps live leads in a file of their own, outside this
                 // transaction: deleted after its commit, below.
+                // On PostgreSQL live writes under way end first, and later ones wait for
+                // this commit, so none stores the person again (`write_live_leads`).
                 if let Pool::Postgres(_) = self.pool {
+                    run!(ERASURE_LOCK, LIVE_LOCK_CLASS);
                     run!("DELETE FROM live_leads WHERE attendee_id = $1", id);
                 }
                 run!("DELETE FROM lead_alerts WHERE attendee_id = $1", id);

@@ -194,6 +194,13 @@ const PEOPLE: Sql = Sql {
                WHERE a.event_id = $1 AND a.erased_at IS NULL ORDER BY a.id",
 };
 
+/// The first number of the PostgreSQL advisory lock live writes share and an erasure takes
+/// alone: "live" in ASCII (the door's groups lock in a class of their own).
+pub(crate) const LIVE_LOCK_CLASS: i32 = 0x6c69_7665;
+
+/// Taken by an erasure on PostgreSQL before it deletes the live row, until its commit.
+pub(crate) const ERASURE_LOCK: &str = "SELECT pg_advisory_xact_lock($1, 0)";
+
 /// Live rows per statement: few enough that the statement's arguments stay small
 /// allocations (a thousand rows' took fresh zeroed pages from the system every time).
 const UPSERT_ROWS: usize = 100;
@@ -264,8 +271,17 @@ impl Leads<'_> {
         // the connection's statement cache. On SQLite the statement takes the live file's
         // write lock before it reads `attendees` (the live file is the writer's first
         // database): an erasure committed before that is seen, and one committed after it
-        // deletes the row once this transaction ends.
+        // deletes the row once this transaction ends. On PostgreSQL an advisory lock does
+        // the same (below).
         let mut tx = Tx::begin_live(self.pool).await?;
+        if let Tx::Postgres(t) = &mut tx {
+            // Shared with other live writes, exclusive for an erasure (`ERASURE_LOCK`): an
+            // erasure under way is committed before this write reads `attendees`.
+            sqlx::query("SELECT pg_advisory_xact_lock_shared($1, 0)")
+                .bind(LIVE_LOCK_CLASS)
+                .execute(&mut **t)
+                .await?;
+        }
         let out: StoreResult<()> = on_tx!(&mut tx, c => async {
             for chunk in rows.chunks(UPSERT_ROWS) {
                 let mut qb = QueryBuilder::new(
