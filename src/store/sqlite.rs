@@ -66,7 +66,10 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<Pools, sqlx::Err
         .foreign_keys(false)
         .pragma("temp_store", "memory")
         .pragma("cache_size", "-65536");
-    let core = main_file.to_string_lossy().into_owned();
+    // The live writer reads `attendees` in the database and never writes it: the database is
+    // attached read-only (a URI with `mode=ro`; sqlx opens connections with URI names on),
+    // so a write through it by mistake fails instead of taking the database's write lock.
+    let core = read_only_uri(&main_file)?;
     let live = SqlitePoolOptions::new()
         .max_connections(1)
         .acquire_timeout(Duration::from_secs(30))
@@ -93,6 +96,16 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<Pools, sqlx::Err
         live,
         live_options: Arc::new(live_options),
     })
+}
+
+/// `file` as an SQLite URI that opens it read-only: its absolute path, percent-encoded.
+fn read_only_uri(file: &std::path::Path) -> Result<String, sqlx::Error> {
+    let path = std::path::absolute(file).map_err(sqlx::Error::Io)?;
+    let mut uri = url::Url::from_file_path(&path).map_err(|()| {
+        sqlx::Error::Configuration(format!("no file URI for {}", path.display()).into())
+    })?;
+    uri.set_query(Some("mode=ro"));
+    Ok(uri.into())
 }
 
 /// Runs an `ATTACH DATABASE $1 AS name` statement for `file`.
@@ -163,6 +176,39 @@ pub async fn begin_write(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn the_live_writer_reads_the_database_and_cannot_write_it() {
+        // A folder name SQLite's URIs must escape: the read-only URI still names the file.
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("a?b#c %d");
+        std::fs::create_dir(&folder).unwrap();
+        let path = folder.join("t.db").display().to_string();
+        let escaped = path
+            .replace('%', "%25")
+            .replace('?', "%3F")
+            .replace('#', "%23");
+        let pools = connect(&format!("sqlite://{escaped}"), 2).await.unwrap();
+        assert!(folder.join("t.db").exists() && folder.join("t.db-live").exists());
+        sqlx::query("CREATE TABLE t (a INTEGER); INSERT INTO t (a) VALUES (7)")
+            .execute(&pools.write)
+            .await
+            .unwrap();
+        let a: i64 = sqlx::query_scalar("SELECT a FROM core.t")
+            .fetch_one(&pools.live)
+            .await
+            .unwrap();
+        assert_eq!(a, 7);
+        let refused = sqlx::query("INSERT INTO core.t (a) VALUES (8)")
+            .execute(&pools.live)
+            .await
+            .unwrap_err();
+        assert!(refused.to_string().contains("readonly"), "{refused}");
+        sqlx::query("CREATE TABLE main.own (a INTEGER); INSERT INTO main.own VALUES (1)")
+            .execute(&pools.live)
+            .await
+            .unwrap();
+    }
 
     #[tokio::test]
     async fn the_read_pool_refuses_writes_and_the_write_pool_takes_them() {
