@@ -1,11 +1,12 @@
 //! Live leads while the event runs. The door tells this worker which attendees a committed
 //! scan group touched; the worker reads those attendees' registration and accepted scans,
 //! scores each alone (`build::one_package`, the same scoring as the build), stores the
-//! live interest, tier and explanation, and checks the event's watch rules: a fired rule
+//! live interest and tier, and checks the event's watch rules: a fired rule
 //! becomes an alert, claimed once per rule, person and window, then emailed and posted
 //! (`alerts`). Updates are computed from every accepted scan of the person, so the order
 //! scans arrive in, and how they were grouped, change nothing; an update lost to a stop is
-//! caught up from the store (`Leads::live_behind`).
+//! caught up from the store (`Leads::live_behind`). The explanation is not stored: a page
+//! that shows it scores the person again from the same scans (`explain`).
 
 use std::{
     collections::HashMap,
@@ -290,6 +291,41 @@ fn score(
     webhook: bool,
     now: Timestamp,
 ) -> anyhow::Result<(Vec<LiveLeadRow>, Vec<NewAlert>)> {
+    let Scored {
+        input,
+        packages,
+        seen,
+        before,
+    } = packages(model, read);
+    let rows: Vec<LiveLeadRow> = packages
+        .iter()
+        .zip(&seen)
+        .map(|(l, &scan_seen)| live_row(model.event.id, l, scan_seen, now.as_millisecond()))
+        .collect();
+    let alerts = alerts_for(
+        model,
+        &packages,
+        &input.attendees,
+        &before,
+        entered,
+        webhook,
+        now,
+    )?;
+    Ok((rows, alerts))
+}
+
+/// The people read, scored.
+struct Scored {
+    input: build::EventInput,
+    /// One per person, in the order read.
+    packages: Vec<LeadPackage>,
+    /// The newest accepted scan each package reflects.
+    seen: Vec<i64>,
+    before: HashMap<i64, LiveBefore>,
+}
+
+/// Scores each person read alone, as the build would.
+fn packages(model: &EventModel, read: Vec<LivePerson>) -> Scored {
     let mut before: HashMap<i64, LiveBefore> = HashMap::with_capacity(read.len());
     let mut seen = Vec::with_capacity(read.len());
     let inputs: Vec<_> = read
@@ -324,21 +360,38 @@ fn score(
             )
         })
         .collect();
-    let rows: Vec<LiveLeadRow> = packages
-        .iter()
-        .zip(&seen)
-        .map(|(l, &scan_seen)| live_row(model.event.id, l, scan_seen, now.as_millisecond()))
+    Scored {
+        input,
+        packages,
+        seen,
+        before,
+    }
+}
+
+/// The live explanation of each listed attendee of the event who has accepted scans, by
+/// id: the person scored now from every accepted scan, as a live update scores them. The
+/// live rows leave it out (it is most of a row's bytes, rewritten at every scan); a page
+/// that shows it calls this.
+pub async fn explain(
+    ctx: &Context,
+    event_id: i64,
+    ids: &[i64],
+) -> anyhow::Result<HashMap<i64, String>> {
+    let Some(model) = model(ctx, event_id).await? else {
+        return Ok(HashMap::new());
+    };
+    let mut read = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(CHUNK) {
+        read.extend(ctx.store.leads().live_people(event_id, chunk).await?);
+    }
+    read.retain(|p| p.scan_seen > 0);
+    let Scored { packages, .. } =
+        tokio::task::spawn_blocking(move || packages(&model, read)).await?;
+    let out = packages
+        .into_iter()
+        .map(|l| (l.attendee_id, l.explanation))
         .collect();
-    let alerts = alerts_for(
-        model,
-        &packages,
-        &input.attendees,
-        &before,
-        entered,
-        webhook,
-        now,
-    )?;
-    Ok((rows, alerts))
+    Ok(out)
 }
 
 /// The alerts the watch rules raise for these updated leads.
@@ -439,7 +492,6 @@ fn live_row(event_id: i64, l: &LeadPackage, scan_seen: i64, now: i64) -> LiveLea
         score: l.score,
         top_topic: l.top_topic().map(|t| t.slug.clone()),
         topic_scores: l.topic_scores(),
-        explanation: l.explanation.clone(),
         scan_seen,
         updated_at: now,
     }

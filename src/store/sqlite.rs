@@ -141,9 +141,9 @@ pub async fn move_live_rows(pools: &Pools) -> Result<(), sqlx::Error> {
     if old > 0 {
         sqlx::query(
             "INSERT INTO main.live_leads (attendee_id, event_id, tier, score, top_topic,
-               topic_scores, explanation, scan_seen, updated_at)
-             SELECT attendee_id, event_id, tier, score, top_topic, topic_scores, explanation,
-                    scan_seen, updated_at
+               topic_scores, scan_seen, updated_at)
+             SELECT attendee_id, event_id, tier, score, top_topic, topic_scores, scan_seen,
+                    updated_at
              FROM core.live_leads WHERE true
              ON CONFLICT (attendee_id) DO NOTHING",
         )

@@ -169,8 +169,8 @@ async fn on_sqlite_live_rows_an_older_version_kept_move_to_their_own_file() {
         (Tier::B, 61.5, "data:61.5")
     );
     assert_eq!(
-        (kept.explanation.as_str(), kept.scan_seen),
-        ("Came for data.", 7)
+        (kept.top_topic.as_deref(), kept.scan_seen),
+        (Some("data"), 7)
     );
     assert_eq!(store.leads().live_lead(eve).await.unwrap(), None);
     store.close().await;

@@ -6,7 +6,7 @@
 use std::{collections::HashMap, time::Duration};
 
 use badgetrail::{
-    domain::user::Role,
+    domain::{leads::package::Tier, user::Role},
     leads::{self, live_updates, watch_file},
     store::LiveLeadRow,
 };
@@ -57,6 +57,12 @@ async fn the_live_state_equals_the_build_for_the_same_scans(db: Db) {
         .into_iter()
         .map(|l| (l.attendee_id, l))
         .collect();
+    // The explanation is written from the same scans when asked for, not stored.
+    let ids: Vec<i64> = live.keys().copied().collect();
+    let explained = live_updates::explain(&app.ctx, event.id, &ids)
+        .await
+        .unwrap();
+    assert_eq!(explained.len(), live.len());
     let mut compared = 0;
     for b in &built {
         let p = b.lead.package().unwrap();
@@ -74,13 +80,60 @@ async fn the_live_state_equals_the_build_for_the_same_scans(db: Db) {
             l.attendee_id
         );
         assert_eq!(
-            l.explanation, b.lead.explanation,
+            explained.get(&l.attendee_id),
+            Some(&b.lead.explanation),
             "attendee {}",
             l.attendee_id
         );
     }
     assert_eq!(compared, live.len());
     assert!(compared > 250, "{compared} compared");
+
+    // The package page of a lead whose live tier moved shows the live explanation, written
+    // from the person's scans when the page is read.
+    let b = built
+        .iter()
+        .find(|b| live.contains_key(&b.lead.attendee_id) && b.lead.tier != Tier::X)
+        .expect("a lead with live state");
+    let id = b.lead.attendee_id;
+    let mut moved = live[&id].clone();
+    moved.tier = if b.lead.tier == Tier::A {
+        Tier::C
+    } else {
+        Tier::A
+    };
+    moved.scan_seen += 1;
+    let store = &app.ctx.store;
+    store
+        .leads()
+        .write_live_leads(&[moved.clone()])
+        .await
+        .unwrap();
+    app.login_as(Role::Marketer).await;
+    let html = app
+        .get_text(&format!("/admin/events/{}/leads/{id}", event.info.slug))
+        .await;
+    assert!(
+        html.contains(&format!(
+            "The last build said tier {}.",
+            b.lead.tier.as_str()
+        )),
+        "{html}"
+    );
+    assert!(
+        html.contains(&escaped(&b.lead.explanation)),
+        "{}\n{html}",
+        b.lead.explanation
+    );
+}
+
+/// `text` as the pages escape it.
+fn escaped(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
 
 /// Sends one scan made `ago` before now (a kiosk that held it while offline) now.

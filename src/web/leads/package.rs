@@ -186,7 +186,14 @@ pub struct PackageFacts {
     /// The registration, read only when the stored package cannot be.
     pub attendee: Option<AttendeeRecord>,
     /// The lead's live state during this event.
-    pub live: Option<LiveLeadRow>,
+    pub live: Option<LiveFacts>,
+}
+
+/// A lead's live state: the stored row, and its explanation, written from the same scans when
+/// the page is read.
+pub struct LiveFacts {
+    pub row: LiveLeadRow,
+    pub explanation: String,
 }
 
 /// Loads what the package page of `lead` shows beside the stored package.
@@ -234,10 +241,25 @@ async fn package_facts(
         deadline_steps: store.leads().lead_deadline_steps(event.id, id).await?,
         topics: store.events().event_topics(event.id).await?,
         attendee,
-        live: (store.leads().live_lead(id).await?).filter(|l| l.event_id == event.id),
+        live: live_facts(state, event.id, id).await?,
         package,
         lead,
     })
+}
+
+/// The live state of attendee `id` at `event_id`, if the event has run with live updates.
+async fn live_facts(state: &AppState, event_id: i64, id: i64) -> WebResult<Option<LiveFacts>> {
+    let Some(row) =
+        (state.ctx.store.leads().live_lead(id).await?).filter(|l| l.event_id == event_id)
+    else {
+        return Ok(None);
+    };
+    let explanation = crate::leads::live_updates::explain(&state.ctx, event_id, &[id])
+        .await
+        .map_err(Error::Internal)?
+        .remove(&id)
+        .unwrap_or_default();
+    Ok(Some(LiveFacts { row, explanation }))
 }
 
 /// The package page's view of `facts`, at `now` in `tz`.
@@ -303,16 +325,21 @@ pub fn view(facts: PackageFacts, tz: &TimeZone, now: Timestamp) -> PackageView {
             .map(|s| deadline_step(s, tz))
             .collect(),
         history: history(feedback, &book, tz),
-        live: live.map(|live| LiveView {
-            moved: live.tier != l.tier,
-            interest: live.top_topic.as_deref().map_or_else(
-                || "no topic of interest shows yet".into(),
-                |t| format!("most interested in {}", topic_name(t)),
-            ),
-            updated: format::local_time_zoned(live.updated_at, tz),
-            tier: live.tier.as_str().to_owned(),
-            explanation: live.explanation,
-        }),
+        live: live.map(
+            |LiveFacts {
+                 row: live,
+                 explanation,
+             }| LiveView {
+                moved: live.tier != l.tier,
+                interest: live.top_topic.as_deref().map_or_else(
+                    || "no topic of interest shows yet".into(),
+                    |t| format!("most interested in {}", topic_name(t)),
+                ),
+                updated: format::local_time_zoned(live.updated_at, tz),
+                tier: live.tier.as_str().to_owned(),
+                explanation,
+            },
+        ),
     };
     if let Some(p) = package {
         fill_from_package(&mut view, p, &topic_name);

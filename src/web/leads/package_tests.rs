@@ -98,16 +98,18 @@ fn without_the_registration_the_contact_is_empty_not_made_up() {
 #[test]
 fn a_live_tier_other_than_the_built_one_is_shown_as_moved_with_its_topic_by_name() {
     let mut f = facts(lead(Tier::C, None));
-    f.live = Some(LiveLeadRow {
-        attendee_id: 7,
-        event_id: 1,
-        tier: Tier::A,
-        score: 80.0,
-        top_topic: Some("big-data".into()),
-        topic_scores: "big-data:80".into(),
+    f.live = Some(LiveFacts {
+        row: LiveLeadRow {
+            attendee_id: 7,
+            event_id: 1,
+            tier: Tier::A,
+            score: 80.0,
+            top_topic: Some("big-data".into()),
+            topic_scores: "big-data:80".into(),
+            scan_seen: 1,
+            updated_at: NOW_MS,
+        },
         explanation: "Stayed for two big data talks.".into(),
-        scan_seen: 1,
-        updated_at: NOW_MS,
     });
 
     let live = view_now(f).live.expect("live view");
@@ -121,16 +123,18 @@ fn a_live_tier_other_than_the_built_one_is_shown_as_moved_with_its_topic_by_name
 #[test]
 fn a_live_lead_in_its_built_tier_is_not_moved_and_may_have_no_topic_yet() {
     let mut f = facts(lead(Tier::A, None));
-    f.live = Some(LiveLeadRow {
-        attendee_id: 7,
-        event_id: 1,
-        tier: Tier::A,
-        score: 10.0,
-        top_topic: None,
-        topic_scores: String::new(),
+    f.live = Some(LiveFacts {
+        row: LiveLeadRow {
+            attendee_id: 7,
+            event_id: 1,
+            tier: Tier::A,
+            score: 10.0,
+            top_topic: None,
+            topic_scores: String::new(),
+            scan_seen: 1,
+            updated_at: NOW_MS,
+        },
         explanation: String::new(),
-        scan_seen: 1,
-        updated_at: NOW_MS,
     });
     let live = view_now(f).live.unwrap();
     assert!(!live.moved);
