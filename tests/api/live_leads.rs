@@ -113,18 +113,45 @@ async fn the_live_state_equals_the_build_for_the_same_scans(db: Db) {
     let html = app
         .get_text(&format!("/admin/events/{}/leads/{id}", event.info.slug))
         .await;
+    let card = live_card(&html);
     assert!(
-        html.contains(&format!(
+        card.contains(&format!(
             "The last build said tier {}.",
             b.lead.tier.as_str()
         )),
         "{html}"
     );
     assert!(
-        html.contains(&escaped(&b.lead.explanation)),
+        card.contains(&escaped(&b.lead.explanation)),
         "{}\n{html}",
         b.lead.explanation
     );
+
+    // A scoring file edited into something unreadable costs the live state its explanation,
+    // not the page its lead.
+    let own = app
+        .ctx
+        .settings
+        .leads
+        .config_dir
+        .join(event.info.slug.as_str());
+    std::fs::create_dir_all(&own).unwrap();
+    std::fs::write(own.join("scoring.toml"), "[tiers\n").unwrap();
+    let r = app
+        .get(&format!("/admin/events/{}/leads/{id}", event.info.slug))
+        .await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    let card = live_card(&html);
+    assert!(card.contains("The last build said tier"), "{html}");
+    assert!(!card.contains(&escaped(&b.lead.explanation)), "{html}");
+}
+
+/// The package page's live card.
+fn live_card(html: &str) -> &str {
+    let start = html.find("id=\"live-lead\"").expect("a live card");
+    let len = html[start..].find("</div>").expect("the card's end");
+    &html[start..start + len]
 }
 
 /// `text` as the pages escape it.

@@ -254,11 +254,15 @@ async fn live_facts(state: &AppState, event_id: i64, id: i64) -> WebResult<Optio
     else {
         return Ok(None);
     };
-    let explanation = crate::leads::live_updates::explain(&state.ctx, event_id, &[id])
-        .await
-        .map_err(Error::Internal)?
-        .remove(&id)
-        .unwrap_or_default();
+    // A scoring file that no longer reads leaves the live state without its explanation,
+    // not the page without its lead.
+    let explanation = match crate::leads::live_updates::explain(&state.ctx, event_id, &[id]).await {
+        Ok(mut by_id) => by_id.remove(&id).unwrap_or_default(),
+        Err(e) => {
+            tracing::warn!(event = event_id, "live explanation not written: {e:#}");
+            String::new()
+        }
+    };
     Ok(Some(LiveFacts { row, explanation }))
 }
 
