@@ -10,7 +10,7 @@ use badgetrail::{
 
 use crate::support::{
     app::{Db, TestApp, fresh_client, spawn_app},
-    forms::extract_csrf,
+    forms::{escaped, extract_csrf},
     staff::{get, signed_in},
     stored_leads::{PEOPLE, fixture},
 };
@@ -91,15 +91,6 @@ async fn csrf_of(client: &reqwest::Client, app: &TestApp, path: &str) -> String 
     let (status, html) = get(client, app, path).await;
     assert_eq!(status, 200, "{path}: {html}");
     extract_csrf(&html)
-}
-
-/// What a page shows for a text the server wrote (askama escapes these characters).
-fn escaped(s: &str) -> String {
-    s.replace('&', "&#38;")
-        .replace('<', "&#60;")
-        .replace('>', "&#62;")
-        .replace('"', "&#34;")
-        .replace('\'', "&#39;")
 }
 
 crate::on_both_backends!(

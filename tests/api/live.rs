@@ -13,6 +13,7 @@ use crate::{
         app::{Db, TestApp, spawn_app},
         browser::{browser, browser_login},
         door::{new_device, paired_kiosk, register_as, seed_event_now_with},
+        forms::escaped,
         kiosk_page::eventually,
     },
 };
@@ -101,15 +102,6 @@ async fn page(app: &TestApp, event: &EventRecord) -> String {
         .await;
     assert_eq!(r.status(), 200);
     r.text().await.unwrap()
-}
-
-/// `text` as the page's templates escape it.
-fn escaped(text: &str) -> String {
-    text.replace('&', "&#38;")
-        .replace('<', "&#60;")
-        .replace('>', "&#62;")
-        .replace('"', "&#34;")
-        .replace('\'', "&#39;")
 }
 
 fn room<'a>(feed: &'a Value, name: &str) -> &'a Value {

@@ -18,7 +18,7 @@ use crate::{
     support::{
         app::{Db, TestApp, spawn_app, spawn_app_with},
         door::{paired_kiosk, register_as, seed_event_now_with},
-        forms::extract_csrf,
+        forms::{escaped, extract_csrf},
         lead_build::{event_with_day, opts},
         staff::{get, signed_in},
         webhook::webhook,
@@ -152,15 +152,6 @@ fn live_card(html: &str) -> &str {
     let start = html.find("id=\"live-lead\"").expect("a live card");
     let len = html[start..].find("</div>").expect("the card's end");
     &html[start..start + len]
-}
-
-/// `text` as the pages escape it.
-fn escaped(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
 }
 
 /// Sends one scan made `ago` before now (a kiosk that held it while offline) now.

@@ -200,34 +200,44 @@ pub(crate) const LIVE_LOCK_CLASS: i32 = 0x6c69_7665;
 /// Taken by an erasure on PostgreSQL before it deletes the live row, until its commit.
 pub(crate) const ERASURE_LOCK: &str = "SELECT pg_advisory_xact_lock($1, 0)";
 
+/// The live write's columns, before the rows it selects.
+macro_rules! upsert_into {
+    () => {
+        "INSERT INTO live_leads (attendee_id, event_id, tier, score, top_topic, topic_scores,
+           scan_seen, updated_at) "
+    };
+}
+
+/// The live write after its rows: not for the erased, never back to fewer scans.
+macro_rules! upsert_rest {
+    () => {
+        " WHERE a.erased_at IS NULL
+         ON CONFLICT (attendee_id) DO UPDATE SET tier = excluded.tier, score = excluded.score,
+           top_topic = excluded.top_topic, topic_scores = excluded.topic_scores,
+           scan_seen = excluded.scan_seen, updated_at = excluded.updated_at
+         WHERE live_leads.scan_seen <= excluded.scan_seen"
+    };
+}
+
 /// Live rows per statement: one JSON array of rows, each an array in the order of
 /// `LiveLeadRow`'s fields. The text is the same for every write, so the database plans it
 /// once per connection; on PostgreSQL, 100 rows as 900 bound parameters, a text of its own for
 /// each row count, cost 15 us a row, parsing and planning included.
 const UPSERT: Sql = Sql {
-    sqlite: "INSERT INTO live_leads (attendee_id, event_id, tier, score, top_topic,
-               topic_scores, scan_seen, updated_at)
-             SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4,
-                    j.value ->> 5, j.value ->> 6, j.value ->> 7
-             FROM json_each($1) AS j JOIN attendees a ON a.id = j.value ->> 0
-             WHERE a.erased_at IS NULL
-             ON CONFLICT (attendee_id) DO UPDATE SET tier = excluded.tier,
-               score = excluded.score, top_topic = excluded.top_topic,
-               topic_scores = excluded.topic_scores, scan_seen = excluded.scan_seen,
-               updated_at = excluded.updated_at
-             WHERE live_leads.scan_seen <= excluded.scan_seen",
-    postgres: "INSERT INTO live_leads (attendee_id, event_id, tier, score, top_topic,
-                 topic_scores, scan_seen, updated_at)
-               SELECT (j ->> 0)::bigint, (j ->> 1)::bigint, j ->> 2, (j ->> 3)::float8,
-                      j ->> 4, j ->> 5, (j ->> 6)::bigint, (j ->> 7)::bigint
-               FROM json_array_elements($1::json) AS j JOIN attendees a
-                 ON a.id = (j ->> 0)::bigint
-               WHERE a.erased_at IS NULL
-               ON CONFLICT (attendee_id) DO UPDATE SET tier = excluded.tier,
-                 score = excluded.score, top_topic = excluded.top_topic,
-                 topic_scores = excluded.topic_scores, scan_seen = excluded.scan_seen,
-                 updated_at = excluded.updated_at
-               WHERE live_leads.scan_seen <= excluded.scan_seen",
+    sqlite: concat!(
+        upsert_into!(),
+        "SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4,
+                j.value ->> 5, j.value ->> 6, j.value ->> 7
+         FROM json_each($1) AS j JOIN attendees a ON a.id = j.value ->> 0",
+        upsert_rest!()
+    ),
+    postgres: concat!(
+        upsert_into!(),
+        "SELECT (j ->> 0)::bigint, (j ->> 1)::bigint, j ->> 2, (j ->> 3)::float8, j ->> 4,
+                j ->> 5, (j ->> 6)::bigint, (j ->> 7)::bigint
+         FROM json_array_elements($1::json) AS j JOIN attendees a ON a.id = (j ->> 0)::bigint",
+        upsert_rest!()
+    ),
 };
 
 /// Live rows per statement (the worker writes at most this many at once).

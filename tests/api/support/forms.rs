@@ -129,3 +129,12 @@ pub fn registration_input(name: &str, email: &str, marketing_consent: bool) -> R
         marketing_consent,
     }
 }
+
+/// `text` as the pages show it (askama escapes these characters).
+pub fn escaped(text: &str) -> String {
+    text.replace('&', "&#38;")
+        .replace('<', "&#60;")
+        .replace('>', "&#62;")
+        .replace('"', "&#34;")
+        .replace('\'', "&#39;")
+}
