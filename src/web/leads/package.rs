@@ -7,7 +7,7 @@ use crate::web::{AppState, format};
 use crate::{
     domain::{
         attendee::{CompanySize, DecisionRole, Industry, PurchaseStage},
-        leads::package::LeadPackage,
+        leads::package::{LeadPackage, Tier},
         leads::playbook::Playbook,
         leads::report::is_overdue,
         programme::Topic,
@@ -241,19 +241,32 @@ async fn package_facts(
         deadline_steps: store.leads().lead_deadline_steps(event.id, id).await?,
         topics: store.events().event_topics(event.id).await?,
         attendee,
-        live: live_facts(state, event.id, id).await?,
+        live: live_facts(state, event.id, id, lead.lead.tier).await?,
         package,
         lead,
     })
 }
 
 /// The live state of attendee `id` at `event_id`, if the event has run with live updates.
-async fn live_facts(state: &AppState, event_id: i64, id: i64) -> WebResult<Option<LiveFacts>> {
+/// The page shows the live explanation only where the live tier moved from the built one, so
+/// only then is it written.
+async fn live_facts(
+    state: &AppState,
+    event_id: i64,
+    id: i64,
+    built: Tier,
+) -> WebResult<Option<LiveFacts>> {
     let Some(row) =
         (state.ctx.store.leads().live_lead(id).await?).filter(|l| l.event_id == event_id)
     else {
         return Ok(None);
     };
+    if row.tier == built {
+        return Ok(Some(LiveFacts {
+            row,
+            explanation: String::new(),
+        }));
+    }
     // A scoring file that no longer reads leaves the live state without its explanation,
     // not the page without its lead.
     let explanation = match crate::leads::live_updates::explain(&state.ctx, event_id, &[id]).await {
