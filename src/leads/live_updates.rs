@@ -1,9 +1,9 @@
 //! Live leads while the event runs. The door tells this worker which attendees a committed
 //! scan group touched; the worker reads those attendees' registration and accepted scans,
-//! scores each alone (`build::one_package`, the same scoring as the build), stores the
-//! live interest and tier, and checks the event's watch rules: a fired rule
-//! becomes an alert, claimed once per rule, person and window, then emailed and posted
-//! (`alerts`). Updates are computed from every accepted scan of the person, so the order
+//! grades each alone (`build::one_grade`: the build's scoring, without putting the tier
+//! into words), stores the live interest and tier, and checks the event's watch rules: a
+//! fired rule becomes an alert, claimed once per rule, person and window, then emailed and
+//! posted (`alerts`). Updates are computed from every accepted scan of the person, so the order
 //! scans arrive in, and how they were grouped, change nothing; an update lost to a stop is
 //! caught up from the store (`Leads::live_behind`). The explanation is not stored: a page
 //! that shows it scores the person again from the same scans (`explain`).
@@ -25,9 +25,9 @@ use super::{
 use crate::{
     context::Context,
     domain::{
-        leads::build::{self, EventFacts},
+        leads::build::{self, EventFacts, LiveGrade},
         leads::insight::Insight,
-        leads::package::LeadPackage,
+        leads::package::{LeadPackage, topic_scores},
         leads::watch::{self, WatchRules, Watched},
     },
     store::{EventRecord, LiveBefore, LiveLeadRow, LivePerson, NewAlert, unpack_scans},
@@ -283,7 +283,7 @@ async fn update_chunk(
     Ok(claimed.len())
 }
 
-/// Scores the people read, each alone: their live rows and the alerts the watch rules raise.
+/// Grades the people read, each alone: their live rows and the alerts the watch rules raise.
 fn score(
     model: &EventModel,
     read: Vec<LivePerson>,
@@ -291,41 +291,48 @@ fn score(
     webhook: bool,
     now: Timestamp,
 ) -> anyhow::Result<(Vec<LiveLeadRow>, Vec<NewAlert>)> {
-    let Scored {
+    let Read {
         input,
-        packages,
         seen,
         before,
-    } = packages(model, read);
-    let rows: Vec<LiveLeadRow> = packages
-        .iter()
-        .zip(&seen)
-        .map(|(l, &scan_seen)| live_row(model.event.id, l, scan_seen, now.as_millisecond()))
+    } = read_in(model, read);
+    let rules = &model.files.rules;
+    let grades: Vec<LiveGrade> = (0..input.attendees.len())
+        .map(|i| build::one_grade(&input, &model.facts, i, rules))
         .collect();
-    let alerts = alerts_for(
-        model,
-        &packages,
-        &input.attendees,
-        &before,
-        entered,
-        webhook,
-        now,
-    )?;
+    let rows: Vec<LiveLeadRow> = grades
+        .iter()
+        .zip(&input.attendees)
+        .zip(&seen)
+        .map(|((g, a), &scan_seen)| LiveLeadRow {
+            attendee_id: a.id,
+            event_id: model.event.id,
+            tier: g.tier,
+            score: g.score,
+            top_topic: g.topics.first().map(|&(t, _)| input.topics[t].slug.clone()),
+            topic_scores: topic_scores(
+                g.topics
+                    .iter()
+                    .map(|&(t, score)| (input.topics[t].slug.as_str(), score)),
+            ),
+            scan_seen,
+            updated_at: now.as_millisecond(),
+        })
+        .collect();
+    let alerts = alerts_for(model, &input, &grades, &before, entered, webhook, now)?;
     Ok((rows, alerts))
 }
 
-/// The people read, scored.
-struct Scored {
+/// The people read, as the scoring takes them.
+struct Read {
     input: build::EventInput,
-    /// One per person, in the order read.
-    packages: Vec<LeadPackage>,
-    /// The newest accepted scan each package reflects.
+    /// The newest accepted scan each person's row reflects, in the order read.
     seen: Vec<i64>,
     before: HashMap<i64, LiveBefore>,
 }
 
-/// Scores each person read alone, as the build would.
-fn packages(model: &EventModel, read: Vec<LivePerson>) -> Scored {
+/// The people read, put into the scoring's terms with the event's programme.
+fn read_in(model: &EventModel, read: Vec<LivePerson>) -> Read {
     let mut before: HashMap<i64, LiveBefore> = HashMap::with_capacity(read.len());
     let mut seen = Vec::with_capacity(read.len());
     let inputs: Vec<_> = read
@@ -347,25 +354,23 @@ fn packages(model: &EventModel, read: Vec<LivePerson>) -> Scored {
             )
         })
         .collect();
-    let input = model.programme.event_input(inputs);
-    let packages: Vec<LeadPackage> = (0..input.attendees.len())
-        .map(|i| {
-            build::one_package(
-                &input,
-                &model.facts,
-                i,
-                &model.files.rules,
-                &model.files.content,
-                model.insight.as_ref(),
-            )
-        })
-        .collect();
-    Scored {
-        input,
-        packages,
+    Read {
+        input: model.programme.event_input(inputs),
         seen,
         before,
     }
+}
+
+/// Person number `i` of `input` scored alone, package and words, as the build would.
+fn package_of(model: &EventModel, input: &build::EventInput, i: usize) -> LeadPackage {
+    build::one_package(
+        input,
+        &model.facts,
+        i,
+        &model.files.rules,
+        &model.files.content,
+        model.insight.as_ref(),
+    )
 }
 
 /// The live explanation of each listed attendee of the event who has accepted scans, by
@@ -385,20 +390,24 @@ pub async fn explain(
         read.extend(ctx.store.leads().live_people(event_id, chunk).await?);
     }
     read.retain(|p| p.scan_seen > 0);
-    let Scored { packages, .. } =
-        tokio::task::spawn_blocking(move || packages(&model, read)).await?;
-    let out = packages
-        .into_iter()
-        .map(|l| (l.attendee_id, l.explanation))
-        .collect();
+    let out = tokio::task::spawn_blocking(move || {
+        let Read { input, .. } = read_in(&model, read);
+        (0..input.attendees.len())
+            .map(|i| {
+                let l = package_of(&model, &input, i);
+                (l.attendee_id, l.explanation)
+            })
+            .collect()
+    })
+    .await?;
     Ok(out)
 }
 
 /// The alerts the watch rules raise for these updated leads.
 fn alerts_for(
     model: &EventModel,
-    packages: &[LeadPackage],
-    attendees: &[crate::domain::leads::build::AttendeeInput],
+    input: &build::EventInput,
+    grades: &[LiveGrade],
     before: &HashMap<i64, LiveBefore>,
     people: &HashMap<i64, Option<(i64, i64)>>,
     webhook: bool,
@@ -409,7 +418,7 @@ fn alerts_for(
     }
     let fresh_after = now.as_millisecond() - i64::from(model.watch.fresh_minutes) * 60_000;
     let mut new_alerts = Vec::new();
-    for (lead, a) in packages.iter().zip(attendees) {
+    for (i, (grade, a)) in grades.iter().zip(&input.attendees).enumerate() {
         let was = before.get(&a.id);
         let tier_before = was.and_then(|b| b.live_tier.or(b.built_tier));
         let entered = people
@@ -424,23 +433,27 @@ fn alerts_for(
                 .get(&session)
                 .map(|&i| model.programme.sessions[i].title.as_str())
         });
-        let topics: Vec<(&str, &str)> = lead
+        let topics: Vec<(&str, &str)> = grade
             .topics
             .iter()
-            .map(|t| (t.slug.as_str(), t.name.as_str()))
+            .map(|&(t, _)| (input.topics[t].slug.as_str(), input.topics[t].name.as_str()))
             .collect();
         let who = Watched {
-            tier: lead.tier,
+            tier: grade.tier,
             tier_before,
             role: a.answers.decision_role,
             company: &a.answers.company,
             email: &a.email,
             topics: &topics,
         };
+        let fired = watch::fired(&model.watch, &who, title);
+        if fired.is_empty() {
+            continue;
+        }
         let owner = was
             .and_then(|b| b.owner_id)
-            .or_else(|| routed_owner(model, lead));
-        for fired in watch::fired(&model.watch, &who, title) {
+            .or_else(|| routed_owner(model, package_of(model, input, i)));
+        for fired in fired {
             let rule = model
                 .watch
                 .rules
@@ -475,26 +488,13 @@ fn alerts_for(
 }
 
 /// The owner the routing file would give the lead, for a person with no routed lead yet.
-fn routed_owner(model: &EventModel, lead: &LeadPackage) -> Option<i64> {
+fn routed_owner(model: &EventModel, lead: LeadPackage) -> Option<i64> {
     let routing = model.files.routing.as_ref()?;
     let tz = model.event.info.tz().ok()?;
-    let mut one = [lead.clone()];
+    let mut one = [lead];
     build::route(&mut one, routing, &HashMap::new(), Timestamp::now(), &tz);
     let owner = one[0].routing.as_ref()?.owner.clone();
     model.owner_ids.get(&owner).copied()
-}
-
-fn live_row(event_id: i64, l: &LeadPackage, scan_seen: i64, now: i64) -> LiveLeadRow {
-    LiveLeadRow {
-        attendee_id: l.attendee_id,
-        event_id,
-        tier: l.tier,
-        score: l.score,
-        top_topic: l.top_topic().map(|t| t.slug.clone()),
-        topic_scores: l.topic_scores(),
-        scan_seen,
-        updated_at: now,
-    }
 }
 
 /// Updates attendees whose newest accepted scan is missing from their live lead, for the

@@ -174,6 +174,80 @@ pub fn one_package(
     lead
 }
 
+/// A person's tier, score and topics without the package's words: what a live update
+/// stores and its watch rules check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveGrade {
+    pub tier: Tier,
+    pub score: f64,
+    /// Topic index and score as the package shows it (rounded once), strongest first.
+    pub topics: Vec<(usize, f64)>,
+}
+
+/// Attendee number `i` of `input` graded on their own: the tier, score and topics
+/// `one_package` gives, without the work of putting them into words (factors,
+/// explanation, sessions, content, next need).
+pub fn one_grade(input: &EventInput, event: &EventFacts, i: usize, rules: &LeadRules) -> LiveGrade {
+    let a = &input.attendees[i];
+    let presence = interest::qualifying_presence(a.visits.iter().copied(), &rules.interest);
+    let preference = interest::preferences(&presence, &a.declared, &event.facts, &rules.interest);
+    let topics: Vec<(usize, f64)> = interest::topic_scores_given(
+        &presence,
+        &a.declared,
+        &event.facts,
+        &rules.interest,
+        &preference,
+    )
+    .iter()
+    .map(|t| (t.topic, round1(t.score)))
+    .collect();
+    let top = topics
+        .first()
+        .map(|&(t, score)| (input.topics[t].name.as_str(), score));
+    let g = tier::grade(
+        &person(a),
+        &activity(a, &presence, top, &event.speakers),
+        rules,
+    );
+    LiveGrade {
+        tier: g.tier,
+        score: g.score,
+        topics,
+    }
+}
+
+/// Who the attendee is, as the tier reads it.
+fn person(a: &AttendeeInput) -> Person<'_> {
+    Person {
+        email: &a.email,
+        name: &a.name,
+        company: &a.answers.company,
+        job_title: &a.answers.job_title,
+        decision_role: a.answers.decision_role,
+        purchase_stage: a.answers.purchase_stage,
+        industry: a.answers.industry,
+        company_size: a.answers.company_size,
+        country: &a.answers.country,
+    }
+}
+
+/// What the attendee did, as the tier reads it; `top` is the top topic's name and score.
+fn activity<'a>(
+    a: &AttendeeInput,
+    presence: &[Presence],
+    top: Option<(&'a str, f64)>,
+    speakers: &HashSet<String>,
+) -> Activity<'a> {
+    Activity {
+        sessions: presence.len() as u32,
+        minutes: presence.iter().map(|p| p.minutes).sum(),
+        top_topic: top,
+        email_opens: a.email_opens,
+        email_clicks: a.email_clicks,
+        speaker: speakers.contains(&a.name.trim().to_lowercase()),
+    }
+}
+
 impl<'a> Scorer<'a> {
     pub fn new(input: &'a EventInput, rules: &'a LeadRules, content: &'a ContentLibrary) -> Self {
         Scorer::with(input, rules, content, None)
@@ -380,26 +454,8 @@ fn package(
         .collect();
     sessions.sort_by(|x, y| y.minutes.cmp(&x.minutes).then(x.session.cmp(&y.session)));
     let minutes: u32 = presence.iter().map(|p| p.minutes).sum();
-    let person = Person {
-        email: &a.email,
-        name: &a.name,
-        company: &a.answers.company,
-        job_title: &a.answers.job_title,
-        decision_role: a.answers.decision_role,
-        purchase_stage: a.answers.purchase_stage,
-        industry: a.answers.industry,
-        company_size: a.answers.company_size,
-        country: &a.answers.country,
-    };
-    let activity = Activity {
-        sessions: presence.len() as u32,
-        minutes,
-        top_topic: topics.first().map(|t| (t.name.as_str(), t.score)),
-        email_opens: a.email_opens,
-        email_clicks: a.email_clicks,
-        speaker: speakers.contains(&a.name.trim().to_lowercase()),
-    };
-    let assessment = tier::assess(&person, &activity, rules);
+    let top = topics.first().map(|t| (t.name.as_str(), t.score));
+    let assessment = tier::assess(&person(a), &activity(a, presence, top, speakers), rules);
     let ranked: Vec<&str> = topics.iter().take(3).map(|t| t.slug.as_str()).collect();
     let show = if assessment.tier == Tier::X {
         Vec::new()

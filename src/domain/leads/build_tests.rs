@@ -182,3 +182,39 @@ fn tier_moves_count_and_list_changes() {
     assert_eq!(moves.moved[0], (2, Some(Tier::A), leads[1].tier));
     assert_eq!(moves.counts.get(&(None, Tier::X)), Some(&2));
 }
+
+#[test]
+fn a_live_grade_is_the_package_without_its_words() {
+    let input = event();
+    let facts = EventFacts::new(&input);
+    let mut rules = LeadRules::default();
+    for speakers in [false, true] {
+        rules.exclude.speakers = speakers;
+        rules.fit.target_accounts = if speakers {
+            vec!["acme".into()]
+        } else {
+            Vec::new()
+        };
+        for i in 0..input.attendees.len() {
+            let content = ContentLibrary::default();
+            let full = one_package(&input, &facts, i, &rules, &content, None);
+            let g = one_grade(&input, &facts, i, &rules);
+            let slugs: Vec<(&str, f64)> = g
+                .topics
+                .iter()
+                .map(|&(t, s)| (input.topics[t].slug.as_str(), s))
+                .collect();
+            let want: Vec<(&str, f64)> = full
+                .topics
+                .iter()
+                .map(|t| (t.slug.as_str(), t.score))
+                .collect();
+            assert_eq!((g.tier, g.score, slugs), (full.tier, full.score, want));
+        }
+    }
+    // The cases differ: a speaker excluded, a no-show, leads of more than one tier.
+    let tiers: HashSet<Tier> = (0..input.attendees.len())
+        .map(|i| one_grade(&input, &facts, i, &rules).tier)
+        .collect();
+    assert!(tiers.len() >= 2 && tiers.contains(&Tier::X), "{tiers:?}");
+}

@@ -208,12 +208,22 @@ impl LeadPackage {
     /// decimal, `72.5`; a whole number without one, `28`): rounded once, from the score
     /// itself, never again from an already rounded figure.
     pub fn topic_scores(&self) -> String {
-        self.topics
-            .iter()
-            .map(|t| format!("{}:{}", t.slug, t.score))
-            .collect::<Vec<_>>()
-            .join(";")
+        topic_scores(self.topics.iter().map(|t| (t.slug.as_str(), t.score)))
     }
+}
+
+/// `slug:score;slug:score` of topics already in order and rounded (`LeadPackage::topic_scores`).
+pub fn topic_scores<'a>(topics: impl Iterator<Item = (&'a str, f64)>) -> String {
+    let mut out = String::new();
+    for (i, (slug, score)) in topics.enumerate() {
+        if i > 0 {
+            out.push(';');
+        }
+        out.push_str(slug);
+        out.push(':');
+        out.push_str(&score.to_string());
+    }
+    out
 }
 
 choice_enum!(

@@ -1,5 +1,6 @@
 //! Tiers: fit, engagement and purchase stage, each kept, combined into a score and a tier
-//! with an explanation in plain words.
+//! with an explanation in plain words (`assess`), or without the words (`grade`, the same
+//! figures from the same points).
 
 use crate::domain::{
     attendee::{CompanySize, DecisionRole, Industry, PurchaseStage},
@@ -130,115 +131,180 @@ pub fn exclusion(p: &Person<'_>, a: &Activity<'_>, rules: &LeadRules) -> Option<
     None
 }
 
-/// Fit, 0 to 100, and its factors.
-pub fn fit(p: &Person<'_>, rules: &LeadRules) -> (f64, Vec<Factor>) {
+/// The points of each fit factor, before they are put into words.
+struct FitPoints<'r> {
+    role: f64,
+    seniority: f64,
+    /// The seniority level the job title reads as, if any.
+    level: Option<&'r str>,
+    size: f64,
+    industry: f64,
+    target_industry: bool,
+    target_account: Option<f64>,
+}
+
+impl FitPoints<'_> {
+    /// Each factor's points rounded as the package shows them, added in its order: the
+    /// same figure whether or not the factors are put into words.
+    fn total(&self) -> f64 {
+        let total: f64 = [self.role, self.seniority, self.size, self.industry]
+            .into_iter()
+            .chain(self.target_account)
+            .map(round1)
+            .sum();
+        total.clamp(0.0, 100.0)
+    }
+}
+
+fn fit_points<'r>(p: &Person<'_>, rules: &'r LeadRules) -> FitPoints<'r> {
     let f = &rules.fit;
-    let mut factors = Vec::new();
-    let role = f.role.get(key(p.decision_role)).copied().unwrap_or(0.0);
-    let role_label = label_of(p.decision_role, role_words).to_owned();
-    factors.push(factor("fit", "decision role", role_label, role));
     let words = title_words(p.job_title);
     let level = f.seniority.iter().find(|l| {
         l.words
             .iter()
             .any(|w| words.iter().any(|t| t.eq_ignore_ascii_case(w)))
     });
-    let (seniority, level_name) = level.map_or((f.seniority_default, "no seniority word"), |l| {
-        (l.points, l.name.as_str())
-    });
-    factors.push(factor(
-        "fit",
-        "seniority",
-        format!("'{}' reads as {level_name}", p.job_title.trim()),
-        seniority,
-    ));
-    let size = f
-        .company_size
-        .get(key(p.company_size))
-        .copied()
-        .unwrap_or(0.0);
-    let size_label = label_of(p.company_size, CompanySize::label);
-    factors.push(factor(
-        "fit",
-        "company size",
-        format!("{size_label} staff"),
-        size,
-    ));
-    let target = f.target_industries.iter().any(|i| i == key(p.industry));
-    let industry = if target {
-        f.target_industry_points
-    } else {
-        f.other_industry_points
-    };
-    let industry_label = label_of(p.industry, Industry::label);
-    factors.push(factor(
-        "fit",
-        "industry",
-        format!(
-            "{industry_label}{}",
-            if target { " (targeted)" } else { "" }
-        ),
-        industry,
-    ));
+    let target_industry = f.target_industries.iter().any(|i| i == key(p.industry));
     let company = p.company.trim().to_lowercase();
-    if f.target_accounts
-        .iter()
-        .any(|c| c.trim().to_lowercase() == company)
-    {
-        factors.push(factor(
-            "fit",
-            "target account",
-            p.company.trim(),
-            f.target_account_points,
-        ));
+    FitPoints {
+        role: f.role.get(key(p.decision_role)).copied().unwrap_or(0.0),
+        seniority: level.map_or(f.seniority_default, |l| l.points),
+        level: level.map(|l| l.name.as_str()),
+        size: f
+            .company_size
+            .get(key(p.company_size))
+            .copied()
+            .unwrap_or(0.0),
+        industry: if target_industry {
+            f.target_industry_points
+        } else {
+            f.other_industry_points
+        },
+        target_industry,
+        target_account: f
+            .target_accounts
+            .iter()
+            .any(|c| c.trim().to_lowercase() == company)
+            .then_some(f.target_account_points),
     }
-    let total: f64 = factors.iter().map(|f| f.points).sum();
-    (total.clamp(0.0, 100.0), factors)
+}
+
+/// Fit, 0 to 100, and its factors.
+pub fn fit(p: &Person<'_>, rules: &LeadRules) -> (f64, Vec<Factor>) {
+    let points = fit_points(p, rules);
+    let role_label = label_of(p.decision_role, role_words);
+    let size_label = label_of(p.company_size, CompanySize::label);
+    let industry_label = label_of(p.industry, Industry::label);
+    let mut factors = vec![
+        factor("fit", "decision role", role_label, points.role),
+        factor(
+            "fit",
+            "seniority",
+            format!(
+                "'{}' reads as {}",
+                p.job_title.trim(),
+                points.level.unwrap_or("no seniority word")
+            ),
+            points.seniority,
+        ),
+        factor(
+            "fit",
+            "company size",
+            format!("{size_label} staff"),
+            points.size,
+        ),
+        factor(
+            "fit",
+            "industry",
+            format!(
+                "{industry_label}{}",
+                if points.target_industry {
+                    " (targeted)"
+                } else {
+                    ""
+                }
+            ),
+            points.industry,
+        ),
+    ];
+    if let Some(account) = points.target_account {
+        factors.push(factor("fit", "target account", p.company.trim(), account));
+    }
+    (points.total(), factors)
+}
+
+/// The points of each engagement factor, before they are put into words.
+struct EngagementPoints {
+    top_topic: Option<f64>,
+    sessions: f64,
+    minutes: f64,
+    email_open: Option<f64>,
+    email_click: Option<f64>,
+}
+
+impl EngagementPoints {
+    /// As `FitPoints::total`.
+    fn total(&self) -> f64 {
+        let total: f64 = self
+            .top_topic
+            .into_iter()
+            .chain([self.sessions, self.minutes])
+            .chain(self.email_open)
+            .chain(self.email_click)
+            .map(round1)
+            .sum();
+        total.clamp(0.0, 100.0)
+    }
+}
+
+fn engagement_points(a: &Activity<'_>, rules: &LeadRules) -> EngagementPoints {
+    let e = &rules.engagement;
+    let share = |n: u32, full: u32| f64::from(n.min(full.max(1))) / f64::from(full.max(1));
+    EngagementPoints {
+        top_topic: a.top_topic.map(|(_, score)| score * e.top_topic_share),
+        sessions: e.session_points * share(a.sessions, e.full_sessions),
+        minutes: e.minute_points * share(a.minutes, e.full_minutes),
+        email_open: (a.email_opens > 0).then_some(e.email_open_points),
+        email_click: (a.email_clicks > 0).then_some(e.email_click_points),
+    }
 }
 
 /// Engagement, 0 to 100, and its factors.
 pub fn engagement(a: &Activity<'_>, rules: &LeadRules) -> (f64, Vec<Factor>) {
-    let e = &rules.engagement;
+    let points = engagement_points(a, rules);
     let mut factors = Vec::new();
-    if let Some((name, score)) = a.top_topic {
+    if let (Some((name, score)), Some(top)) = (a.top_topic, points.top_topic) {
         factors.push(factor(
             "engagement",
             "top topic",
             format!("{name}, interest {}", round1(score)),
-            score * e.top_topic_share,
+            top,
         ));
     }
-    let share = |n: u32, full: u32| f64::from(n.min(full.max(1))) / f64::from(full.max(1));
     factors.push(factor(
         "engagement",
         "sessions",
         format!("{} attended", a.sessions),
-        e.session_points * share(a.sessions, e.full_sessions),
+        points.sessions,
     ));
     factors.push(factor(
         "engagement",
         "time present",
         hours_minutes(a.minutes),
-        e.minute_points * share(a.minutes, e.full_minutes),
+        points.minutes,
     ));
-    if a.email_opens > 0 {
-        factors.push(factor(
-            "engagement",
-            "follow-up email",
-            "opened",
-            e.email_open_points,
-        ));
+    if let Some(open) = points.email_open {
+        factors.push(factor("engagement", "follow-up email", "opened", open));
     }
-    if a.email_clicks > 0 {
+    if let Some(click) = points.email_click {
         factors.push(factor(
             "engagement",
             "follow-up email",
             "link clicked",
-            e.email_click_points,
+            click,
         ));
     }
-    let total: f64 = factors.iter().map(|f| f.points).sum();
-    (total.clamp(0.0, 100.0), factors)
+    (points.total(), factors)
 }
 
 /// `2h10`, `45 min`.
@@ -250,13 +316,17 @@ pub fn hours_minutes(minutes: u32) -> String {
     }
 }
 
-/// Stage points and the factor naming the stage.
-pub fn stage(p: &Person<'_>, rules: &LeadRules) -> (f64, Factor) {
-    let points = rules
+fn stage_points(p: &Person<'_>, rules: &LeadRules) -> f64 {
+    rules
         .stage
         .get(key(p.purchase_stage))
         .copied()
-        .unwrap_or(0.0);
+        .unwrap_or(0.0)
+}
+
+/// Stage points and the factor naming the stage.
+pub fn stage(p: &Person<'_>, rules: &LeadRules) -> (f64, Factor) {
+    let points = stage_points(p, rules);
     let label = match p.purchase_stage {
         Some(s) => {
             let words = stage_words(s);
@@ -298,32 +368,86 @@ pub fn stage_words(s: PurchaseStage) -> &'static str {
     }
 }
 
-fn meets(t: &Threshold, score: f64, fit: f64, engagement: f64, stage: f64) -> Vec<String> {
-    let mut short = Vec::new();
-    for (axis, v, min) in [
-        ("score", score, t.score),
-        ("fit", fit, t.fit),
-        ("engagement", engagement, t.engagement),
-        ("stage", stage, t.stage),
-    ] {
-        if v < min {
-            short.push(format!("{axis} {} is below {}", round1(v), round1(min)));
-        }
+/// The axes of a grade that fall short of a tier's thresholds: name, value, threshold.
+fn below(t: &Threshold, g: &Grade) -> impl Iterator<Item = (&'static str, f64, f64)> {
+    [
+        ("score", g.score, t.score),
+        ("fit", g.fit, t.fit),
+        ("engagement", g.engagement, t.engagement),
+        ("stage", g.stage_points, t.stage),
+    ]
+    .into_iter()
+    .filter(|(_, v, min)| v < min)
+}
+
+/// What keeps a grade out of a tier, in words.
+fn shortfalls(t: &Threshold, g: &Grade) -> String {
+    below(t, g)
+        .map(|(axis, v, min)| format!("{axis} {} is below {}", round1(v), round1(min)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A lead's tier and scores, without the factors and the explanation that put them into
+/// words: what a live update stores and its watch rules check.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Grade {
+    pub tier: Tier,
+    pub score: f64,
+    pub fit: f64,
+    pub engagement: f64,
+    pub stage_points: f64,
+}
+
+/// The score, rounded as shown, and the tier it earns, from the axes' totals.
+fn graded(
+    fit: f64,
+    engagement: f64,
+    stage_points: f64,
+    excluded: bool,
+    rules: &LeadRules,
+) -> Grade {
+    let w = &rules.score;
+    let score = (w.fit * fit + w.engagement * engagement + w.stage * stage_points)
+        / (w.fit + w.engagement + w.stage);
+    let mut g = Grade {
+        tier: Tier::X,
+        score: round1(score),
+        fit: round1(fit),
+        engagement: round1(engagement),
+        stage_points,
+    };
+    if !excluded {
+        g.tier = if below(&rules.tiers.a, &g).next().is_none() {
+            Tier::A
+        } else if below(&rules.tiers.b, &g).next().is_none() {
+            Tier::B
+        } else {
+            Tier::C
+        };
     }
-    short
+    g
+}
+
+/// Tier and scores for one person, as `assess` gives them, without putting them into words.
+pub fn grade(p: &Person<'_>, a: &Activity<'_>, rules: &LeadRules) -> Grade {
+    graded(
+        fit_points(p, rules).total(),
+        engagement_points(a, rules).total(),
+        stage_points(p, rules),
+        exclusion(p, a, rules).is_some(),
+        rules,
+    )
 }
 
 /// Tier, scores, factors and explanation for one person.
 pub fn assess(p: &Person<'_>, a: &Activity<'_>, rules: &LeadRules) -> Assessment {
     let (fit, mut factors) = fit(p, rules);
-    let (engagement, e_factors) = engagement(a, rules);
+    let (engagement, mut e_factors) = engagement(a, rules);
     let (stage_points, stage_factor) = stage(p, rules);
-    let w = &rules.score;
-    let score = (w.fit * fit + w.engagement * engagement + w.stage * stage_points)
-        / (w.fit + w.engagement + w.stage);
-    let (fit, engagement, score) = (round1(fit), round1(engagement), round1(score));
+    let exclusion = exclusion(p, a, rules);
+    let g = graded(fit, engagement, stage_points, exclusion.is_some(), rules);
     sort_by_points(&mut factors);
-    let mut e_factors = e_factors;
     sort_by_points(&mut e_factors);
     let top = |fs: &[Factor], n: usize| {
         fs.iter()
@@ -334,34 +458,26 @@ pub fn assess(p: &Person<'_>, a: &Activity<'_>, rules: &LeadRules) -> Assessment
             .join(", ")
     };
     let axes = format!(
-        "Fit {fit}: {}. Engagement {engagement}: {}. Stage: {} ({} points).",
+        "Fit {}: {}. Engagement {}: {}. Stage: {} ({} points).",
+        g.fit,
         or_none(top(&factors, 3)),
+        g.engagement,
         or_none(top(&e_factors, 3)),
         stage_factor.value,
         stage_points
     );
-    let exclusion = exclusion(p, a, rules);
-    let (tier, why) = if let Some(reason) = &exclusion {
-        (Tier::X, format!("Excluded: {reason}."))
-    } else {
-        let short_a = meets(&rules.tiers.a, score, fit, engagement, stage_points);
-        let short_b = meets(&rules.tiers.b, score, fit, engagement, stage_points);
-        if short_a.is_empty() {
-            (
-                Tier::A,
-                format!("Score {score} meets every threshold of tier A."),
-            )
-        } else if short_b.is_empty() {
-            (
-                Tier::B,
-                format!("Score {score}; not tier A because {}.", short_a.join(", ")),
-            )
-        } else {
-            (
-                Tier::C,
-                format!("Score {score}; not tier B because {}.", short_b.join(", ")),
-            )
-        }
+    let score = g.score;
+    let why = match (&exclusion, g.tier) {
+        (Some(reason), _) => format!("Excluded: {reason}."),
+        (None, Tier::A) => format!("Score {score} meets every threshold of tier A."),
+        (None, Tier::B) => format!(
+            "Score {score}; not tier A because {}.",
+            shortfalls(&rules.tiers.a, &g)
+        ),
+        (None, _) => format!(
+            "Score {score}; not tier B because {}.",
+            shortfalls(&rules.tiers.b, &g)
+        ),
     };
     factors.extend(e_factors);
     factors.push(stage_factor);
@@ -369,13 +485,17 @@ pub fn assess(p: &Person<'_>, a: &Activity<'_>, rules: &LeadRules) -> Assessment
         factors.insert(0, factor("rule", "excluded", reason.clone(), 0.0));
     }
     Assessment {
-        tier,
+        tier: g.tier,
         score,
-        fit,
-        engagement,
+        fit: g.fit,
+        engagement: g.engagement,
         stage_points,
         factors,
-        explanation: format!("Tier {} ({}). {why} {axes}", tier.as_str(), tier.meaning()),
+        explanation: format!(
+            "Tier {} ({}). {why} {axes}",
+            g.tier.as_str(),
+            g.tier.meaning()
+        ),
         exclusion,
     }
 }

@@ -185,3 +185,65 @@ fn hours_and_minutes_read_naturally() {
     assert_eq!(hours_minutes(130), "2h10");
     assert_eq!(hours_minutes(60), "1h00");
 }
+
+mod grade_without_words {
+    //! `grade` (what a live update stores) gives exactly the tier and scores `assess` gives.
+
+    use super::*;
+    use proptest::prelude::*;
+
+    fn pick<T: Copy>(all: &[T], i: usize) -> Option<T> {
+        all.get(i).copied()
+    }
+
+    proptest! {
+        #[test]
+        fn grade_equals_the_assessment(
+            role in 0usize..8, stage in 0usize..10, industry in 0usize..20, size in 0usize..8,
+            title in prop::sample::select(vec!["CTO", "Sr. VP, Data", "intern", "Engineer", "", "Head of IT"]),
+            company in prop::sample::select(vec!["Big Bank", "Rival Cloud", "Acme", ""]),
+            email in prop::sample::select(vec!["ada@bank.example", "x@organiser.example", "noat"]),
+            sessions in 0u32..12, minutes in 0u32..600,
+            top in prop::option::of(0.0f64..100.0),
+            opens in 0u32..2, clicks in 0u32..2, speaker: bool,
+            accounts: bool, odd_weights: bool,
+        ) {
+            let mut rules = LeadRules::default();
+            rules.exclude.staff_domains = vec!["organiser.example".into()];
+            rules.exclude.competitors = vec!["Rival Cloud".into()];
+            if accounts {
+                rules.fit.target_accounts = vec!["big bank".into(), " acme ".into()];
+            }
+            if odd_weights {
+                rules.score.fit = 0.33;
+                rules.engagement.top_topic_share = 0.77;
+                rules.tiers.b.stage = 12.5;
+            }
+            let p = Person {
+                email,
+                name: "Ada",
+                company,
+                job_title: title,
+                decision_role: pick(&DecisionRole::ALL, role),
+                purchase_stage: pick(&PurchaseStage::ALL, stage),
+                industry: pick(&Industry::ALL, industry),
+                company_size: pick(&CompanySize::ALL, size),
+                country: "Germany",
+            };
+            let a = Activity {
+                sessions,
+                minutes,
+                top_topic: top.map(|s| ("Big data", s)),
+                email_opens: opens,
+                email_clicks: clicks,
+                speaker,
+            };
+            let full = assess(&p, &a, &rules);
+            let g = grade(&p, &a, &rules);
+            prop_assert_eq!(
+                (g.tier, g.score, g.fit, g.engagement, g.stage_points),
+                (full.tier, full.score, full.fit, full.engagement, full.stage_points)
+            );
+        }
+    }
+}
