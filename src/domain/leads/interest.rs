@@ -200,9 +200,13 @@ fn fit_preferences(
             }));
             let top = appeal.iter().copied().fold(0.0, f64::max);
             let hallway = (-top).exp();
-            let total: f64 = appeal.iter().map(|a| (a - top).exp()).sum::<f64>() + hallway;
-            for (&o, a) in c.options.iter().zip(&appeal) {
-                let p = (a - top).exp() / total;
+            // Each option's weight, computed once: `exp` is most of the fit's time.
+            for a in appeal.iter_mut() {
+                *a = (*a - top).exp();
+            }
+            let total: f64 = appeal.iter().sum::<f64>() + hallway;
+            for (&o, e) in c.options.iter().zip(&appeal) {
+                let p = e / total;
                 for &(t, w) in &sessions[o].shares {
                     gradient[t] -= c.weight * p * w;
                 }

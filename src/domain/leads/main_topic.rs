@@ -100,8 +100,20 @@ impl Shares {
             .map(|&(first, n, chosen)| {
                 let options = &appeal[first..first + n];
                 let top = options.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                let total: f64 = options.iter().map(|a| (a - top).exp()).sum();
-                let p = (appeal[chosen] - top).exp() / total;
+                // The chosen option's weight is kept as the sum passes it, not computed again.
+                let mut picked = 0.0;
+                let total: f64 = options
+                    .iter()
+                    .enumerate()
+                    .map(|(i, a)| {
+                        let e = (a - top).exp();
+                        if first + i == chosen {
+                            picked = e;
+                        }
+                        e
+                    })
+                    .sum();
+                let p = picked / total;
                 ((1.0 - NOISE) * p + NOISE / n as f64).ln()
             })
             .sum()
