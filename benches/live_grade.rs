@@ -43,16 +43,8 @@ fn main() -> anyhow::Result<()> {
     for &i in &scanned {
         let full = build::one_package(&input, &facts, i, &rules, &content, None);
         let g = build::one_grade(&input, &facts, i, &rules);
-        let topics: Vec<(&str, f64)> = g
-            .topics
-            .iter()
-            .map(|&(t, s)| (input.topics[t].slug.as_str(), s))
-            .collect();
-        let want: Vec<(&str, f64)> = full
-            .topics
-            .iter()
-            .map(|t| (t.slug.as_str(), t.score))
-            .collect();
+        let topics: Vec<(&str, f64)> = g.scored_topics(&input).collect();
+        let want: Vec<(&str, f64)> = full.scored_topics().collect();
         anyhow::ensure!(
             (g.tier, g.score, &topics) == (full.tier, full.score, &want),
             "attendee {}: the grade differs from the package",

@@ -309,12 +309,11 @@ fn score(
             event_id: model.event.id,
             tier: g.tier,
             score: g.score,
-            top_topic: g.topics.first().map(|&(t, _)| input.topics[t].slug.clone()),
-            topic_scores: topic_scores(
-                g.topics
-                    .iter()
-                    .map(|&(t, score)| (input.topics[t].slug.as_str(), score)),
-            ),
+            top_topic: g
+                .scored_topics(&input)
+                .next()
+                .map(|(slug, _)| slug.to_owned()),
+            topic_scores: topic_scores(g.scored_topics(&input)),
             scan_seen,
             updated_at: now.as_millisecond(),
         })

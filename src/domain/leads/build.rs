@@ -184,6 +184,18 @@ pub struct LiveGrade {
     pub topics: Vec<(usize, f64)>,
 }
 
+impl LiveGrade {
+    /// (slug, score) of each topic, strongest first: `LeadPackage::scored_topics`.
+    pub fn scored_topics<'a>(
+        &'a self,
+        input: &'a EventInput,
+    ) -> impl Iterator<Item = (&'a str, f64)> + 'a {
+        self.topics
+            .iter()
+            .map(|&(t, score)| (input.topics[t].slug.as_str(), score))
+    }
+}
+
 /// Attendee number `i` of `input` graded on their own: the tier, score and topics
 /// `one_package` gives, without the work of putting them into words (factors,
 /// explanation, sessions, content, next need).

@@ -199,17 +199,9 @@ fn a_live_grade_is_the_package_without_its_words() {
             let content = ContentLibrary::default();
             let full = one_package(&input, &facts, i, &rules, &content, None);
             let g = one_grade(&input, &facts, i, &rules);
-            let slugs: Vec<(&str, f64)> = g
-                .topics
-                .iter()
-                .map(|&(t, s)| (input.topics[t].slug.as_str(), s))
-                .collect();
-            let want: Vec<(&str, f64)> = full
-                .topics
-                .iter()
-                .map(|t| (t.slug.as_str(), t.score))
-                .collect();
-            assert_eq!((g.tier, g.score, slugs), (full.tier, full.score, want));
+            let topics: Vec<(&str, f64)> = g.scored_topics(&input).collect();
+            let want: Vec<(&str, f64)> = full.scored_topics().collect();
+            assert_eq!((g.tier, g.score, topics), (full.tier, full.score, want));
         }
     }
     // The cases differ: a speaker excluded, a no-show, leads of more than one tier.

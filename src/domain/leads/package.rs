@@ -208,7 +208,12 @@ impl LeadPackage {
     /// decimal, `72.5`; a whole number without one, `28`): rounded once, from the score
     /// itself, never again from an already rounded figure.
     pub fn topic_scores(&self) -> String {
-        topic_scores(self.topics.iter().map(|t| (t.slug.as_str(), t.score)))
+        topic_scores(self.scored_topics())
+    }
+
+    /// (slug, score) of each topic, strongest first, the score rounded as shown.
+    pub fn scored_topics(&self) -> impl Iterator<Item = (&str, f64)> {
+        self.topics.iter().map(|t| (t.slug.as_str(), t.score))
     }
 }
 
