@@ -219,16 +219,10 @@ impl LeadPackage {
 
 /// `slug:score;slug:score` of topics already in order and rounded (`LeadPackage::topic_scores`).
 pub fn topic_scores<'a>(topics: impl Iterator<Item = (&'a str, f64)>) -> String {
-    let mut out = String::new();
-    for (i, (slug, score)) in topics.enumerate() {
-        if i > 0 {
-            out.push(';');
-        }
-        out.push_str(slug);
-        out.push(':');
-        out.push_str(&score.to_string());
-    }
-    out
+    topics
+        .map(|(slug, score)| format!("{slug}:{score}"))
+        .collect::<Vec<_>>()
+        .join(";")
 }
 
 choice_enum!(
